@@ -1,0 +1,91 @@
+package dev.bypass.vm.exec;
+
+import dev.bypass.vm.helpers.HelperContext;
+import dev.bypass.vm.isa.Registers;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Per-thread mutable state of executions: the address space, the remaining budget, the call stack of local calls,
+ * and host attachments that helpers read. Reused across runs to avoid allocation on the hot path. Not thread-safe.
+ */
+public final class ExecutionState implements HelperContext {
+    /** Default budget: back-edges taken plus calls made per top-level execution. */
+    public static final long DEFAULT_BUDGET = 100_000_000L;
+
+    private final Memory memory = new Memory();
+    private final Map<Class<?>, Object> attachments = new IdentityHashMap<>();
+    private long budgetLimit = DEFAULT_BUDGET;
+    /** Remaining budget; engines keep a local copy in hot loops and store it back around helper calls. */
+    public long budget;
+    /** Saved r6..r9 and r10 per call depth, for engines that do not keep frames on the JVM stack. */
+    public final long[] savedRegisters = new long[Registers.MAX_CALL_DEPTH * 5];
+    public final int[] returnSlots = new int[Registers.MAX_CALL_DEPTH];
+    private Engine current;
+    private int depth;
+    private int nesting;
+
+    public ExecutionState() {}
+
+    public ExecutionState(long budgetLimit) { setBudgetLimit(budgetLimit); }
+
+    public void setBudgetLimit(long limit) {
+        if (limit <= 0) throw new IllegalArgumentException("budget must be positive");
+        this.budgetLimit = limit;
+    }
+
+    public long budgetLimit() { return budgetLimit; }
+
+    @Override public Memory memory() { return memory; }
+
+    @Override public <T> T attachment(Class<T> type) { return type.cast(attachments.get(type)); }
+
+    public <T> void attach(Class<T> type, T value) {
+        if (value == null) attachments.remove(type);
+        else attachments.put(type, value);
+    }
+
+    /** Called by engines at the start of a top-level run (nested runs from callbacks share the budget). */
+    public void beginExecution() {
+        if (nesting++ == 0) budget = budgetLimit;
+    }
+
+    public void endExecution() {
+        if (--nesting == 0) {
+            memory.releaseScratch();
+            current = null;
+        }
+    }
+
+    /** The engine and call depth of the code currently running, so helpers can call back into it. */
+    public void enter(Engine engine, int depth) {
+        this.current = engine;
+        this.depth = depth;
+    }
+
+    public Engine currentEngine() { return current; }
+
+    public int currentDepth() { return depth; }
+
+    /**
+     * Calls a subprogram of the running program through a code pointer (from {@code lddw} with the function
+     * source), one frame deeper than the caller, and returns its r0. Used by helpers with callbacks.
+     */
+    public long callback(long codePointer, long r1, long r2, long r3, long r4, long r5) {
+        Engine engine = current;
+        if (engine == null) throw new IllegalStateException("no program is running");
+        if (!Pointers.isCode(codePointer)) throw new dev.bypass.vm.helpers.HelperException("callback argument 0x"
+                + Long.toHexString(codePointer) + " is not a function pointer");
+        int slot = Pointers.codeSlot(codePointer);
+        if (slot < 0 || slot >= engine.program().slotCount() || !engine.program().isFunctionEntry(slot))
+            throw new dev.bypass.vm.helpers.HelperException("callback target " + slot + " is not a function of the program");
+        int callerDepth = depth;
+        if (callerDepth + 1 >= Registers.MAX_CALL_DEPTH)
+            throw new dev.bypass.vm.helpers.HelperException("callback would exceed " + Registers.MAX_CALL_DEPTH + " frames");
+        try {
+            return engine.invoke(this, slot, callerDepth + 1, r1, r2, r3, r4, r5);
+        } finally {
+            enter(engine, callerDepth);
+        }
+    }
+}

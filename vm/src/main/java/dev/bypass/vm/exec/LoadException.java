@@ -1,0 +1,8 @@
+package dev.bypass.vm.exec;
+
+import dev.bypass.vm.BpfException;
+
+/** A program cannot be loaded: an unknown helper, an unresolved map reference, and the like. */
+public final class LoadException extends BpfException {
+    public LoadException(String message) { super(message); }
+}

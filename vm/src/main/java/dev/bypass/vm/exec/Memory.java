@@ -1,0 +1,205 @@
+package dev.bypass.vm.exec;
+
+import dev.bypass.vm.isa.AtomicOp;
+import dev.bypass.vm.isa.Registers;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The address space of one executing thread: per-execution regions (stack, context, data) in slots 1..15 and the
+ * process-wide regions of {@link GlobalRegions} above. Every load, store and atomic is checked against the region's
+ * bounds and write permission before the JVM's own checked access; a bad address raises {@link MemoryFault}.
+ * Not thread-safe: one {@code Memory} per thread (see {@link ExecutionState}).
+ */
+public final class Memory {
+    public static final int STACK_REGION = 1;
+    public static final int CTX_REGION = 2;
+    public static final int DATA_REGION = 3;
+    public static final int PACKET_REGION = 4;
+    public static final int FIRST_SCRATCH_REGION = 5;
+    public static final int FIRST_GLOBAL_REGION = 16;
+
+    /** All frames' stacks in one region: frame k owns [STACK_SIZE*(MAX-1-k), STACK_SIZE*(MAX-k)). */
+    public static final int STACK_BYTES = Registers.STACK_SIZE * Registers.MAX_CALL_DEPTH;
+
+    static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle ATOMIC32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    private static final VarHandle ATOMIC64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+    private final Region[] local = new Region[FIRST_GLOBAL_REGION];
+    private int nextScratch = FIRST_SCRATCH_REGION;
+
+    public Memory() {
+        // long[]-backed so the stack is 8-byte aligned and atomics on it need no special case.
+        local[STACK_REGION] = new Region("stack", MemorySegment.ofArray(new long[STACK_BYTES / 8]), true);
+    }
+
+    /** Frame pointer (r10) of call depth {@code depth} (0 = outermost). */
+    public static long framePointer(int depth) {
+        return Pointers.make(STACK_REGION, (long) Registers.STACK_SIZE * (Registers.MAX_CALL_DEPTH - depth));
+    }
+
+    /** Maps {@code region} at a per-execution slot and returns the pointer to its first byte. */
+    public long bind(int slot, Region region) {
+        if (slot <= STACK_REGION || slot >= FIRST_GLOBAL_REGION) throw new IllegalArgumentException("slot " + slot);
+        local[slot] = region;
+        return Pointers.make(slot, 0);
+    }
+
+    public void unbind(int slot) {
+        if (slot > STACK_REGION && slot < FIRST_GLOBAL_REGION) local[slot] = null;
+    }
+
+    /** Maps a temporary region in the next free scratch slot (released by {@link #releaseScratch()}). */
+    public long bindScratch(Region region) {
+        if (nextScratch >= FIRST_GLOBAL_REGION) throw new MemoryFault("too many scratch regions in one execution");
+        return bind(nextScratch++, region);
+    }
+
+    public void releaseScratch() {
+        for (int i = FIRST_SCRATCH_REGION; i < nextScratch; i++) local[i] = null;
+        nextScratch = FIRST_SCRATCH_REGION;
+    }
+
+    public Region stack() { return local[STACK_REGION]; }
+
+    /** The region an address points into, or null. */
+    public Region regionOf(long address) {
+        int id = Pointers.region(address);
+        if (id < FIRST_GLOBAL_REGION) return id >= 0 ? local[id] : null;
+        return GlobalRegions.get(id);
+    }
+
+    private Region check(long address, int size, boolean write) {
+        Region r = regionOf(address);
+        long off = Pointers.offset(address);
+        if (r == null || off + size > r.size()) throw fault(address, size, write, r);
+        if (write && !r.writable()) throw new MemoryFault(String.format("write of %d bytes to read-only %s at offset %d", size, r.name(), off));
+        return r;
+    }
+
+    private static MemoryFault fault(long address, int size, boolean write, Region r) {
+        String what = (write ? "write" : "read") + " of " + size + " bytes at 0x" + Long.toHexString(address);
+        if (r == null) {
+            return new MemoryFault(what + (address == 0 ? ": null pointer" : ": address is in no region"));
+        }
+        return new MemoryFault(what + ": offset " + Pointers.offset(address) + " is outside " + r.name() + " (" + r.size() + " bytes)");
+    }
+
+    public long load8(long a) { return check(a, 1, false).segment().get(U8, Pointers.offset(a)) & 0xffL; }
+
+    public long load16(long a) { return check(a, 2, false).segment().get(U16, Pointers.offset(a)) & 0xffffL; }
+
+    public long load32(long a) { return check(a, 4, false).segment().get(U32, Pointers.offset(a)) & 0xffffffffL; }
+
+    public long load64(long a) { return check(a, 8, false).segment().get(U64, Pointers.offset(a)); }
+
+    /** Zero-extended load of 1, 2, 4 or 8 bytes. */
+    public long load(int bytes, long a) {
+        return switch (bytes) {
+            case 1 -> load8(a);
+            case 2 -> load16(a);
+            case 4 -> load32(a);
+            default -> load64(a);
+        };
+    }
+
+    public void store8(long a, long v) { check(a, 1, true).segment().set(U8, Pointers.offset(a), (byte) v); }
+
+    public void store16(long a, long v) { check(a, 2, true).segment().set(U16, Pointers.offset(a), (short) v); }
+
+    public void store32(long a, long v) { check(a, 4, true).segment().set(U32, Pointers.offset(a), (int) v); }
+
+    public void store64(long a, long v) { check(a, 8, true).segment().set(U64, Pointers.offset(a), v); }
+
+    public void store(int bytes, long a, long v) {
+        switch (bytes) {
+            case 1 -> store8(a, v);
+            case 2 -> store16(a, v);
+            case 4 -> store32(a, v);
+            default -> store64(a, v);
+        }
+    }
+
+    /**
+     * Atomic read-modify-write; returns the old value (zero-extended for 32 bits). On shared (aligned) memory this
+     * is a real atomic operation; a misaligned atomic faults, as Linux refuses it.
+     */
+    public long atomic(AtomicOp op, boolean wide, long a, long operand, long expected) {
+        int size = wide ? 8 : 4;
+        Region r = check(a, size, true);
+        long off = Pointers.offset(a);
+        MemorySegment seg = r.segment();
+        if (r.atomicCapable()) {
+            if ((seg.address() + off) % size != 0) throw new MemoryFault("misaligned " + size + "-byte atomic at offset " + off + " of " + r.name());
+            if (wide) {
+                return switch (op) {
+                    case ADD -> (long) ATOMIC64.getAndAdd(seg, off, operand);
+                    case OR -> (long) ATOMIC64.getAndBitwiseOr(seg, off, operand);
+                    case AND -> (long) ATOMIC64.getAndBitwiseAnd(seg, off, operand);
+                    case XOR -> (long) ATOMIC64.getAndBitwiseXor(seg, off, operand);
+                    case XCHG -> (long) ATOMIC64.getAndSet(seg, off, operand);
+                    case CMPXCHG -> (long) ATOMIC64.compareAndExchange(seg, off, expected, operand);
+                };
+            }
+            int v = (int) operand;
+            int old = switch (op) {
+                case ADD -> (int) ATOMIC32.getAndAdd(seg, off, v);
+                case OR -> (int) ATOMIC32.getAndBitwiseOr(seg, off, v);
+                case AND -> (int) ATOMIC32.getAndBitwiseAnd(seg, off, v);
+                case XOR -> (int) ATOMIC32.getAndBitwiseXor(seg, off, v);
+                case XCHG -> (int) ATOMIC32.getAndSet(seg, off, v);
+                case CMPXCHG -> (int) ATOMIC32.compareAndExchange(seg, off, (int) expected, v);
+            };
+            return old & 0xffffffffL;
+        }
+        // Heap byte[] memory belongs to one execution: a plain read-modify-write is atomic enough.
+        long old = wide ? seg.get(U64, off) : seg.get(U32, off) & 0xffffffffL;
+        long next;
+        if (op == AtomicOp.CMPXCHG) {
+            boolean equal = wide ? old == expected : (int) old == (int) expected;
+            next = equal ? operand : old;
+        } else {
+            next = op.apply(old, operand);
+        }
+        if (wide) seg.set(U64, off, next);
+        else seg.set(U32, off, (int) next);
+        return old;
+    }
+
+    /**
+     * A checked view of {@code length} bytes at {@code address}, for helpers that take a buffer argument.
+     * Faults like a load or store would.
+     */
+    public MemorySegment slice(long address, long length, boolean write) {
+        if (length < 0 || length > Integer.MAX_VALUE) throw new MemoryFault("buffer length " + length + " is invalid");
+        if (length == 0) return MemorySegment.NULL.reinterpret(0);
+        Region r = check(address, (int) length, write);
+        return r.segment().asSlice(Pointers.offset(address), length);
+    }
+
+    /** Copies bytes out of program memory. */
+    public byte[] read(long address, int length) {
+        return slice(address, length, false).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** Reads a NUL-terminated string of at most {@code max} bytes. */
+    public String readCString(long address, int max) {
+        Region r = regionOf(address);
+        if (r == null) throw fault(address, 1, false, r);
+        long off = Pointers.offset(address);
+        long end = Math.min(r.size(), off + max);
+        StringBuilder sb = new StringBuilder();
+        for (long i = off; i < end; i++) {
+            byte b = r.segment().get(U8, i);
+            if (b == 0) break;
+            sb.append((char) (b & 0xff));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,12 @@
+package dev.bypass.vm.helpers;
+
+import dev.bypass.vm.exec.Memory;
+
+/** What a helper sees of the execution that called it. */
+public interface HelperContext {
+    /** The calling thread's address space: the only way to dereference pointer arguments. */
+    Memory memory();
+
+    /** Host objects attached to the execution (maps, the program's environment), looked up by type. */
+    <T> T attachment(Class<T> type);
+}

@@ -1,0 +1,56 @@
+package dev.bypass.vm;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.bypass.vm.asm.Assembler;
+import dev.bypass.vm.asm.DataFile;
+import dev.bypass.vm.exec.*;
+import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.isa.Program;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/** Every file of the eBPF conformance suite through our assembler and the interpreter. */
+class ConformanceTest {
+
+    static List<Path> files() throws IOException {
+        try (Stream<Path> s = Files.list(SharedData.conformance())) {
+            return s.filter(p -> p.toString().endsWith(".data")).sorted().toList();
+        }
+    }
+
+    @Test
+    void suiteHas313Files() throws IOException {
+        assertEquals(313, files().size());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> interpreter() throws IOException {
+        return files().stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> run(f)));
+    }
+
+    static void run(Path file) throws IOException {
+        DataFile data = DataFile.parse(Files.readString(file));
+        Program program = Assembler.assemble(data.asm());
+        if (!data.raw().isEmpty()) {
+            long[] words = program.words();
+            assertEquals(data.raw().size(), words.length, "slot count");
+            for (int i = 0; i < words.length; i++)
+                assertEquals(data.raw().get(i), words[i], () -> "raw encoding differs");
+        }
+        LinkedProgram linked = LinkedProgram.link(file.getFileName().toString(), program, BaseHelpers.registry());
+        ExecutionState state = new ExecutionState();
+        long r1 = 0;
+        if (data.memory().length > 0)
+            r1 = state.memory().bind(Memory.DATA_REGION, Region.of("input", data.memory().clone(), true));
+        long r0 = new Interpreter(linked).execute(state, r1, data.memory().length, 0, 0, 0);
+        assertNotNull(data.result(), "file has a result");
+        assertEquals(Long.toHexString(data.result()), Long.toHexString(r0));
+    }
+}
