@@ -24,6 +24,11 @@ public final class ExecutionState implements HelperContext {
     private Engine current;
     private int depth;
     private int nesting;
+    /** Linux's MAX_TAIL_CALL_CNT: tail calls allowed per top-level execution. */
+    public static final int MAX_TAIL_CALLS = 33;
+    private int tailCalls;
+    private Engine pendingTailCall;
+    private long tailCallContext;
 
     public ExecutionState() {}
 
@@ -47,7 +52,11 @@ public final class ExecutionState implements HelperContext {
 
     /** Called by engines at the start of a top-level run (nested runs from callbacks share the budget). */
     public void beginExecution() {
-        if (nesting++ == 0) budget = budgetLimit;
+        if (nesting++ == 0) {
+            budget = budgetLimit;
+            tailCalls = 0;
+            pendingTailCall = null;
+        }
     }
 
     public void endExecution() {
@@ -64,6 +73,35 @@ public final class ExecutionState implements HelperContext {
     }
 
     public Engine currentEngine() { return current; }
+
+    /**
+     * Called by the {@code tail_call} helper: records that, once the helper returns, the running program must be
+     * replaced by {@code target} starting at its first instruction with r1 = {@code context}. Returns false (and
+     * records nothing) when the execution already made {@link #MAX_TAIL_CALLS} tail calls; the program then
+     * continues after the call, as in Linux.
+     */
+    public boolean requestTailCall(Engine target, long context) {
+        if (tailCalls >= MAX_TAIL_CALLS) return false;
+        tailCalls++;
+        pendingTailCall = target;
+        tailCallContext = context;
+        return true;
+    }
+
+    /**
+     * The tail call target recorded by the helper that just returned, or null; clears it. Engines check this after
+     * every helper call and, when set, return {@code target.invoke(state, 0, baseDepth, tailCallContext(), ...)}.
+     */
+    public Engine takeTailCall() {
+        Engine t = pendingTailCall;
+        pendingTailCall = null;
+        return t;
+    }
+
+    public long tailCallContext() { return tailCallContext; }
+
+    /** Tail calls made so far in this execution. */
+    public int tailCalls() { return tailCalls; }
 
     public int currentDepth() { return depth; }
 

@@ -230,6 +230,10 @@ public final class Interpreter implements Engine {
                         } else {
                             st.budget = budget;
                             r[0] = callHelper(st, helpers[pc - 1], pc - 1, r);
+                            Engine tail = st.takeTailCall();
+                            // A successful tail call replaces the whole running program (all frames): its r0
+                            // becomes the result of this invocation.
+                            if (tail != null) return tail.invoke(st, 0, baseDepth, st.tailCallContext(), 0, 0, 0, 0);
                             budget = st.budget;
                             st.enter(this, depth);
                         }

@@ -25,4 +25,10 @@ public final class Pointers {
     public static boolean isCode(long value) { return region(value) == CODE_REGION; }
 
     public static int codeSlot(long value) { return (int) value; }
+
+    /**
+     * Region id of map handles (lddw with a map source): the low 32 bits are the map's id. Never mapped, so a
+     * program that dereferences a handle faults; helpers turn it back into the map.
+     */
+    public static final int MAP_HANDLE_REGION = -2;
 }

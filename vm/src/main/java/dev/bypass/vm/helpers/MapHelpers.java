@@ -1,0 +1,170 @@
+package dev.bypass.vm.helpers;
+
+import static dev.bypass.vm.helpers.ArgType.*;
+
+import dev.bypass.vm.exec.ExecutionState;
+import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.exec.Pointers;
+import dev.bypass.vm.maps.BpfMap;
+import dev.bypass.vm.maps.Errno;
+import dev.bypass.vm.maps.ProgramArray;
+import dev.bypass.vm.maps.QueueMap;
+import dev.bypass.vm.maps.RingBuffer;
+import dev.bypass.vm.exec.Engine;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Linux helpers that work on maps and on the execution itself: map lookup/update/delete, queue and stack
+ * push/pop/peek, ring buffer output/reserve/submit/discard/query, {@code tail_call}, {@code loop},
+ * {@code spin_lock}/{@code spin_unlock} and {@code trace_printk}. Ids, prototypes and return values follow Linux
+ * (0 or a negated errno). Map arguments are handles ({@link BpfMap#handle()}); a value that is not one stops the
+ * program with a {@link HelperException}.
+ *
+ * <p>{@link #registry()} is the standard set (these plus {@link BaseHelpers}). A host adds its own helpers with
+ * {@code MapHelpers.registry().toBuilder().register(id, name, prototype, impl).build()}, ids from
+ * {@link HelperRegistry#FIRST_HOST_ID}; the prototype is what the verifier checks call sites against.
+ */
+public final class MapHelpers {
+    private MapHelpers() {}
+
+    /** Linux's BPF_MAX_LOOPS. */
+    public static final long MAX_LOOPS = 1 << 23;
+    /** How long spin_lock spins before it gives up on a lock that is never released (a program bug). */
+    private static final long SPIN_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private static final HelperRegistry STANDARD = register(BaseHelpers.register(HelperRegistry.builder())).build();
+
+    /** Base helpers plus map, ring buffer, tail call, loop, lock and trace helpers. */
+    public static HelperRegistry registry() { return STANDARD; }
+
+    public static HelperRegistry.Builder register(HelperRegistry.Builder b) {
+        b.register(HelperIds.MAP_LOOKUP_ELEM, "map_lookup_elem",
+                Prototype.of(ReturnType.PTR_TO_MAP_VALUE_OR_NULL, CONST_MAP_PTR, PTR_TO_MAP_KEY),
+                (c, map, key, x, y, z) -> {
+                    BpfMap m = map(map);
+                    return m.lookupPointer(key(c, m, key));
+                });
+        b.register(HelperIds.MAP_UPDATE_ELEM, "map_update_elem",
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING),
+                (c, map, key, value, flags, z) -> {
+                    BpfMap m = map(map);
+                    return m.update(key(c, m, key), c.memory().slice(value, m.spec().valueSize(), false), flags);
+                });
+        b.register(HelperIds.MAP_DELETE_ELEM, "map_delete_elem",
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY),
+                (c, map, key, x, y, z) -> {
+                    BpfMap m = map(map);
+                    return m.delete(key(c, m, key));
+                });
+        b.register(HelperIds.MAP_PUSH_ELEM, "map_push_elem",
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_VALUE, ANYTHING),
+                (c, map, value, flags, y, z) -> {
+                    if (!(map(map) instanceof QueueMap q)) return -Errno.EINVAL;
+                    return q.push(c.memory().slice(value, q.spec().valueSize(), false), flags);
+                });
+        b.register(HelperIds.MAP_POP_ELEM, "map_pop_elem",
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_UNINIT_MAP_VALUE),
+                (c, map, value, x, y, z) -> take(c, map, value, true));
+        b.register(HelperIds.MAP_PEEK_ELEM, "map_peek_elem",
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_UNINIT_MAP_VALUE),
+                (c, map, value, x, y, z) -> take(c, map, value, false));
+        b.register(HelperIds.RINGBUF_OUTPUT, "ringbuf_output",
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MEM, CONST_SIZE_OR_ZERO, ANYTHING),
+                (c, map, data, size, flags, z) -> ring(map).output(c.memory().slice(data, size, false), flags));
+        b.register(HelperIds.RINGBUF_RESERVE, "ringbuf_reserve",
+                Prototype.of(ReturnType.PTR_TO_ALLOC_MEM_OR_NULL, CONST_MAP_PTR, CONST_ALLOC_SIZE_OR_ZERO, ANYTHING),
+                (c, map, size, flags, y, z) -> ring(map).reserve(size, flags));
+        b.register(HelperIds.RINGBUF_SUBMIT, "ringbuf_submit",
+                Prototype.of(ReturnType.VOID, PTR_TO_ALLOC_MEM_RELEASE, ANYTHING),
+                (c, data, flags, x, y, z) -> complete(data, flags, false));
+        b.register(HelperIds.RINGBUF_DISCARD, "ringbuf_discard",
+                Prototype.of(ReturnType.VOID, PTR_TO_ALLOC_MEM_RELEASE, ANYTHING),
+                (c, data, flags, x, y, z) -> complete(data, flags, true));
+        b.register(HelperIds.RINGBUF_QUERY, "ringbuf_query",
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, ANYTHING),
+                (c, map, flags, x, y, z) -> ring(map).query(flags));
+        b.register(HelperIds.TAIL_CALL, "tail_call", Prototype.of(ReturnType.VOID, PTR_TO_CTX, CONST_MAP_PTR, ANYTHING),
+                (c, ctx, map, index, y, z) -> {
+                    if (!(map(map) instanceof ProgramArray pa)) throw new HelperException("tail_call: map is not a program array");
+                    Engine target = pa.get(index & 0xffffffffL);
+                    if (target == null) return -Errno.ENOENT;
+                    if (!(c instanceof ExecutionState st)) throw new HelperException("tail_call outside an execution");
+                    return st.requestTailCall(target, ctx) ? 0 : -Errno.E2BIG;
+                });
+        b.register(HelperIds.LOOP, "loop", Prototype.of(ReturnType.INTEGER, ANYTHING, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING),
+                (c, n, fn, ctx, flags, z) -> {
+                    if (flags != 0) return -Errno.EINVAL;
+                    if (Long.compareUnsigned(n, MAX_LOOPS) > 0) return -Errno.E2BIG;
+                    if (!(c instanceof ExecutionState st)) throw new HelperException("loop outside an execution");
+                    for (long i = 0; i < n; i++) {
+                        long ret = st.callback(fn, i, ctx, 0, 0, 0);
+                        if (ret == 1) return i + 1;
+                        if (ret != 0) throw new HelperException("loop callback returned " + ret + " (must be 0 or 1)");
+                    }
+                    return n;
+                });
+        b.register(HelperIds.SPIN_LOCK, "spin_lock", Prototype.of(ReturnType.VOID, PTR_TO_SPIN_LOCK),
+                (c, lock, x, y, z, w) -> {
+                    checkLock(lock);
+                    Memory mem = c.memory();
+                    long start = 0;
+                    while (mem.atomic(dev.bypass.vm.isa.AtomicOp.CMPXCHG, false, lock, 1, 0) != 0) {
+                        if (start == 0) start = System.nanoTime();
+                        else if (System.nanoTime() - start > SPIN_LIMIT_NANOS)
+                            throw new HelperException("spin_lock: lock at 0x" + Long.toHexString(lock) + " was not released");
+                        Thread.onSpinWait();
+                    }
+                    return 0;
+                });
+        b.register(HelperIds.SPIN_UNLOCK, "spin_unlock", Prototype.of(ReturnType.VOID, PTR_TO_SPIN_LOCK),
+                (c, lock, x, y, z, w) -> {
+                    checkLock(lock);
+                    c.memory().atomic(dev.bypass.vm.isa.AtomicOp.XCHG, false, lock, 0, 0);
+                    return 0;
+                });
+        b.register(HelperIds.TRACE_PRINTK, "trace_printk",
+                Prototype.of(ReturnType.INTEGER, PTR_TO_CONST_STR, CONST_SIZE, ANYTHING, ANYTHING, ANYTHING),
+                (c, fmt, size, a1, a2, a3) -> {
+                    if (size <= 0 || size > 4096) return -Errno.EINVAL;
+                    String format = c.memory().readCString(fmt, (int) size);
+                    String line = TraceFormat.format(c.memory(), format, a1, a2, a3);
+                    TraceSink sink = c.attachment(TraceSink.class);
+                    (sink != null ? sink : TraceSink.defaultSink()).print(line);
+                    return line.length() + 1;
+                });
+        return b;
+    }
+
+    private static BpfMap map(long handle) {
+        BpfMap m = BpfMap.ofHandle(handle);
+        if (m == null) throw new HelperException("0x" + Long.toHexString(handle) + " is not a map");
+        return m;
+    }
+
+    private static RingBuffer ring(long handle) {
+        if (!(map(handle) instanceof RingBuffer r)) throw new HelperException("map is not a ring buffer");
+        return r;
+    }
+
+    private static MemorySegment key(HelperContext c, BpfMap m, long key) {
+        return c.memory().slice(key, m.spec().keySize(), false);
+    }
+
+    private static long take(HelperContext c, long map, long value, boolean remove) {
+        if (!(map(map) instanceof QueueMap q)) return -Errno.EINVAL;
+        return q.take(c.memory().slice(value, q.spec().valueSize(), true), remove);
+    }
+
+    private static long complete(long data, long flags, boolean discard) {
+        RingBuffer owner = RingBuffer.ofRecord(data);
+        if (owner == null || !owner.complete(data, discard, flags))
+            throw new HelperException("0x" + Long.toHexString(data) + " is not a reserved ring buffer record");
+        return 0;
+    }
+
+    private static void checkLock(long lock) {
+        if (Pointers.region(lock) < Memory.FIRST_GLOBAL_REGION || (lock & 3) != 0)
+            throw new HelperException("0x" + Long.toHexString(lock) + " is not an aligned lock inside a map value");
+    }
+}

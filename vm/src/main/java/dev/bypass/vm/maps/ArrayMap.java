@@ -1,0 +1,107 @@
+package dev.bypass.vm.maps;
+
+import dev.bypass.vm.helpers.BaseHelpers;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * {@code BPF_MAP_TYPE_ARRAY} and {@code PERCPU_ARRAY}: {@code max_entries} zero-initialised values indexed by a
+ * 32-bit key, preallocated off-heap. Updates write in place (as in Linux, not atomically against concurrent
+ * readers; programs use atomic instructions or spin locks for that). Elements cannot be deleted. Global data
+ * sections ({@code .data}, {@code .rodata}, {@code .bss}) are one-element arrays; {@code .rodata} is read-only to
+ * programs.
+ */
+public final class ArrayMap extends BpfMap {
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final boolean perCpu;
+    private final int cpus;
+    private final Slab slab;
+
+    ArrayMap(MapSpec spec, boolean perCpu, boolean programWritable) {
+        super(spec);
+        if (spec.keySize() != 4) throw new MapException("array map " + spec.name() + ": key_size must be 4, not " + spec.keySize());
+        if (spec.valueSize() == 0) throw new MapException("array map " + spec.name() + ": value_size must be positive");
+        this.perCpu = perCpu;
+        this.cpus = perCpu ? possibleCpus() : 1;
+        this.slab = new Slab(spec.name(), (long) spec.maxEntries() * cpus, spec.valueSize(), programWritable);
+    }
+
+    /** A global-data map (one element holding a whole section); {@code writable} false for {@code .rodata}. */
+    public static ArrayMap globalData(String name, byte[] initial, int size, boolean programWritable) {
+        ArrayMap m = new ArrayMap(new MapSpec(name, MapType.ARRAY, 4, Math.max(size, 1), 1, 0), false, programWritable);
+        if (initial != null) MemorySegment.copy(MemorySegment.ofArray(initial), 0, m.slab.segment, 0, Math.min(initial.length, size));
+        return m;
+    }
+
+    public boolean perCpu() { return perCpu; }
+
+    private long index(MemorySegment key) {
+        long i = key.get(U32, 0) & 0xffffffffL;
+        return i < spec.maxEntries() ? i : -1;
+    }
+
+    private long slotFor(long index, int cpu) { return perCpu ? index * cpus + cpu : index; }
+
+    @Override public long lookupPointer(MemorySegment key) {
+        long i = index(key);
+        return i < 0 ? 0 : slab.pointer(slotFor(i, BaseHelpers.processorId()));
+    }
+
+    /** Pointer to the first byte of element {@code index} (global data: the section start). */
+    public long valuePointer(long index) { return slab.pointer(slotFor(index, 0)); }
+
+    @Override public int update(MemorySegment key, MemorySegment value, long flags) {
+        int bad = checkFlags(flags, false);
+        if (bad != 0) return bad;
+        long i = index(key);
+        if (i < 0) return -Errno.E2BIG;
+        if ((flags & ~F_LOCK) == NOEXIST) return -Errno.EEXIST; // every element always exists
+        MemorySegment.copy(value, 0, slab.segment, slab.offsetOf(slotFor(i, BaseHelpers.processorId())), spec.valueSize());
+        return 0;
+    }
+
+    @Override public int delete(MemorySegment key) { return -Errno.EINVAL; }
+
+    @Override public byte[] lookup(byte[] key) {
+        checkKey(key);
+        long i = index(MemorySegment.ofArray(key));
+        if (i < 0) return null;
+        if (!perCpu) return copy(slab.value(i, spec.valueSize()));
+        byte[] out = new byte[slab.stride * cpus];
+        for (int c = 0; c < cpus; c++)
+            MemorySegment.copy(slab.segment, slab.offsetOf(slotFor(i, c)), MemorySegment.ofArray(out), (long) c * slab.stride, spec.valueSize());
+        return out;
+    }
+
+    @Override public int update(byte[] key, byte[] value, long flags) {
+        checkKey(key);
+        int bad = checkFlags(flags, false);
+        if (bad != 0) return bad;
+        long i = index(MemorySegment.ofArray(key));
+        if (i < 0) return -Errno.E2BIG;
+        if ((flags & ~F_LOCK) == NOEXIST) return -Errno.EEXIST;
+        if (!perCpu) {
+            if (value.length != spec.valueSize()) return -Errno.EINVAL;
+            MemorySegment.copy(MemorySegment.ofArray(value), 0, slab.segment, slab.offsetOf(i), value.length);
+            return 0;
+        }
+        boolean each = value.length == slab.stride * cpus;
+        if (!each && value.length != spec.valueSize()) return -Errno.EINVAL;
+        for (int c = 0; c < cpus; c++)
+            MemorySegment.copy(MemorySegment.ofArray(value), each ? (long) c * slab.stride : 0, slab.segment,
+                    slab.offsetOf(slotFor(i, c)), spec.valueSize());
+        return 0;
+    }
+
+    /** The raw storage of element {@code index} (CPU 0 for per-CPU maps), for host code that reads in place. */
+    public MemorySegment segment(long index) { return slab.value(slotFor(index, 0), spec.valueSize()); }
+
+    @Override public List<byte[]> keys() { return indexKeys(spec.maxEntries()); }
+
+    @Override public int size() { return spec.maxEntries(); }
+
+    @Override protected void release() { slab.close(); }
+}

@@ -1,0 +1,148 @@
+package dev.bypass.vm.maps;
+
+import dev.bypass.vm.exec.Pointers;
+import dev.bypass.vm.helpers.BaseHelpers;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A map shared by programs and host code, with the semantics of Linux's map of the same type. Programs reach it
+ * through the map helpers with a <em>handle</em> (what {@code lddw} with a map source loads): a tagged value in
+ * the reserved region {@link Pointers#MAP_HANDLE_REGION}, which is never mapped, so dereferencing a handle faults.
+ * Host code uses the byte-array methods. Every operation returns 0 or a negated Linux errno.
+ *
+ * <p>Thread-safe: any number of program threads and host threads may use a map at once. Lookups never take a lock.
+ */
+public abstract class BpfMap implements AutoCloseable {
+    /** Update flags of {@code bpf_map_update_elem}. */
+    public static final long ANY = 0, NOEXIST = 1, EXIST = 2, F_LOCK = 4;
+
+    private static final ConcurrentHashMap<Integer, BpfMap> BY_ID = new ConcurrentHashMap<>();
+    private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
+
+    protected final MapSpec spec;
+    private final int id;
+    private volatile boolean closed;
+
+    protected BpfMap(MapSpec spec) {
+        this.spec = spec;
+        this.id = NEXT_ID.getAndIncrement();
+        BY_ID.put(id, this);
+    }
+
+    /** Creates a map of the declared type; fails with {@link MapException} on an invalid or oversized spec. */
+    public static BpfMap create(MapSpec spec) {
+        return switch (spec.type()) {
+            case ARRAY -> new ArrayMap(spec, false, true);
+            case PERCPU_ARRAY -> new ArrayMap(spec, true, true);
+            case HASH -> new HashTableMap(spec, false, false);
+            case PERCPU_HASH -> new HashTableMap(spec, true, false);
+            case LRU_HASH -> new HashTableMap(spec, false, true);
+            case LRU_PERCPU_HASH -> new HashTableMap(spec, true, true);
+            case QUEUE -> new QueueMap(spec, true);
+            case STACK -> new QueueMap(spec, false);
+            case RINGBUF -> new RingBuffer(spec);
+            case PROG_ARRAY -> new ProgramArray(spec);
+        };
+    }
+
+    /** Number of per-CPU slots (the range of {@link BaseHelpers#processorId()}). */
+    public static int possibleCpus() { return Runtime.getRuntime().availableProcessors(); }
+
+    /** The map a handle names, or null when the value is not the handle of a live map. */
+    public static BpfMap ofHandle(long handle) {
+        if (Pointers.region(handle) != Pointers.MAP_HANDLE_REGION) return null;
+        return BY_ID.get((int) handle);
+    }
+
+    public static BpfMap ofId(int id) { return BY_ID.get(id); }
+
+    public final MapSpec spec() { return spec; }
+
+    public final String name() { return spec.name(); }
+
+    public final MapType type() { return spec.type(); }
+
+    public final int id() { return id; }
+
+    /** The value {@code lddw} loads for this map. */
+    public final long handle() { return Pointers.make(Pointers.MAP_HANDLE_REGION, id); }
+
+    public final boolean isClosed() { return closed; }
+
+    // ---- program side: keys and values are checked views of program memory ----
+
+    /** A tagged pointer to the value stored under {@code key}, or 0. */
+    public long lookupPointer(MemorySegment key) { return 0; }
+
+    public int update(MemorySegment key, MemorySegment value, long flags) { return -Errno.EINVAL; }
+
+    public int delete(MemorySegment key) { return -Errno.EINVAL; }
+
+    // ---- host side ----
+
+    /** A copy of the value under {@code key} (per-CPU maps: every CPU's value, each padded to 8 bytes), or null. */
+    public byte[] lookup(byte[] key) { return null; }
+
+    /** Stores a value (per-CPU maps: the same value in every CPU's slot, or one padded value per CPU). */
+    public int update(byte[] key, byte[] value, long flags) {
+        checkKey(key);
+        if (value.length != spec.valueSize()) return -Errno.EINVAL;
+        return update(MemorySegment.ofArray(key), MemorySegment.ofArray(value), flags);
+    }
+
+    public int delete(byte[] key) {
+        checkKey(key);
+        return delete(MemorySegment.ofArray(key));
+    }
+
+    /** A snapshot of the keys present (arrays: every index). */
+    public List<byte[]> keys() { return List.of(); }
+
+    /** Number of entries present. */
+    public int size() { return keys().size(); }
+
+    protected final void checkKey(byte[] key) {
+        if (key.length != spec.keySize())
+            throw new MapException("map " + name() + ": key is " + key.length + " bytes, the map's keys are " + spec.keySize(), -Errno.EINVAL);
+    }
+
+    /** Unmaps the map's memory (stale pointers fault) and forgets its handle. */
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        BY_ID.remove(id);
+        release();
+    }
+
+    protected void release() {}
+
+    static int checkFlags(long flags, boolean lockAllowed) {
+        long mode = flags & ~F_LOCK;
+        if (mode > EXIST || ((flags & F_LOCK) != 0 && !lockAllowed)) return -Errno.EINVAL;
+        return 0;
+    }
+
+    static byte[] copy(MemorySegment s) { return s.toArray(ValueLayout.JAVA_BYTE); }
+
+    static List<byte[]> indexKeys(int n) {
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(new byte[] {(byte) i, (byte) (i >>> 8), (byte) (i >>> 16), (byte) (i >>> 24)});
+        return out;
+    }
+
+    /** Adds the little-endian unsigned 64-bit values of every CPU in a per-CPU lookup result. */
+    public static long sumPerCpu(byte[] perCpuValues, int valueSize, int offset) {
+        int stride = Slab.stride(valueSize);
+        long sum = 0;
+        for (int at = offset; at + 8 <= perCpuValues.length; at += stride)
+            sum += MemorySegment.ofArray(perCpuValues).get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), at);
+        return sum;
+    }
+
+    @Override public String toString() { return type().name().toLowerCase(java.util.Locale.ROOT) + " map " + name() + " #" + id; }
+}

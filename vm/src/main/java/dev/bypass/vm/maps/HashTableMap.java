@@ -1,0 +1,193 @@
+package dev.bypass.vm.maps;
+
+import dev.bypass.vm.helpers.BaseHelpers;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code HASH}, {@code PERCPU_HASH}, {@code LRU_HASH} and {@code LRU_PERCPU_HASH}. Values live in a preallocated
+ * off-heap slab of {@code max_entries} plus a few spare elements (as Linux preallocates); the index from key to
+ * element is a {@link ConcurrentHashMap}, so lookups are lock-free. Like Linux, an update of an existing key
+ * fills a fresh element and swaps it in, so a reader never sees a half-written value; freed elements go to the
+ * back of a FIFO free list, which keeps a just-replaced element unused for as long as possible (standing in for
+ * the kernel's RCU grace period). A full map fails inserts with {@code -E2BIG}; LRU maps evict instead.
+ * Per-CPU variants keep one value per CPU in each element and update the caller's copy in place.
+ */
+public final class HashTableMap extends BpfMap {
+    private final boolean perCpu;
+    private final boolean lru;
+    private final int cpus;
+    private final Slab slab;
+    private final ConcurrentHashMap<Key, Integer> index = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Integer> free = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger count = new AtomicInteger();
+    /** Last-use tick per element for LRU eviction; plain writes, races only blur the order slightly. */
+    private final long[] lastUse;
+    private final AtomicLong clock = new AtomicLong();
+
+    record Key(byte[] bytes, int hash) {
+        static Key of(byte[] b) { return new Key(b, Arrays.hashCode(b)); }
+
+        @Override public boolean equals(Object o) { return o instanceof Key k && k.hash == hash && Arrays.equals(k.bytes, bytes); }
+
+        @Override public int hashCode() { return hash; }
+    }
+
+    HashTableMap(MapSpec spec, boolean perCpu, boolean lru) {
+        super(spec);
+        if (spec.keySize() == 0 || spec.valueSize() == 0)
+            throw new MapException("hash map " + spec.name() + ": key_size and value_size must be positive");
+        this.perCpu = perCpu;
+        this.lru = lru;
+        this.cpus = perCpu ? possibleCpus() : 1;
+        int elements = spec.maxEntries() + Math.max(16, 2 * Runtime.getRuntime().availableProcessors());
+        this.slab = new Slab(spec.name(), (long) elements * cpus, spec.valueSize(), true);
+        this.lastUse = lru ? new long[elements] : null;
+        for (int i = 0; i < elements; i++) free.add(i);
+    }
+
+    public boolean perCpu() { return perCpu; }
+
+    private long slot(int element, int cpu) { return (long) element * cpus + cpu; }
+
+    @Override public long lookupPointer(MemorySegment key) {
+        Integer e = index.get(Key.of(copy(key)));
+        if (e == null) return 0;
+        if (lru) lastUse[e] = clock.incrementAndGet();
+        return slab.pointer(slot(e, perCpu ? BaseHelpers.processorId() : 0));
+    }
+
+    @Override public int update(MemorySegment key, MemorySegment value, long flags) {
+        return put(Key.of(copy(key)), value, flags, false);
+    }
+
+    private int put(Key k, MemorySegment value, long flags, boolean host) {
+        int bad = checkFlags(flags, false);
+        if (bad != 0) return bad;
+        long mode = flags & ~F_LOCK;
+        if (perCpu) {
+            // Per-CPU values are updated in place, only the caller's copy (the host writes every copy).
+            Integer existing = index.get(k);
+            if (existing != null) {
+                if (mode == NOEXIST) return -Errno.EEXIST;
+                writePerCpu(existing, value, host);
+                return 0;
+            }
+        }
+        if (mode == EXIST && !index.containsKey(k)) return -Errno.ENOENT;
+        if (mode == NOEXIST && index.containsKey(k)) return -Errno.EEXIST;
+        Integer fresh = free.poll();
+        if (fresh == null && lru) {
+            evictOne();
+            fresh = free.poll();
+        }
+        if (fresh == null) return -Errno.E2BIG;
+        if (perCpu) {
+            for (int c = 0; c < cpus; c++) slab.segment.asSlice(slab.offsetOf(slot(fresh, c)), slab.stride).fill((byte) 0);
+            writePerCpu(fresh, value, host);
+        } else {
+            MemorySegment.copy(value, 0, slab.segment, slab.offsetOf(fresh), spec.valueSize());
+        }
+        if (lru) lastUse[fresh] = clock.incrementAndGet();
+        while (true) {
+            Integer prev = index.get(k);
+            if (prev == null) {
+                if (mode == EXIST) { free.add(fresh); return -Errno.ENOENT; }
+                if (count.incrementAndGet() > spec.maxEntries()) {
+                    count.decrementAndGet();
+                    if (lru && evictOne()) continue;
+                    free.add(fresh);
+                    return -Errno.E2BIG;
+                }
+                if (index.putIfAbsent(k, fresh) == null) return 0;
+                count.decrementAndGet();
+            } else {
+                if (mode == NOEXIST) { free.add(fresh); return -Errno.EEXIST; }
+                if (perCpu) { // raced with an insert of the same key: update that element in place instead
+                    free.add(fresh);
+                    writePerCpu(prev, value, host);
+                    return 0;
+                }
+                if (index.replace(k, prev, fresh)) { free.add(prev); return 0; }
+            }
+        }
+    }
+
+    private void writePerCpu(int element, MemorySegment value, boolean host) {
+        if (!host) {
+            MemorySegment.copy(value, 0, slab.segment, slab.offsetOf(slot(element, BaseHelpers.processorId())), spec.valueSize());
+            return;
+        }
+        boolean each = value.byteSize() == (long) slab.stride * cpus;
+        for (int c = 0; c < cpus; c++)
+            MemorySegment.copy(value, each ? (long) c * slab.stride : 0, slab.segment, slab.offsetOf(slot(element, c)), spec.valueSize());
+    }
+
+    /**
+     * Evicts the least recently used of (at most) the first 128 entries the index yields: an approximation, as
+     * Linux's LRU is, that costs bounded time. Returns false when nothing could be evicted.
+     */
+    private boolean evictOne() {
+        Map.Entry<Key, Integer> victim = null;
+        int seen = 0;
+        for (Map.Entry<Key, Integer> e : index.entrySet()) {
+            if (victim == null || lastUse[e.getValue()] < lastUse[victim.getValue()]) victim = e;
+            if (++seen >= 128) break;
+        }
+        if (victim == null) return false;
+        if (index.remove(victim.getKey(), victim.getValue())) {
+            count.decrementAndGet();
+            free.add(victim.getValue());
+        }
+        return true;
+    }
+
+    @Override public int delete(MemorySegment key) { return remove(Key.of(copy(key))); }
+
+    private int remove(Key k) {
+        Integer prev = index.remove(k);
+        if (prev == null) return -Errno.ENOENT;
+        count.decrementAndGet();
+        free.add(prev);
+        return 0;
+    }
+
+    @Override public byte[] lookup(byte[] key) {
+        checkKey(key);
+        Integer e = index.get(Key.of(key.clone()));
+        if (e == null) return null;
+        if (!perCpu) return copy(slab.value(e, spec.valueSize()));
+        byte[] out = new byte[slab.stride * cpus];
+        for (int c = 0; c < cpus; c++)
+            MemorySegment.copy(slab.segment, slab.offsetOf(slot(e, c)), MemorySegment.ofArray(out), (long) c * slab.stride, spec.valueSize());
+        return out;
+    }
+
+    @Override public int update(byte[] key, byte[] value, long flags) {
+        checkKey(key);
+        if (value.length != spec.valueSize() && !(perCpu && value.length == slab.stride * cpus)) return -Errno.EINVAL;
+        return put(Key.of(key.clone()), MemorySegment.ofArray(value), flags, true);
+    }
+
+    @Override public int delete(byte[] key) {
+        checkKey(key);
+        return remove(Key.of(key.clone()));
+    }
+
+    @Override public List<byte[]> keys() {
+        List<byte[]> out = new ArrayList<>();
+        for (Key k : index.keySet()) out.add(k.bytes().clone());
+        return out;
+    }
+
+    @Override public int size() { return count.get(); }
+
+    @Override protected void release() { slab.close(); }
+}

@@ -1,0 +1,207 @@
+package dev.bypass.vm.maps;
+
+import dev.bypass.vm.exec.Pointers;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * {@code BPF_MAP_TYPE_RINGBUF}: a multi-producer, single-consumer byte ring of {@code max_entries} bytes (a power
+ * of two, page multiple) with Linux's record format: an 8-byte header (length with BUSY and DISCARD bits) followed
+ * by the data, padded to 8 bytes. Producers reserve under a short lock (as the kernel's spinlock), fill the record
+ * through the pointer they got, and commit or discard it without the lock; the consumer reads committed records in
+ * order and stops at the first one still being written. A record never wraps: when it would not fit before the end
+ * of the ring, the producer fills the tail with a discarded padding record and starts at offset 0.
+ *
+ * <p>The host consumes with {@link #poll} (blocking, with a timeout, batching up to a limit) or {@link #drain}.
+ */
+public final class RingBuffer extends BpfMap {
+    public static final int BUSY = 1 << 31, DISCARD = 1 << 30, HEADER = 8;
+    /** Flags of output/submit/discard. */
+    public static final long NO_WAKEUP = 1, FORCE_WAKEUP = 2;
+    /** Query selectors of {@code bpf_ringbuf_query}. */
+    public static final long AVAIL_DATA = 0, RING_SIZE = 1, CONS_POS = 2, PROD_POS = 3;
+
+    private static final VarHandle HDR = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+    private static final java.util.concurrent.ConcurrentHashMap<Integer, RingBuffer> BY_REGION = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final Slab slab;
+    private final MemorySegment data;
+    private final long capacity;
+    private final Object producerLock = new Object();
+    private volatile long producerPos;
+    private volatile long consumerPos;
+    private final ReentrantLock consumerLock = new ReentrantLock();
+    private final Condition dataReady = consumerLock.newCondition();
+    private volatile int waiters;
+
+    RingBuffer(MapSpec spec) {
+        super(spec);
+        int size = spec.maxEntries();
+        if (spec.keySize() != 0 || spec.valueSize() != 0)
+            throw new MapException("ring buffer " + spec.name() + ": key_size and value_size must be 0");
+        if (Integer.bitCount(size) != 1 || size < 4096)
+            throw new MapException("ring buffer " + spec.name() + ": max_entries " + size + " must be a power of 2 and at least 4096");
+        this.slab = new Slab(spec.name(), 1, size, true);
+        this.data = slab.segment;
+        this.capacity = size;
+        BY_REGION.put(slab.regionId, this);
+    }
+
+    /** The ring buffer a record pointer (from {@link #reserve}) points into, or null. */
+    public static RingBuffer ofRecord(long pointer) { return BY_REGION.get(Pointers.region(pointer)); }
+
+    private static long round8(long n) { return (n + 7) & ~7L; }
+
+    private int header(long pos) { return (int) HDR.getAcquire(data, pos & (capacity - 1)); }
+
+    /** {@code bpf_ringbuf_reserve}: a pointer to {@code size} writable bytes, or 0 when the ring is full. */
+    public long reserve(long size, long flags) {
+        if (flags != 0 || size <= 0 || size > capacity / 2 - HEADER) return 0;
+        long total = round8(size + HEADER);
+        synchronized (producerLock) {
+            long prod = producerPos;
+            long used = prod - consumerPos;
+            long at = prod & (capacity - 1);
+            long pad = at + total > capacity ? capacity - at : 0;
+            if (used + pad + total > capacity) return 0;
+            if (pad > 0) {
+                HDR.setRelease(data, at, (int) (pad - HEADER) | DISCARD);
+                at = 0;
+            }
+            HDR.setRelease(data, at, (int) size | BUSY);
+            producerPos = prod + pad + total;
+            return Pointers.make(slab.regionId, at + HEADER);
+        }
+    }
+
+    /** True when {@code pointer} is the data pointer of a record of this ring that is still reserved. */
+    public boolean isReserved(long pointer) {
+        if (Pointers.region(pointer) != slab.regionId) return false;
+        long off = Pointers.offset(pointer) - HEADER;
+        return off >= 0 && off % 8 == 0 && off < capacity && (header(off) & BUSY) != 0;
+    }
+
+    /** Commits or discards a reserved record; false when the pointer is not a reserved record of this ring. */
+    public boolean complete(long pointer, boolean discard, long flags) {
+        if (!isReserved(pointer)) return false;
+        long off = Pointers.offset(pointer) - HEADER;
+        int hdr = header(off);
+        HDR.setRelease(data, off, (hdr & ~BUSY) | (discard ? DISCARD : 0));
+        wake(flags);
+        return true;
+    }
+
+    /** {@code bpf_ringbuf_output}: copies {@code src} into a new record. */
+    public int output(MemorySegment src, long flags) {
+        if ((flags & ~(NO_WAKEUP | FORCE_WAKEUP)) != 0) return -Errno.EINVAL;
+        long p = reserve(src.byteSize(), 0);
+        if (p == 0) return -Errno.EAGAIN;
+        MemorySegment.copy(src, 0, data, Pointers.offset(p), src.byteSize());
+        complete(p, false, flags);
+        return 0;
+    }
+
+    public long query(long what) {
+        return switch ((int) what) {
+            case 0 -> producerPos - consumerPos;
+            case 1 -> capacity;
+            case 2 -> consumerPos;
+            case 3 -> producerPos;
+            default -> 0;
+        };
+    }
+
+    private void wake(long flags) {
+        if ((flags & NO_WAKEUP) != 0 || waiters == 0) return;
+        consumerLock.lock();
+        try {
+            dataReady.signalAll();
+        } finally {
+            consumerLock.unlock();
+        }
+    }
+
+    /** Delivers committed records in order, at most {@code max}; returns how many were delivered. */
+    public int drain(int max, Consumer<byte[]> handler) {
+        consumerLock.lock();
+        try {
+            return consumeLocked(max, handler);
+        } finally {
+            consumerLock.unlock();
+        }
+    }
+
+    private int consumeLocked(int max, Consumer<byte[]> handler) {
+        int delivered = 0;
+        long cons = consumerPos;
+        while (delivered < max && cons < producerPos) {
+            int hdr = header(cons);
+            if ((hdr & BUSY) != 0) break;
+            int len = hdr & ~(BUSY | DISCARD);
+            long at = cons & (capacity - 1);
+            if ((hdr & DISCARD) == 0) {
+                byte[] rec = data.asSlice(at + HEADER, len).toArray(ValueLayout.JAVA_BYTE);
+                delivered++;
+                cons += round8(len + HEADER);
+                consumerPos = cons; // free the space before the handler runs, as libbpf does after each record
+                handler.accept(rec);
+            } else {
+                cons += round8(len + HEADER);
+                consumerPos = cons;
+            }
+        }
+        return delivered;
+    }
+
+    /**
+     * Waits up to {@code timeout} for committed records, then delivers up to {@code max} of them (a batch).
+     * Returns the number delivered, 0 on timeout.
+     */
+    public int poll(int max, long timeout, TimeUnit unit, Consumer<byte[]> handler) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        consumerLock.lock();
+        try {
+            waiters++;
+            try {
+                while (true) {
+                    int n = consumeLocked(max, handler);
+                    if (n > 0) return n;
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) return 0;
+                    // Producers signal only when a waiter is registered; the short bounded wait also covers
+                    // records committed with NO_WAKEUP.
+                    dataReady.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+                }
+            } finally {
+                waiters--;
+            }
+        } finally {
+            consumerLock.unlock();
+        }
+    }
+
+    /** All committed records currently readable (consumes them). */
+    public List<byte[]> drain() {
+        List<byte[]> out = new ArrayList<>();
+        drain(Integer.MAX_VALUE, out::add);
+        return out;
+    }
+
+    public long capacity() { return capacity; }
+
+    @Override public int size() { return (int) Math.min(Integer.MAX_VALUE, producerPos - consumerPos); }
+
+    @Override protected void release() {
+        BY_REGION.remove(slab.regionId);
+        slab.close();
+    }
+}
