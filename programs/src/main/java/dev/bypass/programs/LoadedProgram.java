@@ -1,0 +1,74 @@
+package dev.bypass.programs;
+
+import dev.bypass.vm.elf.ElfProgram;
+import dev.bypass.vm.elf.LineInfo;
+import dev.bypass.vm.exec.Engine;
+import dev.bypass.vm.exec.ExecutionException;
+import dev.bypass.vm.exec.ExecutionState;
+import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.facts.ProgramFacts;
+
+/**
+ * A program that went through load, verify and compile: ready to run directly or to attach to hooks.
+ * Thread-safe; each thread runs with its own execution state.
+ */
+public final class LoadedProgram {
+    private final LoadedObject owner;
+    private final ElfProgram source;
+    private final ProgramType type;
+    private final Engine engine;
+    private final ProgramFacts facts;
+    private final String verifiedBy;
+
+    LoadedProgram(LoadedObject owner, ElfProgram source, ProgramType type, Engine engine, ProgramFacts facts, String verifiedBy) {
+        this.owner = owner;
+        this.source = source;
+        this.type = type;
+        this.engine = engine;
+        this.facts = facts;
+        this.verifiedBy = verifiedBy;
+    }
+
+    public String name() { return source.name(); }
+
+    public String section() { return source.section(); }
+
+    public ProgramType type() { return type; }
+
+    public LoadedObject object() { return owner; }
+
+    /** The engine running the program (what program arrays hold for tail calls). */
+    public Engine engine() { return engine; }
+
+    /** True when a real verifier accepted the program; false only on the explicitly unverified test path. */
+    public boolean verified() { return facts.verified(); }
+
+    public String verifiedBy() { return verifiedBy; }
+
+    public int instructionCount() { return source.program().instructions().size(); }
+
+    public ElfProgram source() { return source; }
+
+    /**
+     * Runs the program once with {@code context} as the bytes r1 points to (writable: output fields the program
+     * sets are visible in the array afterwards); returns r0.
+     */
+    public long run(byte[] context) {
+        if (context.length > type.context().size())
+            throw new IllegalArgumentException("context of " + context.length + " bytes exceeds " + type.name() + "'s " + type.context().size());
+        ExecutionState st = owner.runtime().state();
+        Memory mem = st.memory();
+        long r1 = context.length == 0 ? 0 : mem.bind(Memory.CTX_REGION, Region.of("ctx", context, true));
+        try {
+            return engine.execute(st, r1, 0, 0, 0, 0);
+        } catch (ExecutionException e) {
+            LineInfo line = source.lineAt(e.pc());
+            throw new ProgramRunException("program " + name() + ": " + e.getMessage() + (line != null ? " (" + line + ")" : ""), e);
+        } finally {
+            mem.unbind(Memory.CTX_REGION);
+        }
+    }
+
+    @Override public String toString() { return "program " + name() + " (" + section() + ", " + type.name() + ")"; }
+}

@@ -1,0 +1,155 @@
+package dev.bypass.programs;
+
+import dev.bypass.vm.elf.ElfLoader;
+import dev.bypass.vm.elf.ElfObject;
+import dev.bypass.vm.elf.ElfProgram;
+import dev.bypass.vm.elf.LineInfo;
+import dev.bypass.vm.elf.MapDefinition;
+import dev.bypass.vm.exec.*;
+import dev.bypass.vm.facts.ProgramFacts;
+import dev.bypass.vm.helpers.HelperRegistry;
+import dev.bypass.vm.helpers.MapHelpers;
+import dev.bypass.vm.helpers.TraceSink;
+import dev.bypass.vm.maps.ArrayMap;
+import dev.bypass.vm.maps.BpfMap;
+import dev.bypass.vm.maps.MapResolver;
+import dev.bypass.vm.maps.MapSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The pipeline {@code load → verify → compile → attach}. {@link #load} reads an object, creates its maps, and for
+ * each program: hands it to the verifier with its type, maps and helpers; links it (helpers bound, map references
+ * resolved to handles and value pointers); and creates its engine. Nothing is created for an object whose
+ * programs do not all pass. Attach loaded programs to {@link Hook}s.
+ *
+ * <p>A runtime has exactly one verifier, chosen when it is built; the unverified path must be asked for by name
+ * ({@link ProgramVerifier#UNVERIFIED_FOR_TESTS_ONLY}).
+ */
+public final class ProgramRuntime {
+    private final ProgramVerifier verifier;
+    private final HelperRegistry helpers;
+    private final ProgramTypes types;
+    private final EngineKind engineKind;
+    private final long budget;
+    private final TraceSink trace;
+    private final ThreadLocal<ExecutionState> states;
+    private final List<LoadedObject> objects = new CopyOnWriteArrayList<>();
+
+    private ProgramRuntime(Builder b) {
+        this.verifier = b.verifier;
+        this.helpers = b.helpers;
+        this.types = b.types;
+        this.engineKind = b.engine;
+        this.budget = b.budget;
+        this.trace = b.trace;
+        this.states = ThreadLocal.withInitial(() -> {
+            ExecutionState s = new ExecutionState(budget);
+            if (trace != null) s.attach(TraceSink.class, trace);
+            return s;
+        });
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    public ProgramVerifier verifier() { return verifier; }
+
+    public HelperRegistry helpers() { return helpers; }
+
+    public ProgramTypes types() { return types; }
+
+    /** The calling thread's execution state. */
+    ExecutionState state() { return states.get(); }
+
+    public List<LoadedObject> objects() { return List.copyOf(objects); }
+
+    void forget(LoadedObject o) { objects.remove(o); }
+
+    public LoadedObject load(Path file) throws IOException {
+        return load(file.getFileName().toString(), ElfLoader.load(file));
+    }
+
+    public LoadedObject load(String name, byte[] object) { return load(name, ElfLoader.load(object)); }
+
+    public LoadedObject load(String name, ElfObject elf) {
+        List<BpfMap> maps = new ArrayList<>();
+        try {
+            for (MapDefinition d : elf.maps()) {
+                maps.add(switch (d.kind()) {
+                    case DATA, BSS -> ArrayMap.globalData(d.spec().name(), d.initialData(), d.spec().valueSize(), true);
+                    case RODATA -> ArrayMap.globalData(d.spec().name(), d.initialData(), d.spec().valueSize(), false);
+                    default -> BpfMap.create(d.spec());
+                });
+            }
+            LoadedObject obj = new LoadedObject(this, name, elf, maps);
+            List<MapSpec> specs = maps.stream().map(BpfMap::spec).toList();
+            MapResolver resolver = new MapResolver(maps);
+            for (ElfProgram p : elf.programs()) {
+                ProgramType type = types.forSection(p.section());
+                ProgramFacts facts;
+                try {
+                    facts = verifier.verify(new VerificationRequest(p.name(), p.program(), type, specs, helpers, p::lineAt));
+                } catch (VerificationException e) {
+                    throw new VerificationException("program " + p.name() + " (" + p.section() + ") rejected: " + e.getMessage());
+                }
+                if (facts == null) throw new IllegalStateException("verifier " + verifier.name() + " returned no result");
+                LinkedProgram linked;
+                try {
+                    linked = LinkedProgram.link(p.name(), p.program(), helpers, resolver);
+                } catch (LoadException e) {
+                    throw new LoadException("program " + p.name() + ": " + e.getMessage() + where(p, e.getMessage()));
+                }
+                Engine engine = Engines.create(linked, engineKind, facts);
+                obj.add(new LoadedProgram(obj, p, type, engine, facts, verifier.name()));
+            }
+            objects.add(obj);
+            return obj;
+        } catch (RuntimeException e) {
+            for (BpfMap m : maps) m.close();
+            throw e;
+        }
+    }
+
+    private static String where(ElfProgram p, String message) {
+        // LoadException messages start with "instruction N:"; name the C line when line info has it.
+        if (!message.startsWith("instruction ")) return "";
+        try {
+            int slot = Integer.parseInt(message.substring(12, message.indexOf(':')));
+            LineInfo l = p.lineAt(slot);
+            return l == null ? "" : " (" + l + ")";
+        } catch (RuntimeException e) {
+            return "";
+        }
+    }
+
+    public static final class Builder {
+        private ProgramVerifier verifier;
+        private HelperRegistry helpers = MapHelpers.registry();
+        private ProgramTypes types = new ProgramTypes();
+        private EngineKind engine = EngineKind.INTERPRETER;
+        private long budget = ExecutionState.DEFAULT_BUDGET;
+        private TraceSink trace;
+
+        /** The verification step; required. */
+        public Builder verifier(ProgramVerifier v) { this.verifier = v; return this; }
+
+        /** Helpers programs may call (default: {@link MapHelpers#registry()}); extend it to add host helpers. */
+        public Builder helpers(HelperRegistry h) { this.helpers = h; return this; }
+
+        public Builder types(ProgramTypes t) { this.types = t; return this; }
+
+        public Builder engine(EngineKind k) { this.engine = k; return this; }
+
+        public Builder budget(long b) { this.budget = b; return this; }
+
+        public Builder trace(TraceSink sink) { this.trace = sink; return this; }
+
+        public ProgramRuntime build() {
+            if (verifier == null) verifier = Verifiers.standard();
+            return new ProgramRuntime(this);
+        }
+    }
+}

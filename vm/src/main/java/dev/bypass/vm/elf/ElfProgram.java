@@ -1,0 +1,16 @@
+package dev.bypass.vm.elf;
+
+import dev.bypass.vm.isa.Program;
+
+/**
+ * One program of an object: its function name, its {@code SEC("...")} name, and its instructions with the
+ * subprograms it calls appended. Map references are {@code lddw} with {@code PSEUDO_MAP_IDX} (map index into
+ * {@link ElfObject#maps()}) or {@code PSEUDO_MAP_IDX_VALUE} (global data offset), function pointers are
+ * {@code PSEUDO_FUNC}. {@code lines} holds the source line of each slot (null where unknown).
+ */
+public record ElfProgram(String name, String section, Program program, LineInfo[] lines) {
+    /** The source line of the instruction at {@code slot}, or null. */
+    public LineInfo lineAt(int slot) {
+        return slot >= 0 && slot < lines.length ? lines[slot] : null;
+    }
+}
