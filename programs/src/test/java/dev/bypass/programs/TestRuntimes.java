@@ -1,0 +1,10 @@
+package dev.bypass.programs;
+
+/** The runtime tests use. */
+final class TestRuntimes {
+    private TestRuntimes() {}
+
+    static ProgramRuntime runtime() {
+        return ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).build();
+    }
+}
