@@ -294,7 +294,7 @@ public final class ElfLoader {
                 syms.sort(Comparator.comparingLong(Symbol::value));
                 for (int i = 0; i < syms.size(); i++) {
                     Symbol sym = syms.get(i);
-                    if (sym.value() % 8 != 0 || sym.value() >= s.size())
+                    if (sym.value() < 0 || sym.value() % 8 != 0 || sym.value() >= s.size() || sym.size() < 0 || sym.size() > s.size())
                         throw new ElfException(s.name(), sym.value(), "function " + sym.name() + " does not start at an instruction inside the section");
                     long end = sym.size() > 0 ? sym.value() + sym.size() : i + 1 < syms.size() ? syms.get(i + 1).value() : s.size();
                     if (end > s.size() || end % 8 != 0 || end <= sym.value())

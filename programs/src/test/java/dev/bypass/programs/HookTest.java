@@ -1,0 +1,98 @@
+package dev.bypass.programs;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.bypass.vm.ctx.ContextField;
+import dev.bypass.vm.ctx.ContextLayout;
+import dev.bypass.vm.maps.BpfMap;
+import dev.bypass.vm.maps.MapException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class HookTest {
+    record Event(long key) {}
+
+    static final ProgramType EVENTS = new ProgramType("event", "bypass/counter",
+            ContextLayout.of("counter_ctx", 8, ContextField.readOnly("key", 0, 8)));
+
+    @Test void attachAndDetachWhileTrafficFlows() throws Exception {
+        ProgramTypes types = new ProgramTypes().register(EVENTS);
+        ProgramRuntime rt = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).types(types).build();
+        try (LoadedObject a = rt.load("a", BundledPrograms.object(BundledPrograms.COUNTER));
+             LoadedObject b = rt.load("b", BundledPrograms.object(BundledPrograms.COUNTER))) {
+            assertEquals(EVENTS, a.program("count_event").type());
+            Hook<Event> hook = new Hook<>("events", EVENTS, e -> Le.k64(e.key()));
+            assertEquals(-5, hook.fire(new Event(1), -5), "nothing attached");
+            hook.attach(a.program("count_event"));
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong fired = new AtomicLong();
+            List<Thread> workers = new ArrayList<>();
+            List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        while (!stop.get()) {
+                            hook.fire(new Event(7));
+                            fired.incrementAndGet();
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+                workers.add(th);
+                th.start();
+            }
+            int cycles = 0;
+            long deadline = System.nanoTime() + 500_000_000L;
+            while (System.nanoTime() < deadline) {
+                try (Hook<Event>.Attachment second = hook.attach(b.program("count_event"))) {
+                    Thread.onSpinWait();
+                }
+                cycles++;
+            }
+            stop.set(true);
+            for (Thread th : workers) th.join();
+            assertEquals(List.of(), errors);
+            assertTrue(cycles > 10);
+            long countA = Le.u64At(a.map("counts").lookup(Le.k64(7)), 0);
+            assertEquals(fired.get(), countA, "the program attached throughout saw every event");
+            byte[] bCount = b.map("counts").lookup(Le.k64(7));
+            long countB = bCount == null ? 0 : Le.u64At(bCount, 0);
+            assertTrue(countB <= countA, "the program attached part of the time saw a subset");
+            assertEquals(1, hook.programs().size());
+        }
+    }
+
+    @Test void closingAnObjectDetachesAndUnmaps() {
+        ProgramRuntime rt = TestRuntimes.runtime();
+        LoadedObject o = rt.load("c", BundledPrograms.object(BundledPrograms.COUNTER));
+        Hook<Event> hook = new Hook<>("events", ProgramType.RAW, e -> Le.k64(e.key()));
+        hook.attach(o.program("count_event"));
+        BpfMap counts = o.map("counts");
+        long handle = counts.handle();
+        hook.fire(new Event(1));
+        o.close();
+        assertTrue(hook.isEmpty());
+        assertNull(BpfMap.ofHandle(handle));
+        assertFalse(rt.objects().contains(o));
+        assertThrows(MapException.class, () -> o.program("nope"));
+    }
+
+    @Test void runtimeWithoutVerifierRefusesToBeBuilt() {
+        // Until the verifier module registers itself, asking for the standard verifier fails loudly rather than
+        // running programs unchecked.
+        try {
+            ProgramVerifier v = Verifiers.standard();
+            assertNotEquals(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY, v);
+        } catch (VerificationException e) {
+            assertTrue(e.getMessage().contains("no program verifier"));
+        }
+        ProgramRuntime rt = TestRuntimes.runtime();
+        try (LoadedObject o = rt.load("c", BundledPrograms.object(BundledPrograms.COUNTER))) {
+            assertFalse(o.program("count_event").verified(), "the test-only path marks programs unverified");
+        }
+    }
+}
