@@ -35,7 +35,8 @@ public final class Interpreter implements Engine {
     public long invoke(ExecutionState st, int entry, int baseDepth, long r1, long r2, long r3, long r4, long r5) {
         final long[] code = this.code;
         final Memory mem = st.memory();
-        final long[] r = new long[Registers.COUNT];
+        // 16 entries so that every 4-bit register index is provably in bounds and C2 drops the array checks.
+        final long[] r = new long[16];
         final long[] saved = st.savedRegisters;
         final int[] returns = st.returnSlots;
         r[1] = r1;
@@ -217,12 +218,11 @@ public final class Interpreter implements Engine {
                             if (depth + 1 >= Registers.MAX_CALL_DEPTH)
                                 throw new ExecutionException(ExecutionException.Kind.CALL_DEPTH, pc - 1,
                                         "call depth exceeds " + Registers.MAX_CALL_DEPTH + " frames");
-                            int base = depth * 5;
+                            int base = depth * 4;
                             saved[base] = r[6];
                             saved[base + 1] = r[7];
                             saved[base + 2] = r[8];
                             saved[base + 3] = r[9];
-                            saved[base + 4] = r[10];
                             returns[depth] = pc;
                             depth++;
                             r[10] = Memory.framePointer(depth);
@@ -251,12 +251,13 @@ public final class Interpreter implements Engine {
                             return r[0];
                         }
                         depth--;
-                        int base = depth * 5;
+                        int base = depth * 4;
                         r[6] = saved[base];
                         r[7] = saved[base + 1];
                         r[8] = saved[base + 2];
                         r[9] = saved[base + 3];
-                        r[10] = saved[base + 4];
+                        // r10 is read-only for programs: the caller's frame pointer follows from its depth.
+                        r[10] = Memory.framePointer(depth);
                         pc = returns[depth];
                     }
                     default -> {
