@@ -15,7 +15,9 @@ final class DisasmCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         var program = ProgramSource.read(file).program();
-        spec.commandLine().getOut().print(labels ? Disassembler.withLabels(program) : Disassembler.disassemble(program));
+        var out = spec.commandLine().getOut();
+        out.print(labels ? Disassembler.withLabels(program) : Disassembler.disassemble(program));
+        out.flush();
         return 0;
     }
 }

@@ -250,7 +250,7 @@ public final class Assembler {
                     case "map_value" -> new LoadImm64(dst, Opcodes.PSEUDO_MAP_VALUE, imm32(arg.apply(0)), imm32(arg.apply(1)));
                     case "map_idx" -> new LoadImm64(dst, Opcodes.PSEUDO_MAP_IDX, imm32(arg.apply(0)), 0);
                     case "map_idx_value" -> new LoadImm64(dst, Opcodes.PSEUDO_MAP_IDX_VALUE, imm32(arg.apply(0)), imm32(arg.apply(1)));
-                    case "btf_id" -> new LoadImm64(dst, Opcodes.PSEUDO_BTF_ID, imm32(arg.apply(0)), 0);
+                    case "btf_id" -> new LoadImm64(dst, Opcodes.PSEUDO_BTF_ID, imm32(arg.apply(0)), args.size() > 1 ? imm32(args.get(1)) : 0);
                     case "func" -> new LoadImm64(dst, Opcodes.PSEUDO_FUNC, target(arg.apply(0)), 0);
                     default -> throw error("unknown lddw source '" + kind + "'");
                 };

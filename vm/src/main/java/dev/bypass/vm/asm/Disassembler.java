@@ -43,7 +43,7 @@ public final class Disassembler {
                 case Opcodes.PSEUDO_MAP_VALUE -> "map_value(" + l.imm() + ", " + l.nextImm() + ")";
                 case Opcodes.PSEUDO_MAP_IDX -> "map_idx(" + l.imm() + ")";
                 case Opcodes.PSEUDO_MAP_IDX_VALUE -> "map_idx_value(" + l.imm() + ", " + l.nextImm() + ")";
-                case Opcodes.PSEUDO_BTF_ID -> "btf_id(" + l.imm() + ")";
+                case Opcodes.PSEUDO_BTF_ID -> "btf_id(" + l.imm() + (l.nextImm() != 0 ? ", " + l.nextImm() : "") + ")";
                 default -> "func(" + target.apply(l.imm()) + ")";
             };
             case PacketLoad pl -> pl.indirect()

@@ -18,9 +18,6 @@ public final class ExecutionState implements HelperContext {
     private long budgetLimit = DEFAULT_BUDGET;
     /** Remaining budget; engines keep a local copy in hot loops and store it back around helper calls. */
     public long budget;
-    /** Saved r6..r9 and r10 per call depth, for engines that do not keep frames on the JVM stack. */
-    public final long[] savedRegisters = new long[Registers.MAX_CALL_DEPTH * 5];
-    public final int[] returnSlots = new int[Registers.MAX_CALL_DEPTH];
     private Engine current;
     private int depth;
     private int nesting;

@@ -35,9 +35,11 @@ public final class Interpreter implements Engine {
     public long invoke(ExecutionState st, int entry, int baseDepth, long r1, long r2, long r3, long r4, long r5) {
         final long[] code = this.code;
         final Memory mem = st.memory();
-        final long[] r = new long[Registers.COUNT];
-        final long[] saved = st.savedRegisters;
-        final int[] returns = st.returnSlots;
+        // 16 entries so that every 4-bit register index is provably in bounds and C2 drops the array checks.
+        final long[] r = new long[16];
+        // Callee-saved registers and return slots of local calls made within this invocation.
+        final long[] saved = new long[Registers.MAX_CALL_DEPTH * 4];
+        final int[] returns = new int[Registers.MAX_CALL_DEPTH];
         r[1] = r1;
         r[2] = r2;
         r[3] = r3;
@@ -57,6 +59,7 @@ public final class Interpreter implements Engine {
                 final int off = (short) (insn >>> 16);
                 final int imm = (int) (insn >>> 32);
                 pc++;
+                boolean taken = false;
                 switch (op) {
                     // ---- ALU64, immediate source ----
                     case 0x07 -> r[dst] += imm;
@@ -128,17 +131,12 @@ public final class Interpreter implements Engine {
                         pc++;
                     }
                     case 0x20, 0x28, 0x30, 0x40, 0x48, 0x50 -> {
-                        long base = (op & 0x40) != 0 ? (int) r[src] : 0; // ld_ind adds the low 32 bits of src
-                        int bytes = switch (op & 0x18) { case 0x00 -> 4; case 0x08 -> 2; default -> 1; };
-                        long at = base + imm;
-                        Region pkt = mem.regionOf(Pointers.make(Memory.PACKET_REGION, 0));
-                        if (pkt == null || at < 0 || at + bytes > pkt.size()) {
-                            // Linux ends a socket filter with r0 = 0 on an out-of-packet legacy load.
+                        long v = packetLoad(mem, op, r[src], imm);
+                        if (v < 0) { // out of the packet: Linux ends a socket filter with r0 = 0
                             st.budget = budget;
                             return 0;
                         }
-                        long v = mem.load(bytes, Pointers.make(Memory.PACKET_REGION, at));
-                        r[0] = bytes == 4 ? Ops.bswap32(v) : bytes == 2 ? Ops.bswap16(v) : v;
+                        r[0] = v;
                     }
                     // ---- stores ----
                     case 0x62 -> mem.store32(r[dst] + off, imm);
@@ -149,13 +147,7 @@ public final class Interpreter implements Engine {
                     case 0x6b -> mem.store16(r[dst] + off, r[src]);
                     case 0x73 -> mem.store8(r[dst] + off, r[src]);
                     case 0x7b -> mem.store64(r[dst] + off, r[src]);
-                    case 0xc3, 0xdb -> {
-                        boolean wide = op == 0xdb;
-                        AtomicOp aop = atomicOp(imm);
-                        long old = mem.atomic(aop, wide, r[dst] + off, r[src], r[0]);
-                        if (aop == AtomicOp.CMPXCHG) r[0] = old;
-                        else if ((imm & 1) != 0) r[src] = old;
-                    }
+                    case 0xc3, 0xdb -> atomic(mem, r, op, dst, src, off, imm);
                     // ---- jumps ----
                     case 0x05 -> {
                         pc += off;
@@ -165,51 +157,51 @@ public final class Interpreter implements Engine {
                         pc += imm;
                         if (imm < 0 && --budget < 0) throw budgetExhausted(st, pc - imm - 1);
                     }
-                    case 0x15 -> { if (r[dst] == imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x1d -> { if (r[dst] == r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x25 -> { if (Long.compareUnsigned(r[dst], imm) > 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x2d -> { if (Long.compareUnsigned(r[dst], r[src]) > 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x35 -> { if (Long.compareUnsigned(r[dst], imm) >= 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x3d -> { if (Long.compareUnsigned(r[dst], r[src]) >= 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x45 -> { if ((r[dst] & imm) != 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x4d -> { if ((r[dst] & r[src]) != 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x55 -> { if (r[dst] != imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x5d -> { if (r[dst] != r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x65 -> { if (r[dst] > imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x6d -> { if (r[dst] > r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x75 -> { if (r[dst] >= imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x7d -> { if (r[dst] >= r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xa5 -> { if (Long.compareUnsigned(r[dst], imm) < 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xad -> { if (Long.compareUnsigned(r[dst], r[src]) < 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xb5 -> { if (Long.compareUnsigned(r[dst], imm) <= 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xbd -> { if (Long.compareUnsigned(r[dst], r[src]) <= 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xc5 -> { if (r[dst] < imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xcd -> { if (r[dst] < r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xd5 -> { if (r[dst] <= imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xdd -> { if (r[dst] <= r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
+                    case 0x15 -> taken = r[dst] == imm;
+                    case 0x1d -> taken = r[dst] == r[src];
+                    case 0x25 -> taken = Long.compareUnsigned(r[dst], imm) > 0;
+                    case 0x2d -> taken = Long.compareUnsigned(r[dst], r[src]) > 0;
+                    case 0x35 -> taken = Long.compareUnsigned(r[dst], imm) >= 0;
+                    case 0x3d -> taken = Long.compareUnsigned(r[dst], r[src]) >= 0;
+                    case 0x45 -> taken = (r[dst] & imm) != 0;
+                    case 0x4d -> taken = (r[dst] & r[src]) != 0;
+                    case 0x55 -> taken = r[dst] != imm;
+                    case 0x5d -> taken = r[dst] != r[src];
+                    case 0x65 -> taken = r[dst] > imm;
+                    case 0x6d -> taken = r[dst] > r[src];
+                    case 0x75 -> taken = r[dst] >= imm;
+                    case 0x7d -> taken = r[dst] >= r[src];
+                    case 0xa5 -> taken = Long.compareUnsigned(r[dst], imm) < 0;
+                    case 0xad -> taken = Long.compareUnsigned(r[dst], r[src]) < 0;
+                    case 0xb5 -> taken = Long.compareUnsigned(r[dst], imm) <= 0;
+                    case 0xbd -> taken = Long.compareUnsigned(r[dst], r[src]) <= 0;
+                    case 0xc5 -> taken = r[dst] < imm;
+                    case 0xcd -> taken = r[dst] < r[src];
+                    case 0xd5 -> taken = r[dst] <= imm;
+                    case 0xdd -> taken = r[dst] <= r[src];
                     // ---- 32-bit jumps ----
-                    case 0x16 -> { if ((int) r[dst] == imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x1e -> { if ((int) r[dst] == (int) r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x26 -> { if (Integer.compareUnsigned((int) r[dst], imm) > 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x2e -> { if (Integer.compareUnsigned((int) r[dst], (int) r[src]) > 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x36 -> { if (Integer.compareUnsigned((int) r[dst], imm) >= 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x3e -> { if (Integer.compareUnsigned((int) r[dst], (int) r[src]) >= 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x46 -> { if (((int) r[dst] & imm) != 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x4e -> { if (((int) r[dst] & (int) r[src]) != 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x56 -> { if ((int) r[dst] != imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x5e -> { if ((int) r[dst] != (int) r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x66 -> { if ((int) r[dst] > imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x6e -> { if ((int) r[dst] > (int) r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x76 -> { if ((int) r[dst] >= imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0x7e -> { if ((int) r[dst] >= (int) r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xa6 -> { if (Integer.compareUnsigned((int) r[dst], imm) < 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xae -> { if (Integer.compareUnsigned((int) r[dst], (int) r[src]) < 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xb6 -> { if (Integer.compareUnsigned((int) r[dst], imm) <= 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xbe -> { if (Integer.compareUnsigned((int) r[dst], (int) r[src]) <= 0) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xc6 -> { if ((int) r[dst] < imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xce -> { if ((int) r[dst] < (int) r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xd6 -> { if ((int) r[dst] <= imm) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
-                    case 0xde -> { if ((int) r[dst] <= (int) r[src]) { pc += off; if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1); } }
+                    case 0x16 -> taken = (int) r[dst] == imm;
+                    case 0x1e -> taken = (int) r[dst] == (int) r[src];
+                    case 0x26 -> taken = Integer.compareUnsigned((int) r[dst], imm) > 0;
+                    case 0x2e -> taken = Integer.compareUnsigned((int) r[dst], (int) r[src]) > 0;
+                    case 0x36 -> taken = Integer.compareUnsigned((int) r[dst], imm) >= 0;
+                    case 0x3e -> taken = Integer.compareUnsigned((int) r[dst], (int) r[src]) >= 0;
+                    case 0x46 -> taken = ((int) r[dst] & imm) != 0;
+                    case 0x4e -> taken = ((int) r[dst] & (int) r[src]) != 0;
+                    case 0x56 -> taken = (int) r[dst] != imm;
+                    case 0x5e -> taken = (int) r[dst] != (int) r[src];
+                    case 0x66 -> taken = (int) r[dst] > imm;
+                    case 0x6e -> taken = (int) r[dst] > (int) r[src];
+                    case 0x76 -> taken = (int) r[dst] >= imm;
+                    case 0x7e -> taken = (int) r[dst] >= (int) r[src];
+                    case 0xa6 -> taken = Integer.compareUnsigned((int) r[dst], imm) < 0;
+                    case 0xae -> taken = Integer.compareUnsigned((int) r[dst], (int) r[src]) < 0;
+                    case 0xb6 -> taken = Integer.compareUnsigned((int) r[dst], imm) <= 0;
+                    case 0xbe -> taken = Integer.compareUnsigned((int) r[dst], (int) r[src]) <= 0;
+                    case 0xc6 -> taken = (int) r[dst] < imm;
+                    case 0xce -> taken = (int) r[dst] < (int) r[src];
+                    case 0xd6 -> taken = (int) r[dst] <= imm;
+                    case 0xde -> taken = (int) r[dst] <= (int) r[src];
                     // ---- calls and exit ----
                     case 0x85 -> {
                         if (--budget < 0) throw budgetExhausted(st, pc - 1);
@@ -217,12 +209,11 @@ public final class Interpreter implements Engine {
                             if (depth + 1 >= Registers.MAX_CALL_DEPTH)
                                 throw new ExecutionException(ExecutionException.Kind.CALL_DEPTH, pc - 1,
                                         "call depth exceeds " + Registers.MAX_CALL_DEPTH + " frames");
-                            int base = depth * 5;
+                            int base = depth * 4;
                             saved[base] = r[6];
                             saved[base + 1] = r[7];
                             saved[base + 2] = r[8];
                             saved[base + 3] = r[9];
-                            saved[base + 4] = r[10];
                             returns[depth] = pc;
                             depth++;
                             r[10] = Memory.framePointer(depth);
@@ -255,12 +246,13 @@ public final class Interpreter implements Engine {
                             return r[0];
                         }
                         depth--;
-                        int base = depth * 5;
+                        int base = depth * 4;
                         r[6] = saved[base];
                         r[7] = saved[base + 1];
                         r[8] = saved[base + 2];
                         r[9] = saved[base + 3];
-                        r[10] = saved[base + 4];
+                        // r10 is read-only for programs: the caller's frame pointer follows from its depth.
+                        r[10] = Memory.framePointer(depth);
                         pc = returns[depth];
                     }
                     default -> {
@@ -271,11 +263,34 @@ public final class Interpreter implements Engine {
                                 String.format("unknown opcode 0x%02x", op));
                     }
                 }
+                // One shared tail for all conditional jumps keeps the loop small; backward jumps pay the budget.
+                if (taken) {
+                    pc += off;
+                    if (off < 0 && --budget < 0) throw budgetExhausted(st, pc - off - 1);
+                }
             }
         } catch (MemoryFault f) {
             st.budget = budget;
             throw new ExecutionException(ExecutionException.Kind.MEMORY_FAULT, pc - 1, f.getMessage());
         }
+    }
+
+    private static void atomic(Memory mem, long[] r, int op, int dst, int src, int off, int imm) {
+        AtomicOp aop = atomicOp(imm);
+        long old = mem.atomic(aop, op == 0xdb, r[dst] + off, r[src], r[0]);
+        if (aop == AtomicOp.CMPXCHG) r[0] = old;
+        else if ((imm & 1) != 0) r[src] = old;
+    }
+
+    /** Legacy packet load in network byte order; -1 when it falls outside the packet. */
+    private static long packetLoad(Memory mem, int op, long srcValue, int imm) {
+        long base = (op & 0x40) != 0 ? (int) srcValue : 0; // ld_ind adds the low 32 bits of src
+        int bytes = switch (op & 0x18) { case 0x00 -> 4; case 0x08 -> 2; default -> 1; };
+        long at = base + imm;
+        Region pkt = mem.regionOf(Pointers.make(Memory.PACKET_REGION, 0));
+        if (pkt == null || at < 0 || at + bytes > pkt.size()) return -1;
+        long v = mem.load(bytes, Pointers.make(Memory.PACKET_REGION, at));
+        return bytes == 4 ? Ops.bswap32(v) : bytes == 2 ? Ops.bswap16(v) : v;
     }
 
     private static AtomicOp atomicOp(int imm) {

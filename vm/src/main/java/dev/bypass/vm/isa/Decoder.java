@@ -80,6 +80,9 @@ public final class Decoder {
                     if (next == null) throw c.fail("lddw is missing its second half");
                     if (next.opcode() != 0 || next.dst() != 0 || next.src() != 0 || next.offset() != 0)
                         throw c.fail("lddw second half must have zero opcode, registers and offset");
+                    // Only the map-value forms and BTF ids (object fd) use the second immediate.
+                    if (next.imm() != 0 && (src == PSEUDO_MAP_FD || src == PSEUDO_MAP_IDX || src == PSEUDO_FUNC))
+                        throw c.fail("lddw with source " + src + " must have a zero second immediate");
                     yield new LoadImm64(dst, src, imm, next.imm());
                 }
                 int mode = op & 0xe0;
