@@ -237,6 +237,8 @@ public final class Interpreter implements Engine {
                             throw new ExecutionException(ExecutionException.Kind.UNKNOWN_HELPER, pc - 1, "callx to unknown helper id " + id);
                         st.budget = budget;
                         r[0] = callHelper(st, spec, pc - 1, r);
+                        Engine tail = st.takeTailCall();
+                        if (tail != null) return tail.invoke(st, 0, baseDepth, st.tailCallContext(), 0, 0, 0, 0);
                         budget = st.budget;
                         st.enter(this, depth);
                     }
