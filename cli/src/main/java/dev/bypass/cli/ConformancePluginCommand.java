@@ -41,12 +41,31 @@ final class ConformancePluginCommand implements Callable<Integer> {
         }
         byte[] memory = memoryHex == null ? new byte[0] : parseHex(memoryHex);
         byte[] code = parseHex(new String(readAll(System.in), java.nio.charset.StandardCharsets.US_ASCII));
-        if (elf) throw new CliException("--elf input is not supported by this build", 1);
-        Program program = Decoder.decode(code);
+        Program program;
+        dev.bypass.vm.exec.PseudoResolver resolver = dev.bypass.vm.exec.PseudoResolver.NONE;
+        if (elf) {
+            // The runner's objects hold function main in .text; like the raw path, the suite runs unverified.
+            dev.bypass.vm.elf.ElfObject obj = dev.bypass.vm.elf.ElfLoader.load(code);
+            dev.bypass.vm.elf.ElfProgram p = obj.program("main");
+            if (p == null) {
+                if (obj.programs().isEmpty()) throw new CliException("the ELF object contains no program", 1);
+                p = obj.programs().get(0);
+            }
+            if (!obj.maps().isEmpty()) {
+                java.util.List<dev.bypass.vm.maps.BpfMap> maps = new java.util.ArrayList<>();
+                for (dev.bypass.vm.elf.MapDefinition d : obj.maps())
+                    maps.add(d.isGlobalData() ? dev.bypass.vm.maps.ArrayMap.globalData(d.spec().name(), d.initialData(),
+                            d.spec().valueSize(), d.kind() != dev.bypass.vm.elf.MapDefinition.Kind.RODATA) : dev.bypass.vm.maps.BpfMap.create(d.spec()));
+                resolver = new dev.bypass.vm.maps.MapResolver(maps);
+            }
+            program = p.program();
+        } else {
+            program = Decoder.decode(code);
+        }
         EngineOptions opts = new EngineOptions();
         opts.engine = engine;
         opts.budget = ExecutionState.DEFAULT_BUDGET;
-        Engine e = opts.engineFor("conformance", program);
+        Engine e = opts.engineFor("conformance", program, resolver);
         ExecutionState state = opts.state();
         long r1 = EngineOptions.bindMemory(state, memory);
         long r0 = e.execute(state, r1, memory.length, 0, 0, 0);

@@ -15,14 +15,16 @@ public final class EngineOptions {
             defaultValue = "" + ExecutionState.DEFAULT_BUDGET)
     long budget;
 
-    Engine engineFor(String name, Program program) {
+    Engine engineFor(String name, Program program) { return engineFor(name, program, PseudoResolver.NONE); }
+
+    Engine engineFor(String name, Program program, PseudoResolver resolver) {
         EngineKind kind;
         try {
             kind = EngineKind.parse(engine);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2);
         }
-        LinkedProgram linked = LinkedProgram.link(name, program, BaseHelpers.registry());
+        LinkedProgram linked = LinkedProgram.link(name, program, dev.bypass.vm.helpers.MapHelpers.registry(), resolver);
         return Engines.create(linked, kind, ProgramFacts.NONE);
     }
 

@@ -20,7 +20,7 @@ public record ProgramSource(Program program, byte[] memory) {
         byte[] bytes = Files.readAllBytes(file);
         String name = file.getFileName().toString();
         if (bytes.length >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F')
-            throw new CliException(name + " is an ELF object; this command takes assembly text or raw bytecode", 2);
+            throw new CliException(name + " is a BPF object; this command takes assembly text or raw bytecode (bypass run loads objects)", 2);
         if (name.endsWith(".data")) {
             DataFile data = DataFile.parse(new String(bytes, StandardCharsets.UTF_8));
             return new ProgramSource(Assembler.assemble(data.asm()), data.memory());

@@ -1,0 +1,52 @@
+package dev.bypass.cli;
+
+import dev.bypass.programs.*;
+import dev.bypass.vm.exec.EngineKind;
+import dev.bypass.vm.maps.BpfMap;
+import java.io.PrintWriter;
+import java.util.List;
+
+/** Shared pieces of the commands that load BPF objects through the runtime pipeline. */
+final class ElfRun {
+    private ElfRun() {}
+
+    static boolean isElf(byte[] b) { return b.length >= 4 && b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F'; }
+
+    /**
+     * A runtime with the standard verifier, or, only when the user asked for it by name, without verification.
+     */
+    static ProgramRuntime runtime(boolean unverified, String engine, long budget) {
+        ProgramVerifier v;
+        if (unverified) {
+            v = ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY;
+        } else {
+            try {
+                v = Verifiers.standard();
+            } catch (VerificationException e) {
+                throw new CliException(e.getMessage() + "; pass --unverified to run without verification", 2);
+            }
+        }
+        EngineKind kind;
+        try {
+            kind = EngineKind.parse(engine);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2);
+        }
+        if (budget <= 0) throw new CliException("--budget must be positive", 2);
+        return ProgramRuntime.builder().verifier(v).engine(kind).budget(budget).trace(line -> System.err.println("trace: " + line)).build();
+    }
+
+    static LoadedProgram pick(LoadedObject o, String program) {
+        List<LoadedProgram> all = o.programs();
+        if (all.isEmpty()) throw new CliException(o.name() + " contains no programs", 2);
+        if (program == null) return all.get(0);
+        return o.program(program);
+    }
+
+    /** Every map of an object as one JSON object keyed by map name. */
+    static void printMaps(PrintWriter out, List<BpfMap> maps) {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < maps.size(); i++) sb.append(i > 0 ? "," : "").append(MapJson.quote(maps.get(i).name())).append(':').append(MapJson.toJson(maps.get(i)));
+        out.println(sb.append('}'));
+    }
+}

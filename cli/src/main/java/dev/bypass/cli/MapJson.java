@@ -1,0 +1,104 @@
+package dev.bypass.cli;
+
+import dev.bypass.vm.maps.*;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Map contents as JSON: keys and values as hex strings (the bytes as stored, little-endian), plus their unsigned
+ * integer value when they are 1, 2, 4 or 8 bytes wide. Per-CPU values are listed per CPU. Reading a ring buffer
+ * consumes its records.
+ */
+final class MapJson {
+    private MapJson() {}
+
+    static String hex(byte[] b) { return HexFormat.of().formatHex(b); }
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                default -> {
+                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+                    else sb.append(c);
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    static String typeName(MapType t) { return t.name().toLowerCase(Locale.ROOT); }
+
+    private static void bytes(StringBuilder sb, String field, byte[] b) {
+        sb.append(quote(field)).append(':').append(quote(hex(b)));
+        if (b.length == 1 || b.length == 2 || b.length == 4 || b.length == 8) {
+            long v = 0;
+            for (int i = b.length - 1; i >= 0; i--) v = (v << 8) | (b[i] & 0xff);
+            sb.append(',').append(quote(field + "_int")).append(':').append(Long.toUnsignedString(v));
+        }
+    }
+
+    static String header(BpfMap m) {
+        MapSpec s = m.spec();
+        return "\"name\":" + quote(s.name()) + ",\"type\":" + quote(typeName(s.type())) + ",\"key_size\":" + s.keySize()
+                + ",\"value_size\":" + s.valueSize() + ",\"max_entries\":" + s.maxEntries() + ",\"flags\":" + s.flags();
+    }
+
+    static String toJson(BpfMap m) {
+        StringBuilder sb = new StringBuilder("{").append(header(m));
+        switch (m) {
+            case QueueMap q -> {
+                sb.append(",\"values\":[");
+                List<byte[]> vs = q.values();
+                for (int i = 0; i < vs.size(); i++) sb.append(i > 0 ? "," : "").append('{').append(valueFields(vs.get(i))).append('}');
+                sb.append(']');
+            }
+            case RingBuffer rb -> {
+                sb.append(",\"records\":[");
+                List<byte[]> rs = rb.drain();
+                for (int i = 0; i < rs.size(); i++) sb.append(i > 0 ? "," : "").append(quote(hex(rs.get(i))));
+                sb.append(']');
+            }
+            default -> {
+                boolean perCpu = m.type() == MapType.PERCPU_ARRAY || m.type() == MapType.PERCPU_HASH || m.type() == MapType.LRU_PERCPU_HASH;
+                sb.append(",\"entries\":[");
+                boolean first = true;
+                for (byte[] k : m.keys()) {
+                    byte[] v = m.lookup(k);
+                    if (v == null && !(m instanceof ProgramArray)) continue;
+                    sb.append(first ? "" : ",").append('{');
+                    first = false;
+                    bytes(sb, "key", k);
+                    if (m instanceof ProgramArray) {
+                        sb.append(",\"program\":true");
+                    } else if (perCpu) {
+                        int stride = (m.spec().valueSize() + 7) & ~7;
+                        sb.append(",\"values\":[");
+                        for (int c = 0; c * stride < v.length; c++)
+                            sb.append(c > 0 ? "," : "").append('{').append(valueFields(java.util.Arrays.copyOfRange(v, c * stride, c * stride + m.spec().valueSize()))).append('}');
+                        sb.append(']');
+                    } else {
+                        sb.append(',').append(valueFields(v));
+                    }
+                    sb.append('}');
+                }
+                sb.append(']');
+            }
+        }
+        return sb.append('}').toString();
+    }
+
+    private static String valueFields(byte[] v) {
+        StringBuilder sb = new StringBuilder();
+        bytes(sb, "value", v);
+        return sb.toString();
+    }
+
+    static long u64(byte[] b) { return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(); }
+}
