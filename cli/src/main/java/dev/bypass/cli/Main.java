@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
                 DisasmCommand.class,
                 BenchCommand.class,
                 ConformancePluginCommand.class,
+                ProgCommand.class,
+                MapCommand.class,
+                GenCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -187,8 +187,22 @@ public final class ElfLoader {
                 if (s.size() == 0) continue;
                 byte[] init = kind == MapDefinition.Kind.BSS || s.type() == SHT_NOBITS ? null : bytes(s).copy(0, (int) s.size());
                 int datasec = btf.find(n, Btf.DATASEC);
+                List<MapDefinition.GlobalVariable> vars = new ArrayList<>();
+                if (datasec > 0) {
+                    for (Btf.Member m : btf.type(datasec).members()) {
+                        Btf.Type v = btf.type(m.type(), n);
+                        if (v.kind() != Btf.VAR) continue;
+                        for (Symbol sym : symbols) {
+                            if (sym.shndx() != s.index() || !sym.name().equals(v.name())) continue;
+                            long size = btf.sizeOf(v.sizeOrType(), n);
+                            if (sym.value() < 0 || size < 0 || sym.value() > s.size() - size)
+                                throw new ElfException(n, Math.max(0, sym.value()), "variable " + v.name() + " lies outside the section");
+                            vars.add(new MapDefinition.GlobalVariable(v.name(), (int) Math.min(v.sizeOrType(), Integer.MAX_VALUE), sym.value(), size));
+                        }
+                    }
+                }
                 dataMapBySection.put(s.index(), maps.size());
-                maps.add(new MapDefinition(new MapSpec(n, MapType.ARRAY, 4, (int) s.size(), 1, 0), kind, 0, Math.max(datasec, 0), init));
+                maps.add(new MapDefinition(new MapSpec(n, MapType.ARRAY, 4, (int) s.size(), 1, 0), kind, 0, Math.max(datasec, 0), init, vars));
             }
         }
 
@@ -232,7 +246,7 @@ public final class ElfLoader {
             }
             if (keySize < 0 || valueSize < 0) throw new ElfException(where, at, "map " + name + " has no key or value size");
             if (maxEntries <= 0) throw new ElfException(where, at, "map " + name + " has no max_entries");
-            maps.add(new MapDefinition(new MapSpec(name, t, keySize, valueSize, maxEntries, flags), kind, keyType, valueType, null));
+            maps.add(new MapDefinition(new MapSpec(name, t, keySize, valueSize, maxEntries, flags), kind, keyType, valueType, null, List.of()));
         }
 
         int uintField(Btf.Member m, String map) {

@@ -1,0 +1,126 @@
+package dev.bypass.cli;
+
+import dev.bypass.vm.maps.*;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.*;
+
+@Command(name = "map", description = "List, dump, update and delete entries of the maps of loaded objects.",
+        subcommands = {MapCommand.List.class, MapCommand.Dump.class, MapCommand.Update.class, MapCommand.Delete.class})
+final class MapCommand implements Runnable {
+    @Spec Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
+
+    static byte[] hexArg(String what, String hex) throws java.io.IOException {
+        try {
+            return ProgramSource.memoryArgument(hex);
+        } catch (CliException e) {
+            throw new CliException(what + ": not hex bytes: " + hex, 2);
+        }
+    }
+
+    static void check(BpfMap m, String op, int rc) {
+        if (rc != 0) throw new CliException(op + " on map " + m.name() + " failed: " + Errno.name(rc), 1);
+    }
+
+    @Command(name = "list", description = "List the maps of loaded objects.")
+    static final class List implements Callable<Integer> {
+        @Mixin StateOptions opts;
+        @Spec Model.CommandSpec spec;
+
+        @Override public Integer call() throws Exception {
+            try (StateStore s = opts.open()) {
+                PrintWriter out = spec.commandLine().getOut();
+                StringBuilder sb = new StringBuilder("[");
+                for (StateStore.Entry e : s.entries())
+                    for (BpfMap m : e.object().maps()) {
+                        if (opts.json) sb.append(sb.length() > 1 ? "," : "").append("{\"object\":").append(MapJson.quote(e.name())).append(',')
+                                .append(MapJson.header(m)).append(",\"entries\":").append(m.size()).append('}');
+                        else out.printf("%-32s %-16s key %3d  value %5d  max %8d  entries %d%n", e.name() + "/" + m.name(),
+                                m.type().name().toLowerCase(Locale.ROOT), m.spec().keySize(), m.spec().valueSize(), m.spec().maxEntries(), m.size());
+                    }
+                if (opts.json) out.println(sb.append(']'));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "dump", description = "Print a map's entries (ring buffers: consumes the records).")
+    static final class Dump implements Callable<Integer> {
+        @Parameters(paramLabel = "MAP", description = "map name, or object/map") String map;
+        @Mixin StateOptions opts;
+        @Spec Model.CommandSpec spec;
+
+        @Override public Integer call() throws Exception {
+            try (StateStore s = opts.open()) {
+                BpfMap m = s.map(map);
+                PrintWriter out = spec.commandLine().getOut();
+                if (opts.json) {
+                    out.println(MapJson.toJson(m));
+                } else if (m instanceof QueueMap q) {
+                    for (byte[] v : q.values()) out.println("value " + MapJson.hex(v));
+                } else if (m instanceof RingBuffer rb) {
+                    for (byte[] r : rb.drain()) out.println("record " + MapJson.hex(r));
+                } else {
+                    for (byte[] k : m.keys()) {
+                        byte[] v = m.lookup(k);
+                        if (v != null) out.println("key " + MapJson.hex(k) + "  value " + MapJson.hex(v));
+                        else if (m instanceof ProgramArray) out.println("key " + MapJson.hex(k) + "  program");
+                    }
+                }
+                s.save();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "update", description = "Set the value of a key (queues and stacks: push; give an empty KEY).")
+    static final class Update implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "MAP") String map;
+        @Parameters(index = "1", paramLabel = "KEY", description = "key as hex bytes (little-endian as stored)") String key;
+        @Parameters(index = "2", paramLabel = "VALUE", description = "value as hex bytes") String value;
+        @Option(names = "--flags", defaultValue = "any", description = "any, noexist or exist (default: ${DEFAULT-VALUE})") String flags;
+        @Mixin StateOptions opts;
+        @Spec Model.CommandSpec spec;
+
+        @Override public Integer call() throws Exception {
+            long f = switch (flags.toLowerCase(Locale.ROOT)) {
+                case "any" -> BpfMap.ANY;
+                case "noexist" -> BpfMap.NOEXIST;
+                case "exist" -> BpfMap.EXIST;
+                default -> throw new CliException("--flags must be any, noexist or exist", 2);
+            };
+            try (StateStore s = opts.open()) {
+                BpfMap m = s.map(map);
+                byte[] k = key.isEmpty() ? new byte[0] : hexArg("KEY", key), v = hexArg("VALUE", value);
+                if (k.length != m.spec().keySize()) throw new CliException("map " + m.name() + " has " + m.spec().keySize() + "-byte keys, got " + k.length, 2);
+                check(m, "update", m.update(k, v, f));
+                s.save();
+                spec.commandLine().getOut().println(opts.json ? "{\"updated\":true}" : "updated");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", description = "Delete a key.")
+    static final class Delete implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "MAP") String map;
+        @Parameters(index = "1", paramLabel = "KEY") String key;
+        @Mixin StateOptions opts;
+        @Spec Model.CommandSpec spec;
+
+        @Override public Integer call() throws Exception {
+            try (StateStore s = opts.open()) {
+                BpfMap m = s.map(map);
+                byte[] k = hexArg("KEY", key);
+                if (k.length != m.spec().keySize()) throw new CliException("map " + m.name() + " has " + m.spec().keySize() + "-byte keys, got " + k.length, 2);
+                check(m, "delete", m.delete(k));
+                s.save();
+                spec.commandLine().getOut().println(opts.json ? "{\"deleted\":true}" : "deleted");
+            }
+            return 0;
+        }
+    }
+}
