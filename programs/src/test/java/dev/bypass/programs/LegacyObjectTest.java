@@ -1,0 +1,49 @@
+package dev.bypass.programs;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.bypass.vm.elf.*;
+import dev.bypass.vm.maps.MapType;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LegacyObjectTest {
+    static byte[] object() throws Exception {
+        try (var in = LegacyObjectTest.class.getResourceAsStream("/bpf/legacy_maps.o")) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test void legacyMapsStaticSubprogramAndStringLiterals() throws Exception {
+        ElfObject o = ElfLoader.load(object());
+        assertEquals("Dual MIT/GPL", o.license());
+        MapDefinition hits = o.maps().get(o.mapIndex("hits")), seen = o.maps().get(o.mapIndex("seen"));
+        assertEquals(MapDefinition.Kind.LEGACY, hits.kind());
+        assertEquals(MapType.ARRAY, hits.spec().type());
+        assertEquals(8, hits.spec().valueSize());
+        assertEquals(MapType.HASH, seen.spec().type());
+        assertEquals(8, seen.spec().keySize());
+        assertEquals(16, seen.spec().maxEntries());
+        List<String> lines = new ArrayList<>();
+        ProgramRuntime rt = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).trace(lines::add).build();
+        try (LoadedObject lo = rt.load("legacy", object())) {
+            assertEquals(0, lo.program("prog_a").run(new byte[8]));
+            assertEquals(0, lo.program("prog_b").run(new byte[8]));
+            assertEquals(List.of("prog_a ran 7"), lines, "trace_printk reads its format from .rodata");
+            assertEquals(1, Le.u64At(lo.map("hits").lookup(Le.k32(0)), 0));
+            assertEquals(2, Le.u64At(lo.map("hits").lookup(Le.k32(2)), 0), "the shared static function ran twice from prog_b");
+            assertEquals(1, Le.u32At(lo.map("seen").lookup(Le.k64(0xabc)), 0));
+        }
+    }
+
+    @Test void runtimeErrorsNameTheSourceLine() {
+        ProgramRuntime rt = TestRuntimes.runtime();
+        try (LoadedObject o = rt.load("acl", BundledPrograms.object(BundledPrograms.ACL_FILTER))) {
+            // a context shorter than struct open_request: the first field read past its end faults
+            ProgramRunException e = assertThrows(ProgramRunException.class, () -> o.program("check_open").run(new byte[4]));
+            assertTrue(e.getMessage().contains("acl_filter.c:"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("program check_open: at instruction "), e.getMessage());
+        }
+    }
+}
