@@ -1,5 +1,21 @@
 /**
- * The runtime: program types and their context layouts, the load, verify, compile and attach pipeline, hook
- * points, tail calls, typed skeletons, and the bundled C programs with their clang-built objects.
+ * The runtime: program types and their context layouts, the {@code load → verify → compile → attach} pipeline,
+ * hook points, tail calls, typed skeletons, and the bundled C programs with their clang-built objects.
+ *
+ * <p>{@link dev.bypass.programs.ProgramRuntime#load} reads an object, creates its maps, and for each program asks
+ * the runtime's one {@link dev.bypass.programs.ProgramVerifier} (plugged in through {@link java.util.ServiceLoader},
+ * or given explicitly), links it (helpers bound, map references resolved to handles and value pointers) and
+ * creates its engine; a failure anywhere frees everything. There is no silent unverified path: without a verifier
+ * the runtime refuses to build, and the only way around it is the explicitly named
+ * {@link dev.bypass.programs.ProgramVerifier#UNVERIFIED_FOR_TESTS_ONLY}, whose programs report
+ * {@code verified() == false}.
+ *
+ * <p>A {@link dev.bypass.programs.ProgramType} ties a section prefix to a context layout; a host declares
+ * {@link dev.bypass.programs.Hook}s of a type and attaches or detaches programs while other threads fire them
+ * (copy-on-write attachment lists). Sections no type claims load as {@code raw}: the context is the caller's bytes.
+ * Tail calls go through program arrays filled by the host ({@link dev.bypass.programs.LoadedObject#setTailCall}).
+ *
+ * <p>Bundled programs ({@link dev.bypass.programs.BundledPrograms}) live as C sources next to their committed
+ * objects under {@code src/main/resources/dev/bypass/programs/bpf}, rebuilt by {@code build.sh} there.
  */
 package dev.bypass.programs;
