@@ -30,7 +30,12 @@ public final class BaseHelpers {
      * spread over as many slots as there are processors.
      */
     public static int processorId() {
-        return (int) (Thread.currentThread().threadId() % Runtime.getRuntime().availableProcessors());
+        return (int) (Thread.currentThread().threadId() % CPUS);
     }
+
+    /** The number of per-CPU slots: the processors available when the JVM started (asking each time is slow). */
+    public static int cpuCount() { return CPUS; }
+
+    private static final int CPUS = Runtime.getRuntime().availableProcessors();
 
 }

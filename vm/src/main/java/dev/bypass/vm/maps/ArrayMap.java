@@ -47,7 +47,7 @@ public final class ArrayMap extends BpfMap {
 
     @Override public long lookupPointer(MemorySegment key) {
         long i = index(key);
-        return i < 0 ? 0 : slab.pointer(slotFor(i, BaseHelpers.processorId()));
+        return i < 0 ? 0 : slab.pointer(perCpu ? slotFor(i, BaseHelpers.processorId()) : i);
     }
 
     /** Pointer to the first byte of element {@code index} (global data: the section start). */

@@ -51,7 +51,7 @@ public abstract class BpfMap implements AutoCloseable {
     }
 
     /** Number of per-CPU slots (the range of {@link BaseHelpers#processorId()}). */
-    public static int possibleCpus() { return Runtime.getRuntime().availableProcessors(); }
+    public static int possibleCpus() { return BaseHelpers.cpuCount(); }
 
     /** The map a handle names, or null when the value is not the handle of a live map. */
     public static BpfMap ofHandle(long handle) {

@@ -47,7 +47,7 @@ public final class HashTableMap extends BpfMap {
         this.perCpu = perCpu;
         this.lru = lru;
         this.cpus = perCpu ? possibleCpus() : 1;
-        int elements = spec.maxEntries() + Math.max(16, 2 * Runtime.getRuntime().availableProcessors());
+        int elements = spec.maxEntries() + Math.max(16, 2 * possibleCpus());
         this.slab = new Slab(spec.name(), (long) elements * cpus, spec.valueSize(), true);
         this.lastUse = lru ? new long[elements] : null;
         for (int i = 0; i < elements; i++) free.add(i);
