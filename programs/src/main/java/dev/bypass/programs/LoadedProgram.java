@@ -56,7 +56,8 @@ public final class LoadedProgram {
      */
     public long run(byte[] context) {
         if (context.length > type.context().size())
-            throw new IllegalArgumentException("context of " + context.length + " bytes exceeds " + type.name() + "'s " + type.context().size());
+            throw new ContextException("program " + name() + ": context of " + context.length + " bytes exceeds the "
+                    + type.context().size() + " bytes of program type " + type.name());
         ExecutionState st = owner.runtime().state();
         Memory mem = st.memory();
         long r1 = context.length == 0 ? 0 : mem.bind(Memory.CTX_REGION, Region.of("ctx", context, true));
