@@ -43,10 +43,18 @@ final class ElfRun {
         return o.program(program);
     }
 
-    /** Every map of an object as one JSON object keyed by map name. */
-    static void printMaps(PrintWriter out, List<BpfMap> maps) {
+    /** Every map of an object as one JSON object keyed by map name, decoded through the object's BTF. */
+    static void printMaps(PrintWriter out, LoadedObject o) {
+        List<BpfMap> maps = o.maps();
         StringBuilder sb = new StringBuilder("{");
-        for (int i = 0; i < maps.size(); i++) sb.append(i > 0 ? "," : "").append(MapJson.quote(maps.get(i).name())).append(':').append(MapJson.toJson(maps.get(i)));
+        for (int i = 0; i < maps.size(); i++)
+            sb.append(i > 0 ? "," : "").append(MapJson.quote(maps.get(i).name())).append(':').append(MapJson.toJson(maps.get(i), types(o, maps.get(i))));
         out.println(sb.append('}'));
+    }
+
+    /** BTF decoding for a map of a loaded object (maps and definitions share their order). */
+    static BtfJson types(LoadedObject o, BpfMap m) {
+        int i = o.maps().indexOf(m);
+        return i < 0 ? null : new BtfJson(o.elf().btf(), o.elf().maps().get(i));
     }
 }

@@ -58,7 +58,7 @@ final class MapCommand implements Runnable {
                 BpfMap m = s.map(map);
                 PrintWriter out = spec.commandLine().getOut();
                 if (opts.json) {
-                    out.println(MapJson.toJson(m));
+                    out.println(MapJson.toJson(m, ElfRun.types(s.owner(m), m)));
                 } else if (m instanceof QueueMap q) {
                     for (byte[] v : q.values()) out.println("value " + MapJson.hex(v));
                 } else if (m instanceof RingBuffer rb) {

@@ -50,13 +50,16 @@ final class MapJson {
                 + ",\"value_size\":" + s.valueSize() + ",\"max_entries\":" + s.maxEntries() + ",\"flags\":" + s.flags();
     }
 
-    static String toJson(BpfMap m) {
+    static String toJson(BpfMap m) { return toJson(m, null); }
+
+    /** With {@code types}, keys and values also appear decoded through BTF ({@code key_btf}, {@code value_btf}). */
+    static String toJson(BpfMap m, BtfJson types) {
         StringBuilder sb = new StringBuilder("{").append(header(m));
         switch (m) {
             case QueueMap q -> {
                 sb.append(",\"values\":[");
                 List<byte[]> vs = q.values();
-                for (int i = 0; i < vs.size(); i++) sb.append(i > 0 ? "," : "").append('{').append(valueFields(vs.get(i))).append('}');
+                for (int i = 0; i < vs.size(); i++) sb.append(i > 0 ? "," : "").append('{').append(valueFields(vs.get(i), types)).append('}');
                 sb.append(']');
             }
             case RingBuffer rb -> {
@@ -75,16 +78,18 @@ final class MapJson {
                     sb.append(first ? "" : ",").append('{');
                     first = false;
                     bytes(sb, "key", k);
+                    String kd = types == null ? null : types.key(k);
+                    if (kd != null) sb.append(",\"key_btf\":").append(kd);
                     if (m instanceof ProgramArray) {
                         sb.append(",\"program\":true");
                     } else if (perCpu) {
                         int stride = (m.spec().valueSize() + 7) & ~7;
                         sb.append(",\"values\":[");
                         for (int c = 0; c * stride < v.length; c++)
-                            sb.append(c > 0 ? "," : "").append('{').append(valueFields(java.util.Arrays.copyOfRange(v, c * stride, c * stride + m.spec().valueSize()))).append('}');
+                            sb.append(c > 0 ? "," : "").append('{').append(valueFields(java.util.Arrays.copyOfRange(v, c * stride, c * stride + m.spec().valueSize()), types)).append('}');
                         sb.append(']');
                     } else {
-                        sb.append(',').append(valueFields(v));
+                        sb.append(',').append(valueFields(v, types));
                     }
                     sb.append('}');
                 }
@@ -94,9 +99,11 @@ final class MapJson {
         return sb.append('}').toString();
     }
 
-    private static String valueFields(byte[] v) {
+    private static String valueFields(byte[] v, BtfJson types) {
         StringBuilder sb = new StringBuilder();
         bytes(sb, "value", v);
+        String vd = types == null ? null : types.value(v);
+        if (vd != null) sb.append(",\"value_btf\":").append(vd);
         return sb.toString();
     }
 

@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
             for (int i = 0; i < repeat; i++) r0 = p.run(context.clone());
             java.io.PrintWriter out = spec.commandLine().getOut();
             out.println("0x" + Long.toHexString(r0));
-            ElfRun.printMaps(out, o.maps());
+            ElfRun.printMaps(out, o);
             out.flush();
         }
         return 0;

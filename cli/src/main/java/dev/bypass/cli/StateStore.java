@@ -99,9 +99,9 @@ final class StateStore implements AutoCloseable {
         return found.get(0);
     }
 
-    String objectOf(BpfMap m) {
-        for (Entry e : entries) if (e.object().maps().contains(m)) return e.name();
-        return "?";
+    LoadedObject owner(BpfMap m) {
+        for (Entry e : entries) if (e.object().maps().contains(m)) return e.object();
+        throw new IllegalStateException("map " + m.name() + " belongs to no loaded object");
     }
 
     void save() throws IOException {

@@ -100,8 +100,20 @@ class ElfCommandsTest {
         String[] lines = r.out().split("\n");
         assertEquals("0x0", lines[0], "the third run finds the key");
         assertTrue(lines[1].startsWith("{\"counts\":{\"name\":\"counts\",\"type\":\"hash\""), lines[1]);
-        assertTrue(lines[1].contains("{\"key\":\"0500000000000000\",\"key_int\":5,\"value\":\"0300000000000000\",\"value_int\":3}"), lines[1]);
+        assertTrue(lines[1].contains("{\"key\":\"0500000000000000\",\"key_int\":5,\"key_btf\":5,\"value\":\"0300000000000000\",\"value_int\":3,\"value_btf\":3}"), lines[1]);
         assertTrue(lines[1].contains("\"new_keys\":{\"name\":\"new_keys\",\"type\":\"queue\""), lines[1]);
+    }
+
+    @Test void mapsAreDecodedThroughBtf() throws Exception {
+        Path obj = bundled(BundledPrograms.RATE_LIMITER);
+        CliTest.Result r = CliTest.run("", "run", obj.toString(), "--ctx", "07000000000000000500000000000000", "--repeat", "7", "--unverified");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("0x0", r.out().split("\n")[0], "the 7th request in the same instant is refused");
+        String json = r.out().split("\n")[1];
+        assertTrue(json.contains("\"key_btf\":7,\"value\":"), json);
+        assertTrue(json.contains("\"value_btf\":{\"milli_tokens\":0,\"last_ns\":5}"), json);
+        assertTrue(json.contains("\"value_btf\":{\"admitted\":5,\"refused\":2}"), json);
+        assertTrue(json.contains("\"value_btf\":{\"rate_per_sec\":10,\"burst\":5}"), json);
     }
 
     @Test void runChoosesAProgramByNameAndReportsErrorsInOneLine() throws Exception {

@@ -30,7 +30,7 @@ class ProgMapCommandsTest {
         assertTrue(r.out().contains("\"verified\":false"), r.out());
         for (int i = 0; i < 2; i++) assertEquals(0, run("prog", "run", "count_event", "--ctx", "0700000000000000", "--repeat", "2").code());
         r = run("map", "dump", "counts", "--json");
-        assertTrue(r.out().contains("\"key_int\":7,\"value\":\"0400000000000000\",\"value_int\":4"), "state persisted between runs: " + r.out());
+        assertTrue(r.out().contains("\"key_int\":7,\"key_btf\":7,\"value\":\"0400000000000000\",\"value_int\":4,\"value_btf\":4"), "state persisted between runs: " + r.out());
         assertEquals(0, run("map", "update", "counter/counts", "0800000000000000", "2a00000000000000", "--flags", "noexist").code());
         r = run("map", "update", "counts", "0800000000000000", "2a00000000000000", "--flags", "noexist");
         assertNotEquals(0, r.code());
