@@ -8,6 +8,7 @@ import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.exec.Region;
 import dev.bypass.vm.facts.ProgramFacts;
+import dev.bypass.vm.helpers.RingReservations;
 
 /**
  * A program that went through load, verify and compile: ready to run directly or to attach to hooks.
@@ -68,6 +69,9 @@ public final class LoadedProgram {
             throw new ProgramRunException("program " + name() + ": " + e.getMessage() + (line != null ? " (" + line + ")" : ""), e);
         } finally {
             mem.unbind(Memory.CTX_REGION);
+            // Records a program reserved and never released (possible only when it stopped with an error or ran
+            // unverified) are discarded so they cannot block the ring's consumer.
+            RingReservations.discardAll(st);
         }
     }
 

@@ -27,6 +27,9 @@ class ElfMutationTest {
 
     record Range(long start, long size) {}
 
+    static final ProgramRuntime RUNTIME = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY)
+            .budget(100_000).trace(line -> {}).build();
+
     static List<Range> sections(byte[] elf) {
         ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
         long shoff = b.getLong(0x28);
@@ -85,8 +88,23 @@ class ElfMutationTest {
                 Random r = new Random(seed + i);
                 byte[] bad = mutate(original, sections, r);
                 try {
-                    ElfLoader.load(bad);
+                    dev.bypass.vm.elf.ElfObject o = ElfLoader.load(bad);
                     outcome[0]++;
+                    // Every 8th object that loads also goes through the runtime (maps created from the corrupted
+                    // declarations, programs linked and run once): only the project's own errors may come out.
+                    if (i % 8 == 0) {
+                        try (LoadedObject lo = RUNTIME.load(name, o)) {
+                            for (LoadedProgram p : lo.programs()) {
+                                try {
+                                    p.run(new byte[64]);
+                                } catch (dev.bypass.vm.BpfException runError) {
+                                    // a corrupted program may fault: that is a clean failure
+                                }
+                            }
+                        } catch (dev.bypass.vm.BpfException loadError) {
+                            // unknown helper, bad map declaration, ...: a clean failure
+                        }
+                    }
                 } catch (ElfException expected) {
                     assertNotNull(expected.getMessage());
                     outcome[1]++;

@@ -74,13 +74,17 @@ public final class MapHelpers {
                 (c, map, data, size, flags, z) -> ring(map).output(c.memory().slice(data, size, false), flags));
         b.register(HelperIds.RINGBUF_RESERVE, "ringbuf_reserve",
                 Prototype.of(ReturnType.PTR_TO_ALLOC_MEM_OR_NULL, CONST_MAP_PTR, CONST_ALLOC_SIZE_OR_ZERO, ANYTHING),
-                (c, map, size, flags, y, z) -> ring(map).reserve(size, flags));
+                (c, map, size, flags, y, z) -> {
+                    long p = ring(map).reserve(size, flags);
+                    if (p != 0) RingReservations.of(c).add(p);
+                    return p;
+                });
         b.register(HelperIds.RINGBUF_SUBMIT, "ringbuf_submit",
                 Prototype.of(ReturnType.VOID, PTR_TO_ALLOC_MEM_RELEASE, ANYTHING),
-                (c, data, flags, x, y, z) -> complete(data, flags, false));
+                (c, data, flags, x, y, z) -> complete(c, data, flags, false));
         b.register(HelperIds.RINGBUF_DISCARD, "ringbuf_discard",
                 Prototype.of(ReturnType.VOID, PTR_TO_ALLOC_MEM_RELEASE, ANYTHING),
-                (c, data, flags, x, y, z) -> complete(data, flags, true));
+                (c, data, flags, x, y, z) -> complete(c, data, flags, true));
         b.register(HelperIds.RINGBUF_QUERY, "ringbuf_query",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, ANYTHING),
                 (c, map, flags, x, y, z) -> ring(map).query(flags));
@@ -156,10 +160,11 @@ public final class MapHelpers {
         return q.take(c.memory().slice(value, q.spec().valueSize(), true), remove);
     }
 
-    private static long complete(long data, long flags, boolean discard) {
+    private static long complete(HelperContext c, long data, long flags, boolean discard) {
         RingBuffer owner = RingBuffer.ofRecord(data);
         if (owner == null || !owner.complete(data, discard, flags))
             throw new HelperException("0x" + Long.toHexString(data) + " is not a reserved ring buffer record");
+        RingReservations.of(c).remove(data);
         return 0;
     }
 

@@ -21,12 +21,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * Per-CPU variants keep one value per CPU in each element and update the caller's copy in place.
  */
 public final class HashTableMap extends BpfMap {
+    /** Upper bound on max_entries: keeps the index and LRU bookkeeping of one map within reason. */
+    public static final int MAX_ENTRIES = 1 << 24;
+
     private final boolean perCpu;
     private final boolean lru;
     private final int cpus;
     private final Slab slab;
     private final ConcurrentHashMap<Key, Integer> index = new ConcurrentHashMap<>();
+    /** Elements freed by delete or replace, reused oldest first; never-used elements come from {@link #fresh}. */
     private final ConcurrentLinkedQueue<Integer> free = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger fresh = new AtomicInteger();
+    private final int elements;
     private final AtomicInteger count = new AtomicInteger();
     /** Last-use tick per element for LRU eviction; plain writes, races only blur the order slightly. */
     private final long[] lastUse;
@@ -44,13 +50,15 @@ public final class HashTableMap extends BpfMap {
         super(spec);
         if (spec.keySize() == 0 || spec.valueSize() == 0)
             throw new MapException("hash map " + spec.name() + ": key_size and value_size must be positive");
+        if (spec.maxEntries() > MAX_ENTRIES)
+            throw new MapException("hash map " + spec.name() + ": max_entries " + spec.maxEntries() + " exceeds " + MAX_ENTRIES);
         this.perCpu = perCpu;
         this.lru = lru;
         this.cpus = perCpu ? possibleCpus() : 1;
-        int elements = spec.maxEntries() + Math.max(16, 2 * possibleCpus());
-        this.slab = new Slab(spec.name(), (long) elements * cpus, spec.valueSize(), true);
+        long total = (long) spec.maxEntries() + Math.max(16, 2 * possibleCpus());
+        this.slab = new Slab(spec.name(), total * cpus, spec.valueSize(), true);
+        this.elements = (int) total;
         this.lastUse = lru ? new long[elements] : null;
-        for (int i = 0; i < elements; i++) free.add(i);
     }
 
     public boolean perCpu() { return perCpu; }
@@ -83,10 +91,10 @@ public final class HashTableMap extends BpfMap {
         }
         if (mode == EXIST && !index.containsKey(k)) return -Errno.ENOENT;
         if (mode == NOEXIST && index.containsKey(k)) return -Errno.EEXIST;
-        Integer fresh = free.poll();
+        Integer fresh = allocate();
         if (fresh == null && lru) {
             evictOne();
-            fresh = free.poll();
+            fresh = allocate();
         }
         if (fresh == null) return -Errno.E2BIG;
         if (perCpu) {
@@ -117,6 +125,17 @@ public final class HashTableMap extends BpfMap {
                 }
                 if (index.replace(k, prev, fresh)) { free.add(prev); return 0; }
             }
+        }
+    }
+
+    /** A free element: a recycled one if any (FIFO), else one never used; null when all are taken. */
+    private Integer allocate() {
+        Integer e = free.poll();
+        if (e != null) return e;
+        while (true) {
+            int n = fresh.get();
+            if (n >= elements) return free.poll();
+            if (fresh.compareAndSet(n, n + 1)) return n;
         }
     }
 

@@ -15,6 +15,13 @@ import java.lang.foreign.MemorySegment;
 final class Slab {
     /** Largest slab a map may allocate; bigger declarations fail at creation instead of exhausting the host. */
     static final long MAX_BYTES = 1L << 30;
+    /**
+     * Bytes all live maps may hold together (system property {@code bypass.maps.maxBytes}, default 2 GiB), so that
+     * loading many large maps fails with an error instead of exhausting native memory.
+     */
+    static final long TOTAL_LIMIT = Long.getLong("bypass.maps.maxBytes", 2L << 30);
+    private static final java.util.concurrent.atomic.AtomicLong TOTAL = new java.util.concurrent.atomic.AtomicLong();
+    private final long reserved;
 
     final MemorySegment segment;
     final int stride;
@@ -27,7 +34,19 @@ final class Slab {
         if (count < 0 || bytes > MAX_BYTES || bytes < 0)
             throw new MapException("map " + name + ": " + count + " values of " + valueSize + " bytes exceed the "
                     + (MAX_BYTES >> 20) + " MiB limit per map");
-        this.segment = Arena.ofAuto().allocate(Math.max(bytes, 8), 8);
+        long size = Math.max(bytes, 8);
+        if (TOTAL.addAndGet(size) > TOTAL_LIMIT) {
+            TOTAL.addAndGet(-size);
+            throw new MapException("map " + name + ": " + size + " more bytes would exceed the " + (TOTAL_LIMIT >> 20)
+                    + " MiB all maps may use (bypass.maps.maxBytes)");
+        }
+        this.reserved = size;
+        try {
+            this.segment = Arena.ofAuto().allocate(size, 8);
+        } catch (OutOfMemoryError e) {
+            TOTAL.addAndGet(-size);
+            throw new MapException("map " + name + ": cannot allocate " + size + " bytes");
+        }
         this.region = new Region("map " + name, segment.asSlice(0, bytes), programWritable);
         this.regionId = GlobalRegions.register(region);
     }
@@ -46,5 +65,8 @@ final class Slab {
         return Pointers.offset(pointer) / stride;
     }
 
-    void close() { GlobalRegions.unregister(regionId); }
+    void close() {
+        GlobalRegions.unregister(regionId);
+        TOTAL.addAndGet(-reserved);
+    }
 }

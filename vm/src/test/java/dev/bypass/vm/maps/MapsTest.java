@@ -366,6 +366,21 @@ class MapsTest {
         }
     }
 
+    @Test void forgottenReservationsAreDiscardedAtTheEndOfARun() {
+        try (RingBuffer rb = (RingBuffer) BpfMap.create(new MapSpec("rb", MapType.RINGBUF, 0, 0, 4096, 0))) {
+            Engine leak = link("lddw %r1, map_idx(0)\nmov %r2, 8\nmov %r3, 0\ncall 131\nmov %r0, 0\nexit", rb);
+            Engine out = link("stdw [%r10-8], 5\nlddw %r1, map_idx(0)\nmov %r2, %r10\nadd %r2, -8\nmov %r3, 8\nmov %r4, 0\ncall 130\nexit", rb);
+            ExecutionState st = new ExecutionState();
+            leak.execute(st, 0, 0, 0, 0, 0);
+            assertEquals(0, out.execute(st, 0, 0, 0, 0, 0));
+            assertEquals(0, rb.drain().size(), "the leaked record blocks the consumer");
+            assertEquals(1, dev.bypass.vm.helpers.RingReservations.discardAll(st));
+            List<byte[]> got = rb.drain();
+            assertEquals(1, got.size());
+            assertEquals(5, asLong(got.get(0)));
+        }
+    }
+
     @Test void closedMapPointersFault() {
         BpfMap m = BpfMap.create(new MapSpec("a", MapType.ARRAY, 4, 8, 1, 0));
         long p = m.lookupPointer(java.lang.foreign.MemorySegment.ofArray(u32(0)));
