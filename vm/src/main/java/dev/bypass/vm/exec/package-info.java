@@ -15,5 +15,20 @@
  * Every top-level execution gets a budget of backward jumps plus calls ({@link
  * dev.bypass.vm.exec.ExecutionState#DEFAULT_BUDGET} unless set); running out stops the program with a clear error
  * rather than hanging the host thread. Forward-only code needs no accounting: it ends by itself.
+ *
+ * <h2>Tail calls</h2>
+ * The {@code tail_call} helper does not jump itself: it records the target engine and context in the {@link
+ * dev.bypass.vm.exec.ExecutionState} ({@code requestTailCall}, at most {@link
+ * dev.bypass.vm.exec.ExecutionState#MAX_TAIL_CALLS} per top-level run) and returns. An engine checks
+ * {@code takeTailCall()} after every helper call; when it is set, the engine returns
+ * {@code target.invoke(state, 0, baseDepth, state.tailCallContext(), 0, 0, 0, 0)}: the target replaces the whole
+ * running program and its r0 is the result. When the helper fails (empty slot, limit reached) nothing is recorded
+ * and execution continues after the call, as in Linux. The JIT supports this with the same few instructions after
+ * its helper invocations.
+ *
+ * <h2>Map handles</h2>
+ * {@code lddw} map forms resolve (through a {@link dev.bypass.vm.exec.PseudoResolver}) to values in region
+ * {@link dev.bypass.vm.exec.Pointers#MAP_HANDLE_REGION}: never mapped, so a program that dereferences a handle
+ * faults, while helpers map it back to the map object.
  */
 package dev.bypass.vm.exec;
