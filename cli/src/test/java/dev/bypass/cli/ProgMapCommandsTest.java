@@ -26,7 +26,7 @@ class ProgMapCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("loaded counter/count_event (bypass/counter, ") && r.out().endsWith(" instructions, UNVERIFIED)\n"), r.out());
         r = run("prog", "list", "--json");
-        assertTrue(r.out().startsWith("[{\"object\":\"counter\",\"name\":\"count_event\",\"section\":\"bypass/counter\",\"type\":\"raw\""), r.out());
+        assertTrue(r.out().startsWith("[{\"object\":\"counter\",\"name\":\"count_event\",\"section\":\"bypass/counter\",\"type\":\"counter\""), r.out());
         assertTrue(r.out().contains("\"verified\":false"), r.out());
         for (int i = 0; i < 2; i++) assertEquals(0, run("prog", "run", "count_event", "--ctx", "0700000000000000", "--repeat", "2").code());
         r = run("map", "dump", "counts", "--json");

@@ -34,9 +34,12 @@ public final class Hook<C> {
 
     public ProgramType type() { return type; }
 
-    /** Attaches a program of this hook's type (or a raw program); runs after those attached before it. */
+    /**
+     * Attaches a program of this hook's type (it was verified against this context layout); runs after those
+     * attached before it.
+     */
     public Attachment attach(LoadedProgram program) {
-        if (program.type() != type && program.type() != ProgramType.RAW)
+        if (!program.type().equals(type))
             throw new IllegalArgumentException(program + " cannot attach to hook " + name + " of type " + type.name());
         Attachment a = new Attachment(program);
         attached.add(a);

@@ -56,9 +56,9 @@ public final class LoadedProgram {
      * sets are visible in the array afterwards); returns r0.
      */
     public long run(byte[] context) {
-        if (context.length > type.context().size())
-            throw new ContextException("program " + name() + ": context of " + context.length + " bytes exceeds the "
-                    + type.context().size() + " bytes of program type " + type.name());
+        if (context.length > type.context().size() || (!type.context().unstructured() && context.length != type.context().size()))
+            throw new ContextException("program " + name() + ": context of " + context.length + " bytes does not fit the "
+                    + type.context().size() + "-byte " + type.context().name() + " of program type " + type.name());
         ExecutionState st = owner.runtime().state();
         Memory mem = st.memory();
         long r1 = context.length == 0 ? 0 : mem.bind(Memory.CTX_REGION, Region.of("ctx", context, true));

@@ -38,6 +38,7 @@ public final class ProgramRuntime {
     private final TraceSink trace;
     private final ThreadLocal<ExecutionState> states;
     private final List<LoadedObject> objects = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Hook<?>> hooks = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ProgramRuntime(Builder b) {
         this.verifier = b.verifier;
@@ -65,6 +66,26 @@ public final class ProgramRuntime {
     ExecutionState state() { return states.get(); }
 
     public List<LoadedObject> objects() { return List.copyOf(objects); }
+
+    /**
+     * Declares a hook point of this runtime: host code fires it, programs attach to it by name
+     * ({@link #attach(String, LoadedProgram)}). Names are unique per runtime.
+     */
+    public <C> Hook<C> declareHook(String name, ProgramType type, Hook.ContextCodec<C> codec) {
+        Hook<C> h = new Hook<>(name, type, codec);
+        if (hooks.putIfAbsent(name, h) != null) throw new IllegalArgumentException("hook " + name + " is already declared");
+        return h;
+    }
+
+    /** The declared hooks, by name. */
+    public java.util.Map<String, Hook<?>> hooks() { return java.util.Map.copyOf(hooks); }
+
+    /** Attaches a program to a declared hook by name; fails with a message naming the declared hooks. */
+    public Hook<?>.Attachment attach(String hookName, LoadedProgram program) {
+        Hook<?> h = hooks.get(hookName);
+        if (h == null) throw new LoadException("no hook named " + hookName + " (declared: " + String.join(", ", new java.util.TreeSet<>(hooks.keySet())) + ")");
+        return h.attach(program);
+    }
 
     void forget(LoadedObject o) { objects.remove(o); }
 

@@ -66,10 +66,26 @@ class HookTest {
         }
     }
 
+    @Test void hooksDeclaredByNameInTheRuntime() {
+        ProgramRuntime rt = TestRuntimes.runtime();
+        ProgramType counterType = BundledPrograms.types().forSection("bypass/counter");
+        Hook<Event> hook = rt.declareHook("query.start", counterType, e -> Le.k64(e.key()));
+        assertThrows(IllegalArgumentException.class, () -> rt.<Event>declareHook("query.start", counterType, e -> Le.k64(e.key())));
+        try (LoadedObject o = rt.load("c", BundledPrograms.object(BundledPrograms.COUNTER));
+             LoadedObject other = rt.load("t", BundledPrograms.object(BundledPrograms.TOP_K))) {
+            rt.attach("query.start", o.program("count_event"));
+            hook.fire(new Event(3));
+            assertEquals(1, Le.u64At(o.map("counts").lookup(Le.k64(3)), 0));
+            var e = assertThrows(dev.bypass.vm.exec.LoadException.class, () -> rt.attach("nope", o.program("count_event")));
+            assertTrue(e.getMessage().contains("declared: query.start"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> rt.attach("query.start", other.program("observe")), "type mismatch");
+        }
+    }
+
     @Test void closingAnObjectDetachesAndUnmaps() {
         ProgramRuntime rt = TestRuntimes.runtime();
         LoadedObject o = rt.load("c", BundledPrograms.object(BundledPrograms.COUNTER));
-        Hook<Event> hook = new Hook<>("events", ProgramType.RAW, e -> Le.k64(e.key()));
+        Hook<Event> hook = new Hook<>("events", o.program("count_event").type(), e -> Le.k64(e.key()));
         hook.attach(o.program("count_event"));
         BpfMap counts = o.map("counts");
         long handle = counts.handle();

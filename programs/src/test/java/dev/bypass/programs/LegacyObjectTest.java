@@ -38,12 +38,19 @@ class LegacyObjectTest {
     }
 
     @Test void runtimeErrorsNameTheSourceLine() {
-        ProgramRuntime rt = TestRuntimes.runtime();
+        // a raw runtime: the acl section has no declared type, so any context size is accepted
+        ProgramRuntime rt = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).build();
         try (LoadedObject o = rt.load("acl", BundledPrograms.object(BundledPrograms.ACL_FILTER))) {
             // a context shorter than struct open_request: the first field read past its end faults
             ProgramRunException e = assertThrows(ProgramRunException.class, () -> o.program("check_open").run(new byte[4]));
             assertTrue(e.getMessage().contains("acl_filter.c:"), e.getMessage());
             assertTrue(e.getMessage().startsWith("program check_open: at instruction "), e.getMessage());
+        }
+        try (LoadedObject o = TestRuntimes.runtime().load("acl", BundledPrograms.object(BundledPrograms.ACL_FILTER))) {
+            LoadedProgram p = o.program("check_open");
+            assertEquals("acl", p.type().name());
+            ContextException e = assertThrows(ContextException.class, () -> p.run(new byte[4]));
+            assertTrue(e.getMessage().contains("64-byte open_request"), e.getMessage());
         }
     }
 }

@@ -5,6 +5,6 @@ final class TestRuntimes {
     private TestRuntimes() {}
 
     static ProgramRuntime runtime() {
-        return ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).build();
+        return ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).types(BundledPrograms.types()).build();
     }
 }
