@@ -92,7 +92,9 @@ public final class HashTableMap extends BpfMap {
         if (mode == EXIST && !index.containsKey(k)) return -Errno.ENOENT;
         if (mode == NOEXIST && index.containsKey(k)) return -Errno.EEXIST;
         Integer fresh = allocate();
-        if (fresh == null && lru) {
+        // LRU: make room; other updaters may take the element first, so try a few times (Linux's LRU also
+        // retries its free lists before giving up).
+        for (int attempt = 0; fresh == null && lru && attempt < 16; attempt++) {
             evictOne();
             fresh = allocate();
         }
@@ -108,8 +110,7 @@ public final class HashTableMap extends BpfMap {
             Integer prev = index.get(k);
             if (prev == null) {
                 if (mode == EXIST) { free.add(fresh); return -Errno.ENOENT; }
-                if (count.incrementAndGet() > spec.maxEntries()) {
-                    count.decrementAndGet();
+                if (!reserveEntry()) {
                     if (lru && evictOne()) continue;
                     free.add(fresh);
                     return -Errno.E2BIG;
@@ -125,6 +126,15 @@ public final class HashTableMap extends BpfMap {
                 }
                 if (index.replace(k, prev, fresh)) { free.add(prev); return 0; }
             }
+        }
+    }
+
+    /** Counts one more entry unless the map is full; the count never exceeds max_entries, even transiently. */
+    private boolean reserveEntry() {
+        while (true) {
+            int c = count.get();
+            if (c >= spec.maxEntries()) return false;
+            if (count.compareAndSet(c, c + 1)) return true;
         }
     }
 
