@@ -8,6 +8,7 @@ import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.exec.Region;
 import dev.bypass.vm.facts.ProgramFacts;
+import dev.bypass.vm.helpers.BaseHelpers;
 import dev.bypass.vm.helpers.RingReservations;
 
 /**
@@ -21,8 +22,12 @@ public final class LoadedProgram {
     private final Engine engine;
     private final ProgramFacts facts;
     private final String verifiedBy;
+    /** True when the object has per-CPU maps or asks for the CPU id: runs then hold a processor slot. */
+    private final boolean perCpu;
 
-    LoadedProgram(LoadedObject owner, ElfProgram source, ProgramType type, Engine engine, ProgramFacts facts, String verifiedBy) {
+    LoadedProgram(LoadedObject owner, ElfProgram source, ProgramType type, Engine engine, ProgramFacts facts, String verifiedBy,
+                  boolean perCpu) {
+        this.perCpu = perCpu;
         this.owner = owner;
         this.source = source;
         this.type = type;
@@ -62,6 +67,7 @@ public final class LoadedProgram {
         ExecutionState st = owner.runtime().state();
         Memory mem = st.memory();
         long r1 = context.length == 0 ? 0 : mem.bind(Memory.CTX_REGION, Region.of("ctx", context, true));
+        if (perCpu) BaseHelpers.claimProcessor();
         try {
             return engine.execute(st, r1, 0, 0, 0, 0);
         } catch (ExecutionException e) {
@@ -72,6 +78,7 @@ public final class LoadedProgram {
             // Records a program reserved and never released (possible only when it stopped with an error or ran
             // unverified) are discarded so they cannot block the ring's consumer.
             RingReservations.discardAll(st);
+            if (perCpu) BaseHelpers.releaseProcessor();
         }
     }
 

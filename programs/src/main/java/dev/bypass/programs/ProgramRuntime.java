@@ -108,6 +108,7 @@ public final class ProgramRuntime {
             LoadedObject obj = new LoadedObject(this, name, elf, maps);
             List<MapSpec> specs = maps.stream().map(BpfMap::spec).toList();
             MapResolver resolver = new MapResolver(maps);
+            boolean perCpu = usesPerCpu(elf, maps);
             for (ElfProgram p : elf.programs()) {
                 ProgramType type = types.forSection(p.section());
                 ProgramFacts facts;
@@ -124,7 +125,7 @@ public final class ProgramRuntime {
                     throw new LoadException("program " + p.name() + ": " + e.getMessage() + where(p, e.getMessage()));
                 }
                 Engine engine = Engines.create(linked, engineKind, facts);
-                obj.add(new LoadedProgram(obj, p, type, engine, facts, verifier.name()));
+                obj.add(new LoadedProgram(obj, p, type, engine, facts, verifier.name(), perCpu));
             }
             objects.add(obj);
             return obj;
@@ -132,6 +133,20 @@ public final class ProgramRuntime {
             for (BpfMap m : maps) m.close();
             throw e;
         }
+    }
+
+    /** Whether any program of the object (tail calls stay within it) can touch per-CPU state. */
+    private static boolean usesPerCpu(ElfObject elf, List<BpfMap> maps) {
+        for (BpfMap m : maps)
+            switch (m.type()) {
+                case PERCPU_ARRAY, PERCPU_HASH, LRU_PERCPU_HASH -> { return true; }
+                default -> {}
+            }
+        for (ElfProgram p : elf.programs())
+            for (dev.bypass.vm.isa.Instruction i : p.program().instructions())
+                if (i instanceof dev.bypass.vm.isa.Instruction.Call c && c.kind() == dev.bypass.vm.isa.Instruction.CallKind.HELPER
+                        && c.imm() == dev.bypass.vm.helpers.HelperIds.GET_SMP_PROCESSOR_ID) return true;
+        return false;
     }
 
     private static String where(ElfProgram p, String message) {

@@ -151,6 +151,21 @@ class BundledProgramsTest {
         }
     }
 
+    /** Per-CPU counters updated without atomics stay exact with more threads than CPUs: runs hold a processor slot. */
+    @Test void perCpuCountsAreExactWithMoreThreadsThanCpus() throws Exception {
+        try (LoadedObject o = load(BundledPrograms.ACL_FILTER)) {
+            LoadedProgram check = o.program("check_open");
+            int threads = 3 * BpfMap.possibleCpus() + 1, runs = 3000;
+            List<Thread> ts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) ts.add(new Thread(() -> {
+                for (int i = 0; i < runs; i++) check.run(open(9, 9, "", 0, 4, false));
+            }));
+            for (Thread t : ts) t.start();
+            for (Thread t : ts) t.join();
+            assertEquals((long) threads * runs, BpfMap.sumPerCpu(o.map("decisions").lookup(Le.k32(2)), 8, 0));
+        }
+    }
+
     static byte[] fileRecord(long dev, long ino, String name, int owner, int defaultAccess, int[][] acl) {
         Le b = Le.of(8 + 8 + 32 + 16 + 8 * 8).u64(dev).u64(ino).str(name, 32).u32(owner).u32(defaultAccess).u32(acl.length).u32(0);
         for (int i = 0; i < 8; i++) b.u32(i < acl.length ? acl[i][0] : 0).u32(i < acl.length ? acl[i][1] : 0);
