@@ -94,7 +94,7 @@ class HookTest {
         assertTrue(hook.isEmpty());
         assertNull(BpfMap.ofHandle(handle));
         assertFalse(rt.objects().contains(o));
-        assertThrows(MapException.class, () -> o.program("nope"));
+        assertThrows(dev.bypass.vm.exec.LoadException.class, () -> o.program("nope"));
     }
 
     @Test void runtimeWithoutVerifierRefusesToBeBuilt() {
