@@ -102,6 +102,11 @@ public final class MapHelpers {
                     if (Long.compareUnsigned(n, MAX_LOOPS) > 0) return -Errno.E2BIG;
                     if (!(c instanceof ExecutionState st)) throw new HelperException("loop outside an execution");
                     for (long i = 0; i < n; i++) {
+                        // Each iteration counts against the run's budget like a back-edge, so nested loops cannot
+                        // keep a host thread busy for hours.
+                        if (--st.budget < 0) throw new dev.bypass.vm.exec.ExecutionException(
+                                dev.bypass.vm.exec.ExecutionException.Kind.BUDGET_EXHAUSTED, -1,
+                                "loop: program exceeded its budget of " + st.budgetLimit() + " back-edges and calls");
                         long ret = st.callback(fn, i, ctx, 0, 0, 0);
                         if (ret == 1) return i + 1;
                         if (ret != 0) throw new HelperException("loop callback returned " + ret + " (must be 0 or 1)");

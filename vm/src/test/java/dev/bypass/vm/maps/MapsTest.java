@@ -331,6 +331,32 @@ class MapsTest {
         assertEquals(List.of("n=10"), lines);
     }
 
+    @Test void nestedLoopsRunOutOfBudget() {
+        // loop(2^23) whose callback runs loop(2^23) again: 2^46 iterations without a single back-edge
+        String asm = """
+                mov %r1, 0x800000
+                lddw %r2, func(outer)
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                exit
+                outer:
+                mov %r1, 0x800000
+                lddw %r2, func(inner)
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                inner:
+                mov %r0, 0
+                exit
+                """;
+        Engine e = link(asm);
+        ExecutionException ex = assertThrows(ExecutionException.class, () -> e.execute(new ExecutionState(1_000_000), 0, 0, 0, 0, 0));
+        assertEquals(ExecutionException.Kind.BUDGET_EXHAUSTED, ex.kind());
+    }
+
     @Test void spinLockSerialisesNonAtomicUpdates() throws Exception {
         // value: u32 lock, u32 pad, u64 counter; the increment is a plain load/add/store under the lock
         String asm = """
