@@ -77,8 +77,10 @@ class SkeletonTest {
                         s.backends().update(4, new ConnRouterSkeleton.Backend(1, 1), BpfMap.ANY);
                         check(s.route(new ConnRouterSkeleton.RouteCtx(77L, 0, 0)) == 4, "read to replica 4");
                         check(s.route(new ConnRouterSkeleton.RouteCtx(77L, 1, 0)) == 0, "write to primary");
+                        ConnRouterSkeleton.Result<ConnRouterSkeleton.RouteCtx> res = s.routeWithContext(new ConnRouterSkeleton.RouteCtx(78L, 0, 99));
+                        check(res.r0() == 4 && res.context().backend() == 4, "the program's choice in the context: " + res);
                         check(s.sticky().lookup(77L) == 4, "sticky");
-                        check(s.events().drain().size() == 2, "two events");
+                        check(s.events().drain().size() == 3, "three events");
                     }
                     """,
             BundledPrograms.ACL_FILTER, """

@@ -49,7 +49,7 @@ public final class SkeletonGenerator {
             "protected", "public", "return", "short", "static", "strictfp", "super", "switch", "synchronized", "this", "throw",
             "throws", "transient", "try", "void", "volatile", "while", "true", "false", "null", "var", "record", "yield",
             "sealed", "permits", "object", "map", "hashCode", "toString", "equals", "getClass", "notify", "wait", "write", "read",
-            "toBytes", "fromBytes", "close", "b", "o", "a", "i", "v", "n", "s", "SIZE", "raw");
+            "toBytes", "fromBytes", "close", "Result", "b", "o", "a", "i", "v", "n", "s", "SIZE", "raw");
 
     static String pascal(String s) {
         StringBuilder sb = new StringBuilder();
@@ -188,6 +188,7 @@ public final class SkeletonGenerator {
 
     private String source(String pkg, String className) {
         usedNames.add(className);
+        usedNames.add("Result");
         StringBuilder body = new StringBuilder();
         StringBuilder fields = new StringBuilder(), init = new StringBuilder(), accessors = new StringBuilder();
         for (MapDefinition d : object.maps()) {
@@ -213,6 +214,10 @@ public final class SkeletonGenerator {
                 programs.append("    /** Runs {@code ").append(p.name()).append("} with a typed context; returns r0. */\n");
                 programs.append("    public long ").append(m).append("(").append(ctx).append(" ctx) { return object.program(\"")
                         .append(p.name()).append("\").run(ctx.toBytes()); }\n\n");
+                programs.append("    /** Runs {@code ").append(p.name()).append("}; returns r0 and the context as the program left it. */\n");
+                programs.append("    public Result<").append(ctx).append("> ").append(m).append("WithContext(").append(ctx).append(" ctx) {\n");
+                programs.append("        byte[] bytes = ctx.toBytes();\n        long r0 = object.program(\"").append(p.name()).append("\").run(bytes);\n");
+                programs.append("        return new Result<>(r0, ").append(ctx).append(".fromBytes(bytes));\n    }\n\n");
             }
         }
         StringBuilder out = new StringBuilder();
@@ -231,6 +236,8 @@ public final class SkeletonGenerator {
         out.append("    public LoadedObject object() { return object; }\n\n");
         out.append(accessors).append(programs);
         out.append("    @Override public void close() { object.close(); }\n\n");
+        out.append("    /** What a run returned, and the context after it. */\n");
+        out.append("    public record Result<C>(long r0, C context) {}\n\n");
         out.append(records).append(body).append(HELPERS).append("}\n");
         return out.toString();
     }
