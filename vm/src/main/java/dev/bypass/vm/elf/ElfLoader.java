@@ -104,8 +104,8 @@ public final class ElfLoader {
         }
 
         void header() {
+            if (file.length < 4 || all.u32(0) != 0x464c457fL) throw new ElfException(null, 0, "not an ELF file (bad magic)");
             if (file.length < 64) throw new ElfException(null, 0, "file is " + file.length + " bytes, too short for an ELF header");
-            if (all.u32(0) != 0x464c457fL) throw new ElfException(null, 0, "not an ELF file (bad magic)");
             if (all.u8(4) != 2) throw new ElfException(null, 4, "not a 64-bit ELF object (class " + all.u8(4) + ")");
             if (all.u8(5) != 1) throw new ElfException(null, 5, "not a little-endian ELF object");
             int machine = all.u16(18);
