@@ -19,8 +19,16 @@ final class StateStore implements AutoCloseable {
 
     private final Path root;
     private final List<Entry> entries = new ArrayList<>();
+    /** Held for the whole command, so concurrent invocations take turns instead of overwriting each other's maps. */
+    private final java.nio.channels.FileChannel lockFile;
+    private final java.nio.channels.FileLock lock;
 
-    private StateStore(Path root) { this.root = root; }
+    private StateStore(Path root) throws IOException {
+        this.root = root;
+        Files.createDirectories(root);
+        this.lockFile = java.nio.channels.FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        this.lock = lockFile.lock();
+    }
 
     static Path defaultRoot() {
         String env = System.getenv("BYPASS_STATE");
@@ -30,8 +38,19 @@ final class StateStore implements AutoCloseable {
 
     static StateStore open(Path root, String engine, long budget) throws IOException {
         StateStore s = new StateStore(root);
+        try {
+            s.loadAll(engine, budget);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private void loadAll(String engine, long budget) throws IOException {
+        StateStore s = this;
         Path objects = root.resolve("objects");
-        if (!Files.isDirectory(objects)) return s;
+        if (!Files.isDirectory(objects)) return;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(objects)) {
             List<Path> dirs = new ArrayList<>();
             ds.forEach(dirs::add);
@@ -46,7 +65,6 @@ final class StateStore implements AutoCloseable {
                 s.entries.add(new Entry(name, d, unverified, o));
             }
         }
-        return s;
     }
 
     List<Entry> entries() { return entries; }
@@ -171,5 +189,11 @@ final class StateStore implements AutoCloseable {
 
     @Override public void close() {
         for (Entry e : entries) e.object().close();
+        try {
+            lock.release();
+            lockFile.close();
+        } catch (IOException ignored) {
+            // the lock goes with the process anyway
+        }
     }
 }
