@@ -37,6 +37,35 @@ class LegacyObjectTest {
         }
     }
 
+    @Test void tracingHelpers() throws Exception {
+        byte[] obj;
+        try (var in = LegacyObjectTest.class.getResourceAsStream("/bpf/compat.o")) {
+            obj = in.readAllBytes();
+        }
+        ProgramRuntime rt = TestRuntimes.runtime();
+        try (LoadedObject o = rt.load("compat", obj)) {
+            for (int k = 1; k <= 5; k++) o.map("values").update(Le.k32(k), Le.k64(k * 10L), dev.bypass.vm.maps.BpfMap.ANY);
+            byte[] all = new byte[8 * dev.bypass.vm.maps.BpfMap.possibleCpus()];
+            all[0] = 42; // CPU 0's slot
+            o.map("per_cpu").update(Le.k32(0), all, dev.bypass.vm.maps.BpfMap.ANY);
+            String oldName = Thread.currentThread().getName();
+            Thread.currentThread().setName("bypass-test-thread");
+            try {
+                assertEquals(0, o.program("compat").run(Le.of(32).str("SELECT 1 FROM a_long_table_name", 32).bytes()));
+            } finally {
+                Thread.currentThread().setName(oldName);
+            }
+            byte[] out = o.map("result").lookup(Le.k32(0));
+            assertEquals("SELECT 1 FROM a", new String(out, 0, 15), "probe_read_str stops at the buffer size");
+            assertEquals(0, out[15]);
+            assertEquals("bypass-test-thr", new String(out, 16, 15), "get_current_comm is the thread name");
+            assertEquals(150, Le.u64At(out, 32), "for_each_map_elem visited every value");
+            assertEquals(5, Le.u64At(out, 40));
+            assertEquals(42, Le.u64At(out, 48), "map_lookup_percpu_elem reads CPU 0");
+            assertEquals(-14, Le.u64At(out, 56), "probe_read of an unmapped address returns -EFAULT");
+        }
+    }
+
     @Test void runtimeErrorsNameTheSourceLine() {
         // a raw runtime: the acl section has no declared type, so any context size is accepted
         ProgramRuntime rt = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).build();

@@ -33,9 +33,9 @@ public final class MapHelpers {
     /** How long spin_lock spins before it gives up on a lock that is never released (a program bug). */
     private static final long SPIN_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    private static final HelperRegistry STANDARD = register(BaseHelpers.register(HelperRegistry.builder())).build();
+    private static final HelperRegistry STANDARD = CompatHelpers.register(register(BaseHelpers.register(HelperRegistry.builder()))).build();
 
-    /** Base helpers plus map, ring buffer, tail call, loop, lock and trace helpers. */
+    /** Base helpers plus map, ring buffer, tail call, loop, lock and trace helpers, and {@link CompatHelpers}. */
     public static HelperRegistry registry() { return STANDARD; }
 
     public static HelperRegistry.Builder register(HelperRegistry.Builder b) {

@@ -50,6 +50,11 @@ public final class ArrayMap extends BpfMap {
         return i < 0 ? 0 : slab.pointer(perCpu ? slotFor(i, BaseHelpers.processorId()) : i);
     }
 
+    @Override public long lookupPointerOnCpu(MemorySegment key, int cpu) {
+        long i = index(key);
+        return !perCpu || i < 0 || cpu < 0 || cpu >= cpus ? 0 : slab.pointer(slotFor(i, cpu));
+    }
+
     /** Pointer to the first byte of element {@code index} (global data: the section start). */
     public long valuePointer(long index) { return slab.pointer(slotFor(index, 0)); }
 

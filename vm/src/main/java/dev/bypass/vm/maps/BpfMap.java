@@ -79,6 +79,9 @@ public abstract class BpfMap implements AutoCloseable {
     /** A tagged pointer to the value stored under {@code key}, or 0. */
     public long lookupPointer(MemorySegment key) { return 0; }
 
+    /** Per-CPU maps: a pointer to CPU {@code cpu}'s value under {@code key}, or 0 (also for other map types). */
+    public long lookupPointerOnCpu(MemorySegment key, int cpu) { return 0; }
+
     public int update(MemorySegment key, MemorySegment value, long flags) { return -Errno.EINVAL; }
 
     public int delete(MemorySegment key) { return -Errno.EINVAL; }

@@ -72,6 +72,12 @@ public final class HashTableMap extends BpfMap {
         return slab.pointer(slot(e, perCpu ? BaseHelpers.processorId() : 0));
     }
 
+    @Override public long lookupPointerOnCpu(MemorySegment key, int cpu) {
+        if (!perCpu || cpu < 0 || cpu >= cpus) return 0;
+        Integer e = index.get(Key.of(copy(key)));
+        return e == null ? 0 : slab.pointer(slot(e, cpu));
+    }
+
     @Override public int update(MemorySegment key, MemorySegment value, long flags) {
         return put(Key.of(copy(key)), value, flags, false);
     }
