@@ -112,12 +112,13 @@ public final class HashTableMap extends BpfMap {
             MemorySegment.copy(value, 0, slab.segment, slab.offsetOf(fresh), spec.valueSize());
         }
         if (lru) lastUse[fresh] = clock.incrementAndGet();
-        while (true) {
+        for (int round = 0; ; round++) {
             Integer prev = index.get(k);
             if (prev == null) {
                 if (mode == EXIST) { free.add(fresh); return -Errno.ENOENT; }
                 if (!reserveEntry()) {
-                    if (lru && evictOne()) continue;
+                    // bounded: under a storm of concurrent inserts, give up as Linux's LRU may (-E2BIG)
+                    if (lru && round < 64 && evictOne()) continue;
                     free.add(fresh);
                     return -Errno.E2BIG;
                 }
