@@ -104,15 +104,45 @@ class SkeletonTest {
         return BundledPrograms.ALL.stream().map(name -> DynamicTest.dynamicTest(name, () -> roundTrip(name)));
     }
 
+    /** Nested arrays, arrays of structs, strings, unions and enums generate code that compiles and round-trips. */
+    @org.junit.jupiter.api.Test void unusualTypesCompile() throws Exception {
+        byte[] obj;
+        try (var in = SkeletonTest.class.getResourceAsStream("/bpf/skeleton_types.o")) {
+            obj = in.readAllBytes();
+        }
+        String use = """
+                java.util.List<java.util.List<SkeletonTypesSkeleton.Cell>> cells = new java.util.ArrayList<>();
+                for (int r = 0; r < 3; r++) {
+                    java.util.List<SkeletonTypesSkeleton.Cell> row = new java.util.ArrayList<>();
+                    for (int c = 0; c < 4; c++) row.add(new SkeletonTypesSkeleton.Cell((short) (r * 4 + c), (byte) 1));
+                    cells.add(row);
+                }
+                SkeletonTypesSkeleton.Grid g = new SkeletonTypesSkeleton.Grid(cells, java.util.List.of(new int[] {1, 2}, new int[] {3, 4}),
+                        java.util.List.of("alpha", "beta"), -7L, new byte[8], 1);
+                SkeletonTypesSkeleton.Grid back = SkeletonTypesSkeleton.Grid.fromBytes(g.toBytes());
+                check(back.cells().get(2).get(3).v_() == 11 && back.dims().get(1)[0] == 3, "nested arrays");
+                check(back.names().equals(java.util.List.of("alpha", "beta")) && back.total() == -7 && back.color() == 1, "fields " + back);
+                try (SkeletonTypesSkeleton s = SkeletonTypesSkeleton.load(rt, object)) {
+                    check(s.grids().update(new SkeletonTypesSkeleton.Cell((short) 1, (byte) 2), g, BpfMap.ANY) == 0, "update");
+                    check(s.nested().run(new byte[0]) == -7, "the program reads the struct the host wrote");
+                }
+                """;
+        compileAndRun("skeleton_types", obj, use);
+    }
+
     void roundTrip(String name) throws Exception {
+        compileAndRun(name, BundledPrograms.object(name), USES.get(name));
+    }
+
+    void compileAndRun(String name, byte[] object, String useCode) throws Exception {
         String cls = SkeletonGenerator.classNameFor(name + ".o");
-        String skeleton = SkeletonGenerator.generate(ElfLoader.load(BundledPrograms.object(name)), name + ".o", "gen", cls);
+        String skeleton = SkeletonGenerator.generate(ElfLoader.load(object), name + ".o", "gen", cls);
         Path src = Files.createDirectories(dir.resolve(name).resolve("src/gen"));
         Files.writeString(src.resolve(cls + ".java"), skeleton);
         String use = "package gen;\nimport dev.bypass.programs.*;\nimport dev.bypass.vm.maps.*;\n"
                 + "public final class Use {\n"
                 + "    static void check(boolean ok, String what) { if (!ok) throw new AssertionError(what); }\n"
-                + "    public static void run(ProgramRuntime rt, byte[] object) throws Exception {\n" + USES.get(name) + "    }\n}\n";
+                + "    public static void run(ProgramRuntime rt, byte[] object) throws Exception {\n" + useCode + "    }\n}\n";
         Files.writeString(src.resolve("Use.java"), use);
         Path classes = Files.createDirectories(dir.resolve(name).resolve("classes"));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
@@ -126,7 +156,7 @@ class SkeletonTest {
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
             Method run = loader.loadClass("gen.Use").getMethod("run", ProgramRuntime.class, byte[].class);
             try {
-                run.invoke(null, TestRuntimes.runtime(), BundledPrograms.object(name));
+                run.invoke(null, TestRuntimes.runtime(), object);
             } catch (java.lang.reflect.InvocationTargetException e) {
                 throw new AssertionError(name + ": " + e.getCause(), e.getCause());
             }

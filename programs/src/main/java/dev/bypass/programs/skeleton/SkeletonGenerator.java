@@ -22,6 +22,7 @@ public final class SkeletonGenerator {
     private final Map<Integer, String> recordNames = new LinkedHashMap<>();
     private final Set<String> usedNames = new HashSet<>();
     private final StringBuilder records = new StringBuilder();
+    private int loopVars;
 
     private SkeletonGenerator(ElfObject object, String objectName) {
         this.object = object;
@@ -120,9 +121,11 @@ public final class SkeletonGenerator {
                             (b, o, v) -> "put" + pascal(kind) + "s(" + b + ", " + o + ", " + n + ", " + v + ");");
                 }
                 String list = "java.util.List<" + e.boxed() + ">";
+                String i = "i" + (++loopVars); // nested arrays need distinct loop variables
                 return new Codec(list, list, es * n,
-                        (b, o) -> "java.util.stream.IntStream.range(0, " + n + ").mapToObj(i -> " + e.read().apply(b, "(" + o + ") + i * " + es) + ").toList()",
-                        (b, o, v) -> "for (int i = 0; i < Math.min(" + n + ", " + v + ".size()); i++) { " + e.write().apply(b, "(" + o + ") + i * " + es, v + ".get(i)") + " }");
+                        (b, o) -> "java.util.stream.IntStream.range(0, " + n + ").mapToObj(" + i + " -> " + e.read().apply(b, "(" + o + ") + " + i + " * " + es) + ").toList()",
+                        (b, o, v) -> "for (int " + i + " = 0; " + i + " < Math.min(" + n + ", " + v + ".size()); " + i + "++) { "
+                                + e.write().apply(b, "(" + o + ") + " + i + " * " + es, v + ".get(" + i + ")") + " }");
             }
             case Btf.STRUCT -> {
                 String name = record(t, where);
