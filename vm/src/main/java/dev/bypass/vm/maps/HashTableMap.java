@@ -46,6 +46,30 @@ public final class HashTableMap extends BpfMap {
         @Override public int hashCode() { return hash; }
     }
 
+    /**
+     * A lookup key read in place from program memory: hashes and compares like {@link Key} without copying, so a
+     * lookup allocates nothing that outlives it. Only used as the argument of {@code get}, which calls
+     * {@code probe.equals(storedKey)}.
+     */
+    static final class Probe {
+        final MemorySegment bytes;
+        final int hash;
+
+        Probe(MemorySegment bytes) {
+            this.bytes = bytes;
+            int h = 1;
+            for (long i = 0, n = bytes.byteSize(); i < n; i++) h = 31 * h + bytes.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i);
+            this.hash = h;
+        }
+
+        @Override public boolean equals(Object o) {
+            return o instanceof Key k && k.hash == hash && k.bytes.length == bytes.byteSize()
+                    && MemorySegment.mismatch(bytes, 0, bytes.byteSize(), MemorySegment.ofArray(k.bytes), 0, k.bytes.length) == -1;
+        }
+
+        @Override public int hashCode() { return hash; }
+    }
+
     HashTableMap(MapSpec spec, boolean perCpu, boolean lru) {
         super(spec);
         if (spec.keySize() == 0 || spec.valueSize() == 0)
@@ -66,7 +90,7 @@ public final class HashTableMap extends BpfMap {
     private long slot(int element, int cpu) { return (long) element * cpus + cpu; }
 
     @Override public long lookupPointer(MemorySegment key) {
-        Integer e = index.get(Key.of(copy(key)));
+        Integer e = index.get(new Probe(key));
         if (e == null) return 0;
         if (lru) lastUse[e] = clock.incrementAndGet();
         return slab.pointer(slot(e, perCpu ? BaseHelpers.processorId() : 0));
@@ -74,7 +98,7 @@ public final class HashTableMap extends BpfMap {
 
     @Override public long lookupPointerOnCpu(MemorySegment key, int cpu) {
         if (!perCpu || cpu < 0 || cpu >= cpus) return 0;
-        Integer e = index.get(Key.of(copy(key)));
+        Integer e = index.get(new Probe(key));
         return e == null ? 0 : slab.pointer(slot(e, cpu));
     }
 
