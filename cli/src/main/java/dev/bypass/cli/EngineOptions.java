@@ -2,7 +2,6 @@ package dev.bypass.cli;
 
 import dev.bypass.vm.exec.*;
 import dev.bypass.vm.facts.ProgramFacts;
-import dev.bypass.vm.helpers.BaseHelpers;
 import dev.bypass.vm.isa.Program;
 import picocli.CommandLine.Option;
 

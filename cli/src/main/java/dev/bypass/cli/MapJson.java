@@ -1,8 +1,6 @@
 package dev.bypass.cli;
 
 import dev.bypass.vm.maps.*;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -106,6 +104,4 @@ final class MapJson {
         if (vd != null) sb.append(",\"value_btf\":").append(vd);
         return sb.toString();
     }
-
-    static long u64(byte[] b) { return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(); }
 }
