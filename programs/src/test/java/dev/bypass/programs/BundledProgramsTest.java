@@ -151,6 +151,26 @@ class BundledProgramsTest {
         }
     }
 
+    @Test void routeEventsStreamToABackgroundConsumer() throws Exception {
+        try (LoadedObject o = load(BundledPrograms.CONNECTION_ROUTER)) {
+            o.setTailCall("handlers", 1, o.program("route_write"));
+            List<Long> conns = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Integer> batches = java.util.Collections.synchronizedList(new ArrayList<>());
+            RingBufferConsumer consumer = RingBufferConsumer.start((RingBuffer) o.map("events"), 16, batch -> {
+                batches.add(batch.size());
+                for (byte[] r : batch) conns.add(Le.u64At(r, 0));
+            }, Throwable::printStackTrace);
+            for (long conn = 0; conn < 5000; conn++) {
+                while (o.map("events").size() > 60_000) Thread.onSpinWait(); // let the consumer catch up
+                assertEquals(0, o.program("route").run(Le.of(16).u64(conn).u32(1).u32(0).bytes()));
+            }
+            consumer.close();
+            assertEquals(5000, consumer.delivered());
+            for (int i = 0; i < 5000; i++) assertEquals(i, conns.get(i), "in commit order");
+            assertTrue(batches.stream().allMatch(n -> n >= 1 && n <= 16));
+        }
+    }
+
     /** Per-CPU counters updated without atomics stay exact with more threads than CPUs: runs hold a processor slot. */
     @Test void perCpuCountsAreExactWithMoreThreadsThanCpus() throws Exception {
         try (LoadedObject o = load(BundledPrograms.ACL_FILTER)) {
