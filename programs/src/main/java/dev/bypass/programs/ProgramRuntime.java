@@ -101,7 +101,14 @@ public final class ProgramRuntime {
             for (MapDefinition d : elf.maps()) {
                 maps.add(switch (d.kind()) {
                     case DATA, BSS -> ArrayMap.globalData(d.spec().name(), d.initialData(), d.spec().valueSize(), true);
-                    case RODATA -> ArrayMap.globalData(d.spec().name(), d.initialData(), d.spec().valueSize(), false);
+                    case RODATA -> {
+                        // Frozen, as libbpf freezes .rodata: neither programs nor the host change it after load, so
+                        // the verifier may treat its contents as constants. Set it before load with
+                        // ElfObject.withInitialData.
+                        ArrayMap m = ArrayMap.globalData(d.spec().name(), d.initialData(), d.spec().valueSize(), false);
+                        m.freeze();
+                        yield m;
+                    }
                     default -> BpfMap.create(d.spec());
                 });
             }

@@ -59,10 +59,12 @@ class SkeletonTest {
                     }
                     """,
             BundledPrograms.RATE_LIMITER, """
-                    try (RateLimiterSkeleton s = RateLimiterSkeleton.load(rt, object)) {
-                        RateLimiterSkeleton.RodataSection cfg = s.rodata().lookup(0);
-                        check(cfg.ratePerSec() == 10 && cfg.burst() == 5, "config " + cfg);
-                        s.rodata().update(0, new RateLimiterSkeleton.RodataSection(10, 1), BpfMap.ANY);
+                    try (RateLimiterSkeleton d = RateLimiterSkeleton.load(rt, object)) {
+                        RateLimiterSkeleton.RodataSection cfg = d.rodata().lookup(0);
+                        check(cfg.ratePerSec() == 10 && cfg.burst() == 5, "default config " + cfg);
+                        check(d.rodata().update(0, new RateLimiterSkeleton.RodataSection(10, 1), BpfMap.ANY) == -Errno.EPERM, "frozen");
+                    }
+                    try (RateLimiterSkeleton s = RateLimiterSkeleton.load(rt, object, new RateLimiterSkeleton.RodataSection(10, 1))) {
                         long a = s.admit(new RateLimiterSkeleton.RateCtx(3, 0, 100L)) + s.admit(new RateLimiterSkeleton.RateCtx(3, 0, 100L));
                         check(a == 1, "burst 1 admits one");
                         RateLimiterSkeleton.BssSection totals = s.bss().lookup(0);

@@ -23,6 +23,8 @@ public final class SkeletonGenerator {
     private final Set<String> usedNames = new HashSet<>();
     private final StringBuilder records = new StringBuilder();
     private int loopVars;
+    /** The record of {@code .rodata}, when the object has one: the skeleton's load takes it as configuration. */
+    private String rodataRecord;
 
     private SkeletonGenerator(ElfObject object, String objectName) {
         this.object = object;
@@ -236,6 +238,12 @@ public final class SkeletonGenerator {
         out.append("    /** Loads, verifies and compiles the object through {@code runtime}. */\n");
         out.append("    public static ").append(className).append(" load(ProgramRuntime runtime, byte[] objectFile) {\n");
         out.append("        return new ").append(className).append("(runtime.load(\"").append(objectName).append("\", objectFile));\n    }\n\n");
+        if (rodataRecord != null) {
+            out.append("    /** Loads with {@code rodata} as the {@code const volatile} configuration (frozen once loaded). */\n");
+            out.append("    public static ").append(className).append(" load(ProgramRuntime runtime, byte[] objectFile, ").append(rodataRecord).append(" rodata) {\n");
+            out.append("        dev.bypass.vm.elf.ElfObject elf = dev.bypass.vm.elf.ElfLoader.load(objectFile).withInitialData(\".rodata\", rodata.toBytes());\n");
+            out.append("        return new ").append(className).append("(runtime.load(\"").append(objectName).append("\", elf));\n    }\n\n");
+        }
         out.append("    public LoadedObject object() { return object; }\n\n");
         out.append(accessors).append(programs);
         out.append("    @Override public void close() { object.close(); }\n\n");
@@ -349,6 +357,7 @@ public final class SkeletonGenerator {
             fields.add(new String[] {f, c.type(), c.read().apply("b", off), c.write().apply("b", off, f)});
         }
         emitRecord(name, "data section " + d.spec().name(), d.spec().valueSize(), fields);
+        if (d.spec().name().equals(".rodata")) rodataRecord = name;
         return new Codec(name, name, d.spec().valueSize(), (b, o) -> name + ".read(" + b + ", " + o + ")", (b, o, v) -> v + ".write(" + b + ", " + o + ");");
     }
 

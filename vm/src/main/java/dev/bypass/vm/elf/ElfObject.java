@@ -15,6 +15,23 @@ public record ElfObject(String license, List<MapDefinition> maps, List<ElfProgra
         return null;
     }
 
+    /**
+     * A copy whose global data section {@code section} starts with {@code data} instead: how a host sets
+     * {@code const volatile} configuration in {@code .rodata} before loading (the loaded {@code .rodata} is frozen,
+     * so the verifier may rely on its values).
+     */
+    public ElfObject withInitialData(String section, byte[] data) {
+        int i = mapIndex(section);
+        if (i < 0 || !maps.get(i).isGlobalData())
+            throw new ElfException(section, 0, "no global data section " + section + " in this object");
+        MapDefinition d = maps.get(i);
+        if (data.length != d.spec().valueSize())
+            throw new ElfException(section, 0, "new contents are " + data.length + " bytes, the section is " + d.spec().valueSize());
+        java.util.List<MapDefinition> copy = new java.util.ArrayList<>(maps);
+        copy.set(i, new MapDefinition(d.spec(), d.kind(), d.keyTypeId(), d.valueTypeId(), data.clone(), d.variables()));
+        return new ElfObject(license, copy, programs, btf);
+    }
+
     public int mapIndex(String name) {
         for (int i = 0; i < maps.size(); i++) if (maps.get(i).spec().name().equals(name)) return i;
         return -1;

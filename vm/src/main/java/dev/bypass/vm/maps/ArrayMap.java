@@ -83,6 +83,7 @@ public final class ArrayMap extends BpfMap {
 
     @Override public int update(byte[] key, byte[] value, long flags) {
         checkKey(key);
+        if (frozen()) return -Errno.EPERM;
         int bad = checkFlags(flags, false);
         if (bad != 0) return bad;
         long i = index(MemorySegment.ofArray(key));

@@ -27,6 +27,8 @@ public abstract class BpfMap implements AutoCloseable {
     protected final MapSpec spec;
     private final int id;
     private volatile boolean closed;
+    /** Frozen maps refuse host writes ({@code BPF_MAP_FREEZE}); the loader freezes {@code .rodata}. */
+    private volatile boolean frozen;
 
     protected BpfMap(MapSpec spec) {
         this.spec = spec;
@@ -91,15 +93,22 @@ public abstract class BpfMap implements AutoCloseable {
     /** A copy of the value under {@code key} (per-CPU maps: every CPU's value, each padded to 8 bytes), or null. */
     public byte[] lookup(byte[] key) { return null; }
 
+    /** Stops host writes from now on (programs' own write permission is unchanged), as BPF_MAP_FREEZE does. */
+    public final void freeze() { frozen = true; }
+
+    public final boolean frozen() { return frozen; }
+
     /** Stores a value (per-CPU maps: the same value in every CPU's slot, or one padded value per CPU). */
     public int update(byte[] key, byte[] value, long flags) {
         checkKey(key);
+        if (frozen) return -Errno.EPERM;
         if (value.length != spec.valueSize()) return -Errno.EINVAL;
         return update(MemorySegment.ofArray(key), MemorySegment.ofArray(value), flags);
     }
 
     public int delete(byte[] key) {
         checkKey(key);
+        if (frozen) return -Errno.EPERM;
         return delete(MemorySegment.ofArray(key));
     }
 

@@ -232,12 +232,14 @@ public final class HashTableMap extends BpfMap {
 
     @Override public int update(byte[] key, byte[] value, long flags) {
         checkKey(key);
+        if (frozen()) return -Errno.EPERM;
         if (value.length != spec.valueSize() && !(perCpu && value.length == slab.stride * cpus)) return -Errno.EINVAL;
         return put(Key.of(key.clone()), MemorySegment.ofArray(value), flags, true);
     }
 
     @Override public int delete(byte[] key) {
         checkKey(key);
+        if (frozen()) return -Errno.EPERM;
         return remove(Key.of(key.clone()));
     }
 

@@ -59,6 +59,7 @@ public final class QueueMap extends BpfMap {
     }
 
     public int push(byte[] value, long flags) {
+        if (frozen()) return -Errno.EPERM;
         if (value.length != valueSize) return -Errno.EINVAL;
         return push(MemorySegment.ofArray(value), flags);
     }
