@@ -22,7 +22,7 @@ public final class QueueMap extends BpfMap {
         if (spec.keySize() != 0) throw new MapException((fifo ? "queue " : "stack ") + spec.name() + ": key_size must be 0");
         if (spec.valueSize() == 0) throw new MapException((fifo ? "queue " : "stack ") + spec.name() + ": value_size must be positive");
         long bytes = (long) spec.maxEntries() * spec.valueSize();
-        if (bytes > Slab.MAX_BYTES / 4) throw new MapException("map " + spec.name() + ": too large (" + bytes + " bytes)");
+        if (bytes > Slab.MAX_BYTES / 16) throw new MapException("map " + spec.name() + ": too large (" + bytes + " bytes)");
         this.fifo = fifo;
         this.valueSize = spec.valueSize();
         this.ring = new byte[(int) bytes];
