@@ -50,11 +50,22 @@ public final class LoadedObject implements AutoCloseable {
         throw new MapException("object " + this.name + " has no map " + name);
     }
 
-    /** Puts {@code program} into slot {@code index} of the program array {@code arrayName} for tail calls. */
-    public void setTailCall(String arrayName, int index, LoadedProgram program) {
+    /**
+     * Puts {@code program} into slot {@code index} of the program array {@code arrayName} for tail calls (null
+     * empties the slot). As in Linux, every program of one array has the same type: a tail call keeps the
+     * caller's context, so the target must have been verified against the same layout.
+     */
+    public synchronized void setTailCall(String arrayName, int index, LoadedProgram program) {
         if (!(map(arrayName) instanceof ProgramArray pa)) throw new MapException("map " + arrayName + " is not a program array");
+        if (program != null) {
+            ProgramType owner = arrayTypes.putIfAbsent(arrayName, program.type());
+            if (owner != null && !owner.equals(program.type()))
+                throw new MapException("program array " + arrayName + " holds " + owner.name() + " programs; " + program + " is of type " + program.type().name());
+        }
         pa.set(index, program == null ? null : program.engine());
     }
+
+    private final Map<String, ProgramType> arrayTypes = new java.util.HashMap<>();
 
     @Override public void close() {
         for (Hook.Attachment a : List.copyOf(attachments)) a.close();

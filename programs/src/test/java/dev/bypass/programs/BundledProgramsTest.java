@@ -119,6 +119,10 @@ class BundledProgramsTest {
             assertEquals(-1, (int) route.run(Le.of(16).u64(1).u32(0).u32(0).bytes()), "no handler installed yet");
             o.setTailCall("handlers", 0, o.program("route_read"));
             o.setTailCall("handlers", 1, o.program("route_write"));
+            try (LoadedObject other = load(BundledPrograms.COUNTER)) {
+                MapException e = assertThrows(MapException.class, () -> o.setTailCall("handlers", 0, other.program("count_event")));
+                assertTrue(e.getMessage().contains("holds route programs"), e.getMessage());
+            }
             BpfMap backends = o.map("backends");
             backends.update(Le.k32(0), Le.of(8).u32(1).u32(1).bytes(), BpfMap.ANY);
             backends.update(Le.k32(2), Le.of(8).u32(1).u32(1).bytes(), BpfMap.ANY);

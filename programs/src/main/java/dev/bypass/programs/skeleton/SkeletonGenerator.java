@@ -201,7 +201,7 @@ public final class SkeletonGenerator {
             String cls = uniqueType(pascal(mapName.replace('.', '_')) + "Map");
             String acc = camel(mapName.replace('.', '_'));
             fields.append("    private final ").append(cls).append(' ').append(acc).append(";\n");
-            init.append("        this.").append(acc).append(" = new ").append(cls).append("(object.map(\"").append(mapName).append("\"));\n");
+            init.append("        this.").append(acc).append(" = new ").append(cls).append("(object, object.map(\"").append(mapName).append("\"));\n");
             accessors.append("    /** Map {@code ").append(mapName).append("} (").append(d.spec().type().name().toLowerCase(Locale.ROOT)).append(", ")
                     .append(d.spec().maxEntries()).append(" entries). */\n");
             accessors.append("    public ").append(cls).append(' ').append(acc).append("() { return ").append(acc).append("; }\n\n");
@@ -284,8 +284,10 @@ public final class SkeletonGenerator {
             case PROG_ARRAY -> "ProgramArray";
             default -> "BpfMap";
         };
-        c.append("        private final ").append(mapType).append(" map;\n\n");
-        c.append("        ").append(cls).append("(BpfMap map) { this.map = (").append(mapType).append(") map; }\n\n");
+        c.append("        private final ").append(mapType).append(" map;\n");
+        c.append("        private final LoadedObject owner;\n\n");
+        c.append("        ").append(cls).append("(LoadedObject owner, BpfMap map) {\n            this.owner = owner;\n            this.map = (").append(mapType).append(") map;\n        }\n\n");
+        c.append("        public LoadedObject owner() { return owner; }\n\n");
         c.append("        public ").append(mapType).append(" raw() { return map; }\n\n");
         switch (type) {
             case RINGBUF -> {
@@ -296,7 +298,7 @@ public final class SkeletonGenerator {
             }
             case PROG_ARRAY -> {
                 c.append("        /** Puts a program into slot {@code index} for tail calls (null empties it). */\n");
-                c.append("        public void set(int index, LoadedProgram program) { map.set(index, program == null ? null : program.engine()); }\n");
+                c.append("        public void set(int index, LoadedProgram program) { owner.setTailCall(map.name(), index, program); }\n");
             }
             case QUEUE, STACK -> {
                 codecMethods(c, "Value", value);
