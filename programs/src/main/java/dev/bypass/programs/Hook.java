@@ -17,6 +17,9 @@ public final class Hook<C> {
 
         /** Called after each program with the bytes it may have changed; default: nothing to read back. */
         default void decode(byte[] bytes, C context) {}
+
+        /** Packet data for program types whose context points to a packet; default none. */
+        default byte[] packet(C context) { return null; }
     }
 
     private final String name;
@@ -57,7 +60,7 @@ public final class Hook<C> {
         long[] out = new long[snapshot.size()];
         for (int i = 0; i < out.length; i++) {
             byte[] bytes = codec.encode(context);
-            out[i] = snapshot.get(i).program.run(bytes);
+            out[i] = snapshot.get(i).program.run(bytes, codec.packet(context));
             codec.decode(bytes, context);
         }
         return out;

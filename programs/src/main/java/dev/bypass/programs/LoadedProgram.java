@@ -60,13 +60,35 @@ public final class LoadedProgram {
      * Runs the program once with {@code context} as the bytes r1 points to (writable: output fields the program
      * sets are visible in the array afterwards); returns r0.
      */
-    public long run(byte[] context) {
+    public long run(byte[] context) { return run(context, null); }
+
+    /**
+     * Runs the program with a context and packet data: the packet is mapped for the program, and the context's
+     * 8-byte fields of kind packet start/end (see {@link dev.bypass.vm.ctx.ContextField.Kind}) are filled with
+     * pointers to its first byte and one past its last before the run, so C code reads
+     * {@code (void *)(long)ctx->data} and {@code ctx->data_end} as on Linux.
+     */
+    public long run(byte[] context, byte[] packet) {
         if (context.length > type.context().size() || (!type.context().unstructured() && context.length != type.context().size()))
             throw new ContextException("program " + name() + ": context of " + context.length + " bytes does not fit the "
                     + type.context().size() + "-byte " + type.context().name() + " of program type " + type.name());
         ExecutionState st = owner.runtime().state();
+        // A program started from inside another one's helper on this thread gets its own address space.
+        if (st.currentEngine() != null) st = owner.runtime().freshState();
         Memory mem = st.memory();
         long r1 = context.length == 0 ? 0 : mem.bind(Memory.CTX_REGION, Region.of("ctx", context, true));
+        if (packet != null) {
+            long start = mem.bind(Memory.PACKET_REGION, Region.of("packet", packet, true));
+            java.nio.ByteBuffer ctx = java.nio.ByteBuffer.wrap(context).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (dev.bypass.vm.ctx.ContextField f : type.context().fields()) {
+                if (f.size() != 8) continue;
+                switch (f.kind()) {
+                    case PACKET_START, PACKET_META -> ctx.putLong(f.offset(), start);
+                    case PACKET_END -> ctx.putLong(f.offset(), start + packet.length);
+                    default -> {}
+                }
+            }
+        }
         if (perCpu) BaseHelpers.claimProcessor();
         try {
             return engine.execute(st, r1, 0, 0, 0, 0);
@@ -75,6 +97,7 @@ public final class LoadedProgram {
             throw new ProgramRunException("program " + name() + ": " + e.getMessage() + (line != null ? " (" + line + ")" : ""), e);
         } finally {
             mem.unbind(Memory.CTX_REGION);
+            mem.unbind(Memory.PACKET_REGION);
             // Records a program reserved and never released (possible only when it stopped with an error or ran
             // unverified) are discarded so they cannot block the ring's consumer.
             RingReservations.discardAll(st);

@@ -65,6 +65,13 @@ public final class ProgramRuntime {
     /** The calling thread's execution state. */
     ExecutionState state() { return states.get(); }
 
+    /** A new execution state with this runtime's budget and trace sink (for nested runs). */
+    ExecutionState freshState() {
+        ExecutionState s = new ExecutionState(budget);
+        if (trace != null) s.attach(TraceSink.class, trace);
+        return s;
+    }
+
     public List<LoadedObject> objects() { return List.copyOf(objects); }
 
     /**

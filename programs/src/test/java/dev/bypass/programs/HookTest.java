@@ -66,6 +66,37 @@ class HookTest {
         }
     }
 
+    record Message(byte[] bytes, int needle) {}
+
+    @Test void packetHooksPassDataAndEndPointers() throws Exception {
+        ProgramType packetType = new ProgramType("packet", "test/packet", ContextLayout.of("pkt_ctx", 24,
+                new ContextField("data", 0, 8, false, ContextField.Kind.PACKET_START),
+                new ContextField("data_end", 8, 8, false, ContextField.Kind.PACKET_END),
+                ContextField.readOnly("needle", 16, 4), ContextField.readWrite("found", 20, 4)));
+        ProgramRuntime rt = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY)
+                .types(new ProgramTypes().register(packetType)).build();
+        byte[] obj;
+        try (var in = HookTest.class.getResourceAsStream("/bpf/packet_scan.o")) {
+            obj = in.readAllBytes();
+        }
+        int[] found = new int[1];
+        Hook<Message> hook = rt.declareHook("wire.message", packetType, new Hook.ContextCodec<>() {
+            @Override public byte[] encode(Message m) { return Le.of(24).u64(0).u64(0).u32(m.needle()).u32(0).bytes(); }
+
+            @Override public void decode(byte[] bytes, Message m) { found[0] = Le.u32At(bytes, 20); }
+
+            @Override public byte[] packet(Message m) { return m.bytes(); }
+        });
+        try (LoadedObject o = rt.load("scan", obj)) {
+            hook.attach(o.program("scan"));
+            byte[] query = "SELECT 'Q' FROM q WHERE x = 'QQ'".getBytes();
+            assertEquals(query.length, hook.fire(new Message(query, 'Q'), -1), "r0 is data_end - data");
+            assertEquals(3, found[0]);
+            assertEquals(0, hook.fire(new Message(new byte[0], 'Q'), -1));
+            assertEquals(0, found[0]);
+        }
+    }
+
     @Test void hooksDeclaredByNameInTheRuntime() {
         ProgramRuntime rt = TestRuntimes.runtime();
         ProgramType counterType = BundledPrograms.types().forSection("bypass/counter");
