@@ -13,6 +13,11 @@
  * <p>A {@link dev.bypass.programs.ProgramType} ties a section prefix to a context layout; a host declares
  * {@link dev.bypass.programs.Hook}s of a type and attaches or detaches programs while other threads fire them
  * (copy-on-write attachment lists). Sections no type claims load as {@code raw}: the context is the caller's bytes.
+ * Context fields of kind packet start/end receive pointers to packet bytes the hook passes (as {@code xdp_md}'s
+ * {@code data}/{@code data_end}), so programs can parse wire messages with Linux's bounds-check idiom.
+ * {@code .rodata} is frozen once loaded, so verified constants stay constant; a program array holds programs of one
+ * type. Programs that touch per-CPU state hold a processor slot while they run, which keeps per-CPU values
+ * single-writer even with more threads than CPUs.
  * Tail calls go through program arrays filled by the host ({@link dev.bypass.programs.LoadedObject#setTailCall}).
  *
  * <p>Bundled programs ({@link dev.bypass.programs.BundledPrograms}) live as C sources next to their committed
