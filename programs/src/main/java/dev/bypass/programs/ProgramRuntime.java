@@ -121,13 +121,16 @@ public final class ProgramRuntime {
             }
             LoadedObject obj = new LoadedObject(this, name, elf, maps);
             List<MapSpec> specs = maps.stream().map(BpfMap::spec).toList();
+            List<byte[]> frozen = new ArrayList<>();
+            for (int i = 0; i < maps.size(); i++)
+                frozen.add(maps.get(i).frozen() ? maps.get(i).lookup(new byte[4]) : null);
             MapResolver resolver = new MapResolver(maps);
             boolean perCpu = usesPerCpu(elf, maps);
             for (ElfProgram p : elf.programs()) {
                 ProgramType type = types.forSection(p.section());
                 ProgramFacts facts;
                 try {
-                    facts = verifier.verify(new VerificationRequest(p.name(), p.program(), type, specs, helpers, p::lineAt));
+                    facts = verifier.verify(new VerificationRequest(p.name(), p.program(), type, specs, helpers, p::lineAt, frozen));
                 } catch (VerificationException e) {
                     throw new VerificationException("program " + p.name() + " (" + p.section() + ") rejected: " + e.getMessage());
                 }

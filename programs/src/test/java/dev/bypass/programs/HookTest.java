@@ -128,6 +128,37 @@ class HookTest {
         assertThrows(dev.bypass.vm.exec.LoadException.class, () -> o.program("nope"));
     }
 
+    @Test void theVerifierSeesTypesMapsAndFrozenRodata() {
+        List<VerificationRequest> seen = new ArrayList<>();
+        ProgramVerifier capture = new ProgramVerifier() {
+            @Override public dev.bypass.vm.facts.ProgramFacts verify(VerificationRequest r) {
+                seen.add(r);
+                return dev.bypass.vm.facts.ProgramFacts.NONE;
+            }
+
+            @Override public String name() { return "capture"; }
+        };
+        ProgramRuntime rt = ProgramRuntime.builder().verifier(capture).types(BundledPrograms.types()).build();
+        try (LoadedObject o = rt.load("rl", BundledPrograms.object(BundledPrograms.RATE_LIMITER))) {
+            VerificationRequest r = seen.get(0);
+            assertEquals("admit", r.programName());
+            assertEquals("ratelimit", r.type().name());
+            assertEquals(16, r.type().context().size());
+            int rodata = o.elf().mapIndex(".rodata"), bss = o.elf().mapIndex(".bss");
+            assertTrue(r.maps().get(rodata).readOnlyForPrograms());
+            assertEquals(10 + 5, r.frozenContents(rodata)[0] + r.frozenContents(rodata)[8], "rate and burst");
+            assertNull(r.frozenContents(bss), ".bss changes");
+            assertNotNull(r.lines().apply(0));
+            assertEquals("capture", o.program("admit").verifiedBy());
+            var e = assertThrows(VerificationException.class, () -> ProgramRuntime.builder().verifier(new ProgramVerifier() {
+                @Override public dev.bypass.vm.facts.ProgramFacts verify(VerificationRequest q) { throw new VerificationException("R1 invalid mem access"); }
+
+                @Override public String name() { return "rejecting"; }
+            }).build().load("x", BundledPrograms.object(BundledPrograms.COUNTER)));
+            assertEquals("program count_event (bypass/counter) rejected: R1 invalid mem access", e.getMessage());
+        }
+    }
+
     @Test void runtimeWithoutVerifierRefusesToBeBuilt() {
         // Until the verifier module registers itself, asking for the standard verifier fails loudly rather than
         // running programs unchecked.

@@ -202,7 +202,8 @@ public final class ElfLoader {
                     }
                 }
                 dataMapBySection.put(s.index(), maps.size());
-                maps.add(new MapDefinition(new MapSpec(n, MapType.ARRAY, 4, (int) s.size(), 1, 0), kind, 0, Math.max(datasec, 0), init, vars));
+                int flags = kind == MapDefinition.Kind.RODATA ? MapSpec.F_RDONLY_PROG : 0;
+                maps.add(new MapDefinition(new MapSpec(n, MapType.ARRAY, 4, (int) s.size(), 1, flags), kind, 0, Math.max(datasec, 0), init, vars));
             }
         }
 

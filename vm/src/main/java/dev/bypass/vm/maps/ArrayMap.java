@@ -31,7 +31,8 @@ public final class ArrayMap extends BpfMap {
 
     /** A global-data map (one element holding a whole section); {@code writable} false for {@code .rodata}. */
     public static ArrayMap globalData(String name, byte[] initial, int size, boolean programWritable) {
-        ArrayMap m = new ArrayMap(new MapSpec(name, MapType.ARRAY, 4, Math.max(size, 1), 1, 0), false, programWritable);
+        ArrayMap m = new ArrayMap(new MapSpec(name, MapType.ARRAY, 4, Math.max(size, 1), 1, programWritable ? 0 : MapSpec.F_RDONLY_PROG),
+                false, programWritable);
         if (initial != null) MemorySegment.copy(MemorySegment.ofArray(initial), 0, m.slab.segment, 0, Math.min(initial.length, size));
         return m;
     }
