@@ -61,6 +61,8 @@ final class MapCommand implements Runnable {
                     out.println(MapJson.toJson(m, ElfRun.types(s.owner(m), m)));
                 } else if (m instanceof QueueMap q) {
                     for (byte[] v : q.values()) out.println("value " + MapJson.hex(v));
+                } else if (m instanceof PerfEventArray pa) {
+                    for (PerfEventArray.Sample x : pa.drain()) out.println("sample cpu " + x.cpu() + "  " + MapJson.hex(x.data()));
                 } else if (m instanceof RingBuffer rb) {
                     for (byte[] r : rb.drain()) out.println("record " + MapJson.hex(r));
                 } else {

@@ -60,6 +60,13 @@ final class MapJson {
                 for (int i = 0; i < vs.size(); i++) sb.append(i > 0 ? "," : "").append('{').append(valueFields(vs.get(i), types)).append('}');
                 sb.append(']');
             }
+            case PerfEventArray pa -> {
+                sb.append(",\"lost\":").append(pa.lost()).append(",\"samples\":[");
+                List<PerfEventArray.Sample> ss = pa.drain();
+                for (int i = 0; i < ss.size(); i++)
+                    sb.append(i > 0 ? "," : "").append("{\"cpu\":").append(ss.get(i).cpu()).append(",\"data\":").append(quote(hex(ss.get(i).data()))).append('}');
+                sb.append(']');
+            }
             case RingBuffer rb -> {
                 sb.append(",\"records\":[");
                 List<byte[]> rs = rb.drain();

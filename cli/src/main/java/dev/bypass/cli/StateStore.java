@@ -138,7 +138,7 @@ final class StateStore implements AutoCloseable {
 
     /** Snapshot format: records of (u32 key length, key, u32 value length, value); queues and stacks have no keys. */
     private static void snapshot(BpfMap m, Path file) throws IOException {
-        if (m instanceof RingBuffer || m instanceof ProgramArray) return;
+        if (m instanceof RingBuffer || m instanceof ProgramArray || m instanceof PerfEventArray) return;
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
             if (m instanceof QueueMap q) {

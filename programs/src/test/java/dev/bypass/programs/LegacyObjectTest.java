@@ -66,6 +66,25 @@ class LegacyObjectTest {
         }
     }
 
+    @Test void perfEventArrayCarriesEventsToTheHost() throws Exception {
+        byte[] obj;
+        try (var in = LegacyObjectTest.class.getResourceAsStream("/bpf/perf_output.o")) {
+            obj = in.readAllBytes();
+        }
+        try (LoadedObject o = TestRuntimes.runtime().load("perf", obj)) {
+            assertEquals(dev.bypass.vm.maps.BpfMap.possibleCpus(), o.map("events").spec().maxEntries(), "one entry per CPU by default");
+            for (long id = 1; id <= 3; id++) assertEquals(0, o.program("emit").run(Le.k64(id)));
+            var perf = (dev.bypass.vm.maps.PerfEventArray) o.map("events");
+            List<dev.bypass.vm.maps.PerfEventArray.Sample> got = new ArrayList<>();
+            assertEquals(3, perf.poll(10, 1, java.util.concurrent.TimeUnit.SECONDS, got::add));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(i + 1, Le.u64At(got.get(i).data(), 0));
+                assertEquals(got.get(i).cpu(), Le.u32At(got.get(i).data(), 8), "the sample's CPU is the program's CPU id");
+            }
+            assertEquals(0, perf.lost());
+        }
+    }
+
     @Test void runtimeErrorsNameTheSourceLine() {
         // a raw runtime: the acl section has no declared type, so any context size is accepted
         ProgramRuntime rt = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).build();

@@ -282,6 +282,7 @@ public final class SkeletonGenerator {
             case QUEUE, STACK -> "QueueMap";
             case RINGBUF -> "RingBuffer";
             case PROG_ARRAY -> "ProgramArray";
+            case PERF_EVENT_ARRAY -> "PerfEventArray";
             default -> "BpfMap";
         };
         c.append("        private final ").append(mapType).append(" map;\n");
@@ -295,6 +296,13 @@ public final class SkeletonGenerator {
                 c.append("        public int poll(int max, long timeoutMillis, java.util.function.Consumer<byte[]> handler) throws InterruptedException {\n");
                 c.append("            return map.poll(max, timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS, handler);\n        }\n\n");
                 c.append("        public java.util.List<byte[]> drain() { return map.drain(); }\n");
+            }
+            case PERF_EVENT_ARRAY -> {
+                c.append("        /** Waits up to {@code timeoutMillis} for samples and hands up to {@code max} of them to {@code handler}. */\n");
+                c.append("        public int poll(int max, long timeoutMillis, java.util.function.Consumer<PerfEventArray.Sample> handler) throws InterruptedException {\n");
+                c.append("            return map.poll(max, timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS, handler);\n        }\n\n");
+                c.append("        public java.util.List<PerfEventArray.Sample> drain() { return map.drain(); }\n\n");
+                c.append("        public long lost() { return map.lost(); }\n");
             }
             case PROG_ARRAY -> {
                 c.append("        /** Puts a program into slot {@code index} for tail calls (null empties it). */\n");

@@ -245,6 +245,12 @@ public final class ElfLoader {
                 if (keySize < 0) keySize = 0;
                 if (valueSize < 0) valueSize = 0;
             }
+            if (t == MapType.PERF_EVENT_ARRAY) {
+                // libbpf's defaults: 4-byte keys and values, one entry per CPU
+                if (keySize < 0) keySize = 4;
+                if (valueSize < 0) valueSize = 4;
+                if (maxEntries <= 0) maxEntries = dev.bypass.vm.helpers.BaseHelpers.cpuCount();
+            }
             if (keySize < 0 || valueSize < 0) throw new ElfException(where, at, "map " + name + " has no key or value size");
             if (maxEntries <= 0) throw new ElfException(where, at, "map " + name + " has no max_entries");
             maps.add(new MapDefinition(new MapSpec(name, t, keySize, valueSize, maxEntries, flags), kind, keyType, valueType, null, List.of()));

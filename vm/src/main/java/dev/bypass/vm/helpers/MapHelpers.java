@@ -88,6 +88,13 @@ public final class MapHelpers {
         b.register(HelperIds.RINGBUF_QUERY, "ringbuf_query",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, ANYTHING),
                 (c, map, flags, x, y, z) -> ring(map).query(flags));
+        b.register(HelperIds.PERF_EVENT_OUTPUT, "perf_event_output",
+                Prototype.of(ReturnType.INTEGER, PTR_TO_CTX, CONST_MAP_PTR, ANYTHING, PTR_TO_MEM, CONST_SIZE_OR_ZERO),
+                (c, ctx, map, flags, data, size) -> {
+                    if (!(map(map) instanceof dev.bypass.vm.maps.PerfEventArray pa)) return -Errno.EINVAL;
+                    if ((flags >>> 32) != 0) return -Errno.EINVAL; // appending context bytes (BPF_F_CTXLEN_MASK) is not supported
+                    return pa.output(flags & 0xffffffffL, BaseHelpers.processorId(), c.memory().slice(data, size, false));
+                });
         b.register(HelperIds.TAIL_CALL, "tail_call", Prototype.of(ReturnType.VOID, PTR_TO_CTX, CONST_MAP_PTR, ANYTHING),
                 (c, ctx, map, index, y, z) -> {
                     if (!(map(map) instanceof ProgramArray pa)) throw new HelperException("tail_call: map is not a program array");

@@ -49,6 +49,7 @@ public abstract class BpfMap implements AutoCloseable {
             case STACK -> new QueueMap(spec, false);
             case RINGBUF -> new RingBuffer(spec);
             case PROG_ARRAY -> new ProgramArray(spec);
+            case PERF_EVENT_ARRAY -> new PerfEventArray(spec);
         };
     }
 

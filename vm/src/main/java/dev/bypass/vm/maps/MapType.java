@@ -2,7 +2,7 @@ package dev.bypass.vm.maps;
 
 /** Map types with the ids of Linux's {@code enum bpf_map_type}, so ELF map definitions mean the same thing. */
 public enum MapType {
-    HASH(1), ARRAY(2), PROG_ARRAY(3), PERCPU_HASH(5), PERCPU_ARRAY(6), LRU_HASH(9), LRU_PERCPU_HASH(10),
+    HASH(1), ARRAY(2), PROG_ARRAY(3), PERF_EVENT_ARRAY(4), PERCPU_HASH(5), PERCPU_ARRAY(6), LRU_HASH(9), LRU_PERCPU_HASH(10),
     QUEUE(22), STACK(23), RINGBUF(27);
 
     public final int linuxId;
