@@ -14,6 +14,10 @@ struct out {
     __u64 visited;
     __u64 cpu0;
     long bad_read;
+    long cmp_equal;
+    long cmp_less;
+    char text[24];
+    long text_len;
 };
 
 struct {
@@ -66,6 +70,10 @@ int compat(struct event_ctx *ctx)
     o->cpu0 = c0 ? *c0 : 99;
     char tmp[8];
     o->bad_read = bpf_probe_read_kernel(tmp, sizeof(tmp), (void *)16);
+    o->cmp_equal = bpf_strncmp(o->query, 6, "SELECT");
+    o->cmp_less = bpf_strncmp(o->query, 6, "UPDATE");
+    o->text_len = BPF_SNPRINTF(o->text, sizeof(o->text), "%d+%d=%d %s", 2, 3, 5, "ok");
+    bpf_printk("four args %d %d %d %d", 1, 2, 3, 4);
     return 0;
 }
 

@@ -42,7 +42,8 @@ class LegacyObjectTest {
         try (var in = LegacyObjectTest.class.getResourceAsStream("/bpf/compat.o")) {
             obj = in.readAllBytes();
         }
-        ProgramRuntime rt = TestRuntimes.runtime();
+        List<String> lines = new ArrayList<>();
+        ProgramRuntime rt = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).trace(lines::add).build();
         try (LoadedObject o = rt.load("compat", obj)) {
             for (int k = 1; k <= 5; k++) o.map("values").update(Le.k32(k), Le.k64(k * 10L), dev.bypass.vm.maps.BpfMap.ANY);
             byte[] all = new byte[8 * dev.bypass.vm.maps.BpfMap.possibleCpus()];
@@ -63,6 +64,12 @@ class LegacyObjectTest {
             assertEquals(5, Le.u64At(out, 40));
             assertEquals(42, Le.u64At(out, 48), "map_lookup_percpu_elem reads CPU 0");
             assertEquals(-14, Le.u64At(out, 56), "probe_read of an unmapped address returns -EFAULT");
+            assertEquals(0, Le.u64At(out, 64), "strncmp equal");
+            assertEquals(-1, Le.u64At(out, 72), "strncmp less");
+            assertEquals("2+3=5 ok", new String(out, 80, 8));
+            assertEquals(0, out[88]);
+            assertEquals(9, Le.u64At(out, 104), "snprintf returns the length with the NUL");
+            assertEquals(List.of("four args 1 2 3 4"), lines, "bpf_printk with four arguments goes through trace_vprintk");
         }
     }
 

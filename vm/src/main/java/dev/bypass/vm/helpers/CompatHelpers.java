@@ -64,6 +64,43 @@ public final class CompatHelpers {
         b.register(HelperIds.FOR_EACH_MAP_ELEM, "for_each_map_elem",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING),
                 (c, map, fn, ctx, flags, z) -> forEach(c, map, fn, ctx, flags));
+        b.register(HelperIds.TRACE_VPRINTK, "trace_vprintk",
+                Prototype.of(ReturnType.INTEGER, PTR_TO_CONST_STR, CONST_SIZE, PTR_TO_MEM, CONST_SIZE_OR_ZERO),
+                (c, fmt, size, data, dataLen, z) -> {
+                    // what bpf_printk compiles to with more than three arguments: the arguments as an array of u64
+                    if (size <= 0 || size > 4096 || dataLen < 0 || dataLen % 8 != 0 || dataLen > 8 * 12) return -Errno.EINVAL;
+                    long[] args = new long[(int) dataLen / 8];
+                    for (int i = 0; i < args.length; i++) args[i] = c.memory().load64(data + 8L * i);
+                    String line = TraceFormat.line(c.memory(), c.memory().readCString(fmt, (int) size), args);
+                    TraceSink sink = c.attachment(TraceSink.class);
+                    (sink != null ? sink : TraceSink.defaultSink()).print(line);
+                    return line.length() + 1;
+                });
+        b.register(HelperIds.SNPRINTF, "snprintf",
+                Prototype.of(ReturnType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE_OR_ZERO, PTR_TO_CONST_STR, PTR_TO_MEM, CONST_SIZE_OR_ZERO),
+                (c, str, strSize, fmt, data, dataLen) -> {
+                    if (dataLen < 0 || dataLen % 8 != 0 || dataLen > 8 * 12) return -Errno.EINVAL;
+                    long[] args = new long[(int) dataLen / 8];
+                    for (int i = 0; i < args.length; i++) args[i] = c.memory().load64(data + 8L * i);
+                    byte[] text = TraceFormat.format(c.memory(), c.memory().readCString(fmt, 4096), args).getBytes(StandardCharsets.UTF_8);
+                    if (strSize > 0) {
+                        MemorySegment out = c.memory().slice(str, strSize, true);
+                        int n = (int) Math.min(text.length, strSize - 1);
+                        MemorySegment.copy(MemorySegment.ofArray(text), 0, out, 0, n);
+                        out.set(ValueLayout.JAVA_BYTE, n, (byte) 0);
+                    }
+                    return text.length + 1; // the length the whole output needs, as snprintf reports
+                });
+        b.register(HelperIds.STRNCMP, "strncmp", Prototype.of(ReturnType.INTEGER, PTR_TO_MEM, CONST_SIZE, PTR_TO_CONST_STR),
+                (c, s1, s1Size, s2, y, z) -> {
+                    // compares at most s1Size bytes of s1 with the NUL-terminated s2, like strncmp
+                    for (long i = 0; i < s1Size; i++) {
+                        int a = (int) c.memory().load8(s1 + i), d = (int) c.memory().load8(s2 + i);
+                        if (a != d) return a < d ? -1 : 1;
+                        if (a == 0) return 0;
+                    }
+                    return 0;
+                });
         return b;
     }
 

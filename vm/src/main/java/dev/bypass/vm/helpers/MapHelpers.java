@@ -144,7 +144,7 @@ public final class MapHelpers {
                 (c, fmt, size, a1, a2, a3) -> {
                     if (size <= 0 || size > 4096) return -Errno.EINVAL;
                     String format = c.memory().readCString(fmt, (int) size);
-                    String line = TraceFormat.format(c.memory(), format, a1, a2, a3);
+                    String line = TraceFormat.line(c.memory(), format, a1, a2, a3);
                     TraceSink sink = c.attachment(TraceSink.class);
                     (sink != null ? sink : TraceSink.defaultSink()).print(line);
                     return line.length() + 1;

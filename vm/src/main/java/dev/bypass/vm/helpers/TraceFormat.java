@@ -40,8 +40,14 @@ final class TraceFormat {
             while (s.length() < width) s = (zero ? "0" : " ") + s;
             out.append(s);
         }
-        int end = out.length();
-        while (end > 0 && out.charAt(end - 1) == '\n') end--;
-        return out.substring(0, end);
+        return out.toString();
+    }
+
+    /** A trace line: the formatted text without its trailing newlines (the sink adds line breaks). */
+    static String line(Memory memory, String fmt, long... args) {
+        String s = format(memory, fmt, args);
+        int end = s.length();
+        while (end > 0 && s.charAt(end - 1) == '\n') end--;
+        return s.substring(0, end);
     }
 }
