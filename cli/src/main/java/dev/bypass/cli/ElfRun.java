@@ -40,7 +40,11 @@ final class ElfRun {
         List<LoadedProgram> all = o.programs();
         if (all.isEmpty()) throw new CliException(o.name() + " contains no programs", 2);
         if (program == null) return all.get(0);
-        return o.program(program);
+        for (LoadedProgram p : all) if (p.name().equals(program)) return p;
+        // also accept a section name when exactly one program lives there
+        List<LoadedProgram> inSection = all.stream().filter(p -> p.section().equals(program)).toList();
+        if (inSection.size() == 1) return inSection.get(0);
+        return o.program(program); // fails naming the programs there are
     }
 
     /** Every map of an object as one JSON object keyed by map name, decoded through the object's BTF. */

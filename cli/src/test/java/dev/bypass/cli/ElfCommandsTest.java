@@ -122,6 +122,8 @@ class ElfCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertEquals("0x0", r.out().split("\n")[0]);
         assertTrue(r.out().contains("\"records\":[\"010000000000000000000000"), r.out());
+        r = CliTest.run("", "run", bundled(BundledPrograms.TOP_K).toString(), "--program", "bypass/topk", "--ctx", "05000000", "--unverified");
+        assertEquals("0x1", r.out().split("\n")[0], "a section name selects its only program");
         r = CliTest.run("", "run", obj.toString(), "--program", "nope", "--unverified");
         assertNotEquals(0, r.code());
         assertTrue(r.err().startsWith("error: ") && r.err().contains("no program nope"), r.err());
