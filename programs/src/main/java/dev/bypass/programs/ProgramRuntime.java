@@ -144,6 +144,8 @@ public final class ProgramRuntime {
                 Engine engine = Engines.create(linked, engineKind, facts);
                 obj.add(new LoadedProgram(obj, p, type, engine, facts, verifier.name(), perCpu));
             }
+            for (ElfObject.TailCallSlot t : elf.tailCallSlots())
+                obj.setTailCall(maps.get(t.mapIndex()).name(), t.slot(), obj.program(t.program()));
             objects.add(obj);
             return obj;
         } catch (RuntimeException e) {

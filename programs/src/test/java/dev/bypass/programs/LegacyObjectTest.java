@@ -92,6 +92,18 @@ class LegacyObjectTest {
         }
     }
 
+    @Test void programArraysFilledInTheirDeclaration() throws Exception {
+        byte[] obj;
+        try (var in = LegacyObjectTest.class.getResourceAsStream("/bpf/tail_init.o")) {
+            obj = in.readAllBytes();
+        }
+        ElfObject elf = ElfLoader.load(obj);
+        assertEquals(List.of(new ElfObject.TailCallSlot(elf.mapIndex("jmp"), 2, "target")), elf.tailCallSlots());
+        try (LoadedObject o = TestRuntimes.runtime().load("tail", elf)) {
+            assertEquals(42, o.program("entry").run(new byte[8]), "entry tail-calls target through slot 2");
+        }
+    }
+
     @Test void runtimeErrorsNameTheSourceLine() {
         // a raw runtime: the acl section has no declared type, so any context size is accepted
         ProgramRuntime rt = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).build();

@@ -153,9 +153,17 @@ public final class Btf {
         };
     }
 
-    /** The id of the named type of a kind, or -1. */
+    /** The id of the (first) named type of a kind, or -1. */
     public int find(String name, int kind) {
-        for (Type t : types) if (t.kind() == kind && t.name().equals(name)) return t.id();
-        return -1;
+        java.util.Map<String, Integer> index = byName;
+        if (index == null) {
+            // built once: lookups per section or per program must not rescan every type
+            index = new java.util.HashMap<>();
+            for (Type t : types) index.putIfAbsent(t.kind() + ":" + t.name(), t.id());
+            byName = index;
+        }
+        return index.getOrDefault(kind + ":" + name, -1);
     }
+
+    private volatile java.util.Map<String, Integer> byName;
 }

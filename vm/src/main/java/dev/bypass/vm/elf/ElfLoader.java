@@ -36,6 +36,8 @@ public final class ElfLoader {
     /** Objects larger than this are refused outright. */
     public static final int MAX_FILE_SIZE = 64 << 20;
     private static final int MAX_PROGRAM_SLOTS = 1 << 20;
+    /** Instructions all programs of one object may need after linking (subprograms are copied into each caller). */
+    private static final long MAX_LINKED_SLOTS = 1 << 24;
 
     record Section(int index, String name, int type, long flags, long offset, long size, int link, int info, long entsize) {}
 
@@ -69,10 +71,18 @@ public final class ElfLoader {
         /** Map index by (section index) for global data, by symbol name for .maps, by symbol offset for legacy maps. */
         final Map<Integer, Integer> dataMapBySection = new HashMap<>();
         final Map<String, Integer> btfMapByName = new HashMap<>();
+        /** Program arrays with a {@code values} member: byte offset of the member in the map's definition. */
+        final Map<String, Long> progArrayValues = new HashMap<>();
         final Map<Long, Integer> legacyMapByOffset = new HashMap<>();
         final Map<Integer, long[]> code = new HashMap<>();
         final Map<Integer, List<Function>> functions = new HashMap<>();
         final Map<String, Map<Integer, LineInfo>> lineInfo = new HashMap<>();
+        /** Symbols by section index, so per-section lookups stay linear in the file size. */
+        final Map<Integer, List<Symbol>> symbolsBySection = new HashMap<>();
+        /** Relocations by target section and offset. */
+        final Map<Integer, Map<Long, Reloc>> relocAt = new HashMap<>();
+        /** Instruction slots linked so far over all programs: bounds the work a crafted object can demand. */
+        long linkedSlots;
         Btf btf = Btf.EMPTY;
         Section mapsSection, legacyMapsSection;
 
@@ -92,7 +102,8 @@ public final class ElfLoader {
             collectCode();
             relocations();
             List<ElfProgram> programs = programs();
-            return new ElfObject(license, maps, programs, btf);
+            List<ElfObject.TailCallSlot> slots = tailCallSlots(programs);
+            return new ElfObject(license, maps, programs, btf, slots);
         }
 
         Bytes bytes(Section s) {
@@ -154,7 +165,9 @@ public final class ElfLoader {
                 String name = nameOff == 0 ? "" : nameOff < strs.length ? strs.cstring(nameOff) : null;
                 if (name == null) throw new ElfException(symtab.name(), p, "symbol " + i + " has name offset " + nameOff + " outside the string table");
                 int info = data.u8(p + 4);
-                symbols.add(new Symbol(i, name, info & 0xf, info >> 4, data.u16(p + 6), data.u64(p + 8), data.u64(p + 16)));
+                Symbol sym = new Symbol(i, name, info & 0xf, info >> 4, data.u16(p + 6), data.u64(p + 8), data.u64(p + 16));
+                symbols.add(sym);
+                symbolsBySection.computeIfAbsent(sym.shndx(), k -> new ArrayList<>()).add(sym);
             }
         }
 
@@ -188,12 +201,14 @@ public final class ElfLoader {
                 byte[] init = kind == MapDefinition.Kind.BSS || s.type() == SHT_NOBITS ? null : bytes(s).copy(0, (int) s.size());
                 int datasec = btf.find(n, Btf.DATASEC);
                 List<MapDefinition.GlobalVariable> vars = new ArrayList<>();
+                Map<String, List<Symbol>> dataSymbols = new HashMap<>();
+                for (Symbol sym : symbolsBySection.getOrDefault(s.index(), List.of()))
+                    dataSymbols.computeIfAbsent(sym.name(), k -> new ArrayList<>()).add(sym);
                 if (datasec > 0) {
                     for (Btf.Member m : btf.type(datasec).members()) {
                         Btf.Type v = btf.type(m.type(), n);
                         if (v.kind() != Btf.VAR) continue;
-                        for (Symbol sym : symbols) {
-                            if (sym.shndx() != s.index() || !sym.name().equals(v.name())) continue;
+                        for (Symbol sym : dataSymbols.getOrDefault(v.name(), List.of())) {
                             long size = btf.sizeOf(v.sizeOrType(), n);
                             if (sym.value() < 0 || size < 0 || sym.value() > s.size() - size)
                                 throw new ElfException(n, Math.max(0, sym.value()), "variable " + v.name() + " lies outside the section");
@@ -218,6 +233,7 @@ public final class ElfLoader {
                 Btf.Type def = btf.resolve(v.sizeOrType(), where);
                 if (def.kind() != Btf.STRUCT) throw new ElfException(where, var.offset(), "map " + name + " is not declared as a struct");
                 int type = -1, keySize = -1, valueSize = -1, maxEntries = -1, flags = 0, keyType = 0, valueType = 0;
+                long valuesOffset = -1;
                 for (Btf.Member m : def.members()) {
                     switch (m.name()) {
                         case "type" -> type = uintField(m, name);
@@ -228,8 +244,16 @@ public final class ElfLoader {
                         case "key" -> { keyType = pointee(m, name); keySize = size(keyType, name); }
                         case "value" -> { valueType = pointee(m, name); valueSize = size(valueType, name); }
                         case "pinning", "numa_node", "map_extra" -> {}
+                        case "values" -> valuesOffset = m.offset() / 8;
                         default -> throw new ElfException(where, var.offset(), "map " + name + ": field '" + m.name() + "' is not supported");
                     }
+                }
+                if (valuesOffset >= 0) {
+                    if (type != MapType.PROG_ARRAY.linuxId)
+                        throw new ElfException(where, var.offset(), "map " + name + ": initial values are only supported for program arrays (maps of maps are not)");
+                    if (keySize < 0) keySize = 4;
+                    if (valueSize < 0) valueSize = 4;
+                    progArrayValues.put(name, valuesOffset);
                 }
                 maps_add(name, type, keySize, valueSize, maxEntries, flags, keyType, valueType, MapDefinition.Kind.BTF, where, var.offset());
                 btfMapByName.put(name, maps.size() - 1);
@@ -281,7 +305,7 @@ public final class ElfLoader {
             Section s = legacyMapsSection;
             Bytes b = bytes(s);
             List<Symbol> syms = new ArrayList<>();
-            for (Symbol sym : symbols) if (sym.shndx() == s.index() && sym.type() != STT_SECTION && !sym.name().isEmpty()) syms.add(sym);
+            for (Symbol sym : symbolsBySection.getOrDefault(s.index(), List.of())) if (sym.type() != STT_SECTION && !sym.name().isEmpty()) syms.add(sym);
             if (syms.isEmpty()) return;
             syms.sort(Comparator.comparingLong(Symbol::value));
             long defSize = b.length / syms.size();
@@ -311,7 +335,7 @@ public final class ElfLoader {
                 code.put(s.index(), words);
                 List<Function> fs = new ArrayList<>();
                 List<Symbol> syms = new ArrayList<>();
-                for (Symbol sym : symbols) if (sym.shndx() == s.index() && sym.type() == STT_FUNC) syms.add(sym);
+                for (Symbol sym : symbolsBySection.getOrDefault(s.index(), List.of())) if (sym.type() == STT_FUNC) syms.add(sym);
                 syms.sort(Comparator.comparingLong(Symbol::value));
                 for (int i = 0; i < syms.size(); i++) {
                     Symbol sym = syms.get(i);
@@ -404,7 +428,18 @@ public final class ElfLoader {
 
         Function functionAt(Section s, long slot, String where, long at) {
             List<Function> fs = functions.get(s.index());
-            if (fs != null) for (Function f : fs) if (slot >= f.start() && slot < f.end()) return f;
+            if (fs != null) {
+                // functions are sorted by start: the last one starting at or before the slot is the candidate
+                int lo = 0, hi = fs.size() - 1, found = -1;
+                while (lo <= hi) {
+                    int mid = (lo + hi) >>> 1;
+                    if (fs.get(mid).start() <= slot) { found = mid; lo = mid + 1; } else hi = mid - 1;
+                }
+                for (int i = found; i >= 0 && i >= found - 1; i--) { // a zero-size neighbour may share the start
+                    Function f = fs.get(i);
+                    if (slot >= f.start() && slot < f.end()) return f;
+                }
+            }
             throw new ElfException(where, at, "call or function pointer target " + slot + " in " + s.name() + " is not inside a function");
         }
 
@@ -424,8 +459,14 @@ public final class ElfLoader {
                 if (base + (f.end() - f.start()) > MAX_PROGRAM_SLOTS) throw new ElfException(f.section().name(), 0, "program " + entry.name() + " is too large");
                 long[] words = code.get(f.section().index());
                 Map<Integer, LineInfo> secLines = lineInfo.getOrDefault(f.section().name(), Map.of());
-                Map<Long, Reloc> relocs = new HashMap<>();
-                for (Reloc r : relocsBySection.getOrDefault(f.section().index(), List.of())) relocs.put(r.offset(), r);
+                Map<Long, Reloc> relocs = relocAt.computeIfAbsent(f.section().index(), k -> {
+                    Map<Long, Reloc> m = new HashMap<>();
+                    for (Reloc r : relocsBySection.getOrDefault(k, List.of())) m.put(r.offset(), r);
+                    return m;
+                });
+                linkedSlots += f.end() - f.start();
+                if (linkedSlots > MAX_LINKED_SLOTS)
+                    throw new ElfException(f.section().name(), f.start() * 8L, "linking the object's programs needs more than " + MAX_LINKED_SLOTS + " instructions");
                 LineInfo current = null;
                 for (int i = f.start(); i < f.end(); i++) {
                     long word = words[i];
@@ -503,6 +544,42 @@ public final class ElfLoader {
                 throw new ElfException(entry.section().name(), entry.start() * 8L, "program " + entry.name() + ": " + e.getMessage());
             }
             return new ElfProgram(entry.name(), entry.section().name(), program, lines.toArray(new LineInfo[0]));
+        }
+
+        /** Static program array contents: relocations in {@code .rel.maps} pointing at program functions. */
+        List<ElfObject.TailCallSlot> tailCallSlots(List<ElfProgram> programs) {
+            List<ElfObject.TailCallSlot> out = new ArrayList<>();
+            if (mapsSection == null) return out;
+            Set<String> programNames = new HashSet<>();
+            for (ElfProgram prog : programs) programNames.add(prog.name());
+            List<Symbol> mapSymbols = new ArrayList<>(); // at most one per declared map: keeps the scan below linear
+            Set<String> seen = new HashSet<>();
+            for (Symbol sym : symbolsBySection.getOrDefault(mapsSection.index(), List.of()))
+                if (progArrayValues.containsKey(sym.name()) && sym.value() >= 0 && seen.add(sym.name())) mapSymbols.add(sym);
+            for (Section r : sections) {
+                if (r.type() != SHT_REL || r.info() != mapsSection.index()) continue;
+                Bytes b = bytes(r);
+                if (b.length % 16 != 0) throw new ElfException(r.name(), 0, "size " + b.length + " is not a multiple of 16");
+                for (long p = 0; p < b.length; p += 16) {
+                    long off = b.u64(p);
+                    long symIdx = b.u64(p + 8) >>> 32;
+                    if (symIdx >= symbols.size()) throw new ElfException(r.name(), p, "relocation symbol " + symIdx + " is out of range");
+                    Symbol target = symbols.get((int) symIdx);
+                    // the map whose definition starts closest before the relocated offset
+                    Symbol owner = null;
+                    for (Symbol sym : mapSymbols)
+                        if (sym.value() <= off && (owner == null || sym.value() > owner.value())) owner = sym;
+                    Long valuesAt = owner == null ? null : progArrayValues.get(owner.name());
+                    if (valuesAt == null) throw new ElfException(r.name(), p, "relocation at .maps offset " + off + " is not inside a program array's values");
+                    long rel = off - owner.value() - valuesAt;
+                    int mapIndex = btfMapByName.get(owner.name());
+                    if (rel < 0 || rel % 8 != 0 || rel / 8 >= maps.get(mapIndex).spec().maxEntries())
+                        throw new ElfException(r.name(), p, "relocation at .maps offset " + off + " is not a slot of program array " + owner.name());
+                    if (!programNames.contains(target.name())) throw new ElfException(r.name(), p, "program array " + owner.name() + " slot " + rel / 8 + " names " + target.name() + ", which is not a program");
+                    out.add(new ElfObject.TailCallSlot(mapIndex, (int) (rel / 8), target.name()));
+                }
+            }
+            return out;
         }
 
         /** Rewrites an lddw with a relocation; returns {first, second} words, or a 3-element array for a function pointer. */

@@ -2,11 +2,19 @@ package dev.bypass.vm.elf;
 
 import java.util.List;
 
-/** A loaded BPF object: its license, maps (in index order), programs and BTF. */
-public record ElfObject(String license, List<MapDefinition> maps, List<ElfProgram> programs, Btf btf) {
+/**
+ * A loaded BPF object: its license, maps (in index order), programs, BTF, and the program array slots it fills
+ * statically ({@code .values = { [i] = &prog }} in a {@code PROG_ARRAY} declaration).
+ */
+public record ElfObject(String license, List<MapDefinition> maps, List<ElfProgram> programs, Btf btf,
+                        List<TailCallSlot> tailCallSlots) {
+    /** Slot {@code slot} of the program array at map index {@code mapIndex} holds program {@code program}. */
+    public record TailCallSlot(int mapIndex, int slot, String program) {}
+
     public ElfObject {
         maps = List.copyOf(maps);
         programs = List.copyOf(programs);
+        tailCallSlots = List.copyOf(tailCallSlots);
     }
 
     /** The program with this function name, or null. */
@@ -29,7 +37,7 @@ public record ElfObject(String license, List<MapDefinition> maps, List<ElfProgra
             throw new ElfException(section, 0, "new contents are " + data.length + " bytes, the section is " + d.spec().valueSize());
         java.util.List<MapDefinition> copy = new java.util.ArrayList<>(maps);
         copy.set(i, new MapDefinition(d.spec(), d.kind(), d.keyTypeId(), d.valueTypeId(), data.clone(), d.variables()));
-        return new ElfObject(license, copy, programs, btf);
+        return new ElfObject(license, copy, programs, btf, tailCallSlots);
     }
 
     public int mapIndex(String name) {
