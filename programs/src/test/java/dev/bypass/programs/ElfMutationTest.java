@@ -105,6 +105,14 @@ class ElfMutationTest {
                     outcome[0]++;
                     // Every 8th object that loads also goes through the runtime (maps created from the corrupted
                     // declarations, programs linked and run once): only the project's own errors may come out.
+                    if (i % 4 == 0) {
+                        // skeleton generation reads BTF deeply: it may refuse a type, never crash
+                        try {
+                            dev.bypass.programs.skeleton.SkeletonGenerator.generate(o, name + ".o", "gen", "Gen");
+                        } catch (dev.bypass.vm.BpfException | IllegalArgumentException refused) {
+                            // a clean refusal
+                        }
+                    }
                     if (i % 8 == 0) {
                         try (LoadedObject lo = RUNTIME.load(name, o)) {
                             for (LoadedProgram p : lo.programs()) {

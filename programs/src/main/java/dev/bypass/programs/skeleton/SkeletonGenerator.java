@@ -89,7 +89,18 @@ public final class SkeletonGenerator {
 
     @FunctionalInterface interface Write { String apply(String buf, String off, String value); }
 
+    private int codecDepth;
+
     private Codec codec(long typeId, String where) {
+        if (++codecDepth > 32) throw new IllegalArgumentException("BTF type " + typeId + " nests too deeply (cyclic?)");
+        try {
+            return codecOf(typeId, where);
+        } finally {
+            codecDepth--;
+        }
+    }
+
+    private Codec codecOf(long typeId, String where) {
         Btf.Type t = btf.resolve(typeId, where);
         switch (t.kind()) {
             case Btf.INT, Btf.ENUM, Btf.ENUM64, Btf.PTR, Btf.FLOAT -> {
