@@ -66,9 +66,13 @@ final class MapCommand implements Runnable {
                 } else if (m instanceof RingBuffer rb) {
                     for (byte[] r : rb.drain()) out.println("record " + MapJson.hex(r));
                 } else {
+                    BtfJson types = ElfRun.types(s.owner(m), m);
                     for (byte[] k : m.keys()) {
                         byte[] v = m.lookup(k);
-                        if (v != null) out.println("key " + MapJson.hex(k) + "  value " + MapJson.hex(v));
+                        if (v == null && !(m instanceof ProgramArray)) continue;
+                        String kd = types == null ? null : types.key(k), vd = v == null || types == null || m.spec().valueSize() != v.length ? null : types.value(v);
+                        if (v != null) out.println("key " + MapJson.hex(k) + "  value " + MapJson.hex(v)
+                                + (kd != null || vd != null ? "    " + (kd != null ? kd : "") + (vd != null ? " => " + vd : "") : ""));
                         else if (m instanceof ProgramArray) out.println("key " + MapJson.hex(k) + "  program");
                     }
                 }
