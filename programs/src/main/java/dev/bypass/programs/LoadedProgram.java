@@ -58,7 +58,7 @@ public final class LoadedProgram {
 
     /**
      * Runs the program once with {@code context} as the bytes r1 points to (writable: output fields the program
-     * sets are visible in the array afterwards); returns r0.
+     * sets are visible in the array afterwards); returns r0. Raw programs get the context length in r2.
      */
     public long run(byte[] context) { return run(context, null); }
 
@@ -91,7 +91,9 @@ public final class LoadedProgram {
         }
         if (perCpu) BaseHelpers.claimProcessor();
         try {
-            return engine.execute(st, r1, 0, 0, 0, 0);
+            // raw programs also get the context length in r2 (as the conformance suite's programs expect); typed
+            // contexts have a fixed size and get r1 only, as on Linux
+            return engine.execute(st, r1, type.context().unstructured() ? context.length : 0, 0, 0, 0);
         } catch (ExecutionException e) {
             LineInfo line = source.lineAt(e.pc());
             throw new ProgramRunException("program " + name() + ": " + e.getMessage() + (line != null ? " (" + line + ")" : ""), e);
