@@ -104,6 +104,16 @@ class ElfCommandsTest {
         assertTrue(lines[1].contains("\"new_keys\":{\"name\":\"new_keys\",\"type\":\"queue\""), lines[1]);
     }
 
+    @Test void runTakesObjectsWithoutSectionsAsRawPrograms() throws Exception {
+        // ldxb r0, [r1+1]; add r0, r2; exit: context bytes in r1, their count in r2
+        byte[] elf = runnerStyleElf(Assembler.assemble("ldxb %r0, [%r1+1]\nadd %r0, %r2\nexit").bytes());
+        Path obj = dir.resolve("raw.o");
+        Files.write(obj, elf);
+        CliTest.Result r = CliTest.run("", "run", obj.toString(), "--ctx", "0a0b0c", "--unverified");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("0xe\n{}\n", r.out());
+    }
+
     @Test void mapsAreDecodedThroughBtf() throws Exception {
         Path obj = bundled(BundledPrograms.RATE_LIMITER);
         CliTest.Result r = CliTest.run("", "run", obj.toString(), "--ctx", "07000000000000000500000000000000", "--repeat", "7", "--unverified");
