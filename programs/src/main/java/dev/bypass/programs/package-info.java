@@ -18,7 +18,9 @@
  * {@code .rodata} is frozen once loaded, so verified constants stay constant; a program array holds programs of one
  * type. Programs that touch per-CPU state hold a processor slot while they run, which keeps per-CPU values
  * single-writer even with more threads than CPUs.
- * Tail calls go through program arrays filled by the host ({@link dev.bypass.programs.LoadedObject#setTailCall}).
+ * Tail calls go through program arrays filled by the host ({@link dev.bypass.programs.LoadedObject#setTailCall}) or
+ * statically in the map's C declaration ({@code .values = { [i] = &prog }}). Ring buffer events reach host code
+ * through {@link dev.bypass.programs.RingBufferConsumer}, a background thread delivering batches in commit order.
  *
  * <p>Bundled programs ({@link dev.bypass.programs.BundledPrograms}) live as C sources next to their committed
  * objects under {@code src/main/resources/dev/bypass/programs/bpf}, rebuilt by {@code build.sh} there.
