@@ -42,6 +42,7 @@ public final class RingBuffer extends BpfMap {
     private final ReentrantLock consumerLock = new ReentrantLock();
     private final Condition dataReady = consumerLock.newCondition();
     private volatile int waiters;
+    private final java.util.concurrent.atomic.AtomicLong corrupted = new java.util.concurrent.atomic.AtomicLong();
 
     RingBuffer(MapSpec spec) {
         super(spec);
@@ -148,6 +149,13 @@ public final class RingBuffer extends BpfMap {
             if ((hdr & BUSY) != 0) break;
             int len = hdr & ~(BUSY | DISCARD);
             long at = cons & (capacity - 1);
+            if (at + round8(len + HEADER) > capacity || cons + round8(len + HEADER) > producerPos) {
+                // A header no producer wrote: a program scribbled over the ring outside its record (possible only
+                // unverified). Drop what is pending rather than read past the record.
+                corrupted.incrementAndGet();
+                consumerPos = producerPos;
+                break;
+            }
             if ((hdr & DISCARD) == 0) {
                 byte[] rec = data.asSlice(at + HEADER, len).toArray(ValueLayout.JAVA_BYTE);
                 delivered++;
@@ -197,6 +205,9 @@ public final class RingBuffer extends BpfMap {
     }
 
     public long capacity() { return capacity; }
+
+    /** Times the consumer found a corrupted record header and dropped the pending data. */
+    public long corruptions() { return corrupted.get(); }
 
     @Override public int size() { return (int) Math.min(Integer.MAX_VALUE, producerPos - consumerPos); }
 

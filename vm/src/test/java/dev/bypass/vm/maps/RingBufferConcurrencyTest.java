@@ -69,6 +69,20 @@ class RingBufferConcurrencyTest {
         }
     }
 
+    @Test void aScribbledHeaderDropsPendingDataInsteadOfFailingTheConsumer() {
+        try (RingBuffer rb = (RingBuffer) BpfMap.create(new MapSpec("rb", MapType.RINGBUF, 0, 0, 4096, 0))) {
+            long a = rb.reserve(16, 0);
+            // the program writes past its record, over where the next header will be... and over its own header
+            dev.bypass.vm.exec.Memory mem = new dev.bypass.vm.exec.Memory();
+            mem.store32(a - 8, 0x3fff_0000); // a huge length, not busy
+            assertEquals(0, rb.drain().size());
+            assertEquals(1, rb.corruptions());
+            long b = rb.reserve(8, 0);
+            assertTrue(rb.complete(b, false, 0));
+            assertEquals(1, rb.drain().size(), "the ring works again");
+        }
+    }
+
     @Test void ringSizeMustBePowerOfTwoPages() {
         assertThrows(MapException.class, () -> BpfMap.create(new MapSpec("rb", MapType.RINGBUF, 0, 0, 5000, 0)));
         assertThrows(MapException.class, () -> BpfMap.create(new MapSpec("h", MapType.HASH, 4, 8, Integer.MAX_VALUE, 0)));
