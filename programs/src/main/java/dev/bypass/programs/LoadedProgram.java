@@ -100,9 +100,10 @@ public final class LoadedProgram {
         } finally {
             mem.unbind(Memory.CTX_REGION);
             mem.unbind(Memory.PACKET_REGION);
-            // Records a program reserved and never released (possible only when it stopped with an error or ran
-            // unverified) are discarded so they cannot block the ring's consumer.
+            // Records a program reserved and locks it took but never released (possible only when it stopped with an
+            // error or ran unverified) are discarded and released so they cannot block consumers or other programs.
             RingReservations.discardAll(st);
+            dev.bypass.vm.helpers.HeldLocks.releaseAll(st);
             if (perCpu) BaseHelpers.releaseProcessor();
         }
     }

@@ -131,12 +131,14 @@ public final class MapHelpers {
                             throw new HelperException("spin_lock: lock at 0x" + Long.toHexString(lock) + " was not released");
                         Thread.onSpinWait();
                     }
+                    HeldLocks.of(c).add(lock);
                     return 0;
                 });
         b.register(HelperIds.SPIN_UNLOCK, "spin_unlock", Prototype.of(ReturnType.VOID, PTR_TO_SPIN_LOCK),
                 (c, lock, x, y, z, w) -> {
                     checkLock(lock);
                     c.memory().atomic(dev.bypass.vm.isa.AtomicOp.XCHG, false, lock, 0, 0);
+                    HeldLocks.of(c).remove(lock);
                     return 0;
                 });
         b.register(HelperIds.TRACE_PRINTK, "trace_printk",

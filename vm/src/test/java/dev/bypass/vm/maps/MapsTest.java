@@ -412,6 +412,19 @@ class MapsTest {
         }
     }
 
+    @Test void locksHeldByAFailedProgramAreReleased() {
+        try (BpfMap m = BpfMap.create(new MapSpec("locked", MapType.ARRAY, 4, 16, 1, 0))) {
+            // takes the lock, then faults on a null load before unlocking
+            Engine bad = link("stw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nlddw %r1, map_idx(0)\ncall 1\njeq %r0, 0, +3\n"
+                    + "mov %r1, %r0\ncall 93\nldxdw %r0, [%r0]\nexit", m);
+            ExecutionState st = new ExecutionState();
+            assertThrows(ExecutionException.class, () -> bad.execute(st, 0, 0, 0, 0, 0));
+            assertEquals(1, m.lookup(u32(0))[0], "still locked");
+            assertEquals(1, dev.bypass.vm.helpers.HeldLocks.releaseAll(st));
+            assertEquals(0, m.lookup(u32(0))[0]);
+        }
+    }
+
     @Test void closedMapPointersFault() {
         BpfMap m = BpfMap.create(new MapSpec("a", MapType.ARRAY, 4, 8, 1, 0));
         long p = m.lookupPointer(java.lang.foreign.MemorySegment.ofArray(u32(0)));
