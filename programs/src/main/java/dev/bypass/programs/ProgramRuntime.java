@@ -29,7 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>A runtime has exactly one verifier, chosen when it is built; the unverified path must be asked for by name
  * ({@link ProgramVerifier#UNVERIFIED_FOR_TESTS_ONLY}).
  */
-public final class ProgramRuntime {
+public final class ProgramRuntime implements AutoCloseable {
     private final ProgramVerifier verifier;
     private final HelperRegistry helpers;
     private final ProgramTypes types;
@@ -95,6 +95,11 @@ public final class ProgramRuntime {
     }
 
     void forget(LoadedObject o) { objects.remove(o); }
+
+    /** Closes every object still loaded: programs detach from their hooks, maps are freed. */
+    @Override public void close() {
+        for (LoadedObject o : List.copyOf(objects)) o.close();
+    }
 
     public LoadedObject load(Path file) throws IOException {
         return load(file.getFileName().toString(), ElfLoader.load(file));

@@ -126,6 +126,11 @@ class HookTest {
         assertNull(BpfMap.ofHandle(handle));
         assertFalse(rt.objects().contains(o));
         assertThrows(dev.bypass.vm.exec.LoadException.class, () -> o.program("nope"));
+        LoadedObject second = rt.load("d", BundledPrograms.object(BundledPrograms.TOP_K));
+        long topHandle = second.map("top").handle();
+        rt.close();
+        assertTrue(rt.objects().isEmpty());
+        assertNull(BpfMap.ofHandle(topHandle), "closing the runtime frees its objects' maps");
     }
 
     @Test void theVerifierSeesTypesMapsAndFrozenRodata() {
