@@ -8,6 +8,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * context object into the bytes programs see (and read back what they wrote). Programs attach and detach at any
  * time, also while other threads fire the hook: firing reads an immutable snapshot of the attached list.
  *
+ * <pre>{@code
+ * ProgramType queryType = new ProgramType("query", "bypass/query",
+ *         ContextLayout.of("query_ctx", 16, ContextField.readOnly("session", 0, 8), ContextField.readWrite("verdict", 8, 4), ...));
+ * ProgramRuntime runtime = ProgramRuntime.builder().types(new ProgramTypes().register(queryType)).build();
+ * Hook<Query> onQuery = runtime.declareHook("query.start", queryType, q -> q.encode());
+ * LoadedObject acl = runtime.load(Path.of("acl.o"));          // verified against query_ctx
+ * try (var attachment = onQuery.attach(acl.program("check"))) {
+ *     long verdict = onQuery.fire(query, ALLOW);              // ALLOW when nothing is attached
+ * }
+ * }</pre>
+ *
  * @param <C> the host's context object
  */
 public final class Hook<C> {
