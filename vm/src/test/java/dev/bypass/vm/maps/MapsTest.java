@@ -23,9 +23,25 @@ class MapsTest {
 
     static long asLong(byte[] b) { return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(); }
 
-    static Engine link(String asm, BpfMap... maps) {
+    static Engine link(String asm, BpfMap... maps) { return link(EngineKind.INTERPRETER, asm, maps); }
+
+    static Engine link(EngineKind kind, String asm, BpfMap... maps) {
         LinkedProgram p = LinkedProgram.link("t", Assembler.assemble(asm), MapHelpers.registry(), new MapResolver(List.of(maps)));
-        return Engines.create(p, EngineKind.INTERPRETER, ProgramFacts.NONE);
+        return Engines.create(p, kind, ProgramFacts.NONE);
+    }
+
+    /** Every engine this build has (the JIT joins when it lands), so helper and tail-call behaviour is checked on each. */
+    static List<EngineKind> engines() {
+        List<EngineKind> out = new ArrayList<>();
+        for (EngineKind k : new EngineKind[] {EngineKind.INTERPRETER, EngineKind.JIT}) {
+            try {
+                Engines.create(LinkedProgram.link("probe", Assembler.assemble("mov %r0, 0\nexit"), MapHelpers.registry()), k, ProgramFacts.NONE);
+                out.add(k);
+            } catch (LoadException notInThisBuild) {
+                // engine not available
+            }
+        }
+        return out;
     }
 
     @Test void hashFlagsAndLimits() {
@@ -266,6 +282,10 @@ class MapsTest {
     }
 
     @Test void tailCallsChainUpToTheLimit() {
+        for (EngineKind kind : engines()) tailCallsChainUpToTheLimit(kind);
+    }
+
+    void tailCallsChainUpToTheLimit(EngineKind kind) {
         try (ProgramArray pa = (ProgramArray) BpfMap.create(new MapSpec("jmp", MapType.PROG_ARRAY, 4, 4, 4, 0));
              BpfMap counter = BpfMap.create(new MapSpec("n", MapType.ARRAY, 4, 8, 1, 0))) {
             // Program 0 counts its runs in the array and tail-calls itself; when the limit stops it, it returns 7.
@@ -289,16 +309,20 @@ class MapsTest {
                     mov %r0, 1
                     exit
                     """;
-            Engine e = link(asm, pa, counter);
+            Engine e = link(kind, asm, pa, counter);
             pa.set(0, e);
-            assertEquals(7, e.execute(new ExecutionState(), 0, 0, 0, 0, 0));
-            assertEquals(ExecutionState.MAX_TAIL_CALLS + 1, asLong(counter.lookup(u32(0))));
-            Engine toEmpty = link("lddw %r2, map_idx(0)\nmov %r3, 3\ncall 12\nmov %r0, 5\nexit", pa);
-            assertEquals(5, toEmpty.execute(new ExecutionState(), 0, 0, 0, 0, 0), "a tail call to an empty slot falls through");
+            assertEquals(7, e.execute(new ExecutionState(), 0, 0, 0, 0, 0), kind.name());
+            assertEquals(ExecutionState.MAX_TAIL_CALLS + 1, asLong(counter.lookup(u32(0))), kind.name());
+            Engine toEmpty = link(kind, "lddw %r2, map_idx(0)\nmov %r3, 3\ncall 12\nmov %r0, 5\nexit", pa);
+            assertEquals(5, toEmpty.execute(new ExecutionState(), 0, 0, 0, 0, 0), kind + ": a tail call to an empty slot falls through");
         }
     }
 
     @Test void loopCallbackAndTracePrintk() {
+        for (EngineKind kind : engines()) loopCallbackAndTracePrintk(kind);
+    }
+
+    void loopCallbackAndTracePrintk(EngineKind kind) {
         String asm = """
                 stdw [%r10-8], 0
                 mov %r1, 10
@@ -327,7 +351,7 @@ class MapsTest {
                 mov %r0, 1
                 exit
                 """;
-        Engine e = link(asm);
+        Engine e = link(kind, asm);
         ExecutionState st = new ExecutionState();
         List<String> lines = new ArrayList<>();
         st.attach(TraceSink.class, lines::add);
