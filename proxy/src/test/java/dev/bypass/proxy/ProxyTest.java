@@ -73,6 +73,43 @@ class ProxyTest {
     }
 
     @Test
+    void namedPreparedStatementsFollowEachClientAcrossServers() throws Exception {
+        // pgjdbc names statements S_1, S_2, ... in the order a connection prepares them, so the same name means a
+        // different query on half of the clients; 8 clients share 4 servers in transaction mode.
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> done = new ArrayList<>();
+        for (int k = 0; k < 8; k++) {
+            boolean byIdFirst = k % 2 == 0;
+            done.add(pool.submit(() -> {
+                try (Connection c = connect("postgres", "&prepareThreshold=1");
+                     PreparedStatement byId = c.prepareStatement("SELECT v FROM t WHERE id = ?");
+                     PreparedStatement byValue = c.prepareStatement("SELECT id FROM t WHERE v = ?")) {
+                    for (int i = 1; i <= 60; i++) {
+                        for (int order = 0; order < 2; order++) {
+                            if ((order == 0) == byIdFirst) {
+                                byId.setInt(1, i);
+                                try (ResultSet rs = byId.executeQuery()) {
+                                    assertTrue(rs.next());
+                                    assertEquals("v" + i, rs.getString(1));
+                                }
+                            } else {
+                                byValue.setString(1, "v" + i);
+                                try (ResultSet rs = byValue.executeQuery()) {
+                                    assertTrue(rs.next());
+                                    assertEquals(i, rs.getInt(1));
+                                }
+                            }
+                        }
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) f.get(60, TimeUnit.SECONDS);
+        pool.shutdown();
+    }
+
+    @Test
     void transactionsAndBatchesKeepTheirServer() throws Exception {
         try (Connection c = connect("postgres", "")) {
             c.setAutoCommit(false);
