@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 ProgCommand.class,
                 MapCommand.class,
                 GenCommand.class,
+                StoreCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
