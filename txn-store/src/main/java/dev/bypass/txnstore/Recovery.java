@@ -38,7 +38,7 @@ final class Recovery {
             long[] n = {0};
             try {
                 used = Checkpoints.read(p, (ts, t, k, v) -> {
-                    store.tableForReplay(t).records.put(k, new Record(new Version(ts, v, null)));
+                    store.tableForReplay(t).insert(k, new Record(new Version(ts, v, null)));
                     n[0]++;
                 });
                 entries = n[0];
@@ -96,8 +96,8 @@ final class Recovery {
                             int kind = in.u8();
                             Table t = store.tableForReplay(Bytes.str(in.bytes()));
                             byte[] key = in.bytes();
-                            if (kind == Wal.PUT) t.records.put(key, new Record(new Version(ts, in.bytes(), null)));
-                            else if (kind == Wal.DELETE) t.records.remove(key);
+                            if (kind == Wal.PUT) t.insert(key, new Record(new Version(ts, in.bytes(), null)));
+                            else if (kind == Wal.DELETE) t.remove(key);
                             else throw new IllegalArgumentException("unknown operation kind " + kind);
                         }
                         last = ts;
@@ -116,6 +116,6 @@ final class Recovery {
     }
 
     private void clearTables() {
-        for (Table t : store.tables()) t.records.clear();
+        for (Table t : store.tables()) t.clear();
     }
 }

@@ -247,7 +247,7 @@ public final class Store implements AutoCloseable {
                     byte[] value = w.getValue() == Transaction.TOMBSTONE ? null : w.getValue();
                     byte[] key = w.getKey();
                     if (!indexes.isEmpty()) {
-                        Record r = t.records.get(key);
+                        Record r = t.get(key);
                         byte[] old = r == null || r.head == null ? null : r.head.value;
                         for (Index ix : indexes) {
                             byte[] oldKey = ix.keyOf(key, old), newKey = ix.keyOf(key, value);
@@ -257,7 +257,7 @@ public final class Store implements AutoCloseable {
                         }
                     }
                     if (value == null) {
-                        Record r = t.records.get(key);
+                        Record r = t.get(key);
                         if (r == null || r.head == null || r.head.value == null) continue; // deleting nothing
                         deletions.increment();
                     }
@@ -302,9 +302,9 @@ public final class Store implements AutoCloseable {
         for (Map.Entry<Table, Map.Entry<byte[], byte[]>> o : ops) {
             Table t = o.getKey();
             byte[] key = o.getValue().getKey(), value = o.getValue().getValue();
-            Record r = t.records.get(key);
+            Record r = t.get(key);
             if (r == null) {
-                if (value != null) t.records.put(key, new Record(new Version(ts, value, null)));
+                if (value != null) t.insert(key, new Record(new Version(ts, value, null)));
             } else {
                 Version head = new Version(ts, value, r.head);
                 head.prune(h);
@@ -317,12 +317,12 @@ public final class Store implements AutoCloseable {
         long s = tx.snapshot;
         for (Map.Entry<Table, TreeMap<byte[], byte[]>> tw : tx.writes.entrySet())
             for (byte[] key : tw.getValue().keySet()) {
-                Record r = tw.getKey().records.get(key);
+                Record r = tw.getKey().get(key);
                 if (r != null && r.latestTs() > s) fail("write-write conflict on " + tw.getKey().name() + " key " + show(key));
             }
         if (tx.reads == null) return;
         for (Transaction.KeyRead kr : tx.reads) {
-            Record r = kr.table().records.get(kr.key());
+            Record r = kr.table().get(kr.key());
             if (r != null && r.latestTs() > s) fail("read of " + kr.table().name() + " key " + show(kr.key()) + " is stale");
         }
         for (Transaction.RangeRead rr : tx.ranges) {
@@ -367,7 +367,7 @@ public final class Store implements AutoCloseable {
             for (var d : dead) {
                 Record r = d.getValue().getValue();
                 Version head = r.head;
-                if (head != null && head.value == null && head.ts <= h) d.getKey().records.remove(d.getValue().getKey(), r);
+                if (head != null && head.value == null && head.ts <= h) d.getKey().remove(d.getValue().getKey(), r);
             }
         } finally {
             commitLock.unlock();

@@ -88,7 +88,7 @@ public final class Transaction implements AutoCloseable {
     public long versionOf(Table table, byte[] key) {
         checkActive();
         if (reads != null) reads.add(new KeyRead(table, key.clone()));
-        Record r = table.records.get(key);
+        Record r = table.get(key);
         if (r == null) return 0;
         Version h = r.head;
         Version v = h == null ? null : h.visibleAt(snapshot);
@@ -96,7 +96,7 @@ public final class Transaction implements AutoCloseable {
     }
 
     private byte[] committedValue(Table table, byte[] key) {
-        Record r = table.records.get(key);
+        Record r = table.get(key);
         if (r == null) return null;
         Version h = r.head;
         Version v = h == null ? null : h.visibleAt(snapshot);

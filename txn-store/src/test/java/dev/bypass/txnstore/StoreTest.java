@@ -66,13 +66,13 @@ class StoreTest {
             assertTrue(chainLength(t, "k") <= 70, "old versions are cut once no snapshot reaches them: " + chainLength(t, "k"));
             s.run(Isolation.SERIALIZABLE, tx -> tx.delete(t, of("k")));
             s.vacuum();
-            assertNull(t.records.get(of("k")), "a deletion every snapshot sees is removed");
+            assertNull(t.get(of("k")), "a deletion every snapshot sees is removed");
         }
     }
 
     private static int chainLength(Table t, String key) {
         int n = 0;
-        for (Version v = t.records.get(of(key)).head; v != null; v = v.older) n++;
+        for (Version v = t.get(of(key)).head; v != null; v = v.older) n++;
         return n;
     }
 
