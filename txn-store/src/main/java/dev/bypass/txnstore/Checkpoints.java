@@ -58,6 +58,8 @@ final class Checkpoints {
              OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
             out.write(new Frames.Out().u8(HEADER).i32(FORMAT).i64(ts).i64(firstSegment).frame(MAGIC));
             Frames.Out o = new Frames.Out();
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            byte[] header = new byte[Frames.HEADER];
             for (Table t : tables) {
                 byte[] name = Bytes.of(t.name());
                 for (Map.Entry<byte[], Record> e : t.records.entrySet()) {
@@ -66,7 +68,7 @@ final class Checkpoints {
                     if (v == null || v.value == null) continue;
                     o.len = 0;
                     o.u8(ENTRY).bytes(name).bytes(e.getKey()).bytes(v.value);
-                    out.write(o.frame(MAGIC));
+                    o.writeFrame(out, MAGIC, crc, header);
                     count++;
                 }
             }
