@@ -14,10 +14,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The write-ahead log: numbered segment files {@code wal-N.log} of CRC'd frames, one frame per committed
  * transaction ({@code ts, ops}). Committers append frames to a memory buffer in commit-timestamp order (under the
- * store's commit lock) and wait; one flusher thread writes everything buffered with one write and (policy
- * {@link SyncPolicy#ALWAYS}) one fsync, then publishes the newest timestamp as visible and wakes the waiters:
- * group commit. A commit therefore becomes visible to new snapshots only once it is as durable as the policy
- * promises.
+ * store's commit lock), then wait outside it. Group commit without a hand-off: the first waiter that finds no
+ * write in progress becomes the leader, takes everything buffered so far (its own frame and any that arrived
+ * meanwhile), writes it with one write and (policy {@link SyncPolicy#ALWAYS}) one fsync, publishes the newest
+ * timestamp as visible and wakes the others. A commit therefore becomes visible to new snapshots only once it is
+ * as durable as the policy promises. A background thread switches segments for checkpoints and runs the periodic
+ * fsync of {@link SyncPolicy#INTERVAL}.
  */
 final class Wal implements AutoCloseable {
     static final int MAGIC = 0x4c415742; // "BWAL"
@@ -31,15 +33,19 @@ final class Wal implements AutoCloseable {
     private long segment;
 
     private Frames.Out pending = new Frames.Out();
-    /** The segment frames appended now go to (the flusher may still be writing an older one). */
+    /** The segment frames appended now go to (the writer may still be on an older one). */
     private long appendSegment;
     private Frames.Out beforeRoll;
     private long beforeRollTs, beforeRollSeq;
     private long appendedSeq, writtenSeq, pendingTs;
     private long bytesSinceRoll;
+    /** True while one thread (a leading committer or the background thread) owns the file. */
+    private boolean writing;
+    private boolean dirty;
+    private long lastSync = System.nanoTime();
     private boolean closing;
     private IOException failure;
-    private final Thread flusher;
+    private final Thread background;
 
     Wal(Path dir, long segment, SyncPolicy policy, long intervalMillis, AtomicLong visible) throws IOException {
         this.dir = dir;
@@ -49,7 +55,7 @@ final class Wal implements AutoCloseable {
         this.segment = segment;
         this.appendSegment = segment;
         this.channel = open(segment);
-        this.flusher = Thread.ofPlatform().name("txn-store-wal").daemon().start(this::flushLoop);
+        this.background = Thread.ofPlatform().name("txn-store-wal").daemon().start(this::backgroundLoop);
     }
 
     static Path segmentPath(Path dir, long id) { return dir.resolve(String.format("wal-%016d.log", id)); }
@@ -80,27 +86,91 @@ final class Wal implements AutoCloseable {
         pending.len += frame.length;
         pendingTs = ts;
         bytesSinceRoll += frame.length;
-        if (pending.len == frame.length) notifyAll();
         return ++appendedSeq;
     }
 
     /** Waits until the frame with this sequence number is written (and synced, under {@link SyncPolicy#ALWAYS}). */
-    synchronized void await(long seq) {
+    void await(long seq) {
         boolean interrupted = false;
-        while (writtenSeq < seq) {
-            if (failure != null) throw new StoreException("write-ahead log failed: " + failure.getMessage(), failure);
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                interrupted = true; // the commit is already in the log buffer; finish it
+        synchronized (this) {
+            while (writtenSeq < seq) {
+                if (failure != null) throw new StoreException("write-ahead log failed: " + failure.getMessage(), failure);
+                if (!writing) {
+                    writing = true;
+                    break;
+                }
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the commit is already in the log buffer; finish it
+                }
+            }
+            if (writtenSeq >= seq) {
+                if (interrupted) Thread.currentThread().interrupt();
+                return;
             }
         }
-        if (interrupted) Thread.currentThread().interrupt();
+        try {
+            drain();
+        } finally {
+            release();
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            if (failure != null && writtenSeq < seq) throw new StoreException("write-ahead log failed: " + failure.getMessage(), failure);
+        }
+    }
+
+    private synchronized void release() {
+        writing = false;
+        notifyAll();
+    }
+
+    /** Writes everything buffered (finishing a pending segment switch first); the caller owns the file. */
+    private void drain() {
+        Frames.Out pre, cur;
+        long preTs, preSeq, curTs, curSeq;
+        synchronized (this) {
+            pre = beforeRoll;
+            preTs = beforeRollTs;
+            preSeq = beforeRollSeq;
+            beforeRoll = null;
+            cur = pending;
+            curTs = pendingTs;
+            curSeq = appendedSeq;
+            pending = new Frames.Out();
+        }
+        try {
+            if (pre != null) {
+                write(pre);
+                channel.force(false);
+                channel.close();
+                segment++;
+                channel = open(segment);
+                dirty = false;
+                lastSync = System.nanoTime();
+                publish(preTs, preSeq);
+            }
+            if (cur.len > 0) {
+                write(cur);
+                if (policy == SyncPolicy.ALWAYS) {
+                    channel.force(false);
+                    lastSync = System.nanoTime();
+                } else dirty = true;
+                publish(curTs, curSeq);
+            }
+        } catch (IOException e) {
+            synchronized (this) {
+                failure = e;
+                notifyAll();
+            }
+        }
     }
 
     /**
      * Starts a new segment: frames appended so far go to the current one, later frames to the next. Returns the new
-     * segment's number. Called under the commit lock, so the split is at a commit-timestamp boundary; does not wait.
+     * segment's number. Called under the commit lock, so the split is at a commit-timestamp boundary; does not
+     * wait for I/O (only for a previous switch the background thread has not finished).
      */
     synchronized long roll() {
         boolean interrupted = false;
@@ -124,57 +194,26 @@ final class Wal implements AutoCloseable {
 
     synchronized long bytesSinceRoll() { return bytesSinceRoll; }
 
-    private void flushLoop() {
-        long lastSync = System.nanoTime();
-        boolean dirty = false;
+    /** Finishes segment switches and runs the periodic fsync of {@link SyncPolicy#INTERVAL}. */
+    private void backgroundLoop() {
         while (true) {
-            Frames.Out pre, cur;
-            long preTs, preSeq, curTs, curSeq;
             synchronized (this) {
-                while (pending.len == 0 && beforeRoll == null && !closing) {
+                while (true) {
+                    if (closing || failure != null) return;
+                    boolean syncDue = dirty && policy == SyncPolicy.INTERVAL && System.nanoTime() - lastSync >= intervalNanos;
+                    if (!writing && (beforeRoll != null || syncDue)) {
+                        writing = true;
+                        break;
+                    }
                     try {
-                        if (dirty && policy == SyncPolicy.INTERVAL) {
-                            long left = intervalNanos - (System.nanoTime() - lastSync);
-                            if (left <= 0) break;
-                            wait(Math.max(1, left / 1_000_000));
-                        } else wait();
+                        wait(dirty && policy == SyncPolicy.INTERVAL ? Math.max(1, intervalNanos / 1_000_000) : 0);
                     } catch (InterruptedException e) {
                         return;
                     }
                 }
-                if (closing && pending.len == 0 && beforeRoll == null) return;
-                pre = beforeRoll;
-                preTs = beforeRollTs;
-                preSeq = beforeRollSeq;
-                beforeRoll = null;
-                cur = pending;
-                curTs = pendingTs;
-                curSeq = appendedSeq;
-                pending = new Frames.Out();
             }
             try {
-                if (pre != null) {
-                    write(pre);
-                    channel.force(false);
-                    channel.close();
-                    segment++;
-                    channel = open(segment);
-                    publish(preTs, preSeq);
-                    synchronized (this) {
-                        notifyAll(); // a roll waiting for this one may go on
-                    }
-                    dirty = false;
-                    lastSync = System.nanoTime();
-                }
-                if (cur.len > 0) {
-                    write(cur);
-                    dirty = true;
-                    if (policy == SyncPolicy.ALWAYS) {
-                        channel.force(false);
-                        dirty = false;
-                    }
-                    publish(curTs, curSeq);
-                }
+                drain();
                 if (dirty && policy == SyncPolicy.INTERVAL && System.nanoTime() - lastSync >= intervalNanos) {
                     channel.force(false);
                     dirty = false;
@@ -183,9 +222,9 @@ final class Wal implements AutoCloseable {
             } catch (IOException e) {
                 synchronized (this) {
                     failure = e;
-                    notifyAll();
                 }
-                return;
+            } finally {
+                release();
             }
         }
     }
@@ -209,12 +248,22 @@ final class Wal implements AutoCloseable {
         synchronized (this) {
             closing = true;
             notifyAll();
+            while (writing) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            writing = true;
         }
         try {
-            flusher.join();
+            background.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        drain();
         if (channel.isOpen()) {
             channel.force(false);
             channel.close();
