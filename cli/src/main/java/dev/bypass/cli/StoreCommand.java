@@ -1,0 +1,99 @@
+package dev.bypass.cli;
+
+import dev.bypass.programs.LoadedObject;
+import dev.bypass.programs.ProgramRuntime;
+import dev.bypass.programs.ProgramVerifier;
+import dev.bypass.programs.VerificationException;
+import dev.bypass.programs.Verifiers;
+import dev.bypass.txnstore.Store;
+import dev.bypass.txnstore.StoreException;
+import dev.bypass.txnstore.StoreOptions;
+import dev.bypass.txnstore.SyncPolicy;
+import dev.bypass.txnstore.programs.StoredProcedures;
+import dev.bypass.txnstore.resp.RespServer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.*;
+
+@Command(name = "store", description = "The embedded transactional store.", subcommands = {StoreCommand.Serve.class})
+final class StoreCommand implements Runnable {
+    @Spec Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
+
+    @Command(name = "serve", description = "Serve a store over the Redis protocol on 127.0.0.1.")
+    static final class Serve implements Callable<Integer> {
+        @Option(names = "--port", description = "TCP port (default: ${DEFAULT-VALUE}; 0 picks a free one)", defaultValue = "6380") int port;
+        @Option(names = "--dir", description = "data directory, created when absent (default: ${DEFAULT-VALUE})", defaultValue = "bypass-data") Path dir;
+        @Option(names = "--in-memory", description = "keep nothing on disk") boolean inMemory;
+        @Option(names = "--sync", description = "log sync policy: always, interval or never (default: ${DEFAULT-VALUE})", defaultValue = "interval") String sync;
+        @Option(names = "--checkpoint-log-bytes", description = "checkpoint after this many log bytes, 0 = only SAVE/BGSAVE (default: ${DEFAULT-VALUE})",
+                defaultValue = "67108864") long checkpointBytes;
+        @Option(names = "--program", paramLabel = "FILE.o", description = "load a BPF object whose programs BPF.RUN can call") List<Path> programs;
+        @Option(names = "--unverified", description = "load programs without the verifier (testing only)") boolean unverified;
+        @Spec Model.CommandSpec spec;
+
+        @Override public Integer call() throws Exception {
+            if (port < 0 || port > 65535) throw new CliException("--port must be between 0 and 65535", 2);
+            SyncPolicy policy;
+            try {
+                policy = SyncPolicy.valueOf(sync.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--sync must be always, interval or never, not " + sync, 2);
+            }
+            StoreOptions options = inMemory ? StoreOptions.inMemory()
+                    : new StoreOptions(dir.toAbsolutePath(), policy, 1000, Math.max(0, checkpointBytes));
+            Store store;
+            try {
+                store = Store.open(options);
+            } catch (StoreException e) {
+                throw new CliException(e.getMessage(), 1);
+            }
+            ProgramRuntime runtime = null;
+            RespServer server = null;
+            try {
+                for (String w : store.recovery().warnings()) System.err.println("warning: " + w);
+                StoredProcedures procedures = new StoredProcedures(store);
+                if (programs != null && !programs.isEmpty()) {
+                    ProgramVerifier v;
+                    try {
+                        v = unverified ? ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY : Verifiers.standard();
+                    } catch (VerificationException e) {
+                        throw new CliException(e.getMessage() + "; pass --unverified to load programs without verification", 2);
+                    }
+                    runtime = ProgramRuntime.builder().verifier(v).helpers(StoredProcedures.helpers()).build();
+                    for (Path p : programs) {
+                        LoadedObject o = runtime.load(p.getFileName().toString(), Files.readAllBytes(p));
+                        procedures.add(o);
+                    }
+                }
+                try {
+                    server = RespServer.start(store, procedures, port);
+                } catch (Exception e) {
+                    throw new CliException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), 1);
+                }
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("ready redis://127.0.0.1:" + server.port());
+                out.flush();
+                RespServer s = server;
+                ProgramRuntime r = runtime;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    s.close();
+                    store.close();
+                    if (r != null) r.close();
+                }));
+                server.awaitClose();
+                return 0;
+            } catch (RuntimeException e) {
+                if (server != null) server.close();
+                store.close();
+                if (runtime != null) runtime.close();
+                throw e;
+            }
+        }
+    }
+}

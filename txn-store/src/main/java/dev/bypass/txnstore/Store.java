@@ -1,0 +1,489 @@
+package dev.bypass.txnstore;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * An embedded multi-versioned transactional store. See the package documentation for the design.
+ *
+ * <pre>{@code
+ * try (Store store = Store.open(StoreOptions.durable(dir))) {
+ *     Table accounts = store.table("accounts");
+ *     store.run(Isolation.SERIALIZABLE, tx -> { tx.put(accounts, key, value); });
+ * }
+ * }</pre>
+ */
+public final class Store implements AutoCloseable {
+    /** Attempts {@link #call} makes before giving up on repeated serialization failures. */
+    public static final int MAX_ATTEMPTS = 1000;
+
+    final Epochs epochs = new Epochs(1024);
+    private final StoreOptions options;
+    private final ConcurrentHashMap<String, Table> tables = new ConcurrentHashMap<>();
+    private final ReentrantLock commitLock = new ReentrantLock();
+    /** Newest commit timestamp handed out; guarded by the commit lock. */
+    private long lastAssigned;
+    /** Newest commit timestamp visible to new snapshots (durable as the sync policy promises). */
+    private final AtomicLong visible = new AtomicLong();
+    private volatile long horizon;
+    private int commitsSinceHorizon;
+    private final Wal wal;
+    private final FileChannel lockChannel;
+    private final FileLock dirLock;
+    private final RecoveryReport recovery;
+    private final ExecutorService background;
+    private final Object checkpointMonitor = new Object();
+    private volatile CompletableFuture<CheckpointResult> runningCheckpoint;
+    private volatile boolean closed;
+    private final LongAdder commits = new LongAdder(), conflicts = new LongAdder(), deletions = new LongAdder();
+    private volatile CheckpointResult lastCheckpoint;
+
+    private Store(StoreOptions options) throws IOException {
+        this.options = options;
+        this.background = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("txn-store-checkpoint").daemon().unstarted(r));
+        if (options.inMemoryMode()) {
+            wal = null;
+            lockChannel = null;
+            dirLock = null;
+            recovery = RecoveryReport.none();
+            return;
+        }
+        Path dir = options.directory();
+        Files.createDirectories(dir);
+        lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            lockChannel.close();
+            throw new StoreException("store directory " + dir + " is in use by another store");
+        }
+        dirLock = l;
+        try {
+            Recovery r = new Recovery(dir, this);
+            recovery = r.run();
+            lastAssigned = recovery.lastTimestamp();
+            visible.set(lastAssigned);
+            horizon = lastAssigned;
+            wal = new Wal(dir, r.nextSegment(), options.syncPolicy(), options.syncIntervalMillis(), visible);
+        } catch (IOException | RuntimeException e) {
+            dirLock.release();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    /** Opens (creating or recovering) a store. */
+    public static Store open(StoreOptions options) {
+        try {
+            return new Store(options);
+        } catch (IOException e) {
+            throw new StoreException("cannot open store in " + options.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A store that lives only in memory. */
+    public static Store inMemory() { return open(StoreOptions.inMemory()); }
+
+    public StoreOptions options() { return options; }
+
+    public RecoveryReport recovery() { return recovery; }
+
+    /** The table with this name, created when absent. Names are non-empty and may not contain '#'. */
+    public Table table(String name) {
+        Table t = tables.get(name);
+        if (t != null) return t;
+        if (name.isEmpty() || name.indexOf('#') >= 0) throw new IllegalArgumentException("bad table name '" + name + "'");
+        return tables.computeIfAbsent(name, Table::new);
+    }
+
+    /** Tables created so far (including index tables, whose names contain '#'), by name. */
+    public Collection<Table> tables() {
+        TreeMap<String, Table> sorted = new TreeMap<>(tables);
+        return List.copyOf(sorted.values());
+    }
+
+    /** Table lookup used by recovery and the log: index tables by their internal name too. */
+    Table tableForReplay(String name) { return tables.computeIfAbsent(name, Table::new); }
+
+    /**
+     * Declares a secondary index over {@code table}: entries are maintained in every later commit, and existing
+     * rows are indexed now. Declaring it again after a restart (index entries were recovered) is cheap.
+     */
+    public Index createIndex(String table, String name, Index.KeyFunction function) {
+        Table base = table(table);
+        for (Index ix : base.indexes) if (ix.name().equals(name)) throw new IllegalArgumentException("index " + name + " on " + table + " already exists");
+        Table entries = tableForReplay(table + "#" + name);
+        Index ix = new Index(name, base, entries, function);
+        commitLock.lock();
+        try {
+            entries.indexOf = ix;
+            boolean rebuild = entries.records.isEmpty() && !base.records.isEmpty();
+            base.indexes.add(ix);
+            if (rebuild) {
+                // Index the current rows in one commit, as if the index had always existed.
+                List<Map.Entry<Table, Map.Entry<byte[], byte[]>>> ops = new ArrayList<>();
+                for (Map.Entry<byte[], Record> e : base.records.entrySet()) {
+                    Version h = e.getValue().head;
+                    if (h == null || h.value == null) continue;
+                    byte[] ik = ix.keyOf(e.getKey(), h.value);
+                    if (ik != null) ops.add(op(entries, Index.entryKey(ik, e.getKey()), new byte[0]));
+                }
+                if (!ops.isEmpty()) publishLocked(ops);
+            }
+        } finally {
+            commitLock.unlock();
+        }
+        return ix;
+    }
+
+    /** The index of that name on that table, or null. */
+    public Index index(String table, String name) {
+        for (Index ix : table(table).indexes) if (ix.name().equals(name)) return ix;
+        return null;
+    }
+
+    /** Begins a read-write transaction at {@link Isolation#SERIALIZABLE}. */
+    public Transaction begin() { return begin(Isolation.SERIALIZABLE); }
+
+    public Transaction begin(Isolation isolation) { return start(isolation, false); }
+
+    /**
+     * Begins a read-only transaction: it reads one consistent snapshot, takes no locks, is never blocked and never
+     * aborts (it is serializable too: writers are serialized in commit order, and a snapshot is a prefix of it).
+     */
+    public Transaction beginReadOnly() { return start(Isolation.SNAPSHOT, true); }
+
+    private Transaction start(Isolation isolation, boolean readOnly) {
+        if (closed) throw new StoreException("store is closed");
+        long first = visible.get();
+        int slot = epochs.enter(first);
+        return new Transaction(this, isolation, readOnly, visible.get(), slot);
+    }
+
+    /**
+     * Runs {@code body} in a transaction, commits it and returns the body's result, running it again (in a fresh transaction) after each
+     * {@link SerializationFailure}, up to {@link #MAX_ATTEMPTS} times. The body may commit or abort itself.
+     */
+    public <T> T call(Isolation isolation, Function<Transaction, T> body) {
+        for (int attempt = 1; ; attempt++) {
+            try (Transaction tx = begin(isolation)) {
+                T result = body.apply(tx);
+                if (tx.isActive()) tx.commit();
+                return result;
+            } catch (SerializationFailure e) {
+                if (attempt >= MAX_ATTEMPTS) throw e;
+                backoff(attempt);
+            }
+        }
+    }
+
+    /** Like {@link #call}, for bodies without a result. */
+    public void run(Isolation isolation, Consumer<Transaction> body) {
+        call(isolation, tx -> {
+            body.accept(tx);
+            return null;
+        });
+    }
+
+    /** Runs a read-only transaction. */
+    public <T> T read(Function<Transaction, T> body) {
+        try (Transaction tx = beginReadOnly()) {
+            return body.apply(tx);
+        }
+    }
+
+    private static void backoff(int attempt) {
+        if (attempt < 4) {
+            Thread.onSpinWait();
+            return;
+        }
+        long nanos = ThreadLocalRandom.current().nextLong(1_000, 1_000L * Math.min(1 << Math.min(attempt, 10), 1000));
+        java.util.concurrent.locks.LockSupport.parkNanos(nanos);
+    }
+
+    private static Map.Entry<Table, Map.Entry<byte[], byte[]>> op(Table t, byte[] key, byte[] value) {
+        return new AbstractMap.SimpleImmutableEntry<>(t, new AbstractMap.SimpleImmutableEntry<>(key, value));
+    }
+
+    /** Validation, timestamp, install and log append under the commit lock; the durability wait outside it. */
+    long commit(Transaction tx) {
+        long seq;
+        long ts;
+        commitLock.lock();
+        try {
+            if (closed) throw new StoreException("store is closed");
+            validate(tx);
+            List<Map.Entry<Table, Map.Entry<byte[], byte[]>>> ops = new ArrayList<>();
+            for (Map.Entry<Table, TreeMap<byte[], byte[]>> tw : tx.writes.entrySet()) {
+                Table t = tw.getKey();
+                List<Index> indexes = t.indexes;
+                for (Map.Entry<byte[], byte[]> w : tw.getValue().entrySet()) {
+                    byte[] value = w.getValue() == Transaction.TOMBSTONE ? null : w.getValue();
+                    byte[] key = w.getKey();
+                    if (!indexes.isEmpty()) {
+                        Record r = t.get(key);
+                        byte[] old = r == null || r.head == null ? null : r.head.value;
+                        for (Index ix : indexes) {
+                            byte[] oldKey = ix.keyOf(key, old), newKey = ix.keyOf(key, value);
+                            if (oldKey != null && newKey != null && java.util.Arrays.equals(oldKey, newKey)) continue;
+                            if (oldKey != null) ops.add(op(ix.entries(), Index.entryKey(oldKey, key), null));
+                            if (newKey != null) ops.add(op(ix.entries(), Index.entryKey(newKey, key), new byte[0]));
+                        }
+                    }
+                    if (value == null) {
+                        Record r = t.get(key);
+                        if (r == null || r.head == null || r.head.value == null) continue; // deleting nothing
+                        deletions.increment();
+                    }
+                    ops.add(op(t, key, value));
+                }
+            }
+            if (ops.isEmpty()) return tx.snapshot;
+            ts = ++lastAssigned;
+            install(ops, ts);
+            if (wal == null) {
+                visible.set(ts);
+                seq = -1;
+            } else seq = wal.append(Wal.encode(ts, ops), ts);
+        } finally {
+            commitLock.unlock();
+        }
+        commits.increment();
+        if (seq >= 0) {
+            wal.await(seq);
+            maybeAutoCheckpoint();
+        }
+        return ts;
+    }
+
+    /** Installs and logs ops as one commit; caller holds the commit lock. */
+    private void publishLocked(List<Map.Entry<Table, Map.Entry<byte[], byte[]>>> ops) {
+        long ts = ++lastAssigned;
+        install(ops, ts);
+        if (wal == null) visible.set(ts);
+        else {
+            long seq = wal.append(Wal.encode(ts, ops), ts);
+            wal.await(seq);
+        }
+    }
+
+    private void install(List<Map.Entry<Table, Map.Entry<byte[], byte[]>>> ops, long ts) {
+        if (++commitsSinceHorizon >= 64) {
+            commitsSinceHorizon = 0;
+            horizon = epochs.horizon(visible.get());
+        }
+        long h = horizon;
+        for (Map.Entry<Table, Map.Entry<byte[], byte[]>> o : ops) {
+            Table t = o.getKey();
+            byte[] key = o.getValue().getKey(), value = o.getValue().getValue();
+            Record r = t.get(key);
+            if (r == null) {
+                if (value != null) t.insert(key, new Record(new Version(ts, value, null)));
+            } else {
+                Version head = new Version(ts, value, r.head);
+                head.prune(h);
+                r.head = head;
+            }
+        }
+    }
+
+    private void validate(Transaction tx) {
+        long s = tx.snapshot;
+        for (Map.Entry<Table, TreeMap<byte[], byte[]>> tw : tx.writes.entrySet())
+            for (byte[] key : tw.getValue().keySet()) {
+                Record r = tw.getKey().get(key);
+                if (r != null && r.latestTs() > s) fail("write-write conflict on " + tw.getKey().name() + " key " + show(key));
+            }
+        if (tx.reads == null) return;
+        for (Transaction.KeyRead kr : tx.reads) {
+            Record r = kr.table().get(kr.key());
+            if (r != null && r.latestTs() > s) fail("read of " + kr.table().name() + " key " + show(kr.key()) + " is stale");
+        }
+        for (Transaction.RangeRead rr : tx.ranges) {
+            var m = rr.table().records;
+            var sub = rr.from() != null && rr.to() != null
+                    ? (Bytes.ORDER.compare(rr.from(), rr.to()) >= 0 ? java.util.Collections.<byte[], Record>emptyNavigableMap() : m.subMap(rr.from(), true, rr.to(), false))
+                    : rr.from() != null ? m.tailMap(rr.from(), true) : rr.to() != null ? m.headMap(rr.to(), false) : m;
+            for (Record r : sub.values())
+                if (r.latestTs() > s) fail("range read of " + rr.table().name() + " changed (phantom or update)");
+        }
+    }
+
+    private void fail(String why) {
+        conflicts.increment();
+        throw new SerializationFailure("serialization failure: " + why);
+    }
+
+    static String show(byte[] key) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : key) {
+            if (b >= 0x20 && b < 0x7f && b != '\\') sb.append((char) b);
+            else sb.append(String.format("\\x%02x", b & 0xff));
+            if (sb.length() > 64) return sb.append("...").toString();
+        }
+        return sb.toString();
+    }
+
+    /** Removes versions no snapshot can read and deleted keys whose deletion every snapshot sees. */
+    public void vacuum() {
+        long h = epochs.horizon(visible.get());
+        List<Map.Entry<Table, Map.Entry<byte[], Record>>> dead = new ArrayList<>();
+        for (Table t : tables.values())
+            for (Map.Entry<byte[], Record> e : t.records.entrySet()) {
+                Version head = e.getValue().head;
+                if (head == null) continue;
+                head.prune(h);
+                if (head.value == null && head.ts <= h) dead.add(Map.entry(t, Map.entry(e.getKey(), e.getValue())));
+            }
+        if (dead.isEmpty()) return;
+        commitLock.lock();
+        try {
+            for (var d : dead) {
+                Record r = d.getValue().getValue();
+                Version head = r.head;
+                if (head != null && head.value == null && head.ts <= h) d.getKey().remove(d.getValue().getKey(), r);
+            }
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** Newest timestamp visible to new transactions. */
+    public long lastCommitTimestamp() { return visible.get(); }
+
+    /**
+     * Takes a checkpoint on the calling thread: a snapshot (writers are held only to read the timestamp and switch
+     * the log segment) written to a new checkpoint file while writers go on; then old log segments and checkpoints
+     * are removed, keeping the previous checkpoint and the log since it as a fallback.
+     */
+    public CheckpointResult checkpoint() {
+        if (wal == null) throw new StoreException("an in-memory store has no checkpoints");
+        synchronized (checkpointMonitor) {
+            long t0 = System.nanoTime();
+            long ts, firstSegment;
+            int slot;
+            commitLock.lock();
+            try {
+                if (closed) throw new StoreException("store is closed");
+                ts = lastAssigned;
+                slot = epochs.enter(ts);
+                firstSegment = wal.roll();
+            } finally {
+                commitLock.unlock();
+            }
+            long t1 = System.nanoTime();
+            try {
+                Path dir = options.directory();
+                long n = Checkpoints.write(dir, ts, firstSegment, tables());
+                removeObsolete(dir);
+                CheckpointResult r = new CheckpointResult(ts, n, t1 - t0, System.nanoTime() - t0, Checkpoints.path(dir, ts).toString());
+                lastCheckpoint = r;
+                return r;
+            } catch (IOException e) {
+                throw new StoreException("checkpoint failed: " + e.getMessage(), e);
+            } finally {
+                epochs.exit(slot);
+                vacuum();
+            }
+        }
+    }
+
+    /** Starts a checkpoint on the store's background thread (one at a time: a running one is returned). */
+    public synchronized CompletableFuture<CheckpointResult> checkpointAsync() {
+        CompletableFuture<CheckpointResult> running = runningCheckpoint;
+        if (running != null && !running.isDone()) return running;
+        CompletableFuture<CheckpointResult> f = CompletableFuture.supplyAsync(this::checkpoint, background);
+        runningCheckpoint = f;
+        return f;
+    }
+
+    public boolean checkpointRunning() {
+        CompletableFuture<CheckpointResult> r = runningCheckpoint;
+        return r != null && !r.isDone();
+    }
+
+    public CheckpointResult lastCheckpoint() { return lastCheckpoint; }
+
+    private void maybeAutoCheckpoint() {
+        long every = options.checkpointLogBytes();
+        if (every > 0 && !closed && wal.bytesSinceRoll() >= every && !checkpointRunning()) checkpointAsync();
+    }
+
+    private void removeObsolete(Path dir) throws IOException {
+        List<Path> ckpts = Checkpoints.list(dir);
+        if (ckpts.size() < 2) return;
+        // keep the newest two; the log from the older one's first segment on stays for a fallback replay
+        Path previous = ckpts.get(1);
+        long keepFrom;
+        try {
+            keepFrom = Checkpoints.read(previous, (ts, t, k, v) -> {}).firstSegment();
+        } catch (StoreCorruptedException e) {
+            return; // the fallback is damaged: keep everything, recovery will report it
+        }
+        for (int i = 2; i < ckpts.size(); i++) Files.deleteIfExists(ckpts.get(i));
+        for (long id : Wal.segments(dir)) if (id < keepFrom) Files.deleteIfExists(Wal.segmentPath(dir, id));
+    }
+
+    /** Counters for INFO and monitoring. */
+    public record Stats(long commits, long conflicts, long lastCommitTimestamp, int tables, int openTransactions) {}
+
+    public Stats stats() {
+        return new Stats(commits.sum(), conflicts.sum(), visible.get(), tables.size(), epochs.held());
+    }
+
+    @Override public void close() {
+        if (closed) return;
+        CompletableFuture<CheckpointResult> r = runningCheckpoint;
+        if (r != null) {
+            try {
+                r.join();
+            } catch (RuntimeException ignored) {
+                // reported to whoever started it
+            }
+        }
+        commitLock.lock();
+        try {
+            closed = true;
+        } finally {
+            commitLock.unlock();
+        }
+        background.shutdown();
+        try {
+            if (wal != null) wal.close();
+            if (dirLock != null) {
+                dirLock.release();
+                lockChannel.close();
+            }
+        } catch (IOException e) {
+            throw new StoreException("closing store: " + e.getMessage(), e);
+        }
+    }
+
+    static Comparator<byte[]> order() { return Bytes.ORDER; }
+}

@@ -1,0 +1,64 @@
+package dev.bypass.txnstore.resp;
+
+import dev.bypass.txnstore.Store;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.redis.RedisArrayAggregator;
+import io.netty.handler.codec.redis.RedisBulkStringAggregator;
+import io.netty.handler.codec.redis.RedisDecoder;
+import io.netty.handler.codec.redis.RedisEncoder;
+import java.net.InetSocketAddress;
+
+/**
+ * A Redis-protocol server over a {@link Store}, on Netty's codec-redis. Listens on 127.0.0.1 only. Commands run
+ * on the I/O threads; a commit waits there for its log write, so the group has more threads than cores to let
+ * commits of different connections share one log write.
+ */
+public final class RespServer implements AutoCloseable {
+    private final EventLoopGroup boss, workers;
+    private final Channel channel;
+
+    private RespServer(Store store, Procedures procedures, int port, int threads) throws InterruptedException {
+        RedisCommands commands = new RedisCommands(store, procedures);
+        boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        try {
+            channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new RedisDecoder(true), new RedisBulkStringAggregator(), new RedisArrayAggregator(),
+                                    new RedisEncoder(), new RespHandler(commands));
+                        }
+                    })
+                    .bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            boss.shutdownGracefully();
+            workers.shutdownGracefully();
+            throw e;
+        }
+    }
+
+    /** Starts a server; port 0 picks a free one (see {@link #port()}). */
+    public static RespServer start(Store store, Procedures procedures, int port) throws InterruptedException {
+        return new RespServer(store, procedures, port, Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+    }
+
+    public int port() { return ((InetSocketAddress) channel.localAddress()).getPort(); }
+
+    /** Resolves when the server channel closes. */
+    public void awaitClose() throws InterruptedException { channel.closeFuture().sync(); }
+
+    @Override public void close() {
+        channel.close().syncUninterruptibly();
+        boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,219 @@
+package dev.bypass.txnstore.resp;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.bypass.txnstore.Store;
+import dev.bypass.txnstore.StoreOptions;
+import dev.bypass.txnstore.SyncPolicy;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The RESP front end driven by the real redis-cli (Debian package redis-tools) and by raw sockets. */
+class RespServerTest {
+    @TempDir Path dir;
+    Store store;
+    RespServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        store = Store.open(StoreOptions.durable(dir).withSync(SyncPolicy.INTERVAL));
+        server = RespServer.start(store, new Procedures() {
+            @Override public long run(String name, long[] args) {
+                if (!name.equals("sum")) throw new IllegalArgumentException("no program named " + name + " is loaded");
+                long s = 0;
+                for (long a : args) s += a;
+                return s;
+            }
+
+            @Override public List<String> names() { return List.of("sum"); }
+        }, 0);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        store.close();
+    }
+
+    String cli(String... args) throws Exception { return cliInput(null, args); }
+
+    String cliInput(String stdin, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("redis-cli", "-p", String.valueOf(server.port())));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (OutputStream in = p.getOutputStream()) {
+            if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
+    @Test
+    void stringsThroughRedisCli() throws Exception {
+        assertEquals("PONG", cli("PING"));
+        assertEquals("hello", cli("ECHO", "hello"));
+        assertEquals("OK", cli("SET", "k", "v1"));
+        assertEquals("v1", cli("GET", "k"));
+        assertEquals("", cli("SET", "k", "v2", "NX"));
+        assertEquals("v1", cli("SET", "k", "v2", "XX", "GET"));
+        assertEquals("v2", cli("GET", "k"));
+        assertEquals("OK", cli("MSET", "a", "1", "b", "2"));
+        assertEquals("1\n2\n\nv2", cli("MGET", "a", "b", "missing", "k"));
+        assertEquals("2", cli("INCR", "a"));
+        assertEquals("12", cli("INCRBY", "a", "10"));
+        assertEquals("11", cli("DECR", "a"));
+        assertEquals("6", cli("DECRBY", "a", "5"));
+        assertEquals("ERR value is not an integer or out of range", cli("INCR", "k"));
+        assertEquals("5", cli("APPEND", "k", "xyz"));
+        assertEquals("v2xyz", cli("GET", "k"));
+        assertEquals("2", cli("EXISTS", "a", "b", "nope"));
+        assertEquals("2", cli("DEL", "a", "b", "nope"));
+        assertEquals("0", cli("EXISTS", "a"));
+        assertEquals("-1", cli("TTL", "k"));
+        assertEquals("1", cli("EXPIRE", "k", "100"));
+        assertEquals("100", cli("TTL", "k"));
+        assertEquals("OK", cli("SET", "k", "v3", "KEEPTTL"));
+        assertTrue(Long.parseLong(cli("PTTL", "k")) > 90_000);
+        assertEquals("OK", cli("SET", "k", "v4"));
+        assertEquals("-1", cli("TTL", "k"));
+        assertEquals("OK", cli("SET", "short", "x", "PX", "50"));
+        Thread.sleep(120);
+        assertEquals("", cli("GET", "short"));
+        assertEquals("-2", cli("TTL", "short"));
+        assertEquals("ERR syntax error", cli("SET", "k", "v", "NX", "XX"));
+        assertTrue(cli("INFO").contains("redis_version"));
+    }
+
+    @Test
+    void hashesAndSelect() throws Exception {
+        assertEquals("2", cli("HSET", "h", "f1", "a", "f2", "b"));
+        assertEquals("0", cli("HSET", "h", "f1", "c"));
+        assertEquals("c", cli("HGET", "h", "f1"));
+        assertEquals("f1\nc\nf2\nb", cli("HGETALL", "h"));
+        assertEquals("2", cli("HLEN", "h"));
+        assertEquals("1", cli("HEXISTS", "h", "f2"));
+        assertEquals("5", cli("HINCRBY", "h", "n", "5"));
+        assertEquals("1", cli("HDEL", "h", "f2"));
+        assertEquals("hash", cli("TYPE", "h"));
+        assertEquals("WRONGTYPE Operation against a key holding the wrong kind of value", cli("GET", "h"));
+        assertEquals("1", cli("DEL", "h"));
+        assertEquals("0", cli("HLEN", "h"));
+        assertEquals("OK", cli("-n", "3", "SET", "only3", "x"));
+        assertEquals("x", cli("-n", "3", "GET", "only3"));
+        assertEquals("", cli("GET", "only3"));
+    }
+
+    @Test
+    void multiExecWatchOnOneConnection() throws Exception {
+        String out = cliInput("MULTI\nSET x 1\nINCR x\nGET x\nEXEC\n");
+        assertEquals("OK\nQUEUED\nQUEUED\nQUEUED\nOK\n2\n2", out);
+        assertEquals("OK\nQUEUED\nOK\n", cliInput("MULTI\nSET y 1\nDISCARD\n") + "\n");
+        assertEquals("", cli("GET", "y"));
+        // a WATCHed key changed by another connection between WATCH and EXEC aborts the transaction
+        try (RawClient a = new RawClient(server.port())) {
+            assertEquals("+OK", a.call("WATCH", "x"));
+            assertEquals("OK", cli("SET", "x", "changed"));
+            assertEquals("+OK", a.call("MULTI"));
+            assertEquals("+QUEUED", a.call("SET", "x", "mine"));
+            assertEquals("*-1", a.call("EXEC"));
+            assertEquals("changed", cli("GET", "x"));
+            assertEquals("+OK", a.call("WATCH", "x"));
+            assertEquals("+OK", a.call("MULTI"));
+            assertEquals("+QUEUED", a.call("SET", "x", "mine"));
+            assertEquals("*1\r\n+OK", a.call("EXEC"));
+            assertEquals("mine", cli("GET", "x"));
+            assertEquals("+OK", a.call("MULTI"));
+            assertEquals("-ERR unknown command 'NOPE'", a.call("NOPE"));
+            assertEquals("-EXECABORT Transaction discarded because of previous errors.", a.call("EXEC"));
+        }
+    }
+
+    @Test
+    void saveAndBgsaveTakeCheckpointsThatRecover() throws Exception {
+        assertEquals("OK", cli("SET", "p", "1"));
+        assertEquals("OK", cli("SAVE"));
+        assertEquals("OK", cli("SET", "q", "2"));
+        assertEquals("Background saving started", cli("BGSAVE"));
+        for (int i = 0; i < 200 && store.checkpointRunning(); i++) Thread.sleep(10);
+        assertEquals("OK", cli("SET", "r", "3"));
+        server.close();
+        store.close();
+        store = Store.open(StoreOptions.durable(dir));
+        server = RespServer.start(store, Procedures.NONE, 0);
+        assertNotNull(store.recovery().checkpoint());
+        assertEquals("1\n2\n3", cli("MGET", "p", "q", "r"));
+    }
+
+    @Test
+    void programsRunAsCommands() throws Exception {
+        assertEquals("6", cli("BPF.RUN", "sum", "1", "2", "3"));
+        assertEquals("sum", cli("BPF.LIST"));
+        assertTrue(cli("BPF.RUN", "nope").contains("no program named nope"));
+    }
+
+    @Test
+    void malformedRespGetsAProtocolErrorAndTheConnectionCloses() throws Exception {
+        for (String bad : List.of("*1\r\n$abc\r\n", "*2\r\n:1\r\n:2\r\n", "$-5\r\n", "*1\r\n$3\r\nGETXX\r\n")) {
+            try (RawClient c = new RawClient(server.port())) {
+                c.out.write(bad.getBytes(StandardCharsets.ISO_8859_1));
+                c.out.flush();
+                String reply = c.readAll();
+                assertTrue(reply.startsWith("-ERR Protocol error"), bad + " -> " + reply);
+            }
+        }
+        assertEquals("PONG", cli("PING"), "the server keeps serving");
+    }
+
+    @Test
+    void commandsSplitAcrossReadsAndPipelined() throws Exception {
+        try (RawClient c = new RawClient(server.port())) {
+            byte[] cmds = "*3\r\n$3\r\nSET\r\n$1\r\nz\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$1\r\nz\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
+            for (byte b : cmds) {
+                c.out.write(b);
+                c.out.flush();
+            }
+            assertEquals("+OK\r\n$5\r\nhello\r\n+PONG\r\n", c.read(23));
+        }
+    }
+
+    /** A minimal RESP client on a socket. */
+    static final class RawClient implements AutoCloseable {
+        final Socket s;
+        final OutputStream out;
+        final InputStream in;
+
+        RawClient(int port) throws Exception {
+            s = new Socket("127.0.0.1", port);
+            s.setSoTimeout(5000);
+            out = s.getOutputStream();
+            in = s.getInputStream();
+        }
+
+        String call(String... args) throws Exception {
+            StringBuilder sb = new StringBuilder("*" + args.length + "\r\n");
+            for (String a : args) sb.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+            out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            Thread.sleep(30);
+            byte[] buf = new byte[4096];
+            int n = in.read(buf);
+            return new String(buf, 0, n, StandardCharsets.UTF_8).strip();
+        }
+
+        String read(int n) throws Exception { return new String(in.readNBytes(n), StandardCharsets.UTF_8); }
+
+        String readAll() throws Exception { return new String(in.readAllBytes(), StandardCharsets.UTF_8); }
+
+        @Override public void close() throws Exception { s.close(); }
+    }
+}
