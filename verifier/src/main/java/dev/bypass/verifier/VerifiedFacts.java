@@ -1,0 +1,40 @@
+package dev.bypass.verifier;
+
+import dev.bypass.vm.facts.AccessFact;
+import dev.bypass.vm.facts.ProgramFacts;
+import dev.bypass.vm.facts.RegisterFact;
+import java.util.Set;
+
+/** What a successful verification proved, per instruction, for engines to use. */
+final class VerifiedFacts implements ProgramFacts {
+    private final boolean[] reachable;
+    private final RegisterFact[][] registers;
+    private final AccessFact[] accesses;
+    private final Set<Integer> escaped;
+
+    VerifiedFacts(Analyzer a) {
+        reachable = a.reachable;
+        registers = new RegisterFact[reachable.length][];
+        for (int s = 0; s < reachable.length; s++) {
+            if (!reachable[s]) continue;
+            RegisterFact[] r = new RegisterFact[11];
+            for (int i = 0; i < 11; i++) r[i] = a.registerFact(s, i);
+            registers[s] = r;
+        }
+        accesses = a.accessFacts;
+        escaped = Set.copyOf(a.escapedFrames);
+    }
+
+    @Override public boolean verified() { return true; }
+
+    @Override public boolean reachable(int slot) { return slot >= 0 && slot < reachable.length && reachable[slot]; }
+
+    @Override public RegisterFact register(int slot, int reg) {
+        RegisterFact[] r = slot >= 0 && slot < registers.length ? registers[slot] : null;
+        return r == null ? null : r[reg];
+    }
+
+    @Override public AccessFact access(int slot) { return slot >= 0 && slot < accesses.length ? accesses[slot] : null; }
+
+    @Override public boolean stackConfined(int entrySlot) { return !escaped.contains(entrySlot); }
+}
