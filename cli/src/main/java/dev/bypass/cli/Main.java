@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 MapCommand.class,
                 GenCommand.class,
                 DemoCommand.class,
+                VerifyCommand.class,
                 StoreCommand.class,
                 CommandLine.HelpCommand.class
         })

@@ -622,7 +622,7 @@ final class Analyzer {
 
     private void checkRange(Reg base, int off, int size, long regionSize, String region) {
         long lo = base.off() + off + base.smin(), hi = base.off() + off + base.smax() + size;
-        if (base.smin() < -(1L << 31) || base.smax() > (1L << 31)) hi = Long.MAX_VALUE;
+        if (base.smin() < -(1L << 31) || base.smax() > (1L << 31)) hi = Long.MAX_VALUE; // no overflow below
         if (lo < 0 || hi > regionSize) {
             throw reject(ErrorCode.OUT_OF_BOUNDS, slot, "access of " + size + " bytes at offset " + (base.off() + off)
                     + (base.fixedOffset() ? "" : " plus [" + base.smin() + ", " + base.smax() + "]") + " is outside " + region);
@@ -658,6 +658,7 @@ final class Analyzer {
     private Reg stackAccess(State st, Reg base, int off, int size, boolean write, Reg value, boolean signExtend, int baseReg) {
         State.Frame fr = st.frames[base.frame()];
         long lo = base.off() + off + base.smin(), hi = base.off() + off + base.smax() + size;
+        if (base.smin() < -(1L << 31) || base.smax() > (1L << 31)) lo = Long.MIN_VALUE; // no overflow below
         if (lo < -State.STACK || hi > 0)
             throw reject(ErrorCode.OUT_OF_BOUNDS, slot, "stack access of " + size + " bytes at offset " + (base.off() + off)
                     + (base.fixedOffset() ? "" : " plus [" + base.smin() + ", " + base.smax() + "]") + " is outside the 512-byte stack");
@@ -1038,6 +1039,7 @@ final class Analyzer {
             case PTR_TO_STACK -> {
                 State.Frame fr = st.frames[v.frame()];
                 long lo = v.off() + v.smin(), hi = v.off() + v.smax() + size;
+                if (v.smin() < -(1L << 31) || v.smax() > (1L << 31)) lo = Long.MIN_VALUE;
                 if (lo < -State.STACK || hi > 0)
                     throw reject(ErrorCode.OUT_OF_BOUNDS, slot, spec.name() + ": " + size + " bytes at r" + r + " (" + v + ") exceed the stack");
                 for (int p = (int) lo + State.STACK; p < hi + State.STACK; p++) {

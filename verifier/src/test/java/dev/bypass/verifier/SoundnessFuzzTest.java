@@ -1,0 +1,117 @@
+package dev.bypass.verifier;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.bypass.programs.ProgramType;
+import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.asm.Assembler;
+import dev.bypass.vm.ctx.ContextLayout;
+import dev.bypass.vm.exec.ExecutionException;
+import dev.bypass.vm.exec.ExecutionState;
+import dev.bypass.vm.exec.Interpreter;
+import dev.bypass.vm.exec.LinkedProgram;
+import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.helpers.HelperRegistry;
+import dev.bypass.vm.isa.Program;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seeded random programs mixing arithmetic, stack and context accesses with computed offsets, branches and
+ * backward jumps; every program the verifier accepts runs in the interpreter on random context bytes, and any fault
+ * (an access outside its region, a run past the end) is a soundness bug. {@code -Dbypass.fuzz.count=N} runs more;
+ * the seed of a failure is printed.
+ */
+class SoundnessFuzzTest {
+    static final int CTX = 32;
+    static final String[] ALU = {"add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "mod", "xor", "arsh"};
+    static final String[] JMP = {"jeq", "jne", "jgt", "jge", "jlt", "jle", "jsgt", "jsge", "jslt", "jsle", "jset"};
+    static final String[] W = {"b", "h", "w", "dw"};
+
+    static String generate(Random rnd) {
+        int n = 6 + rnd.nextInt(24);
+        StringBuilder b = new StringBuilder();
+        // Defined registers first, so that more programs get past the cheap checks.
+        b.append("mov %r0, 0\n");
+        for (int r = 2; r <= 5; r++) if (rnd.nextBoolean()) b.append("ldx").append(W[rnd.nextInt(4)]).append(" %r").append(r).append(", [%r1+").append(rnd.nextInt(CTX / 2)).append("]\n");
+        for (int r = 6; r <= 9; r++) b.append("mov %r").append(r).append(", ").append(rnd.nextInt(64) - 8).append('\n');
+        if (rnd.nextInt(4) != 0) b.append("stdw [%r10-8], 0\nstdw [%r10-16], 0\nstdw [%r10-24], 0\nstdw [%r10-32], 0\n");
+        for (int i = 0; i < n; i++) {
+            int d = reg(rnd), s = reg(rnd);
+            b.append("L").append(i).append(":\n");
+            switch (rnd.nextInt(12)) {
+                case 0, 1 -> b.append(ALU[rnd.nextInt(ALU.length)]).append(rnd.nextInt(4) == 0 ? "32" : "").append(" %r").append(d).append(", ")
+                        .append(rnd.nextBoolean() ? "%r" + s : Integer.toString(rnd.nextInt(40) - 8)).append('\n');
+                case 2 -> b.append("mov %r").append(d).append(", ").append(rnd.nextBoolean() ? "%r" + s : rnd.nextInt(600) - 520).append('\n');
+                case 3 -> b.append("mov %r").append(d).append(", %r10\nadd %r").append(d).append(", ").append(-(rnd.nextInt(40))).append('\n');
+                case 4 -> b.append("mov %r").append(d).append(", %r1\nadd %r").append(d).append(", %r").append(s).append('\n');
+                case 5 -> b.append("ldx").append(W[rnd.nextInt(4)]).append(" %r").append(d).append(", [%r").append(rnd.nextInt(4) != 0 ? 10 : s)
+                        .append(rnd.nextBoolean() ? "-" : "+").append(rnd.nextInt(24)).append("]\n");
+                case 6 -> b.append("stx").append(W[rnd.nextInt(4)]).append(" [%r").append(rnd.nextInt(4) != 0 ? 10 : d).append("-").append(rnd.nextInt(24))
+                        .append("], %r").append(s).append('\n');
+                case 7 -> b.append("ldx").append(W[rnd.nextInt(4)]).append(" %r").append(d).append(", [%r1+").append(rnd.nextInt(CTX + 2) - 1).append("]\n");
+                case 8, 9 -> {
+                    int target = i + 1 + rnd.nextInt(Math.max(1, n - i));
+                    b.append(JMP[rnd.nextInt(JMP.length)]).append(rnd.nextInt(4) == 0 ? "32" : "").append(" %r").append(d).append(", ")
+                            .append(rnd.nextBoolean() ? "%r" + s : Integer.toString(rnd.nextInt(40) - 4)).append(", L").append(Math.min(target, n)).append('\n');
+                }
+                case 10 -> { // a loop back to an earlier label, bounded by a fresh counter half of the time
+                    if (i > 0 && rnd.nextBoolean()) {
+                        int back = rnd.nextInt(i);
+                        b.append("add %r9, 1\njlt %r9, ").append(rnd.nextInt(70)).append(", L").append(back).append('\n');
+                    } else b.append("mov %r").append(d).append(", ").append(rnd.nextInt(100)).append('\n');
+                }
+                default -> b.append("mov %r0, %r").append(s).append('\n');
+            }
+        }
+        b.append("L").append(n).append(":\nmov %r0, 0\nexit\n");
+        return b.toString();
+    }
+
+    private static int reg(Random rnd) {
+        int r = rnd.nextInt(10);
+        return r == 1 ? 2 : r;
+    }
+
+    @Test
+    void acceptedProgramsNeverFault() {
+        int count = Integer.getInteger("bypass.fuzz.count", 20_000);
+        long base = Long.getLong("bypass.fuzz.seed", 20261125L);
+        HelperRegistry helpers = CorpusTest.helpers();
+        ProgramType raw = new ProgramType("raw", "", ContextLayout.raw(CTX));
+        int accepted = 0, assembled = 0;
+        for (int i = 0; i < count; i++) {
+            long seed = base + i;
+            Random rnd = new Random(seed);
+            String asm = generate(rnd);
+            Program p;
+            try {
+                p = Assembler.assemble(asm);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            assembled++;
+            StandardVerifier.Result res = StandardVerifier.analyse(new VerificationRequest("fuzz", p, raw, List.of(), helpers, s -> null, List.of()), false);
+            if (!res.accepted()) continue;
+            accepted++;
+            for (int run = 0; run < 3; run++) {
+                byte[] ctx = new byte[CTX];
+                rnd.nextBytes(ctx);
+                if (run == 0) java.util.Arrays.fill(ctx, (byte) 0);
+                ExecutionState state = new ExecutionState();
+                long r1 = state.memory().bind(Memory.DATA_REGION, Region.of("ctx", ctx, true));
+                try {
+                    new Interpreter(LinkedProgram.link("fuzz", p, BaseHelpers.registry())).execute(state, r1, 0, 0, 0, 0);
+                } catch (ExecutionException e) {
+                    if (e.kind() != ExecutionException.Kind.BUDGET_EXHAUSTED)
+                        fail("seed " + seed + ": accepted program faulted: " + e.getMessage() + "\n" + asm);
+                }
+            }
+        }
+        System.out.println("soundness fuzz: " + count + " generated, " + assembled + " assembled, " + accepted + " accepted, 0 faults");
+        assertTrue(accepted > count / 40, "too few programs accepted to mean anything: " + accepted);
+    }
+}
