@@ -398,6 +398,10 @@ final class Analyzer {
     private Reg pointerAlu(Alu a, Reg dst, Reg src) {
         AluOp op = a.op();
         Reg ptr = dst.isPointer() ? dst : src;
+        // As in Linux for privileged programs: a pointer subtracted from a number, or subtracted from in 32 bits,
+        // gives a meaningless number.
+        if (op == AluOp.SUB && dst.isScalar() && src.isPointer()) return a.alu64() ? Reg.UNKNOWN : Reg.unsignedUpTo(0xffffffffL);
+        if (!a.alu64() && op == AluOp.SUB && dst.isPointer()) return Reg.unsignedUpTo(0xffffffffL);
         if (!a.alu64()) throw reject(ErrorCode.INVALID_POINTER_ARITHMETIC, slot, "32-bit arithmetic on pointer " + ptr + " is not allowed");
         if (op.isSignExtendingMove()) throw reject(ErrorCode.INVALID_POINTER_ARITHMETIC, slot, "sign-extending move of pointer " + ptr);
         if (op == AluOp.SUB && dst.isPointer() && src.isPointer()) {
@@ -657,6 +661,10 @@ final class Analyzer {
 
     private Reg stackAccess(State st, Reg base, int off, int size, boolean write, Reg value, boolean signExtend, int baseReg) {
         State.Frame fr = st.frames[base.frame()];
+        Tnum at = base.tnum().add(Tnum.constant(base.off() + off));
+        if (((at.value() | at.mask()) & (size - 1)) != 0)
+            throw reject(ErrorCode.MISALIGNED_ACCESS, slot, "stack access of " + size + " bytes at offset " + (base.off() + off)
+                    + (base.fixedOffset() ? "" : " plus a variable part") + " is not " + size + "-byte aligned");
         long lo = base.off() + off + base.smin(), hi = base.off() + off + base.smax() + size;
         if (base.smin() < -(1L << 31) || base.smax() > (1L << 31)) lo = Long.MIN_VALUE; // no overflow below
         if (lo < -State.STACK || hi > 0)

@@ -22,6 +22,8 @@ public enum ErrorCode {
     UNINIT_STACK,
     /** A memory access outside its region (stack, context, map value, memory, packet). */
     OUT_OF_BOUNDS,
+    /** A stack access not aligned to its size (Linux requires natural alignment on the stack). */
+    MISALIGNED_ACCESS,
     /** A dereference of a pointer that may be NULL. */
     NULL_DEREFERENCE,
     /** A dereference of something that is not a pointer to memory. */

@@ -1,0 +1,67 @@
+package dev.bypass.verifier;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.bypass.programs.ProgramType;
+import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.asm.Assembler;
+import dev.bypass.vm.ctx.ContextLayout;
+import dev.bypass.vm.helpers.HelperRegistry;
+import dev.bypass.vm.isa.Program;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Our verdicts next to the Linux kernel's on the same generated programs (loaded into the kernel as socket
+ * filters; the generator here leaves the context alone, since a socket filter's context is not our raw type's).
+ * Every disagreement is printed with both reasons. Programs Linux accepts that we reject are precision gaps or
+ * deliberate strictness (uninitialised stack reads); a program we accept that Linux rejects fails the test.
+ */
+class KernelDifferentialTest {
+    @Test
+    void verdictsAgreeWithLinux() {
+        String why = LinuxKernel.unavailableReason();
+        Assumptions.assumeTrue(why == null, () -> "skipped, the kernel verifier is not available here: " + why);
+        HelperRegistry helpers = CorpusTest.helpers();
+        ProgramType raw = new ProgramType("raw", "", ContextLayout.raw(0));
+        int count = Integer.getInteger("bypass.kernel.count", 3000);
+        int both = 0, neither = 0;
+        List<String> weAcceptOnly = new ArrayList<>(), linuxAcceptsOnly = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long seed = 77_000L + i;
+            StringBuilder init = new StringBuilder();
+            for (int k = 1; k <= 8; k++) init.append("stdw [%r10-").append(8 * k).append("], 0\n");
+            String asm = init + SoundnessFuzzTest.generate(new Random(seed)).replaceAll("%r1\\b", "%r10").replaceAll("\\[%r10\\+(\\d+)\\]", "[%r10-$1]");
+            Program p;
+            try {
+                p = Assembler.assemble(asm);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            StandardVerifier.Result ours = StandardVerifier.analyse(new VerificationRequest("diff", p, raw, List.of(), helpers, s -> null, List.of()), false);
+            LinuxKernel.Verdict linux = LinuxKernel.load(p.words());
+            if (ours.accepted() && linux.accepted()) both++;
+            else if (!ours.accepted() && !linux.accepted()) neither++;
+            else if (ours.accepted()) weAcceptOnly.add("seed " + seed + ": Linux: " + lastLine(linux.log()) + "\n" + asm);
+            else linuxAcceptsOnly.add("seed " + seed + ": ours: " + ours.rejection().message());
+        }
+        System.out.println("kernel differential: both accept " + both + ", both reject " + neither + ", only we accept "
+                + weAcceptOnly.size() + ", only Linux accepts " + linuxAcceptsOnly.size());
+        weAcceptOnly.stream().limit(20).forEach(s -> System.out.println("ONLY WE ACCEPT " + s));
+        linuxAcceptsOnly.stream().limit(20).forEach(s -> System.out.println("ONLY LINUX ACCEPTS " + s));
+        assertTrue(both > 0, "no program accepted by both: the comparison says nothing");
+        // Stricter than Linux is allowed (Linux lets privileged programs read uninitialised stack; this verifier
+        // does not); accepting what Linux rejects is not.
+        assertEquals(List.of(), weAcceptOnly, "programs accepted here but rejected by Linux");
+    }
+
+    private static String lastLine(String log) {
+        String[] lines = log.strip().split("\n");
+        StringBuilder b = new StringBuilder();
+        for (int i = Math.max(0, lines.length - 4); i < lines.length; i++) b.append(lines[i]).append(" | ");
+        return b.toString();
+    }
+}
