@@ -23,7 +23,7 @@ public class KernelBenchmark {
     @Param({"sum", "fnv1a", "xxh64", "primes", "bubble", "calls"})
     public String kernel;
 
-    @Param({"interpreter", "java"})
+    @Param({"interpreter", "jit", "java"})
     public String engine;
 
     private Kernel k;

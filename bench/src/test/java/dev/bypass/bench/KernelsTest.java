@@ -14,13 +14,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 class KernelsTest {
     @ParameterizedTest
     @EnumSource(Kernel.class)
-    void interpreterAndPlainJavaAgree(Kernel k) {
+    void interpreterJitAndPlainJavaAgree(Kernel k) throws Exception {
+        LinkedProgram linked = LinkedProgram.link(k.file, k.program(), BaseHelpers.registry());
+        for (dev.bypass.vm.exec.Engine engine : new dev.bypass.vm.exec.Engine[] {new Interpreter(linked), dev.bypass.vm.jit.JitEngine.compile(linked)}) {
+            byte[] in = k.input();
+            ExecutionState st = new ExecutionState();
+            long r1 = in == null ? 0 : st.memory().bind(Memory.DATA_REGION, Region.of("input", in, true));
+            long r0 = engine.execute(st, r1, in == null ? 0 : in.length, 0, 0, 0);
+            assertEquals(Long.toHexString(k.expected), Long.toHexString(r0), engine.getClass().getSimpleName());
+        }
         byte[] in = k.input();
-        ExecutionState st = new ExecutionState();
-        long r1 = in == null ? 0 : st.memory().bind(Memory.DATA_REGION, Region.of("input", in, true));
-        long r0 = new Interpreter(LinkedProgram.link(k.file, k.program(), BaseHelpers.registry()))
-                .execute(st, r1, in == null ? 0 : in.length, 0, 0, 0);
-        assertEquals(Long.toHexString(k.expected), Long.toHexString(r0));
         long java = PlainJavaKernels.run(k, in == null ? MemorySegment.NULL : MemorySegment.ofArray(in), new long[64]);
         assertEquals(Long.toHexString(k.expected), Long.toHexString(java));
     }

@@ -32,10 +32,16 @@ class ConformanceTest {
 
     @TestFactory
     Stream<DynamicTest> interpreter() throws IOException {
-        return files().stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> run(f)));
+        return files().stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> run(f, false)));
     }
 
-    static void run(Path file) throws IOException {
+    /** The same files through the JIT; every one must compile (no silent fallback to the interpreter). */
+    @TestFactory
+    Stream<DynamicTest> jit() throws IOException {
+        return files().stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> run(f, true)));
+    }
+
+    static void run(Path file, boolean jit) throws Exception {
         DataFile data = DataFile.parse(Files.readString(file));
         Program program = Assembler.assemble(data.asm());
         if (!data.raw().isEmpty()) {
@@ -49,7 +55,8 @@ class ConformanceTest {
         long r1 = 0;
         if (data.memory().length > 0)
             r1 = state.memory().bind(Memory.DATA_REGION, Region.of("input", data.memory().clone(), true));
-        long r0 = new Interpreter(linked).execute(state, r1, data.memory().length, 0, 0, 0);
+        dev.bypass.vm.exec.Engine engine = jit ? dev.bypass.vm.jit.JitEngine.compile(linked) : new Interpreter(linked);
+        long r0 = engine.execute(state, r1, data.memory().length, 0, 0, 0);
         assertNotNull(data.result(), "file has a result");
         assertEquals(Long.toHexString(data.result()), Long.toHexString(r0));
     }

@@ -9,8 +9,14 @@ public final class Engines {
     public static Engine create(LinkedProgram program, EngineKind kind, ProgramFacts facts) {
         return switch (kind) {
             case INTERPRETER -> new Interpreter(program);
-            case JIT, AUTO -> throw new LoadException("engine " + kind.name().toLowerCase(java.util.Locale.ROOT)
-                    + " is not part of this build; use the interpreter");
+            case JIT -> {
+                try {
+                    yield dev.bypass.vm.jit.JitEngine.compile(program);
+                } catch (dev.bypass.vm.jit.JitCompiler.Unsupported e) {
+                    yield new Interpreter(program); // never fail to run: the interpreter takes what the JIT cannot
+                }
+            }
+            case AUTO -> new dev.bypass.vm.jit.AutoEngine(program);
         };
     }
 }

@@ -1,0 +1,556 @@
+package dev.bypass.vm.jit;
+
+import static org.objectweb.asm.Opcodes.*;
+
+import dev.bypass.vm.exec.Engine;
+import dev.bypass.vm.exec.ExecutionState;
+import dev.bypass.vm.exec.LinkedProgram;
+import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.helpers.HelperRegistry;
+import dev.bypass.vm.helpers.HelperSpec;
+import dev.bypass.vm.isa.AluOp;
+import dev.bypass.vm.isa.AtomicOp;
+import dev.bypass.vm.isa.ByteOrder;
+import dev.bypass.vm.isa.Instruction;
+import dev.bypass.vm.isa.Instruction.*;
+import dev.bypass.vm.isa.JumpOp;
+import dev.bypass.vm.isa.Program;
+import dev.bypass.vm.isa.Registers;
+import dev.bypass.vm.isa.Width;
+import java.lang.invoke.MethodHandles;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodTooLargeException;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Type;
+
+/**
+ * Compiles a linked program to a hidden JVM class: one static method per bpf-to-bpf function, eBPF registers as
+ * JVM {@code long} locals, arithmetic and branches as plain bytecode (division, shifts and byte swaps call the one
+ * semantics table, {@code Ops}, which C2 inlines), memory through {@link JitSupport}'s checked accessors, helpers
+ * called directly. Taken backward jumps and calls pay the budget exactly as in the interpreter, so both engines
+ * agree on every observable result, including errors.
+ *
+ * <p>Programs the compiler cannot express (a method over the JVM's 64 KB, a jump between functions, a function
+ * that can run into the next one) are reported with {@link Unsupported}; the caller then keeps the interpreter.
+ */
+public final class JitCompiler {
+    private JitCompiler() {}
+
+    /** This program is run by the interpreter instead; the message says why. */
+    public static final class Unsupported extends Exception {
+        Unsupported(String message) { super(message, null, false, false); }
+    }
+
+    private static final AtomicLong COUNTER = new AtomicLong();
+    private static final String OPS = "dev/bypass/vm/semantics/Ops";
+    private static final String SUPPORT = Type.getInternalName(JitSupport.class);
+    private static final String ENGINE = Type.getDescriptor(Engine.class);
+    private static final String STATE = Type.getDescriptor(ExecutionState.class);
+    private static final String MEMORY = Type.getDescriptor(Memory.class);
+    private static final String FN_DESC = "(" + ENGINE + STATE + MEMORY + "IIJJJJJ)J";
+    private static final String RUN_DESC = "(" + ENGINE + STATE + MEMORY + "IIJJJJJ)J";
+
+    // Local variable slots of a function method.
+    private static final int SELF = 0, ST = 1, MEM = 2, DEPTH = 3, BASE = 4, BUDGET = 25;
+    private static final int[] REG = {15, 5, 7, 9, 11, 13, 17, 19, 21, 23, 27};
+
+    /** The compiled entry point of a program: runs the function starting at {@code entry}. */
+    public interface Compiled {
+        long run(Engine self, ExecutionState st, Memory mem, int entry, int baseDepth, long r1, long r2, long r3, long r4, long r5);
+    }
+
+    public static Compiled compile(LinkedProgram linked) throws Unsupported {
+        Program program = linked.program();
+        int n = program.slotCount();
+        List<Integer> entries = new ArrayList<>();
+        for (int s = 0; s < n; s++) if (linked.isFunctionEntry(s)) entries.add(s);
+        String name = "dev/bypass/vm/jit/BpfProgram" + COUNTER.incrementAndGet();
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+        cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, name, null, "java/lang/Object", new String[] {Type.getInternalName(Compiled.class)});
+        cw.visitField(ACC_STATIC | ACC_PRIVATE, "HELPERS", Type.getDescriptor(HelperSpec[].class), null, null).visitEnd();
+        cw.visitField(ACC_STATIC | ACC_PRIVATE, "REGISTRY", Type.getDescriptor(HelperRegistry.class), null, null).visitEnd();
+        constructor(cw);
+        run(cw, name, entries);
+        for (int i = 0; i < entries.size(); i++) {
+            int from = entries.get(i), to = i + 1 < entries.size() ? entries.get(i + 1) : n;
+            new FunctionEmitter(cw, name, linked, from, to).emit();
+        }
+        byte[] bytes;
+        try {
+            bytes = cw.toByteArray();
+        } catch (MethodTooLargeException e) {
+            throw new Unsupported("function " + e.getMethodName() + " needs " + e.getCodeSize() + " bytes of bytecode, over the JVM's 64 KB");
+        }
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
+            Class<?> c = lookup.lookupClass();
+            HelperSpec[] helpers = new HelperSpec[n];
+            for (int s = 0; s < n; s++) helpers[s] = linked.helperAt(s);
+            lookup.findStaticVarHandle(c, "HELPERS", HelperSpec[].class).set(helpers);
+            lookup.findStaticVarHandle(c, "REGISTRY", HelperRegistry.class).set(linked.helpers());
+            return (Compiled) lookup.findConstructor(c, java.lang.invoke.MethodType.methodType(void.class)).invoke();
+        } catch (Throwable t) {
+            throw new IllegalStateException("compiled class for " + linked.name() + " failed to load: " + t, t);
+        }
+    }
+
+    private static void constructor(ClassWriter cw) {
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "<init>", "()V", null, null);
+        mv.visitCode();
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitMethodInsn(INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        mv.visitInsn(RETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /** {@code run}: a switch from entry slot to the function's method. */
+    private static void run(ClassWriter cw, String name, List<Integer> entries) {
+        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "run", RUN_DESC, null, null);
+        mv.visitCode();
+        // this=0, self=1, st=2, mem=3, entry=4, base=5, r1..r5 = 6,8,10,12,14
+        Label bad = new Label();
+        Label[] labels = new Label[entries.size()];
+        int[] keys = new int[entries.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = new Label();
+            keys[i] = entries.get(i);
+        }
+        mv.visitVarInsn(ILOAD, 4);
+        mv.visitLookupSwitchInsn(bad, keys, labels);
+        for (int i = 0; i < labels.length; i++) {
+            mv.visitLabel(labels[i]);
+            mv.visitVarInsn(ALOAD, 1);
+            mv.visitVarInsn(ALOAD, 2);
+            mv.visitVarInsn(ALOAD, 3);
+            mv.visitVarInsn(ILOAD, 5); // depth = base
+            mv.visitVarInsn(ILOAD, 5);
+            for (int r = 0; r < 5; r++) mv.visitVarInsn(LLOAD, 6 + 2 * r);
+            mv.visitMethodInsn(INVOKESTATIC, name, "f" + keys[i], FN_DESC, false);
+            mv.visitInsn(LRETURN);
+        }
+        mv.visitLabel(bad);
+        mv.visitTypeInsn(NEW, "java/lang/IllegalArgumentException");
+        mv.visitInsn(DUP);
+        mv.visitLdcInsn("no function starts at that slot");
+        mv.visitMethodInsn(INVOKESPECIAL, "java/lang/IllegalArgumentException", "<init>", "(Ljava/lang/String;)V", false);
+        mv.visitInsn(ATHROW);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /** Emits the method of one function: slots [from, to). */
+    private static final class FunctionEmitter {
+        private final String owner;
+        private final LinkedProgram linked;
+        private final Program program;
+        private final int from, to;
+        private final MethodVisitor mv;
+        private final Label[] labels;
+        private final List<Runnable> tails = new ArrayList<>();
+
+        FunctionEmitter(ClassWriter cw, String owner, LinkedProgram linked, int from, int to) {
+            this.owner = owner;
+            this.linked = linked;
+            this.program = linked.program();
+            this.from = from;
+            this.to = to;
+            this.mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "f" + from, FN_DESC, null, null);
+            this.labels = new Label[to - from + 1];
+            for (int i = 0; i < labels.length; i++) labels[i] = new Label();
+        }
+
+        private Label label(int slot) throws Unsupported {
+            if (slot < from || slot > to) throw new Unsupported("jump from the function at " + from + " to slot " + slot + " outside it");
+            return labels[slot - from];
+        }
+
+        void emit() throws Unsupported {
+            mv.visitCode();
+            // r0, r6..r9 start as 0 (the verifier guarantees they are written before use); r10 from the depth.
+            for (int r : new int[] {0, 6, 7, 8, 9}) {
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, REG[r]);
+            }
+            mv.visitVarInsn(ILOAD, DEPTH);
+            mv.visitMethodInsn(INVOKESTATIC, Type.getInternalName(Memory.class), "framePointer", "(I)J", false);
+            mv.visitVarInsn(LSTORE, REG[10]);
+            reloadBudget();
+            for (int s = from; s < to; s++) {
+                mv.visitLabel(labels[s - from]);
+                Instruction insn = program.at(s);
+                if (insn == null) continue;
+                instruction(s, insn);
+            }
+            mv.visitLabel(labels[to - from]);
+            // Running past the last instruction of the program (the verifier rejects this; unverified code may).
+            if (to < program.slotCount() && fallsThrough(to)) throw new Unsupported("function at " + from + " can run into the next function");
+            mv.visitLdcInsn(Math.max(from, to - 1));
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "fellOffEnd", "(I)Ldev/bypass/vm/exec/ExecutionException;", false);
+            mv.visitInsn(ATHROW);
+            for (Runnable t : tails) t.run();
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
+        }
+
+        private boolean fallsThrough(int end) {
+            for (int s = end - 1; s >= from; s--) {
+                Instruction i = program.at(s);
+                if (i == null) continue;
+                return !(i instanceof Exit || i instanceof Goto);
+            }
+            return true;
+        }
+
+        private void instruction(int s, Instruction insn) throws Unsupported {
+            switch (insn) {
+                case Alu a -> alu(a);
+                case Endian e -> {
+                    mv.visitLdcInsn(e.bits());
+                    load(e.dst());
+                    mv.visitMethodInsn(INVOKESTATIC, OPS, e.order() == ByteOrder.LE ? "truncate" : "bswap", "(IJ)J", false);
+                    store(e.dst());
+                }
+                case LoadImm64 l -> {
+                    mv.visitLdcInsn(linked.constantAt(s));
+                    store(l.dst());
+                }
+                case Load l -> {
+                    mv.visitVarInsn(ALOAD, MEM);
+                    address(l.src(), l.offset());
+                    mv.visitLdcInsn(s);
+                    mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "load" + bits(l.width()), "(" + MEMORY + "JI)J", false);
+                    if (l.signExtend()) {
+                        mv.visitInsn(L2I);
+                        switch (l.width()) {
+                            case B -> mv.visitInsn(I2B);
+                            case H -> mv.visitInsn(I2S);
+                            default -> {}
+                        }
+                        mv.visitInsn(I2L);
+                    }
+                    store(l.dst());
+                }
+                case Store x -> {
+                    mv.visitVarInsn(ALOAD, MEM);
+                    address(x.dst(), x.offset());
+                    load(x.src());
+                    mv.visitLdcInsn(s);
+                    mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "store" + bits(x.width()), "(" + MEMORY + "JJI)V", false);
+                }
+                case StoreImm x -> {
+                    mv.visitVarInsn(ALOAD, MEM);
+                    address(x.dst(), x.offset());
+                    mv.visitLdcInsn((long) x.imm());
+                    mv.visitLdcInsn(s);
+                    mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "store" + bits(x.width()), "(" + MEMORY + "JJI)V", false);
+                }
+                case Atomic a -> atomic(s, a);
+                case PacketLoad p -> {
+                    storeBudget();
+                    mv.visitVarInsn(ALOAD, MEM);
+                    int op = 0x20 | (p.indirect() ? 0x40 : 0) | switch (p.width()) { case W -> 0x00; case H -> 0x08; case B -> 0x10; case DW -> 0x18; };
+                    mv.visitLdcInsn(op);
+                    if (p.indirect()) load(p.src()); else mv.visitInsn(LCONST_0);
+                    mv.visitLdcInsn(p.imm());
+                    mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "packetLoad", "(" + MEMORY + "IJI)J", false);
+                    store(0);
+                }
+                case Goto g -> jumpTo(s, s + 1 + g.offset(), null);
+                case Jump j -> conditional(s, j);
+                case Call c when c.kind() == CallKind.HELPER -> helperCall(s, linked.helperAt(s));
+                case Call c when c.kind() == CallKind.LOCAL -> localCall(s, s + 1 + c.imm());
+                case Call c -> throw new Unsupported("kfunc call at " + s);
+                case CallRegister c -> callx(s, c.reg());
+                case Exit e -> {
+                    storeBudget();
+                    load(0);
+                    mv.visitInsn(LRETURN);
+                }
+            }
+        }
+
+        private void alu(Alu a) {
+            AluOp op = a.op();
+            if (a.alu64()) {
+                switch (op) {
+                    case MOV -> { source(a, true); store(a.dst()); return; }
+                    case NEG -> { load(a.dst()); mv.visitInsn(LNEG); store(a.dst()); return; }
+                    case MOVSX8, MOVSX16, MOVSX32 -> {
+                        mv.visitLdcInsn(op.offset);
+                        source(a, true);
+                        mv.visitMethodInsn(INVOKESTATIC, OPS, "signExtend", "(IJ)J", false);
+                        store(a.dst());
+                        return;
+                    }
+                    default -> {}
+                }
+                load(a.dst());
+                source(a, true);
+                switch (op) {
+                    case ADD -> mv.visitInsn(LADD);
+                    case SUB -> mv.visitInsn(LSUB);
+                    case MUL -> mv.visitInsn(LMUL);
+                    case OR -> mv.visitInsn(LOR);
+                    case AND -> mv.visitInsn(LAND);
+                    case XOR -> mv.visitInsn(LXOR);
+                    case LSH -> ops("lsh64", "(JJ)J");
+                    case RSH -> ops("rsh64", "(JJ)J");
+                    case ARSH -> ops("arsh64", "(JJ)J");
+                    case DIV -> ops("udiv64", "(JJ)J");
+                    case SDIV -> ops("sdiv64", "(JJ)J");
+                    case MOD -> ops("umod64", "(JJ)J");
+                    case SMOD -> ops("smod64", "(JJ)J");
+                    default -> throw new IllegalStateException(op.toString());
+                }
+                store(a.dst());
+                return;
+            }
+            switch (op) {
+                case MOV -> source(a, false);
+                case NEG -> { load(a.dst()); mv.visitInsn(L2I); mv.visitInsn(INEG); }
+                case MOVSX8, MOVSX16 -> {
+                    mv.visitLdcInsn(op.offset);
+                    if (a.useRegister()) load(a.src()); else mv.visitLdcInsn((long) a.imm());
+                    mv.visitMethodInsn(INVOKESTATIC, OPS, "signExtend", "(IJ)J", false);
+                    mv.visitInsn(L2I);
+                }
+                default -> {
+                    load(a.dst());
+                    mv.visitInsn(L2I);
+                    source(a, false);
+                    switch (op) {
+                        case ADD -> mv.visitInsn(IADD);
+                        case SUB -> mv.visitInsn(ISUB);
+                        case MUL -> mv.visitInsn(IMUL);
+                        case OR -> mv.visitInsn(IOR);
+                        case AND -> mv.visitInsn(IAND);
+                        case XOR -> mv.visitInsn(IXOR);
+                        case LSH -> ops("lsh32", "(II)I");
+                        case RSH -> ops("rsh32", "(II)I");
+                        case ARSH -> ops("arsh32", "(II)I");
+                        case DIV -> ops("udiv32", "(II)I");
+                        case SDIV -> ops("sdiv32", "(II)I");
+                        case MOD -> ops("umod32", "(II)I");
+                        case SMOD -> ops("smod32", "(II)I");
+                        default -> throw new IllegalStateException(op.toString());
+                    }
+                }
+            }
+            mv.visitInsn(I2L);
+            mv.visitLdcInsn(0xffffffffL);
+            mv.visitInsn(LAND);
+            store(a.dst());
+        }
+
+        /** Pushes the source operand: a long (64-bit) or an int (32-bit). */
+        private void source(Alu a, boolean wide) {
+            if (a.useRegister()) {
+                load(a.src());
+                if (!wide) mv.visitInsn(L2I);
+            } else if (wide) {
+                mv.visitLdcInsn((long) a.imm());
+            } else {
+                mv.visitLdcInsn(a.imm());
+            }
+        }
+
+        private void ops(String m, String desc) { mv.visitMethodInsn(INVOKESTATIC, OPS, m, desc, false); }
+
+        private void atomic(int s, Atomic a) {
+            boolean wide = a.width() == Width.DW;
+            int imm = a.op().code | (a.fetch() ? 1 : 0);
+            mv.visitVarInsn(ALOAD, MEM);
+            mv.visitLdcInsn(imm);
+            mv.visitInsn(wide ? ICONST_1 : ICONST_0);
+            address(a.dst(), a.offset());
+            load(a.src());
+            load(0);
+            mv.visitLdcInsn(s);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "atomic", "(" + MEMORY + "IZJJJI)J", false);
+            if (a.op() == AtomicOp.CMPXCHG) store(0);
+            else if (a.fetch() || a.op() == AtomicOp.XCHG) store(a.src());
+            else mv.visitInsn(POP2);
+        }
+
+        private void conditional(int s, Jump j) throws Unsupported {
+            JumpOp op = j.op();
+            int target = s + 1 + j.offset();
+            if (j.jmp64()) {
+                load(j.dst());
+                if (j.useRegister()) load(j.src()); else mv.visitLdcInsn((long) j.imm());
+                int cond;
+                switch (op) {
+                    case JSET -> { mv.visitInsn(LAND); mv.visitInsn(LCONST_0); mv.visitInsn(LCMP); cond = IFNE; }
+                    case JEQ -> { mv.visitInsn(LCMP); cond = IFEQ; }
+                    case JNE -> { mv.visitInsn(LCMP); cond = IFNE; }
+                    case JSGT -> { mv.visitInsn(LCMP); cond = IFGT; }
+                    case JSGE -> { mv.visitInsn(LCMP); cond = IFGE; }
+                    case JSLT -> { mv.visitInsn(LCMP); cond = IFLT; }
+                    case JSLE -> { mv.visitInsn(LCMP); cond = IFLE; }
+                    default -> {
+                        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Long", "compareUnsigned", "(JJ)I", false);
+                        cond = unsignedCond(op);
+                    }
+                }
+                jumpTo(s, target, cond);
+                return;
+            }
+            load(j.dst());
+            mv.visitInsn(L2I);
+            if (j.useRegister()) { load(j.src()); mv.visitInsn(L2I); } else mv.visitLdcInsn(j.imm());
+            int cond;
+            switch (op) {
+                case JSET -> { mv.visitInsn(IAND); cond = IFNE; }
+                case JEQ -> cond = IF_ICMPEQ;
+                case JNE -> cond = IF_ICMPNE;
+                case JSGT -> cond = IF_ICMPGT;
+                case JSGE -> cond = IF_ICMPGE;
+                case JSLT -> cond = IF_ICMPLT;
+                case JSLE -> cond = IF_ICMPLE;
+                default -> {
+                    mv.visitMethodInsn(INVOKESTATIC, "java/lang/Integer", "compareUnsigned", "(II)I", false);
+                    cond = unsignedCond(op);
+                }
+            }
+            jumpTo(s, target, cond);
+        }
+
+        private static int unsignedCond(JumpOp op) {
+            return switch (op) {
+                case JGT -> IFGT;
+                case JGE -> IFGE;
+                case JLT -> IFLT;
+                case JLE -> IFLE;
+                default -> throw new IllegalStateException(op.toString());
+            };
+        }
+
+        /** Jumps (conditionally when {@code cond} is set); backward jumps pay one unit of budget. */
+        private void jumpTo(int s, int target, Integer cond) throws Unsupported {
+            Label dest = label(target);
+            if (target > s) {
+                mv.visitJumpInsn(cond == null ? GOTO : cond, dest);
+                return;
+            }
+            Label pay = new Label();
+            mv.visitJumpInsn(cond == null ? GOTO : cond, pay);
+            tails.add(() -> {
+                mv.visitLabel(pay);
+                payBudget(s);
+                mv.visitJumpInsn(GOTO, dest);
+            });
+        }
+
+        /** budget -= 1; throws when it goes below zero. */
+        private void payBudget(int s) {
+            Label ok = new Label();
+            mv.visitVarInsn(LLOAD, BUDGET);
+            mv.visitInsn(LCONST_1);
+            mv.visitInsn(LSUB);
+            mv.visitInsn(DUP2);
+            mv.visitVarInsn(LSTORE, BUDGET);
+            mv.visitInsn(LCONST_0);
+            mv.visitInsn(LCMP);
+            mv.visitJumpInsn(IFGE, ok);
+            storeBudget();
+            mv.visitVarInsn(ALOAD, ST);
+            mv.visitLdcInsn(s);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "budget", "(" + STATE + "I)Ldev/bypass/vm/exec/ExecutionException;", false);
+            mv.visitInsn(ATHROW);
+            mv.visitLabel(ok);
+        }
+
+        private void helperCall(int s, HelperSpec spec) {
+            payBudget(s);
+            storeBudget();
+            mv.visitVarInsn(ALOAD, ST);
+            mv.visitVarInsn(ALOAD, SELF);
+            mv.visitFieldInsn(GETSTATIC, owner, "HELPERS", Type.getDescriptor(HelperSpec[].class));
+            mv.visitLdcInsn(s);
+            mv.visitInsn(AALOAD);
+            mv.visitLdcInsn(s);
+            mv.visitVarInsn(ILOAD, DEPTH);
+            mv.visitVarInsn(ILOAD, BASE);
+            for (int r = 1; r <= 5; r++) load(r);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "helper", "(" + STATE + ENGINE + Type.getDescriptor(HelperSpec.class) + "IIIJJJJJ)J", false);
+            store(0);
+            reloadBudget();
+        }
+
+        private void callx(int s, int reg) {
+            payBudget(s);
+            storeBudget();
+            mv.visitVarInsn(ALOAD, ST);
+            mv.visitVarInsn(ALOAD, SELF);
+            mv.visitFieldInsn(GETSTATIC, owner, "REGISTRY", Type.getDescriptor(HelperRegistry.class));
+            load(reg);
+            mv.visitLdcInsn(s);
+            mv.visitVarInsn(ILOAD, DEPTH);
+            mv.visitVarInsn(ILOAD, BASE);
+            for (int r = 1; r <= 5; r++) load(r);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "callx", "(" + STATE + ENGINE + Type.getDescriptor(HelperRegistry.class) + "JIIIJJJJJ)J", false);
+            store(0);
+            reloadBudget();
+        }
+
+        private void localCall(int s, int target) {
+            payBudget(s);
+            Label ok = new Label();
+            mv.visitVarInsn(ILOAD, DEPTH);
+            mv.visitInsn(ICONST_1);
+            mv.visitInsn(IADD);
+            mv.visitLdcInsn(Registers.MAX_CALL_DEPTH);
+            mv.visitJumpInsn(IF_ICMPLT, ok);
+            storeBudget();
+            mv.visitLdcInsn(s);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "callDepth", "(I)Ldev/bypass/vm/exec/ExecutionException;", false);
+            mv.visitInsn(ATHROW);
+            mv.visitLabel(ok);
+            storeBudget();
+            mv.visitVarInsn(ALOAD, SELF);
+            mv.visitVarInsn(ALOAD, ST);
+            mv.visitVarInsn(ALOAD, MEM);
+            mv.visitVarInsn(ILOAD, DEPTH);
+            mv.visitInsn(ICONST_1);
+            mv.visitInsn(IADD);
+            mv.visitVarInsn(ILOAD, BASE);
+            for (int r = 1; r <= 5; r++) load(r);
+            mv.visitMethodInsn(INVOKESTATIC, owner, "f" + target, FN_DESC, false);
+            store(0);
+            reloadBudget();
+        }
+
+        private void address(int reg, short off) {
+            load(reg);
+            if (off != 0) {
+                mv.visitLdcInsn((long) off);
+                mv.visitInsn(LADD);
+            }
+        }
+
+        private void load(int r) { mv.visitVarInsn(LLOAD, REG[r]); }
+
+        private void store(int r) { mv.visitVarInsn(LSTORE, REG[r]); }
+
+        private void storeBudget() {
+            mv.visitVarInsn(ALOAD, ST);
+            mv.visitVarInsn(LLOAD, BUDGET);
+            mv.visitFieldInsn(PUTFIELD, Type.getInternalName(ExecutionState.class), "budget", "J");
+        }
+
+        private void reloadBudget() {
+            mv.visitVarInsn(ALOAD, ST);
+            mv.visitFieldInsn(GETFIELD, Type.getInternalName(ExecutionState.class), "budget", "J");
+            mv.visitVarInsn(LSTORE, BUDGET);
+        }
+
+        private static int bits(Width w) {
+            return switch (w) { case B -> 8; case H -> 16; case W -> 32; case DW -> 64; };
+        }
+    }
+}

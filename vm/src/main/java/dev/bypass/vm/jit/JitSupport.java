@@ -1,0 +1,139 @@
+package dev.bypass.vm.jit;
+
+import dev.bypass.vm.exec.Engine;
+import dev.bypass.vm.exec.ExecutionException;
+import dev.bypass.vm.exec.ExecutionState;
+import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.exec.MemoryFault;
+import dev.bypass.vm.exec.Pointers;
+import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.helpers.HelperException;
+import dev.bypass.vm.helpers.HelperRegistry;
+import dev.bypass.vm.helpers.HelperSpec;
+import dev.bypass.vm.isa.AtomicOp;
+import dev.bypass.vm.semantics.Ops;
+
+/**
+ * What compiled code calls for everything that is not a plain arithmetic or control-flow bytecode: checked memory
+ * access (every address still goes through {@link Memory}), helpers, atomics, and the error paths. Each method
+ * takes the instruction's slot so that failures name it exactly as the interpreter does. These are small static
+ * methods, which C2 inlines into the compiled program.
+ */
+public final class JitSupport {
+    private JitSupport() {}
+
+    /** Unwinds every JVM frame of a compiled program when it ends early (tail call done, packet load out of range). */
+    static final class ProgramReturn extends RuntimeException {
+        final long r0;
+
+        ProgramReturn(long r0) {
+            super(null, null, false, false);
+            this.r0 = r0;
+        }
+    }
+
+    public static long load8(Memory m, long a, int slot) {
+        try { return m.load8(a); } catch (MemoryFault f) { throw fault(slot, f); }
+    }
+
+    public static long load16(Memory m, long a, int slot) {
+        try { return m.load16(a); } catch (MemoryFault f) { throw fault(slot, f); }
+    }
+
+    public static long load32(Memory m, long a, int slot) {
+        try { return m.load32(a); } catch (MemoryFault f) { throw fault(slot, f); }
+    }
+
+    public static long load64(Memory m, long a, int slot) {
+        try { return m.load64(a); } catch (MemoryFault f) { throw fault(slot, f); }
+    }
+
+    public static void store8(Memory m, long a, long v, int slot) {
+        try { m.store8(a, v); } catch (MemoryFault f) { throw fault(slot, f); }
+    }
+
+    public static void store16(Memory m, long a, long v, int slot) {
+        try { m.store16(a, v); } catch (MemoryFault f) { throw fault(slot, f); }
+    }
+
+    public static void store32(Memory m, long a, long v, int slot) {
+        try { m.store32(a, v); } catch (MemoryFault f) { throw fault(slot, f); }
+    }
+
+    public static void store64(Memory m, long a, long v, int slot) {
+        try { m.store64(a, v); } catch (MemoryFault f) { throw fault(slot, f); }
+    }
+
+    /** An atomic read-modify-write; returns the old value (the caller assigns it as the instruction says). */
+    public static long atomic(Memory m, int imm, boolean wide, long a, long operand, long r0, int slot) {
+        try {
+            return m.atomic(atomicOp(imm), wide, a, operand, r0);
+        } catch (MemoryFault f) {
+            throw fault(slot, f);
+        }
+    }
+
+    static AtomicOp atomicOp(int imm) {
+        return switch (imm & ~1) {
+            case 0x00 -> AtomicOp.ADD;
+            case 0x40 -> AtomicOp.OR;
+            case 0x50 -> AtomicOp.AND;
+            case 0xa0 -> AtomicOp.XOR;
+            case 0xe0 -> AtomicOp.XCHG;
+            default -> AtomicOp.CMPXCHG;
+        };
+    }
+
+    public static long helper(ExecutionState st, Engine self, HelperSpec spec, int slot, int depth, int baseDepth,
+                              long r1, long r2, long r3, long r4, long r5) {
+        long r0;
+        try {
+            r0 = spec.implementation().call(st, r1, r2, r3, r4, r5);
+        } catch (HelperException e) {
+            throw new ExecutionException(ExecutionException.Kind.HELPER_ERROR, slot, spec.name() + ": " + e.getMessage());
+        } catch (MemoryFault f) {
+            throw new ExecutionException(ExecutionException.Kind.MEMORY_FAULT, slot, spec.name() + ": " + f.getMessage());
+        }
+        Engine tail = st.takeTailCall();
+        // A successful tail call replaces the whole running program: its r0 is the result of this invocation.
+        if (tail != null) throw new ProgramReturn(tail.invoke(st, 0, baseDepth, st.tailCallContext(), 0, 0, 0, 0));
+        st.enter(self, depth);
+        return r0;
+    }
+
+    public static long callx(ExecutionState st, Engine self, HelperRegistry helpers, long id, int slot, int depth, int baseDepth,
+                             long r1, long r2, long r3, long r4, long r5) {
+        HelperSpec spec = id > 0 && id <= Integer.MAX_VALUE ? helpers.get((int) id) : null;
+        if (spec == null) throw new ExecutionException(ExecutionException.Kind.UNKNOWN_HELPER, slot, "callx to unknown helper id " + id);
+        return helper(st, self, spec, slot, depth, baseDepth, r1, r2, r3, r4, r5);
+    }
+
+    /** Legacy packet load in network byte order; ends the program with r0 = 0 when outside the packet, as Linux does. */
+    public static long packetLoad(Memory mem, int op, long srcValue, int imm) {
+        long base = (op & 0x40) != 0 ? (int) srcValue : 0;
+        int bytes = switch (op & 0x18) { case 0x00 -> 4; case 0x08 -> 2; default -> 1; };
+        long at = base + imm;
+        Region pkt = mem.regionOf(Pointers.make(Memory.PACKET_REGION, 0));
+        if (pkt == null || at < 0 || at + bytes > pkt.size()) throw new ProgramReturn(0);
+        long v = mem.load(bytes, Pointers.make(Memory.PACKET_REGION, at));
+        return bytes == 4 ? Ops.bswap32(v) : bytes == 2 ? Ops.bswap16(v) : v;
+    }
+
+    public static ExecutionException budget(ExecutionState st, int slot) {
+        return new ExecutionException(ExecutionException.Kind.BUDGET_EXHAUSTED, slot,
+                "program exceeded its budget of " + st.budgetLimit() + " back-edges and calls");
+    }
+
+    public static ExecutionException callDepth(int slot) {
+        return new ExecutionException(ExecutionException.Kind.CALL_DEPTH, slot,
+                "call depth exceeds " + dev.bypass.vm.isa.Registers.MAX_CALL_DEPTH + " frames");
+    }
+
+    public static ExecutionException fellOffEnd(int slot) {
+        return new ExecutionException(ExecutionException.Kind.FELL_OFF_END, slot, "execution ran past the last instruction without exit");
+    }
+
+    private static ExecutionException fault(int slot, MemoryFault f) {
+        return new ExecutionException(ExecutionException.Kind.MEMORY_FAULT, slot, f.getMessage());
+    }
+}

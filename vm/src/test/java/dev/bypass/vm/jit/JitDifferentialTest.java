@@ -1,0 +1,133 @@
+package dev.bypass.vm.jit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.bypass.vm.asm.Assembler;
+import dev.bypass.vm.exec.Engine;
+import dev.bypass.vm.exec.ExecutionException;
+import dev.bypass.vm.exec.ExecutionState;
+import dev.bypass.vm.exec.Interpreter;
+import dev.bypass.vm.exec.LinkedProgram;
+import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.isa.Program;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JIT against the interpreter on seeded random programs: ALU in both widths, loads and stores of every width on
+ * the stack and the input memory (some out of range on purpose), sign-extending loads, atomics, forward branches,
+ * loops closed by backward branches, local calls (after which r1-r5 are set again, as valid programs must). Programs
+ * may fault: both engines must agree on r0 and the
+ * input memory when they finish, and on the kind and instruction of the error when they do not.
+ * {@code -Dbypass.jit.diff.count=N} runs more; a failure prints its seed and program.
+ */
+class JitDifferentialTest {
+    static final int MEM = 64;
+    static final String[] ALU = {"add", "sub", "mul", "div", "sdiv", "or", "and", "lsh", "rsh", "neg", "mod", "smod", "xor", "mov", "arsh"};
+    static final String[] JMP = {"jeq", "jne", "jgt", "jge", "jlt", "jle", "jsgt", "jsge", "jslt", "jsle", "jset"};
+    static final String[] W = {"b", "h", "w", "dw"};
+
+    static String generate(Random rnd) {
+        StringBuilder b = new StringBuilder();
+        int n = 5 + rnd.nextInt(30);
+        b.append("mov %r6, %r1\n");
+        for (int r = 0; r <= 9; r++) if (r != 1 && r != 6) b.append("mov %r").append(r).append(", ").append(rnd.nextInt(200) - 100).append('\n');
+        b.append("stdw [%r10-8], 7\nstdw [%r10-16], -1\n");
+        boolean withCall = rnd.nextInt(4) == 0;
+        for (int i = 0; i < n; i++) {
+            b.append("L").append(i).append(":\n");
+            int d = rnd.nextInt(10), s = rnd.nextInt(10);
+            if (d == 6 || d == 1) d = 2;
+            switch (rnd.nextInt(16)) {
+                case 0, 1, 2, 3 -> {
+                    String op = ALU[rnd.nextInt(ALU.length)];
+                    boolean w32 = rnd.nextInt(3) == 0;
+                    if (op.equals("neg")) b.append("neg").append(w32 ? "32" : "").append(" %r").append(d).append('\n');
+                    else b.append(op).append(w32 ? "32" : "").append(" %r").append(d).append(", ")
+                            .append(rnd.nextBoolean() ? "%r" + s : Integer.toString(rnd.nextInt(1 << 20) - (1 << 19))).append('\n');
+                }
+                case 4 -> b.append(rnd.nextBoolean() ? "be" : "le").append(new int[] {16, 32, 64}[rnd.nextInt(3)]).append(" %r").append(d).append('\n');
+                case 5 -> b.append("lddw %r").append(d).append(", ").append(rnd.nextLong()).append('\n');
+                case 6 -> b.append("ldx").append(W[rnd.nextInt(4)]).append(" %r").append(d).append(", [%r6+").append(rnd.nextInt(MEM + 4)).append("]\n");
+                case 7 -> b.append("ldxs").append(W[rnd.nextInt(3)]).append(" %r").append(d).append(", [%r10-").append(1 + rnd.nextInt(16)).append("]\n");
+                case 8 -> b.append("stx").append(W[rnd.nextInt(4)]).append(" [%r6+").append(rnd.nextInt(MEM + 4)).append("], %r").append(s).append('\n');
+                case 9 -> b.append("st").append(W[rnd.nextInt(4)]).append(" [%r10-").append(8 * (1 + rnd.nextInt(4))).append("], ").append(rnd.nextInt()).append('\n');
+                case 10 -> {
+                    String[] at = {"add", "or", "and", "xor"};
+                    boolean fetch = rnd.nextBoolean();
+                    int off = 8 * rnd.nextInt(MEM / 8);
+                    switch (rnd.nextInt(6)) {
+                        case 0 -> b.append("lock xchg [%r6+").append(off).append("], %r").append(s == 6 ? 2 : s).append('\n');
+                        case 1 -> b.append("lock cmpxchg [%r6+").append(off).append("], %r").append(s == 6 ? 2 : s).append('\n');
+                        default -> b.append("lock ").append(fetch ? "fetch " : "").append(at[rnd.nextInt(4)]).append(" [%r6+").append(off)
+                                .append("], %r").append(s == 6 ? 2 : s).append('\n');
+                    }
+                }
+                case 11, 12 -> b.append(JMP[rnd.nextInt(JMP.length)]).append(rnd.nextInt(3) == 0 ? "32" : "").append(" %r").append(d).append(", ")
+                        .append(rnd.nextBoolean() ? "%r" + s : Integer.toString(rnd.nextInt(200) - 100)).append(", L").append(i + 1 + rnd.nextInt(n - i)).append('\n');
+                case 13 -> {
+                    if (i > 0) b.append("add %r9, 1\njlt %r9, ").append(rnd.nextInt(300)).append(", L").append(rnd.nextInt(i)).append('\n');
+                }
+                case 14 -> {
+                    // r1-r5 are scratch after a call (RFC 9669): valid programs set them again before reading.
+                    if (withCall) b.append("mov %r1, %r").append(s).append("\ncall local fn\nmov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\nmov %r5, 5\n");
+                }
+                default -> b.append("mov %r0, %r").append(s).append('\n');
+            }
+        }
+        b.append("L").append(n).append(":\nexit\n");
+        if (withCall) b.append("fn:\nmov %r0, %r1\nmul %r0, 3\nstdw [%r10-8], 5\nldxdw %r2, [%r10-8]\nadd %r0, %r2\nexit\n");
+        return b.toString();
+    }
+
+    record Outcome(long r0, String error, byte[] memory) {
+        @Override public boolean equals(Object o) {
+            return o instanceof Outcome x && x.r0 == r0 && java.util.Objects.equals(x.error, error) && Arrays.equals(x.memory, memory);
+        }
+
+        @Override public int hashCode() { return Long.hashCode(r0); }
+
+        @Override public String toString() { return error != null ? "error " + error : "r0=" + r0 + " mem=" + java.util.HexFormat.of().formatHex(memory); }
+    }
+
+    static Outcome run(Engine e, byte[] input) {
+        byte[] mem = input.clone();
+        ExecutionState st = new ExecutionState(5_000);
+        long r1 = st.memory().bind(Memory.DATA_REGION, Region.of("input", mem, true));
+        try {
+            return new Outcome(e.execute(st, r1, MEM, 0, 0, 0), null, mem);
+        } catch (ExecutionException x) {
+            return new Outcome(0, x.kind() + "@" + x.getMessage(), mem);
+        }
+    }
+
+    @Test
+    void jitAgreesWithTheInterpreter() throws Exception {
+        int count = Integer.getInteger("bypass.jit.diff.count", 100_000);
+        long base = Long.getLong("bypass.jit.diff.seed", 1L);
+        int finished = 0, failed = 0;
+        for (int i = 0; i < count; i++) {
+            long seed = base + i;
+            Random rnd = new Random(seed);
+            String asm = generate(rnd);
+            Program p;
+            try {
+                p = Assembler.assemble(asm);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            LinkedProgram linked = LinkedProgram.link("diff", p, BaseHelpers.registry());
+            byte[] input = new byte[MEM];
+            rnd.nextBytes(input);
+            Outcome interp = run(new Interpreter(linked), input);
+            Outcome jit = run(JitEngine.compile(linked), input);
+            if (!interp.equals(jit)) fail("seed " + seed + ": interpreter " + interp + " but JIT " + jit + "\n" + asm);
+            if (interp.error() == null) finished++; else failed++;
+        }
+        System.out.println("JIT differential: " + count + " programs, " + finished + " finished, " + failed + " ended in the same error in both engines");
+        assertTrue(finished > count / 4, "too few programs ran to the end to mean anything: " + finished);
+    }
+}
