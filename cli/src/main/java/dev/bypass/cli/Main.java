@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 ProgCommand.class,
                 MapCommand.class,
                 GenCommand.class,
+                DemoCommand.class,
                 StoreCommand.class,
                 CommandLine.HelpCommand.class
         })

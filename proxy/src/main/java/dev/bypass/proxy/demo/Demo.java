@@ -1,0 +1,104 @@
+package dev.bypass.proxy.demo;
+
+import dev.bypass.programs.ProgramVerifier;
+import dev.bypass.proxy.hooks.ProgramQueryHook;
+import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.proxy.server.ProxyConfig;
+import dev.bypass.proxy.server.ProxyServer;
+import io.micrometer.core.instrument.Gauge;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The main job: an embedded PostgreSQL, the proxy in front of it in transaction pooling mode, and the bundled
+ * {@code query_guard} program attached at the query hook (counting queries by statement class and shape, and
+ * denying writes and DDL to the role {@code analyst}). The first line printed is the proxy's URL, once it accepts
+ * connections.
+ */
+public final class Demo implements AutoCloseable {
+    public static final String DATABASE = "demo";
+
+    private final EmbeddedPostgres pg;
+    private final ProgramQueryHook hook;
+    private final MetricsEndpoint metrics;
+    private final ProxyServer proxy;
+
+    private Demo(EmbeddedPostgres pg, ProgramQueryHook hook, MetricsEndpoint metrics, ProxyServer proxy) {
+        this.pg = pg;
+        this.hook = hook;
+        this.metrics = metrics;
+        this.proxy = proxy;
+    }
+
+    public static Demo start(int proxyPort, int metricsPort, ProgramVerifier verifier) throws Exception {
+        EmbeddedPostgres pg = EmbeddedPostgres.start();
+        try {
+            setUp(pg);
+            ProgramQueryHook hook = new ProgramQueryHook(verifier);
+            hook.deny("analyst", "insert");
+            hook.deny("analyst", "update");
+            hook.deny("analyst", "delete");
+            hook.deny("analyst", "ddl");
+            MetricsEndpoint metrics = new MetricsEndpoint(metricsPort);
+            ProxyConfig config = ProxyConfig.defaults(proxyPort, "127.0.0.1", pg.port());
+            ProxyServer proxy = new ProxyServer(config, hook, metrics.registry()).start();
+            for (String cls : new String[] {"select", "insert", "update", "delete", "ddl", "transaction", "utility", "other"}) {
+                Gauge.builder("bypass.proxy.program.queries", hook, h -> h.classCounts().getOrDefault(cls, 0L))
+                        .description("queries counted by the query_guard program, by statement class")
+                        .tag("class", cls).register(metrics.registry());
+            }
+            return new Demo(pg, hook, metrics, proxy);
+        } catch (Exception e) {
+            pg.close();
+            throw e;
+        }
+    }
+
+    private static void setUp(EmbeddedPostgres pg) throws SQLException {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres")); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + DATABASE);
+            s.execute("CREATE ROLE app LOGIN");
+            s.execute("CREATE ROLE analyst LOGIN");
+        }
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(DATABASE)); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance bigint NOT NULL)");
+            s.execute("INSERT INTO accounts SELECT g, 'owner' || g, 1000 FROM generate_series(1, 1000) g");
+            s.execute("GRANT ALL ON accounts TO app");
+            // So that app can also run pgbench -i (and other tools creating tables) through the proxy.
+            s.execute("GRANT CREATE ON SCHEMA public TO app");
+            s.execute("GRANT SELECT ON accounts TO analyst");
+        }
+    }
+
+    public String url() { return "postgres://app@127.0.0.1:" + proxy.port() + "/" + DATABASE; }
+
+    public int proxyPort() { return proxy.port(); }
+
+    public EmbeddedPostgres postgres() { return pg; }
+
+    public ProgramQueryHook hook() { return hook; }
+
+    public void printGuide(java.io.PrintWriter out) {
+        out.println("PostgreSQL " + "127.0.0.1:" + pg.port() + " (embedded), proxy 127.0.0.1:" + proxy.port()
+                + " in transaction pooling mode, program " + hook.program().name() + " at the query hook ("
+                + hook.program().verifiedBy() + ")");
+        out.println("connect:  psql " + url());
+        out.println("          psql postgres://analyst@127.0.0.1:" + proxy.port() + "/" + DATABASE
+                + "   (read-only: query_guard denies writes and DDL to analyst)");
+        out.println("admin:    psql postgres://app@127.0.0.1:" + proxy.port() + "/" + ProxyServer.ADMIN_DATABASE
+                + "  then SHOW POOLS; SHOW CLIENTS; SHOW SERVERS; SHOW STATS;");
+        out.println("metrics:  http://127.0.0.1:" + metrics.port() + "/metrics  (Prometheus text format)");
+        out.println("stop:     Ctrl-C");
+        out.flush();
+    }
+
+    @Override
+    public void close() {
+        proxy.close();
+        metrics.close();
+        hook.close();
+        pg.close();
+    }
+}

@@ -1,0 +1,111 @@
+package dev.bypass.proxy.hooks;
+
+import dev.bypass.programs.*;
+import dev.bypass.proxy.server.QueryHook;
+import dev.bypass.vm.ctx.ContextField;
+import dev.bypass.vm.ctx.ContextLayout;
+import dev.bypass.vm.maps.BpfMap;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The proxy's query hook backed by the bundled eBPF program {@code query_guard}: for each query the proxy fills a
+ * {@code struct query_ctx} (normalized text hash, role hash, statement class, length) and runs the program, which
+ * counts queries in its maps and returns 1 for a (role, statement class) an operator denied. Host code reads the
+ * counts from the same maps.
+ */
+public final class ProgramQueryHook implements QueryHook, AutoCloseable {
+    public static final ProgramType TYPE = new ProgramType("proxy_query", "bypass/query", ContextLayout.of("query_ctx", 24,
+            ContextField.readOnly("text_hash", 0, 8), ContextField.readOnly("role_hash", 8, 8),
+            ContextField.readOnly("stmt_class", 16, 4), ContextField.readOnly("length", 20, 4)));
+
+    private final ProgramRuntime runtime;
+    private final LoadedObject object;
+    private final LoadedProgram program;
+    private final BpfMap classCounts, queryCounts, denied;
+    /** Sample text per normalized hash, for display (bounded). */
+    private final Map<Long, String> texts = new ConcurrentHashMap<>();
+    private final ThreadLocal<byte[]> contexts = ThreadLocal.withInitial(() -> new byte[24]);
+
+    public ProgramQueryHook(ProgramVerifier verifier) throws IOException {
+        ProgramTypes types = new ProgramTypes().register(TYPE);
+        runtime = ProgramRuntime.builder().verifier(verifier).types(types).build();
+        byte[] elf;
+        try (InputStream in = ProgramQueryHook.class.getResourceAsStream("/dev/bypass/proxy/bpf/query_guard.o")) {
+            if (in == null) throw new IOException("bundled program query_guard.o is missing from the class path");
+            elf = in.readAllBytes();
+        }
+        object = runtime.load("query_guard", elf);
+        program = object.program("query_guard");
+        classCounts = object.map("class_counts");
+        queryCounts = object.map("query_counts");
+        denied = object.map("denied");
+    }
+
+    public LoadedProgram program() { return program; }
+
+    @Override
+    public Verdict onQuery(String user, String database, String sql) {
+        String normalized = QueryText.normalize(sql);
+        long hash = QueryText.fnv1a(normalized);
+        int cls = QueryText.statementClass(sql);
+        if (texts.size() < 10_000) texts.putIfAbsent(hash, normalized);
+        byte[] ctx = contexts.get();
+        ByteBuffer b = ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, hash).putLong(8, QueryText.fnv1a(user)).putInt(16, cls).putInt(20, sql.length());
+        long verdict = program.run(ctx);
+        if (verdict == 1) {
+            return Verdict.reject("42501", "permission denied: " + QueryText.className(cls) + " statements are denied for role \""
+                    + user + "\" (program " + program.name() + ")");
+        }
+        return Verdict.allow();
+    }
+
+    /** Denies a statement class to a role, live: the program reads the map on the next query. */
+    public void deny(String role, String statementClass) {
+        denied.update(roleClass(role, QueryText.classNamed(statementClass)), new byte[8], BpfMap.ANY);
+    }
+
+    public void allow(String role, String statementClass) { denied.delete(roleClass(role, QueryText.classNamed(statementClass))); }
+
+    private static byte[] roleClass(String role, int cls) {
+        return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(QueryText.fnv1a(role)).putInt(cls).putInt(0).array();
+    }
+
+    /** Queries per statement class, summed over the per-CPU slots, read from the program's map. */
+    public Map<String, Long> classCounts() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (int c = 0; c <= QueryText.UTILITY; c++) {
+            byte[] v = classCounts.lookup(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(c).array());
+            long n = v == null ? 0 : BpfMap.sumPerCpu(v, 8, 0);
+            if (n > 0) out.put(QueryText.className(c), n);
+        }
+        return out;
+    }
+
+    public record QueryCount(String text, long count) {}
+
+    /** The most frequent normalized queries, read from the program's LRU hash. */
+    public List<QueryCount> topQueries(int n) {
+        List<QueryCount> all = new ArrayList<>();
+        for (byte[] key : queryCounts.keys()) {
+            byte[] v = queryCounts.lookup(key);
+            if (v == null) continue;
+            long hash = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            long count = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            all.add(new QueryCount(texts.getOrDefault(hash, String.format("#%016x", hash)), count));
+        }
+        all.sort(Comparator.comparingLong(QueryCount::count).reversed());
+        return all.subList(0, Math.min(n, all.size()));
+    }
+
+    @Override public void close() { object.close(); }
+}

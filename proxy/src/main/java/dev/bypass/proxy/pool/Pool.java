@@ -1,0 +1,169 @@
+package dev.bypass.proxy.pool;
+
+import dev.bypass.proxy.wire.PgFrameDecoder;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Server connections for one (database, user): at most {@code maxSize} of them, idle ones reused most recently
+ * used first, clients waiting in FIFO order when all are busy, each wait bounded by {@code acquireTimeout}. A lost
+ * connection is forgotten and replaced on demand, so a restarted PostgreSQL heals the pool.
+ */
+public final class Pool {
+    private final PoolKey key;
+    private final String password;
+    private final int maxSize;
+    private final Duration acquireTimeout;
+    private final Bootstrap bootstrap;
+    private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<ServerConnection>> waiters = new ArrayDeque<>();
+    private final List<ServerConnection> all = new ArrayList<>();
+    private int opening;
+    private boolean paused;
+    private long created, lost;
+
+    public Pool(PoolKey key, String password, int maxSize, Duration acquireTimeout, EventLoopGroup group,
+                String host, int port) {
+        this.key = key;
+        this.password = password;
+        this.maxSize = maxSize;
+        this.acquireTimeout = acquireTimeout;
+        this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                .remoteAddress(host, port);
+    }
+
+    public PoolKey key() { return key; }
+
+    /** A server connection for exclusive use, now or when one frees up; fails after the acquire timeout. */
+    public CompletableFuture<ServerConnection> acquire() {
+        CompletableFuture<ServerConnection> f = new CompletableFuture<>();
+        synchronized (this) {
+            ServerConnection s = paused ? null : idle.pollFirst();
+            if (s != null) {
+                f.complete(s);
+                return f;
+            }
+            waiters.addLast(f);
+            if (!paused && all.size() + opening < maxSize) open();
+        }
+        f.orTimeout(acquireTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((s, e) -> {
+            if (e instanceof TimeoutException) synchronized (this) { waiters.remove(f); }
+        });
+        return f;
+    }
+
+    private void open() {
+        opening++;
+        ServerConnection conn = new ServerConnection(this, key.user(), password);
+        ChannelFuture cf = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+            @Override protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(new PgFrameDecoder(PgFrameDecoder.State.REGULAR), conn);
+            }
+        }).connect();
+        cf.addListener(x -> {
+            if (!cf.isSuccess()) failOpen(conn, cf.cause() == null ? "connect failed" : cf.cause().toString());
+        });
+        conn.login().whenComplete((s, e) -> {
+            if (e != null) {
+                failOpen(conn, e.getMessage());
+                return;
+            }
+            synchronized (this) {
+                opening--;
+                all.add(conn);
+                created++;
+            }
+            release(conn);
+        });
+    }
+
+    private void failOpen(ServerConnection conn, String reason) {
+        List<CompletableFuture<ServerConnection>> failed = new ArrayList<>();
+        synchronized (this) {
+            opening--;
+            // Without any connection able to log in, waiting clients would only time out: tell them why now.
+            if (all.isEmpty() && opening == 0) {
+                failed.addAll(waiters);
+                waiters.clear();
+            }
+        }
+        conn.close();
+        var error = new ServerConnection.ServerLoginException("cannot connect to server for database \"" + key.database()
+                + "\" as \"" + key.user() + "\": " + reason);
+        for (var w : failed) w.completeExceptionally(error);
+    }
+
+    /** Returns a clean connection (transaction status idle) to the pool or hands it to the next waiter. */
+    public void release(ServerConnection conn) {
+        CompletableFuture<ServerConnection> next;
+        synchronized (this) {
+            if (conn.state() == ServerConnection.State.CLOSED) return;
+            next = null;
+            if (!paused) while ((next = waiters.pollFirst()) != null && next.isDone()) { }
+            if (next == null) {
+                conn.idle();
+                idle.addFirst(conn);
+                return;
+            }
+        }
+        if (!next.complete(conn)) release(conn);
+    }
+
+    /** Closes a connection that is not fit for reuse (broken, or left in an unknown state). */
+    public void discard(ServerConnection conn, String reason) {
+        conn.close();
+        lost(conn);
+    }
+
+    void lost(ServerConnection conn) {
+        synchronized (this) {
+            if (!all.remove(conn)) return;
+            idle.remove(conn);
+            lost++;
+            if (!waiters.isEmpty() && all.size() + opening < maxSize) open();
+        }
+    }
+
+    public synchronized void pause() { paused = true; }
+
+    public void resume() {
+        List<ServerConnection> ready;
+        synchronized (this) {
+            paused = false;
+            ready = new ArrayList<>(idle);
+            idle.clear();
+            if (!waiters.isEmpty() && all.size() + opening < maxSize) open();
+        }
+        for (ServerConnection c : ready) release(c);
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(key, all.size(), idle.size(), all.size() - idle.size(), waiters.size(), created, lost);
+    }
+
+    public record Stats(PoolKey key, int servers, int idle, int active, int waiting, long created, long lost) {}
+
+    public void close() {
+        List<ServerConnection> conns;
+        synchronized (this) {
+            conns = new ArrayList<>(all);
+            for (var w : waiters) w.completeExceptionally(new IllegalStateException("proxy shutting down"));
+            waiters.clear();
+        }
+        for (ServerConnection c : conns) c.close();
+    }
+
+}

@@ -1,0 +1,235 @@
+package dev.bypass.proxy.pool;
+
+import dev.bypass.proxy.wire.*;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One connection to PostgreSQL, owned by a {@link Pool}. It logs in once (start-up, authentication, parameter
+ * statuses, key data); afterwards it forwards every frame to whichever {@link ServerUser} currently holds it,
+ * untouched, and tells that user when a ReadyForQuery arrives. While nobody holds it, it swallows the replies to the
+ * pool's own reset queries.
+ */
+public final class ServerConnection extends ChannelInboundHandlerAdapter {
+    /** The side a server connection talks to while it is held: a client session. */
+    public interface ServerUser {
+        void fromServer(ServerConnection server, PgFrame frame);
+
+        void serverLost(ServerConnection server, String reason);
+
+        /** The server's current read batch is done: a good moment to flush what was forwarded. */
+        void serverReadComplete(ServerConnection server);
+    }
+
+    enum State { LOGIN, IDLE, HELD, RESETTING, CLOSED }
+
+    private final Pool pool;
+    private final String user;
+    private final String password;
+    private final CompletableFuture<ServerConnection> login = new CompletableFuture<>();
+    private final Map<String, String> parameters = new LinkedHashMap<>();
+    private Channel channel;
+    private volatile State state = State.LOGIN;
+    private volatile ServerUser holder;
+    private BackendKeyData key;
+    private volatile char transactionStatus = 'I';
+    final long createdNanos = System.nanoTime();
+    volatile long lastUsedNanos = System.nanoTime();
+    private Runnable afterReset;
+    /** Prepared statements this server holds for clients in transaction mode: definition (unnamed) to server name. */
+    private final Map<Parse, String> prepared = new HashMap<>();
+    private long preparedCounter;
+
+    ServerConnection(Pool pool, String user, String password) {
+        this.pool = pool;
+        this.user = user;
+        this.password = password;
+    }
+
+    CompletableFuture<ServerConnection> login() { return login; }
+
+    public Pool pool() { return pool; }
+
+    public Channel channel() { return channel; }
+
+    public BackendKeyData key() { return key; }
+
+    /** ParameterStatus values the server reported at login (server_version, encodings, ...). */
+    public synchronized Map<String, String> parameters() { return Map.copyOf(parameters); }
+
+    public char transactionStatus() { return transactionStatus; }
+
+    State state() { return state; }
+
+    /** The server-side name of a statement with this definition, or null when the server does not have it. */
+    public synchronized String preparedName(Parse definition) { return prepared.get(definition); }
+
+    /** Records that the statement is being prepared here and returns the unique name it gets on this server. */
+    public synchronized String prepare(Parse definition) {
+        String name = "bypass_" + (++preparedCounter);
+        prepared.put(definition, name);
+        return name;
+    }
+
+    /** The statement was not created after all (its Parse failed or was skipped after an error). */
+    public synchronized void forgetPrepared(Parse definition, String name) { prepared.remove(definition, name); }
+
+    /** The server dropped all prepared statements (DISCARD ALL, DEALLOCATE ALL). */
+    public synchronized void forgetAllPrepared() { prepared.clear(); }
+
+    public void hold(ServerUser user) {
+        holder = user;
+        // A previous holder may have paused reading for backpressure; the new one starts fresh.
+        if (channel != null) channel.config().setAutoRead(true);
+        state = State.HELD;
+        lastUsedNanos = System.nanoTime();
+    }
+
+    /** Runs {@code sql} with nobody holding the connection, then {@code done}; replies are discarded. */
+    public void reset(String sql, Runnable done) {
+        holder = null;
+        if (sql.toUpperCase(java.util.Locale.ROOT).contains("DISCARD ALL")) forgetAllPrepared();
+        state = State.RESETTING;
+        afterReset = done;
+        channel.writeAndFlush(new Query(sql).encode(channel.alloc()));
+    }
+
+    void idle() {
+        holder = null;
+        if (channel != null) channel.config().setAutoRead(true);
+        state = State.IDLE;
+        lastUsedNanos = System.nanoTime();
+    }
+
+    /** Writes a client's frame (ownership passes to the channel). */
+    public void write(io.netty.buffer.ByteBuf frame) { channel.write(frame); }
+
+    public void flush() { channel.flush(); }
+
+    void close() {
+        state = State.CLOSED;
+        if (channel != null) channel.close();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("user", user);
+        params.put("database", pool.key().database());
+        params.put("application_name", "bypass");
+        ctx.writeAndFlush(new StartupMessage(StartupMessage.PROTOCOL_3_0, params).encode(ctx.alloc()));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        PgFrame frame = (PgFrame) msg;
+        try {
+            switch (state) {
+                case LOGIN -> loginStep(ctx, frame);
+                case HELD -> {
+                    ServerUser h = holder;
+                    if (frame.type() == ReadyForQuery.TYPE) transactionStatus = ReadyForQuery.decode(frame.body()).status();
+                    if (h != null) {
+                        h.fromServer(this, frame.retain());
+                    }
+                }
+                case RESETTING -> {
+                    if (frame.type() == ReadyForQuery.TYPE) {
+                        transactionStatus = ReadyForQuery.decode(frame.body()).status();
+                        Runnable done = afterReset;
+                        afterReset = null;
+                        if (done != null) done.run();
+                    } else if (frame.type() == ErrorResponse.TYPE && isFatal(frame)) {
+                        pool.discard(this, ErrorResponse.decode(frame.body()).message());
+                    }
+                }
+                case IDLE -> {
+                    // An idle server speaks only to say it is going away (or to report a parameter change).
+                    if (frame.type() == ErrorResponse.TYPE) pool.discard(this, ErrorResponse.decode(frame.body()).message());
+                    else if (frame.type() == ParameterStatus.TYPE) recordParameter(frame);
+                }
+                case CLOSED -> {}
+            }
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private static boolean isFatal(PgFrame frame) {
+        String severity = ErrorResponse.decode(frame.body()).fields().getOrDefault('V', "");
+        return severity.equals("FATAL") || severity.equals("PANIC");
+    }
+
+    private synchronized void recordParameter(PgFrame frame) {
+        ParameterStatus ps = ParameterStatus.decode(frame.body());
+        parameters.put(ps.name(), ps.value());
+    }
+
+    private void loginStep(ChannelHandlerContext ctx, PgFrame frame) {
+        switch (frame.type()) {
+            case Authentication.TYPE -> {
+                Authentication auth = Authentication.decode(frame.body());
+                switch (auth.code()) {
+                    case Authentication.OK -> {}
+                    case Authentication.CLEARTEXT -> ctx.writeAndFlush(new PasswordMessage(requirePassword()).encode(ctx.alloc()));
+                    case Authentication.MD5 -> ctx.writeAndFlush(new PasswordMessage(Md5.hash(user, requirePassword(), auth.data())).encode(ctx.alloc()));
+                    default -> fail("server requires authentication method " + auth.code() + ", which this proxy does not support for servers");
+                }
+            }
+            case ParameterStatus.TYPE -> recordParameter(frame);
+            case BackendKeyData.TYPE -> key = BackendKeyData.decode(frame.body());
+            case ErrorResponse.TYPE -> fail(ErrorResponse.decode(frame.body()).message());
+            case ReadyForQuery.TYPE -> {
+                transactionStatus = ReadyForQuery.decode(frame.body()).status();
+                state = State.IDLE;
+                login.complete(this);
+            }
+            default -> {} // NoticeResponse and the like during login
+        }
+    }
+
+    private String requirePassword() {
+        if (password == null) fail("server asked for a password for user " + user + " and none is configured");
+        return password;
+    }
+
+    private void fail(String reason) {
+        login.completeExceptionally(new ServerLoginException(reason));
+        close();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ServerUser h = holder;
+        if (h != null) h.serverReadComplete(this);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        State was = state;
+        state = State.CLOSED;
+        if (!login.isDone()) login.completeExceptionally(new ServerLoginException("server closed the connection during login"));
+        ServerUser h = holder;
+        holder = null;
+        if (was != State.CLOSED) pool.lost(this);
+        if (h != null && was == State.HELD) h.serverLost(this, "server connection lost");
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!login.isDone()) login.completeExceptionally(new ServerLoginException(cause.toString()));
+        ctx.close();
+    }
+
+    /** Login to a server failed; the message is the server's (or the network's) reason. */
+    public static final class ServerLoginException extends RuntimeException {
+        public ServerLoginException(String message) { super(message, null, false, false); }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.bypass.proxy.server;
+
+import dev.bypass.proxy.pool.Pool;
+import dev.bypass.proxy.wire.*;
+import io.netty.channel.Channel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The admin console: simple-protocol commands on the virtual database, answered by the proxy itself. */
+final class AdminConsole {
+    private final ProxyServer proxy;
+
+    AdminConsole(ProxyServer proxy) { this.proxy = proxy; }
+
+    void handle(Channel ch, PgFrame frame) {
+        if (frame.type() != Query.TYPE) {
+            ch.write(ErrorResponse.of("ERROR", "0A000", "the admin console accepts only simple queries").encode(ch.alloc()));
+            if (frame.type() == 'S') ch.write(new ReadyForQuery('I').encode(ch.alloc()));
+            ch.flush();
+            return;
+        }
+        String cmd = Query.decode(frame.body()).sql().strip().replaceAll(";+$", "").replaceAll("\\s+", " ").toUpperCase(Locale.ROOT);
+        switch (cmd) {
+            case "SHOW POOLS" -> {
+                List<List<String>> rows = new ArrayList<>();
+                for (Pool p : proxy.pools()) {
+                    var s = p.stats();
+                    rows.add(List.of(s.key().database(), s.key().user(), str(s.active()), str(s.idle()), str(s.waiting()),
+                            proxy.config().poolMode().name().toLowerCase(Locale.ROOT)));
+                }
+                ResultSetWriter.write(ch, List.of("database", "user", "sv_active", "sv_idle", "cl_waiting", "pool_mode"), rows, "SHOW");
+            }
+            case "SHOW CLIENTS" -> {
+                List<List<String>> rows = new ArrayList<>();
+                for (ClientSession s : proxy.sessions().values()) {
+                    rows.add(List.of(String.valueOf(s.processId), String.valueOf(s.user()), String.valueOf(s.database()),
+                            s.currentServer() == null ? "idle" : "active"));
+                }
+                ResultSetWriter.write(ch, List.of("pid", "user", "database", "state"), rows, "SHOW");
+            }
+            case "SHOW SERVERS" -> {
+                List<List<String>> rows = new ArrayList<>();
+                for (Pool p : proxy.pools()) {
+                    var s = p.stats();
+                    rows.add(List.of(s.key().database(), s.key().user(), str(s.servers()), str(s.created()), str(s.lost())));
+                }
+                ResultSetWriter.write(ch, List.of("database", "user", "servers", "opened", "lost"), rows, "SHOW");
+            }
+            case "SHOW STATS" -> ResultSetWriter.write(ch, List.of("clients", "queries"),
+                    List.of(List.of(str(proxy.sessions().size()), String.valueOf(proxy.queriesForwarded()))), "SHOW");
+            case "PAUSE" -> { proxy.pause(); ResultSetWriter.commandComplete(ch, "PAUSE"); }
+            case "RESUME" -> { proxy.resume(); ResultSetWriter.commandComplete(ch, "RESUME"); }
+            case "RELOAD" -> ch.write(ErrorResponse.of("ERROR", "55000",
+                    "RELOAD: this proxy was started without a configuration file").encode(ch.alloc()));
+            // Drivers set session options at connect (application_name, extra_float_digits): accepted, no effect.
+            case String s when s.startsWith("SET ") -> ResultSetWriter.commandComplete(ch, "SET");
+            default -> ch.write(ErrorResponse.of("ERROR", "42601", "unknown admin command: " + cmd
+                    + " (SHOW POOLS|CLIENTS|SERVERS|STATS, PAUSE, RESUME, RELOAD)").encode(ch.alloc()));
+        }
+        ch.writeAndFlush(new ReadyForQuery('I').encode(ch.alloc()));
+    }
+
+    private static String str(long v) { return Long.toString(v); }
+}

@@ -1,0 +1,48 @@
+package dev.bypass.proxy.server;
+
+import dev.bypass.proxy.wire.Parse;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * One reply the session is waiting for, in the order the requests went out. The proxy answers some requests itself
+ * (a statement the server already has, a Close of a client-side name, a rejection by a hook) and prepares statements
+ * on servers the client never asked for; keeping every reply in request order is what lets it do so without the
+ * client noticing. {@code clientStatement} and {@code serverStatement} are what a Parse recorded, undone when the
+ * server never created the statement.
+ */
+record Expected(Kind kind, ByteBuf synthetic, String clientStatement, Parse serverStatement, String serverName) {
+
+    enum Kind {
+        /** A client's Parse, forwarded (perhaps renamed): ends at ParseComplete. */
+        PARSE,
+        /** A Parse the proxy added so that the client's statement exists on this server: its ParseComplete is dropped. */
+        INJECTED_PARSE,
+        BIND,
+        DESCRIBE,
+        EXECUTE,
+        CLOSE,
+        /** Sync: ends at ReadyForQuery. */
+        SYNC,
+        /** Simple Query or FunctionCall: ends at ReadyForQuery, an error inside does not skip anything. */
+        SIMPLE,
+        /** Answered by the proxy: {@code synthetic} is written to the client when its turn comes. */
+        SYNTHETIC
+    }
+
+    static Expected of(Kind kind) { return new Expected(kind, null, null, null, null); }
+
+    static Expected synthetic(ByteBuf reply) { return new Expected(Kind.SYNTHETIC, reply, null, null, null); }
+
+    /** Whether {@code serverMessage} is the last reply the server sends for this request (errors handled apart). */
+    boolean endsWith(byte serverMessage) {
+        return switch (kind) {
+            case PARSE, INJECTED_PARSE -> serverMessage == '1';
+            case BIND -> serverMessage == '2';
+            case DESCRIBE -> serverMessage == 'T' || serverMessage == 'n';
+            case EXECUTE -> serverMessage == 'C' || serverMessage == 'I' || serverMessage == 's';
+            case CLOSE -> serverMessage == '3';
+            case SYNC, SIMPLE -> serverMessage == 'Z';
+            case SYNTHETIC -> false;
+        };
+    }
+}

@@ -1,0 +1,162 @@
+package dev.bypass.proxy.server;
+
+import dev.bypass.proxy.pool.Pool;
+import dev.bypass.proxy.pool.PoolKey;
+import dev.bypass.proxy.pool.ServerConnection;
+import dev.bypass.proxy.wire.CancelRequest;
+import dev.bypass.proxy.wire.PgFrameDecoder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The PostgreSQL proxy: accepts clients, authenticates them, and runs their traffic over pooled server connections
+ * ({@link Pool} per database and user). A virtual database {@value #ADMIN_DATABASE} answers {@code SHOW POOLS},
+ * {@code SHOW CLIENTS}, {@code SHOW SERVERS}, {@code SHOW STATS}, {@code PAUSE}, {@code RESUME} and {@code RELOAD}.
+ */
+public final class ProxyServer implements AutoCloseable {
+    public static final String ADMIN_DATABASE = "bypass";
+
+    private final ProxyConfig config;
+    private final QueryHook queryHook;
+    private final EventLoopGroup group;
+    private final Map<PoolKey, Pool> pools = new ConcurrentHashMap<>();
+    private final Map<Integer, ClientSession> sessions = new ConcurrentHashMap<>();
+    private final AtomicInteger nextProcessId = new AtomicInteger(1);
+    private final AtomicLong queries = new AtomicLong();
+    private final AdminConsole admin = new AdminConsole(this);
+    private final Counter queryCounter;
+    private final Counter rejectedClients;
+    private Channel listener;
+
+    public ProxyServer(ProxyConfig config, QueryHook queryHook, MeterRegistry metrics) {
+        this.config = config;
+        this.queryHook = queryHook;
+        this.group = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
+        this.queryCounter = Counter.builder("bypass.proxy.queries").description("queries forwarded to servers").register(metrics);
+        this.rejectedClients = Counter.builder("bypass.proxy.clients.rejected").description("clients refused at max_client_conn").register(metrics);
+        Gauge.builder("bypass.proxy.clients.active", sessions, Map::size).description("connected clients").register(metrics);
+        Gauge.builder("bypass.proxy.servers.active", this, p -> p.pools.values().stream().mapToInt(x -> x.stats().servers()).sum())
+                .description("open server connections").register(metrics);
+    }
+
+    /** Binds the listening socket; returns once clients can connect. */
+    public ProxyServer start() throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override protected void initChannel(SocketChannel ch) {
+                        if (sessions.size() >= config.maxClients()) {
+                            rejectedClients.increment();
+                            ch.close();
+                            return;
+                        }
+                        PgFrameDecoder decoder = new PgFrameDecoder(PgFrameDecoder.State.STARTUP);
+                        ch.pipeline().addLast(decoder, new ClientSession(ProxyServer.this, decoder, nextProcessId.getAndIncrement()));
+                    }
+                });
+        listener = b.bind(config.listenHost(), config.port()).sync().channel();
+        return this;
+    }
+
+    public int port() { return ((InetSocketAddress) listener.localAddress()).getPort(); }
+
+    public ProxyConfig config() { return config; }
+
+    QueryHook queryHook() { return queryHook; }
+
+    AdminConsole admin() { return admin; }
+
+    boolean isAdminDatabase(String db) { return ADMIN_DATABASE.equals(db); }
+
+    Pool pool(String database, String user) {
+        return pools.computeIfAbsent(new PoolKey(database, user), k -> new Pool(k, config.users().get(user),
+                config.poolSize(), config.acquireTimeout(), group, config.backendHost(), config.backendPort()));
+    }
+
+    List<Pool> pools() { return List.copyOf(pools.values()); }
+
+    Map<Integer, ClientSession> sessions() { return sessions; }
+
+    long queriesForwarded() { return queries.get(); }
+
+    void countQuery() {
+        queries.incrementAndGet();
+        queryCounter.increment();
+    }
+
+    void sessionOpened(ClientSession s) { sessions.put(s.processId, s); }
+
+    void sessionClosed(ClientSession s) { sessions.remove(s.processId); }
+
+    void hold(ServerConnection s, ClientSession owner) { s.hold(owner); }
+
+    void release(ServerConnection s) { poolOf(s).release(s); }
+
+    void discard(ServerConnection s, String reason) { poolOf(s).discard(s, reason); }
+
+    void resetAndRelease(ServerConnection s, String sql) {
+        Pool p = poolOf(s);
+        s.reset(sql, () -> {
+            if (s.transactionStatus() == 'I') p.release(s);
+            else p.discard(s, "reset left the server in a transaction");
+        });
+    }
+
+    private static Pool poolOf(ServerConnection s) { return s.pool(); }
+
+    /**
+     * Relays a client's CancelRequest (which names this proxy's process id and key) to the server that is running
+     * that client's query, with the server's own id and key. Unknown or mismatched keys are ignored, as PostgreSQL
+     * ignores them.
+     */
+    void cancel(CancelRequest req) {
+        ClientSession s = sessions.get(req.processId());
+        if (s == null || s.secretKey != req.secretKey()) return;
+        ServerConnection server = s.currentServer();
+        if (server == null || server.key() == null) return;
+        var key = server.key();
+        Thread.ofVirtual().start(() -> {
+            try (Socket sock = new Socket()) {
+                sock.connect(new InetSocketAddress(config.backendHost(), config.backendPort()), 5000);
+                OutputStream out = sock.getOutputStream();
+                byte[] msg = java.nio.ByteBuffer.allocate(16).putInt(16).putInt(80877102).putInt(key.processId()).putInt(key.secretKey()).array();
+                out.write(msg);
+                out.flush();
+                sock.getInputStream().read(); // the server closes the connection when done
+            } catch (java.io.IOException ignored) {
+                // cancellation is best effort, as in PostgreSQL
+            }
+        });
+    }
+
+    /** PAUSE: no server is handed out until {@link #resume()}; clients already holding one finish normally. */
+    void pause() { for (Pool p : pools.values()) p.pause(); }
+
+    void resume() { for (Pool p : pools.values()) p.resume(); }
+
+    @Override
+    public void close() {
+        if (listener != null) listener.close().syncUninterruptibly();
+        for (Pool p : pools.values()) p.close();
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.bypass.proxy.server;
+
+/**
+ * Called for every query a client sends (simple Query and extended Parse) before it reaches a server. A verdict
+ * of {@link Verdict#allow()} forwards it; a rejection answers the client with a PostgreSQL error instead.
+ */
+@FunctionalInterface
+public interface QueryHook {
+    Verdict onQuery(String user, String database, String sql);
+
+    record Verdict(boolean allowed, String sqlState, String message) {
+        private static final Verdict ALLOW = new Verdict(true, null, null);
+
+        public static Verdict allow() { return ALLOW; }
+
+        public static Verdict reject(String sqlState, String message) { return new Verdict(false, sqlState, message); }
+    }
+
+    QueryHook ALLOW_ALL = (u, d, s) -> Verdict.allow();
+}

@@ -1,0 +1,45 @@
+package dev.bypass.proxy.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** ErrorResponse ('E'): fields by their one-letter codes (S severity, C SQLSTATE, M message, ...). */
+public record ErrorResponse(Map<Character, String> fields) {
+    public static final byte TYPE = 'E';
+
+    public static ErrorResponse of(String severity, String sqlState, String message) {
+        Map<Character, String> f = new LinkedHashMap<>();
+        f.put('S', severity);
+        f.put('V', severity);
+        f.put('C', sqlState);
+        f.put('M', message);
+        return new ErrorResponse(f);
+    }
+
+    public String message() { return fields.getOrDefault('M', ""); }
+
+    public String sqlState() { return fields.getOrDefault('C', ""); }
+
+    public static ErrorResponse decode(ByteBuf body) {
+        ByteBuf b = body.duplicate();
+        Map<Character, String> f = new LinkedHashMap<>();
+        while (b.isReadable()) {
+            byte code = b.readByte();
+            if (code == 0) break;
+            f.put((char) code, Messages.readCString(b));
+        }
+        return new ErrorResponse(f);
+    }
+
+    public ByteBuf encode(ByteBufAllocator alloc) {
+        ByteBuf b = Messages.begin(alloc, 'E');
+        fields.forEach((k, v) -> {
+            b.writeByte(k);
+            Messages.writeCString(b, v);
+        });
+        b.writeByte(0);
+        return Messages.finish(b);
+    }
+}

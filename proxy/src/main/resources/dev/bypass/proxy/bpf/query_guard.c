@@ -1,0 +1,74 @@
+// Query hook of the proxy: counts every query by statement class and by normalized-text hash, and rejects
+// statement classes an operator has denied for a role. Context: struct query_ctx, filled by the proxy for each
+// Query or Parse. Returns 0 to allow, 1 to reject.
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#define CLASS_COUNT 16
+
+struct query_ctx {
+    __u64 text_hash;   // FNV-1a of the normalized query text
+    __u64 role_hash;   // FNV-1a of the user name
+    __u32 stmt_class;  // 0 other, 1 select, 2 insert, 3 update, 4 delete, 5 ddl, 6 transaction control, 7 utility
+    __u32 length;      // query text length in bytes
+};
+
+struct role_class {
+    __u64 role_hash;
+    __u32 stmt_class;
+    __u32 pad;
+};
+
+// Queries seen per statement class.
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __type(key, __u32);
+    __type(value, __u64);
+    __uint(max_entries, CLASS_COUNT);
+} class_counts SEC(".maps");
+
+// Queries seen per normalized text.
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __type(key, __u64);
+    __type(value, __u64);
+    __uint(max_entries, 4096);
+} query_counts SEC(".maps");
+
+// (role, statement class) pairs that are denied; the value counts the rejections.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __type(key, struct role_class);
+    __type(value, __u64);
+    __uint(max_entries, 1024);
+} denied SEC(".maps");
+
+SEC("bypass/query")
+int query_guard(struct query_ctx *ctx)
+{
+    __u32 cls = ctx->stmt_class;
+    if (cls >= CLASS_COUNT)
+        cls = 0;
+    __u64 *n = bpf_map_lookup_elem(&class_counts, &cls);
+    if (n)
+        *n += 1;
+
+    __u64 hash = ctx->text_hash;
+    __u64 *q = bpf_map_lookup_elem(&query_counts, &hash);
+    if (q) {
+        __sync_fetch_and_add(q, 1);
+    } else {
+        __u64 one = 1;
+        bpf_map_update_elem(&query_counts, &hash, &one, BPF_NOEXIST);
+    }
+
+    struct role_class rc = { .role_hash = ctx->role_hash, .stmt_class = cls, .pad = 0 };
+    __u64 *hits = bpf_map_lookup_elem(&denied, &rc);
+    if (hits) {
+        __sync_fetch_and_add(hits, 1);
+        return 1;
+    }
+    return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
