@@ -2,7 +2,8 @@
 # redis-benchmark against `bypass store serve` and against redis-server (Debian package redis-server), side by
 # side, while a BGSAVE runs every few seconds on each. Both persist: this server with its log (sync policy
 # interval, like appendfsync everysec) and checkpoints, redis-server with RDB snapshots (fork) and AOF everysec.
-# Prints throughput and p50/p99/max latency per test for both.
+# Prints throughput and p50/p99/max latency per test for both. The server JVM runs with BYPASS_JAVA_OPTS
+# (default: a 2 GB heap) and BYPASS_SERVE_OPTS (e.g. "--threads 4").
 # Usage: bench/scripts/store-vs-redis.sh [requests=200000] [clients=50] [bgsave-every-seconds=3] [keyspace=100000]
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
@@ -14,7 +15,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 bport=6390; rport=6391
-"$root/bypass" store serve --port "$bport" --dir "$work/bypass" --sync interval > "$work/bypass.out" 2> "$work/bypass.err" &
+BYPASS_JAVA_OPTS="${BYPASS_JAVA_OPTS:--Xmx2g}" "$root/bypass" store serve --port "$bport" --dir "$work/bypass" --sync interval ${BYPASS_SERVE_OPTS:-} > "$work/bypass.out" 2> "$work/bypass.err" &
 pids+=($!)
 redis-server --port "$rport" --bind 127.0.0.1 --dir "$work" --save "" --appendonly yes --appendfsync everysec --daemonize no > "$work/redis.log" 2>&1 &
 pids+=($!)
@@ -26,8 +27,9 @@ grep -q '^ready ' "$work/bypass.out" || { echo "bypass store serve did not start
 bgsave_loop() { while sleep "$every"; do redis-cli -p "$1" bgsave >/dev/null 2>&1 || true; done; }
 run() {
     local port=$1 name=$2
-    # fill the keyspace first so BGSAVE has data to write
+    # fill the keyspace first so BGSAVE has data to write, and warm up (JIT) with one unmeasured pass
     redis-benchmark -p "$port" -t set -n "$keyspace" -r "$keyspace" -d 100 -c "$clients" -q >/dev/null 2>&1
+    redis-benchmark -p "$port" -t set,get,incr,hset -n "$requests" -r "$keyspace" -d 100 -c "$clients" -q >/dev/null 2>&1
     bgsave_loop "$port" & local loop=$!
     redis-benchmark -p "$port" -t set,get,incr,hset -n "$requests" -r "$keyspace" -d 100 -c "$clients" --csv 2>/dev/null \
         | tail -n +2 | sed "s/^/\"$name\",/"

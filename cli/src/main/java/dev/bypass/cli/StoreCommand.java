@@ -34,11 +34,13 @@ final class StoreCommand implements Runnable {
         @Option(names = "--checkpoint-log-bytes", description = "checkpoint after this many log bytes, 0 = only SAVE/BGSAVE (default: ${DEFAULT-VALUE})",
                 defaultValue = "67108864") long checkpointBytes;
         @Option(names = "--program", paramLabel = "FILE.o", description = "load a BPF object whose programs BPF.RUN can call") List<Path> programs;
+        @Option(names = "--threads", description = "I/O threads (default: 2 per core, at least 4)") Integer threads;
         @Option(names = "--unverified", description = "load programs without the verifier (testing only)") boolean unverified;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
             if (port < 0 || port > 65535) throw new CliException("--port must be between 0 and 65535", 2);
+            if (threads != null && threads < 1) throw new CliException("--threads must be positive", 2);
             SyncPolicy policy;
             try {
                 policy = SyncPolicy.valueOf(sync.toUpperCase(Locale.ROOT));
@@ -72,7 +74,7 @@ final class StoreCommand implements Runnable {
                     }
                 }
                 try {
-                    server = RespServer.start(store, procedures, port);
+                    server = RespServer.start(store, procedures, port, threads == null ? RespServer.defaultThreads() : threads);
                 } catch (Exception e) {
                     throw new CliException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), 1);
                 }

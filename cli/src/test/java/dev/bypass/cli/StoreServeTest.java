@@ -59,6 +59,30 @@ class StoreServeTest {
     }
 
     @Test
+    void bpfRunExecutesABundledProgramAsATransaction() throws Exception {
+        Path obj = dir.resolve("bank.o");
+        try (var in = StoreServeTest.class.getResourceAsStream("/dev/bypass/txnstore/bpf/bank.o")) {
+            Files.write(obj, in.readAllBytes());
+        }
+        Process p = serve(dir.resolve("bank"), "--program", obj.toString(), "--unverified");
+        try {
+            String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
+            assertNotNull(line, () -> "no ready line");
+            int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+            assertEquals("bank_total\nopen_account\ntransfer", cli(port, "BPF.LIST"));
+            assertEquals("0", cli(port, "BPF.RUN", "open_account", "1", "100"));
+            assertEquals("0", cli(port, "BPF.RUN", "open_account", "2", "5"));
+            assertEquals("1", cli(port, "BPF.RUN", "open_account", "2", "7"), "already open");
+            assertEquals("0", cli(port, "BPF.RUN", "transfer", "1", "2", "30"));
+            assertEquals("1", cli(port, "BPF.RUN", "transfer", "2", "1", "500"), "insufficient funds");
+            assertEquals("105", cli(port, "BPF.RUN", "bank_total"));
+        } finally {
+            p.destroy();
+            p.waitFor();
+        }
+    }
+
+    @Test
     void badOptionsAreOneLineErrors() {
         CliTest.Result r = CliTest.run("", "store", "serve", "--sync", "sometimes", "--dir", dir.toString());
         assertEquals(2, r.code());

@@ -35,12 +35,17 @@ final class Wal implements AutoCloseable {
     private Frames.Out pending = new Frames.Out();
     /** The segment frames appended now go to (the writer may still be on an older one). */
     private long appendSegment;
-    private Frames.Out beforeRoll;
-    private long beforeRollTs, beforeRollSeq;
+    /** Segment switches not yet carried out: frames before each switch, in order. */
+    private record Roll(Frames.Out frames, long ts, long seq) {}
+
+    private final java.util.ArrayDeque<Roll> rolls = new java.util.ArrayDeque<>();
+    /** Finished segments whose fsync and close the background thread still owes (policies other than ALWAYS). */
+    private final java.util.ArrayDeque<FileChannel> retired = new java.util.ArrayDeque<>();
     private long appendedSeq, writtenSeq, pendingTs;
     private long bytesSinceRoll;
     /** True while one thread (a leading committer or the background thread) owns the file. */
     private boolean writing;
+    private boolean ownedByBackground;
     private boolean dirty;
     private long lastSync = System.nanoTime();
     private boolean closing;
@@ -62,7 +67,9 @@ final class Wal implements AutoCloseable {
 
     private FileChannel open(long id) throws IOException {
         FileChannel ch = FileChannel.open(segmentPath(dir, id), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        Checkpoints.syncDirectory(dir);
+        // Under ALWAYS an acknowledged commit may sit in this file: its directory entry must be durable first.
+        // Otherwise the background thread syncs the directory with the retired segment.
+        if (policy == SyncPolicy.ALWAYS) Checkpoints.syncDirectory(dir);
         return ch;
     }
 
@@ -128,28 +135,34 @@ final class Wal implements AutoCloseable {
 
     /** Writes everything buffered (finishing a pending segment switch first); the caller owns the file. */
     private void drain() {
-        Frames.Out pre, cur;
-        long preTs, preSeq, curTs, curSeq;
+        Frames.Out cur;
+        long curTs, curSeq;
+        List<Roll> pre;
         synchronized (this) {
-            pre = beforeRoll;
-            preTs = beforeRollTs;
-            preSeq = beforeRollSeq;
-            beforeRoll = null;
+            pre = new ArrayList<>(rolls);
+            rolls.clear();
             cur = pending;
             curTs = pendingTs;
             curSeq = appendedSeq;
             pending = new Frames.Out();
         }
         try {
-            if (pre != null) {
-                write(pre);
-                channel.force(false);
-                channel.close();
+            for (Roll r : pre) {
+                write(r.frames());
+                if (policy == SyncPolicy.ALWAYS) {
+                    channel.force(false);
+                    channel.close();
+                } else {
+                    // a committer may be the one switching: leave the fsync and close to the background thread
+                    FileChannel old = channel;
+                    synchronized (this) {
+                        retired.add(old);
+                        notifyAll();
+                    }
+                }
                 segment++;
                 channel = open(segment);
-                dirty = false;
-                lastSync = System.nanoTime();
-                publish(preTs, preSeq);
+                publish(r.ts(), r.seq());
             }
             if (cur.len > 0) {
                 write(cur);
@@ -169,23 +182,12 @@ final class Wal implements AutoCloseable {
 
     /**
      * Starts a new segment: frames appended so far go to the current one, later frames to the next. Returns the new
-     * segment's number. Called under the commit lock, so the split is at a commit-timestamp boundary; does not
-     * wait for I/O (only for a previous switch the background thread has not finished).
+     * segment's number. Called under the commit lock, so the split is at a commit-timestamp boundary; never waits:
+     * the next writer (a committer or the background thread) carries the switch out.
      */
     synchronized long roll() {
-        boolean interrupted = false;
-        while (beforeRoll != null && failure == null) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
         if (failure != null) throw new StoreException("write-ahead log failed: " + failure.getMessage(), failure);
-        beforeRoll = pending;
-        beforeRollTs = pendingTs;
-        beforeRollSeq = appendedSeq;
+        rolls.add(new Roll(pending, pendingTs, appendedSeq));
         pending = new Frames.Out();
         bytesSinceRoll = 0;
         notifyAll();
@@ -201,8 +203,10 @@ final class Wal implements AutoCloseable {
                 while (true) {
                     if (closing || failure != null) return;
                     boolean syncDue = dirty && policy == SyncPolicy.INTERVAL && System.nanoTime() - lastSync >= intervalNanos;
-                    if (!writing && (beforeRoll != null || syncDue)) {
+                    if (!retired.isEmpty()) break; // no need to own the file for a retired segment
+                    if (!writing && (!rolls.isEmpty() || syncDue)) {
                         writing = true;
+                        ownedByBackground = true;
                         break;
                     }
                     try {
@@ -212,19 +216,38 @@ final class Wal implements AutoCloseable {
                     }
                 }
             }
+            boolean owner;
+            FileChannel old;
+            synchronized (this) {
+                owner = writing && ownedByBackground;
+                old = retired.poll();
+            }
             try {
-                drain();
-                if (dirty && policy == SyncPolicy.INTERVAL && System.nanoTime() - lastSync >= intervalNanos) {
-                    channel.force(false);
-                    dirty = false;
-                    lastSync = System.nanoTime();
+                if (old != null) {
+                    old.force(false);
+                    old.close();
+                    Checkpoints.syncDirectory(dir);
+                }
+                if (owner) {
+                    drain();
+                    if (dirty && policy == SyncPolicy.INTERVAL && System.nanoTime() - lastSync >= intervalNanos) {
+                        channel.force(false);
+                        dirty = false;
+                        lastSync = System.nanoTime();
+                    }
                 }
             } catch (IOException e) {
                 synchronized (this) {
                     failure = e;
+                    notifyAll();
                 }
             } finally {
-                release();
+                if (owner) {
+                    synchronized (this) {
+                        ownedByBackground = false;
+                    }
+                    release();
+                }
             }
         }
     }
@@ -264,10 +287,15 @@ final class Wal implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         drain();
+        for (FileChannel old; (old = retired.poll()) != null; ) {
+            old.force(false);
+            old.close();
+        }
         if (channel.isOpen()) {
             channel.force(false);
             channel.close();
         }
+        Checkpoints.syncDirectory(dir);
     }
 
     /** Segment numbers present in {@code dir}, ascending. */

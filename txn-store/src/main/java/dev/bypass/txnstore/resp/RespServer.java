@@ -46,9 +46,17 @@ public final class RespServer implements AutoCloseable {
         }
     }
 
+    /** I/O threads by default: more than cores, since a thread blocks while its commit is written. */
+    public static int defaultThreads() { return Math.max(4, 2 * Runtime.getRuntime().availableProcessors()); }
+
     /** Starts a server; port 0 picks a free one (see {@link #port()}). */
     public static RespServer start(Store store, Procedures procedures, int port) throws InterruptedException {
-        return new RespServer(store, procedures, port, Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+        return start(store, procedures, port, defaultThreads());
+    }
+
+    public static RespServer start(Store store, Procedures procedures, int port, int threads) throws InterruptedException {
+        if (threads < 1) throw new IllegalArgumentException("threads must be positive: " + threads);
+        return new RespServer(store, procedures, port, threads);
     }
 
     public int port() { return ((InetSocketAddress) channel.localAddress()).getPort(); }

@@ -1,7 +1,7 @@
 // Bank transfer as a stored procedure: moves args[2] from account args[0] to account args[1] in one serializable
 // transaction. Balances are u64 values under 8-byte account keys in table "accounts". Returns 0 on success,
 // 1 for insufficient funds or a missing account (aborted), -EAGAIN if commit failed validation (the runtime re-runs).
-// bank_total sums every balance with a scan callback, in a snapshot transaction.
+// open_account creates an account. bank_total sums every balance with a scan callback, in a snapshot transaction.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "store_helpers.h"
@@ -25,6 +25,24 @@ int transfer(struct args *ctx)
     b += amount;
     store_put(t, &from, sizeof(from), &a, sizeof(a));
     store_put(t, &to, sizeof(to), &b, sizeof(b));
+    return store_commit();
+}
+
+// open_account creates account args[0] with balance args[1]; returns 0, or 1 if it already exists.
+SEC("bypass/txn")
+int open_account(struct args *ctx)
+{
+    __u64 id = ctx->a[0], balance = ctx->a[1], old;
+    if (store_begin(STORE_SERIALIZABLE) < 0)
+        return -1;
+    long t = TABLE("accounts");
+    if (t < 0)
+        return -1;
+    if (store_get(t, &id, sizeof(id), &old, sizeof(old)) >= 0) {
+        store_abort();
+        return 1;
+    }
+    store_put(t, &id, sizeof(id), &balance, sizeof(balance));
     return store_commit();
 }
 
