@@ -37,7 +37,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
 
     public ProgramQueryHook(ProgramVerifier verifier) throws IOException {
         ProgramTypes types = new ProgramTypes().register(TYPE);
-        runtime = ProgramRuntime.builder().verifier(verifier).types(types).build();
+        runtime = ProgramRuntime.builder().verifier(verifier).types(types).engine(dev.bypass.vm.exec.EngineKind.AUTO).build(); // interpreted first, compiled once hot
         byte[] elf;
         try (InputStream in = ProgramQueryHook.class.getResourceAsStream("/dev/bypass/proxy/bpf/query_guard.o")) {
             if (in == null) throw new IOException("bundled program query_guard.o is missing from the class path");

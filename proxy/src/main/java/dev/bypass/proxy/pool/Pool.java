@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -35,12 +34,12 @@ public final class Pool {
     private long created, lost;
 
     public Pool(PoolKey key, String password, int maxSize, Duration acquireTimeout, EventLoopGroup group,
-                String host, int port) {
+                Class<? extends io.netty.channel.socket.SocketChannel> channelType, String host, int port) {
         this.key = key;
         this.password = password;
         this.maxSize = maxSize;
         this.acquireTimeout = acquireTimeout;
-        this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        this.bootstrap = new Bootstrap().group(group).channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .remoteAddress(host, port);
     }

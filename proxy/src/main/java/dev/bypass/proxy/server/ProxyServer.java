@@ -13,10 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -36,6 +33,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private final ProxyConfig config;
     private final QueryHook queryHook;
+    private final Transport transport;
     private final EventLoopGroup group;
     private final Map<PoolKey, Pool> pools = new ConcurrentHashMap<>();
     private final Map<Integer, ClientSession> sessions = new ConcurrentHashMap<>();
@@ -49,7 +47,8 @@ public final class ProxyServer implements AutoCloseable {
     public ProxyServer(ProxyConfig config, QueryHook queryHook, MeterRegistry metrics) {
         this.config = config;
         this.queryHook = queryHook;
-        this.group = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
+        this.transport = Transport.create();
+        this.group = transport.group();
         this.queryCounter = Counter.builder("bypass.proxy.queries").description("queries forwarded to servers").register(metrics);
         this.rejectedClients = Counter.builder("bypass.proxy.clients.rejected").description("clients refused at max_client_conn").register(metrics);
         Gauge.builder("bypass.proxy.clients.active", sessions, Map::size).description("connected clients").register(metrics);
@@ -59,7 +58,7 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Binds the listening socket; returns once clients can connect. */
     public ProxyServer start() throws InterruptedException {
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -89,7 +88,7 @@ public final class ProxyServer implements AutoCloseable {
 
     Pool pool(String database, String user) {
         return pools.computeIfAbsent(new PoolKey(database, user), k -> new Pool(k, config.users().get(user),
-                config.poolSize(), config.acquireTimeout(), group, config.backendHost(), config.backendPort()));
+                config.poolSize(), config.acquireTimeout(), group, transport.socketChannel(), config.backendHost(), config.backendPort()));
     }
 
     List<Pool> pools() { return List.copyOf(pools.values()); }
