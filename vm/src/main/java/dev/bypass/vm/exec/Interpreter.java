@@ -278,7 +278,7 @@ public final class Interpreter implements Engine {
     }
 
     private static void atomic(Memory mem, long[] r, int op, int dst, int src, int off, int imm) {
-        AtomicOp aop = atomicOp(imm);
+        AtomicOp aop = AtomicOp.ofImm(imm);
         long old = mem.atomic(aop, op == 0xdb, r[dst] + off, r[src], r[0]);
         if (aop == AtomicOp.CMPXCHG) r[0] = old;
         else if ((imm & 1) != 0) r[src] = old;
@@ -295,16 +295,6 @@ public final class Interpreter implements Engine {
         return bytes == 4 ? Ops.bswap32(v) : bytes == 2 ? Ops.bswap16(v) : v;
     }
 
-    private static AtomicOp atomicOp(int imm) {
-        return switch (imm & ~1) {
-            case 0x00 -> AtomicOp.ADD;
-            case 0x40 -> AtomicOp.OR;
-            case 0x50 -> AtomicOp.AND;
-            case 0xa0 -> AtomicOp.XOR;
-            case 0xe0 -> AtomicOp.XCHG;
-            default -> AtomicOp.CMPXCHG;
-        };
-    }
 
     private static long callHelper(ExecutionState st, HelperSpec spec, int pc, long[] r) {
         try {

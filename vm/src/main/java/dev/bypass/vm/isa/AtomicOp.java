@@ -40,4 +40,16 @@ public enum AtomicOp {
             case CMPXCHG -> throw new IllegalStateException("cmpxchg has no unconditional result");
         };
     }
+
+    /** The operation of an atomic instruction's immediate (the low bit, FETCH, is ignored). */
+    public static AtomicOp ofImm(int imm) {
+        return switch (imm & ~1) {
+            case 0x00 -> ADD;
+            case 0x40 -> OR;
+            case 0x50 -> AND;
+            case 0xa0 -> XOR;
+            case 0xe0 -> XCHG;
+            default -> CMPXCHG;
+        };
+    }
 }

@@ -67,22 +67,12 @@ public final class JitSupport {
     /** An atomic read-modify-write; returns the old value (the caller assigns it as the instruction says). */
     public static long atomic(Memory m, int imm, boolean wide, long a, long operand, long r0, int slot) {
         try {
-            return m.atomic(atomicOp(imm), wide, a, operand, r0);
+            return m.atomic(AtomicOp.ofImm(imm), wide, a, operand, r0);
         } catch (MemoryFault f) {
             throw fault(slot, f);
         }
     }
 
-    static AtomicOp atomicOp(int imm) {
-        return switch (imm & ~1) {
-            case 0x00 -> AtomicOp.ADD;
-            case 0x40 -> AtomicOp.OR;
-            case 0x50 -> AtomicOp.AND;
-            case 0xa0 -> AtomicOp.XOR;
-            case 0xe0 -> AtomicOp.XCHG;
-            default -> AtomicOp.CMPXCHG;
-        };
-    }
 
     public static long helper(ExecutionState st, Engine self, HelperSpec spec, int slot, int depth, int baseDepth,
                               long r1, long r2, long r3, long r4, long r5) {
