@@ -57,8 +57,5 @@ final class ElfRun {
     }
 
     /** BTF decoding for a map of a loaded object (maps and definitions share their order). */
-    static BtfJson types(LoadedObject o, BpfMap m) {
-        int i = o.maps().indexOf(m);
-        return i < 0 ? null : new BtfJson(o.elf().btf(), o.elf().maps().get(i));
-    }
+    static BtfJson types(LoadedObject o, BpfMap m) { return BtfJson.of(o, m); }
 }

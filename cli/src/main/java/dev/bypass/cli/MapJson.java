@@ -1,5 +1,6 @@
 package dev.bypass.cli;
 
+import dev.bypass.programs.BtfJson;
 import dev.bypass.vm.maps.*;
 import java.util.HexFormat;
 import java.util.List;
@@ -15,21 +16,7 @@ final class MapJson {
 
     static String hex(byte[] b) { return HexFormat.of().formatHex(b); }
 
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        return sb.append('"').toString();
-    }
+    static String quote(String s) { return BtfJson.quote(s); }
 
     static String typeName(MapType t) { return t.name().toLowerCase(Locale.ROOT); }
 

@@ -1,7 +1,6 @@
 package dev.bypass.programs;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A point in host code where programs run: declared by the host with a name, a program type, and how to turn its
@@ -33,10 +32,16 @@ public final class Hook<C> {
         default byte[] packet(C context) { return null; }
     }
 
+    private static final long[] NO_VERDICTS = new long[0];
+
     private final String name;
     private final ProgramType type;
     private final ContextCodec<C> codec;
-    private final List<Attachment> attached = new CopyOnWriteArrayList<>();
+    /**
+     * The attached programs as an immutable snapshot: firing costs one volatile read when it is empty, and a firing
+     * thread keeps the snapshot it read even while another thread attaches or detaches (copy on write).
+     */
+    private volatile Attachment[] attached = newArray(0);
 
     public Hook(String name, ProgramType type, ContextCodec<C> codec) {
         this.name = name;
@@ -56,31 +61,65 @@ public final class Hook<C> {
         if (!program.type().equals(type))
             throw new IllegalArgumentException(program + " cannot attach to hook " + name + " of type " + type.name());
         Attachment a = new Attachment(program);
-        attached.add(a);
+        synchronized (this) {
+            Attachment[] now = attached;
+            Attachment[] next = newArray(now.length + 1);
+            System.arraycopy(now, 0, next, 0, now.length);
+            next[now.length] = a;
+            attached = next;
+        }
         program.object().attachments.add(a);
         return a;
     }
 
-    public List<LoadedProgram> programs() { return attached.stream().map(Attachment::program).toList(); }
+    @SuppressWarnings("unchecked")
+    private Attachment[] newArray(int n) { return (Attachment[]) new Hook<?>.Attachment[n]; }
 
-    public boolean isEmpty() { return attached.isEmpty(); }
+    private synchronized void detach(Attachment a) {
+        Attachment[] now = attached;
+        int i = java.util.Arrays.asList(now).indexOf(a);
+        if (i < 0) return;
+        Attachment[] next = newArray(now.length - 1);
+        System.arraycopy(now, 0, next, 0, i);
+        System.arraycopy(now, i + 1, next, i, now.length - i - 1);
+        attached = next;
+    }
+
+    public List<LoadedProgram> programs() { return java.util.Arrays.stream(attached).map(Attachment::program).toList(); }
+
+    /** True when no program is attached: hosts may skip building the context (one volatile read). */
+    public boolean isEmpty() { return attached.length == 0; }
 
     /** Runs every attached program in order with the context; returns each one's r0 (empty when none is attached). */
     public long[] fire(C context) {
-        List<Attachment> snapshot = List.copyOf(attached);
-        long[] out = new long[snapshot.size()];
-        for (int i = 0; i < out.length; i++) {
-            byte[] bytes = codec.encode(context);
-            out[i] = snapshot.get(i).program.run(bytes, codec.packet(context));
-            codec.decode(bytes, context);
-        }
+        Attachment[] snapshot = attached;
+        if (snapshot.length == 0) return NO_VERDICTS;
+        long[] out = new long[snapshot.length];
+        for (int i = 0; i < out.length; i++) out[i] = runOne(snapshot[i], context);
         return out;
     }
 
-    /** Runs the attached programs; returns the first one's r0, or {@code ifNone} when nothing is attached. */
-    public long fire(C context, long ifNone) {
-        long[] all = fire(context);
-        return all.length == 0 ? ifNone : all[0];
+    /**
+     * Runs the attached programs in order and returns the verdict: the r0 of the first program whose r0 differs
+     * from {@code neutral} (later programs still run, so they see every event), or {@code neutral} when every
+     * program returned it or nothing is attached.
+     */
+    public long fire(C context, long neutral) {
+        Attachment[] snapshot = attached;
+        if (snapshot.length == 0) return neutral;
+        long verdict = neutral;
+        for (Attachment a : snapshot) {
+            long r0 = runOne(a, context);
+            if (verdict == neutral) verdict = r0;
+        }
+        return verdict;
+    }
+
+    private long runOne(Attachment a, C context) {
+        byte[] bytes = codec.encode(context);
+        long r0 = a.program.run(bytes, codec.packet(context));
+        codec.decode(bytes, context);
+        return r0;
     }
 
     /** A program attached to this hook; closing it detaches the program. */
@@ -94,7 +133,7 @@ public final class Hook<C> {
         public Hook<C> hook() { return Hook.this; }
 
         @Override public void close() {
-            attached.remove(this);
+            detach(this);
             program.object().attachments.remove(this);
         }
     }

@@ -1,4 +1,4 @@
-package dev.bypass.cli;
+package dev.bypass.programs;
 
 import dev.bypass.vm.elf.Btf;
 import dev.bypass.vm.elf.ElfException;
@@ -11,32 +11,43 @@ import java.nio.ByteOrder;
  * enums by name, {@code char} arrays as strings, structs as objects, arrays as arrays, global data sections as an
  * object of their variables. Anything it cannot decode (unions, bitfields) stays hex.
  */
-record BtfJson(Btf btf, MapDefinition def) {
-    String key(byte[] b) { return def.keyTypeId() > 0 ? decode(def.keyTypeId(), b, 0, 0) : null; }
+public record BtfJson(Btf btf, MapDefinition def) {
+    /** The BTF decoder for one of a loaded object's maps, or null when the map is not one the object defines. */
+    public static BtfJson of(LoadedObject o, dev.bypass.vm.maps.BpfMap m) {
+        int i = o.maps().indexOf(m);
+        return i < 0 || i >= o.elf().maps().size() ? null : new BtfJson(o.elf().btf(), o.elf().maps().get(i));
+    }
 
-    String value(byte[] b) {
+    /** The key as JSON, or null when BTF does not describe it. */
+    public String key(byte[] b) { return def.keyTypeId() > 0 ? decode(def.keyTypeId(), b, 0, 0) : null; }
+
+    /** The value as JSON, or null when BTF does not describe it. */
+    public String value(byte[] b) {
         if (def.isGlobalData()) {
             if (def.variables().isEmpty()) return null;
             StringBuilder sb = new StringBuilder("{");
             for (MapDefinition.GlobalVariable v : def.variables()) {
                 if (v.offset() + v.size() > b.length) continue;
-                sb.append(sb.length() > 1 ? "," : "").append(MapJson.quote(v.name())).append(':').append(decode(v.typeId(), b, (int) v.offset(), 0));
+                sb.append(sb.length() > 1 ? "," : "").append(quote(v.name())).append(':').append(decode(v.typeId(), b, (int) v.offset(), 0));
             }
             return sb.append('}').toString();
         }
         return def.valueTypeId() > 0 ? decode(def.valueTypeId(), b, 0, 0) : null;
     }
 
+    /** A value of BTF type {@code typeId} at {@code off} of {@code b} as JSON ({@code "?"} where it does not fit). */
+    public String decode(long typeId, byte[] b, int off) { return decode(typeId, b, off, 0); }
+
     private String decode(long typeId, byte[] b, int off, int depth) {
         try {
             return decodeChecked(typeId, b, off, depth);
         } catch (ElfException | IndexOutOfBoundsException e) {
-            return MapJson.quote("?");
+            return quote("?");
         }
     }
 
     private String decodeChecked(long typeId, byte[] b, int off, int depth) {
-        if (depth > 16) return MapJson.quote("...");
+        if (depth > 16) return quote("...");
         Btf.Type t = btf.resolve(typeId, "BTF");
         ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         switch (t.kind()) {
@@ -50,7 +61,7 @@ record BtfJson(Btf btf, MapDefinition def) {
                     default -> throw new IndexOutOfBoundsException();
                 };
                 if (t.kind() == Btf.ENUM || t.kind() == Btf.ENUM64)
-                    for (Btf.Member m : t.members()) if (m.offset() == v) return MapJson.quote(m.name());
+                    for (Btf.Member m : t.members()) if (m.offset() == v) return quote(m.name());
                 return t.signed() || t.kind() == Btf.ENUM ? Long.toString(v) : Long.toUnsignedString(v);
             }
             case Btf.ARRAY -> {
@@ -59,7 +70,7 @@ record BtfJson(Btf btf, MapDefinition def) {
                 if (elem.kind() == Btf.INT && elem.sizeOrType() == 1 && elem.name().contains("char")) {
                     int len = 0;
                     while (len < n && b[off + len] != 0) len++;
-                    return MapJson.quote(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
+                    return quote(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
                 }
                 long es = btf.sizeOf(t.elementType(), "BTF");
                 StringBuilder sb = new StringBuilder("[");
@@ -70,15 +81,32 @@ record BtfJson(Btf btf, MapDefinition def) {
                 StringBuilder sb = new StringBuilder("{");
                 for (Btf.Member m : t.members()) {
                     if (m.size() != 0 || m.offset() % 8 != 0) continue; // bitfields stay in the hex form
-                    sb.append(sb.length() > 1 ? "," : "").append(MapJson.quote(m.name().isEmpty() ? "_" : m.name())).append(':')
+                    sb.append(sb.length() > 1 ? "," : "").append(quote(m.name().isEmpty() ? "_" : m.name())).append(':')
                             .append(decodeChecked(m.type(), b, (int) (off + m.offset() / 8), depth + 1));
                 }
                 return sb.append('}').toString();
             }
             default -> {
                 int size = (int) btf.sizeOf(typeId, "BTF");
-                return MapJson.quote(MapJson.hex(java.util.Arrays.copyOfRange(b, off, off + size)));
+                return quote(java.util.HexFormat.of().formatHex(java.util.Arrays.copyOfRange(b, off, off + size)));
             }
         }
+    }
+
+    /** A JSON string literal. */
+    public static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                default -> {
+                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+                    else sb.append(c);
+                }
+            }
+        }
+        return sb.append('"').toString();
     }
 }

@@ -1,0 +1,464 @@
+package dev.bypass.observability.agent;
+
+import dev.bypass.observability.ObservabilityHelpers;
+import dev.bypass.observability.ObservabilityHelpers.Invocation;
+import dev.bypass.observability.ProbeTypes;
+import dev.bypass.observability.agent.bridge.ProbeBridge;
+import dev.bypass.observability.metrics.MapMeterBinder;
+import dev.bypass.observability.metrics.RecordWriter;
+import dev.bypass.observability.metrics.ScrapeEndpoint;
+import dev.bypass.programs.BundledPrograms;
+import dev.bypass.programs.Hook;
+import dev.bypass.programs.LoadedObject;
+import dev.bypass.programs.LoadedProgram;
+import dev.bypass.programs.ProgramRuntime;
+import dev.bypass.programs.RingBufferConsumer;
+import dev.bypass.vm.exec.EngineKind;
+import dev.bypass.vm.maps.BpfMap;
+import dev.bypass.vm.maps.RingBuffer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One attachment of the agent to a JVM: the runtime with the configured objects loaded (verified, compiled), the
+ * probes placed in the named methods, the record streams and the scrape endpoint. {@link #close()} detaches: the
+ * instrumented classes are retransformed back to their original code and everything is released.
+ */
+public final class AgentSession implements ProbeBridge.Handler, AutoCloseable {
+    /** What a probe does when its method runs. */
+    private static final class Probe {
+        final int id;
+        final String where;
+        final Hook<byte[]> entry, exit;
+        volatile String denyWith;
+        final boolean fileOpen;
+        final String fileMethod; // for file opens: the class whose open method this is
+
+        Probe(int id, String where, ProgramRuntime rt, String denyWith, boolean fileOpen, String fileMethod) {
+            this.id = id;
+            this.where = where;
+            this.entry = new Hook<>(where + " entry", fileOpen ? BundledPrograms.types().forSection("bypass/acl") : ProbeTypes.METHOD, b -> b);
+            this.exit = new Hook<>(where + " exit", ProbeTypes.METHOD, b -> b);
+            this.denyWith = denyWith;
+            this.fileOpen = fileOpen;
+            this.fileMethod = fileMethod;
+        }
+    }
+
+    // java.io and NIO entry points of file opening (JDK 25): class, method, descriptor.
+    private static final String[][] FILE_OPEN_METHODS = {
+            {"java/io/FileInputStream", "open", "(Ljava/lang/String;)V"},
+            {"java/io/FileOutputStream", "open", "(Ljava/lang/String;Z)V"},
+            {"java/io/RandomAccessFile", "open", "(Ljava/lang/String;I)V"},
+            {"sun/nio/fs/UnixNativeDispatcher", "open", "(Lsun/nio/fs/UnixPath;II)I"},
+    };
+
+    private final AgentConfig config;
+    private final Instrumentation inst;
+    private final ProgramRuntime runtime;
+    private final Map<String, LoadedObject> objects = new LinkedHashMap<>();
+    private final List<Probe> probes = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<RecordWriter> writers = new ArrayList<>();
+    private final MethodProbeTransformer transformer;
+    private final List<Class<?>> transformedClasses = new ArrayList<>();
+    private final ScrapeEndpoint endpoint;
+    private final int fileUser;
+    private final AtomicLong denied = new AtomicLong(), allowed = new AtomicLong(), errors = new AtomicLong();
+    private volatile String lastError;
+    private final ThreadLocal<byte[]> context = ThreadLocal.withInitial(() -> new byte[ProbeTypes.METHOD_CTX_SIZE]);
+    /** Set while this thread runs programs: calls made from inside (class loading, toString) are not probed. */
+    private final ThreadLocal<boolean[]> busy = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    AgentSession(AgentConfig config, Instrumentation inst) throws IOException {
+        this.config = config;
+        this.inst = inst;
+        this.runtime = ProgramRuntime.builder().types(ProbeTypes.all()).helpers(ObservabilityHelpers.registry())
+                .engine(EngineKind.parse(config.engine())).build();
+        try {
+            for (var e : config.objects().entrySet()) objects.put(e.getKey(), load(e.getKey(), e.getValue()));
+            Map<String, List<MethodProbeTransformer.Target>> targets = new HashMap<>();
+            Map<String, Probe> byMethod = new LinkedHashMap<>();
+            for (AgentConfig.MethodProbe mp : config.probes()) {
+                String key = mp.className() + "#" + mp.method() + (mp.descriptor() == null ? "" : mp.descriptor());
+                Probe p = byMethod.get(key);
+                if (p == null) {
+                    p = new Probe(probes.size(), key, runtime, null, false, null);
+                    probes.add(p);
+                    byMethod.put(key, p);
+                    targets.computeIfAbsent(mp.className().replace('.', '/'), k -> new ArrayList<>())
+                            .add(new MethodProbeTransformer.Target(mp.className().replace('.', '/'), mp.method(), mp.descriptor(), p.id));
+                }
+                LoadedProgram prog = program(mp.program(), ProbeTypes.METHOD.name());
+                (mp.phase() == AgentConfig.Phase.ENTRY ? p.entry : p.exit).attach(prog);
+                if (mp.denyWith() != null) {
+                    denyClass(mp.denyWith());
+                    p.denyWith = mp.denyWith();
+                }
+            }
+            int uid = 0;
+            for (AgentConfig.FileOpen fo : config.fileOpens()) {
+                LoadedProgram prog = program(fo.program(), "acl");
+                if (fo.user() != null) uid = fo.user();
+                else uid = currentUid();
+                for (String[] m : FILE_OPEN_METHODS) {
+                    Probe p = new Probe(probes.size(), m[0].replace('/', '.') + "#" + m[1] + m[2], runtime, null, true, m[0]);
+                    probes.add(p);
+                    p.entry.attach(prog);
+                    targets.computeIfAbsent(m[0], k -> new ArrayList<>()).add(new MethodProbeTransformer.Target(m[0], m[1], m[2], p.id));
+                }
+            }
+            this.fileUser = uid;
+            for (AgentConfig.Records r : config.records()) startRecords(r);
+            if (config.metrics() != null) {
+                endpoint = new ScrapeEndpoint(config.metrics().host(), config.metrics().port());
+                closeables.add(endpoint);
+                for (LoadedObject o : objects.values()) endpoint.bind(new MapMeterBinder(o));
+            } else endpoint = null;
+            this.transformer = new MethodProbeTransformer(targets, (cls, e) -> error("cannot instrument " + cls + ": " + e));
+            installBridge();
+            if (!targets.isEmpty()) {
+                inst.addTransformer(transformer, true);
+                retransformLoaded(targets);
+            }
+        } catch (RuntimeException | IOException e) {
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    private LoadedObject load(String name, String path) throws IOException {
+        byte[] bytes;
+        if (path.startsWith("bundled:")) {
+            String n = path.substring("bundled:".length());
+            bytes = bundled(n);
+        } else {
+            Path p = Path.of(path);
+            if (!Files.isRegularFile(p)) throw new AgentConfig.ConfigException("object " + name + ": no file " + p);
+            bytes = Files.readAllBytes(p);
+        }
+        return runtime.load(name, bytes);
+    }
+
+    /** A bundled object: the observability programs, then the runtime's bundled programs. */
+    public static byte[] bundled(String name) throws IOException {
+        try (InputStream in = AgentSession.class.getResourceAsStream("/dev/bypass/observability/bpf/" + name + ".o")) {
+            if (in != null) return in.readAllBytes();
+        }
+        if (BundledPrograms.ALL.contains(name)) return BundledPrograms.object(name);
+        throw new AgentConfig.ConfigException("no bundled object " + name + " (bundled: query_telemetry, ou_collector, "
+                + String.join(", ", BundledPrograms.ALL) + ")");
+    }
+
+    private LoadedProgram program(AgentConfig.ProgramRef ref, String type) {
+        LoadedObject o = objects.get(ref.object());
+        LoadedProgram p;
+        try {
+            p = o.program(ref.program());
+        } catch (RuntimeException e) {
+            throw new AgentConfig.ConfigException("object " + ref.object() + " has no program " + ref.program() + " (programs: "
+                    + String.join(", ", o.programs().stream().map(LoadedProgram::name).toList()) + ")");
+        }
+        if (!p.type().name().equals(type))
+            throw new AgentConfig.ConfigException("program " + ref + " is of type " + p.type().name() + " (section " + p.section()
+                    + "); this attach point needs type " + type);
+        return p;
+    }
+
+    private static void denyClass(String name) {
+        try {
+            Class<?> c = Class.forName(name, false, ClassLoader.getSystemClassLoader());
+            if (!RuntimeException.class.isAssignableFrom(c) && !Exception.class.isAssignableFrom(c))
+                throw new AgentConfig.ConfigException("deny=" + name + " is not an exception class");
+            c.getConstructor(String.class);
+        } catch (ClassNotFoundException e) {
+            throw new AgentConfig.ConfigException("deny=" + name + ": no such class");
+        } catch (NoSuchMethodException e) {
+            throw new AgentConfig.ConfigException("deny=" + name + " has no constructor taking a message");
+        }
+    }
+
+    private void startRecords(AgentConfig.Records r) throws IOException {
+        LoadedObject o = objects.get(r.ring().object());
+        BpfMap m;
+        try {
+            m = o.map(r.ring().program());
+        } catch (RuntimeException e) {
+            throw new AgentConfig.ConfigException("object " + r.ring().object() + " has no map " + r.ring().program());
+        }
+        if (!(m instanceof RingBuffer ring)) throw new AgentConfig.ConfigException("map " + r.ring() + " is not a ring buffer");
+        RecordWriter w;
+        try {
+            w = new RecordWriter(o.elf().btf(), r.struct(), RecordWriter.Format.of(r.format()), r.file());
+        } catch (IllegalArgumentException e) {
+            throw new AgentConfig.ConfigException("records " + r.ring() + ": " + e.getMessage());
+        }
+        writers.add(w);
+        closeables.add(w);
+        // consumers close before writers: the list closes in reverse order
+        closeables.add(RingBufferConsumer.start(ring, 256, batch -> {
+            for (byte[] rec : batch) w.write(rec);
+            w.flush();
+        }, e -> error("records " + r.ring() + ": " + e)));
+    }
+
+    private void installBridge() throws IOException {
+        Class<?> bridge;
+        try {
+            bridge = Class.forName("dev.bypass.observability.agent.bridge.ProbeBridge", false, null);
+        } catch (ClassNotFoundException e) {
+            bridge = null;
+        }
+        if (bridge == null) {
+            Path jar = Files.createTempFile("bypass-bridge", ".jar");
+            jar.toFile().deleteOnExit();
+            try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+                for (String c : List.of("ProbeBridge", "ProbeBridge$Handler")) {
+                    String res = "dev/bypass/observability/agent/bridge/" + c + ".class";
+                    try (InputStream in = AgentSession.class.getClassLoader().getResourceAsStream(res)) {
+                        if (in == null) throw new IOException("agent is incomplete: missing " + res);
+                        out.putNextEntry(new java.util.jar.JarEntry(res));
+                        in.transferTo(out);
+                        out.closeEntry();
+                    }
+                }
+            }
+            inst.appendToBootstrapClassLoaderSearch(new java.util.jar.JarFile(jar.toFile()));
+            try {
+                bridge = Class.forName("dev.bypass.observability.agent.bridge.ProbeBridge", true, null);
+            } catch (ClassNotFoundException e) {
+                throw new IOException("cannot place the probe bridge on the boot class path", e);
+            }
+        }
+        if (ProbeBridge.class != bridge)
+            throw new IllegalStateException("the probe bridge was loaded by " + ProbeBridge.class.getClassLoader()
+                    + " before the agent could place it on the boot class path");
+        // JDK modules must read the bridge's module (the boot loader's unnamed module) to call it.
+        Module bridgeModule = bridge.getModule();
+        for (Module m : List.of(Object.class.getModule())) {
+            if (!m.canRead(bridgeModule))
+                inst.redefineModule(m, java.util.Set.of(bridgeModule), Map.of(), Map.of(), java.util.Set.of(), Map.of());
+        }
+        ProbeBridge.install(this);
+    }
+
+    private void retransformLoaded(Map<String, List<MethodProbeTransformer.Target>> targets) {
+        List<Class<?>> todo = new ArrayList<>();
+        for (Class<?> c : inst.getAllLoadedClasses())
+            if (targets.containsKey(c.getName().replace('.', '/')) && inst.isModifiableClass(c)) todo.add(c);
+        transformedClasses.addAll(todo);
+        for (Class<?> c : todo) {
+            try {
+                inst.retransformClasses(c);
+            } catch (Exception | LinkageError e) {
+                error("cannot retransform " + c.getName() + ": " + e);
+            }
+        }
+    }
+
+    private void error(String message) {
+        errors.incrementAndGet();
+        lastError = message;
+        System.err.println("bypass agent: " + message);
+    }
+
+    // ---- ProbeBridge.Handler
+
+    @Override public long enter(int id, Object receiver, Object[] args) {
+        Probe p = probes.get(id);
+        boolean[] b = busy.get();
+        if (b[0]) return System.nanoTime();
+        b[0] = true;
+        long verdict;
+        try {
+            if (p.fileOpen) {
+                fileOpen(p, args);
+                return 0;
+            }
+            if (p.entry.isEmpty()) return System.nanoTime();
+            verdict = runMethodPrograms(p.entry, p, 0, receiver, args, null, false, 0);
+        } finally {
+            b[0] = false;
+        }
+        if (verdict != 0 && p.denyWith != null) throw deny(p);
+        return System.nanoTime();
+    }
+
+    @Override public void exit(Object result, int id, Object receiver, Object[] args, long token) {
+        Probe p = probes.get(id);
+        if (p.exit.isEmpty()) return;
+        long elapsed = System.nanoTime() - token;
+        boolean[] b = busy.get();
+        if (b[0]) return;
+        b[0] = true;
+        try {
+            runMethodPrograms(p.exit, p, 1, receiver, args, result, true, elapsed);
+        } finally {
+            b[0] = false;
+        }
+    }
+
+    private long runMethodPrograms(Hook<byte[]> hook, Probe p, int phase, Object receiver, Object[] args, Object result,
+                                   boolean exited, long elapsed) {
+        byte[] c = context.get();
+        ByteBuffer bb = ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN);
+        bb.putInt(0, p.id).putInt(4, phase).putLong(8, Thread.currentThread().threadId());
+        int n = Math.min(args.length, ProbeTypes.MAX_ARGS);
+        for (int i = 0; i < ProbeTypes.MAX_ARGS; i++) bb.putLong(16 + 8 * i, i < n ? MethodValues.asLong(args[i]) : 0);
+        bb.putLong(80, exited ? MethodValues.asLong(result) : 0).putLong(88, elapsed).putInt(96, args.length)
+                .putInt(100, receiver == null ? 1 : 0);
+        Invocation prev = ObservabilityHelpers.enter(new Invocation(receiver, args, result, exited));
+        try {
+            return hook.fire(c, 0);
+        } catch (RuntimeException e) {
+            // A failing program must not break the application: the call goes on, the error is counted and reported.
+            error(p.where + ": " + e.getMessage());
+            return 0;
+        } finally {
+            ObservabilityHelpers.restore(prev);
+        }
+    }
+
+    private RuntimeException deny(Probe p) {
+        String msg = "call to " + p.where + " denied by a bypass program";
+        try {
+            Class<?> c = Class.forName(p.denyWith, true, ClassLoader.getSystemClassLoader());
+            Throwable t = (Throwable) c.getConstructor(String.class).newInstance(msg);
+            throw Sneaky.<RuntimeException>rethrow(t);
+        } catch (ReflectiveOperationException e) {
+            return new SecurityException(msg);
+        }
+    }
+
+    private void fileOpen(Probe p, Object[] args) {
+        if (args.length == 0 || args[0] == null) return;
+        String path = args[0].toString();
+        int wanted = switch (p.fileMethod) {
+            case "java/io/FileInputStream" -> 4;
+            case "java/io/FileOutputStream" -> 2;
+            case "java/io/RandomAccessFile" -> (((Integer) args[1]) & 2) != 0 ? 6 : 4;
+            default -> switch (((Integer) args[1]) & 3) { case 0 -> 4; case 1 -> 2; default -> 6; };
+        };
+        byte[] c = new byte[64];
+        ByteBuffer bb = ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN);
+        Path file = Path.of(path);
+        boolean byName = true;
+        try {
+            Map<String, Object> attrs = Files.readAttributes(file, "unix:dev,ino");
+            bb.putLong(0, ((Number) attrs.get("dev")).longValue()).putLong(8, ((Number) attrs.get("ino")).longValue());
+            byName = false;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            // no such file yet (being created) or no unix attributes: the program looks the file up by name
+        }
+        Path fn = file.getFileName();
+        byte[] name = (fn == null ? path : fn.toString()).getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(name, 0, c, 16, Math.min(name.length, 31));
+        bb.putInt(48, fileUser).putInt(52, wanted).putInt(56, byName ? 1 : 0);
+        long verdict;
+        try {
+            verdict = p.entry.fire(c, 2);
+        } catch (RuntimeException e) {
+            error(p.where + " " + path + ": " + e.getMessage());
+            return;
+        }
+        if (verdict == 0) {
+            denied.incrementAndGet();
+            throw Sneaky.<RuntimeException>rethrow(new AccessDeniedException(path, null, "denied by bypass program "
+                    + p.entry.programs().get(0).name() + " for user " + Integer.toUnsignedString(fileUser)));
+        }
+        allowed.incrementAndGet();
+    }
+
+    private static int currentUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status")))
+                if (line.startsWith("Uid:")) return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
+        } catch (IOException | RuntimeException e) {
+            // not Linux: uid 0 unless configured
+        }
+        return 0;
+    }
+
+    // ---- what hosts and demos read
+
+    public ProgramRuntime runtime() { return runtime; }
+
+    public LoadedObject object(String name) {
+        LoadedObject o = objects.get(name);
+        if (o == null) throw new IllegalArgumentException("no object " + name + " in the agent's configuration");
+        return o;
+    }
+
+    public Map<String, LoadedObject> objects() { return Map.copyOf(objects); }
+
+    public AgentConfig config() { return config; }
+
+    /** Methods instrumented so far ({@code class#method descriptor}). */
+    public java.util.Set<String> instrumented() { return java.util.Set.copyOf(transformer.instrumented()); }
+
+    public long fileOpensDenied() { return denied.get(); }
+
+    public long fileOpensAllowed() { return allowed.get(); }
+
+    public long errors() { return errors.get(); }
+
+    public String lastError() { return lastError; }
+
+    public ScrapeEndpoint metrics() { return endpoint; }
+
+    /** Records written by the {@code records} streams so far. */
+    public long recordsWritten() { return writers.stream().mapToLong(RecordWriter::written).sum(); }
+
+    @Override public void close() {
+        if (ProbeBridge.installed() == this) ProbeBridge.install(null);
+        if (transformer != null) {
+            inst.removeTransformer(transformer);
+            for (Class<?> c : loadedTargets()) {
+                try {
+                    inst.retransformClasses(c);
+                } catch (Exception | LinkageError e) {
+                    error("cannot restore " + c.getName() + ": " + e);
+                }
+            }
+        }
+        closeQuietly();
+    }
+
+    private List<Class<?>> loadedTargets() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String s : transformer.instrumented()) names.add(s.substring(0, s.indexOf('#')));
+        List<Class<?>> out = new ArrayList<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) if (names.contains(c.getName()) && inst.isModifiableClass(c)) out.add(c);
+        return out;
+    }
+
+    private void closeQuietly() {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                System.err.println("bypass agent: closing " + closeables.get(i) + ": " + e);
+            }
+        }
+        closeables.clear();
+        runtime.close();
+    }
+
+    static final class Sneaky {
+        @SuppressWarnings("unchecked")
+        static <T extends Throwable> T rethrow(Throwable t) throws T { throw (T) t; }
+    }
+}

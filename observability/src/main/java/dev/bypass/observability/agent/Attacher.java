@@ -1,0 +1,32 @@
+package dev.bypass.observability.agent;
+
+import com.sun.tools.attach.AgentInitializationException;
+import com.sun.tools.attach.AgentLoadException;
+import com.sun.tools.attach.AttachNotSupportedException;
+import com.sun.tools.attach.VirtualMachine;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Loads an agent jar into a running JVM by process id (the Attach API), with errors that say what went wrong. */
+public final class Attacher {
+    private Attacher() {}
+
+    public static void load(long pid, Path agentJar, String args) throws IOException {
+        VirtualMachine vm;
+        try {
+            vm = VirtualMachine.attach(Long.toString(pid));
+        } catch (AttachNotSupportedException e) {
+            throw new IOException("cannot attach to JVM " + pid + ": " + e.getMessage()
+                    + (pid == ProcessHandle.current().pid() ? " (attaching to itself needs -Djdk.attach.allowAttachSelf=true)" : ""), e);
+        }
+        try {
+            vm.loadAgent(agentJar.toAbsolutePath().toString(), args);
+        } catch (AgentInitializationException e) {
+            throw new IOException("the agent failed to start in JVM " + pid + " (its standard error says why): " + e.getMessage(), e);
+        } catch (AgentLoadException e) {
+            throw new IOException("JVM " + pid + " could not load " + agentJar + ": " + e.getMessage(), e);
+        } finally {
+            vm.detach();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.bypass.observability.agent;
+
+import java.io.IOException;
+import java.lang.instrument.Instrumentation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The Java agent: {@code -javaagent:bypass-agent.jar=config=agent.conf} at startup, or loaded into a running JVM
+ * through the Attach API ({@code bypass attach PID --config agent.conf}); {@code detach} as the agent argument
+ * removes a running attachment. See {@link AgentConfig} for the configuration.
+ */
+public final class BypassAgent {
+    private BypassAgent() {}
+
+    private static AgentSession current;
+    private static volatile String lastError;
+
+    /** Called by the JVM for {@code -javaagent}: a bad configuration stops the application with a clear message. */
+    public static void premain(String args, Instrumentation inst) {
+        try {
+            start(args, inst);
+        } catch (Exception e) {
+            System.err.println("bypass agent: " + message(e));
+            System.err.flush();
+            Runtime.getRuntime().halt(2);
+        }
+    }
+
+    /** Called by the JVM when the agent is loaded into a running JVM. */
+    public static void agentmain(String args, Instrumentation inst) throws Exception {
+        try {
+            if (args != null && args.trim().equals("detach")) detach();
+            else start(args, inst);
+        } catch (Exception e) {
+            lastError = message(e);
+            System.err.println("bypass agent: " + lastError);
+            throw e;
+        }
+    }
+
+    private static String message(Exception e) {
+        return e instanceof AgentConfig.ConfigException || e instanceof IOException || e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    private static synchronized void start(String args, Instrumentation inst) throws IOException {
+        if (current != null) throw new IllegalStateException("the agent is already attached to this JVM (detach it first)");
+        lastError = null;
+        Path file = configPath(args);
+        AgentSession s = new AgentSession(AgentConfig.read(file), inst);
+        current = s;
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            synchronized (BypassAgent.class) {
+                if (current == s) {
+                    current = null;
+                    s.close();
+                }
+            }
+        }));
+    }
+
+    static Path configPath(String args) {
+        if (args == null || args.isBlank()) throw new AgentConfig.ConfigException("no configuration: use -javaagent:bypass-agent.jar=config=FILE");
+        String a = args.trim();
+        if (a.startsWith("config=")) a = a.substring("config=".length());
+        Path p = Path.of(a);
+        if (!Files.isRegularFile(p)) throw new AgentConfig.ConfigException("configuration file " + p + " does not exist");
+        return p;
+    }
+
+    /** The running attachment in this JVM, or null. */
+    public static synchronized AgentSession current() { return current; }
+
+    /** The message of the last failed dynamic attach in this JVM, or null. */
+    public static String lastError() { return lastError; }
+
+    /** Removes the running attachment: original method code back, programs and maps released. */
+    public static synchronized boolean detach() {
+        AgentSession s = current;
+        if (s == null) return false;
+        current = null;
+        s.close();
+        return true;
+    }
+
+    /**
+     * Loads the agent into this JVM through the Attach API (needs {@code -Djdk.attach.allowAttachSelf=true}); the
+     * agent classes come from the class path, so no agent jar is needed. Returns the session.
+     */
+    public static AgentSession attachSelf(Path config) throws IOException {
+        Path jar = Files.createTempFile("bypass-agent", ".jar");
+        try {
+            var mf = new java.util.jar.Manifest();
+            mf.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+            mf.getMainAttributes().putValue("Agent-Class", BypassAgent.class.getName());
+            mf.getMainAttributes().putValue("Can-Retransform-Classes", "true");
+            mf.getMainAttributes().putValue("Can-Redefine-Classes", "true");
+            try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar), mf)) {
+                // a manifest is all it takes: Agent-Class resolves through the system class loader
+            }
+            Attacher.load(ProcessHandle.current().pid(), jar, "config=" + config.toAbsolutePath());
+        } finally {
+            Files.deleteIfExists(jar);
+        }
+        AgentSession s = current();
+        if (s == null) throw new IOException("the agent did not start: " + (lastError != null ? lastError : "see the JVM's standard error"));
+        return s;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.bypass.observability.metrics;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A Prometheus scrape endpoint ({@code GET /metrics}, text format 0.0.4) for the maps of loaded objects: each scrape
+ * first refreshes the bound {@link MapMeterBinder}s (new keys, histogram deltas), then renders the registry.
+ */
+public final class ScrapeEndpoint implements AutoCloseable {
+    private final PrometheusMeterRegistry registry;
+    private final List<MapMeterBinder> binders = new CopyOnWriteArrayList<>();
+    private final HttpServer http;
+
+    public ScrapeEndpoint(String host, int port) throws IOException { this(host, port, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)); }
+
+    public ScrapeEndpoint(String host, int port, PrometheusMeterRegistry registry) throws IOException {
+        this.registry = registry;
+        try {
+            http = HttpServer.create(new InetSocketAddress(host, port), 16);
+        } catch (java.net.BindException e) {
+            throw new IOException("cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        http.createContext("/metrics", ex -> {
+            byte[] body;
+            int status = 200;
+            try {
+                body = scrape().getBytes(StandardCharsets.UTF_8);
+            } catch (RuntimeException e) {
+                status = 500;
+                body = ("scrape failed: " + e + "\n").getBytes(StandardCharsets.UTF_8);
+            }
+            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            ex.sendResponseHeaders(status, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        http.setExecutor(null);
+        http.start();
+    }
+
+    /** Binds a binder to this endpoint's registry; it is refreshed before every scrape. */
+    public void bind(MapMeterBinder binder) {
+        binder.bindTo(registry);
+        binders.add(binder);
+    }
+
+    /** The scrape text, as {@code GET /metrics} returns it. */
+    public String scrape() {
+        for (MapMeterBinder b : binders) b.refresh();
+        return registry.scrape();
+    }
+
+    public PrometheusMeterRegistry registry() { return registry; }
+
+    public int port() { return http.getAddress().getPort(); }
+
+    @Override public void close() { http.stop(0); }
+}
