@@ -3,7 +3,6 @@ package dev.bypass.observability.agent;
 import dev.bypass.observability.ObservabilityHelpers;
 import dev.bypass.observability.ObservabilityHelpers.Invocation;
 import dev.bypass.observability.ProbeTypes;
-import dev.bypass.observability.agent.bridge.ProbeBridge;
 import dev.bypass.observability.metrics.MapMeterBinder;
 import dev.bypass.observability.metrics.RecordWriter;
 import dev.bypass.observability.metrics.ScrapeEndpoint;
@@ -37,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * probes placed in the named methods, the record streams and the scrape endpoint. {@link #close()} detaches: the
  * instrumented classes are retransformed back to their original code and everything is released.
  */
-public final class AgentSession implements ProbeBridge.Handler, AutoCloseable {
+public final class AgentSession implements AutoCloseable {
     /** What a probe does when its method runs. */
     private static final class Probe {
         final int id;
@@ -215,45 +214,7 @@ public final class AgentSession implements ProbeBridge.Handler, AutoCloseable {
         }, e -> error("records " + r.ring() + ": " + e)));
     }
 
-    private void installBridge() throws IOException {
-        Class<?> bridge;
-        try {
-            bridge = Class.forName("dev.bypass.observability.agent.bridge.ProbeBridge", false, null);
-        } catch (ClassNotFoundException e) {
-            bridge = null;
-        }
-        if (bridge == null) {
-            Path jar = Files.createTempFile("bypass-bridge", ".jar");
-            jar.toFile().deleteOnExit();
-            try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
-                for (String c : List.of("ProbeBridge", "ProbeBridge$Handler")) {
-                    String res = "dev/bypass/observability/agent/bridge/" + c + ".class";
-                    try (InputStream in = AgentSession.class.getClassLoader().getResourceAsStream(res)) {
-                        if (in == null) throw new IOException("agent is incomplete: missing " + res);
-                        out.putNextEntry(new java.util.jar.JarEntry(res));
-                        in.transferTo(out);
-                        out.closeEntry();
-                    }
-                }
-            }
-            inst.appendToBootstrapClassLoaderSearch(new java.util.jar.JarFile(jar.toFile()));
-            try {
-                bridge = Class.forName("dev.bypass.observability.agent.bridge.ProbeBridge", true, null);
-            } catch (ClassNotFoundException e) {
-                throw new IOException("cannot place the probe bridge on the boot class path", e);
-            }
-        }
-        if (ProbeBridge.class != bridge)
-            throw new IllegalStateException("the probe bridge was loaded by " + ProbeBridge.class.getClassLoader()
-                    + " before the agent could place it on the boot class path");
-        // JDK modules must read the bridge's module (the boot loader's unnamed module) to call it.
-        Module bridgeModule = bridge.getModule();
-        for (Module m : List.of(Object.class.getModule())) {
-            if (!m.canRead(bridgeModule))
-                inst.redefineModule(m, java.util.Set.of(bridgeModule), Map.of(), Map.of(), java.util.Set.of(), Map.of());
-        }
-        ProbeBridge.install(this);
-    }
+    private void installBridge() { BridgeHandler.installFor(this); }
 
     private void retransformLoaded(Map<String, List<MethodProbeTransformer.Target>> targets) {
         List<Class<?>> todo = new ArrayList<>();
@@ -275,9 +236,9 @@ public final class AgentSession implements ProbeBridge.Handler, AutoCloseable {
         System.err.println("bypass agent: " + message);
     }
 
-    // ---- ProbeBridge.Handler
+    // ---- called through the bridge (see BridgeHandler)
 
-    @Override public long enter(int id, Object receiver, Object[] args) {
+    long enter(int id, Object receiver, Object[] args) {
         Probe p = probes.get(id);
         boolean[] b = busy.get();
         if (b[0]) return System.nanoTime();
@@ -297,7 +258,7 @@ public final class AgentSession implements ProbeBridge.Handler, AutoCloseable {
         return System.nanoTime();
     }
 
-    @Override public void exit(Object result, int id, Object receiver, Object[] args, long token) {
+    void exit(Object result, int id, Object receiver, Object[] args, long token) {
         Probe p = probes.get(id);
         if (p.exit.isEmpty()) return;
         long elapsed = System.nanoTime() - token;
@@ -423,7 +384,7 @@ public final class AgentSession implements ProbeBridge.Handler, AutoCloseable {
     public long recordsWritten() { return writers.stream().mapToLong(RecordWriter::written).sum(); }
 
     @Override public void close() {
-        if (ProbeBridge.installed() == this) ProbeBridge.install(null);
+        BridgeHandler.uninstallFor(this);
         if (transformer != null) {
             inst.removeTransformer(transformer);
             for (Class<?> c : loadedTargets()) {

@@ -11,7 +11,20 @@ import java.nio.file.Path;
 public final class Attacher {
     private Attacher() {}
 
+    /** Loads the agent and returns once it reported success; throws with the agent's own message otherwise. */
     public static void load(long pid, Path agentJar, String args) throws IOException {
+        Path status = java.nio.file.Files.createTempFile("bypass-attach", ".status");
+        try {
+            loadRaw(pid, agentJar, args + ",status=" + status.toAbsolutePath());
+            String outcome = java.nio.file.Files.readString(status).trim();
+            if (outcome.isEmpty()) throw new IOException("the agent in JVM " + pid + " did not report (see its standard error)");
+            if (!outcome.equals("ok")) throw new IOException(outcome);
+        } finally {
+            java.nio.file.Files.deleteIfExists(status);
+        }
+    }
+
+    private static void loadRaw(long pid, Path agentJar, String args) throws IOException {
         VirtualMachine vm;
         try {
             vm = VirtualMachine.attach(Long.toString(pid));

@@ -27,19 +27,39 @@ public final class BypassAgent {
         }
     }
 
-    /** Called by the JVM when the agent is loaded into a running JVM. */
-    public static void agentmain(String args, Instrumentation inst) throws Exception {
+    /**
+     * Called by the JVM when the agent is loaded into a running JVM. Arguments: {@code config=FILE} or
+     * {@code detach}, optionally followed by {@code ,status=FILE}: the agent writes {@code ok} or the error there,
+     * which is how the attaching process learns the outcome (a failing agentmain only makes the JVM print an
+     * assertion message).
+     */
+    public static void agentmain(String args, Instrumentation inst) {
+        String status = null;
+        String a = args == null ? "" : args.trim();
+        int comma = a.lastIndexOf(",status=");
+        if (comma >= 0) {
+            status = a.substring(comma + ",status=".length());
+            a = a.substring(0, comma);
+        }
+        String outcome = "ok";
         try {
-            if (args != null && args.trim().equals("detach")) detach();
-            else start(args, inst);
-        } catch (Exception e) {
+            if (a.equals("detach")) outcome = detach() ? "ok" : "not attached";
+            else start(a, inst);
+        } catch (Exception | LinkageError e) {
             lastError = message(e);
+            outcome = lastError;
             System.err.println("bypass agent: " + lastError);
-            throw e;
+        }
+        if (status != null) {
+            try {
+                Files.writeString(Path.of(status), outcome);
+            } catch (IOException e) {
+                System.err.println("bypass agent: cannot write status file " + status + ": " + e.getMessage());
+            }
         }
     }
 
-    private static String message(Exception e) {
+    private static String message(Throwable e) {
         return e instanceof AgentConfig.ConfigException || e instanceof IOException || e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
@@ -47,7 +67,9 @@ public final class BypassAgent {
         if (current != null) throw new IllegalStateException("the agent is already attached to this JVM (detach it first)");
         lastError = null;
         Path file = configPath(args);
-        AgentSession s = new AgentSession(AgentConfig.read(file), inst);
+        AgentConfig config = AgentConfig.read(file);
+        BootBridge.install(inst); // before the session class loads: it implements the bridge's interface
+        AgentSession s = new AgentSession(config, inst);
         current = s;
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             synchronized (BypassAgent.class) {
@@ -102,8 +124,6 @@ public final class BypassAgent {
         } finally {
             Files.deleteIfExists(jar);
         }
-        AgentSession s = current();
-        if (s == null) throw new IOException("the agent did not start: " + (lastError != null ? lastError : "see the JVM's standard error"));
-        return s;
+        return current();
     }
 }

@@ -51,11 +51,12 @@ final class MethodProbeTransformer implements ClassFileTransformer {
                 @Override public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] exc) {
                     MethodVisitor mv = super.visitMethod(access, name, desc, sig, exc);
                     if ((access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0) return mv;
+                    // several probes may name the same method (with and without a descriptor): each adds its calls
                     for (Target t : targets) {
                         if (!t.matches(name, desc)) continue;
                         changed[0] = true;
                         instrumented.add(className.replace('/', '.') + "#" + name + desc);
-                        return new Probe(mv, access, name, desc, t.probe());
+                        mv = new Probe(mv, access, name, desc, t.probe());
                     }
                     return mv;
                 }
