@@ -87,4 +87,7 @@ int collect(struct probe_ctx *ctx)
     return 0;
 }
 
+// Keeps the record type in BTF so that readers can decode ring-buffer records by name.
+struct ou_record ou_record_type_anchor;
+
 char LICENSE[] SEC("license") = "GPL";

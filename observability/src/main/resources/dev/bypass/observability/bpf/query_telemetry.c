@@ -1,6 +1,6 @@
 // Per-query telemetry for JDBC applications (attach with the Bypass agent, see telemetry.conf):
 //   on_execute   entry of org.postgresql.core.v3.QueryExecutorImpl.execute: fingerprint the normalised SQL text
-//   on_status    entry of QueryExecutorImpl.interpretCommandStatus: rows from the CommandComplete tag
+//   on_status    exit of QueryExecutorImpl.receiveCommandStatus: rows from the CommandComplete tag it returns
 //   on_done      exit of execute: count the query, add its latency to its histogram, stream a feature record
 // Per-query statistics live in the hash "queries" keyed by fingerprint; latencies go to a histogram of
 // 4 sub-buckets per power of two (bucket = 4 * log2(ns) + the next two bits); "features" is a ring buffer of
@@ -124,7 +124,7 @@ int on_status(struct method_ctx *ctx)
     if (!p)
         return 0;
     char tag[32] = {};
-    long n = bypass_arg_bytes(0, tag, sizeof(tag));
+    long n = bypass_arg_bytes(BYPASS_ARG_RETURN, tag, sizeof(tag));
     if (n <= 0)
         return 0;
     // The row count is the last number of the tag: "SELECT 5", "INSERT 0 1", "UPDATE 3".
@@ -196,5 +196,8 @@ int on_done(struct method_ctx *ctx)
     bpf_ringbuf_submit(f, 0);
     return 0;
 }
+
+// Keeps the record type in BTF so that readers can decode ring-buffer records by name.
+struct query_features query_features_type_anchor;
 
 char LICENSE[] SEC("license") = "GPL";
