@@ -12,7 +12,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
 @Command(name = "demo", description = {"The main job: an embedded PostgreSQL, the pooling proxy in front of it and a",
-        "query program at its hook. Prints the proxy's URL as its first line once it accepts connections."})
+        "query program at its hook. Prints the proxy's URL as its first line once it accepts connections.",
+        "Subcommands: telemetry (per-query telemetry of a JDBC application), acl (file access control)."},
+        subcommands = {DemoCommand.Telemetry.class, DemoCommand.Acl.class})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "6432", description = "proxy port (default: ${DEFAULT-VALUE}; 0 picks a free one)")
     int port;
@@ -80,5 +82,46 @@ final class DemoCommand implements Callable<Integer> {
         out.println("counted by query_guard per statement class: " + demo.hook().classCounts());
         for (var q : demo.hook().topQueries(3)) out.println("  " + q.count() + "  " + q.text());
         out.flush();
+    }
+
+    @Command(name = "telemetry", description = {"Query telemetry: an embedded PostgreSQL and a pgbench-like JDBC load, with the agent's",
+            "query_telemetry programs attached to pgjdbc; prints the top queries and their latency percentiles",
+            "read from the maps, and writes per-query feature records (training data)."})
+    static final class Telemetry implements Callable<Integer> {
+        @Option(names = "--seconds", defaultValue = "10", description = "workload duration (default: ${DEFAULT-VALUE})") int seconds;
+
+        @Option(names = "--clients", defaultValue = "4", description = "JDBC client threads (default: ${DEFAULT-VALUE})") int clients;
+
+        @Option(names = "--out", defaultValue = "bypass-telemetry.jsonl", description = "training data file (default: ${DEFAULT-VALUE})")
+        java.nio.file.Path out;
+
+        @Option(names = "--format", defaultValue = "jsonl", description = "jsonl or csv (default: ${DEFAULT-VALUE})") String format;
+
+        @Option(names = "--metrics-port", description = "also serve the maps for Prometheus on this port (0 picks one)") Integer metricsPort;
+
+        @Option(names = "--engine", defaultValue = "jit", description = "interpreter, jit or auto (default: ${DEFAULT-VALUE})") String engine;
+
+        @Spec Model.CommandSpec spec;
+
+        @Override public Integer call() throws Exception {
+            if (!format.equals("jsonl") && !format.equals("csv")) throw new CliException("--format must be jsonl or csv", 2);
+            if (seconds < 1 || clients < 1) throw new CliException("--seconds and --clients must be positive", 2);
+            dev.bypass.cli.demo.TelemetryDemo.run(spec.commandLine().getOut(), seconds, clients, out, format, metricsPort, engine);
+            return 0;
+        }
+    }
+
+    @Command(name = "acl", description = {"Access control: the bundled acl_filter program attached to file opening in an",
+            "ordinary file-reading application; prints allowed and denied opens before and after a live ACL update."})
+    static final class Acl implements Callable<Integer> {
+        @Option(names = "--rounds", defaultValue = "50", description = "passes over the files per phase (default: ${DEFAULT-VALUE})") int rounds;
+
+        @Spec Model.CommandSpec spec;
+
+        @Override public Integer call() throws Exception {
+            if (rounds < 1) throw new CliException("--rounds must be positive", 2);
+            dev.bypass.cli.demo.AclDemo.run(spec.commandLine().getOut(), rounds);
+            return 0;
+        }
     }
 }

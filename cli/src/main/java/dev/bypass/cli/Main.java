@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 VerifyCommand.class,
                 StoreCommand.class,
+                ObserveCommand.class,
+                AttachCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

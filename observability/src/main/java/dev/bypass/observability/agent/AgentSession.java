@@ -128,6 +128,8 @@ public final class AgentSession implements AutoCloseable {
                 for (LoadedObject o : objects.values()) endpoint.bind(new MapMeterBinder(o));
             } else endpoint = null;
             this.transformer = new MethodProbeTransformer(targets, (cls, e) -> error("cannot instrument " + cls + ": " + e));
+            // only now, with the configuration loaded and verified, touch the boot class path
+            BootBridge.install(inst);
             installBridge();
             if (!targets.isEmpty()) {
                 inst.addTransformer(transformer, true);

@@ -68,7 +68,6 @@ public final class BypassAgent {
         lastError = null;
         Path file = configPath(args);
         AgentConfig config = AgentConfig.read(file);
-        BootBridge.install(inst); // before the session class loads: it implements the bridge's interface
         AgentSession s = new AgentSession(config, inst);
         current = s;
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {

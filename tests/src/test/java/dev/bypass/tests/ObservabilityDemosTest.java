@@ -1,0 +1,153 @@
+package dev.bypass.tests;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The observability demos and the agent as users run them: {@code ./bypass demo telemetry} and
+ * {@code ./bypass demo acl}, {@code -javaagent:bypass-agent.jar} at startup, and {@code ./bypass attach} to a
+ * running JVM, each in its own process.
+ */
+class ObservabilityDemosTest {
+    @TempDir Path dir;
+
+    static String run(List<String> command, int timeoutSeconds) throws Exception {
+        Process p = new ProcessBuilder(command).directory(LauncherTest.ROOT.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(timeoutSeconds, TimeUnit.SECONDS), "finished in time");
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void telemetryDemoPrintsTopQueriesFromTheMapsAndWritesTrainingData() throws Exception {
+        Path features = dir.resolve("features.csv");
+        String out = run(List.of(LauncherTest.ROOT.resolve("bypass").toString(), "demo", "telemetry", "--seconds", "3",
+                "--out", features.toString(), "--format", "csv"), 200);
+        Matcher m = Pattern.compile("(\\d+) transactions .*the programs saw (\\d+) statements, (\\d+) distinct").matcher(out);
+        assertTrue(m.find(), out);
+        long tx = Long.parseLong(m.group(1)), statements = Long.parseLong(m.group(2));
+        assertTrue(tx > 100, out);
+        assertTrue(statements >= 6 * tx, "six statements per transaction at least: " + out);
+        Matcher row = Pattern.compile("(?m)^(\\d+)\\s+(\\d+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+(UPDATE accounts SET abalance = abalance \\+ \\? WHERE aid = \\?)$").matcher(out);
+        assertTrue(row.find(), out);
+        assertEquals(tx, Long.parseLong(row.group(1)), "one account update per transaction");
+        assertEquals(tx, Long.parseLong(row.group(2)), "each updates one row");
+        double p50 = Double.parseDouble(row.group(3)), p95 = Double.parseDouble(row.group(4)), p99 = Double.parseDouble(row.group(5));
+        assertTrue(p50 > 0 && p50 <= p95 && p95 <= p99, out);
+        assertTrue(out.contains("SELECT bid, sum(abalance) FROM accounts WHERE aid <= ? GROUP BY bid"), "literals normalised: " + out);
+        List<String> lines = Files.readAllLines(features);
+        assertEquals("fingerprint,latency_ns,rows,thread_id", lines.get(0));
+        assertEquals(statements, lines.size() - 1, "one training record per statement");
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aclDemoDeniesByTheTableAndFollowsTheLiveUpdate() throws Exception {
+        String out = run(List.of(LauncherTest.ROOT.resolve("bypass").toString(), "demo", "acl", "--rounds", "10"), 100);
+        // per round: readme, payroll, audit, notes read + notes append; audit.log is always denied
+        assertTrue(out.contains("before the update: 40 opens allowed, 10 denied"), out);
+        assertTrue(out.contains("after the update:  30 opens allowed, 20 denied"), out);
+        assertTrue(Pattern.compile("payroll.csv: denied -> AccessDeniedException: \\S+payroll.csv: denied by bypass program check_open for user 1000").matcher(out).find(), out);
+        Matcher m = Pattern.compile("decisions counted by the program: (\\d+) allowed, (\\d+) denied").matcher(out);
+        assertTrue(m.find(), out);
+        assertEquals(31, Long.parseLong(m.group(2)), "10 + 20 denied opens and the final check: " + out);
+    }
+
+    private Path squaresConfig() throws Exception {
+        Path obj = LauncherTest.ROOT.resolve("observability/src/test/resources/bpf/method_probe.o");
+        return Files.writeString(dir.resolve("squares.conf"), "object t " + obj + "\n"
+                + "entry dev.bypass.tests.apps.Squares#square t:on_enter deny=java.lang.IllegalStateException\n");
+    }
+
+    private static String java() { return ProcessHandle.current().info().command().orElse("java"); }
+
+    private static String testClasses() { return LauncherTest.ROOT.resolve("tests/target/test-classes").toString(); }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void javaagentAtStartupDeniesThroughItsProgram() throws Exception {
+        Path agent = LauncherTest.ROOT.resolve("observability/target/bypass-agent.jar");
+        assertTrue(Files.isRegularFile(agent), "the build makes " + agent);
+        Process p = new ProcessBuilder(java(), "-javaagent:" + agent + "=config=" + squaresConfig(), "-cp", testClasses(),
+                "dev.bypass.tests.apps.Squares").redirectErrorStream(true).start();
+        try (PrintWriter in = new PrintWriter(p.getOutputStream(), true)) {
+            in.println("12");
+            in.println("13");
+            in.println("14");
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(out.contains("\n144\n") && out.contains("\n196\n"), out);
+        assertTrue(out.contains("java.lang.IllegalStateException: call to dev.bypass.tests.apps.Squares#square denied by a bypass program"), out);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void badAgentConfigurationStopsTheApplicationWithOneLine() throws Exception {
+        Path agent = LauncherTest.ROOT.resolve("observability/target/bypass-agent.jar");
+        Path conf = Files.writeString(dir.resolve("bad.conf"), "object t /nonexistent/x.o\nentry A#b t:c\n");
+        Process p = new ProcessBuilder(java(), "-javaagent:" + agent + "=config=" + conf, "-cp", testClasses(),
+                "dev.bypass.tests.apps.Squares").redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertEquals("bypass agent: object t: no file /nonexistent/x.o", out.strip());
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void attachToARunningJvmAndDetach() throws Exception {
+        Process app = new ProcessBuilder(java(), "-XX:+EnableDynamicAgentLoading", "-cp", testClasses(), "dev.bypass.tests.apps.Squares")
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader raw = new BufferedReader(new InputStreamReader(app.getInputStream(), StandardCharsets.UTF_8));
+            // the JVM notes once that class data sharing stops at the appended boot class path; not the app's output
+            java.util.function.Supplier<String> out0 = () -> {
+                try {
+                    for (String l; (l = raw.readLine()) != null; ) if (!l.startsWith("OpenJDK 64-Bit Server VM warning: Sharing")) return l;
+                    return null;
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            record Lines(java.util.function.Supplier<String> s) { String readLine() { return s.get(); } }
+            Lines out = new Lines(out0);
+            PrintWriter in = new PrintWriter(app.getOutputStream(), true);
+            String ready = out.readLine();
+            assertTrue(ready.startsWith("ready "), ready);
+            String pid = ready.substring(6);
+            in.println("13");
+            assertEquals("169", out.readLine(), "before attach");
+            String bypass = LauncherTest.ROOT.resolve("bypass").toString();
+            assertTrue(run(List.of(bypass, "attach", pid, "--config", squaresConfig().toString()), 60).contains("attached to JVM " + pid));
+            in.println("13");
+            assertEquals("java.lang.IllegalStateException: call to dev.bypass.tests.apps.Squares#square denied by a bypass program", out.readLine());
+            in.println("3");
+            assertEquals("9", out.readLine());
+            assertTrue(run(List.of(bypass, "attach", pid, "--detach"), 60).contains("detached"));
+            in.println("13");
+            assertEquals("169", out.readLine(), "after detach");
+            in.close();
+            assertTrue(app.waitFor(30, TimeUnit.SECONDS));
+        } finally {
+            app.destroyForcibly();
+        }
+    }
+}
