@@ -76,7 +76,7 @@ public final class LoadedProgram {
         // A program started from inside another one's helper on this thread gets its own address space.
         if (st.currentEngine() != null) st = owner.runtime().freshState();
         Memory mem = st.memory();
-        long r1 = context.length == 0 ? 0 : mem.bind(Memory.CTX_REGION, Region.of("ctx", context, true));
+        long r1 = context.length == 0 ? 0 : mem.bind(Memory.CTX_REGION, st.contextRegion(context));
         if (packet != null) {
             long start = mem.bind(Memory.PACKET_REGION, Region.of("packet", packet, true));
             java.nio.ByteBuffer ctx = java.nio.ByteBuffer.wrap(context).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -102,8 +102,10 @@ public final class LoadedProgram {
             mem.unbind(Memory.PACKET_REGION);
             // Records a program reserved and locks it took but never released (possible only when it stopped with an
             // error or ran unverified) are discarded and released so they cannot block consumers or other programs.
-            RingReservations.discardAll(st);
-            dev.bypass.vm.helpers.HeldLocks.releaseAll(st);
+            if (st.heldResources != 0) {
+                RingReservations.discardAll(st);
+                dev.bypass.vm.helpers.HeldLocks.releaseAll(st);
+            }
             if (perCpu) BaseHelpers.releaseProcessor();
         }
     }

@@ -24,8 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ObservabilityDemosTest {
     @TempDir Path dir;
 
-    static String run(List<String> command, int timeoutSeconds) throws Exception {
-        Process p = new ProcessBuilder(command).directory(LauncherTest.ROOT.toFile()).redirectErrorStream(true).start();
+    static String run(List<String> command, int timeoutSeconds) throws Exception { return run(command, timeoutSeconds, null); }
+
+    static String run(List<String> command, int timeoutSeconds, Path state) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(LauncherTest.ROOT.toFile()).redirectErrorStream(true);
+        if (state != null) pb.environment().put("BYPASS_STATE", state.toString());
+        Process p = pb.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(timeoutSeconds, TimeUnit.SECONDS), "finished in time");
@@ -67,6 +71,33 @@ class ObservabilityDemosTest {
         Matcher m = Pattern.compile("decisions counted by the program: (\\d+) allowed, (\\d+) denied").matcher(out);
         assertTrue(m.find(), out);
         assertEquals(31, Long.parseLong(m.group(2)), "10 + 20 denied opens and the final check: " + out);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void observeServesTheKeptMapsInPrometheusFormat() throws Exception {
+        String bypass = LauncherTest.ROOT.resolve("bypass").toString();
+        Path state = dir.resolve("state");
+        Path bpf = LauncherTest.ROOT.resolve("programs/src/main/resources/dev/bypass/programs/bpf");
+        run(List.of(bypass, "prog", "load", bpf.resolve("counter.o").toString()), 60, state);
+        run(List.of(bypass, "prog", "run", "counter/count_event", "--ctx", "0700000000000000", "--repeat", "5"), 60, state);
+        run(List.of(bypass, "prog", "run", "counter/count_event", "--ctx", "2a00000000000000", "--repeat", "2"), 60, state);
+        ProcessBuilder serve = new ProcessBuilder(bypass, "observe", "--port", "0", "--seconds", "60").directory(LauncherTest.ROOT.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        serve.environment().put("BYPASS_STATE", state.toString());
+        Process p = serve.start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String url = out.readLine();
+            assertTrue(url != null && url.matches("http://127\\.0\\.0\\.1:\\d+/metrics"), url);
+        } finally {
+            p.destroy();
+        }
+        String scrape = run(List.of(bypass, "observe", "--once"), 60, state);
+        assertTrue(scrape.contains("# TYPE bypass_counter_counts_total counter") || scrape.contains("# TYPE bypass_counter_counts counter"), scrape);
+        assertTrue(scrape.contains("bypass_counter_counts_total{key=\"7\"} 5.0"), scrape);
+        assertTrue(scrape.contains("bypass_counter_counts_total{key=\"42\"} 2.0"), scrape);
+        assertTrue(scrape.contains("bypass_map_entries{map=\"counts\",object=\"counter\"} 2.0"), scrape);
     }
 
     private Path squaresConfig() throws Exception {

@@ -15,6 +15,13 @@ public final class ExecutionState implements HelperContext {
 
     private final Memory memory = new Memory();
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>();
+    /**
+     * Ring-buffer records reserved and spin locks taken and not yet given back by this thread's programs; while it is
+     * zero, the end of a run has nothing to clean up (the common case: no map lookup needed to know it).
+     */
+    public int heldResources;
+    private byte[] lastContext;
+    private Region lastContextRegion;
     private long budgetLimit = DEFAULT_BUDGET;
     /** Remaining budget; engines keep a local copy in hot loops and store it back around helper calls. */
     public long budget;
@@ -39,6 +46,15 @@ public final class ExecutionState implements HelperContext {
     public long budgetLimit() { return budgetLimit; }
 
     @Override public Memory memory() { return memory; }
+
+    /** The region for a context array, reused while the host passes the same array run after run. */
+    public Region contextRegion(byte[] context) {
+        if (context != lastContext) {
+            lastContextRegion = Region.of("ctx", context, true);
+            lastContext = context;
+        }
+        return lastContextRegion;
+    }
 
     @Override public <T> T attachment(Class<T> type) { return type.cast(attachments.get(type)); }
 

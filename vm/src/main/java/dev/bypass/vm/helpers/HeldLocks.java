@@ -13,17 +13,21 @@ import dev.bypass.vm.isa.AtomicOp;
 public final class HeldLocks {
     private long[] locks = new long[2];
     private int count;
+    /** The state whose {@code heldResources} this keeps current (null for a throwaway instance). */
+    private ExecutionState owner;
 
     static HeldLocks of(HelperContext c) {
         HeldLocks h = c.attachment(HeldLocks.class);
         if (h == null && c instanceof ExecutionState st) {
             h = new HeldLocks();
+            h.owner = st;
             st.attach(HeldLocks.class, h);
         }
         return h == null ? new HeldLocks() : h;
     }
 
     void add(long lock) {
+        if (owner != null) owner.heldResources++;
         if (count == locks.length) locks = java.util.Arrays.copyOf(locks, count * 2);
         locks[count++] = lock;
     }
@@ -32,6 +36,7 @@ public final class HeldLocks {
         for (int i = count - 1; i >= 0; i--)
             if (locks[i] == lock) {
                 locks[i] = locks[--count];
+                if (owner != null) owner.heldResources--;
                 return;
             }
     }
@@ -49,6 +54,7 @@ public final class HeldLocks {
             }
         }
         h.count = 0;
+        state.heldResources -= n;
         return n;
     }
 }

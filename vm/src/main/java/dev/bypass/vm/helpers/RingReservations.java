@@ -12,17 +12,21 @@ import dev.bypass.vm.maps.RingBuffer;
 public final class RingReservations {
     private long[] pointers = new long[4];
     private int count;
+    /** The state whose {@code heldResources} this keeps current (null for a throwaway instance). */
+    private ExecutionState owner;
 
     static RingReservations of(HelperContext c) {
         RingReservations r = c.attachment(RingReservations.class);
         if (r == null && c instanceof ExecutionState st) {
             r = new RingReservations();
+            r.owner = st;
             st.attach(RingReservations.class, r);
         }
         return r == null ? new RingReservations() : r;
     }
 
     void add(long p) {
+        if (owner != null) owner.heldResources++;
         if (count == pointers.length) pointers = java.util.Arrays.copyOf(pointers, count * 2);
         pointers[count++] = p;
     }
@@ -31,6 +35,7 @@ public final class RingReservations {
         for (int i = count - 1; i >= 0; i--)
             if (pointers[i] == p) {
                 pointers[i] = pointers[--count];
+                if (owner != null) owner.heldResources--;
                 return;
             }
     }
@@ -45,6 +50,7 @@ public final class RingReservations {
             if (rb != null) rb.complete(r.pointers[i], true, 0);
         }
         r.count = 0;
+        state.heldResources -= n;
         return n;
     }
 }
