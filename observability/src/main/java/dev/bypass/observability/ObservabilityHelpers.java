@@ -29,22 +29,36 @@ public final class ObservabilityHelpers {
     public static final int ARG_BYTES = 10_300, NORMALIZE_SQL = 10_301;
     public static final int RECEIVER = 255, RETURN_VALUE = 254;
 
-    /** The Java values of the method call whose programs run on this thread (set by the agent's dispatcher). */
-    public record Invocation(Object receiver, Object[] args, Object returnValue, boolean exited) {}
+    /**
+     * The Java values of the method call whose programs run on this thread, set by the agent's dispatcher. One
+     * mutable holder per thread, reused call after call (the agent does not nest calls on a thread).
+     */
+    public static final class Invocation {
+        Object receiver, returnValue;
+        Object[] args;
+        boolean exited, active;
 
-    private static final ThreadLocal<Invocation> CURRENT = new ThreadLocal<>();
+        public void set(Object receiver, Object[] args, Object returnValue, boolean exited) {
+            this.receiver = receiver;
+            this.args = args;
+            this.returnValue = returnValue;
+            this.exited = exited;
+            this.active = true;
+        }
 
-    /** Makes an invocation's values visible to {@code bypass_arg_bytes}; returns the previous one to restore. */
-    public static Invocation enter(Invocation inv) {
-        Invocation prev = CURRENT.get();
-        CURRENT.set(inv);
-        return prev;
+        /** Ends the call: drops the references so the values can be collected. */
+        public void clear() {
+            receiver = returnValue = null;
+            args = null;
+            active = false;
+        }
     }
 
-    public static void restore(Invocation prev) {
-        if (prev == null) CURRENT.remove();
-        else CURRENT.set(prev);
-    }
+    private static final ThreadLocal<Invocation> CURRENT = ThreadLocal.withInitial(Invocation::new);
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[512]);
+
+    /** This thread's invocation holder. */
+    public static Invocation invocation() { return CURRENT.get(); }
 
     /** The runtime's map helpers plus these. */
     public static HelperRegistry registry() { return register(MapHelpers.registry().toBuilder()).build(); }
@@ -53,12 +67,12 @@ public final class ObservabilityHelpers {
         b.register(ARG_BYTES, "bypass_arg_bytes", Prototype.of(ReturnType.INTEGER, ANYTHING, PTR_TO_UNINIT_MEM, CONST_SIZE),
                 (c, index, dst, size, x, y) -> {
                     Invocation inv = CURRENT.get();
-                    if (inv == null) throw new HelperException("bypass_arg_bytes is only available to programs attached to Java methods");
+                    if (!inv.active) throw new HelperException("bypass_arg_bytes is only available to programs attached to Java methods");
                     Object v;
                     int i = (int) index;
-                    if (i == RECEIVER) v = inv.receiver();
-                    else if (i == RETURN_VALUE) v = inv.exited() ? inv.returnValue() : null;
-                    else if (i >= 0 && i < inv.args().length) v = inv.args()[i];
+                    if (i == RECEIVER) v = inv.receiver;
+                    else if (i == RETURN_VALUE) v = inv.exited ? inv.returnValue : null;
+                    else if (i >= 0 && i < inv.args.length) v = inv.args[i];
                     else return -Errno.ENOENT;
                     if (v == null) return -Errno.ENOENT;
                     byte[] bytes = switch (v) {
@@ -79,10 +93,12 @@ public final class ObservabilityHelpers {
                 });
         b.register(NORMALIZE_SQL, "bypass_normalize_sql", Prototype.of(ReturnType.INTEGER, PTR_TO_MEM, CONST_SIZE),
                 (c, text, size, x, y, z) -> {
-                    byte[] b1 = c.memory().read(text, (int) size);
-                    long h = SqlText.normalize(b1, b1.length);
                     var seg = c.memory().slice(text, size, true);
-                    java.lang.foreign.MemorySegment.copy(b1, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b1.length);
+                    byte[] b1 = SCRATCH.get();
+                    if (b1.length < size) SCRATCH.set(b1 = new byte[(int) size]);
+                    java.lang.foreign.MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b1, 0, (int) size);
+                    long h = SqlText.normalize(b1, (int) size);
+                    java.lang.foreign.MemorySegment.copy(b1, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (int) size);
                     return h;
                 });
         return b;

@@ -94,4 +94,20 @@ public final class JdbcWorkload {
         if (!failures.isEmpty()) throw failures.get(0);
         return done.get();
     }
+
+    /**
+     * {@code java -cp bypass.jar dev.bypass.cli.demo.JdbcWorkload JDBC_URL SECONDS CLIENTS [--create]}: runs the
+     * workload as a standalone application (what the agent-overhead benchmark starts with and without the agent)
+     * and prints {@code tps N}.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            System.err.println("usage: JdbcWorkload JDBC_URL SECONDS CLIENTS [--create]");
+            System.exit(2);
+        }
+        if (args.length > 3 && args[3].equals("--create")) createSchema(args[0], 1);
+        long t0 = System.nanoTime();
+        long tx = run(args[0], 1, Integer.parseInt(args[2]), Long.parseLong(args[1]) * 1000);
+        System.out.printf("tps %.1f%n", tx / ((System.nanoTime() - t0) / 1e9));
+    }
 }

@@ -78,9 +78,16 @@ public final class AgentSession implements AutoCloseable {
     private final int fileUser;
     private final AtomicLong denied = new AtomicLong(), allowed = new AtomicLong(), errors = new AtomicLong();
     private volatile String lastError;
-    private final ThreadLocal<byte[]> context = ThreadLocal.withInitial(() -> new byte[ProbeTypes.METHOD_CTX_SIZE]);
-    /** Set while this thread runs programs: calls made from inside (class loading, toString) are not probed. */
-    private final ThreadLocal<boolean[]> busy = ThreadLocal.withInitial(() -> new boolean[1]);
+    /** What a thread needs per call, behind one thread-local lookup. */
+    private static final class PerThread {
+        final byte[] context = new byte[ProbeTypes.METHOD_CTX_SIZE];
+        final ByteBuffer view = ByteBuffer.wrap(context).order(ByteOrder.LITTLE_ENDIAN);
+        final Invocation invocation = ObservabilityHelpers.invocation();
+        /** Set while this thread runs programs: calls made from inside (class loading, toString) are not probed. */
+        boolean busy;
+    }
+
+    private final ThreadLocal<PerThread> perThread = ThreadLocal.withInitial(PerThread::new);
 
     AgentSession(AgentConfig config, Instrumentation inst) throws IOException {
         this.config = config;
@@ -242,19 +249,19 @@ public final class AgentSession implements AutoCloseable {
 
     long enter(int id, Object receiver, Object[] args) {
         Probe p = probes.get(id);
-        boolean[] b = busy.get();
-        if (b[0]) return System.nanoTime();
-        b[0] = true;
+        if (!p.fileOpen && p.entry.isEmpty()) return System.nanoTime();
+        PerThread t = perThread.get();
+        if (t.busy) return System.nanoTime();
+        t.busy = true;
         long verdict;
         try {
             if (p.fileOpen) {
                 fileOpen(p, args);
                 return 0;
             }
-            if (p.entry.isEmpty()) return System.nanoTime();
-            verdict = runMethodPrograms(p.entry, p, 0, receiver, args, null, false, 0);
+            verdict = runMethodPrograms(t, p.entry, p, 0, receiver, args, null, false, 0);
         } finally {
-            b[0] = false;
+            t.busy = false;
         }
         if (verdict != 0 && p.denyWith != null) throw deny(p);
         return System.nanoTime();
@@ -264,26 +271,27 @@ public final class AgentSession implements AutoCloseable {
         Probe p = probes.get(id);
         if (p.exit.isEmpty()) return;
         long elapsed = System.nanoTime() - token;
-        boolean[] b = busy.get();
-        if (b[0]) return;
-        b[0] = true;
+        PerThread t = perThread.get();
+        if (t.busy) return;
+        t.busy = true;
         try {
-            runMethodPrograms(p.exit, p, 1, receiver, args, result, true, elapsed);
+            runMethodPrograms(t, p.exit, p, 1, receiver, args, result, true, elapsed);
         } finally {
-            b[0] = false;
+            t.busy = false;
         }
     }
 
-    private long runMethodPrograms(Hook<byte[]> hook, Probe p, int phase, Object receiver, Object[] args, Object result,
+    private long runMethodPrograms(PerThread t, Hook<byte[]> hook, Probe p, int phase, Object receiver, Object[] args, Object result,
                                    boolean exited, long elapsed) {
-        byte[] c = context.get();
-        ByteBuffer bb = ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] c = t.context;
+        ByteBuffer bb = t.view;
         bb.putInt(0, p.id).putInt(4, phase).putLong(8, Thread.currentThread().threadId());
         int n = Math.min(args.length, ProbeTypes.MAX_ARGS);
         for (int i = 0; i < ProbeTypes.MAX_ARGS; i++) bb.putLong(16 + 8 * i, i < n ? MethodValues.asLong(args[i]) : 0);
         bb.putLong(80, exited ? MethodValues.asLong(result) : 0).putLong(88, elapsed).putInt(96, args.length)
                 .putInt(100, receiver == null ? 1 : 0);
-        Invocation prev = ObservabilityHelpers.enter(new Invocation(receiver, args, result, exited));
+        Invocation inv = t.invocation;
+        inv.set(receiver, args, result, exited);
         try {
             return hook.fire(c, 0);
         } catch (RuntimeException e) {
@@ -291,7 +299,7 @@ public final class AgentSession implements AutoCloseable {
             error(p.where + ": " + e.getMessage());
             return 0;
         } finally {
-            ObservabilityHelpers.restore(prev);
+            inv.clear();
         }
     }
 

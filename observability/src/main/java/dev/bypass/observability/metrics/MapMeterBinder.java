@@ -27,6 +27,8 @@ import java.util.Map;
  * renders {@code bypass_counter_counts_total}). What each map becomes:
  * <ul>
  *   <li>every map: gauges {@code <prefix>.map.entries} and {@code <prefix>.map.capacity} tagged object and map;
+ *   <li>a ring buffer: gauge {@code <prefix>.ringbuf.pending} (bytes committed, not yet consumed); its records reach
+ *       listeners through {@link dev.bypass.programs.RingBufferConsumer} and {@link RecordWriter};
  *   <li>a log2 histogram (an array of at most 64 unsigned 64-bit buckets whose name contains {@code hist}, bucket b
  *       counting values in [2^b, 2^(b+1))): a distribution summary with a bucket boundary at each 2^(b+1)-1;
  *   <li>a counter-like map (hash, array or their per-CPU and LRU forms with 8-byte values): one function counter
@@ -64,6 +66,9 @@ public final class MapMeterBinder implements MeterBinder {
                     .description("entries in the map").register(registry);
             Gauge.builder(prefix + ".map.capacity", m, x -> x.spec().maxEntries()).tags(t)
                     .description("maximum entries of the map").register(registry);
+            if (m instanceof RingBuffer ring)
+                Gauge.builder(prefix + ".ringbuf.pending", ring, r -> r.isClosed() ? Double.NaN : r.query(RingBuffer.AVAIL_DATA))
+                        .baseUnit("bytes").tags(t).description("bytes committed and not yet consumed").register(registry);
             Bound b = classify(m);
             if (b != null) bound.add(b);
         }

@@ -28,7 +28,8 @@ public final class RecordWriter implements AutoCloseable {
         }
     }
 
-    private record Member(String name, int typeId, int offset, int size) {}
+    /** A top-level member; {@code intSize} > 0 for plain integers, written without going through the JSON decoder. */
+    private record Member(String name, int typeId, int offset, int size, int intSize, boolean signed) {}
 
     private final BtfJson decoder;
     private final List<Member> members = new ArrayList<>();
@@ -42,7 +43,10 @@ public final class RecordWriter implements AutoCloseable {
         if (id <= 0) throw new IllegalArgumentException("no struct " + structName + " in the object's BTF");
         for (Btf.Member m : btf.type(id).members()) {
             if (m.size() != 0 || m.offset() % 8 != 0) continue;
-            members.add(new Member(m.name(), m.type(), (int) (m.offset() / 8), (int) btf.sizeOf(m.type(), "BTF")));
+            Btf.Type t = btf.resolve(m.type(), "BTF");
+            int size = (int) btf.sizeOf(m.type(), "BTF");
+            boolean plainInt = t.kind() == Btf.INT && (size == 1 || size == 2 || size == 4 || size == 8);
+            members.add(new Member(m.name(), m.type(), (int) (m.offset() / 8), size, plainInt ? size : 0, plainInt && t.signed()));
         }
         this.decoder = new BtfJson(btf, null);
         this.format = format;
@@ -61,7 +65,7 @@ public final class RecordWriter implements AutoCloseable {
             boolean first = true;
             for (Member m : members) {
                 if (m.offset() + m.size() > record.length) break;
-                String v = decoder.decode(m.typeId(), record, m.offset());
+                String v = m.intSize() > 0 ? integer(record, m) : decoder.decode(m.typeId(), record, m.offset());
                 if (!first) sb.append(',');
                 first = false;
                 if (format == Format.JSONL) sb.append(BtfJson.quote(m.name())).append(':').append(v);
@@ -74,6 +78,17 @@ public final class RecordWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static String integer(byte[] b, Member m) {
+        java.nio.ByteBuffer x = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int o = m.offset();
+        return switch (m.intSize()) {
+            case 1 -> Long.toString(m.signed() ? b[o] : b[o] & 0xff);
+            case 2 -> Long.toString(m.signed() ? x.getShort(o) : x.getShort(o) & 0xffff);
+            case 4 -> Long.toString(m.signed() ? x.getInt(o) : x.getInt(o) & 0xffffffffL);
+            default -> m.signed() ? Long.toString(x.getLong(o)) : Long.toUnsignedString(x.getLong(o));
+        };
     }
 
     public synchronized long written() { return written; }

@@ -19,16 +19,18 @@ public final class QueryTelemetry {
     public static final int TEXT_LEN = 256, HIST_BUCKETS = 256;
     static final int HIST_OFFSET = 32, TEXT_OFFSET = HIST_OFFSET + 8 * HIST_BUCKETS;
 
-    /** The configuration for pgjdbc: where the programs attach and where feature records go. */
+    /** The shipped agent configuration for pgjdbc ({@code pgjdbc-telemetry.conf} in the agent jar). */
+    public static String pgjdbcConfigTemplate() {
+        try (var in = QueryTelemetry.class.getResourceAsStream("/dev/bypass/observability/agent/pgjdbc-telemetry.conf")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException | NullPointerException e) {
+            throw new IllegalStateException("pgjdbc-telemetry.conf is missing from the build", e);
+        }
+    }
+
+    /** The shipped configuration with another engine, and feature records and a scrape endpoint when given. */
     public static String pgjdbcConfig(String engine, Path features, String format, Integer metricsPort) {
-        String execute = "org.postgresql.core.v3.QueryExecutorImpl#execute"
-                + "(Lorg/postgresql/core/Query;Lorg/postgresql/core/ParameterList;Lorg/postgresql/core/ResultHandler;IIIZ)V";
-        return "# per-query telemetry for pgjdbc 42.x\n"
-                + "engine " + engine + "\n"
-                + "object telemetry bundled:query_telemetry\n"
-                + "entry " + execute + " telemetry:on_execute\n"
-                + "exit org.postgresql.core.v3.QueryExecutorImpl#receiveCommandStatus telemetry:on_status\n"
-                + "exit " + execute + " telemetry:on_done\n"
+        return pgjdbcConfigTemplate().replaceFirst("(?m)^engine \\w+$", "engine " + engine)
                 + (features == null ? "" : "records telemetry:features query_features " + format + " " + features.toAbsolutePath() + "\n")
                 + (metricsPort == null ? "" : "metrics " + metricsPort + "\n");
     }
