@@ -6,7 +6,7 @@
 # Usage: bench/scripts/agent-overhead.sh [SECONDS_PER_RUN] [CLIENTS] [ROUNDS]
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-secs="${1:-15}" clients="${2:-4}" rounds="${3:-3}"
+secs="${1:-30}" clients="${2:-4}" rounds="${3:-3}"
 . "$root/bin/java-env"
 bypass_ensure_jar "$root"
 agent="$root/observability/target/bypass-agent.jar"

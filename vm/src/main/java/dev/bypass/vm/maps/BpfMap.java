@@ -21,7 +21,12 @@ public abstract class BpfMap implements AutoCloseable {
     /** Update flags of {@code bpf_map_update_elem}. */
     public static final long ANY = 0, NOEXIST = 1, EXIST = 2, F_LOCK = 4;
 
-    private static final ConcurrentHashMap<Integer, BpfMap> BY_ID = new ConcurrentHashMap<>();
+    /**
+     * Maps by id, for the handles programs hold: a plain array read on every helper call (a hash map would box the
+     * id and hash it). Grown and written under the class lock; the volatile field is written after every change so
+     * a reader that reads it sees the element.
+     */
+    private static volatile BpfMap[] byId = new BpfMap[64];
     private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
 
     protected final MapSpec spec;
@@ -33,7 +38,7 @@ public abstract class BpfMap implements AutoCloseable {
     protected BpfMap(MapSpec spec) {
         this.spec = spec;
         this.id = NEXT_ID.getAndIncrement();
-        BY_ID.put(id, this);
+        register(id, this);
     }
 
     /** Creates a map of the declared type; fails with {@link MapException} on an invalid or oversized spec. */
@@ -59,10 +64,20 @@ public abstract class BpfMap implements AutoCloseable {
     /** The map a handle names, or null when the value is not the handle of a live map. */
     public static BpfMap ofHandle(long handle) {
         if (Pointers.region(handle) != Pointers.MAP_HANDLE_REGION) return null;
-        return BY_ID.get((int) handle);
+        return ofId((int) handle);
     }
 
-    public static BpfMap ofId(int id) { return BY_ID.get(id); }
+    public static BpfMap ofId(int id) {
+        BpfMap[] a = byId;
+        return id > 0 && id < a.length ? a[id] : null;
+    }
+
+    private static synchronized void register(int id, BpfMap m) {
+        BpfMap[] a = byId;
+        if (id >= a.length) a = java.util.Arrays.copyOf(a, Math.max(id + 1, a.length * 2));
+        a[id] = m;
+        byId = a;
+    }
 
     public final MapSpec spec() { return spec; }
 
@@ -128,7 +143,7 @@ public abstract class BpfMap implements AutoCloseable {
     @Override public void close() {
         if (closed) return;
         closed = true;
-        BY_ID.remove(id);
+        register(id, null);
         release();
     }
 
