@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 StoreCommand.class,
                 ObserveCommand.class,
                 AttachCommand.class,
+                AclCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

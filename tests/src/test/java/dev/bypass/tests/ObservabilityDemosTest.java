@@ -100,6 +100,49 @@ class ObservabilityDemosTest {
         assertTrue(scrape.contains("bypass_map_entries{map=\"counts\",object=\"counter\"} 2.0"), scrape);
     }
 
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aclCommandChangesTheTableOfAnotherJvmLive() throws Exception {
+        int port;
+        try (var s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "12345");
+        Path conf = Files.writeString(dir.resolve("acl.conf"), "object acl bundled:acl_filter\nfile-open acl:check_open user=1000\nadmin " + port + "\n");
+        Path agent = LauncherTest.ROOT.resolve("observability/target/bypass-agent.jar");
+        Process app = new ProcessBuilder(java(), "-javaagent:" + agent + "=config=" + conf, "-cp", testClasses(), "dev.bypass.tests.apps.FileReaderApp")
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader raw = new BufferedReader(new InputStreamReader(app.getInputStream(), StandardCharsets.UTF_8));
+            java.util.function.Supplier<String> out = () -> {
+                try {
+                    for (String l; (l = raw.readLine()) != null; ) if (!l.startsWith("OpenJDK 64-Bit Server VM warning: Sharing")) return l;
+                    return null;
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            PrintWriter in = new PrintWriter(app.getOutputStream(), true);
+            assertEquals("ready", out.get());
+            in.println(secret);
+            assertEquals("read 5 bytes", out.get(), "no rule yet");
+            String bypass = LauncherTest.ROOT.resolve("bypass").toString(), at = "127.0.0.1:" + port;
+            assertEquals("ok", run(List.of(bypass, "acl", "protect", secret.toString(), "--owner", "0", "--agent", at), 60).strip());
+            in.println(secret);
+            assertEquals("denied: " + secret + ": denied by bypass program check_open for user 1000", out.get());
+            assertEquals("ok", run(List.of(bypass, "acl", "grant", secret.toString(), "--user", "1000", "--rights", "r", "--agent", at), 60).strip());
+            assertEquals("secret.txt: owner 0, default ---, user 1000 r--", run(List.of(bypass, "acl", "show", secret.toString(), "--agent", at), 60).strip());
+            in.println(secret);
+            assertEquals("read 5 bytes", out.get(), "granted live");
+            String decisions = run(List.of(bypass, "acl", "decisions", "--agent", at), 60).strip();
+            assertTrue(decisions.matches("\\{\"allowed\":\\d+,\"denied\":1,\"no_rule\":\\d+}"), decisions);
+            in.close();
+            assertTrue(app.waitFor(30, TimeUnit.SECONDS));
+        } finally {
+            app.destroyForcibly();
+        }
+    }
+
     private Path squaresConfig() throws Exception {
         Path obj = LauncherTest.ROOT.resolve("observability/src/test/resources/bpf/method_probe.o");
         return Files.writeString(dir.resolve("squares.conf"), "object t " + obj + "\n"

@@ -1,6 +1,7 @@
 package dev.bypass.cli.demo;
 
 import dev.bypass.observability.acl.AclAdmin;
+import dev.bypass.observability.acl.AclClient;
 import dev.bypass.observability.agent.AgentSession;
 import dev.bypass.observability.agent.BypassAgent;
 import java.io.IOException;
@@ -55,7 +56,7 @@ public final class AclDemo {
         List<String> names = List.of("readme.txt", "payroll.csv", "audit.log", "notes.txt");
         for (String n : names) Files.writeString(dir.resolve(n), n + "\n");
         Path conf = dir.resolve("acl.conf");
-        Files.writeString(conf, "object acl bundled:acl_filter\nfile-open acl:check_open user=" + APP_USER + "\n");
+        Files.writeString(conf, "object acl bundled:acl_filter\nfile-open acl:check_open user=" + APP_USER + "\nadmin 0\n");
         AgentSession session = BypassAgent.attachSelf(conf);
         try {
             AclAdmin admin = new AclAdmin(session.object("acl"));
@@ -69,8 +70,11 @@ public final class AclDemo {
             for (int i = 0; i < rounds; i++) app.pass(dir, names);
             out.printf("before the update: %d opens allowed, %d denied (last: %s)%n", app.allowed, app.denied, app.lastDenial);
 
-            admin.revoke(dir.resolve("payroll.csv"), APP_USER);
-            out.println("admin: revoked user " + APP_USER + "'s read right on payroll.csv (live, in the File/ACL map)");
+            // the live update goes through the agent's admin endpoint, as `bypass acl` from another process would
+            String endpoint = "127.0.0.1:" + session.adminPort();
+            new AclClient(endpoint, "acl").revoke(dir.resolve("payroll.csv").toString(), APP_USER);
+            out.println("admin: bypass acl revoke " + dir.resolve("payroll.csv") + " --user " + APP_USER + " --agent " + endpoint);
+            out.println("       -> " + new AclClient(endpoint, "acl").show(dir.resolve("payroll.csv").toString()) + " (live, in the File/ACL map)");
             FileReaderApp after = new FileReaderApp();
             for (int i = 0; i < rounds; i++) after.pass(dir, names);
             out.printf("after the update:  %d opens allowed, %d denied%n", after.allowed, after.denied);

@@ -20,6 +20,7 @@ import java.util.Map;
  * file-open acl:check_open [user=1000]        # java.io and NIO file opens, context struct open_request
  * records telemetry:features query_features jsonl /tmp/features.jsonl
  * metrics 9464 [127.0.0.1]                     # Prometheus scrape endpoint for every object's maps
+ * admin 9465 [127.0.0.1]                       # administration: map entries, ACL records (bypass acl)
  * </pre>
  *
  * An {@code entry} program's nonzero r0 denies the call: it throws the named exception (default
@@ -27,7 +28,7 @@ import java.util.Map;
  * ({@link java.nio.file.AccessDeniedException}), 2 when it has no rule for the file (allowed).
  */
 public record AgentConfig(String engine, Map<String, String> objects, List<MethodProbe> probes, List<FileOpen> fileOpens,
-                          List<Records> records, Metrics metrics) {
+                          List<Records> records, Metrics metrics, Metrics admin) {
 
     public enum Phase { ENTRY, EXIT }
 
@@ -59,7 +60,7 @@ public record AgentConfig(String engine, Map<String, String> objects, List<Metho
         List<MethodProbe> probes = new ArrayList<>();
         List<FileOpen> fileOpens = new ArrayList<>();
         List<Records> records = new ArrayList<>();
-        Metrics metrics = null;
+        Metrics metrics = null, admin = null;
         String[] lines = text.split("\r?\n");
         for (int n = 0; n < lines.length; n++) {
             String line = lines[n];
@@ -125,8 +126,8 @@ public record AgentConfig(String engine, Map<String, String> objects, List<Metho
                         if (baseDir != null) f = baseDir.resolve(f);
                         records.add(new Records(ref(w[1], objects), w[2], w[3], f));
                     }
-                    case "metrics" -> {
-                        need(w, 2, 3, "metrics PORT [HOST]");
+                    case "metrics", "admin" -> {
+                        need(w, 2, 3, w[0] + " PORT [HOST]");
                         int port;
                         try {
                             port = Integer.parseInt(w[1]);
@@ -134,18 +135,20 @@ public record AgentConfig(String engine, Map<String, String> objects, List<Metho
                             throw new ConfigException("port must be a number: " + w[1]);
                         }
                         if (port < 0 || port > 65535) throw new ConfigException("port out of range: " + port);
-                        metrics = new Metrics(port, w.length == 3 ? w[2] : "127.0.0.1");
+                        Metrics m = new Metrics(port, w.length == 3 ? w[2] : "127.0.0.1");
+                        if (w[0].equals("admin")) admin = m;
+                        else metrics = m;
                     }
                     default -> throw new ConfigException("unknown directive " + w[0]
-                            + " (expected engine, object, entry, exit, file-open, records or metrics)");
+                            + " (expected engine, object, entry, exit, file-open, records, metrics or admin)");
                 }
             } catch (ConfigException e) {
                 throw new ConfigException(where + ": " + e.getMessage());
             }
         }
-        if (probes.isEmpty() && fileOpens.isEmpty() && records.isEmpty() && metrics == null)
+        if (probes.isEmpty() && fileOpens.isEmpty() && records.isEmpty() && metrics == null && admin == null)
             throw new ConfigException(source + ": nothing to do (no entry, exit, file-open, records or metrics directive)");
-        return new AgentConfig(engine, objects, probes, fileOpens, records, metrics);
+        return new AgentConfig(engine, objects, probes, fileOpens, records, metrics, admin);
     }
 
     private static ProgramRef ref(String s, Map<String, String> objects) {

@@ -75,6 +75,7 @@ public final class AgentSession implements AutoCloseable {
     private final MethodProbeTransformer transformer;
     private final List<Class<?>> transformedClasses = new ArrayList<>();
     private final ScrapeEndpoint endpoint;
+    private final AdminEndpoint admin;
     private final int fileUser;
     private final AtomicLong denied = new AtomicLong(), allowed = new AtomicLong(), errors = new AtomicLong();
     private volatile String lastError;
@@ -134,6 +135,10 @@ public final class AgentSession implements AutoCloseable {
                 closeables.add(endpoint);
                 for (LoadedObject o : objects.values()) endpoint.bind(new MapMeterBinder(o));
             } else endpoint = null;
+            if (config.admin() != null) {
+                admin = new AdminEndpoint(this, config.admin().host(), config.admin().port());
+                closeables.add(admin);
+            } else admin = null;
             this.transformer = new MethodProbeTransformer(targets, (cls, e) -> error("cannot instrument " + cls + ": " + e));
             // only now, with the configuration loaded and verified, touch the boot class path
             BootBridge.install(inst);
@@ -389,6 +394,9 @@ public final class AgentSession implements AutoCloseable {
     public String lastError() { return lastError; }
 
     public ScrapeEndpoint metrics() { return endpoint; }
+
+    /** The port of the administration endpoint, or -1 when the configuration has none. */
+    public int adminPort() { return admin == null ? -1 : admin.port(); }
 
     /** Records written by the {@code records} streams so far. */
     public long recordsWritten() { return writers.stream().mapToLong(RecordWriter::written).sum(); }

@@ -43,8 +43,7 @@ public final class ScrapeEndpoint implements AutoCloseable {
                 out.write(body);
             }
         });
-        http.setExecutor(null);
-        http.start();
+        DaemonStart.start(http);
     }
 
     /** Binds a binder to this endpoint's registry; it is refreshed before every scrape. */

@@ -1,0 +1,26 @@
+package dev.bypass.observability.metrics;
+
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * Starts an HTTP server whose threads do not keep the JVM alive: an agent's endpoints must let the application
+ * exit when it is done. The server's dispatcher thread inherits daemon status from the thread that starts it.
+ */
+public final class DaemonStart {
+    private DaemonStart() {}
+
+    public static void start(HttpServer server) {
+        server.setExecutor(r -> {
+            Thread t = new Thread(r, "bypass-http");
+            t.setDaemon(true);
+            t.start();
+        });
+        Thread starter = Thread.ofPlatform().daemon().name("bypass-http-start").unstarted(server::start);
+        starter.start();
+        try {
+            starter.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
