@@ -47,6 +47,7 @@ public final class Interpreter implements Engine {
         r[5] = r5;
         r[10] = Memory.framePointer(baseDepth);
         int depth = baseDepth;
+        mem.enterFrame(baseDepth);
         long budget = st.budget;
         int pc = entry;
         st.enter(this, depth);
@@ -217,6 +218,7 @@ public final class Interpreter implements Engine {
                             returns[depth] = pc;
                             depth++;
                             r[10] = Memory.framePointer(depth);
+                            mem.enterFrame(depth);
                             pc += imm;
                         } else {
                             st.budget = budget;

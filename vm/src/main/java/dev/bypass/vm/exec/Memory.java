@@ -32,11 +32,42 @@ public final class Memory {
     private static final VarHandle ATOMIC64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final Region[] local = new Region[FIRST_GLOBAL_REGION];
+    /**
+     * Checking mode (soundness tests): which stack bytes the running frames have written. Null when off, which is
+     * the normal case: the memory model keeps the host safe without it; it exists to catch verifier bugs that let
+     * a program read stack bytes it never wrote.
+     */
+    private boolean[] stackWritten;
     private int nextScratch = FIRST_SCRATCH_REGION;
 
     public Memory() {
         // long[]-backed so the stack is 8-byte aligned and atomics on it need no special case.
         local[STACK_REGION] = new Region("stack", MemorySegment.ofArray(new long[STACK_BYTES / 8]), true);
+    }
+
+    /** Turns the stack-initialisation checking mode on (reads of unwritten stack bytes fault) or off. */
+    public void checkStackReads(boolean on) { stackWritten = on ? new boolean[STACK_BYTES] : null; }
+
+    public boolean checksStackReads() { return stackWritten != null; }
+
+    /** A new frame at {@code depth} starts: in checking mode its bytes count as unwritten. */
+    public void enterFrame(int depth) {
+        if (stackWritten == null) return;
+        int top = Registers.STACK_SIZE * (Registers.MAX_CALL_DEPTH - depth);
+        java.util.Arrays.fill(stackWritten, Math.max(0, top - Registers.STACK_SIZE), top, false);
+    }
+
+    private void stackAccess(long address, int size, boolean write) {
+        int off = (int) Pointers.offset(address);
+        if (write) {
+            java.util.Arrays.fill(stackWritten, off, off + size, true);
+            return;
+        }
+        for (int i = off; i < off + size; i++)
+            if (!stackWritten[i]) {
+                int frameOff = (i % Registers.STACK_SIZE) - Registers.STACK_SIZE;
+                throw new MemoryFault("read of uninitialised stack byte at r10" + frameOff + " (" + size + "-byte read at offset " + off + ")");
+            }
     }
 
     /** Frame pointer (r10) of call depth {@code depth} (0 = outermost). */
@@ -80,6 +111,7 @@ public final class Memory {
         long off = Pointers.offset(address);
         if (r == null || off + size > r.size()) throw fault(address, size, write, r);
         if (write && !r.writable()) throw new MemoryFault(String.format("write of %d bytes to read-only %s at offset %d", size, r.name(), off));
+        if (stackWritten != null && r == local[STACK_REGION]) stackAccess(address, size, write);
         return r;
     }
 
@@ -132,6 +164,7 @@ public final class Memory {
      */
     public long atomic(AtomicOp op, boolean wide, long a, long operand, long expected) {
         int size = wide ? 8 : 4;
+        if (stackWritten != null && Pointers.region(a) == STACK_REGION) check(a, size, false); // reads before it writes
         Region r = check(a, size, true);
         long off = Pointers.offset(a);
         MemorySegment seg = r.segment();
