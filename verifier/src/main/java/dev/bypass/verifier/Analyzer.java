@@ -42,6 +42,13 @@ final class Analyzer {
     static final int COMPLEXITY_LIMIT = 1_000_000;
     static final int MAX_FRAMES = 8;
     private static final int MAX_CHECKPOINTS_PER_SLOT = 256;
+    /**
+     * Checkpoints open (on the current path, not yet finished) per instruction. A long walk around a loop whose bound
+     * the verifier cannot see would otherwise keep a state copy per iteration until the complexity limit; past this
+     * many, the walk goes on without new checkpoints there (it prunes less, and an endless loop ends at the
+     * complexity limit instead of being recognised).
+     */
+    private static final int MAX_OPEN_CHECKPOINTS_PER_SLOT = 64;
 
     /** A rejection on its way out of the walk. */
     static final class Reject extends RuntimeException {
@@ -81,6 +88,7 @@ final class Analyzer {
     private final boolean[] entry;
     private final List<List<Checkpoint>> complete;
     private final List<Map<Integer, List<Checkpoint>>> inProgress;
+    private int[] openCount;
     private final ArrayDeque<Work> work = new ArrayDeque<>();
     private int nextId = 1;
     private long processed;
@@ -226,9 +234,13 @@ final class Analyzer {
                 } else {
                     inProgress.set(s, open = new HashMap<>());
                 }
-                Checkpoint c = new Checkpoint(s, st.copy(), cp, fp);
-                open.computeIfAbsent(fp, k -> new ArrayList<>()).add(c);
-                cp = c;
+                if (openCount == null) openCount = new int[n];
+                if (openCount[s] < MAX_OPEN_CHECKPOINTS_PER_SLOT) {
+                    Checkpoint c = new Checkpoint(s, st.copy(), cp, fp);
+                    open.computeIfAbsent(fp, k -> new ArrayList<>()).add(c);
+                    openCount[s]++;
+                    cp = c;
+                }
             }
             recordFacts(s, st);
             if (log != null) log.append(s).append(": ").append(Disassembler.format(program.at(s))).append("  ").append(regsText(st)).append('\n');
@@ -249,8 +261,8 @@ final class Analyzer {
             Map<Integer, List<Checkpoint>> open = inProgress.get(s);
             if (open != null) {
                 List<Checkpoint> l = open.get(c.fingerprint);
-                if (l != null) {
-                    l.remove(c);
+                if (l != null && l.remove(c)) {
+                    openCount[s]--;
                     if (l.isEmpty()) open.remove(c.fingerprint);
                 }
             }
