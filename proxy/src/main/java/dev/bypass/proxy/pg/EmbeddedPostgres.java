@@ -33,7 +33,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final List<String> asUser;
     private Process server;
 
-    private EmbeddedPostgres(Path base, int port, List<String> asUser) {
+    private final List<String> hbaRules;
+
+    private EmbeddedPostgres(Path base, int port, List<String> asUser, List<String> hbaRules) {
+        this.hbaRules = List.copyOf(hbaRules);
         this.base = base;
         this.dataDir = base.resolve("data");
         this.port = port;
@@ -43,7 +46,13 @@ public final class EmbeddedPostgres implements AutoCloseable {
     /** Extracts the binaries if needed, creates a cluster in a fresh directory and starts the server. */
     public static EmbeddedPostgres start() throws IOException, InterruptedException { return start(0); }
 
-    public static EmbeddedPostgres start(int port) throws IOException, InterruptedException {
+    public static EmbeddedPostgres start(int port) throws IOException, InterruptedException { return start(port, List.of()); }
+
+    /**
+     * Starts with {@code hbaRules} (pg_hba.conf lines such as {@code host all app 127.0.0.1/32 scram-sha-256})
+     * ahead of the default trust rules, so chosen users must authenticate.
+     */
+    public static EmbeddedPostgres start(int port, List<String> hbaRules) throws IOException, InterruptedException {
         Path bin = binaries();
         Path base = Files.createTempDirectory("bypass-pg-");
         List<String> asUser = List.of();
@@ -53,7 +62,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             run(List.of("chown", "-R", ids[0] + ":" + ids[1], base.toString()), Duration.ofSeconds(30));
             base.toFile().setExecutable(true, false);
         }
-        EmbeddedPostgres pg = new EmbeddedPostgres(base, port == 0 ? freePort() : port, asUser);
+        EmbeddedPostgres pg = new EmbeddedPostgres(base, port == 0 ? freePort() : port, asUser, hbaRules);
         pg.initAndStart(bin);
         return pg;
     }
@@ -68,6 +77,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
         initdb.addAll(List.of(bin.resolve("bin/initdb").toString(), "-D", dataDir.toString(), "-U", "postgres",
                 "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"));
         run(initdb, Duration.ofMinutes(2));
+        if (!hbaRules.isEmpty()) {
+            // the first matching line wins: the given rules go before initdb's trust rules (the file keeps its owner)
+            Path hba = dataDir.resolve("pg_hba.conf");
+            Files.writeString(hba, String.join("\n", hbaRules) + "\n" + Files.readString(hba));
+        }
         List<String> postgres = new ArrayList<>(asUser);
         postgres.addAll(List.of(bin.resolve("bin/postgres").toString(), "-D", dataDir.toString(),
                 "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", base.toString(),

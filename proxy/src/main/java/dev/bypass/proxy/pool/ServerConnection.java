@@ -178,8 +178,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
                 Authentication auth = Authentication.decode(frame.body());
                 switch (auth.code()) {
                     case Authentication.OK -> {}
-                    case Authentication.CLEARTEXT -> ctx.writeAndFlush(new PasswordMessage(requirePassword()).encode(ctx.alloc()));
-                    case Authentication.MD5 -> ctx.writeAndFlush(new PasswordMessage(Md5.hash(user, requirePassword(), auth.data())).encode(ctx.alloc()));
+                    case Authentication.CLEARTEXT -> {
+                        if (requirePassword() != null) ctx.writeAndFlush(new PasswordMessage(password).encode(ctx.alloc()));
+                    }
+                    case Authentication.MD5 -> {
+                        if (requirePassword() != null) ctx.writeAndFlush(new PasswordMessage(Md5.hash(user, password, auth.data())).encode(ctx.alloc()));
+                    }
+                    case Authentication.SASL -> scramStart(ctx, auth.data());
+                    case Authentication.SASL_CONTINUE -> scramContinue(ctx, auth.data());
+                    case Authentication.SASL_FINAL -> scramFinish(auth.data());
                     default -> fail("server requires authentication method " + auth.code() + ", which this proxy does not support for servers");
                 }
             }
@@ -193,6 +200,59 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
             }
             default -> {} // NoticeResponse and the like during login
         }
+    }
+
+    /** SCRAM-SHA-256 towards PostgreSQL (its default password method since version 14), without channel binding. */
+    private com.ongres.scram.client.ScramClient scram;
+
+    private void scramStart(ChannelHandlerContext ctx, byte[] data) {
+        java.util.List<String> offered = new java.util.ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < data.length; i++)
+            if (data[i] == 0) {
+                if (i > start) offered.add(new String(data, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        if (!offered.contains("SCRAM-SHA-256")) {
+            fail("server offers SASL mechanisms " + offered + "; this proxy speaks SCRAM-SHA-256 without channel binding");
+            return;
+        }
+        String pw = requirePassword();
+        if (pw == null) return;
+        scram = com.ongres.scram.client.ScramClient.builder().advertisedMechanisms(java.util.List.of("SCRAM-SHA-256"))
+                .username(user).password(pw.toCharArray()).build();
+        byte[] first = scram.clientFirstMessage().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ctx.writeAndFlush(new SaslInitialResponse("SCRAM-SHA-256", first).encode(ctx.alloc()));
+    }
+
+    private void scramContinue(ChannelHandlerContext ctx, byte[] data) {
+        if (scram == null) {
+            fail("server sent SASLContinue before SASL");
+            return;
+        }
+        try {
+            scram.serverFirstMessage(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (com.ongres.scram.common.exception.ScramException e) {
+            fail("server's SCRAM message is invalid: " + e.getMessage());
+            return;
+        }
+        byte[] last = scram.clientFinalMessage().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ctx.writeAndFlush(new SaslResponse(last).encode(ctx.alloc()));
+    }
+
+    private void scramFinish(byte[] data) {
+        if (scram == null) {
+            fail("server sent SASLFinal before SASL");
+            return;
+        }
+        try {
+            scram.serverFinalMessage(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (com.ongres.scram.common.exception.ScramException e) {
+            // a wrong server signature means the server does not know the password: not the server we meant
+            fail("SCRAM: the server's final message does not verify: " + e.getMessage());
+            return;
+        }
+        scram = null;
     }
 
     private String requirePassword() {

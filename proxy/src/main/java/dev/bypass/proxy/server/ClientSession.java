@@ -36,6 +36,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private Phase phase = Phase.STARTUP;
     private String user, database;
     private byte[] md5Salt;
+    private ScramServer scram;
+    /** The client connection runs over TLS. */
+    private boolean tls;
+    private boolean scramStarted;
     private Pool pool;
     private ServerConnection server;
     private boolean acquiring;
@@ -93,7 +97,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         if (body.readableBytes() < 4) throw new ProtocolException("start-up packet without a code");
         int code = body.getInt(body.readerIndex());
         switch (code) {
-            case StartupCodes.SSL_REQUEST, StartupCodes.GSSENC_REQUEST -> client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+            case StartupCodes.SSL_REQUEST -> {
+                io.netty.handler.ssl.SslContext tlsContext = proxy.clientTlsContext();
+                if (tlsContext == null || tls) {
+                    client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+                    return;
+                }
+                // 'S' goes out in plain text, then the handshake: the TLS handler sits in front of the frame decoder.
+                client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'S'}));
+                client.pipeline().addFirst("tls", tlsContext.newHandler(client.alloc()));
+                tls = true;
+            }
+            case StartupCodes.GSSENC_REQUEST -> client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
             case StartupCodes.CANCEL_REQUEST -> {
                 proxy.cancel(CancelRequest.decode(body));
                 client.close();
@@ -106,6 +121,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 }
                 user = sm.user();
                 database = sm.database();
+                if (!tls && proxy.config().clientTls() != null && proxy.config().clientTls().required()) {
+                    fatal("28000", "TLS is required: connect with sslmode=require");
+                    return;
+                }
                 if (user.isEmpty()) {
                     fatal("28000", "no PostgreSQL user name specified in startup packet");
                     return;
@@ -120,6 +139,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                         RANDOM.nextBytes(md5Salt);
                         client.writeAndFlush(new Authentication(Authentication.MD5, md5Salt).encode(client.alloc()));
                     }
+                    case SCRAM_SHA_256 -> {
+                        scram = new ScramServer(user, proxy.config().users().get(user));
+                        byte[] mechanisms = (ScramServer.MECHANISM + "\0\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                        client.writeAndFlush(new Authentication(Authentication.SASL, mechanisms).encode(client.alloc()));
+                    }
                 }
             }
         }
@@ -127,18 +151,52 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
 
     private void authenticate(PgFrame frame) {
         if (frame.type() != PasswordMessage.TYPE) throw new ProtocolException("expected a password message, got '" + (char) frame.type() + "'");
+        if (scram != null) {
+            scramStep(frame);
+            return;
+        }
         String given = PasswordMessage.decode(frame.body()).password();
         String expected = proxy.config().users().get(user);
         boolean ok = expected != null && switch (proxy.config().clientAuth()) {
             case CLEARTEXT -> given.equals(expected);
             case MD5 -> given.equals(Md5.hash(user, expected, md5Salt));
             case TRUST -> true;
+            case SCRAM_SHA_256 -> false; // handled by scramStep
         };
         if (!ok) {
             fatal("28P01", "password authentication failed for user \"" + user + "\"");
             return;
         }
         loggedIn();
+    }
+
+    /** One SCRAM-SHA-256 round: SASLInitialResponse, then SASLResponse; PostgreSQL's messages and error codes. */
+    private void scramStep(PgFrame frame) {
+        try {
+            if (!scramStarted) {
+                SaslInitialResponse first = SaslInitialResponse.decode(frame.body());
+                if (!first.mechanism().equals(ScramServer.MECHANISM)) {
+                    fatal("28000", "SASL authentication mechanism " + first.mechanism() + " is not supported (offered: " + ScramServer.MECHANISM + ")");
+                    return;
+                }
+                scramStarted = true;
+                String serverFirst = scram.serverFirst(first.text());
+                client.writeAndFlush(new Authentication(Authentication.SASL_CONTINUE, serverFirst.getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode(client.alloc()));
+                return;
+            }
+            String serverFinal = scram.serverFinal(SaslResponse.decode(frame.body()).text());
+            if (serverFinal == null || proxy.config().users().get(user) == null) {
+                fatal("28P01", "password authentication failed for user \"" + user + "\"");
+                return;
+            }
+            scram = null;
+            client.write(new Authentication(Authentication.SASL_FINAL, serverFinal.getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode(client.alloc()));
+            loggedIn();
+        } catch (IllegalArgumentException e) {
+            fatal("08P01", "malformed SCRAM message: " + e.getMessage());
+        } catch (java.security.GeneralSecurityException e) {
+            fatal("XX000", "SCRAM failed: " + e.getMessage());
+        }
     }
 
     private void loggedIn() {

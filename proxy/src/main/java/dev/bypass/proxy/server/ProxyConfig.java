@@ -9,10 +9,17 @@ import java.util.Map;
  */
 public record ProxyConfig(String listenHost, int port, String backendHost, int backendPort, PoolMode poolMode,
                           int poolSize, int maxClients, Duration acquireTimeout, ClientAuth clientAuth,
-                          Map<String, String> users) {
+                          Map<String, String> users, ClientTls clientTls) {
+    /**
+     * TLS towards clients (PostgreSQL's SSLRequest): a PEM certificate chain and an unencrypted PKCS#8 PEM key, as
+     * PgBouncer's client_tls_cert_file and client_tls_key_file; {@code required} refuses clients that do not ask
+     * for TLS. Null in the config: clients asking for TLS are told 'N' and go on in plain text.
+     */
+    public record ClientTls(java.nio.file.Path certFile, java.nio.file.Path keyFile, boolean required) {}
+
     public enum PoolMode { SESSION, TRANSACTION }
 
-    public enum ClientAuth { TRUST, CLEARTEXT, MD5 }
+    public enum ClientAuth { TRUST, CLEARTEXT, MD5, SCRAM_SHA_256 }
 
     public ProxyConfig {
         users = Map.copyOf(users);
@@ -23,18 +30,22 @@ public record ProxyConfig(String listenHost, int port, String backendHost, int b
 
     public static ProxyConfig defaults(int port, String backendHost, int backendPort) {
         return new ProxyConfig("127.0.0.1", port, backendHost, backendPort, PoolMode.TRANSACTION, 20, 1000,
-                Duration.ofSeconds(30), ClientAuth.TRUST, Map.of());
+                Duration.ofSeconds(30), ClientAuth.TRUST, Map.of(), null);
     }
 
     public ProxyConfig withPoolMode(PoolMode mode) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls);
     }
 
     public ProxyConfig withPoolSize(int size) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users, clientTls);
     }
 
     public ProxyConfig withClientAuth(ClientAuth auth, Map<String, String> users) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, auth, users);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, auth, users, clientTls);
+    }
+
+    public ProxyConfig withClientTls(ClientTls tls) {
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, tls);
     }
 }

@@ -44,8 +44,12 @@ public final class ProxyServer implements AutoCloseable {
     private final Counter rejectedClients;
     private Channel listener;
 
+    /** Built once from the configured certificate and key; null without client TLS. */
+    private final io.netty.handler.ssl.SslContext clientTls;
+
     public ProxyServer(ProxyConfig config, QueryHook queryHook, MeterRegistry metrics) {
         this.config = config;
+        this.clientTls = clientTls(config.clientTls());
         this.queryHook = queryHook;
         this.transport = Transport.create();
         this.group = transport.group();
@@ -55,6 +59,22 @@ public final class ProxyServer implements AutoCloseable {
         Gauge.builder("bypass.proxy.servers.active", this, p -> p.pools.values().stream().mapToInt(x -> x.stats().servers()).sum())
                 .description("open server connections").register(metrics);
     }
+
+    private static io.netty.handler.ssl.SslContext clientTls(ProxyConfig.ClientTls tls) {
+        if (tls == null) return null;
+        for (java.nio.file.Path f : java.util.List.of(tls.certFile(), tls.keyFile()))
+            if (!java.nio.file.Files.isReadable(f)) throw new IllegalArgumentException("client TLS: cannot read " + f);
+        try {
+            return io.netty.handler.ssl.SslContextBuilder.forServer(tls.certFile().toFile(), tls.keyFile().toFile())
+                    .protocols("TLSv1.3", "TLSv1.2").build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("client TLS: cannot use certificate " + tls.certFile() + " with key " + tls.keyFile()
+                    + " (PEM certificate and unencrypted PKCS#8 PEM key expected): " + e.getMessage(), e);
+        }
+    }
+
+    /** The TLS context for clients, or null when TLS is not configured. */
+    io.netty.handler.ssl.SslContext clientTlsContext() { return clientTls; }
 
     /** Binds the listening socket; returns once clients can connect. */
     public ProxyServer start() throws InterruptedException {

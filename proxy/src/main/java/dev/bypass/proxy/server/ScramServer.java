@@ -1,0 +1,115 @@
+package dev.bypass.proxy.server;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The server side of SCRAM-SHA-256 (RFC 5802, RFC 7677) as PostgreSQL speaks it, without channel binding: one
+ * exchange per client login. Keys are derived once per user from the configured password (random salt, 4096
+ * iterations) and kept, as a server keeps its stored verifier.
+ */
+final class ScramServer {
+    static final String MECHANISM = "SCRAM-SHA-256";
+    static final int ITERATIONS = 4096;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** What a server stores per user: salt, iterations, StoredKey and ServerKey. */
+    record Verifier(byte[] salt, int iterations, byte[] storedKey, byte[] serverKey) {
+        static Verifier of(String password) {
+            byte[] salt = new byte[16];
+            RANDOM.nextBytes(salt);
+            byte[] salted = hi(password, salt, ITERATIONS);
+            return new Verifier(salt, ITERATIONS, sha256(hmac(salted, "Client Key")), hmac(salted, "Server Key"));
+        }
+    }
+
+    private static final Map<String, Verifier> VERIFIERS = new ConcurrentHashMap<>();
+
+    private final Verifier verifier;
+    private String clientFirstBare, serverFirst, nonce;
+
+    /** A login for a user with this password (null when the user is unknown: the exchange then fails at the end). */
+    ScramServer(String user, String password) {
+        // An unknown user still gets a well-formed exchange, so the reply does not reveal which users exist.
+        this.verifier = password == null ? Verifier.of(randomNonce()) : VERIFIERS.computeIfAbsent(user + '\0' + password, k -> Verifier.of(password));
+    }
+
+    /** Handles client-first-message; returns server-first-message. Throws IllegalArgumentException when malformed. */
+    String serverFirst(String clientFirst) {
+        // gs2-header: "n,," (no channel binding) or "y,," (client supports it, we do not offer it); no authzid
+        if (!(clientFirst.startsWith("n,,") || clientFirst.startsWith("y,,")))
+            throw new IllegalArgumentException(clientFirst.startsWith("p=") ? "channel binding is not supported" : "malformed SCRAM client-first-message");
+        clientFirstBare = clientFirst.substring(3);
+        String clientNonce = attribute(clientFirstBare, 'r');
+        if (clientNonce == null || clientNonce.isEmpty()) throw new IllegalArgumentException("SCRAM client-first-message without a nonce");
+        nonce = clientNonce + randomNonce();
+        serverFirst = "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(verifier.salt()) + ",i=" + verifier.iterations();
+        return serverFirst;
+    }
+
+    /** Handles client-final-message; returns server-final-message, or null when the proof is wrong. */
+    String serverFinal(String clientFinal) throws GeneralSecurityException {
+        int p = clientFinal.lastIndexOf(",p=");
+        if (p < 0) throw new IllegalArgumentException("SCRAM client-final-message without a proof");
+        String withoutProof = clientFinal.substring(0, p);
+        if (!nonce.equals(attribute(withoutProof, 'r'))) throw new IllegalArgumentException("SCRAM nonce mismatch");
+        String cbind = attribute(withoutProof, 'c');
+        if (!"biws".equals(cbind) && !"eSws".equals(cbind)) throw new IllegalArgumentException("unexpected SCRAM channel binding data");
+        byte[] proof = Base64.getDecoder().decode(clientFinal.substring(p + 3));
+        String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
+        byte[] signature = hmac(verifier.storedKey(), authMessage);
+        if (proof.length != signature.length) return null;
+        byte[] clientKey = new byte[proof.length];
+        for (int i = 0; i < proof.length; i++) clientKey[i] = (byte) (proof[i] ^ signature[i]);
+        if (!MessageDigest.isEqual(sha256(clientKey), verifier.storedKey())) return null;
+        return "v=" + Base64.getEncoder().encodeToString(hmac(verifier.serverKey(), authMessage));
+    }
+
+    private static String attribute(String message, char name) {
+        for (String part : message.split(","))
+            if (part.length() >= 2 && part.charAt(0) == name && part.charAt(1) == '=') return part.substring(2);
+        return null;
+    }
+
+    private static String randomNonce() {
+        byte[] b = new byte[18];
+        RANDOM.nextBytes(b);
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    static byte[] hi(String password, byte[] salt, int iterations) {
+        try {
+            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, 256)).getEncoded();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK lacks PBKDF2WithHmacSHA256", e);
+        }
+    }
+
+    static byte[] hmac(byte[] key, String text) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK lacks HmacSHA256", e);
+        }
+    }
+
+    static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK lacks SHA-256", e);
+        }
+    }
+}
