@@ -41,6 +41,7 @@ import java.util.Map;
 final class Analyzer {
     static final int COMPLEXITY_LIMIT = 1_000_000;
     static final int MAX_FRAMES = 8;
+    static final int MAX_HELD_REFERENCES = 64;
     private static final int MAX_CHECKPOINTS_PER_SLOT = 256;
     /**
      * Checkpoints open (on the current path, not yet finished) per instruction. A long walk around a loop whose bound
@@ -1029,6 +1030,11 @@ final class Analyzer {
                 yield Reg.pointer(PTR_TO_MAP_VALUE_OR_NULL, 0, map, 0, 0).withId(freshId());
             }
             case PTR_TO_ALLOC_MEM_OR_NULL -> {
+                // Every state copy carries the held references: a loop that keeps reserving must end here, not
+                // at the complexity limit after growing each copy by one reference per iteration.
+                if (st.refs.length >= MAX_HELD_REFERENCES)
+                    throw reject(ErrorCode.UNRELEASED_REFERENCE, s, "more than " + MAX_HELD_REFERENCES
+                            + " references held at once (records reserved and not yet submitted or discarded)");
                 int ref = freshId();
                 st.acquire(ref);
                 yield Reg.pointer(PTR_TO_MEM_OR_NULL, 0, -1, memSize, 0).withId(ref).withRefId(ref);
