@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 VerifyCommand.class,
                 StoreCommand.class,
+                ProxyCommand.class,
                 ObserveCommand.class,
                 AttachCommand.class,
                 AclCommand.class,

@@ -51,8 +51,17 @@ final class AdminConsole {
                     List.of(List.of(str(proxy.sessions().size()), String.valueOf(proxy.queriesForwarded()))), "SHOW");
             case "PAUSE" -> { proxy.pause(); ResultSetWriter.commandComplete(ch, "PAUSE"); }
             case "RESUME" -> { proxy.resume(); ResultSetWriter.commandComplete(ch, "RESUME"); }
-            case "RELOAD" -> ch.write(ErrorResponse.of("ERROR", "55000",
-                    "RELOAD: this proxy was started without a configuration file").encode(ch.alloc()));
+            case "RELOAD" -> {
+                try {
+                    java.util.List<String> restart = proxy.reload();
+                    if (!restart.isEmpty())
+                        ch.write(NoticeResponse.of("WARNING", "01000", "RELOAD: changed settings that take effect only after a restart: "
+                                + String.join(", ", restart)).encode(ch.alloc()));
+                    ResultSetWriter.commandComplete(ch, "RELOAD");
+                } catch (IllegalStateException | IllegalArgumentException | java.io.IOException e) {
+                    ch.write(ErrorResponse.of("ERROR", "55000", "RELOAD: " + e.getMessage()).encode(ch.alloc()));
+                }
+            }
             // Drivers set session options at connect (application_name, extra_float_digits): accepted, no effect.
             case String s when s.startsWith("SET ") -> ResultSetWriter.commandComplete(ch, "SET");
             default -> ch.write(ErrorResponse.of("ERROR", "42601", "unknown admin command: " + cmd

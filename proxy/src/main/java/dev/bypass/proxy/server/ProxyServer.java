@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ProxyServer implements AutoCloseable {
     public static final String ADMIN_DATABASE = "bypass";
 
-    private final ProxyConfig config;
+    /** Replaced by {@link #reload()}: sessions read it afresh for each login. */
+    private volatile ProxyConfig config;
+    private volatile java.nio.file.Path configFile;
     private final QueryHook queryHook;
     private final Transport transport;
     private final EventLoopGroup group;
@@ -99,6 +101,32 @@ public final class ProxyServer implements AutoCloseable {
     public int port() { return ((InetSocketAddress) listener.localAddress()).getPort(); }
 
     public ProxyConfig config() { return config; }
+
+    /** The file {@link #reload()} re-reads; without one, RELOAD is refused. */
+    public ProxyServer configFile(java.nio.file.Path file) {
+        this.configFile = file;
+        return this;
+    }
+
+    /**
+     * Re-reads the configuration file. Authentication (auth_type, auth_file users), max_client_conn and
+     * query_wait_timeout take effect for the next logins; the returned list names changed settings that need a
+     * restart (listen address, server, pool mode and size, TLS files), which keep their running values.
+     */
+    public synchronized java.util.List<String> reload() throws java.io.IOException {
+        java.nio.file.Path file = configFile;
+        if (file == null) throw new IllegalStateException("this proxy was started without a configuration file");
+        ProxyConfig next = ProxyConfigFile.read(file), now = config;
+        java.util.List<String> restart = new java.util.ArrayList<>();
+        if (!next.listenHost().equals(now.listenHost()) || next.port() != now.port()) restart.add("listen_addr/listen_port");
+        if (!next.backendHost().equals(now.backendHost()) || next.backendPort() != now.backendPort()) restart.add("[databases]");
+        if (next.poolMode() != now.poolMode()) restart.add("pool_mode");
+        if (next.poolSize() != now.poolSize()) restart.add("default_pool_size");
+        if (!java.util.Objects.equals(next.clientTls(), now.clientTls())) restart.add("client_tls_*");
+        config = new ProxyConfig(now.listenHost(), now.port(), now.backendHost(), now.backendPort(), now.poolMode(), now.poolSize(),
+                next.maxClients(), next.acquireTimeout(), next.clientAuth(), next.users(), now.clientTls());
+        return restart;
+    }
 
     QueryHook queryHook() { return queryHook; }
 

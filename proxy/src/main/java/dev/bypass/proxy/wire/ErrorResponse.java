@@ -33,13 +33,5 @@ public record ErrorResponse(Map<Character, String> fields) {
         return new ErrorResponse(f);
     }
 
-    public ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf b = Messages.begin(alloc, 'E');
-        fields.forEach((k, v) -> {
-            b.writeByte(k);
-            Messages.writeCString(b, v);
-        });
-        b.writeByte(0);
-        return Messages.finish(b);
-    }
+    public ByteBuf encode(ByteBufAllocator alloc) { return Messages.fields(alloc, 'E', fields); }
 }

@@ -37,4 +37,15 @@ public final class Messages {
     static void need(ByteBuf body, int bytes, String what) {
         if (body.readableBytes() < bytes) throw new ProtocolException(what + " message is truncated");
     }
+
+    /** The body of ErrorResponse and NoticeResponse: code byte and NUL-terminated text per field, then a NUL. */
+    static ByteBuf fields(ByteBufAllocator alloc, char type, java.util.Map<Character, String> fields) {
+        ByteBuf b = begin(alloc, type);
+        fields.forEach((k, v) -> {
+            b.writeByte(k);
+            writeCString(b, v);
+        });
+        b.writeByte(0);
+        return finish(b);
+    }
 }
