@@ -289,6 +289,31 @@ final class Analyzer {
         return h * 31 + Arrays.hashCode(st.refs);
     }
 
+    /**
+     * Helpers that work on one kind of map only, and kinds of map that only their own helpers may touch (Linux's
+     * check_map_func_compatibility, for the helpers this runtime has).
+     */
+    private void checkMapHelper(dev.bypass.vm.helpers.HelperSpec spec, int r, int map) {
+        if (map < 0 || map >= maps.size()) return;
+        dev.bypass.vm.maps.MapType type = maps.get(map).type();
+        int id = spec.id();
+        java.util.Set<dev.bypass.vm.maps.MapType> needs = switch (id) {
+            case HelperIds.RINGBUF_OUTPUT, HelperIds.RINGBUF_RESERVE, HelperIds.RINGBUF_QUERY -> java.util.EnumSet.of(dev.bypass.vm.maps.MapType.RINGBUF);
+            case HelperIds.TAIL_CALL -> java.util.EnumSet.of(dev.bypass.vm.maps.MapType.PROG_ARRAY);
+            case HelperIds.PERF_EVENT_OUTPUT -> java.util.EnumSet.of(dev.bypass.vm.maps.MapType.PERF_EVENT_ARRAY);
+            default -> null;
+        };
+        boolean ok = needs != null ? needs.contains(type) : switch (type) {
+            // these maps are reached only through their own helpers
+            case RINGBUF, PROG_ARRAY, PERF_EVENT_ARRAY -> false;
+            case QUEUE, STACK -> id != HelperIds.MAP_LOOKUP_ELEM && id != HelperIds.MAP_UPDATE_ELEM && id != HelperIds.MAP_DELETE_ELEM;
+            default -> true;
+        };
+        if (!ok)
+            throw reject(ErrorCode.INVALID_HELPER_ARGUMENT, slot, spec.name() + " cannot be used with " + type.name().toLowerCase(java.util.Locale.ROOT)
+                    + " map " + maps.get(map).name() + " (r" + r + ")");
+    }
+
     /** Forks the walk: the other state continues later from {@code target}. */
     private void fork(int target, State other, Checkpoint cp) {
         if (cp != null) cp.branches++;
@@ -411,10 +436,11 @@ final class Analyzer {
     private Reg pointerAlu(Alu a, Reg dst, Reg src) {
         AluOp op = a.op();
         Reg ptr = dst.isPointer() ? dst : src;
-        // As in Linux for privileged programs: a pointer subtracted from a number, or subtracted from in 32 bits,
-        // gives a meaningless number.
-        if (op == AluOp.SUB && dst.isScalar() && src.isPointer()) return a.alu64() ? Reg.UNKNOWN : Reg.unsignedUpTo(0xffffffffL);
-        if (!a.alu64() && op == AluOp.SUB && dst.isPointer()) return Reg.unsignedUpTo(0xffffffffL);
+        // As in Linux for privileged programs: a 32-bit subtraction involving a pointer gives a meaningless number,
+        // while a 64-bit number minus a pointer is refused.
+        if (!a.alu64() && op == AluOp.SUB) return Reg.unsignedUpTo(0xffffffffL);
+        if (op == AluOp.SUB && dst.isScalar() && src.isPointer())
+            throw reject(ErrorCode.INVALID_POINTER_ARITHMETIC, slot, "a pointer (" + src + ") subtracted from a number");
         if (!a.alu64()) throw reject(ErrorCode.INVALID_POINTER_ARITHMETIC, slot, "32-bit arithmetic on pointer " + ptr + " is not allowed");
         if (op.isSignExtendingMove()) throw reject(ErrorCode.INVALID_POINTER_ARITHMETIC, slot, "sign-extending move of pointer " + ptr);
         if (op == AluOp.SUB && dst.isPointer() && src.isPointer()) {
@@ -737,7 +763,9 @@ final class Analyzer {
         Reg v = readScalar(st, a.src(), "atomic operand");
         Reg base = read(st, a.dst());
         if (base.type() != PTR_TO_STACK && base.type() != PTR_TO_MAP_VALUE && base.type() != PTR_TO_MEM)
-            throw reject(ErrorCode.INVALID_MEMORY_ACCESS, slot, "atomic operation on r" + a.dst() + " (" + base + "): only stack, map values and memory allow it");
+            throw base.type() == PTR_TO_MAP_VALUE_OR_NULL || base.type() == PTR_TO_MEM_OR_NULL
+                    ? reject(ErrorCode.NULL_DEREFERENCE, slot, "atomic operation on r" + a.dst() + " (" + base + "), which may be NULL: check it first")
+                    : reject(ErrorCode.INVALID_MEMORY_ACCESS, slot, "atomic operation on r" + a.dst() + " (" + base + "): only stack, map values and memory allow it");
         if (a.op() == dev.bypass.vm.isa.AtomicOp.CMPXCHG) readScalar(st, 0, "cmpxchg comparand");
         int size = a.width().bytes;
         if (base.type() == PTR_TO_STACK) {
@@ -957,6 +985,7 @@ final class Analyzer {
                 case CONST_MAP_PTR -> {
                     if (v.type() != CONST_PTR_TO_MAP) throw argError(spec, r, v, "a map");
                     map = v.map();
+                    checkMapHelper(spec, r, map);
                 }
                 case PTR_TO_MAP_KEY -> checkMem(st, spec, r, v, keySize(spec, map, r), true, false);
                 case PTR_TO_MAP_VALUE -> checkMem(st, spec, r, v, valueSize(spec, map, r), true, false);
@@ -1153,6 +1182,9 @@ final class Analyzer {
         }
         if (top.callback) {
             if (!r0.isScalar()) throw reject(ErrorCode.INVALID_RETURN, s, "a callback must return a number, returns " + r0);
+            // bpf_loop: 0 continues, 1 stops; Linux insists on that range
+            if (Long.compareUnsigned(r0.umax(), 1) > 0)
+                throw reject(ErrorCode.INVALID_RETURN, s, "a loop callback must return 0 (continue) or 1 (stop), returns " + r0);
             if (st.lockHeld) throw reject(ErrorCode.LOCK_MISUSE, s, "callback returns holding a spin lock");
             return -1; // the caller continued on its own path after the helper call
         }

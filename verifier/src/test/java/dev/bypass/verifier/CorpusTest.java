@@ -27,7 +27,8 @@ import org.junit.jupiter.api.TestFactory;
  * code; the verifier must agree exactly.
  */
 class CorpusTest {
-    static final List<String> FILES = List.of("basics.txt", "memory.txt", "helpers.txt", "calls.txt");
+    static final List<String> FILES = List.of("basics.txt", "memory.txt", "helpers.txt", "calls.txt", "alu.txt", "branches.txt",
+            "pointers.txt", "stack.txt", "references.txt", "loops.txt", "helpers2.txt");
 
     record Case(String file, String name, boolean accept, ErrorCode code, int ctxSize, List<MapSpec> maps, String asm) {}
 
