@@ -40,9 +40,28 @@ public final class Memory {
     private boolean[] stackWritten;
     private int nextScratch = FIRST_SCRATCH_REGION;
 
+    /** The stack's backing words: stack loads and stores at aligned offsets read and write them directly. */
+    private final long[] stackWords = new long[STACK_BYTES / 8];
+    private static final boolean LITTLE_ENDIAN_HOST = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+    private static final VarHandle BYTES16 = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BYTES32 = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BYTES64 = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     public Memory() {
         // long[]-backed so the stack is 8-byte aligned and atomics on it need no special case.
-        local[STACK_REGION] = new Region("stack", MemorySegment.ofArray(new long[STACK_BYTES / 8]), true);
+        local[STACK_REGION] = new Region("stack", MemorySegment.ofArray(stackWords), true);
+    }
+
+    /**
+     * The stack word holding an aligned access of {@code size} bytes at {@code a}, or -1 when the access takes the
+     * general path (not the stack, misaligned, out of range, checking mode). The array index is still checked by
+     * the JVM; this only skips the region table and the segment interface.
+     */
+    private int stackWord(long a, int size) {
+        if ((int) (a >>> 32) != STACK_REGION || stackWritten != null || !LITTLE_ENDIAN_HOST) return -1;
+        long off = a & 0xffffffffL;
+        if ((off & (size - 1)) != 0 || off + size > STACK_BYTES) return -1;
+        return (int) (off >>> 3);
     }
 
     /** Turns the stack-initialisation checking mode on (reads of unwritten stack bytes fault) or off. */
@@ -123,13 +142,33 @@ public final class Memory {
         return new MemoryFault(what + ": offset " + Pointers.offset(address) + " is outside " + r.name() + " (" + r.size() + " bytes)");
     }
 
-    public long load8(long a) { return check(a, 1, false).segment().get(U8, Pointers.offset(a)) & 0xffL; }
+    public long load8(long a) {
+        int w = stackWord(a, 1);
+        if (w >= 0) return (stackWords[w] >>> ((a & 7) << 3)) & 0xffL;
+        Region r = check(a, 1, false);
+        return r.bytes != null ? r.bytes[(int) Pointers.offset(a)] & 0xffL : r.segment().get(U8, Pointers.offset(a)) & 0xffL;
+    }
 
-    public long load16(long a) { return check(a, 2, false).segment().get(U16, Pointers.offset(a)) & 0xffffL; }
+    public long load16(long a) {
+        int w = stackWord(a, 2);
+        if (w >= 0) return (stackWords[w] >>> ((a & 6) << 3)) & 0xffffL;
+        Region r = check(a, 2, false);
+        return (r.bytes != null ? (short) BYTES16.get(r.bytes, (int) Pointers.offset(a)) : r.segment().get(U16, Pointers.offset(a))) & 0xffffL;
+    }
 
-    public long load32(long a) { return check(a, 4, false).segment().get(U32, Pointers.offset(a)) & 0xffffffffL; }
+    public long load32(long a) {
+        int w = stackWord(a, 4);
+        if (w >= 0) return (stackWords[w] >>> ((a & 4) << 3)) & 0xffffffffL;
+        Region r = check(a, 4, false);
+        return (r.bytes != null ? (int) BYTES32.get(r.bytes, (int) Pointers.offset(a)) : r.segment().get(U32, Pointers.offset(a))) & 0xffffffffL;
+    }
 
-    public long load64(long a) { return check(a, 8, false).segment().get(U64, Pointers.offset(a)); }
+    public long load64(long a) {
+        int w = stackWord(a, 8);
+        if (w >= 0) return stackWords[w];
+        Region r = check(a, 8, false);
+        return r.bytes != null ? (long) BYTES64.get(r.bytes, (int) Pointers.offset(a)) : r.segment().get(U64, Pointers.offset(a));
+    }
 
     /** Zero-extended load of 1, 2, 4 or 8 bytes. */
     public long load(int bytes, long a) {
@@ -141,13 +180,41 @@ public final class Memory {
         };
     }
 
-    public void store8(long a, long v) { check(a, 1, true).segment().set(U8, Pointers.offset(a), (byte) v); }
+    public void store8(long a, long v) {
+        int w = stackWord(a, 1);
+        if (w >= 0) { storeBits(w, (int) (a & 7) << 3, 0xffL, v); return; }
+        Region r = check(a, 1, true);
+        if (r.bytes != null) r.bytes[(int) Pointers.offset(a)] = (byte) v;
+        else r.segment().set(U8, Pointers.offset(a), (byte) v);
+    }
 
-    public void store16(long a, long v) { check(a, 2, true).segment().set(U16, Pointers.offset(a), (short) v); }
+    public void store16(long a, long v) {
+        int w = stackWord(a, 2);
+        if (w >= 0) { storeBits(w, (int) (a & 6) << 3, 0xffffL, v); return; }
+        Region r = check(a, 2, true);
+        if (r.bytes != null) BYTES16.set(r.bytes, (int) Pointers.offset(a), (short) v);
+        else r.segment().set(U16, Pointers.offset(a), (short) v);
+    }
 
-    public void store32(long a, long v) { check(a, 4, true).segment().set(U32, Pointers.offset(a), (int) v); }
+    public void store32(long a, long v) {
+        int w = stackWord(a, 4);
+        if (w >= 0) { storeBits(w, (int) (a & 4) << 3, 0xffffffffL, v); return; }
+        Region r = check(a, 4, true);
+        if (r.bytes != null) BYTES32.set(r.bytes, (int) Pointers.offset(a), (int) v);
+        else r.segment().set(U32, Pointers.offset(a), (int) v);
+    }
 
-    public void store64(long a, long v) { check(a, 8, true).segment().set(U64, Pointers.offset(a), v); }
+    public void store64(long a, long v) {
+        int w = stackWord(a, 8);
+        if (w >= 0) { stackWords[w] = v; return; }
+        Region r = check(a, 8, true);
+        if (r.bytes != null) BYTES64.set(r.bytes, (int) Pointers.offset(a), v);
+        else r.segment().set(U64, Pointers.offset(a), v);
+    }
+
+    private void storeBits(int word, int shift, long mask, long v) {
+        stackWords[word] = (stackWords[word] & ~(mask << shift)) | ((v & mask) << shift);
+    }
 
     public void store(int bytes, long a, long v) {
         switch (bytes) {

@@ -13,8 +13,16 @@ public final class Region {
     private final long size;
     /** True when the backing memory is aligned so that atomic instructions can use real atomic operations. */
     private final boolean atomicCapable;
+    /**
+     * The byte array behind the segment when there is one: loads and stores then use array views, one concrete
+     * type at every access site, instead of the segment interface whose implementations differ per region.
+     */
+    final byte[] bytes;
 
-    public Region(String name, MemorySegment segment, boolean writable) {
+    public Region(String name, MemorySegment segment, boolean writable) { this(name, segment, writable, null); }
+
+    private Region(String name, MemorySegment segment, boolean writable, byte[] bytes) {
+        this.bytes = bytes;
         if (segment.byteSize() > 0xffffffffL) throw new IllegalArgumentException("region " + name + " exceeds 4 GiB");
         this.name = name;
         this.segment = segment;
@@ -24,7 +32,7 @@ public final class Region {
     }
 
     public static Region of(String name, byte[] bytes, boolean writable) {
-        return new Region(name, MemorySegment.ofArray(bytes), writable);
+        return new Region(name, MemorySegment.ofArray(bytes), writable, bytes);
     }
 
     public String name() { return name; }
