@@ -33,7 +33,7 @@ final class ElfRun {
             throw new CliException(e.getMessage(), 2);
         }
         if (budget <= 0) throw new CliException("--budget must be positive", 2);
-        return ProgramRuntime.builder().verifier(v).types(BundledPrograms.types()).engine(kind).budget(budget).trace(line -> System.err.println("trace: " + line)).build();
+        return ProgramRuntime.builder().verifier(v).types(KnownPrograms.types()).helpers(KnownPrograms.helpers()).engine(kind).budget(budget).trace(line -> System.err.println("trace: " + line)).build();
     }
 
     static LoadedProgram pick(LoadedObject o, String program) {

@@ -103,7 +103,7 @@ final class VerifyCommand implements Callable<Integer> {
                     ? Arrays.copyOf(d.initialData(), d.spec().valueSize()) : null);
         }
         List<VerificationRequest> out = new ArrayList<>();
-        try (ProgramRuntime rt = ProgramRuntime.builder().verifier(new StandardVerifier()).types(BundledPrograms.types()).build()) {
+        try (ProgramRuntime rt = ProgramRuntime.builder().verifier(new StandardVerifier()).types(KnownPrograms.types()).helpers(KnownPrograms.helpers()).build()) {
             for (ElfProgram p : elf.programs()) {
                 if (program != null && !program.equals(p.name())) continue;
                 out.add(new VerificationRequest(p.name(), p.program(), rt.types().forSection(p.section()), specs, rt.helpers(), p::lineAt, frozen));
