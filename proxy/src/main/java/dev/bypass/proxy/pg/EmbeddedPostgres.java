@@ -34,9 +34,13 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private Process server;
 
     private final List<String> hbaRules;
+    /** PEM certificate and key to serve TLS with, or null. */
+    private final Path tlsCert, tlsKey;
 
-    private EmbeddedPostgres(Path base, int port, List<String> asUser, List<String> hbaRules) {
+    private EmbeddedPostgres(Path base, int port, List<String> asUser, List<String> hbaRules, Path tlsCert, Path tlsKey) {
         this.hbaRules = List.copyOf(hbaRules);
+        this.tlsCert = tlsCert;
+        this.tlsKey = tlsKey;
         this.base = base;
         this.dataDir = base.resolve("data");
         this.port = port;
@@ -53,6 +57,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * ahead of the default trust rules, so chosen users must authenticate.
      */
     public static EmbeddedPostgres start(int port, List<String> hbaRules) throws IOException, InterruptedException {
+        return start(port, hbaRules, null, null);
+    }
+
+    /** As {@link #start(int, List)}, also serving TLS (ssl = on) with a PEM certificate and key when they are given. */
+    public static EmbeddedPostgres start(int port, List<String> hbaRules, Path tlsCert, Path tlsKey) throws IOException, InterruptedException {
         Path bin = binaries();
         Path base = Files.createTempDirectory("bypass-pg-");
         List<String> asUser = List.of();
@@ -62,7 +71,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             run(List.of("chown", "-R", ids[0] + ":" + ids[1], base.toString()), Duration.ofSeconds(30));
             base.toFile().setExecutable(true, false);
         }
-        EmbeddedPostgres pg = new EmbeddedPostgres(base, port == 0 ? freePort() : port, asUser, hbaRules);
+        EmbeddedPostgres pg = new EmbeddedPostgres(base, port == 0 ? freePort() : port, asUser, hbaRules, tlsCert, tlsKey);
         pg.initAndStart(bin);
         return pg;
     }
@@ -82,11 +91,24 @@ public final class EmbeddedPostgres implements AutoCloseable {
             Path hba = dataDir.resolve("pg_hba.conf");
             Files.writeString(hba, String.join("\n", hbaRules) + "\n" + Files.readString(hba));
         }
+        List<String> tls = new ArrayList<>();
+        if (tlsCert != null) {
+            // PostgreSQL wants its key readable by the server's user only
+            Files.copy(tlsCert, dataDir.resolve("server.crt"));
+            Files.copy(tlsKey, dataDir.resolve("server.key"));
+            if (!asUser.isEmpty()) {
+                String[] ids = serviceUserIds();
+                run(List.of("chown", ids[0] + ":" + ids[1], dataDir.resolve("server.crt").toString(), dataDir.resolve("server.key").toString()), Duration.ofSeconds(30));
+            }
+            Files.setPosixFilePermissions(dataDir.resolve("server.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            tls.addAll(List.of("-c", "ssl=on", "-c", "ssl_cert_file=server.crt", "-c", "ssl_key_file=server.key"));
+        }
         List<String> postgres = new ArrayList<>(asUser);
         postgres.addAll(List.of(bin.resolve("bin/postgres").toString(), "-D", dataDir.toString(),
                 "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", base.toString(),
                 "-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "shared_buffers=128MB"));
+        postgres.addAll(tls);
         ProcessBuilder pb = new ProcessBuilder(postgres).redirectErrorStream(true)
                 .redirectOutput(base.resolve("postgres.log").toFile());
         server = pb.start();

@@ -33,8 +33,24 @@ public final class Pool {
     private boolean paused;
     private long created, lost;
 
+    /** TLS towards the server (null: plain text), and whether a server refusing it fails the login. */
+    private final io.netty.handler.ssl.SslContext serverTls;
+    private final boolean serverTlsRequired;
+    private final String host;
+    private final int port;
+
     public Pool(PoolKey key, String password, int maxSize, Duration acquireTimeout, EventLoopGroup group,
                 Class<? extends io.netty.channel.socket.SocketChannel> channelType, String host, int port) {
+        this(key, password, maxSize, acquireTimeout, group, channelType, host, port, null, false);
+    }
+
+    public Pool(PoolKey key, String password, int maxSize, Duration acquireTimeout, EventLoopGroup group,
+                Class<? extends io.netty.channel.socket.SocketChannel> channelType, String host, int port,
+                io.netty.handler.ssl.SslContext serverTls, boolean serverTlsRequired) {
+        this.serverTls = serverTls;
+        this.serverTlsRequired = serverTlsRequired;
+        this.host = host;
+        this.port = port;
         this.key = key;
         this.password = password;
         this.maxSize = maxSize;
@@ -69,6 +85,7 @@ public final class Pool {
         ServerConnection conn = new ServerConnection(this, key.user(), password);
         ChannelFuture cf = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override protected void initChannel(SocketChannel ch) {
+                if (serverTls != null) ch.pipeline().addLast(new ServerTls(serverTls, serverTlsRequired, host, port, conn));
                 ch.pipeline().addLast(new PgFrameDecoder(PgFrameDecoder.State.REGULAR), conn);
             }
         }).connect();

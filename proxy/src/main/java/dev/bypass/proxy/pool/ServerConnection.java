@@ -260,6 +260,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         return password;
     }
 
+    /** TLS towards the server could not be set up: the login fails with the reason. */
+    void tlsFailed(String reason) { fail(reason); }
+
     private void fail(String reason) {
         login.completeExceptionally(new ServerLoginException(reason));
         close();

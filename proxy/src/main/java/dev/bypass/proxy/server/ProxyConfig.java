@@ -9,7 +9,17 @@ import java.util.Map;
  */
 public record ProxyConfig(String listenHost, int port, String backendHost, int backendPort, PoolMode poolMode,
                           int poolSize, int maxClients, Duration acquireTimeout, ClientAuth clientAuth,
-                          Map<String, String> users, ClientTls clientTls) {
+                          Map<String, String> users, ClientTls clientTls, ServerTls serverTls) {
+    /**
+     * TLS towards PostgreSQL, as PgBouncer's server_tls_sslmode: {@code required} fails logins to a server that
+     * refuses TLS (otherwise it is used when offered); with {@code caFile} the server's certificate must chain to it
+     * (verify-ca) and with {@code verifyHost} also name the server's host (verify-full); without a CA file any
+     * certificate is accepted (require). Null in the config: plain text.
+     */
+    public record ServerTls(boolean required, java.nio.file.Path caFile, boolean verifyHost) {
+        public ServerTls(boolean required, java.nio.file.Path caFile) { this(required, caFile, false); }
+    }
+
     /**
      * TLS towards clients (PostgreSQL's SSLRequest): a PEM certificate chain and an unencrypted PKCS#8 PEM key, as
      * PgBouncer's client_tls_cert_file and client_tls_key_file; {@code required} refuses clients that do not ask
@@ -30,22 +40,26 @@ public record ProxyConfig(String listenHost, int port, String backendHost, int b
 
     public static ProxyConfig defaults(int port, String backendHost, int backendPort) {
         return new ProxyConfig("127.0.0.1", port, backendHost, backendPort, PoolMode.TRANSACTION, 20, 1000,
-                Duration.ofSeconds(30), ClientAuth.TRUST, Map.of(), null);
+                Duration.ofSeconds(30), ClientAuth.TRUST, Map.of(), null, null);
     }
 
     public ProxyConfig withPoolMode(PoolMode mode) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls);
     }
 
     public ProxyConfig withPoolSize(int size) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users, clientTls);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls);
     }
 
     public ProxyConfig withClientAuth(ClientAuth auth, Map<String, String> users) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, auth, users, clientTls);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, auth, users, clientTls, serverTls);
     }
 
     public ProxyConfig withClientTls(ClientTls tls) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, tls);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, tls, serverTls);
+    }
+
+    public ProxyConfig withServerTls(ServerTls tls) {
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, tls);
     }
 }

@@ -29,6 +29,8 @@ import java.util.Set;
  * client_tls_sslmode = require           ; disable | allow | prefer | require
  * client_tls_cert_file = server.crt
  * client_tls_key_file = server.key
+ * server_tls_sslmode = verify-ca         ; disable | prefer | require | verify-ca | verify-full
+ * server_tls_ca_file = root.crt          ; for verify-ca
  * </pre>
  *
  * Every error names the file, the line and the key. Unknown keys are errors, so a misspelt setting is not silently
@@ -43,7 +45,8 @@ public final class ProxyConfigFile {
     }
 
     private static final Set<String> KEYS = Set.of("listen_addr", "listen_port", "pool_mode", "default_pool_size", "max_client_conn",
-            "query_wait_timeout", "auth_type", "auth_file", "client_tls_sslmode", "client_tls_cert_file", "client_tls_key_file");
+            "query_wait_timeout", "auth_type", "auth_file", "client_tls_sslmode", "client_tls_cert_file", "client_tls_key_file",
+            "server_tls_sslmode", "server_tls_ca_file");
 
     public static ProxyConfig read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new ConfigException(file + ": no such configuration file");
@@ -128,7 +131,22 @@ public final class ProxyConfigFile {
             }
             default -> throw error(source, settings.get("client_tls_sslmode").line(), "client_tls_sslmode", "expected disable, allow, prefer or require, got " + sslmode);
         }
-        return new ProxyConfig(listenAddr, listenPort, host, port, mode, poolSize, maxClients, Duration.ofSeconds(waitSeconds), auth, users, tls);
+        ProxyConfig.ServerTls serverTls = switch (value(settings, "server_tls_sslmode", "disable").toLowerCase(Locale.ROOT)) {
+            case "disable" -> null;
+            case "prefer", "allow" -> new ProxyConfig.ServerTls(false, null);
+            case "require" -> new ProxyConfig.ServerTls(true, null);
+            case "verify-ca", "verify-full" -> {
+                boolean full = settings.get("server_tls_sslmode").value().equalsIgnoreCase("verify-full");
+                if (!settings.containsKey("server_tls_ca_file"))
+                    throw error(source, settings.get("server_tls_sslmode").line(), "server_tls_ca_file", "needed for server_tls_sslmode = verify-ca");
+                Path ca = resolve(baseDir, settings.get("server_tls_ca_file").value());
+                if (!Files.isReadable(ca)) throw error(source, settings.get("server_tls_ca_file").line(), "server_tls_ca_file", "cannot read " + ca);
+                yield new ProxyConfig.ServerTls(true, ca, full);
+            }
+            default -> throw error(source, settings.get("server_tls_sslmode").line(), "server_tls_sslmode",
+                    "expected disable, prefer, require, verify-ca or verify-full, got " + settings.get("server_tls_sslmode").value());
+        };
+        return new ProxyConfig(listenAddr, listenPort, host, port, mode, poolSize, maxClients, Duration.ofSeconds(waitSeconds), auth, users, tls, serverTls);
     }
 
     /** PgBouncer's auth_file: {@code "user" "password"} per line, {@code ""} for a quote inside a field. */

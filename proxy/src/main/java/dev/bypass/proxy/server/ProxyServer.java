@@ -48,10 +48,13 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Built once from the configured certificate and key; null without client TLS. */
     private final io.netty.handler.ssl.SslContext clientTls;
+    /** TLS towards PostgreSQL, built once; null without it. */
+    private final io.netty.handler.ssl.SslContext serverTls;
 
     public ProxyServer(ProxyConfig config, QueryHook queryHook, MeterRegistry metrics) {
         this.config = config;
         this.clientTls = clientTls(config.clientTls());
+        this.serverTls = serverTls(config.serverTls());
         this.queryHook = queryHook;
         this.transport = Transport.create();
         this.group = transport.group();
@@ -72,6 +75,25 @@ public final class ProxyServer implements AutoCloseable {
         } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("client TLS: cannot use certificate " + tls.certFile() + " with key " + tls.keyFile()
                     + " (PEM certificate and unencrypted PKCS#8 PEM key expected): " + e.getMessage(), e);
+        }
+    }
+
+    private static io.netty.handler.ssl.SslContext serverTls(ProxyConfig.ServerTls tls) {
+        if (tls == null) return null;
+        try {
+            var b = io.netty.handler.ssl.SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
+            if (tls.caFile() != null) {
+                if (!java.nio.file.Files.isReadable(tls.caFile())) throw new IllegalArgumentException("server TLS: cannot read " + tls.caFile());
+                b.trustManager(tls.caFile().toFile());
+                // verify-ca checks the chain only; verify-full also the host name (Netty checks it by default)
+                b.endpointIdentificationAlgorithm(tls.verifyHost() ? "HTTPS" : null);
+            } else {
+                // sslmode=require: encrypted, the server's certificate is not checked
+                b.trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+            }
+            return b.build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("server TLS: " + e.getMessage(), e);
         }
     }
 
@@ -123,8 +145,9 @@ public final class ProxyServer implements AutoCloseable {
         if (next.poolMode() != now.poolMode()) restart.add("pool_mode");
         if (next.poolSize() != now.poolSize()) restart.add("default_pool_size");
         if (!java.util.Objects.equals(next.clientTls(), now.clientTls())) restart.add("client_tls_*");
+        if (!java.util.Objects.equals(next.serverTls(), now.serverTls())) restart.add("server_tls_*");
         config = new ProxyConfig(now.listenHost(), now.port(), now.backendHost(), now.backendPort(), now.poolMode(), now.poolSize(),
-                next.maxClients(), next.acquireTimeout(), next.clientAuth(), next.users(), now.clientTls());
+                next.maxClients(), next.acquireTimeout(), next.clientAuth(), next.users(), now.clientTls(), now.serverTls());
         return restart;
     }
 
@@ -136,7 +159,8 @@ public final class ProxyServer implements AutoCloseable {
 
     Pool pool(String database, String user) {
         return pools.computeIfAbsent(new PoolKey(database, user), k -> new Pool(k, config.users().get(user),
-                config.poolSize(), config.acquireTimeout(), group, transport.socketChannel(), config.backendHost(), config.backendPort()));
+                config.poolSize(), config.acquireTimeout(), group, transport.socketChannel(), config.backendHost(), config.backendPort(),
+                serverTls, config.serverTls() != null && config.serverTls().required()));
     }
 
     List<Pool> pools() { return List.copyOf(pools.values()); }
