@@ -55,6 +55,9 @@ public final class HashTableMap extends BpfMap {
     private static final java.lang.foreign.ValueLayout.OfLong LE_LONG =
             java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
+    private static final java.lang.invoke.VarHandle STORED64 =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     static final class Probe {
         final MemorySegment bytes;
         final int hash;
@@ -74,8 +77,13 @@ public final class HashTableMap extends BpfMap {
         }
 
         @Override public boolean equals(Object o) {
-            return o instanceof Key k && k.hash == hash && k.bytes.length == bytes.byteSize()
-                    && MemorySegment.mismatch(bytes, 0, bytes.byteSize(), k.view, 0, k.bytes.length) == -1;
+            if (!(o instanceof Key k) || k.hash != hash || k.bytes.length != bytes.byteSize()) return false;
+            // eight bytes at a time against the stored array (keys are small; a generic mismatch costs more)
+            byte[] other = k.bytes;
+            int n = other.length, i = 0;
+            for (; i + 8 <= n; i += 8) if (bytes.get(LE_LONG, i) != (long) STORED64.get(other, i)) return false;
+            for (; i < n; i++) if (bytes.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) != other[i]) return false;
+            return true;
         }
 
         @Override public int hashCode() { return hash; }
