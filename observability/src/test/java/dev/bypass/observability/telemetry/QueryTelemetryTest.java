@@ -35,7 +35,7 @@ class QueryTelemetryTest {
 
     @Test void countsRowsLatenciesAndFeatureRecordsPerNormalisedQuery() throws Exception {
         Path features = dir.resolve("features.jsonl");
-        Path conf = Files.writeString(dir.resolve("telemetry.conf"), QueryTelemetry.pgjdbcConfig("jit", features, "jsonl", null));
+        Path conf = Files.writeString(dir.resolve("telemetry.conf"), QueryTelemetry.pgjdbcConfig("jit", features, "jsonl", 0));
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"))) {
             try (Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS kv");
@@ -78,6 +78,13 @@ class QueryTelemetryTest {
             assertEquals(66, t.totalQueries());
             assertEquals(0, t.untracked());
             assertEquals(0, session.errors(), String.valueOf(session.lastError()));
+            // the agent's scrape endpoint: per-query counters tagged with the fingerprint and the normalised text
+            String scrape = new String(java.net.URI.create("http://127.0.0.1:" + session.metrics().port() + "/metrics").toURL()
+                    .openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            var parsed = dev.bypass.observability.metrics.PrometheusTextAccess.parse(scrape);
+            assertEquals(40, parsed.value("bypass_telemetry_queries_count_total", Map.of("text", "INSERT INTO kv VALUES (?, ?)")), scrape);
+            assertEquals(rowsRead, parsed.value("bypass_telemetry_queries_rows_total", Map.of("text", "SELECT k, v FROM kv WHERE k < ?")));
+            assertEquals(66, parsed.value("bypass_telemetry_latency_hist_count", Map.of()));
             BypassAgent.detach(); // flushes the record stream
             List<String> lines = Files.readAllLines(features);
             assertEquals(66, lines.size());
