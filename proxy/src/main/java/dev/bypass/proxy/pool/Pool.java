@@ -39,14 +39,22 @@ public final class Pool {
     private final String host;
     private final int port;
 
+    private final int minSize;
+    private final long idleTimeoutNanos, lifetimeNanos;
+    private long retired;
+
     public Pool(PoolKey key, String password, int maxSize, Duration acquireTimeout, EventLoopGroup group,
                 Class<? extends io.netty.channel.socket.SocketChannel> channelType, String host, int port) {
-        this(key, password, maxSize, acquireTimeout, group, channelType, host, port, null, false);
+        this(key, password, maxSize, acquireTimeout, group, channelType, host, port, null, false,
+                dev.bypass.proxy.server.ProxyConfig.PoolLimits.DEFAULT);
     }
 
     public Pool(PoolKey key, String password, int maxSize, Duration acquireTimeout, EventLoopGroup group,
                 Class<? extends io.netty.channel.socket.SocketChannel> channelType, String host, int port,
-                io.netty.handler.ssl.SslContext serverTls, boolean serverTlsRequired) {
+                io.netty.handler.ssl.SslContext serverTls, boolean serverTlsRequired, dev.bypass.proxy.server.ProxyConfig.PoolLimits limits) {
+        this.minSize = limits.minSize();
+        this.idleTimeoutNanos = limits.idleTimeout().toNanos();
+        this.lifetimeNanos = limits.lifetime().toNanos();
         this.serverTls = serverTls;
         this.serverTlsRequired = serverTlsRequired;
         this.host = host;
@@ -122,11 +130,43 @@ public final class Pool {
         for (var w : failed) w.completeExceptionally(error);
     }
 
+    /**
+     * Upkeep, run every second: closes idle servers past the idle timeout (keeping the minimum) or past their
+     * lifetime, and opens servers up to the minimum size.
+     */
+    public void maintain() {
+        List<ServerConnection> close = new ArrayList<>();
+        synchronized (this) {
+            long now = System.nanoTime();
+            for (var it = idle.descendingIterator(); it.hasNext(); ) { // least recently used first
+                ServerConnection c = it.next();
+                boolean old = lifetimeNanos > 0 && now - c.createdNanos > lifetimeNanos;
+                boolean unused = idleTimeoutNanos > 0 && now - c.lastUsedNanos > idleTimeoutNanos && all.size() - close.size() > minSize;
+                if (old || unused) {
+                    it.remove();
+                    all.remove(c);
+                    retired++;
+                    close.add(c);
+                }
+            }
+            while (!paused && all.size() + opening < Math.max(minSize, Math.min(maxSize, waiters.size()))) open();
+        }
+        for (ServerConnection c : close) c.close();
+    }
+
     /** Returns a clean connection (transaction status idle) to the pool or hands it to the next waiter. */
     public void release(ServerConnection conn) {
         CompletableFuture<ServerConnection> next;
         synchronized (this) {
             if (conn.state() == ServerConnection.State.CLOSED) return;
+            if (lifetimeNanos > 0 && System.nanoTime() - conn.createdNanos > lifetimeNanos) {
+                // past its lifetime: replaced rather than reused (waiters get a fresh one)
+                all.remove(conn);
+                retired++;
+                conn.close();
+                if (!waiters.isEmpty() && all.size() + opening < maxSize) open();
+                return;
+            }
             next = null;
             if (!paused) while ((next = waiters.pollFirst()) != null && next.isDone()) { }
             if (next == null) {
@@ -167,10 +207,11 @@ public final class Pool {
     }
 
     public synchronized Stats stats() {
-        return new Stats(key, all.size(), idle.size(), all.size() - idle.size(), waiters.size(), created, lost);
+        return new Stats(key, all.size(), idle.size(), all.size() - idle.size(), waiters.size(), created, lost, retired);
     }
 
-    public record Stats(PoolKey key, int servers, int idle, int active, int waiting, long created, long lost) {}
+    /** {@code lost}: servers that broke; {@code retired}: servers closed by the idle timeout or lifetime. */
+    public record Stats(PoolKey key, int servers, int idle, int active, int waiting, long created, long lost, long retired) {}
 
     public void close() {
         List<ServerConnection> conns;

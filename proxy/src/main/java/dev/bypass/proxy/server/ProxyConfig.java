@@ -9,7 +9,20 @@ import java.util.Map;
  */
 public record ProxyConfig(String listenHost, int port, String backendHost, int backendPort, PoolMode poolMode,
                           int poolSize, int maxClients, Duration acquireTimeout, ClientAuth clientAuth,
-                          Map<String, String> users, ClientTls clientTls, ServerTls serverTls) {
+                          Map<String, String> users, ClientTls clientTls, ServerTls serverTls, PoolLimits limits) {
+    /**
+     * Pool upkeep, as PgBouncer's min_pool_size, server_idle_timeout and server_lifetime: each pool keeps at least
+     * {@code minSize} servers open, closes servers idle longer than {@code idleTimeout} (down to the minimum), and
+     * replaces servers older than {@code lifetime} once they are idle. Zero durations disable a limit.
+     */
+    public record PoolLimits(int minSize, Duration idleTimeout, Duration lifetime) {
+        public static final PoolLimits DEFAULT = new PoolLimits(0, Duration.ofSeconds(600), Duration.ofSeconds(3600));
+
+        public PoolLimits {
+            if (minSize < 0) throw new IllegalArgumentException("min_pool_size must not be negative, is " + minSize);
+        }
+    }
+
     /**
      * TLS towards PostgreSQL, as PgBouncer's server_tls_sslmode: {@code required} fails logins to a server that
      * refuses TLS (otherwise it is used when offered); with {@code caFile} the server's certificate must chain to it
@@ -33,6 +46,8 @@ public record ProxyConfig(String listenHost, int port, String backendHost, int b
 
     public ProxyConfig {
         users = Map.copyOf(users);
+        if (limits == null) limits = PoolLimits.DEFAULT;
+        if (limits.minSize() > poolSize) throw new IllegalArgumentException("min_pool_size " + limits.minSize() + " exceeds default_pool_size " + poolSize);
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " is out of range");
         if (poolSize < 1) throw new IllegalArgumentException("pool_size must be at least 1, is " + poolSize);
         if (maxClients < 1) throw new IllegalArgumentException("max_client_conn must be at least 1, is " + maxClients);
@@ -40,26 +55,30 @@ public record ProxyConfig(String listenHost, int port, String backendHost, int b
 
     public static ProxyConfig defaults(int port, String backendHost, int backendPort) {
         return new ProxyConfig("127.0.0.1", port, backendHost, backendPort, PoolMode.TRANSACTION, 20, 1000,
-                Duration.ofSeconds(30), ClientAuth.TRUST, Map.of(), null, null);
+                Duration.ofSeconds(30), ClientAuth.TRUST, Map.of(), null, null, PoolLimits.DEFAULT);
     }
 
     public ProxyConfig withPoolMode(PoolMode mode) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits);
     }
 
     public ProxyConfig withPoolSize(int size) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits);
     }
 
     public ProxyConfig withClientAuth(ClientAuth auth, Map<String, String> users) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, auth, users, clientTls, serverTls);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, auth, users, clientTls, serverTls, limits);
     }
 
     public ProxyConfig withClientTls(ClientTls tls) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, tls, serverTls);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, tls, serverTls, limits);
+    }
+
+    public ProxyConfig withPoolLimits(PoolLimits l) {
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, l);
     }
 
     public ProxyConfig withServerTls(ServerTls tls) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, tls);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, tls, limits);
     }
 }

@@ -24,6 +24,9 @@ import java.util.Set;
  * default_pool_size = 20
  * max_client_conn = 1000
  * query_wait_timeout = 30                ; seconds a client waits for a server
+ * min_pool_size = 0                      ; servers kept open per pool
+ * server_idle_timeout = 600              ; seconds; 0 keeps idle servers
+ * server_lifetime = 3600                 ; seconds; servers older than this are replaced once idle
  * auth_type = scram-sha-256              ; trust | plain | md5 | scram-sha-256
  * auth_file = userlist.txt               ; "user" "password" per line, as PgBouncer's
  * client_tls_sslmode = require           ; disable | allow | prefer | require
@@ -46,7 +49,7 @@ public final class ProxyConfigFile {
 
     private static final Set<String> KEYS = Set.of("listen_addr", "listen_port", "pool_mode", "default_pool_size", "max_client_conn",
             "query_wait_timeout", "auth_type", "auth_file", "client_tls_sslmode", "client_tls_cert_file", "client_tls_key_file",
-            "server_tls_sslmode", "server_tls_ca_file");
+            "server_tls_sslmode", "server_tls_ca_file", "min_pool_size", "server_idle_timeout", "server_lifetime");
 
     public static ProxyConfig read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new ConfigException(file + ": no such configuration file");
@@ -146,7 +149,11 @@ public final class ProxyConfigFile {
             default -> throw error(source, settings.get("server_tls_sslmode").line(), "server_tls_sslmode",
                     "expected disable, prefer, require, verify-ca or verify-full, got " + settings.get("server_tls_sslmode").value());
         };
-        return new ProxyConfig(listenAddr, listenPort, host, port, mode, poolSize, maxClients, Duration.ofSeconds(waitSeconds), auth, users, tls, serverTls);
+        int minPool = integer(settings, "min_pool_size", 0, 0, poolSize, source);
+        ProxyConfig.PoolLimits limits = new ProxyConfig.PoolLimits(minPool,
+                Duration.ofSeconds(integer(settings, "server_idle_timeout", 600, 0, 86_400 * 365, source)),
+                Duration.ofSeconds(integer(settings, "server_lifetime", 3600, 0, 86_400 * 365, source)));
+        return new ProxyConfig(listenAddr, listenPort, host, port, mode, poolSize, maxClients, Duration.ofSeconds(waitSeconds), auth, users, tls, serverTls, limits);
     }
 
     /** PgBouncer's auth_file: {@code "user" "password"} per line, {@code ""} for a quote inside a field. */

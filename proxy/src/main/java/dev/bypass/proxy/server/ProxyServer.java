@@ -117,6 +117,10 @@ public final class ProxyServer implements AutoCloseable {
                     }
                 });
         listener = b.bind(config.listenHost(), config.port()).sync().channel();
+        // pool upkeep: minimum sizes, idle timeouts, lifetimes
+        group.next().scheduleAtFixedRate(() -> {
+            for (Pool p : pools.values()) p.maintain();
+        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         return this;
     }
 
@@ -147,7 +151,8 @@ public final class ProxyServer implements AutoCloseable {
         if (!java.util.Objects.equals(next.clientTls(), now.clientTls())) restart.add("client_tls_*");
         if (!java.util.Objects.equals(next.serverTls(), now.serverTls())) restart.add("server_tls_*");
         config = new ProxyConfig(now.listenHost(), now.port(), now.backendHost(), now.backendPort(), now.poolMode(), now.poolSize(),
-                next.maxClients(), next.acquireTimeout(), next.clientAuth(), next.users(), now.clientTls(), now.serverTls());
+                next.maxClients(), next.acquireTimeout(), next.clientAuth(), next.users(), now.clientTls(), now.serverTls(), now.limits());
+        if (!next.limits().equals(now.limits())) restart.add("min_pool_size/server_idle_timeout/server_lifetime");
         return restart;
     }
 
@@ -160,7 +165,7 @@ public final class ProxyServer implements AutoCloseable {
     Pool pool(String database, String user) {
         return pools.computeIfAbsent(new PoolKey(database, user), k -> new Pool(k, config.users().get(user),
                 config.poolSize(), config.acquireTimeout(), group, transport.socketChannel(), config.backendHost(), config.backendPort(),
-                serverTls, config.serverTls() != null && config.serverTls().required()));
+                serverTls, config.serverTls() != null && config.serverTls().required(), config.limits()));
     }
 
     List<Pool> pools() { return List.copyOf(pools.values()); }
