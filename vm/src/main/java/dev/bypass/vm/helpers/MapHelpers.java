@@ -43,7 +43,7 @@ public final class MapHelpers {
                 Prototype.of(ReturnType.PTR_TO_MAP_VALUE_OR_NULL, CONST_MAP_PTR, PTR_TO_MAP_KEY),
                 (c, map, key, x, y, z) -> {
                     BpfMap m = map(map);
-                    return m.lookupPointer(key(c, m, key));
+                    return m.lookupPointer(c.memory(), key);
                 });
         b.register(HelperIds.MAP_UPDATE_ELEM, "map_update_elem",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING),

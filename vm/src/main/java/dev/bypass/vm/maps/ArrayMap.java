@@ -51,6 +51,12 @@ public final class ArrayMap extends BpfMap {
         return i < 0 ? 0 : slab.pointer(perCpu ? slotFor(i, BaseHelpers.processorId()) : i);
     }
 
+    @Override public long lookupPointer(dev.bypass.vm.exec.Memory memory, long keyAddress) {
+        long i = memory.load32(keyAddress);
+        if (i >= spec.maxEntries()) return 0;
+        return slab.pointer(perCpu ? slotFor(i, BaseHelpers.processorId()) : i);
+    }
+
     @Override public long lookupPointerOnCpu(MemorySegment key, int cpu) {
         long i = index(key);
         return !perCpu || i < 0 || cpu < 0 || cpu >= cpus ? 0 : slab.pointer(slotFor(i, cpu));

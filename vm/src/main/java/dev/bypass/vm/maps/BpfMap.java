@@ -97,6 +97,14 @@ public abstract class BpfMap implements AutoCloseable {
     /** A tagged pointer to the value stored under {@code key}, or 0. */
     public long lookupPointer(MemorySegment key) { return 0; }
 
+    /**
+     * The lookup a program's helper call makes, with the key still in program memory at {@code keyAddress}:
+     * maps with small fixed keys read them with one checked load instead of a segment slice.
+     */
+    public long lookupPointer(dev.bypass.vm.exec.Memory memory, long keyAddress) {
+        return lookupPointer(memory.slice(keyAddress, spec.keySize(), false));
+    }
+
     /** Per-CPU maps: a pointer to CPU {@code cpu}'s value under {@code key}, or 0 (also for other map types). */
     public long lookupPointerOnCpu(MemorySegment key, int cpu) { return 0; }
 

@@ -115,6 +115,33 @@ public final class HashTableMap extends BpfMap {
         return slab.pointer(slot(e, perCpu ? BaseHelpers.processorId() : 0));
     }
 
+    @Override public long lookupPointer(dev.bypass.vm.exec.Memory memory, long keyAddress) {
+        if (spec.keySize() != 8) return super.lookupPointer(memory, keyAddress);
+        Integer e = index.get(new LongProbe(memory.load64(keyAddress)));
+        if (e == null) return 0;
+        if (lru) lastUse[e] = clock.incrementAndGet();
+        return slab.pointer(slot(e, perCpu ? BaseHelpers.processorId() : 0));
+    }
+
+    /** An 8-byte key as a number: hashes and compares like {@link Key} over its little-endian bytes. */
+    static final class LongProbe {
+        final long key;
+        final int hash;
+
+        LongProbe(long key) {
+            this.key = key;
+            int h = 1;
+            for (int shift = 0; shift < 64; shift += 8) h = 31 * h + (byte) (key >>> shift);
+            this.hash = h;
+        }
+
+        @Override public boolean equals(Object o) {
+            return o instanceof Key k && k.hash == hash && k.bytes.length == 8 && (long) STORED64.get(k.bytes, 0) == key;
+        }
+
+        @Override public int hashCode() { return hash; }
+    }
+
     @Override public long lookupPointerOnCpu(MemorySegment key, int cpu) {
         if (!perCpu || cpu < 0 || cpu >= cpus) return 0;
         Integer e = index.get(new Probe(key));
