@@ -225,6 +225,17 @@ public final class Memory {
         }
     }
 
+    /** 64-bit atomic add (the counter update), as {@link #atomic} with {@code ADD}; returns the old value. */
+    public long atomicAdd64(long a, long operand) {
+        int w = stackWord(a, 8);
+        if (w >= 0) { // one execution's own stack: a plain update is atomic enough
+            long old = stackWords[w];
+            stackWords[w] = old + operand;
+            return old;
+        }
+        return atomic(AtomicOp.ADD, true, a, operand, 0);
+    }
+
     /**
      * Atomic read-modify-write; returns the old value (zero-extended for 32 bits). On shared (aligned) memory this
      * is a real atomic operation; a misaligned atomic faults, as Linux refuses it.

@@ -363,6 +363,16 @@ public final class JitCompiler {
 
         private void atomic(int s, Atomic a) {
             boolean wide = a.width() == Width.DW;
+            if (wide && a.op() == AtomicOp.ADD) { // the common counter update: no operation switch at run time
+                mv.visitVarInsn(ALOAD, MEM);
+                address(a.dst(), a.offset());
+                load(a.src());
+                mv.visitLdcInsn(s);
+                mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "atomicAdd64", "(" + MEMORY + "JJI)J", false);
+                if (a.fetch()) store(a.src());
+                else mv.visitInsn(POP2);
+                return;
+            }
             int imm = a.op().code | (a.fetch() ? 1 : 0);
             mv.visitVarInsn(ALOAD, MEM);
             mv.visitLdcInsn(imm);

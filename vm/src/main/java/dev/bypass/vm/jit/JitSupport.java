@@ -65,6 +65,14 @@ public final class JitSupport {
     }
 
     /** An atomic read-modify-write; returns the old value (the caller assigns it as the instruction says). */
+    public static long atomicAdd64(Memory m, long a, long operand, int slot) {
+        try {
+            return m.atomicAdd64(a, operand);
+        } catch (MemoryFault f) {
+            throw fault(slot, f);
+        }
+    }
+
     public static long atomic(Memory m, int imm, boolean wide, long a, long operand, long r0, int slot) {
         try {
             return m.atomic(AtomicOp.ofImm(imm), wide, a, operand, r0);
