@@ -31,17 +31,14 @@ class ClientTlsTest {
 
     @BeforeAll
     void start() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make a certificate (Debian package openssl)");
+        TestCertificates.assumeOpenssl();
         dir = Files.createTempDirectory("bypass-tls");
-        Process p = new ProcessBuilder("/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve("key.pem").toString(),
-                "-out", dir.resolve("cert.pem").toString(), "-days", "2", "-subj", "/CN=localhost").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        TestCertificates.selfSigned(dir, "cert", "localhost");
         pg = EmbeddedPostgres.start();
         hook = new ProgramQueryHook(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY);
         ProxyConfig config = ProxyConfig.defaults(0, "127.0.0.1", pg.port()).withPoolSize(2)
                 .withClientAuth(ProxyConfig.ClientAuth.SCRAM_SHA_256, Map.of("postgres", "pw"))
-                .withClientTls(new ProxyConfig.ClientTls(dir.resolve("cert.pem"), dir.resolve("key.pem"), true));
+                .withClientTls(new ProxyConfig.ClientTls(dir.resolve("cert.pem"), dir.resolve("cert.key"), true));
         proxy = new ProxyServer(config, hook, new SimpleMeterRegistry()).start();
     }
 
@@ -50,7 +47,7 @@ class ClientTlsTest {
         if (proxy != null) proxy.close();
         if (hook != null) hook.close();
         if (pg != null) pg.close();
-        if (dir != null) for (String f : new String[] {"cert.pem", "key.pem"}) dir.resolve(f).toFile().delete();
+        if (dir != null) for (String f : new String[] {"cert.pem", "cert.key"}) dir.resolve(f).toFile().delete();
         if (dir != null) dir.toFile().delete();
     }
 
@@ -85,7 +82,7 @@ class ClientTlsTest {
 
     @Test void aBadCertificateIsAClearConfigurationError() {
         ProxyConfig bad = ProxyConfig.defaults(0, "127.0.0.1", pg.port())
-                .withClientTls(new ProxyConfig.ClientTls(dir.resolve("missing.pem"), dir.resolve("key.pem"), false));
+                .withClientTls(new ProxyConfig.ClientTls(dir.resolve("missing.pem"), dir.resolve("cert.key"), false));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ProxyServer(bad, hook, new SimpleMeterRegistry()));
         assertTrue(e.getMessage().contains("missing.pem"), e.getMessage());
     }

@@ -34,14 +34,11 @@ class ServerTlsTest {
 
     @BeforeAll
     void start() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is needed to make a certificate (Debian package openssl)");
+        TestCertificates.assumeOpenssl();
         dir = Files.createTempDirectory("bypass-server-tls");
-        Process p = new ProcessBuilder("/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve("key.pem").toString(),
-                "-out", dir.resolve("cert.pem").toString(), "-days", "2", "-subj", "/CN=127.0.0.1").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        TestCertificates.selfSigned(dir, "cert", "127.0.0.1");
         pg = EmbeddedPostgres.start(0, List.of("hostnossl all app 127.0.0.1/32 reject", "hostssl all app 127.0.0.1/32 trust"),
-                dir.resolve("cert.pem"), dir.resolve("key.pem"));
+                dir.resolve("cert.pem"), dir.resolve("cert.key"));
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres")); Statement s = c.createStatement()) {
             s.execute("CREATE ROLE app LOGIN");
         }
@@ -74,10 +71,7 @@ class ServerTlsTest {
         try (ProxyServer proxy = new ProxyServer(good, hook, new SimpleMeterRegistry()).start()) {
             assertTrue(sslOfOwnConnection(proxy.port()));
         }
-        Process p = new ProcessBuilder("/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve("other.key").toString(),
-                "-out", dir.resolve("other.pem").toString(), "-days", "2", "-subj", "/CN=other").redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        TestCertificates.selfSigned(dir, "other", "other");
         ProxyConfig wrong = ProxyConfig.defaults(0, "127.0.0.1", pg.port()).withServerTls(new ProxyConfig.ServerTls(true, dir.resolve("other.pem")));
         try (ProxyServer proxy = new ProxyServer(wrong, hook, new SimpleMeterRegistry()).start()) {
             SQLException e = assertThrows(SQLException.class, () -> sslOfOwnConnection(proxy.port()));

@@ -113,15 +113,7 @@ class ObservabilityDemosTest {
         Process app = new ProcessBuilder(java(), "-javaagent:" + agent + "=config=" + conf, "-cp", testClasses(), "dev.bypass.tests.apps.FileReaderApp")
                 .redirectErrorStream(true).start();
         try {
-            BufferedReader raw = new BufferedReader(new InputStreamReader(app.getInputStream(), StandardCharsets.UTF_8));
-            java.util.function.Supplier<String> out = () -> {
-                try {
-                    for (String l; (l = raw.readLine()) != null; ) if (!l.startsWith("OpenJDK 64-Bit Server VM warning: Sharing")) return l;
-                    return null;
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            };
+            java.util.function.Supplier<String> out = appLines(app);
             PrintWriter in = new PrintWriter(app.getOutputStream(), true);
             assertEquals("ready", out.get());
             in.println(secret);
@@ -147,6 +139,22 @@ class ObservabilityDemosTest {
         Path obj = LauncherTest.ROOT.resolve("observability/src/test/resources/bpf/method_probe.o");
         return Files.writeString(dir.resolve("squares.conf"), "object t " + obj + "\n"
                 + "entry dev.bypass.tests.apps.Squares#square t:on_enter deny=java.lang.IllegalStateException\n");
+    }
+
+    /**
+     * The application's output lines, less the JVM's one-time note that class data sharing stops at the appended
+     * boot class path (the agent's bridge), which is not the application's output.
+     */
+    private static java.util.function.Supplier<String> appLines(Process app) {
+        BufferedReader raw = new BufferedReader(new InputStreamReader(app.getInputStream(), StandardCharsets.UTF_8));
+        return () -> {
+            try {
+                for (String l; (l = raw.readLine()) != null; ) if (!l.startsWith("OpenJDK 64-Bit Server VM warning: Sharing")) return l;
+                return null;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
     }
 
     private static String java() { return ProcessHandle.current().info().command().orElse("java"); }
@@ -191,16 +199,7 @@ class ObservabilityDemosTest {
         Process app = new ProcessBuilder(java(), "-XX:+EnableDynamicAgentLoading", "-cp", testClasses(), "dev.bypass.tests.apps.Squares")
                 .redirectErrorStream(true).start();
         try {
-            BufferedReader raw = new BufferedReader(new InputStreamReader(app.getInputStream(), StandardCharsets.UTF_8));
-            // the JVM notes once that class data sharing stops at the appended boot class path; not the app's output
-            java.util.function.Supplier<String> out0 = () -> {
-                try {
-                    for (String l; (l = raw.readLine()) != null; ) if (!l.startsWith("OpenJDK 64-Bit Server VM warning: Sharing")) return l;
-                    return null;
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            };
+            java.util.function.Supplier<String> out0 = appLines(app);
             record Lines(java.util.function.Supplier<String> s) { String readLine() { return s.get(); } }
             Lines out = new Lines(out0);
             PrintWriter in = new PrintWriter(app.getOutputStream(), true);
