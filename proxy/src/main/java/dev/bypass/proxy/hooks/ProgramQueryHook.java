@@ -27,16 +27,22 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
             ContextField.readOnly("text_hash", 0, 8), ContextField.readOnly("role_hash", 8, 8),
             ContextField.readOnly("stmt_class", 16, 4), ContextField.readOnly("length", 20, 4)));
 
+    /** The connect hook's context: role and database hashes, client IPv4 address and port. */
+    public static final ProgramType CONNECT_TYPE = new ProgramType("proxy_connect", "bypass/connect", ContextLayout.of("connect_ctx", 24,
+            ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("db_hash", 8, 8),
+            ContextField.readOnly("client_ip", 16, 4), ContextField.readOnly("client_port", 20, 4)));
+
     private final ProgramRuntime runtime;
     private final LoadedObject object;
-    private final LoadedProgram program;
+    private final LoadedProgram program, connectProgram;
+    private final BpfMap blockedRoles, blockedAddresses, connects;
     private final BpfMap classCounts, queryCounts, denied;
     /** Sample text per normalized hash, for display (bounded). */
     private final Map<Long, String> texts = new ConcurrentHashMap<>();
     private final ThreadLocal<byte[]> contexts = ThreadLocal.withInitial(() -> new byte[24]);
 
     public ProgramQueryHook(ProgramVerifier verifier) throws IOException {
-        ProgramTypes types = new ProgramTypes().register(TYPE);
+        ProgramTypes types = new ProgramTypes().register(TYPE).register(CONNECT_TYPE);
         runtime = ProgramRuntime.builder().verifier(verifier).types(types).engine(dev.bypass.vm.exec.EngineKind.AUTO).build(); // interpreted first, compiled once hot
         byte[] elf;
         try (InputStream in = ProgramQueryHook.class.getResourceAsStream("/dev/bypass/proxy/bpf/query_guard.o")) {
@@ -48,7 +54,42 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
         classCounts = object.map("class_counts");
         queryCounts = object.map("query_counts");
         denied = object.map("denied");
+        connectProgram = object.program("connect_guard");
+        blockedRoles = object.map("blocked_roles");
+        blockedAddresses = object.map("blocked_addresses");
+        connects = object.map("connects");
     }
+
+    @Override
+    public Verdict onConnect(String user, String database, java.net.InetSocketAddress client) {
+        byte[] ctx = new byte[24];
+        int ip = client != null && client.getAddress() instanceof java.net.Inet4Address v4 ? ByteBuffer.wrap(v4.getAddress()).getInt() : 0;
+        ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putLong(8, QueryText.fnv1a(database))
+                .putInt(16, ip).putInt(20, client == null ? 0 : client.getPort());
+        if (connectProgram.run(ctx) != 0)
+            return Verdict.reject("28000", "connection refused for role \"" + user + "\" from " + (client == null ? "?" : client.getAddress().getHostAddress())
+                    + " (program " + connectProgram.name() + ")");
+        return Verdict.allow();
+    }
+
+    /** Refuses a role at connect, live. */
+    public void blockRole(String role) { blockedRoles.update(le64(QueryText.fnv1a(role)), new byte[8], BpfMap.ANY); }
+
+    public void unblockRole(String role) { blockedRoles.delete(le64(QueryText.fnv1a(role))); }
+
+    /** Refuses clients from an IPv4 address at connect, live. */
+    public void blockAddress(java.net.Inet4Address address) {
+        blockedAddresses.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(ByteBuffer.wrap(address.getAddress()).getInt()).array(),
+                new byte[8], BpfMap.ANY);
+    }
+
+    /** Logins the connect program counted for a role. */
+    public long connectsOf(String role) {
+        byte[] v = connects.lookup(le64(QueryText.fnv1a(role)));
+        return v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    private static byte[] le64(long v) { return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array(); }
 
     public LoadedProgram program() { return program; }
 

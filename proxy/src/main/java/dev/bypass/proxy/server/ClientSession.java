@@ -125,6 +125,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     fatal("28000", "TLS is required: connect with sslmode=require");
                     return;
                 }
+                QueryHook.Verdict admitted = proxy.queryHook().onConnect(user, database,
+                        client.remoteAddress() instanceof java.net.InetSocketAddress a ? a : null);
+                if (!admitted.allowed()) {
+                    fatal(admitted.sqlState(), admitted.message());
+                    return;
+                }
                 if (user.isEmpty()) {
                     fatal("28000", "no PostgreSQL user name specified in startup packet");
                     return;

@@ -3,10 +3,15 @@ package dev.bypass.proxy.server;
 /**
  * Called for every query a client sends (simple Query and extended Parse) before it reaches a server. A verdict
  * of {@link Verdict#allow()} forwards it; a rejection answers the client with a PostgreSQL error instead.
+ * {@link #onConnect} is called once per client at start-up, before authentication; a rejection ends the connection
+ * with the error.
  */
 @FunctionalInterface
 public interface QueryHook {
     Verdict onQuery(String user, String database, String sql);
+
+    /** The connect hook: a client asks for {@code database} as {@code user} from {@code client}. Default: allow. */
+    default Verdict onConnect(String user, String database, java.net.InetSocketAddress client) { return Verdict.allow(); }
 
     record Verdict(boolean allowed, String sqlState, String message) {
         private static final Verdict ALLOW = new Verdict(true, null, null);

@@ -1,6 +1,7 @@
-// Query hook of the proxy: counts every query by statement class and by normalized-text hash, and rejects
-// statement classes an operator has denied for a role. Context: struct query_ctx, filled by the proxy for each
-// Query or Parse. Returns 0 to allow, 1 to reject.
+// Hooks of the proxy. query_guard (query hook) counts every query by statement class and by normalized-text hash,
+// and rejects statement classes an operator has denied for a role; context struct query_ctx, filled by the proxy
+// for each Query or Parse. connect_guard (connect hook) counts logins per role and refuses roles and client
+// addresses an operator has blocked; context struct connect_ctx. Both return 0 to allow, 1 to reject.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -67,6 +68,66 @@ int query_guard(struct query_ctx *ctx)
     if (hits) {
         __sync_fetch_and_add(hits, 1);
         return 1;
+    }
+    return 0;
+}
+
+struct connect_ctx {
+    __u64 role_hash;   // FNV-1a of the user name
+    __u64 db_hash;     // FNV-1a of the database name
+    __u32 client_ip;   // IPv4 address of the client, as a number (a.b.c.d is a << 24 | ... | d); 0 for others
+    __u32 client_port;
+};
+
+// Roles refused at connect; the value counts the refusals.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __type(key, __u64);
+    __type(value, __u64);
+    __uint(max_entries, 1024);
+} blocked_roles SEC(".maps");
+
+// Client IPv4 addresses refused at connect; the value counts the refusals.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __type(key, __u32);
+    __type(value, __u64);
+    __uint(max_entries, 1024);
+} blocked_addresses SEC(".maps");
+
+// Logins per role.
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __type(key, __u64);
+    __type(value, __u64);
+    __uint(max_entries, 4096);
+} connects SEC(".maps");
+
+SEC("bypass/connect")
+int connect_guard(struct connect_ctx *ctx)
+{
+    __u64 role = ctx->role_hash;
+    __u32 ip = ctx->client_ip;
+    __u64 *hits = bpf_map_lookup_elem(&blocked_roles, &role);
+    if (hits) {
+        __sync_fetch_and_add(hits, 1);
+        return 1;
+    }
+    hits = bpf_map_lookup_elem(&blocked_addresses, &ip);
+    if (hits) {
+        __sync_fetch_and_add(hits, 1);
+        return 1;
+    }
+    __u64 *n = bpf_map_lookup_elem(&connects, &role);
+    if (n) {
+        __sync_fetch_and_add(n, 1);
+    } else {
+        __u64 one = 1;
+        if (bpf_map_update_elem(&connects, &role, &one, BPF_NOEXIST) != 0) {
+            n = bpf_map_lookup_elem(&connects, &role);
+            if (n)
+                __sync_fetch_and_add(n, 1);
+        }
     }
     return 0;
 }
