@@ -64,6 +64,22 @@ class ClientTlsTest {
             }
     }
 
+    @Test void scramWithChannelBindingToThisCertificate() throws Exception {
+        try (Connection c = DriverManager.getConnection(url("require") + "&channelBinding=require"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT 'bound'")) {
+            assertTrue(rs.next());
+            assertEquals("bound", rs.getString(1));
+        }
+        Path psql = Path.of("/usr/bin/psql");
+        Assumptions.assumeTrue(Files.isExecutable(psql), "psql is not installed");
+        ProcessBuilder pb = new ProcessBuilder(psql.toString(), "host=127.0.0.1 port=" + proxy.port()
+                + " user=postgres dbname=postgres sslmode=require channel_binding=require", "-XAtc", "SELECT 'psql bound'").redirectErrorStream(true);
+        pb.environment().put("PGPASSWORD", "pw");
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals("psql bound", new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+    }
+
     @Test void plainTextIsRefusedWhenTlsIsRequired() {
         SQLException e = assertThrows(SQLException.class, () -> DriverManager.getConnection(url("disable")).close());
         assertTrue(e.getMessage().contains("TLS is required"), e.getMessage());

@@ -37,10 +37,13 @@ class ServerTlsTest {
         TestCertificates.assumeOpenssl();
         dir = Files.createTempDirectory("bypass-server-tls");
         TestCertificates.selfSigned(dir, "cert", "127.0.0.1");
-        pg = EmbeddedPostgres.start(0, List.of("hostnossl all app 127.0.0.1/32 reject", "hostssl all app 127.0.0.1/32 trust"),
+        pg = EmbeddedPostgres.start(0, List.of("hostnossl all app 127.0.0.1/32 reject", "hostssl all app 127.0.0.1/32 trust",
+                        "hostnossl all bound 127.0.0.1/32 reject", "hostssl all bound 127.0.0.1/32 scram-sha-256"),
                 dir.resolve("cert.pem"), dir.resolve("cert.key"));
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres")); Statement s = c.createStatement()) {
             s.execute("CREATE ROLE app LOGIN");
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE bound LOGIN PASSWORD 'pw'");
         }
         hook = new ProgramQueryHook(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY);
     }
@@ -76,6 +79,18 @@ class ServerTlsTest {
         try (ProxyServer proxy = new ProxyServer(wrong, hook, new SimpleMeterRegistry()).start()) {
             SQLException e = assertThrows(SQLException.class, () -> sslOfOwnConnection(proxy.port()));
             assertTrue(e.getMessage().contains("TLS handshake with the server failed"), e.getMessage());
+        }
+    }
+
+    @Test void scramOverTlsIsBoundToTheServerCertificate() throws Exception {
+        ProxyConfig config = ProxyConfig.defaults(0, "127.0.0.1", pg.port()).withServerTls(new ProxyConfig.ServerTls(true, null))
+                .withClientAuth(ProxyConfig.ClientAuth.SCRAM_SHA_256, java.util.Map.of("bound", "pw"));
+        try (ProxyServer proxy = new ProxyServer(config, hook, new SimpleMeterRegistry()).start();
+             Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres?user=bound&password=pw&connectTimeout=10");
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
+            assertTrue(rs.next());
+            assertEquals("bound", rs.getString(1));
+            assertTrue(rs.getBoolean(2));
         }
     }
 

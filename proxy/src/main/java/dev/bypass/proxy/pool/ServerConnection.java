@@ -213,16 +213,40 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
                 if (i > start) offered.add(new String(data, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
                 start = i + 1;
             }
-        if (!offered.contains("SCRAM-SHA-256")) {
-            fail("server offers SASL mechanisms " + offered + "; this proxy speaks SCRAM-SHA-256 without channel binding");
+        if (!offered.contains("SCRAM-SHA-256") && !offered.contains("SCRAM-SHA-256-PLUS")) {
+            fail("server offers SASL mechanisms " + offered + "; this proxy speaks SCRAM-SHA-256 (and -PLUS over TLS)");
             return;
         }
         String pw = requirePassword();
         if (pw == null) return;
-        scram = com.ongres.scram.client.ScramClient.builder().advertisedMechanisms(java.util.List.of("SCRAM-SHA-256"))
-                .username(user).password(pw.toCharArray()).build();
+        // Over TLS, bind the exchange to the server's certificate when the server offers it (tls-server-end-point).
+        byte[] binding = null;
+        if (offered.contains("SCRAM-SHA-256-PLUS") && ctx.pipeline().get("tls") instanceof io.netty.handler.ssl.SslHandler tls) {
+            try {
+                var certs = tls.engine().getSession().getPeerCertificates();
+                if (certs.length > 0 && certs[0] instanceof java.security.cert.X509Certificate x509) binding = endPoint(x509);
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                binding = null;
+            }
+        }
+        var builder = com.ongres.scram.client.ScramClient.builder()
+                .advertisedMechanisms(binding != null ? java.util.List.of("SCRAM-SHA-256-PLUS") : java.util.List.of("SCRAM-SHA-256"))
+                .username(user).password(pw.toCharArray());
+        if (binding != null) builder.channelBinding("tls-server-end-point", binding);
+        scram = builder.build();
         byte[] first = scram.clientFirstMessage().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        ctx.writeAndFlush(new SaslInitialResponse("SCRAM-SHA-256", first).encode(ctx.alloc()));
+        ctx.writeAndFlush(new SaslInitialResponse(scram.getScramMechanism().getName(), first).encode(ctx.alloc()));
+    }
+
+    /** RFC 5929 tls-server-end-point data: the certificate hashed with its signature's hash (SHA-256 at least). */
+    public static byte[] endPoint(java.security.cert.X509Certificate cert) {
+        String alg = cert.getSigAlgName().toUpperCase(java.util.Locale.ROOT);
+        String hash = alg.startsWith("SHA384") ? "SHA-384" : alg.startsWith("SHA512") ? "SHA-512" : "SHA-256";
+        try {
+            return java.security.MessageDigest.getInstance(hash).digest(cert.getEncoded());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot hash the server certificate: " + e.getMessage(), e);
+        }
     }
 
     private void scramContinue(ChannelHandlerContext ctx, byte[] data) {

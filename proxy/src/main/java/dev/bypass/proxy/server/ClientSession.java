@@ -146,8 +146,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                         client.writeAndFlush(new Authentication(Authentication.MD5, md5Salt).encode(client.alloc()));
                     }
                     case SCRAM_SHA_256 -> {
-                        scram = new ScramServer(user, proxy.config().users().get(user));
-                        byte[] mechanisms = (ScramServer.MECHANISM + "\0\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                        scram = new ScramServer(user, proxy.config().users().get(user), tls ? proxy.clientTlsBinding() : null);
+                        byte[] mechanisms = (String.join("\0", scram.mechanisms()) + "\0\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
                         client.writeAndFlush(new Authentication(Authentication.SASL, mechanisms).encode(client.alloc()));
                     }
                 }
@@ -181,12 +181,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         try {
             if (!scramStarted) {
                 SaslInitialResponse first = SaslInitialResponse.decode(frame.body());
-                if (!first.mechanism().equals(ScramServer.MECHANISM)) {
-                    fatal("28000", "SASL authentication mechanism " + first.mechanism() + " is not supported (offered: " + ScramServer.MECHANISM + ")");
+                if (!scram.mechanisms().contains(first.mechanism())) {
+                    fatal("28000", "SASL authentication mechanism " + first.mechanism() + " is not supported (offered: "
+                            + String.join(", ", scram.mechanisms()) + ")");
                     return;
                 }
                 scramStarted = true;
-                String serverFirst = scram.serverFirst(first.text());
+                String serverFirst = scram.serverFirst(first.mechanism(), first.text());
                 client.writeAndFlush(new Authentication(Authentication.SASL_CONTINUE, serverFirst.getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode(client.alloc()));
                 return;
             }

@@ -48,12 +48,14 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Built once from the configured certificate and key; null without client TLS. */
     private final io.netty.handler.ssl.SslContext clientTls;
+    private final byte[] clientTlsBinding;
     /** TLS towards PostgreSQL, built once; null without it. */
     private final io.netty.handler.ssl.SslContext serverTls;
 
     public ProxyServer(ProxyConfig config, QueryHook queryHook, MeterRegistry metrics) {
         this.config = config;
         this.clientTls = clientTls(config.clientTls());
+        this.clientTlsBinding = binding(config.clientTls());
         this.serverTls = serverTls(config.serverTls());
         this.queryHook = queryHook;
         this.transport = Transport.create();
@@ -99,6 +101,19 @@ public final class ProxyServer implements AutoCloseable {
 
     /** The TLS context for clients, or null when TLS is not configured. */
     io.netty.handler.ssl.SslContext clientTlsContext() { return clientTls; }
+
+    /** tls-server-end-point channel-binding data of the client-facing certificate (SCRAM-SHA-256-PLUS), or null. */
+    byte[] clientTlsBinding() { return clientTlsBinding; }
+
+    private static byte[] binding(ProxyConfig.ClientTls tls) {
+        if (tls == null) return null;
+        try (var in = java.nio.file.Files.newInputStream(tls.certFile())) {
+            var cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+            return ScramServer.endPoint(cert);
+        } catch (java.io.IOException | java.security.cert.CertificateException e) {
+            throw new IllegalArgumentException("client TLS: cannot read certificate " + tls.certFile() + ": " + e.getMessage(), e);
+        }
+    }
 
     /** Binds the listening socket; returns once clients can connect. */
     public ProxyServer start() throws InterruptedException {

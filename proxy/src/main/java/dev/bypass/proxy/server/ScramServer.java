@@ -18,7 +18,8 @@ import javax.crypto.spec.SecretKeySpec;
  * iterations) and kept, as a server keeps its stored verifier.
  */
 final class ScramServer {
-    static final String MECHANISM = "SCRAM-SHA-256";
+    static final String MECHANISM = "SCRAM-SHA-256", MECHANISM_PLUS = "SCRAM-SHA-256-PLUS";
+    static final String BINDING = "tls-server-end-point";
     static final int ITERATIONS = 4096;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -35,20 +36,50 @@ final class ScramServer {
     private static final Map<String, Verifier> VERIFIERS = new ConcurrentHashMap<>();
 
     private final Verifier verifier;
-    private String clientFirstBare, serverFirst, nonce;
+    /** tls-server-end-point data of this connection's certificate, or null without TLS. */
+    private final byte[] bindingData;
+    private String clientFirstBare, serverFirst, nonce, gs2Header;
+    private boolean plus;
 
-    /** A login for a user with this password (null when the user is unknown: the exchange then fails at the end). */
-    ScramServer(String user, String password) {
+    ScramServer(String user, String password) { this(user, password, null); }
+
+    /**
+     * A login for a user with this password (null when the user is unknown: the exchange then fails at the end);
+     * {@code bindingData} (RFC 5929 tls-server-end-point of the server certificate) when the client talks TLS.
+     */
+    ScramServer(String user, String password, byte[] bindingData) {
+        this.bindingData = bindingData;
         // An unknown user still gets a well-formed exchange, so the reply does not reveal which users exist.
         this.verifier = password == null ? Verifier.of(randomNonce()) : VERIFIERS.computeIfAbsent(user + '\0' + password, k -> Verifier.of(password));
     }
 
-    /** Handles client-first-message; returns server-first-message. Throws IllegalArgumentException when malformed. */
-    String serverFirst(String clientFirst) {
-        // gs2-header: "n,," (no channel binding) or "y,," (client supports it, we do not offer it); no authzid
-        if (!(clientFirst.startsWith("n,,") || clientFirst.startsWith("y,,")))
-            throw new IllegalArgumentException(clientFirst.startsWith("p=") ? "channel binding is not supported" : "malformed SCRAM client-first-message");
-        clientFirstBare = clientFirst.substring(3);
+    /** The mechanisms to offer: with TLS, the channel-bound one first. */
+    java.util.List<String> mechanisms() {
+        return bindingData != null ? java.util.List.of(MECHANISM_PLUS, MECHANISM) : java.util.List.of(MECHANISM);
+    }
+
+    /**
+     * Handles client-first-message for the chosen mechanism; returns server-first-message. Throws
+     * IllegalArgumentException when malformed or when the channel-binding flags do not fit what was offered.
+     */
+    String serverFirst(String mechanism, String clientFirst) {
+        plus = mechanism.equals(MECHANISM_PLUS);
+        if (plus && bindingData == null) throw new IllegalArgumentException(MECHANISM_PLUS + " was not offered (no TLS)");
+        String expectedHeader = "p=" + BINDING + ",,";
+        if (plus) {
+            if (!clientFirst.startsWith(expectedHeader))
+                throw new IllegalArgumentException("SCRAM-SHA-256-PLUS needs channel binding type " + BINDING);
+            gs2Header = expectedHeader;
+        } else if (clientFirst.startsWith("n,,")) {
+            gs2Header = "n,,";
+        } else if (clientFirst.startsWith("y,,")) {
+            // the client could bind but believes the server cannot: with TLS we offered binding, so this is a downgrade
+            if (bindingData != null) throw new IllegalArgumentException("channel binding was offered but the client says it was not (possible downgrade)");
+            gs2Header = "y,,";
+        } else {
+            throw new IllegalArgumentException(clientFirst.startsWith("p=") ? "channel binding needs " + MECHANISM_PLUS : "malformed SCRAM client-first-message");
+        }
+        clientFirstBare = clientFirst.substring(gs2Header.length());
         String clientNonce = attribute(clientFirstBare, 'r');
         if (clientNonce == null || clientNonce.isEmpty()) throw new IllegalArgumentException("SCRAM client-first-message without a nonce");
         nonce = clientNonce + randomNonce();
@@ -63,7 +94,14 @@ final class ScramServer {
         String withoutProof = clientFinal.substring(0, p);
         if (!nonce.equals(attribute(withoutProof, 'r'))) throw new IllegalArgumentException("SCRAM nonce mismatch");
         String cbind = attribute(withoutProof, 'c');
-        if (!"biws".equals(cbind) && !"eSws".equals(cbind)) throw new IllegalArgumentException("unexpected SCRAM channel binding data");
+        byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
+        byte[] expected = header;
+        if (plus) {
+            expected = java.util.Arrays.copyOf(header, header.length + bindingData.length);
+            System.arraycopy(bindingData, 0, expected, header.length, bindingData.length);
+        }
+        if (cbind == null || !MessageDigest.isEqual(Base64.getDecoder().decode(cbind), expected))
+            throw new IllegalArgumentException(plus ? "channel binding data does not match this connection's certificate" : "unexpected SCRAM channel binding data");
         byte[] proof = Base64.getDecoder().decode(clientFinal.substring(p + 3));
         String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
         byte[] signature = hmac(verifier.storedKey(), authMessage);
@@ -85,6 +123,9 @@ final class ScramServer {
         RANDOM.nextBytes(b);
         return Base64.getEncoder().encodeToString(b);
     }
+
+    /** RFC 5929 tls-server-end-point data of a certificate (the same hashing the proxy uses towards servers). */
+    static byte[] endPoint(java.security.cert.X509Certificate cert) { return dev.bypass.proxy.pool.ServerConnection.endPoint(cert); }
 
     static byte[] hi(String password, byte[] salt, int iterations) {
         try {
