@@ -16,7 +16,9 @@ import dev.bypass.vm.helpers.MapHelpers;
 final class KnownPrograms {
     private KnownPrograms() {}
 
-    static ProgramTypes types() { return ProbeTypes.all().register(ProgramQueryHook.TYPE).register(ProgramQueryHook.CONNECT_TYPE); }
+    static ProgramTypes types() {
+        return ProbeTypes.all().register(ProgramQueryHook.TYPE).register(ProgramQueryHook.CONNECT_TYPE).register(ProgramQueryHook.RESULT_TYPE);
+    }
 
     static HelperRegistry helpers() {
         return ObservabilityHelpers.register(StoreHelpers.register(MapHelpers.registry().toBuilder())).build();

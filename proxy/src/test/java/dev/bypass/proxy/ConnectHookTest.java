@@ -18,7 +18,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The connect hook: the bundled connect_guard program counts logins and refuses blocked roles and addresses, live. */
+/**
+ * The connect hook (the bundled connect_guard program counts logins and refuses blocked roles and addresses, live)
+ * and the result hook (result_counter adds up completed statements and rows).
+ */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ConnectHookTest {
     @Test void blockedRolesAndAddressesAreRefusedAtConnect() throws Exception {
@@ -43,6 +46,24 @@ class ConnectHookTest {
             hook.blockAddress((Inet4Address) InetAddress.getByName("127.0.0.1"));
             SQLException byAddress = assertThrows(SQLException.class, () -> DriverManager.getConnection(url + "postgres").close());
             assertEquals("28000", byAddress.getSQLState());
+        }
+    }
+
+    @Test void theResultHookCountsStatementsAndRows() throws Exception {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.start(); ProgramQueryHook hook = new ProgramQueryHook(Verifiers.standard());
+             ProxyServer proxy = new ProxyServer(ProxyConfig.defaults(0, "127.0.0.1", pg.port()), hook, new SimpleMeterRegistry()).start();
+             Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres?user=postgres");
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TEMP TABLE r (x int)");
+            assertEquals(30, s.executeUpdate("INSERT INTO r SELECT generate_series(1, 30)"));
+            for (int i = 0; i < 3; i++)
+                try (var rs = s.executeQuery("SELECT x FROM r WHERE x <= 10")) {
+                    while (rs.next()) rs.getInt(1);
+                }
+            assertEquals(12, s.executeUpdate("UPDATE r SET x = x + 100 WHERE x > 18"));
+            assertArrayEquals(new long[] {3, 30}, hook.resultsOf("postgres", "select"));
+            assertArrayEquals(new long[] {1, 30}, hook.resultsOf("postgres", "insert"));
+            assertArrayEquals(new long[] {1, 12}, hook.resultsOf("postgres", "update"));
         }
     }
 }

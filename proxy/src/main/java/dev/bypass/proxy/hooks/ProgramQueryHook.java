@@ -32,17 +32,23 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
             ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("db_hash", 8, 8),
             ContextField.readOnly("client_ip", 16, 4), ContextField.readOnly("client_port", 20, 4)));
 
+    /** The result hook's context: role hash, statement class from the command tag, row count. */
+    public static final ProgramType RESULT_TYPE = new ProgramType("proxy_result", "bypass/result", ContextLayout.of("result_ctx", 24,
+            ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("stmt_class", 8, 4), ContextField.readOnly("pad", 12, 4),
+            ContextField.readOnly("rows", 16, 8)));
+
     private final ProgramRuntime runtime;
     private final LoadedObject object;
-    private final LoadedProgram program, connectProgram;
-    private final BpfMap blockedRoles, blockedAddresses, connects;
+    private final LoadedProgram program, connectProgram, resultProgram;
+    private final BpfMap blockedRoles, blockedAddresses, connects, resultRows;
+    private final ThreadLocal<byte[]> resultContexts = ThreadLocal.withInitial(() -> new byte[24]);
     private final BpfMap classCounts, queryCounts, denied;
     /** Sample text per normalized hash, for display (bounded). */
     private final Map<Long, String> texts = new ConcurrentHashMap<>();
     private final ThreadLocal<byte[]> contexts = ThreadLocal.withInitial(() -> new byte[24]);
 
     public ProgramQueryHook(ProgramVerifier verifier) throws IOException {
-        ProgramTypes types = new ProgramTypes().register(TYPE).register(CONNECT_TYPE);
+        ProgramTypes types = new ProgramTypes().register(TYPE).register(CONNECT_TYPE).register(RESULT_TYPE);
         runtime = ProgramRuntime.builder().verifier(verifier).types(types).engine(dev.bypass.vm.exec.EngineKind.AUTO).build(); // interpreted first, compiled once hot
         byte[] elf;
         try (InputStream in = ProgramQueryHook.class.getResourceAsStream("/dev/bypass/proxy/bpf/query_guard.o")) {
@@ -58,6 +64,41 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
         blockedRoles = object.map("blocked_roles");
         blockedAddresses = object.map("blocked_addresses");
         connects = object.map("connects");
+        resultProgram = object.program("result_counter");
+        resultRows = object.map("result_rows");
+    }
+
+    @Override
+    public void onResult(String user, String database, String tag) {
+        int space = tag.indexOf(' ');
+        String verb = space < 0 ? tag : tag.substring(0, space);
+        int cls = switch (verb) {
+            case "SELECT" -> QueryText.SELECT;
+            case "INSERT" -> QueryText.INSERT;
+            case "UPDATE" -> QueryText.UPDATE;
+            case "DELETE" -> QueryText.DELETE;
+            default -> QueryText.OTHER;
+        };
+        long rows = 0;
+        int last = tag.lastIndexOf(' ');
+        if (last >= 0) {
+            try {
+                rows = Long.parseLong(tag.substring(last + 1));
+            } catch (NumberFormatException notACount) {
+                rows = 0;
+            }
+        }
+        byte[] ctx = resultContexts.get();
+        ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putInt(8, cls).putInt(12, 0).putLong(16, rows);
+        resultProgram.run(ctx);
+    }
+
+    /** Statements completed and their rows for a role and statement class, as the result program counted them. */
+    public long[] resultsOf(String role, String statementClass) {
+        byte[] v = resultRows.lookup(roleClass(role, QueryText.classNamed(statementClass)));
+        if (v == null) return new long[2];
+        ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
+        return new long[] {b.getLong(0), b.getLong(8)};
     }
 
     @Override

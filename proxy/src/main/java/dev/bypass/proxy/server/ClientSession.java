@@ -484,7 +484,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     serverSkipsToSync(s);
                     return;
                 }
-                if (head.kind() != Expected.Kind.INJECTED_PARSE) toClient(frame.frame().retainedDuplicate());
+                if (head.kind() != Expected.Kind.INJECTED_PARSE) {
+                    toClient(frame.frame().retainedDuplicate());
+                    if (type == 'C') {
+                        try {
+                            proxy.queryHook().onResult(user, database, Messages.readCString(frame.body().duplicate()));
+                        } catch (RuntimeException e) { // a failing result program must not cost the client its reply
+                            System.err.println("bypass proxy: result hook: " + e.getMessage());
+                        }
+                    }
+                }
                 if (head.endsWith(type)) {
                     expected.poll();
                     deliverSynthetic();

@@ -13,6 +13,12 @@ public interface QueryHook {
     /** The connect hook: a client asks for {@code database} as {@code user} from {@code client}. Default: allow. */
     default Verdict onConnect(String user, String database, java.net.InetSocketAddress client) { return Verdict.allow(); }
 
+    /**
+     * The result hook: a statement of {@code user} completed with CommandComplete {@code tag} (e.g. "SELECT 5",
+     * "INSERT 0 1"), as it passes to the client. Called on the server connection's thread; default: nothing.
+     */
+    default void onResult(String user, String database, String tag) {}
+
     record Verdict(boolean allowed, String sqlState, String message) {
         private static final Verdict ALLOW = new Verdict(true, null, null);
 

@@ -2,6 +2,7 @@
 // and rejects statement classes an operator has denied for a role; context struct query_ctx, filled by the proxy
 // for each Query or Parse. connect_guard (connect hook) counts logins per role and refuses roles and client
 // addresses an operator has blocked; context struct connect_ctx. Both return 0 to allow, 1 to reject.
+// result_counter (result hook) adds up completed statements and their row counts per (role, statement class).
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -129,6 +130,43 @@ int connect_guard(struct connect_ctx *ctx)
                 __sync_fetch_and_add(n, 1);
         }
     }
+    return 0;
+}
+
+struct result_ctx {
+    __u64 role_hash;   // FNV-1a of the user name
+    __u32 stmt_class;  // from the command tag: 1 SELECT, 2 INSERT, 3 UPDATE, 4 DELETE, 0 other
+    __u32 pad;
+    __u64 rows;        // the row count of the CommandComplete tag
+};
+
+struct role_rows {
+    __u64 statements;
+    __u64 rows;
+};
+
+// Statements completed and rows they returned or changed, per (role, statement class).
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __type(key, struct role_class);
+    __type(value, struct role_rows);
+    __uint(max_entries, 4096);
+} result_rows SEC(".maps");
+
+SEC("bypass/result")
+int result_counter(struct result_ctx *ctx)
+{
+    struct role_class rc = { .role_hash = ctx->role_hash, .stmt_class = ctx->stmt_class < CLASS_COUNT ? ctx->stmt_class : 0, .pad = 0 };
+    struct role_rows *r = bpf_map_lookup_elem(&result_rows, &rc);
+    if (!r) {
+        struct role_rows zero = {};
+        bpf_map_update_elem(&result_rows, &rc, &zero, BPF_NOEXIST);
+        r = bpf_map_lookup_elem(&result_rows, &rc);
+        if (!r)
+            return 0;
+    }
+    __sync_fetch_and_add(&r->statements, 1);
+    __sync_fetch_and_add(&r->rows, ctx->rows);
     return 0;
 }
 
