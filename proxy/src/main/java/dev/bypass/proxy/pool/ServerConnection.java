@@ -61,7 +61,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     public BackendKeyData key() { return key; }
 
     /** ParameterStatus values the server reported at login (server_version, encodings, ...). */
-    public synchronized Map<String, String> parameters() { return Map.copyOf(parameters); }
+    /** The server's parameters; the same immutable map until a ParameterStatus changes one (cheap to compare). */
+    public synchronized Map<String, String> parameters() {
+        if (parameterSnapshot == null) parameterSnapshot = Map.copyOf(parameters);
+        return parameterSnapshot;
+    }
+
+    private Map<String, String> parameterSnapshot;
 
     public char transactionStatus() { return transactionStatus; }
 
@@ -169,7 +175,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private synchronized void recordParameter(PgFrame frame) {
         ParameterStatus ps = ParameterStatus.decode(frame.body());
-        parameters.put(ps.name(), ps.value());
+        if (!ps.value().equals(parameters.put(ps.name(), ps.value()))) parameterSnapshot = null;
     }
 
     private void loginStep(ChannelHandlerContext ctx, PgFrame frame) {

@@ -410,6 +410,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     }
 
     private static boolean dropsAllStatements(String sql) {
+        // every query passes here: rule out the common case before any copying
+        int i = 0;
+        while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) i++;
+        if (i == sql.length() || (sql.charAt(i) | 0x20) != 'd') return false;
         String s = sql.strip().toUpperCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
         if (s.endsWith(";")) s = s.substring(0, s.length() - 1).strip();
         return s.equals("DISCARD ALL") || s.equals("DEALLOCATE ALL") || s.equals("DEALLOCATE PREPARE ALL");
@@ -431,7 +435,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             server = s;
         // A server of another session may report different parameters: tell the client where they differ.
         Map<String, String> params = s.parameters();
-        if (!params.equals(lastParameters)) {
+        if (params != lastParameters && !params.equals(lastParameters)) {
             params.forEach((k, v) -> {
                 if (!v.equals(lastParameters.get(k))) answer(new ParameterStatus(k, v).encode(client.alloc()));
             });
