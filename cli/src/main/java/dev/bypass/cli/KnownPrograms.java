@@ -17,7 +17,8 @@ final class KnownPrograms {
     private KnownPrograms() {}
 
     static ProgramTypes types() {
-        return ProbeTypes.all().register(ProgramQueryHook.TYPE).register(ProgramQueryHook.CONNECT_TYPE).register(ProgramQueryHook.RESULT_TYPE);
+        return ProbeTypes.all().register(ProgramQueryHook.TYPE).register(ProgramQueryHook.CONNECT_TYPE).register(ProgramQueryHook.RESULT_TYPE)
+                .register(ProgramQueryHook.ROUTE_TYPE);
     }
 
     static HelperRegistry helpers() {

@@ -37,10 +37,14 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
             ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("stmt_class", 8, 4), ContextField.readOnly("pad", 12, 4),
             ContextField.readOnly("rows", 16, 8)));
 
+    /** The route hook's context: role hash, class of the first statement, number of replicas. */
+    public static final ProgramType ROUTE_TYPE = new ProgramType("proxy_route", "bypass/proxy_route", ContextLayout.of("route_ctx", 16,
+            ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("stmt_class", 8, 4), ContextField.readOnly("replicas", 12, 4)));
+
     private final ProgramRuntime runtime;
     private final LoadedObject object;
-    private final LoadedProgram program, connectProgram, resultProgram;
-    private final BpfMap blockedRoles, blockedAddresses, connects, resultRows;
+    private final LoadedProgram program, connectProgram, resultProgram, routeProgram;
+    private final BpfMap blockedRoles, blockedAddresses, connects, resultRows, primaryRoles, routing;
     private final ThreadLocal<byte[]> resultContexts = ThreadLocal.withInitial(() -> new byte[24]);
     private final BpfMap classCounts, queryCounts, denied;
     /** Sample text per normalized hash, for display (bounded). */
@@ -48,7 +52,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     private final ThreadLocal<byte[]> contexts = ThreadLocal.withInitial(() -> new byte[24]);
 
     public ProgramQueryHook(ProgramVerifier verifier) throws IOException {
-        ProgramTypes types = new ProgramTypes().register(TYPE).register(CONNECT_TYPE).register(RESULT_TYPE);
+        ProgramTypes types = new ProgramTypes().register(TYPE).register(CONNECT_TYPE).register(RESULT_TYPE).register(ROUTE_TYPE);
         runtime = ProgramRuntime.builder().verifier(verifier).types(types).engine(dev.bypass.vm.exec.EngineKind.AUTO).build(); // interpreted first, compiled once hot
         byte[] elf;
         try (InputStream in = ProgramQueryHook.class.getResourceAsStream("/dev/bypass/proxy/bpf/query_guard.o")) {
@@ -66,6 +70,31 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
         connects = object.map("connects");
         resultProgram = object.program("result_counter");
         resultRows = object.map("result_rows");
+        routeProgram = object.program("route_query");
+        primaryRoles = object.map("primary_roles");
+        routing = object.map("routing");
+    }
+
+    @Override
+    public int route(String user, String database, String sql, int replicas) {
+        byte[] ctx = new byte[16];
+        ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putInt(8, QueryText.statementClass(sql))
+                .putInt(12, replicas);
+        long backend = routeProgram.run(ctx);
+        return backend < 0 || backend > replicas ? 0 : (int) backend;
+    }
+
+    /** Keeps a role on the primary (its reads see its writes), live. */
+    public void pinToPrimary(String role) { primaryRoles.update(le64(QueryText.fnv1a(role)), new byte[8], BpfMap.ANY); }
+
+    /** Transactions the route program sent to the primary and to replicas. */
+    public long[] routed() {
+        long[] out = new long[2];
+        for (int i = 1; i <= 2; i++) {
+            byte[] v = routing.lookup(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(i).array());
+            out[i - 1] = v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+        return out;
     }
 
     @Override

@@ -37,6 +37,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private String user, database;
     private byte[] md5Salt;
     private ScramServer scram;
+    /** The pool the pending acquisition comes from (the primary's unless the route hook chose a replica). */
+    private Pool target;
     /** The client connection runs over TLS. */
     private boolean tls;
     private boolean scramStarted;
@@ -290,8 +292,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             queued.add(frame.retain());
             if (acquiring) return;
             acquiring = true;
+            target = routeOf(queued.peek());
         }
-        pool.acquire().whenComplete((s, e) -> client.eventLoop().execute(() -> {
+        target.acquire().whenComplete((s, e) -> client.eventLoop().execute(() -> {
             synchronized (this) {
                 acquiring = false;
             }
@@ -417,6 +420,30 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         String s = sql.strip().toUpperCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
         if (s.endsWith(";")) s = s.substring(0, s.length() - 1).strip();
         return s.equals("DISCARD ALL") || s.equals("DEALLOCATE ALL") || s.equals("DEALLOCATE PREPARE ALL");
+    }
+
+    /** The pool for the transaction this frame starts: the route hook decides when replicas are configured. */
+    private Pool routeOf(PgFrame first) {
+        int replicas = proxy.config().replicas().size();
+        if (replicas == 0 || proxy.config().poolMode() != ProxyConfig.PoolMode.TRANSACTION) return pool;
+        String sql = switch (first.type()) {
+            case Query.TYPE -> Query.decode(first.body()).sql();
+            case 'P' -> Parse.decode(first.body()).sql();
+            case 'B' -> {
+                Parse p = statements.get(Bind.decode(first.body()).statement());
+                yield p == null ? null : p.sql();
+            }
+            default -> null;
+        };
+        if (sql == null) return pool;
+        int backend;
+        try {
+            backend = proxy.queryHook().route(user, database, sql, replicas);
+        } catch (RuntimeException e) {
+            System.err.println("bypass proxy: route hook: " + e.getMessage());
+            backend = 0;
+        }
+        return backend == 0 ? pool : proxy.pool(database, user, backend);
     }
 
     private void trace(String event) {

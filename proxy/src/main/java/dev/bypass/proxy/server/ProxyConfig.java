@@ -9,7 +9,11 @@ import java.util.Map;
  */
 public record ProxyConfig(String listenHost, int port, String backendHost, int backendPort, PoolMode poolMode,
                           int poolSize, int maxClients, Duration acquireTimeout, ClientAuth clientAuth,
-                          Map<String, String> users, ClientTls clientTls, ServerTls serverTls, PoolLimits limits) {
+                          Map<String, String> users, ClientTls clientTls, ServerTls serverTls, PoolLimits limits,
+                          java.util.List<Replica> replicas) {
+    /** A read replica: with replicas configured, the route hook may send a transaction to one (transaction mode). */
+    public record Replica(String host, int port) {}
+
     /**
      * Pool upkeep, as PgBouncer's min_pool_size, server_idle_timeout and server_lifetime: each pool keeps at least
      * {@code minSize} servers open, closes servers idle longer than {@code idleTimeout} (down to the minimum), and
@@ -47,6 +51,7 @@ public record ProxyConfig(String listenHost, int port, String backendHost, int b
     public ProxyConfig {
         users = Map.copyOf(users);
         if (limits == null) limits = PoolLimits.DEFAULT;
+        replicas = replicas == null ? java.util.List.of() : java.util.List.copyOf(replicas);
         if (limits.minSize() > poolSize) throw new IllegalArgumentException("min_pool_size " + limits.minSize() + " exceeds default_pool_size " + poolSize);
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port + " is out of range");
         if (poolSize < 1) throw new IllegalArgumentException("pool_size must be at least 1, is " + poolSize);
@@ -55,30 +60,34 @@ public record ProxyConfig(String listenHost, int port, String backendHost, int b
 
     public static ProxyConfig defaults(int port, String backendHost, int backendPort) {
         return new ProxyConfig("127.0.0.1", port, backendHost, backendPort, PoolMode.TRANSACTION, 20, 1000,
-                Duration.ofSeconds(30), ClientAuth.TRUST, Map.of(), null, null, PoolLimits.DEFAULT);
+                Duration.ofSeconds(30), ClientAuth.TRUST, Map.of(), null, null, PoolLimits.DEFAULT, java.util.List.of());
     }
 
     public ProxyConfig withPoolMode(PoolMode mode) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, replicas);
     }
 
     public ProxyConfig withPoolSize(int size) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, replicas);
     }
 
     public ProxyConfig withClientAuth(ClientAuth auth, Map<String, String> users) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, auth, users, clientTls, serverTls, limits);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, auth, users, clientTls, serverTls, limits, replicas);
     }
 
     public ProxyConfig withClientTls(ClientTls tls) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, tls, serverTls, limits);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, tls, serverTls, limits, replicas);
     }
 
     public ProxyConfig withPoolLimits(PoolLimits l) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, l);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, l, replicas);
+    }
+
+    public ProxyConfig withReplicas(java.util.List<Replica> r) {
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, r);
     }
 
     public ProxyConfig withServerTls(ServerTls tls) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, tls, limits);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, tls, limits, replicas);
     }
 }

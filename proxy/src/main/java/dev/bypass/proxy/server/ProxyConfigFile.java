@@ -27,6 +27,7 @@ import java.util.Set;
  * min_pool_size = 0                      ; servers kept open per pool
  * server_idle_timeout = 600              ; seconds; 0 keeps idle servers
  * server_lifetime = 3600                 ; seconds; servers older than this are replaced once idle
+ * replicas = 10.0.0.6:5432, 10.0.0.7:5432 ; read replicas the route hook may send transactions to
  * auth_type = scram-sha-256              ; trust | plain | md5 | scram-sha-256
  * auth_file = userlist.txt               ; "user" "password" per line, as PgBouncer's
  * client_tls_sslmode = require           ; disable | allow | prefer | require
@@ -49,7 +50,7 @@ public final class ProxyConfigFile {
 
     private static final Set<String> KEYS = Set.of("listen_addr", "listen_port", "pool_mode", "default_pool_size", "max_client_conn",
             "query_wait_timeout", "auth_type", "auth_file", "client_tls_sslmode", "client_tls_cert_file", "client_tls_key_file",
-            "server_tls_sslmode", "server_tls_ca_file", "min_pool_size", "server_idle_timeout", "server_lifetime");
+            "server_tls_sslmode", "server_tls_ca_file", "min_pool_size", "server_idle_timeout", "server_lifetime", "replicas");
 
     public static ProxyConfig read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new ConfigException(file + ": no such configuration file");
@@ -153,7 +154,18 @@ public final class ProxyConfigFile {
         ProxyConfig.PoolLimits limits = new ProxyConfig.PoolLimits(minPool,
                 Duration.ofSeconds(integer(settings, "server_idle_timeout", 600, 0, 86_400 * 365, source)),
                 Duration.ofSeconds(integer(settings, "server_lifetime", 3600, 0, 86_400 * 365, source)));
-        return new ProxyConfig(listenAddr, listenPort, host, port, mode, poolSize, maxClients, Duration.ofSeconds(waitSeconds), auth, users, tls, serverTls, limits);
+        java.util.List<ProxyConfig.Replica> replicas = new java.util.ArrayList<>();
+        if (settings.containsKey("replicas")) {
+            for (String r : settings.get("replicas").value().split(",")) {
+                String hp = r.strip();
+                int colon = hp.lastIndexOf(':');
+                if (colon <= 0) throw error(source, settings.get("replicas").line(), "replicas", "expected HOST:PORT, got " + hp);
+                replicas.add(new ProxyConfig.Replica(hp.substring(0, colon),
+                        integer(new Setting(hp.substring(colon + 1), settings.get("replicas").line()), source, "replicas", 1, 65535)));
+            }
+        }
+        return new ProxyConfig(listenAddr, listenPort, host, port, mode, poolSize, maxClients, Duration.ofSeconds(waitSeconds), auth, users, tls,
+                serverTls, limits, replicas);
     }
 
     /** PgBouncer's auth_file: {@code "user" "password"} per line, {@code ""} for a quote inside a field. */

@@ -166,7 +166,9 @@ public final class ProxyServer implements AutoCloseable {
         if (!java.util.Objects.equals(next.clientTls(), now.clientTls())) restart.add("client_tls_*");
         if (!java.util.Objects.equals(next.serverTls(), now.serverTls())) restart.add("server_tls_*");
         config = new ProxyConfig(now.listenHost(), now.port(), now.backendHost(), now.backendPort(), now.poolMode(), now.poolSize(),
-                next.maxClients(), next.acquireTimeout(), next.clientAuth(), next.users(), now.clientTls(), now.serverTls(), now.limits());
+                next.maxClients(), next.acquireTimeout(), next.clientAuth(), next.users(), now.clientTls(), now.serverTls(), now.limits(),
+                now.replicas());
+        if (!next.replicas().equals(now.replicas())) restart.add("replicas");
         if (!next.limits().equals(now.limits())) restart.add("min_pool_size/server_idle_timeout/server_lifetime");
         return restart;
     }
@@ -178,8 +180,17 @@ public final class ProxyServer implements AutoCloseable {
     boolean isAdminDatabase(String db) { return ADMIN_DATABASE.equals(db); }
 
     Pool pool(String database, String user) {
-        return pools.computeIfAbsent(new PoolKey(database, user), k -> new Pool(k, config.users().get(user),
-                config.poolSize(), config.acquireTimeout(), group, transport.socketChannel(), config.backendHost(), config.backendPort(),
+        return pool(database, user, 0);
+    }
+
+    /** The pool for a backend: 0 is the primary, 1.. the replicas in configuration order. */
+    public Pool pool(String database, String user, int backend) {
+        ProxyConfig config = this.config;
+        if (backend < 0 || backend > config.replicas().size()) backend = 0;
+        String host = backend == 0 ? config.backendHost() : config.replicas().get(backend - 1).host();
+        int port = backend == 0 ? config.backendPort() : config.replicas().get(backend - 1).port();
+        return pools.computeIfAbsent(new PoolKey(database, user, backend), k -> new Pool(k, config.users().get(user),
+                config.poolSize(), config.acquireTimeout(), group, transport.socketChannel(), host, port,
                 serverTls, config.serverTls() != null && config.serverTls().required(), config.limits()));
     }
 

@@ -19,6 +19,12 @@ public interface QueryHook {
      */
     default void onResult(String user, String database, String tag) {}
 
+    /**
+     * The route hook: where a transaction (transaction pooling) whose first statement is {@code sql} runs, 0 for
+     * the primary, 1..{@code replicas} for a replica. Called only when replicas are configured; default: primary.
+     */
+    default int route(String user, String database, String sql, int replicas) { return 0; }
+
     record Verdict(boolean allowed, String sqlState, String message) {
         private static final Verdict ALLOW = new Verdict(true, null, null);
 

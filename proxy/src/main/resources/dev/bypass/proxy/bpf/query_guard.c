@@ -3,6 +3,7 @@
 // for each Query or Parse. connect_guard (connect hook) counts logins per role and refuses roles and client
 // addresses an operator has blocked; context struct connect_ctx. Both return 0 to allow, 1 to reject.
 // result_counter (result hook) adds up completed statements and their row counts per (role, statement class).
+// route_query (route hook) picks the backend of a transaction: 0 the primary, 1..n a replica.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -168,6 +169,56 @@ int result_counter(struct result_ctx *ctx)
     __sync_fetch_and_add(&r->statements, 1);
     __sync_fetch_and_add(&r->rows, ctx->rows);
     return 0;
+}
+
+struct route_ctx {
+    __u64 role_hash;   // FNV-1a of the user name
+    __u32 stmt_class;  // class of the transaction's first statement
+    __u32 replicas;    // replicas configured
+};
+
+// Roles whose reads must see their own writes: always the primary.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __type(key, __u64);
+    __type(value, __u64);
+    __uint(max_entries, 1024);
+} primary_roles SEC(".maps");
+
+// Round-robin position over the replicas; slot 1 counts transactions sent to the primary, slot 2 to replicas.
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __type(key, __u32);
+    __type(value, __u64);
+    __uint(max_entries, 3);
+} routing SEC(".maps");
+
+static __always_inline void count_route(__u32 slot)
+{
+    __u64 *n = bpf_map_lookup_elem(&routing, &slot);
+    if (n)
+        __sync_fetch_and_add(n, 1);
+}
+
+SEC("bypass/proxy_route")
+int route_query(struct route_ctx *ctx)
+{
+    __u32 replicas = ctx->replicas;
+    __u64 role = ctx->role_hash;
+    // single SELECT statements (autocommit) may read from a replica; anything else runs on the primary
+    if (ctx->stmt_class != 1 || replicas == 0 || replicas > 64 || bpf_map_lookup_elem(&primary_roles, &role)) {
+        count_route(1);
+        return 0;
+    }
+    __u32 zero = 0;
+    __u64 *next = bpf_map_lookup_elem(&routing, &zero);
+    if (!next) {
+        count_route(1);
+        return 0;
+    }
+    __u64 n = __sync_fetch_and_add(next, 1);
+    count_route(2);
+    return 1 + (__u32) (n % replicas);
 }
 
 char LICENSE[] SEC("license") = "GPL";
