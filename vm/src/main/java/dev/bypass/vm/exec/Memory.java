@@ -42,7 +42,7 @@ public final class Memory {
 
     /** The stack's backing words: stack loads and stores at aligned offsets read and write them directly. */
     private final long[] stackWords = new long[STACK_BYTES / 8];
-    private static final boolean LITTLE_ENDIAN_HOST = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+    private static final boolean LITTLE_ENDIAN_HOST = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     private static final VarHandle BYTES16 = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle BYTES32 = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle BYTES64 = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -66,8 +66,6 @@ public final class Memory {
 
     /** Turns the stack-initialisation checking mode on (reads of unwritten stack bytes fault) or off. */
     public void checkStackReads(boolean on) { stackWritten = on ? new boolean[STACK_BYTES] : null; }
-
-    public boolean checksStackReads() { return stackWritten != null; }
 
     /** A new frame at {@code depth} starts: in checking mode its bytes count as unwritten. */
     public void enterFrame(int depth) {

@@ -38,9 +38,9 @@ public final class HashTableMap extends BpfMap {
     private final long[] lastUse;
     private final AtomicLong clock = new AtomicLong();
 
-    /** A stored key: its bytes, their hash, and a segment view for comparing with keys read in place. */
-    record Key(byte[] bytes, int hash, MemorySegment view) {
-        static Key of(byte[] b) { return new Key(b, Arrays.hashCode(b), MemorySegment.ofArray(b)); }
+    /** A stored key: its bytes and their hash. */
+    record Key(byte[] bytes, int hash) {
+        static Key of(byte[] b) { return new Key(b, Arrays.hashCode(b)); }
 
         @Override public boolean equals(Object o) { return o instanceof Key k && k.hash == hash && Arrays.equals(k.bytes, bytes); }
 
@@ -58,6 +58,12 @@ public final class HashTableMap extends BpfMap {
     private static final java.lang.invoke.VarHandle STORED64 =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
+    /** Continues {@code Arrays.hashCode} over the eight little-endian bytes of {@code word}. */
+    static int hashWord(int h, long word) {
+        for (int shift = 0; shift < 64; shift += 8) h = 31 * h + (byte) (word >>> shift);
+        return h;
+    }
+
     static final class Probe {
         final MemorySegment bytes;
         final int hash;
@@ -68,10 +74,7 @@ public final class HashTableMap extends BpfMap {
             // byte costs more than the arithmetic.
             int h = 1;
             long n = bytes.byteSize(), i = 0;
-            for (; i + 8 <= n; i += 8) {
-                long v = bytes.get(LE_LONG, i);
-                for (int shift = 0; shift < 64; shift += 8) h = 31 * h + (byte) (v >>> shift);
-            }
+            for (; i + 8 <= n; i += 8) h = hashWord(h, bytes.get(LE_LONG, i));
             for (; i < n; i++) h = 31 * h + bytes.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i);
             this.hash = h;
         }
@@ -108,16 +111,15 @@ public final class HashTableMap extends BpfMap {
 
     private long slot(int element, int cpu) { return (long) element * cpus + cpu; }
 
-    @Override public long lookupPointer(MemorySegment key) {
-        Integer e = index.get(new Probe(key));
-        if (e == null) return 0;
-        if (lru) lastUse[e] = clock.incrementAndGet();
-        return slab.pointer(slot(e, perCpu ? BaseHelpers.processorId() : 0));
-    }
+    @Override public long lookupPointer(MemorySegment key) { return pointerTo(index.get(new Probe(key))); }
 
     @Override public long lookupPointer(dev.bypass.vm.exec.Memory memory, long keyAddress) {
         if (spec.keySize() != 8) return super.lookupPointer(memory, keyAddress);
-        Integer e = index.get(new LongProbe(memory.load64(keyAddress)));
+        return pointerTo(index.get(new LongProbe(memory.load64(keyAddress))));
+    }
+
+    /** The value pointer of a found element (on this thread's CPU slot), 0 when not found. */
+    private long pointerTo(Integer e) {
         if (e == null) return 0;
         if (lru) lastUse[e] = clock.incrementAndGet();
         return slab.pointer(slot(e, perCpu ? BaseHelpers.processorId() : 0));
@@ -130,9 +132,7 @@ public final class HashTableMap extends BpfMap {
 
         LongProbe(long key) {
             this.key = key;
-            int h = 1;
-            for (int shift = 0; shift < 64; shift += 8) h = 31 * h + (byte) (key >>> shift);
-            this.hash = h;
+            this.hash = hashWord(1, key);
         }
 
         @Override public boolean equals(Object o) {
