@@ -1,6 +1,7 @@
 package dev.bypass.observability.agent;
 
 import dev.bypass.observability.ObservabilityHelpers;
+import dev.bypass.observability.acl.AclAdmin;
 import dev.bypass.observability.ObservabilityHelpers.Invocation;
 import dev.bypass.observability.ProbeTypes;
 import dev.bypass.observability.metrics.MapMeterBinder;
@@ -11,6 +12,7 @@ import dev.bypass.programs.Hook;
 import dev.bypass.programs.LoadedObject;
 import dev.bypass.programs.LoadedProgram;
 import dev.bypass.programs.ProgramRuntime;
+import dev.bypass.programs.ProgramType;
 import dev.bypass.programs.RingBufferConsumer;
 import dev.bypass.vm.exec.EngineKind;
 import dev.bypass.vm.maps.BpfMap;
@@ -46,13 +48,13 @@ public final class AgentSession implements AutoCloseable {
         final boolean fileOpen;
         final String fileMethod; // for file opens: the class whose open method this is
 
-        Probe(int id, String where, ProgramRuntime rt, String denyWith, boolean fileOpen, String fileMethod) {
+        /** A method probe, or, with {@code fileMethod} set, a file-open probe running programs of {@code entryType}. */
+        Probe(int id, String where, ProgramType entryType, String fileMethod) {
             this.id = id;
             this.where = where;
-            this.entry = new Hook<>(where + " entry", fileOpen ? BundledPrograms.types().forSection("bypass/acl") : ProbeTypes.METHOD, b -> b);
+            this.entry = new Hook<>(where + " entry", entryType, b -> b);
             this.exit = new Hook<>(where + " exit", ProbeTypes.METHOD, b -> b);
-            this.denyWith = denyWith;
-            this.fileOpen = fileOpen;
+            this.fileOpen = fileMethod != null;
             this.fileMethod = fileMethod;
         }
     }
@@ -73,7 +75,6 @@ public final class AgentSession implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final List<RecordWriter> writers = new ArrayList<>();
     private final MethodProbeTransformer transformer;
-    private final List<Class<?>> transformedClasses = new ArrayList<>();
     private final ScrapeEndpoint endpoint;
     private final AdminEndpoint admin;
     private final int fileUser;
@@ -103,7 +104,7 @@ public final class AgentSession implements AutoCloseable {
                 String key = mp.className() + "#" + mp.method() + (mp.descriptor() == null ? "" : mp.descriptor());
                 Probe p = byMethod.get(key);
                 if (p == null) {
-                    p = new Probe(probes.size(), key, runtime, null, false, null);
+                    p = new Probe(probes.size(), key, ProbeTypes.METHOD, null);
                     probes.add(p);
                     byMethod.put(key, p);
                     targets.computeIfAbsent(mp.className().replace('.', '/'), k -> new ArrayList<>())
@@ -122,7 +123,7 @@ public final class AgentSession implements AutoCloseable {
                 if (fo.user() != null) uid = fo.user();
                 else uid = currentUid();
                 for (String[] m : FILE_OPEN_METHODS) {
-                    Probe p = new Probe(probes.size(), m[0].replace('/', '.') + "#" + m[1] + m[2], runtime, null, true, m[0]);
+                    Probe p = new Probe(probes.size(), m[0].replace('/', '.') + "#" + m[1] + m[2], prog.type(), m[0]);
                     probes.add(p);
                     p.entry.attach(prog);
                     targets.computeIfAbsent(m[0], k -> new ArrayList<>()).add(new MethodProbeTransformer.Target(m[0], m[1], m[2], p.id));
@@ -145,7 +146,9 @@ public final class AgentSession implements AutoCloseable {
             installBridge();
             if (!targets.isEmpty()) {
                 inst.addTransformer(transformer, true);
-                retransformLoaded(targets);
+                java.util.Set<String> names = new java.util.HashSet<>();
+                for (String internal : targets.keySet()) names.add(internal.replace('/', '.'));
+                retransform(names, "cannot retransform");
             }
         } catch (RuntimeException | IOException e) {
             closeQuietly();
@@ -230,16 +233,17 @@ public final class AgentSession implements AutoCloseable {
 
     private void installBridge() { BridgeHandler.installFor(this); }
 
-    private void retransformLoaded(Map<String, List<MethodProbeTransformer.Target>> targets) {
-        List<Class<?>> todo = new ArrayList<>();
-        for (Class<?> c : inst.getAllLoadedClasses())
-            if (targets.containsKey(c.getName().replace('.', '/')) && inst.isModifiableClass(c)) todo.add(c);
-        transformedClasses.addAll(todo);
-        for (Class<?> c : todo) {
+    /**
+     * Retransforms the loaded, modifiable classes of these names (binary names, as {@code Class.getName()}): with the
+     * transformer registered they get their probes, without it their original code back.
+     */
+    private void retransform(java.util.Set<String> classNames, String failure) {
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (!classNames.contains(c.getName()) || !inst.isModifiableClass(c)) continue;
             try {
                 inst.retransformClasses(c);
             } catch (Exception | LinkageError e) {
-                error("cannot retransform " + c.getName() + ": " + e);
+                error(failure + " " + c.getName() + ": " + e);
             }
         }
     }
@@ -322,11 +326,12 @@ public final class AgentSession implements AutoCloseable {
     private void fileOpen(Probe p, Object[] args) {
         if (args.length == 0 || args[0] == null) return;
         String path = args[0].toString();
+        int read = AclAdmin.READ, write = AclAdmin.WRITE;
         int wanted = switch (p.fileMethod) {
-            case "java/io/FileInputStream" -> 4;
-            case "java/io/FileOutputStream" -> 2;
-            case "java/io/RandomAccessFile" -> (((Integer) args[1]) & 2) != 0 ? 6 : 4;
-            default -> switch (((Integer) args[1]) & 3) { case 0 -> 4; case 1 -> 2; default -> 6; };
+            case "java/io/FileInputStream" -> read;
+            case "java/io/FileOutputStream" -> write;
+            case "java/io/RandomAccessFile" -> (((Integer) args[1]) & 2) != 0 ? read | write : read; // mode bit 2: rw
+            default -> switch (((Integer) args[1]) & 3) { case 0 -> read; case 1 -> write; default -> read | write; }; // O_ACCMODE
         };
         byte[] c = new byte[64];
         ByteBuffer bb = ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN);
@@ -405,23 +410,11 @@ public final class AgentSession implements AutoCloseable {
         BridgeHandler.uninstallFor(this);
         if (transformer != null) {
             inst.removeTransformer(transformer);
-            for (Class<?> c : loadedTargets()) {
-                try {
-                    inst.retransformClasses(c);
-                } catch (Exception | LinkageError e) {
-                    error("cannot restore " + c.getName() + ": " + e);
-                }
-            }
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (String m : transformer.instrumented()) names.add(m.substring(0, m.indexOf('#')));
+            retransform(names, "cannot restore");
         }
         closeQuietly();
-    }
-
-    private List<Class<?>> loadedTargets() {
-        java.util.Set<String> names = new java.util.HashSet<>();
-        for (String s : transformer.instrumented()) names.add(s.substring(0, s.indexOf('#')));
-        List<Class<?>> out = new ArrayList<>();
-        for (Class<?> c : inst.getAllLoadedClasses()) if (names.contains(c.getName()) && inst.isModifiableClass(c)) out.add(c);
-        return out;
     }
 
     private void closeQuietly() {
