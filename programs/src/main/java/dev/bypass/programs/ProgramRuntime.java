@@ -161,11 +161,7 @@ public final class ProgramRuntime implements AutoCloseable {
 
     /** Whether any program of the object (tail calls stay within it) can touch per-CPU state. */
     private static boolean usesPerCpu(ElfObject elf, List<BpfMap> maps) {
-        for (BpfMap m : maps)
-            switch (m.type()) {
-                case PERCPU_ARRAY, PERCPU_HASH, LRU_PERCPU_HASH -> { return true; }
-                default -> {}
-            }
+        for (BpfMap m : maps) if (m.type().perCpu()) return true;
         for (ElfProgram p : elf.programs())
             for (dev.bypass.vm.isa.Instruction i : p.program().instructions())
                 if (i instanceof dev.bypass.vm.isa.Instruction.Call c && c.kind() == dev.bypass.vm.isa.Instruction.CallKind.HELPER

@@ -138,19 +138,12 @@ public final class MapMeterBinder implements MeterBinder {
 
     static long u64(byte[] b, int off) { return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(off); }
 
-    static boolean perCpu(BpfMap m) {
-        return switch (m.type()) {
-            case PERCPU_ARRAY, PERCPU_HASH, LRU_PERCPU_HASH -> true;
-            default -> false;
-        };
-    }
-
     /** Reads an unsigned 64-bit value at an offset of a key's value, summed over CPUs; NaN once the key is gone. */
     static double read(BpfMap m, byte[] key, int offset) {
         if (m.isClosed()) return Double.NaN;
         byte[] v = m.lookup(key);
         if (v == null) return Double.NaN;
-        long x = perCpu(m) ? BpfMap.sumPerCpu(v, m.spec().valueSize(), offset) : u64(v, offset);
+        long x = m.type().perCpu() ? BpfMap.sumPerCpu(v, m.spec().valueSize(), offset) : u64(v, offset);
         return x < 0 ? x + 0x1p64 : x;
     }
 

@@ -45,11 +45,15 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     private final LoadedObject object;
     private final LoadedProgram program, connectProgram, resultProgram, routeProgram;
     private final BpfMap blockedRoles, blockedAddresses, connects, resultRows, primaryRoles, routing;
-    private final ThreadLocal<byte[]> resultContexts = ThreadLocal.withInitial(() -> new byte[24]);
     private final BpfMap classCounts, queryCounts, denied;
     /** Sample text per normalized hash, for display (bounded). */
     private final Map<Long, String> texts = new ConcurrentHashMap<>();
+    /**
+     * Per-thread context arrays, reused call after call: the query and result contexts are both 24 bytes (a program
+     * run ends before the next begins on a thread, so they share one), the route context is 16.
+     */
     private final ThreadLocal<byte[]> contexts = ThreadLocal.withInitial(() -> new byte[24]);
+    private final ThreadLocal<byte[]> routeContexts = ThreadLocal.withInitial(() -> new byte[16]);
 
     public ProgramQueryHook(ProgramVerifier verifier) throws IOException {
         ProgramTypes types = new ProgramTypes().register(TYPE).register(CONNECT_TYPE).register(RESULT_TYPE).register(ROUTE_TYPE);
@@ -77,7 +81,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
 
     @Override
     public int route(String user, String database, String sql, int replicas) {
-        byte[] ctx = new byte[16];
+        byte[] ctx = routeContexts.get();
         ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putInt(8, QueryText.statementClass(sql))
                 .putInt(12, replicas);
         long backend = routeProgram.run(ctx);
@@ -117,7 +121,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
                 rows = 0;
             }
         }
-        byte[] ctx = resultContexts.get();
+        byte[] ctx = contexts.get();
         ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putInt(8, cls).putInt(12, 0).putLong(16, rows);
         resultProgram.run(ctx);
     }

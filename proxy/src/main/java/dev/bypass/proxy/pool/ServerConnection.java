@@ -208,7 +208,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** SCRAM-SHA-256 towards PostgreSQL (its default password method since version 14), without channel binding. */
+    /**
+     * SCRAM-SHA-256 towards PostgreSQL (its default password method since version 14), bound to the server's
+     * certificate (SCRAM-SHA-256-PLUS) when the connection runs over TLS and the server offers it.
+     */
     private com.ongres.scram.client.ScramClient scram;
 
     private void scramStart(ChannelHandlerContext ctx, byte[] data) {

@@ -41,7 +41,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private Pool target;
     /** The client connection runs over TLS. */
     private boolean tls;
-    private boolean scramStarted;
     private Pool pool;
     private ServerConnection server;
     private boolean acquiring;
@@ -181,14 +180,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     /** One SCRAM-SHA-256 round: SASLInitialResponse, then SASLResponse; PostgreSQL's messages and error codes. */
     private void scramStep(PgFrame frame) {
         try {
-            if (!scramStarted) {
+            if (!scram.started()) {
                 SaslInitialResponse first = SaslInitialResponse.decode(frame.body());
                 if (!scram.mechanisms().contains(first.mechanism())) {
                     fatal("28000", "SASL authentication mechanism " + first.mechanism() + " is not supported (offered: "
                             + String.join(", ", scram.mechanisms()) + ")");
                     return;
                 }
-                scramStarted = true;
                 String serverFirst = scram.serverFirst(first.mechanism(), first.text());
                 client.writeAndFlush(new Authentication(Authentication.SASL_CONTINUE, serverFirst.getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode(client.alloc()));
                 return;

@@ -53,6 +53,9 @@ final class ScramServer {
         this.verifier = password == null ? Verifier.of(randomNonce()) : VERIFIERS.computeIfAbsent(user + '\0' + password, k -> Verifier.of(password));
     }
 
+    /** True once the client's first message was handled (the next message is the client's final one). */
+    boolean started() { return clientFirstBare != null; }
+
     /** The mechanisms to offer: with TLS, the channel-bound one first. */
     java.util.List<String> mechanisms() {
         return bindingData != null ? java.util.List.of(MECHANISM_PLUS, MECHANISM) : java.util.List.of(MECHANISM);

@@ -9,6 +9,9 @@ public enum MapType {
 
     MapType(int linuxId) { this.linuxId = linuxId; }
 
+    /** True for the types that keep one value per CPU (lookups from the host return every CPU's value). */
+    public boolean perCpu() { return this == PERCPU_HASH || this == PERCPU_ARRAY || this == LRU_PERCPU_HASH; }
+
     /** The type with this Linux id, or null when Bypass does not implement it. */
     public static MapType ofLinuxId(int id) {
         for (MapType t : values()) if (t.linuxId == id) return t;
