@@ -52,23 +52,7 @@ final class ObserveCommand implements Callable<Integer> {
             return 0;
         }
         scrape(); // fail now, not at the first scrape, when the state cannot be read
-        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(host, port), 16);
-        server.createContext("/metrics", ex -> {
-            byte[] body;
-            int status = 200;
-            try {
-                body = scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            } catch (Exception e) {
-                status = 500;
-                body = ("scrape failed: " + e.getMessage() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            }
-            ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            ex.sendResponseHeaders(status, body.length);
-            try (var o = ex.getResponseBody()) {
-                o.write(body);
-            }
-        });
-        server.start();
+        var server = ScrapeEndpoint.serve(host, port, this::scrape);
         out.println("http://" + host + ":" + server.getAddress().getPort() + "/metrics");
         out.flush();
         CountDownLatch stop = new CountDownLatch(1);

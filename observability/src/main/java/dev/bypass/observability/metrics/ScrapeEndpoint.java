@@ -23,6 +23,15 @@ public final class ScrapeEndpoint implements AutoCloseable {
 
     public ScrapeEndpoint(String host, int port, PrometheusMeterRegistry registry) throws IOException {
         this.registry = registry;
+        this.http = serve(host, port, this::scrape);
+    }
+
+    /**
+     * Serves {@code GET /metrics} (text format 0.0.4) from {@code scrape} on threads that do not keep the JVM alive;
+     * a failing scrape answers 500 with its reason. For hosts that assemble the text themselves.
+     */
+    public static HttpServer serve(String host, int port, java.util.concurrent.Callable<String> scrape) throws IOException {
+        HttpServer http;
         try {
             http = HttpServer.create(new InetSocketAddress(host, port), 16);
         } catch (java.net.BindException e) {
@@ -32,10 +41,10 @@ public final class ScrapeEndpoint implements AutoCloseable {
             byte[] body;
             int status = 200;
             try {
-                body = scrape().getBytes(StandardCharsets.UTF_8);
-            } catch (RuntimeException e) {
+                body = scrape.call().getBytes(StandardCharsets.UTF_8);
+            } catch (Exception e) {
                 status = 500;
-                body = ("scrape failed: " + e + "\n").getBytes(StandardCharsets.UTF_8);
+                body = ("scrape failed: " + (e.getMessage() != null ? e.getMessage() : e) + "\n").getBytes(StandardCharsets.UTF_8);
             }
             ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
             ex.sendResponseHeaders(status, body.length);
@@ -44,6 +53,7 @@ public final class ScrapeEndpoint implements AutoCloseable {
             }
         });
         DaemonStart.start(http);
+        return http;
     }
 
     /** Binds a binder to this endpoint's registry; it is refreshed before every scrape. */
