@@ -97,6 +97,26 @@ public final class AclAdmin {
         return out;
     }
 
+    /** Rights as letters (r, w, x, or - for none) or as the number of bits (4 read, 2 write, 1 execute). */
+    public static int rights(String s) {
+        if (s.matches("[0-7]")) return Integer.parseInt(s);
+        int r = 0;
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case 'r' -> r |= READ;
+                case 'w' -> r |= WRITE;
+                case 'x' -> r |= EXECUTE;
+                case '-' -> {}
+                default -> throw new IllegalArgumentException("rights are letters r, w, x or a digit 0-7, got " + s);
+            }
+        }
+        return r;
+    }
+
+    public static String rightsText(int r) {
+        return ((r & READ) != 0 ? "r" : "-") + ((r & WRITE) != 0 ? "w" : "-") + ((r & EXECUTE) != 0 ? "x" : "-");
+    }
+
     private void put(FileRecord r) {
         byte[] nameKey = nameKey(r.name());
         byte[] id = byName.lookup(nameKey);

@@ -173,14 +173,14 @@ final class AdminEndpoint implements AutoCloseable {
         }
         Path file = Path.of(need(q, "file"));
         switch (action) {
-            case "protect" -> admin.protect(file, uid(need(q, "owner")), rights(q.getOrDefault("default", "0")), List.of());
-            case "grant" -> admin.grant(file, uid(need(q, "user")), rights(need(q, "rights")));
+            case "protect" -> admin.protect(file, uid(need(q, "owner")), AclAdmin.rights(q.getOrDefault("default", "0")), List.of());
+            case "grant" -> admin.grant(file, uid(need(q, "user")), AclAdmin.rights(need(q, "rights")));
             case "revoke" -> admin.revoke(file, uid(need(q, "user")));
             case "show" -> {
                 AclAdmin.FileRecord r = admin.record(file);
                 if (r == null) return "no rule for " + file.getFileName();
-                StringBuilder sb = new StringBuilder(r.name() + ": owner " + Integer.toUnsignedString(r.owner()) + ", default " + rightsText(r.defaultAccess()));
-                for (AclAdmin.Entry e : r.acl()) sb.append(", user ").append(Integer.toUnsignedString(e.user())).append(' ').append(rightsText(e.rights()));
+                StringBuilder sb = new StringBuilder(r.name() + ": owner " + Integer.toUnsignedString(r.owner()) + ", default " + AclAdmin.rightsText(r.defaultAccess()));
+                for (AclAdmin.Entry e : r.acl()) sb.append(", user ").append(Integer.toUnsignedString(e.user())).append(' ').append(AclAdmin.rightsText(e.rights()));
                 return sb.toString();
             }
             default -> throw new IllegalArgumentException("unknown action " + action + " (protect, grant, revoke, show, decisions)");
@@ -200,26 +200,6 @@ final class AdminEndpoint implements AutoCloseable {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("user ids are numbers: " + s);
         }
-    }
-
-    /** Rights as letters (r, w, x, or - for none) or as the number of bits (4 read, 2 write, 1 execute). */
-    static int rights(String s) {
-        if (s.matches("[0-7]")) return Integer.parseInt(s);
-        int r = 0;
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case 'r' -> r |= AclAdmin.READ;
-                case 'w' -> r |= AclAdmin.WRITE;
-                case 'x' -> r |= AclAdmin.EXECUTE;
-                case '-' -> {}
-                default -> throw new IllegalArgumentException("rights are letters r, w, x or a digit 0-7, got " + s);
-            }
-        }
-        return r;
-    }
-
-    static String rightsText(int r) {
-        return ((r & AclAdmin.READ) != 0 ? "r" : "-") + ((r & AclAdmin.WRITE) != 0 ? "w" : "-") + ((r & AclAdmin.EXECUTE) != 0 ? "x" : "-");
     }
 
     private static byte[] hex(String s, String what) {
