@@ -108,7 +108,7 @@ public final class AgentSession implements AutoCloseable {
                     probes.add(p);
                     byMethod.put(key, p);
                     targets.computeIfAbsent(mp.className().replace('.', '/'), k -> new ArrayList<>())
-                            .add(new MethodProbeTransformer.Target(mp.className().replace('.', '/'), mp.method(), mp.descriptor(), p.id));
+                            .add(new MethodProbeTransformer.Target(mp.method(), mp.descriptor(), p.id));
                 }
                 LoadedProgram prog = program(mp.program(), ProbeTypes.METHOD.name());
                 (mp.phase() == AgentConfig.Phase.ENTRY ? p.entry : p.exit).attach(prog);
@@ -126,7 +126,7 @@ public final class AgentSession implements AutoCloseable {
                     Probe p = new Probe(probes.size(), m[0].replace('/', '.') + "#" + m[1] + m[2], prog.type(), m[0]);
                     probes.add(p);
                     p.entry.attach(prog);
-                    targets.computeIfAbsent(m[0], k -> new ArrayList<>()).add(new MethodProbeTransformer.Target(m[0], m[1], m[2], p.id));
+                    targets.computeIfAbsent(m[0], k -> new ArrayList<>()).add(new MethodProbeTransformer.Target(m[1], m[2], p.id));
                 }
             }
             this.fileUser = uid;

@@ -21,8 +21,8 @@ import org.objectweb.asm.commons.AdviceAdapter;
 final class MethodProbeTransformer implements ClassFileTransformer {
     static final String BRIDGE = "dev/bypass/observability/agent/bridge/ProbeBridge";
 
-    /** One instrumented method: class (internal name), method name, optional descriptor, probe id. */
-    record Target(String internalClass, String method, String descriptor, int probe) {
+    /** One instrumented method of a class (the map key): method name, optional descriptor, probe id. */
+    record Target(String method, String descriptor, int probe) {
         boolean matches(String name, String desc) { return method.equals(name) && (descriptor == null || descriptor.equals(desc)); }
     }
 
