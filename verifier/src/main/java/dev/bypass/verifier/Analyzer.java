@@ -11,6 +11,7 @@ import dev.bypass.vm.facts.AccessFact;
 import dev.bypass.vm.facts.RegisterFact;
 import dev.bypass.vm.facts.RegisterType;
 import dev.bypass.vm.helpers.ArgType;
+import dev.bypass.vm.helpers.CallbackArg;
 import dev.bypass.vm.helpers.HelperIds;
 import dev.bypass.vm.helpers.HelperSpec;
 import dev.bypass.vm.helpers.Prototype;
@@ -444,7 +445,8 @@ final class Analyzer {
         if (!a.alu64()) throw reject(ErrorCode.INVALID_POINTER_ARITHMETIC, slot, "32-bit arithmetic on pointer " + ptr + " is not allowed");
         if (op.isSignExtendingMove()) throw reject(ErrorCode.INVALID_POINTER_ARITHMETIC, slot, "sign-extending move of pointer " + ptr);
         if (op == AluOp.SUB && dst.isPointer() && src.isPointer()) {
-            if (dst.type() != src.type() || (dst.type() != PTR_TO_STACK && dst.type() != PTR_TO_PACKET && dst.type() != PTR_TO_MAP_VALUE && dst.type() != PTR_TO_MEM))
+            if (dst.type() != src.type() || (dst.type() != PTR_TO_STACK && dst.type() != PTR_TO_PACKET && dst.type() != PTR_TO_MAP_VALUE && dst.type() != PTR_TO_MEM
+                    && dst.type() != PTR_TO_RDONLY_BUF))
                 throw reject(ErrorCode.INVALID_POINTER_ARITHMETIC, slot, "subtraction of pointers of different kinds: " + dst + " - " + src);
             return Reg.UNKNOWN;
         }
@@ -628,6 +630,11 @@ final class Analyzer {
             case PTR_TO_MEM -> {
                 checkRange(base, off, size, base.size(), "memory of " + base.size() + " bytes");
                 yield write ? null : loadedScalar(size, signExtend);
+            }
+            case PTR_TO_RDONLY_BUF -> {
+                if (write) throw reject(ErrorCode.READ_ONLY_WRITE, slot, "r" + baseReg + " (" + base + ") is read-only");
+                checkRange(base, off, size, base.size(), "read-only memory of " + base.size() + " bytes");
+                yield loadedScalar(size, signExtend);
             }
             case PTR_TO_PACKET -> {
                 checkRange(base, off, size, base.size(), "packet (proven range " + base.size() + " bytes)");
@@ -1049,7 +1056,7 @@ final class Analyzer {
             st.release(ref);
             st.mapAll(r -> r.refId() == ref ? Reg.NOT_INIT : r);
         }
-        if (callback >= 0) verifyCallback(s, st, spec, callback);
+        if (callback >= 0) verifyCallback(s, st, spec, callback, map);
         for (int r = 1; r <= 5; r++) st.set(r, Reg.NOT_INIT);
         Reg ret = switch (proto.returns()) {
             case INTEGER -> Reg.UNKNOWN;
@@ -1115,6 +1122,10 @@ final class Analyzer {
                 checkRange(v, 0, size, m.valueSize(), "map " + m.name() + " value");
             }
             case PTR_TO_MEM -> checkRange(v, 0, size, v.size(), "memory of " + v.size() + " bytes");
+            case PTR_TO_RDONLY_BUF -> {
+                if (written) throw reject(ErrorCode.READ_ONLY_WRITE, slot, spec.name() + " would write read-only memory through r" + r);
+                checkRange(v, 0, size, v.size(), "read-only memory of " + v.size() + " bytes");
+            }
             case PTR_TO_PACKET -> checkRange(v, 0, size, v.size(), "packet (proven range " + v.size() + ")");
             case PTR_TO_CTX -> {
                 if (!ctx.unstructured()) throw argError(spec, r, v, "memory (the context is not raw memory)");
@@ -1126,22 +1137,36 @@ final class Analyzer {
     }
 
     /**
-     * A callback (bpf_loop) runs any number of times with its own frame. It is verified once from a state that
-     * stands for every iteration: the index is any u32, and what it can reach of the caller's stack is forgotten
-     * (spilled values become plain numbers), so whatever an earlier iteration wrote is covered.
+     * A callback runs any number of times with its own frame. It is verified once from a state that stands for every
+     * call: its arguments are what the helper's prototype says it passes (a loop index is any u32, a key or row is
+     * read-only memory of the promised size), and what it can reach of the caller's stack is forgotten (spilled
+     * values become plain numbers), so whatever an earlier call wrote is covered.
      */
-    private void verifyCallback(int s, State st, HelperSpec spec, int target) {
+    private void verifyCallback(int s, State st, HelperSpec spec, int target, int map) {
         if (st.depth() + 1 >= MAX_FRAMES) throw reject(ErrorCode.CALL_DEPTH, s, "callback nested deeper than " + MAX_FRAMES + " frames");
         if (!entry[target]) throw reject(ErrorCode.INVALID_CALLBACK, s, "callback target " + target + " is not a function");
-        Reg ctxArg = st.reg(3);
+        List<ArgType> args = spec.prototype().args();
+        int ctxIndex = args.indexOf(ArgType.PTR_TO_STACK_OR_NULL);
+        Reg ctxArg = ctxIndex < 0 ? Reg.constant(0) : st.reg(ctxIndex + 1);
+        if (ctxArg.type() == NOT_INIT) ctxArg = Reg.constant(0);
         if (ctxArg.type() == PTR_TO_STACK) {
             State.Frame fr = st.frames[ctxArg.frame()];
             for (int i = 0; i < fr.spills.length; i++) if (fr.spills[i] != null) demoteSpill(fr, i);
         }
         State cb = st.copy();
         State.Frame f = new State.Frame(s, target, true);
-        f.regs[1] = Reg.unsignedUpTo(0xffffffffL);
-        f.regs[2] = ctxArg.type() == NOT_INIT ? Reg.constant(0) : ctxArg;
+        List<CallbackArg> passed = spec.prototype().callbackArgs();
+        for (int i = 0; i < passed.size(); i++) {
+            f.regs[i + 1] = switch (passed.get(i)) {
+                case CallbackArg.Index x -> Reg.unsignedUpTo(0xffffffffL);
+                case CallbackArg.Scalar x -> Reg.UNKNOWN;
+                case CallbackArg.Context x -> ctxArg;
+                case CallbackArg.MapHandle x -> Reg.pointer(CONST_PTR_TO_MAP, 0, map, 0, 0);
+                case CallbackArg.MapKey x -> Reg.pointer(PTR_TO_RDONLY_BUF, 0, -1, maps.get(map).keySize(), 0);
+                case CallbackArg.MapValue x -> Reg.pointer(PTR_TO_MAP_VALUE, 0, map, 0, 0);
+                case CallbackArg.ReadOnlyMemory m -> Reg.pointer(PTR_TO_RDONLY_BUF, 0, -1, m.bytes(), 0);
+            };
+        }
         f.regs[10] = Reg.pointer(PTR_TO_STACK, 0, -1, 0, cb.frames.length);
         State.Frame[] frames = Arrays.copyOf(cb.frames, cb.frames.length + 1);
         frames[frames.length - 1] = f;
@@ -1182,9 +1207,9 @@ final class Analyzer {
         }
         if (top.callback) {
             if (!r0.isScalar()) throw reject(ErrorCode.INVALID_RETURN, s, "a callback must return a number, returns " + r0);
-            // bpf_loop: 0 continues, 1 stops; Linux insists on that range
+            // 0 continues, 1 stops (bpf_loop, for_each_map_elem and the host's iterating helpers); Linux insists on that range
             if (Long.compareUnsigned(r0.umax(), 1) > 0)
-                throw reject(ErrorCode.INVALID_RETURN, s, "a loop callback must return 0 (continue) or 1 (stop), returns " + r0);
+                throw reject(ErrorCode.INVALID_RETURN, s, "a callback must return 0 (continue) or 1 (stop), returns " + r0);
             if (st.lockHeld) throw reject(ErrorCode.LOCK_MISUSE, s, "callback returns holding a spin lock");
             return -1; // the caller continued on its own path after the helper call
         }

@@ -109,7 +109,7 @@ record Reg(RegisterType type, long off, Tnum tnum, long umin, long umax, long sm
                 b.append("(off=").append(off);
                 if (!fixedOffset()) b.append(", var=").append(scalarText());
                 if (map >= 0) b.append(", map=").append(map);
-                if (type == RegisterType.PTR_TO_MEM || type == RegisterType.PTR_TO_MEM_OR_NULL) b.append(", size=").append(size);
+                if (type == RegisterType.PTR_TO_MEM || type == RegisterType.PTR_TO_MEM_OR_NULL || type == RegisterType.PTR_TO_RDONLY_BUF) b.append(", size=").append(size);
                 if (type == RegisterType.PTR_TO_PACKET) b.append(", range=").append(size);
                 if (type == RegisterType.PTR_TO_STACK && frame > 0) b.append(", frame=").append(frame);
                 if (id != 0) b.append(", id=").append(id);
@@ -130,6 +130,7 @@ record Reg(RegisterType type, long off, Tnum tnum, long umin, long umax, long sm
             case PTR_TO_PACKET_END -> "pkt_end";
             case PTR_TO_MEM -> "mem";
             case PTR_TO_MEM_OR_NULL -> "mem_or_null";
+            case PTR_TO_RDONLY_BUF -> "rdonly_buf";
             case PTR_TO_FUNC -> "func";
             default -> type.name().toLowerCase();
         };

@@ -149,7 +149,8 @@ class InterpreterTest {
     void callbacksRunSubprogramsOneFrameDeeper() {
         // A host helper calling back into the program: call_twice(fn, x) = fn(fn(x)).
         HelperRegistry helpers = HelperRegistry.builder()
-                .register(HelperRegistry.FIRST_HOST_ID, "call_twice", Prototype.of(ReturnType.INTEGER, ArgType.PTR_TO_FUNC, ArgType.ANYTHING),
+                .register(HelperRegistry.FIRST_HOST_ID, "call_twice", Prototype.of(ReturnType.INTEGER, ArgType.PTR_TO_FUNC, ArgType.ANYTHING)
+                                .withCallback(new CallbackArg.Scalar()),
                         (ctx, fn, x, a, b, c) -> {
                             ExecutionState st = (ExecutionState) ctx;
                             return st.callback(fn, st.callback(fn, x, 0, 0, 0, 0), 0, 0, 0, 0);

@@ -10,6 +10,7 @@ import dev.bypass.txnstore.Transaction;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.helpers.CallbackArg;
 import dev.bypass.vm.helpers.HelperContext;
 import dev.bypass.vm.helpers.HelperException;
 import dev.bypass.vm.helpers.HelperRegistry;
@@ -35,6 +36,7 @@ import java.util.List;
  * long store_put(u32 table, const void *key, u32 klen, const void *val, u32 vlen);
  * long store_delete(u32 table, const void *key, u32 klen);
  * long store_scan(u32 table, const void *from, u32 flen, long (*cb)(void *key, u64 klen, void *val, u64 vlen, void *ctx), void *ctx);
+ *                                                        // cb's key and val: read-only, at least SCAN_VIEW bytes
  * long store_commit(void);                               // 0, or -EAGAIN on a serialization failure
  * long store_abort(void);
  * </pre>
@@ -44,6 +46,12 @@ public final class StoreHelpers {
 
     public static final int BEGIN = HelperRegistry.FIRST_HOST_ID + 200, TABLE = BEGIN + 1, GET = BEGIN + 2, PUT = BEGIN + 3,
             DELETE = BEGIN + 4, SCAN = BEGIN + 5, COMMIT = BEGIN + 6, ABORT = BEGIN + 7;
+
+    /**
+     * The callback of {@code store_scan} may read this many bytes of each key and value whatever their length (the
+     * verifier knows this size, not the row's): shorter ones are passed zero-padded.
+     */
+    public static final int SCAN_VIEW = 64;
 
     /** The store and transaction of the program run on this thread. */
     static final class Session {
@@ -125,7 +133,9 @@ public final class StoreHelpers {
                     s.tx.delete(t, read(c, key, klen));
                     return 0;
                 });
-        b.register(SCAN, "store_scan", Prototype.of(ReturnType.INTEGER, ANYTHING, PTR_TO_MEM, CONST_SIZE_OR_ZERO, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL),
+        b.register(SCAN, "store_scan", Prototype.of(ReturnType.INTEGER, ANYTHING, PTR_TO_MEM, CONST_SIZE_OR_ZERO, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL)
+                        .withCallback(new CallbackArg.ReadOnlyMemory(SCAN_VIEW), new CallbackArg.Scalar(),
+                                new CallbackArg.ReadOnlyMemory(SCAN_VIEW), new CallbackArg.Scalar(), new CallbackArg.Context()),
                 (c, tid, from, flen, fn, ctx) -> {
                     Session s = session();
                     Table t = table(s, tid);
@@ -137,8 +147,8 @@ public final class StoreHelpers {
                     long[] n = {0};
                     s.tx.scan(t, start, null, (k, v) -> {
                         // key and value are mapped read-only for the callback; the same two slots are reused per row
-                        keyPtr[0] = rebind(mem, keyPtr[0], Region.of("store key", k, false));
-                        valPtr[0] = rebind(mem, valPtr[0], Region.of("store value", v, false));
+                        keyPtr[0] = rebind(mem, keyPtr[0], Region.of("store key", atLeastView(k), false));
+                        valPtr[0] = rebind(mem, valPtr[0], Region.of("store value", atLeastView(v), false));
                         if (--st.budget < 0) throw new dev.bypass.vm.exec.ExecutionException(dev.bypass.vm.exec.ExecutionException.Kind.BUDGET_EXHAUSTED,
                                 -1, "store_scan: program exceeded its budget of " + st.budgetLimit() + " back-edges and calls");
                         n[0]++;
@@ -169,6 +179,10 @@ public final class StoreHelpers {
             return 0;
         });
         return b;
+    }
+
+    private static byte[] atLeastView(byte[] row) {
+        return row.length >= SCAN_VIEW ? row : java.util.Arrays.copyOf(row, SCAN_VIEW);
     }
 
     private static long rebind(Memory mem, long previous, Region r) {

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.programs.LoadedObject;
 import dev.bypass.programs.ProgramRuntime;
-import dev.bypass.programs.ProgramVerifier;
 import dev.bypass.txnstore.Store;
 import dev.bypass.txnstore.Table;
 import dev.bypass.txnstore.Isolation;
+import dev.bypass.verifier.StandardVerifier;
 import dev.bypass.vm.helpers.HelperSpec;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -22,8 +22,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bundled clang-built programs run as stored procedures. Until the static verifier lands on this branch they
- * load through the explicit test-only unverified path; the helpers carry full prototypes for it.
+ * The bundled clang-built programs, accepted by the standard verifier (which checks them against the helpers'
+ * prototypes, the scan callback's arguments included), run as stored procedures.
  */
 class StoredProceduresTest {
     Store store;
@@ -33,7 +33,7 @@ class StoredProceduresTest {
     @BeforeEach
     void setUp() {
         store = Store.inMemory();
-        runtime = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).helpers(StoredProcedures.helpers()).build();
+        runtime = ProgramRuntime.builder().verifier(new StandardVerifier()).helpers(StoredProcedures.helpers()).build();
         procs = new StoredProcedures(store);
     }
 

@@ -15,5 +15,7 @@ public enum RegisterType {
     /** Memory returned by a helper (e.g. a ring-buffer record), size known. */
     PTR_TO_MEM,
     PTR_TO_MEM_OR_NULL,
+    /** Read-only memory a helper passes to a callback (a key, a row), size known. */
+    PTR_TO_RDONLY_BUF,
     PTR_TO_FUNC
 }

@@ -62,7 +62,8 @@ public final class CompatHelpers {
                     return m.lookupPointerOnCpu(c.memory().slice(key, m.spec().keySize(), false), (int) cpu);
                 });
         b.register(HelperIds.FOR_EACH_MAP_ELEM, "for_each_map_elem",
-                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING),
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING)
+                        .withCallback(new CallbackArg.MapHandle(), new CallbackArg.MapKey(), new CallbackArg.MapValue(), new CallbackArg.Context()),
                 (c, map, fn, ctx, flags, z) -> forEach(c, map, fn, ctx, flags));
         b.register(HelperIds.TRACE_VPRINTK, "trace_vprintk",
                 Prototype.of(ReturnType.INTEGER, PTR_TO_CONST_STR, CONST_SIZE, PTR_TO_MEM, CONST_SIZE_OR_ZERO),
