@@ -6,6 +6,7 @@ import dev.bypass.programs.ProgramType;
 import dev.bypass.programs.VerificationRequest;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.ctx.ContextLayout;
+import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Interpreter;
@@ -20,6 +21,8 @@ import dev.bypass.vm.maps.MapType;
 import dev.bypass.vm.maps.RingBuffer;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.isa.Program;
+import dev.bypass.vm.jit.JitCompiler;
+import dev.bypass.vm.jit.JitEngine;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -28,7 +31,9 @@ import org.junit.jupiter.api.Test;
  * Seeded random programs mixing arithmetic, stack and context accesses with computed offsets, branches, backward
  * jumps, map lookups and ring-buffer records; every program the verifier accepts runs in the interpreter on random
  * context bytes in checking mode, and any fault (an access outside its region, a null dereference, a read of a stack
- * byte never written, a run past the end) or a ring-buffer record still held at exit is a soundness bug. {@code -Dbypass.fuzz.count=N} runs more;
+ * byte never written, a run past the end) or a ring-buffer record still held at exit is a soundness bug. Each accepted
+ * program also runs compiled with the verifier's facts (which drop checks the verifier proved unnecessary) and must
+ * leave the same r0, context bytes and map contents as the interpreter. {@code -Dbypass.fuzz.count=N} runs more;
  * the seed of a failure is printed.
  */
 class SoundnessFuzzTest {
@@ -102,6 +107,35 @@ class SoundnessFuzzTest {
         return b.toString();
     }
 
+    /** r0 (or the error kind and slot), the context bytes and the map's contents after one run on a copy of {@code ctx}. */
+    private static String outcome(Engine engine, byte[] ctx, BpfMap values) {
+        byte[] copy = ctx.clone();
+        ExecutionState state = new ExecutionState();
+        long r1 = state.memory().bind(Memory.DATA_REGION, Region.of("ctx", copy, true));
+        String result;
+        try {
+            result = "r0=" + engine.execute(state, r1, 0, 0, 0, 0);
+        } catch (ExecutionException e) {
+            result = e.kind() + "@" + e.pc();
+        }
+        RingReservations.discardAll(state);
+        return result + " ctx=" + java.util.HexFormat.of().formatHex(copy) + " map=" + contents(values);
+    }
+
+    private static java.util.Map<String, String> contents(BpfMap m) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        for (byte[] k : m.keys()) {
+            byte[] v = m.lookup(k);
+            if (v != null) out.put(java.util.HexFormat.of().formatHex(k), java.util.HexFormat.of().formatHex(v));
+        }
+        return out;
+    }
+
+    private static void restore(BpfMap m, java.util.Map<String, String> contents) {
+        for (byte[] k : m.keys()) m.delete(k);
+        contents.forEach((k, v) -> m.update(java.util.HexFormat.of().parseHex(k), java.util.HexFormat.of().parseHex(v), BpfMap.ANY));
+    }
+
     private static int reg(Random rnd) {
         int r = rnd.nextInt(10);
         return r == 1 ? 2 : r;
@@ -118,7 +152,7 @@ class SoundnessFuzzTest {
         for (int k = 0; k < 2; k++) maps.get(0).update(new byte[] {(byte) k, 0, 0, 0}, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, BpfMap.ANY);
         RingBuffer ring = (RingBuffer) maps.get(1);
         PseudoResolver resolver = (slot, insn) -> maps.get(insn.imm()).handle();
-        int accepted = 0, assembled = 0;
+        int accepted = 0, assembled = 0, compiledRuns = 0;
         java.util.Map<ErrorCode, Integer> rejections = new java.util.EnumMap<>(ErrorCode.class);
         for (int i = 0; i < count; i++) {
             long seed = base + i;
@@ -154,9 +188,29 @@ class SoundnessFuzzTest {
                 int leaked = RingReservations.discardAll(state);
                 if (leaked != 0) fail("seed " + seed + ": accepted program ended holding " + leaked + " ring-buffer record(s)\n" + asm);
                 ring.drain();
+                LinkedProgram linked = LinkedProgram.link("fuzz", p, helpers, resolver);
+                Engine jit;
+                try {
+                    jit = JitEngine.compile(linked, res.facts());
+                } catch (JitCompiler.Unsupported e) {
+                    fail("seed " + seed + ": the JIT refused an accepted program: " + e.getMessage() + "\n" + asm);
+                    return;
+                }
+                BpfMap values = maps.get(0);
+                java.util.Map<String, String> before = contents(values);
+                String interpreted = outcome(new Interpreter(linked), ctx, values);
+                ring.drain();
+                restore(values, before);
+                String compiled = outcome(jit, ctx, values);
+                ring.drain();
+                restore(values, before);
+                if (!interpreted.equals(compiled))
+                    fail("seed " + seed + ": interpreter " + interpreted + " but JIT with facts " + compiled + "\n" + asm);
+                compiledRuns++;
             }
         }
-        System.out.println("soundness fuzz: " + count + " generated, " + assembled + " assembled, " + accepted + " accepted, 0 faults; rejected: " + rejections);
+        System.out.println("soundness fuzz: " + count + " generated, " + assembled + " assembled, " + accepted + " accepted, 0 faults, "
+                + compiledRuns + " runs compiled with facts agreeing with the interpreter; rejected: " + rejections);
         assertTrue(accepted > count / 40, "too few programs accepted to mean anything: " + accepted);
     }
 }

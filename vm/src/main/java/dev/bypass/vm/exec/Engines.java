@@ -11,12 +11,12 @@ public final class Engines {
             case INTERPRETER -> new Interpreter(program);
             case JIT -> {
                 try {
-                    yield dev.bypass.vm.jit.JitEngine.compile(program);
+                    yield dev.bypass.vm.jit.JitEngine.compile(program, facts);
                 } catch (dev.bypass.vm.jit.JitCompiler.Unsupported e) {
                     yield new Interpreter(program); // never fail to run: the interpreter takes what the JIT cannot
                 }
             }
-            case AUTO -> new dev.bypass.vm.jit.AutoEngine(program);
+            case AUTO -> new dev.bypass.vm.jit.AutoEngine(program, facts);
         };
     }
 }

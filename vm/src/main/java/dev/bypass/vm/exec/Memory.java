@@ -64,6 +64,13 @@ public final class Memory {
         return (int) (off >>> 3);
     }
 
+    /**
+     * The stack's backing words (little-endian bytes, word {@code i} holding stack offsets {@code 8i..8i+7}), for
+     * compiled code that the verifier proved accesses the stack at a constant, in-range offset. Such code bypasses the
+     * checking mode, which is an interpreter device; array indexes stay checked by the JVM.
+     */
+    public long[] stackWords() { return stackWords; }
+
     /** Turns the stack-initialisation checking mode on (reads of unwritten stack bytes fault) or off. */
     public void checkStackReads(boolean on) { stackWritten = on ? new boolean[STACK_BYTES] : null; }
 

@@ -4,6 +4,7 @@ import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
+import dev.bypass.vm.facts.ProgramFacts;
 
 /**
  * Interprets a program until it has run {@link #THRESHOLD} times, then compiles it (once, on the thread that
@@ -13,13 +14,17 @@ import dev.bypass.vm.exec.LinkedProgram;
 public final class AutoEngine implements Engine {
     static final int THRESHOLD = 1_000;
     private final LinkedProgram program;
+    private final ProgramFacts facts;
     private final Interpreter interpreter;
     private volatile Engine compiled;
     private int runs; // racy on purpose: an approximate count is enough
     private volatile boolean gaveUp;
 
-    public AutoEngine(LinkedProgram program) {
+    public AutoEngine(LinkedProgram program) { this(program, ProgramFacts.NONE); }
+
+    public AutoEngine(LinkedProgram program, ProgramFacts facts) {
         this.program = program;
+        this.facts = facts;
         this.interpreter = new Interpreter(program);
     }
 
@@ -41,7 +46,7 @@ public final class AutoEngine implements Engine {
     private synchronized Engine compileNow() {
         if (compiled != null || gaveUp) return compiled;
         try {
-            compiled = JitEngine.compile(program);
+            compiled = JitEngine.compile(program, facts);
         } catch (JitCompiler.Unsupported e) {
             gaveUp = true;
         }

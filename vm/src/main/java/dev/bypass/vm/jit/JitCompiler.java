@@ -6,6 +6,9 @@ import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.LinkedProgram;
 import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.facts.AccessFact;
+import dev.bypass.vm.facts.ProgramFacts;
+import dev.bypass.vm.facts.RegisterType;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.helpers.HelperSpec;
 import dev.bypass.vm.isa.AluOp;
@@ -34,8 +37,15 @@ import org.objectweb.asm.Type;
  * called directly. Taken backward jumps and calls pay the budget exactly as in the interpreter, so both engines
  * agree on every observable result, including errors.
  *
+ * <p>With the verifier's facts ({@link ProgramFacts#verified()}), code the verifier proved unreachable is not
+ * emitted, and loads and stores it proved to hit the current frame at a constant offset read and write the stack's
+ * backing {@code long[]} directly (one array access, no pointer decoding; the index is still checked by the JVM).
+ * Without facts every access goes through {@link Memory}'s checked accessors.
+ *
  * <p>Programs the compiler cannot express (a method over the JVM's 64 KB, a jump between functions, a function
- * that can run into the next one) are reported with {@link Unsupported}; the caller then keeps the interpreter.
+ * that can run into the next one) are reported with {@link Unsupported}; so are functions whose bytecode exceeds
+ * {@link #MAX_HOT_METHOD_BYTES}, which HotSpot would never compile to machine code (they would run slower in the
+ * JVM's bytecode interpreter than in ours). The caller then keeps the interpreter.
  */
 public final class JitCompiler {
     private JitCompiler() {}
@@ -55,7 +65,10 @@ public final class JitCompiler {
     private static final String RUN_DESC = "(" + ENGINE + STATE + MEMORY + "IIJJJJJ)J";
 
     // Local variable slots of a function method.
-    private static final int SELF = 0, ST = 1, MEM = 2, DEPTH = 3, BASE = 4, BUDGET = 25;
+    private static final int SELF = 0, ST = 1, MEM = 2, DEPTH = 3, BASE = 4, BUDGET = 25, STACK = 29, FRAME_WORD = 30;
+
+    /** HotSpot's limit for compiling a method ({@code -XX:+DontCompileHugeMethods}, 8000 bytes of bytecode). */
+    public static final int MAX_HOT_METHOD_BYTES = 8000;
     private static final int[] REG = {15, 5, 7, 9, 11, 13, 17, 19, 21, 23, 27};
 
     /** The compiled entry point of a program: runs the function starting at {@code entry}. */
@@ -63,7 +76,11 @@ public final class JitCompiler {
         long run(Engine self, ExecutionState st, Memory mem, int entry, int baseDepth, long r1, long r2, long r3, long r4, long r5);
     }
 
-    public static Compiled compile(LinkedProgram linked) throws Unsupported {
+    public static Compiled compile(LinkedProgram linked) throws Unsupported { return compile(linked, ProgramFacts.NONE); }
+
+    /** Compiles {@code linked}, using {@code facts} when they come from a successful verification of it. */
+    public static Compiled compile(LinkedProgram linked, ProgramFacts facts) throws Unsupported {
+        if (!facts.verified()) facts = ProgramFacts.NONE;
         Program program = linked.program();
         int n = program.slotCount();
         List<Integer> entries = new ArrayList<>();
@@ -77,7 +94,7 @@ public final class JitCompiler {
         run(cw, name, entries);
         for (int i = 0; i < entries.size(); i++) {
             int from = entries.get(i), to = i + 1 < entries.size() ? entries.get(i + 1) : n;
-            new FunctionEmitter(cw, name, linked, from, to).emit();
+            new FunctionEmitter(cw, name, linked, facts, from, to).emit();
         }
         byte[] bytes;
         try {
@@ -85,6 +102,7 @@ public final class JitCompiler {
         } catch (MethodTooLargeException e) {
             throw new Unsupported("function " + e.getMethodName() + " needs " + e.getCodeSize() + " bytes of bytecode, over the JVM's 64 KB");
         }
+        checkHotMethodSizes(bytes);
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
             Class<?> c = lookup.lookupClass();
@@ -95,6 +113,35 @@ public final class JitCompiler {
             return (Compiled) lookup.findConstructor(c, java.lang.invoke.MethodType.methodType(void.class)).invoke();
         } catch (Throwable t) {
             throw new IllegalStateException("compiled class for " + linked.name() + " failed to load: " + t, t);
+        }
+    }
+
+    /** Rejects a class with a method HotSpot would not compile (see {@link #MAX_HOT_METHOD_BYTES}). */
+    private static void checkHotMethodSizes(byte[] bytes) throws Unsupported {
+        // Walk the class file's method table to each Code attribute's code_length (JVMS 4.7.3).
+        org.objectweb.asm.ClassReader cr = new org.objectweb.asm.ClassReader(bytes);
+        char[] buf = new char[cr.getMaxStringLength()];
+        int at = cr.header + 6;
+        at += 2 + 2 * cr.readUnsignedShort(at); // interfaces
+        for (int pass = 0; pass < 2; pass++) { // fields, then methods
+            int count = cr.readUnsignedShort(at);
+            at += 2;
+            for (int i = 0; i < count; i++) {
+                String member = cr.readUTF8(at + 2, buf);
+                int attributes = cr.readUnsignedShort(at + 6);
+                at += 8;
+                for (int a = 0; a < attributes; a++) {
+                    String attr = cr.readUTF8(at, buf);
+                    int length = cr.readInt(at + 2);
+                    if (pass == 1 && attr.equals("Code")) {
+                        int code = cr.readInt(at + 10);
+                        if (code > MAX_HOT_METHOD_BYTES)
+                            throw new Unsupported("function " + member + " needs " + code + " bytes of bytecode, more than HotSpot compiles ("
+                                    + MAX_HOT_METHOD_BYTES + ")");
+                    }
+                    at += 6 + length;
+                }
+            }
         }
     }
 
@@ -147,15 +194,17 @@ public final class JitCompiler {
     private static final class FunctionEmitter {
         private final String owner;
         private final LinkedProgram linked;
+        private final ProgramFacts facts;
         private final Program program;
         private final int from, to;
         private final MethodVisitor mv;
         private final Label[] labels;
         private final List<Runnable> tails = new ArrayList<>();
 
-        FunctionEmitter(ClassWriter cw, String owner, LinkedProgram linked, int from, int to) {
+        FunctionEmitter(ClassWriter cw, String owner, LinkedProgram linked, ProgramFacts facts, int from, int to) {
             this.owner = owner;
             this.linked = linked;
+            this.facts = facts;
             this.program = linked.program();
             this.from = from;
             this.to = to;
@@ -179,11 +228,20 @@ public final class JitCompiler {
             mv.visitVarInsn(ILOAD, DEPTH);
             mv.visitMethodInsn(INVOKESTATIC, Type.getInternalName(Memory.class), "framePointer", "(I)J", false);
             mv.visitVarInsn(LSTORE, REG[10]);
+            // For proven stack accesses: the backing words and the index of the word at the frame pointer.
+            mv.visitVarInsn(ALOAD, MEM);
+            mv.visitMethodInsn(INVOKEVIRTUAL, Type.getInternalName(Memory.class), "stackWords", "()[J", false);
+            mv.visitVarInsn(ASTORE, STACK);
+            load(10);
+            mv.visitInsn(L2I);
+            mv.visitInsn(ICONST_3);
+            mv.visitInsn(IUSHR);
+            mv.visitVarInsn(ISTORE, FRAME_WORD);
             reloadBudget();
             for (int s = from; s < to; s++) {
                 mv.visitLabel(labels[s - from]);
                 Instruction insn = program.at(s);
-                if (insn == null) continue;
+                if (insn == null || !facts.reachable(s)) continue;
                 instruction(s, insn);
             }
             mv.visitLabel(labels[to - from]);
@@ -220,10 +278,12 @@ public final class JitCompiler {
                     store(l.dst());
                 }
                 case Load l -> {
-                    mv.visitVarInsn(ALOAD, MEM);
-                    address(l.src(), l.offset());
-                    mv.visitLdcInsn(s);
-                    mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "load" + bits(l.width()), "(" + MEMORY + "JI)J", false);
+                    if (!provenStackLoad(s, l.width())) {
+                        mv.visitVarInsn(ALOAD, MEM);
+                        address(l.src(), l.offset());
+                        mv.visitLdcInsn(s);
+                        mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "load" + bits(l.width()), "(" + MEMORY + "JI)J", false);
+                    }
                     if (l.signExtend()) {
                         mv.visitInsn(L2I);
                         switch (l.width()) {
@@ -236,6 +296,7 @@ public final class JitCompiler {
                     store(l.dst());
                 }
                 case Store x -> {
+                    if (provenStackStore(s, x.width(), () -> load(x.src()))) return;
                     mv.visitVarInsn(ALOAD, MEM);
                     address(x.dst(), x.offset());
                     load(x.src());
@@ -243,6 +304,7 @@ public final class JitCompiler {
                     mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "store" + bits(x.width()), "(" + MEMORY + "JJI)V", false);
                 }
                 case StoreImm x -> {
+                    if (provenStackStore(s, x.width(), () -> mv.visitLdcInsn((long) x.imm()))) return;
                     mv.visitVarInsn(ALOAD, MEM);
                     address(x.dst(), x.offset());
                     mv.visitLdcInsn((long) x.imm());
@@ -533,6 +595,70 @@ public final class JitCompiler {
             mv.visitMethodInsn(INVOKESTATIC, owner, "f" + target, FN_DESC, false);
             store(0);
             reloadBudget();
+        }
+
+        /**
+         * The access at {@code s} when the verifier proved it hits the current frame at a constant offset that lies
+         * within one stack word: {word offset from the frame pointer's word, bit shift}; null otherwise.
+         */
+        private int[] provenStackSlot(int s, Width w) {
+            AccessFact f = facts.access(s);
+            if (f == null || f.base() != RegisterType.PTR_TO_STACK || !f.provenInBounds() || !f.constantStackSlot()) return null;
+            int off = f.stackOffset(), inWord = Math.floorMod(off, 8);
+            if (inWord + w.bytes > 8) return null; // spans two words: the general path
+            return new int[] {Math.floorDiv(off, 8), inWord * 8};
+        }
+
+        /** Pushes {@code STACK} and the index of the proven slot's word. */
+        private void stackWordIndex(int wordOffset) {
+            mv.visitVarInsn(ALOAD, STACK);
+            mv.visitVarInsn(ILOAD, FRAME_WORD);
+            mv.visitLdcInsn(wordOffset);
+            mv.visitInsn(IADD);
+        }
+
+        /** Emits a proven stack load (the zero-extended value on the operand stack); false when not proven. */
+        private boolean provenStackLoad(int s, Width w) {
+            int[] slot = provenStackSlot(s, w);
+            if (slot == null) return false;
+            stackWordIndex(slot[0]);
+            mv.visitInsn(LALOAD);
+            if (w != Width.DW) {
+                if (slot[1] != 0) {
+                    mv.visitLdcInsn(slot[1]);
+                    mv.visitInsn(LUSHR);
+                }
+                mv.visitLdcInsn(w.bytes == 4 ? 0xffffffffL : (1L << (8 * w.bytes)) - 1);
+                mv.visitInsn(LAND);
+            }
+            return true;
+        }
+
+        /** Emits a proven stack store of the value {@code value} pushes; false when not proven. */
+        private boolean provenStackStore(int s, Width w, Runnable value) {
+            int[] slot = provenStackSlot(s, w);
+            if (slot == null) return false;
+            stackWordIndex(slot[0]);
+            if (w == Width.DW) {
+                value.run();
+            } else {
+                long mask = w.bytes == 4 ? 0xffffffffL : (1L << (8 * w.bytes)) - 1;
+                // word = (word & ~(mask << shift)) | ((v & mask) << shift)
+                mv.visitInsn(DUP2);
+                mv.visitInsn(LALOAD);
+                mv.visitLdcInsn(~(mask << slot[1]));
+                mv.visitInsn(LAND);
+                value.run();
+                mv.visitLdcInsn(mask);
+                mv.visitInsn(LAND);
+                if (slot[1] != 0) {
+                    mv.visitLdcInsn(slot[1]);
+                    mv.visitInsn(LSHL);
+                }
+                mv.visitInsn(LOR);
+            }
+            mv.visitInsn(LASTORE);
+            return true;
         }
 
         private void address(int reg, short off) {

@@ -1,8 +1,10 @@
 package dev.bypass.vm.jit;
 
 import dev.bypass.vm.exec.Engine;
+import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.LinkedProgram;
+import dev.bypass.vm.facts.ProgramFacts;
 
 /** A program compiled to JVM bytecode by {@link JitCompiler}. */
 public final class JitEngine implements Engine {
@@ -16,7 +18,12 @@ public final class JitEngine implements Engine {
 
     /** Compiles {@code program}; throws {@link JitCompiler.Unsupported} when only the interpreter can run it. */
     public static JitEngine compile(LinkedProgram program) throws JitCompiler.Unsupported {
-        return new JitEngine(program, JitCompiler.compile(program));
+        return compile(program, ProgramFacts.NONE);
+    }
+
+    /** Compiles {@code program} using what its verification proved ({@link JitCompiler#compile(LinkedProgram, ProgramFacts)}). */
+    public static JitEngine compile(LinkedProgram program, ProgramFacts facts) throws JitCompiler.Unsupported {
+        return new JitEngine(program, JitCompiler.compile(program, facts));
     }
 
     @Override public LinkedProgram program() { return program; }
@@ -28,6 +35,9 @@ public final class JitEngine implements Engine {
             return compiled.run(this, st, st.memory(), slot, depth, r1, r2, r3, r4, r5);
         } catch (JitSupport.ProgramReturn r) {
             return r.r0;
+        } catch (ArrayIndexOutOfBoundsException e) {
+            // Only a stack access the verifier wrongly proved in range gets here; the JVM's index check stopped it.
+            throw new ExecutionException(ExecutionException.Kind.MEMORY_FAULT, -1, "stack access outside the stack (" + e.getMessage() + ")");
         }
     }
 }

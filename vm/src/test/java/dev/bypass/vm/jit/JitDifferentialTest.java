@@ -10,8 +10,11 @@ import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
 import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.exec.Region;
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.helpers.MapHelpers;
 import dev.bypass.vm.isa.Program;
+import dev.bypass.vm.maps.BpfMap;
+import dev.bypass.vm.maps.MapSpec;
+import dev.bypass.vm.maps.MapType;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -19,9 +22,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The JIT against the interpreter on seeded random programs: ALU in both widths, loads and stores of every width on
  * the stack and the input memory (some out of range on purpose), sign-extending loads, atomics, forward branches,
- * loops closed by backward branches, local calls (after which r1-r5 are set again, as valid programs must). Programs
- * may fault: both engines must agree on r0 and the
- * input memory when they finish, and on the kind and instruction of the error when they do not.
+ * loops closed by backward branches, local calls and helper calls (after which r1-r5 are set again, as valid programs
+ * must): map lookups that read and write the value they find, and map updates, on a 4-entry array map. Programs may
+ * fault: both engines must agree on r0, the input memory and the map's contents when they finish, and on the kind
+ * and instruction of the error when they do not.
  * {@code -Dbypass.jit.diff.count=N} runs more; a failure prints its seed and program.
  */
 class JitDifferentialTest {
@@ -29,6 +33,10 @@ class JitDifferentialTest {
     static final String[] ALU = {"add", "sub", "mul", "div", "sdiv", "or", "and", "lsh", "rsh", "neg", "mod", "smod", "xor", "mov", "arsh"};
     static final String[] JMP = {"jeq", "jne", "jgt", "jge", "jlt", "jle", "jsgt", "jsge", "jslt", "jsle", "jset"};
     static final String[] W = {"b", "h", "w", "dw"};
+
+    /** r1-r5 are scratch after a helper call, r0 held a map value pointer: set them again. */
+    static final String AFTER_HELPER = "mov %r0, 0\nmov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\nmov %r5, 5\n";
+    static final MapSpec MAP = new MapSpec("values", MapType.ARRAY, 4, 8, 4, 0);
 
     static String generate(Random rnd) {
         StringBuilder b = new StringBuilder();
@@ -41,7 +49,7 @@ class JitDifferentialTest {
             b.append("L").append(i).append(":\n");
             int d = rnd.nextInt(10), s = rnd.nextInt(10);
             if (d == 6 || d == 1) d = 2;
-            switch (rnd.nextInt(16)) {
+            switch (rnd.nextInt(18)) {
                 case 0, 1, 2, 3 -> {
                     String op = ALU[rnd.nextInt(ALU.length)];
                     boolean w32 = rnd.nextInt(3) == 0;
@@ -75,6 +83,16 @@ class JitDifferentialTest {
                     // r1-r5 are scratch after a call (RFC 9669): valid programs set them again before reading.
                     if (withCall) b.append("mov %r1, %r").append(s).append("\ncall local fn\nmov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\nmov %r5, 5\n");
                 }
+                case 15 -> { // lookup; when found, read the value into a register and write another register into it
+                    b.append("stw [%r10-20], ").append(rnd.nextInt(6)).append("\nlddw %r1, map_idx(0)\nmov %r2, %r10\nadd %r2, -20\ncall 1\n")
+                            .append("jeq %r0, 0, L").append(i + 1).append('\n')
+                            .append("ldxdw %r").append(d == 0 ? 2 : d).append(", [%r0]\n")
+                            .append("stxdw [%r0], %r").append(s == 0 ? 7 : s).append('\n')
+                            .append(AFTER_HELPER);
+                }
+                case 16 -> b.append("stw [%r10-20], ").append(rnd.nextInt(6)).append("\nstxdw [%r10-32], %r").append(s)
+                        .append("\nlddw %r1, map_idx(0)\nmov %r2, %r10\nadd %r2, -20\nmov %r3, %r10\nadd %r3, -32\nmov %r4, ")
+                        .append(rnd.nextInt(3)).append("\ncall 2\n").append(AFTER_HELPER);
                 default -> b.append("mov %r0, %r").append(s).append('\n');
             }
         }
@@ -83,32 +101,42 @@ class JitDifferentialTest {
         return b.toString();
     }
 
-    record Outcome(long r0, String error, byte[] memory) {
+    record Outcome(long r0, String error, byte[] memory, String map) {
         @Override public boolean equals(Object o) {
-            return o instanceof Outcome x && x.r0 == r0 && java.util.Objects.equals(x.error, error) && Arrays.equals(x.memory, memory);
+            return o instanceof Outcome x && x.r0 == r0 && java.util.Objects.equals(x.error, error) && Arrays.equals(x.memory, memory)
+                    && x.map.equals(map);
         }
 
         @Override public int hashCode() { return Long.hashCode(r0); }
 
-        @Override public String toString() { return error != null ? "error " + error : "r0=" + r0 + " mem=" + java.util.HexFormat.of().formatHex(memory); }
+        @Override public String toString() {
+            return (error != null ? "error " + error : "r0=" + r0) + " mem=" + java.util.HexFormat.of().formatHex(memory) + " map=" + map;
+        }
     }
 
-    static Outcome run(Engine e, byte[] input) {
+    /** Runs {@code e} on a copy of {@code input} with the map zeroed first. */
+    static Outcome run(Engine e, byte[] input, BpfMap map) {
+        for (int k = 0; k < 4; k++) map.update(new byte[] {(byte) k, 0, 0, 0}, new byte[8], BpfMap.ANY);
         byte[] mem = input.clone();
         ExecutionState st = new ExecutionState(5_000);
         long r1 = st.memory().bind(Memory.DATA_REGION, Region.of("input", mem, true));
+        long r0 = 0;
+        String error = null;
         try {
-            return new Outcome(e.execute(st, r1, MEM, 0, 0, 0), null, mem);
+            r0 = e.execute(st, r1, MEM, 0, 0, 0);
         } catch (ExecutionException x) {
-            return new Outcome(0, x.kind() + "@" + x.getMessage(), mem);
+            error = x.kind() + "@" + x.getMessage();
         }
+        StringBuilder values = new StringBuilder();
+        for (int k = 0; k < 4; k++) values.append(java.util.HexFormat.of().formatHex(map.lookup(new byte[] {(byte) k, 0, 0, 0}))).append(' ');
+        return new Outcome(r0, error, mem, values.toString());
     }
 
     @Test
     void jitAgreesWithTheInterpreter() throws Exception {
         int count = Integer.getInteger("bypass.jit.diff.count", 100_000);
         long base = Long.getLong("bypass.jit.diff.seed", 1L);
-        int finished = 0, failed = 0;
+        int finished = 0, failed = 0, withHelpers = 0;
         for (int i = 0; i < count; i++) {
             long seed = base + i;
             Random rnd = new Random(seed);
@@ -119,15 +147,20 @@ class JitDifferentialTest {
             } catch (RuntimeException e) {
                 continue;
             }
-            LinkedProgram linked = LinkedProgram.link("diff", p, BaseHelpers.registry());
-            byte[] input = new byte[MEM];
-            rnd.nextBytes(input);
-            Outcome interp = run(new Interpreter(linked), input);
-            Outcome jit = run(JitEngine.compile(linked), input);
-            if (!interp.equals(jit)) fail("seed " + seed + ": interpreter " + interp + " but JIT " + jit + "\n" + asm);
-            if (interp.error() == null) finished++; else failed++;
+            try (BpfMap map = BpfMap.create(MAP)) {
+                LinkedProgram linked = LinkedProgram.link("diff", p, MapHelpers.registry(), (slot, insn) -> map.handle());
+                byte[] input = new byte[MEM];
+                rnd.nextBytes(input);
+                Outcome interp = run(new Interpreter(linked), input, map);
+                Outcome jit = run(JitEngine.compile(linked), input, map);
+                if (!interp.equals(jit)) fail("seed " + seed + ": interpreter " + interp + " but JIT " + jit + "\n" + asm);
+                if (interp.error() == null) finished++; else failed++;
+                if (asm.contains("call 1") || asm.contains("call 2")) withHelpers++;
+            }
         }
-        System.out.println("JIT differential: " + count + " programs, " + finished + " finished, " + failed + " ended in the same error in both engines");
+        System.out.println("JIT differential: " + count + " programs (" + withHelpers + " calling map helpers), " + finished + " finished, "
+                + failed + " ended in the same error in both engines");
+        assertTrue(withHelpers > count / 10, "too few programs call helpers: " + withHelpers);
         assertTrue(finished > count / 4, "too few programs ran to the end to mean anything: " + finished);
     }
 }

@@ -1,7 +1,12 @@
-package dev.bypass.programs;
+package dev.bypass.verifier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.bypass.programs.BundledPrograms;
+import dev.bypass.programs.LoadedObject;
+import dev.bypass.programs.LoadedProgram;
+import dev.bypass.programs.ProgramRuntime;
+import dev.bypass.programs.ProgramVerifier;
 import dev.bypass.vm.exec.EngineKind;
 import dev.bypass.vm.maps.BpfMap;
 import java.util.ArrayList;
@@ -15,22 +20,24 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every bundled program run by the interpreter and by the JIT on the same seeded contexts: the same r0 for every
- * run and the same map contents afterwards.
+ * run and the same map contents afterwards, with the JIT compiling both without facts (every access checked) and
+ * with the standard verifier's facts.
  */
 class EnginesAgreeTest {
     @TestFactory
     Stream<DynamicTest> interpreterAndJitAgreeOnBundledPrograms() {
         return BundledPrograms.ALL.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
-            String interpreted = trace(name, EngineKind.INTERPRETER);
-            assertEquals(interpreted, trace(name, EngineKind.JIT));
+            String interpreted = trace(name, EngineKind.INTERPRETER, ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY);
+            assertEquals(interpreted, trace(name, EngineKind.JIT, ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY), "JIT without facts");
+            assertEquals(interpreted, trace(name, EngineKind.JIT, new StandardVerifier()), "JIT with the verifier's facts");
             long runs = interpreted.lines().filter(l -> !l.contains(" error ") && !l.contains("{")).count();
             assertTrue(runs >= 300, "most runs must complete for the comparison to mean something:\n" + interpreted);
         }));
     }
 
-    private static String trace(String name, EngineKind kind) {
+    private static String trace(String name, EngineKind kind, ProgramVerifier verifier) {
         StringBuilder out = new StringBuilder();
-        try (ProgramRuntime rt = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY)
+        try (ProgramRuntime rt = ProgramRuntime.builder().verifier(verifier)
                 .types(BundledPrograms.types()).engine(kind).build()) {
             LoadedObject o = rt.load(name, BundledPrograms.object(name));
             Random rnd = new Random(name.hashCode());
