@@ -18,7 +18,7 @@ final class KnownPrograms {
 
     static ProgramTypes types() {
         return ProbeTypes.all().register(ProgramQueryHook.TYPE).register(ProgramQueryHook.CONNECT_TYPE).register(ProgramQueryHook.RESULT_TYPE)
-                .register(ProgramQueryHook.ROUTE_TYPE);
+                .register(ProgramQueryHook.ROUTE_TYPE).register(ProgramQueryHook.MIRROR_TYPE).register(ProgramQueryHook.AUTH_TYPE);
     }
 
     static HelperRegistry helpers() {

@@ -17,10 +17,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The proxy's query hook backed by the bundled eBPF program {@code query_guard}: for each query the proxy fills a
+ * The proxy's hooks backed by the bundled eBPF object {@code query_guard}: for each query the proxy fills a
  * {@code struct query_ctx} (normalized text hash, role hash, statement class, length) and runs the program, which
- * counts queries in its maps and returns 1 for a (role, statement class) an operator denied. Host code reads the
- * counts from the same maps.
+ * counts queries in its maps and returns 1 for a (role, statement class) an operator denied. The same object holds
+ * the connect, authentication, result, route and mirror programs, each with its own small context. Host code reads
+ * the counts from the same maps and changes the programs' tables live.
  */
 public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     public static final ProgramType TYPE = new ProgramType("proxy_query", "bypass/query", ContextLayout.of("query_ctx", 24,
@@ -41,10 +42,22 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     public static final ProgramType ROUTE_TYPE = new ProgramType("proxy_route", "bypass/proxy_route", ContextLayout.of("route_ctx", 16,
             ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("stmt_class", 8, 4), ContextField.readOnly("replicas", 12, 4)));
 
+    /** The mirror hook's context: role hash, statement class, SQL length. */
+    public static final ProgramType MIRROR_TYPE = new ProgramType("proxy_mirror", "bypass/proxy_mirror", ContextLayout.of("mirror_ctx", 16,
+            ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("stmt_class", 8, 4), ContextField.readOnly("length", 12, 4)));
+
+    /** The authentication hook's context: role and database hashes, method (0 trust .. 3 scram-sha-256), TLS flag. */
+    public static final ProgramType AUTH_TYPE = new ProgramType("proxy_auth", "bypass/proxy_auth", ContextLayout.of("auth_ctx", 24,
+            ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("db_hash", 8, 8), ContextField.readOnly("method", 16, 4),
+            ContextField.readOnly("tls", 20, 4)));
+
+    private static final List<String> AUTH_METHODS = List.of("trust", "cleartext", "md5", "scram-sha-256");
+
     private final ProgramRuntime runtime;
     private final LoadedObject object;
-    private final LoadedProgram program, connectProgram, resultProgram, routeProgram;
+    private final LoadedProgram program, connectProgram, resultProgram, routeProgram, mirrorProgram, authProgram;
     private final BpfMap blockedRoles, blockedAddresses, connects, resultRows, primaryRoles, routing;
+    private final BpfMap mirrorConfig, mirrorState, strongAuthRoles, authRefused;
     private final BpfMap classCounts, queryCounts, denied;
     /** Sample text per normalized hash, for display (bounded). */
     private final Map<Long, String> texts = new ConcurrentHashMap<>();
@@ -56,7 +69,8 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     private final ThreadLocal<byte[]> routeContexts = ThreadLocal.withInitial(() -> new byte[16]);
 
     public ProgramQueryHook(ProgramVerifier verifier) throws IOException {
-        ProgramTypes types = new ProgramTypes().register(TYPE).register(CONNECT_TYPE).register(RESULT_TYPE).register(ROUTE_TYPE);
+        ProgramTypes types = new ProgramTypes().register(TYPE).register(CONNECT_TYPE).register(RESULT_TYPE).register(ROUTE_TYPE)
+                .register(MIRROR_TYPE).register(AUTH_TYPE);
         runtime = ProgramRuntime.builder().verifier(verifier).types(types).engine(dev.bypass.vm.exec.EngineKind.AUTO).build(); // interpreted first, compiled once hot
         byte[] elf;
         try (InputStream in = ProgramQueryHook.class.getResourceAsStream("/dev/bypass/proxy/bpf/query_guard.o")) {
@@ -77,6 +91,56 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
         routeProgram = object.program("route_query");
         primaryRoles = object.map("primary_roles");
         routing = object.map("routing");
+        mirrorProgram = object.program("mirror_sampler");
+        mirrorConfig = object.map("mirror_config");
+        mirrorState = object.map("mirror_state");
+        authProgram = object.program("auth_guard");
+        strongAuthRoles = object.map("strong_auth_roles");
+        authRefused = object.map("auth_refused");
+    }
+
+    @Override
+    public boolean mirror(String user, String database, String sql) {
+        byte[] ctx = routeContexts.get(); // same size as the route context; runs never overlap on a thread
+        ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putInt(8, QueryText.statementClass(sql))
+                .putInt(12, sql.length());
+        return mirrorProgram.run(ctx) == 1;
+    }
+
+    /**
+     * Sets the mirroring sampler, live: one in {@code oneIn} statements of the given classes (e.g. "select") is
+     * copied to the shadow; {@code oneIn} 0 stops mirroring.
+     */
+    public void mirrorSample(long oneIn, String... statementClasses) {
+        long mask = 0;
+        for (String c : statementClasses) mask |= 1L << QueryText.classNamed(c);
+        mirrorConfig.update(le32(1), le64(mask), BpfMap.ANY);
+        mirrorConfig.update(le32(0), le64(oneIn), BpfMap.ANY);
+    }
+
+    /** Statements the sampler picked for the shadow. */
+    public long mirrored() {
+        byte[] v = mirrorState.lookup(le32(1));
+        return v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    @Override
+    public Verdict onAuthenticated(String user, String database, String method, boolean tls) {
+        byte[] ctx = contexts.get();
+        ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putLong(8, QueryText.fnv1a(database))
+                .putInt(16, Math.max(0, AUTH_METHODS.indexOf(method))).putInt(20, tls ? 1 : 0);
+        if (authProgram.run(ctx) != 0)
+            return Verdict.reject("28000", "role \"" + user + "\" must log in with scram-sha-256 over TLS (program " + authProgram.name() + ")");
+        return Verdict.allow();
+    }
+
+    /** Requires SCRAM over TLS for a role, live (the auth program refuses other logins). */
+    public void requireStrongAuth(String role) { strongAuthRoles.update(le64(QueryText.fnv1a(role)), new byte[8], BpfMap.ANY); }
+
+    /** Logins of a role the auth program refused. */
+    public long authRefusals(String role) {
+        byte[] v = authRefused.lookup(le64(QueryText.fnv1a(role)));
+        return v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
     @Override
@@ -162,6 +226,8 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
         byte[] v = connects.lookup(le64(QueryText.fnv1a(role)));
         return v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
     }
+
+    private static byte[] le32(int v) { return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array(); }
 
     private static byte[] le64(long v) { return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array(); }
 

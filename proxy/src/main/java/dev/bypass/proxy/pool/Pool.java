@@ -40,7 +40,9 @@ public final class Pool {
     private final int port;
 
     private final int minSize;
-    private final long idleTimeoutNanos, lifetimeNanos;
+    private final long idleTimeoutNanos, lifetimeNanos, checkDelayNanos;
+    private final String checkQuery;
+    private long checksFailed;
     private long retired;
 
     public Pool(PoolKey key, String password, int maxSize, Duration acquireTimeout, EventLoopGroup group,
@@ -55,6 +57,8 @@ public final class Pool {
         this.minSize = limits.minSize();
         this.idleTimeoutNanos = limits.idleTimeout().toNanos();
         this.lifetimeNanos = limits.lifetime().toNanos();
+        this.checkQuery = limits.checkQuery();
+        this.checkDelayNanos = checkQuery.isEmpty() ? 0 : limits.checkDelay().toNanos();
         this.serverTls = serverTls;
         this.serverTlsRequired = serverTlsRequired;
         this.host = host;
@@ -132,10 +136,11 @@ public final class Pool {
 
     /**
      * Upkeep, run every second: closes idle servers past the idle timeout (keeping the minimum) or past their
-     * lifetime, and opens servers up to the minimum size.
+     * lifetime, runs the health check on servers idle for the check delay (taking them out of the pool meanwhile),
+     * and opens servers up to the minimum size.
      */
     public void maintain() {
-        List<ServerConnection> close = new ArrayList<>();
+        List<ServerConnection> close = new ArrayList<>(), check = new ArrayList<>();
         synchronized (this) {
             long now = System.nanoTime();
             for (var it = idle.descendingIterator(); it.hasNext(); ) { // least recently used first
@@ -147,15 +152,25 @@ public final class Pool {
                     all.remove(c);
                     retired++;
                     close.add(c);
+                } else if (checkDelayNanos > 0 && now - Math.max(c.lastUsedNanos, c.lastCheckNanos) > checkDelayNanos && c.channel() != null) {
+                    it.remove();
+                    check.add(c);
                 }
             }
             while (!paused && all.size() + opening < Math.max(minSize, Math.min(maxSize, waiters.size()))) open();
         }
         for (ServerConnection c : close) c.close();
+        for (ServerConnection c : check) c.channel().eventLoop().execute(() -> c.check(checkQuery, () -> giveBack(c, false)));
     }
 
+    /** Health checks that failed (their servers were closed). */
+    public synchronized long checksFailed() { return checksFailed; }
+
     /** Returns a clean connection (transaction status idle) to the pool or hands it to the next waiter. */
-    public void release(ServerConnection conn) {
+    public void release(ServerConnection conn) { giveBack(conn, true); }
+
+    /** {@code used}: the connection served a client (restarts its idle time), rather than a health check. */
+    private void giveBack(ServerConnection conn, boolean used) {
         CompletableFuture<ServerConnection> next;
         synchronized (this) {
             if (conn.state() == ServerConnection.State.CLOSED) return;
@@ -170,18 +185,26 @@ public final class Pool {
             next = null;
             if (!paused) while ((next = waiters.pollFirst()) != null && next.isDone()) { }
             if (next == null) {
+                long lastUsed = conn.lastUsedNanos;
                 conn.idle();
+                if (!used) conn.lastUsedNanos = lastUsed;
                 idle.addFirst(conn);
                 return;
             }
         }
-        if (!next.complete(conn)) release(conn);
+        if (!next.complete(conn)) giveBack(conn, used);
     }
 
     /** Closes a connection that is not fit for reuse (broken, or left in an unknown state). */
     public void discard(ServerConnection conn, String reason) {
         conn.close();
         lost(conn);
+    }
+
+    /** The health check failed on {@code conn}: it is closed and counted. */
+    void checkFailed(ServerConnection conn, String reason) {
+        synchronized (this) { checksFailed++; }
+        discard(conn, reason);
     }
 
     void lost(ServerConnection conn) {

@@ -41,7 +41,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     private volatile char transactionStatus = 'I';
     final long createdNanos = System.nanoTime();
     volatile long lastUsedNanos = System.nanoTime();
+    /** When the health check last ran (it does not count as use for the idle timeout). */
+    volatile long lastCheckNanos = System.nanoTime();
     private Runnable afterReset;
+    /** The detached request is a health check: an error means the connection is unfit. */
+    private boolean failOnError;
     /** Prepared statements this server holds for clients in transaction mode: definition (unnamed) to server name. */
     private final Map<Parse, String> prepared = new HashMap<>();
     private long preparedCounter;
@@ -99,11 +103,28 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     /** Runs {@code sql} with nobody holding the connection, then {@code done}; replies are discarded. */
     public void reset(String sql, Runnable done) {
-        holder = null;
         if (sql.toUpperCase(java.util.Locale.ROOT).contains("DISCARD ALL")) forgetAllPrepared();
+        runDetached(new Query(sql).encode(channel.alloc()), done, false);
+    }
+
+    /**
+     * Runs {@code request} (frames ending with a Query or a Sync, so exactly one ReadyForQuery answers) with nobody
+     * holding the connection, replies discarded, then {@code done}. Used for mirrored requests.
+     */
+    public void runDetached(io.netty.buffer.ByteBuf request, Runnable done) { runDetached(request, done, false); }
+
+    /** The health check: runs {@code sql}; any error closes the connection instead of calling {@code healthy}. */
+    void check(String sql, Runnable healthy) {
+        lastCheckNanos = System.nanoTime();
+        runDetached(new Query(sql).encode(channel.alloc()), healthy, true);
+    }
+
+    private void runDetached(io.netty.buffer.ByteBuf request, Runnable done, boolean errorsAreFatal) {
+        holder = null;
         state = State.RESETTING;
         afterReset = done;
-        channel.writeAndFlush(new Query(sql).encode(channel.alloc()));
+        failOnError = errorsAreFatal;
+        channel.writeAndFlush(request);
     }
 
     void idle() {
@@ -152,7 +173,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
                         Runnable done = afterReset;
                         afterReset = null;
                         if (done != null) done.run();
+                    } else if (frame.type() == ErrorResponse.TYPE && failOnError) {
+                        afterReset = null;
+                        pool.checkFailed(this, ErrorResponse.decode(frame.body()).message());
                     } else if (frame.type() == ErrorResponse.TYPE && isFatal(frame)) {
+                        afterReset = null;
                         pool.discard(this, ErrorResponse.decode(frame.body()).message());
                     }
                 }

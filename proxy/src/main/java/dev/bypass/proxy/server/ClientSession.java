@@ -13,6 +13,8 @@ import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -54,6 +56,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private boolean inExtended;
     /** After an error in an extended-protocol batch: drop the client's messages until its Sync. */
     private boolean skipUntilSync;
+    /** Copies of the client's extended-protocol frames since a mirrored Parse, sent to the shadow at Sync. */
+    private List<io.netty.buffer.ByteBuf> mirrorBatch;
     final int processId;
     final int secretKey = RANDOM.nextInt();
     private Map<String, String> lastParameters = Map.of();
@@ -213,6 +217,22 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     "server_encoding", "UTF8", "DateStyle", "ISO, MDY", "integer_datetimes", "on", "standard_conforming_strings", "on"));
             return;
         }
+        String method = switch (proxy.config().clientAuth()) {
+            case TRUST -> "trust";
+            case CLEARTEXT -> "cleartext";
+            case MD5 -> "md5";
+            case SCRAM_SHA_256 -> "scram-sha-256";
+        };
+        QueryHook.Verdict auth;
+        try {
+            auth = proxy.queryHook().onAuthenticated(user, database, method, tls);
+        } catch (RuntimeException e) {
+            auth = QueryHook.Verdict.reject("28000", "authentication hook failed: " + e.getMessage());
+        }
+        if (!auth.allowed()) {
+            fatal(auth.sqlState(), auth.message());
+            return;
+        }
         pool = proxy.pool(database, user);
         // Log in to a server first so that the client sees the real server parameters and a failing database is
         // reported at connect time, as PostgreSQL itself would.
@@ -260,6 +280,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 if (type != 'S') return;
                 skipUntilSync = false;
             }
+            if (mirrorBatch != null) mirrorFollow(frame);
             if (type == Query.TYPE || type == Parse.TYPE) {
                 String sql = type == Query.TYPE ? Query.decode(frame.body()).sql() : Parse.decode(frame.body()).sql();
                 QueryHook.Verdict v = proxy.queryHook().onQuery(user, database, sql);
@@ -268,6 +289,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     return;
                 }
                 proxy.countQuery();
+                if (proxy.mirror() != null) mirrorStart(frame, sql);
                 if (type == Query.TYPE && proxy.config().poolMode() == ProxyConfig.PoolMode.TRANSACTION && isSessionOnly(sql)) {
                     refuse(type, "0A000", "LISTEN is not supported in transaction pooling mode; use session mode");
                     return;
@@ -306,6 +328,54 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             }
             attach(s);
         }));
+    }
+
+    /**
+     * Mirroring: a simple query the mirror hook picks is copied to the shadow at once; an extended batch starting
+     * with a Parse of the unnamed statement is copied frame by frame up to its Sync and sent then (a batch that
+     * turns to a named statement is not mirrored: the shadow would not know it).
+     */
+    private void mirrorStart(PgFrame frame, String sql) {
+        boolean pick;
+        try {
+            pick = proxy.queryHook().mirror(user, database, sql);
+        } catch (RuntimeException e) {
+            pick = false;
+        }
+        if (!pick) return;
+        if (frame.type() == Query.TYPE) {
+            proxy.mirror().submit(database, user, frame.frame().copy());
+        } else if (mirrorBatch == null && Parse.decode(frame.body()).statement().isEmpty()) {
+            mirrorBatch = new ArrayList<>();
+            mirrorBatch.add(frame.frame().copy());
+        }
+    }
+
+    /** The next client frame while an extended batch is being copied for the shadow. */
+    private void mirrorFollow(PgFrame frame) {
+        byte type = frame.type();
+        boolean fits = switch (type) {
+            case 'B' -> Bind.decode(frame.body()).statement().isEmpty();
+            case 'D', 'E', 'C', 'H', 'S' -> true;
+            case 'P' -> Parse.decode(frame.body()).statement().isEmpty();
+            default -> false;
+        };
+        if (!fits) {
+            dropMirrorBatch();
+            return;
+        }
+        mirrorBatch.add(frame.frame().copy());
+        if (type == 'S') {
+            io.netty.buffer.ByteBuf all = io.netty.buffer.Unpooled.wrappedBuffer(mirrorBatch.toArray(io.netty.buffer.ByteBuf[]::new));
+            mirrorBatch = null;
+            proxy.mirror().submit(database, user, all);
+        }
+    }
+
+    private void dropMirrorBatch() {
+        if (mirrorBatch == null) return;
+        for (io.netty.buffer.ByteBuf b : mirrorBatch) b.release();
+        mirrorBatch = null;
     }
 
     /** A request the proxy refuses itself: an error in request order, then ReadyForQuery or skipping until Sync. */
@@ -640,6 +710,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             server = null;
             inFlight = !expected.isEmpty() || inExtended;
             clearExpected();
+            dropMirrorBatch();
         }
         if (s != null) {
             if (inFlight) {

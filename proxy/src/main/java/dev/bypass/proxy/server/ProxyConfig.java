@@ -10,20 +10,41 @@ import java.util.Map;
 public record ProxyConfig(String listenHost, int port, String backendHost, int backendPort, PoolMode poolMode,
                           int poolSize, int maxClients, Duration acquireTimeout, ClientAuth clientAuth,
                           Map<String, String> users, ClientTls clientTls, ServerTls serverTls, PoolLimits limits,
-                          java.util.List<Replica> replicas) {
+                          java.util.List<Replica> replicas, Mirror mirror) {
+    /**
+     * Workload mirroring: statements the mirror hook picks are copied to the shadow server at {@code host:port}
+     * (same database, user and password as on the primary) and run there asynchronously, their replies discarded.
+     * At most {@code queueLimit} statements wait per pool; beyond that new ones are dropped (and counted), so a slow
+     * shadow never slows the clients. Null in the config: no mirroring.
+     */
+    public record Mirror(String host, int port, int queueLimit) {
+        public Mirror {
+            if (queueLimit < 1) throw new IllegalArgumentException("mirror_queue_size must be at least 1, is " + queueLimit);
+        }
+    }
+
     /** A read replica: with replicas configured, the route hook may send a transaction to one (transaction mode). */
     public record Replica(String host, int port) {}
 
     /**
-     * Pool upkeep, as PgBouncer's min_pool_size, server_idle_timeout and server_lifetime: each pool keeps at least
-     * {@code minSize} servers open, closes servers idle longer than {@code idleTimeout} (down to the minimum), and
-     * replaces servers older than {@code lifetime} once they are idle. Zero durations disable a limit.
+     * Pool upkeep, as PgBouncer's min_pool_size, server_idle_timeout, server_lifetime, server_check_query and
+     * server_check_delay: each pool keeps at least {@code minSize} servers open, closes servers idle longer than
+     * {@code idleTimeout} (down to the minimum), replaces servers older than {@code lifetime} once they are idle, and
+     * runs {@code checkQuery} on servers idle for {@code checkDelay}, closing those where it fails. Zero durations
+     * (and an empty check query) disable a limit.
      */
-    public record PoolLimits(int minSize, Duration idleTimeout, Duration lifetime) {
+    public record PoolLimits(int minSize, Duration idleTimeout, Duration lifetime, String checkQuery, Duration checkDelay) {
+        public static final String DEFAULT_CHECK_QUERY = "select 1";
+        public static final Duration DEFAULT_CHECK_DELAY = Duration.ofSeconds(30);
         public static final PoolLimits DEFAULT = new PoolLimits(0, Duration.ofSeconds(600), Duration.ofSeconds(3600));
 
         public PoolLimits {
             if (minSize < 0) throw new IllegalArgumentException("min_pool_size must not be negative, is " + minSize);
+            checkQuery = checkQuery == null ? "" : checkQuery.strip();
+        }
+
+        public PoolLimits(int minSize, Duration idleTimeout, Duration lifetime) {
+            this(minSize, idleTimeout, lifetime, DEFAULT_CHECK_QUERY, DEFAULT_CHECK_DELAY);
         }
     }
 
@@ -60,34 +81,38 @@ public record ProxyConfig(String listenHost, int port, String backendHost, int b
 
     public static ProxyConfig defaults(int port, String backendHost, int backendPort) {
         return new ProxyConfig("127.0.0.1", port, backendHost, backendPort, PoolMode.TRANSACTION, 20, 1000,
-                Duration.ofSeconds(30), ClientAuth.TRUST, Map.of(), null, null, PoolLimits.DEFAULT, java.util.List.of());
+                Duration.ofSeconds(30), ClientAuth.TRUST, Map.of(), null, null, PoolLimits.DEFAULT, java.util.List.of(), null);
     }
 
     public ProxyConfig withPoolMode(PoolMode mode) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, replicas);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, replicas, mirror);
     }
 
     public ProxyConfig withPoolSize(int size) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, replicas);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, replicas, mirror);
     }
 
     public ProxyConfig withClientAuth(ClientAuth auth, Map<String, String> users) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, auth, users, clientTls, serverTls, limits, replicas);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, auth, users, clientTls, serverTls, limits, replicas, mirror);
     }
 
     public ProxyConfig withClientTls(ClientTls tls) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, tls, serverTls, limits, replicas);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, tls, serverTls, limits, replicas, mirror);
     }
 
     public ProxyConfig withPoolLimits(PoolLimits l) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, l, replicas);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, l, replicas, mirror);
     }
 
     public ProxyConfig withReplicas(java.util.List<Replica> r) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, r);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, r, mirror);
+    }
+
+    public ProxyConfig withMirror(Mirror m) {
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, replicas, m);
     }
 
     public ProxyConfig withServerTls(ServerTls tls) {
-        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, tls, limits, replicas);
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, tls, limits, replicas, mirror);
     }
 }

@@ -27,7 +27,11 @@ import java.util.Set;
  * min_pool_size = 0                      ; servers kept open per pool
  * server_idle_timeout = 600              ; seconds; 0 keeps idle servers
  * server_lifetime = 3600                 ; seconds; servers older than this are replaced once idle
+ * server_check_query = select 1         ; run on servers idle for server_check_delay; empty disables
+ * server_check_delay = 30                ; seconds
  * replicas = 10.0.0.6:5432, 10.0.0.7:5432 ; read replicas the route hook may send transactions to
+ * mirror = 10.0.0.9:5432                 ; shadow server the mirror hook copies statements to
+ * mirror_queue_size = 1000               ; statements waiting per pool before new ones are dropped
  * auth_type = scram-sha-256              ; trust | plain | md5 | scram-sha-256
  * auth_file = userlist.txt               ; "user" "password" per line, as PgBouncer's
  * client_tls_sslmode = require           ; disable | allow | prefer | require
@@ -50,7 +54,8 @@ public final class ProxyConfigFile {
 
     private static final Set<String> KEYS = Set.of("listen_addr", "listen_port", "pool_mode", "default_pool_size", "max_client_conn",
             "query_wait_timeout", "auth_type", "auth_file", "client_tls_sslmode", "client_tls_cert_file", "client_tls_key_file",
-            "server_tls_sslmode", "server_tls_ca_file", "min_pool_size", "server_idle_timeout", "server_lifetime", "replicas");
+            "server_tls_sslmode", "server_tls_ca_file", "min_pool_size", "server_idle_timeout", "server_lifetime", "replicas",
+            "server_check_query", "server_check_delay", "mirror", "mirror_queue_size");
 
     public static ProxyConfig read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new ConfigException(file + ": no such configuration file");
@@ -153,7 +158,9 @@ public final class ProxyConfigFile {
         int minPool = integer(settings, "min_pool_size", 0, 0, poolSize, source);
         ProxyConfig.PoolLimits limits = new ProxyConfig.PoolLimits(minPool,
                 Duration.ofSeconds(integer(settings, "server_idle_timeout", 600, 0, 86_400 * 365, source)),
-                Duration.ofSeconds(integer(settings, "server_lifetime", 3600, 0, 86_400 * 365, source)));
+                Duration.ofSeconds(integer(settings, "server_lifetime", 3600, 0, 86_400 * 365, source)),
+                value(settings, "server_check_query", ProxyConfig.PoolLimits.DEFAULT_CHECK_QUERY),
+                Duration.ofSeconds(integer(settings, "server_check_delay", 30, 0, 86_400, source)));
         java.util.List<ProxyConfig.Replica> replicas = new java.util.ArrayList<>();
         if (settings.containsKey("replicas")) {
             for (String r : settings.get("replicas").value().split(",")) {
@@ -164,8 +171,19 @@ public final class ProxyConfigFile {
                         integer(new Setting(hp.substring(colon + 1), settings.get("replicas").line()), source, "replicas", 1, 65535)));
             }
         }
+        ProxyConfig.Mirror mirror = null;
+        if (settings.containsKey("mirror")) {
+            Setting m = settings.get("mirror");
+            String hp = m.value().strip();
+            int colon = hp.lastIndexOf(':');
+            if (colon <= 0) throw error(source, m.line(), "mirror", "expected HOST:PORT, got " + hp);
+            mirror = new ProxyConfig.Mirror(hp.substring(0, colon), integer(new Setting(hp.substring(colon + 1), m.line()), source, "mirror", 1, 65535),
+                    integer(settings, "mirror_queue_size", 1000, 1, 1_000_000, source));
+        } else if (settings.containsKey("mirror_queue_size")) {
+            throw error(source, settings.get("mirror_queue_size").line(), "mirror_queue_size", "set without mirror");
+        }
         return new ProxyConfig(listenAddr, listenPort, host, port, mode, poolSize, maxClients, Duration.ofSeconds(waitSeconds), auth, users, tls,
-                serverTls, limits, replicas);
+                serverTls, limits, replicas, mirror);
     }
 
     /** PgBouncer's auth_file: {@code "user" "password"} per line, {@code ""} for a quote inside a field. */

@@ -1,5 +1,6 @@
 package dev.bypass.proxy.server;
 
+import dev.bypass.proxy.pool.Mirror;
 import dev.bypass.proxy.pool.Pool;
 import dev.bypass.proxy.pool.PoolKey;
 import dev.bypass.proxy.pool.ServerConnection;
@@ -42,6 +43,8 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicInteger nextProcessId = new AtomicInteger(1);
     private final AtomicLong queries = new AtomicLong();
     private final AdminConsole admin = new AdminConsole(this);
+    /** Copies picked statements to the shadow server; null without {@code mirror} in the config. */
+    private final Mirror mirror;
     private final Counter queryCounter;
     private final Counter rejectedClients;
     private Channel listener;
@@ -62,6 +65,20 @@ public final class ProxyServer implements AutoCloseable {
         this.group = transport.group();
         this.queryCounter = Counter.builder("bypass.proxy.queries").description("queries forwarded to servers").register(metrics);
         this.rejectedClients = Counter.builder("bypass.proxy.clients.rejected").description("clients refused at max_client_conn").register(metrics);
+        this.mirror = config.mirror() == null ? null : new Mirror(this::mirrorPool, config.mirror().queueLimit());
+        if (mirror != null) {
+            for (String outcome : new String[] {"queued", "dropped", "completed", "failed"}) {
+                io.micrometer.core.instrument.FunctionCounter.builder("bypass.proxy.mirror.requests", mirror, m -> switch (outcome) {
+                            case "queued" -> m.stats().submitted();
+                            case "dropped" -> m.stats().dropped();
+                            case "completed" -> m.stats().completed();
+                            default -> m.stats().failed();
+                        }).tag("outcome", outcome).description("requests copied to the shadow server, by outcome").register(metrics);
+            }
+        }
+        io.micrometer.core.instrument.FunctionCounter.builder("bypass.proxy.server.checks.failed", this,
+                        p -> p.pools.values().stream().mapToLong(Pool::checksFailed).sum())
+                .description("server health checks that failed (the server was closed)").register(metrics);
         Gauge.builder("bypass.proxy.clients.active", sessions, Map::size).description("connected clients").register(metrics);
         Gauge.builder("bypass.proxy.servers.active", this, p -> p.pools.values().stream().mapToInt(x -> x.stats().servers()).sum())
                 .description("open server connections").register(metrics);
@@ -167,9 +184,10 @@ public final class ProxyServer implements AutoCloseable {
         if (!java.util.Objects.equals(next.serverTls(), now.serverTls())) restart.add("server_tls_*");
         config = new ProxyConfig(now.listenHost(), now.port(), now.backendHost(), now.backendPort(), now.poolMode(), now.poolSize(),
                 next.maxClients(), next.acquireTimeout(), next.clientAuth(), next.users(), now.clientTls(), now.serverTls(), now.limits(),
-                now.replicas());
+                now.replicas(), now.mirror());
+        if (!java.util.Objects.equals(next.mirror(), now.mirror())) restart.add("mirror/mirror_queue_size");
         if (!next.replicas().equals(now.replicas())) restart.add("replicas");
-        if (!next.limits().equals(now.limits())) restart.add("min_pool_size/server_idle_timeout/server_lifetime");
+        if (!next.limits().equals(now.limits())) restart.add("min_pool_size/server_idle_timeout/server_lifetime/server_check_*");
         return restart;
     }
 
@@ -193,6 +211,17 @@ public final class ProxyServer implements AutoCloseable {
                 config.poolSize(), config.acquireTimeout(), group, transport.socketChannel(), host, port,
                 serverTls, config.serverTls() != null && config.serverTls().required(), config.limits()));
     }
+
+    /** The shadow server's pool for a (database, user): one connection, the primary's credentials. */
+    private Pool mirrorPool(PoolKey key) {
+        ProxyConfig config = this.config;
+        return pools.computeIfAbsent(key, k -> new Pool(k, config.users().get(k.user()), 1, config.acquireTimeout(), group,
+                transport.socketChannel(), config.mirror().host(), config.mirror().port(), serverTls,
+                config.serverTls() != null && config.serverTls().required(), config.limits()));
+    }
+
+    /** Mirroring, or null when no shadow server is configured. */
+    public Mirror mirror() { return mirror; }
 
     List<Pool> pools() { return List.copyOf(pools.values()); }
 
@@ -259,6 +288,7 @@ public final class ProxyServer implements AutoCloseable {
     public void close() {
         if (listener != null) listener.close().syncUninterruptibly();
         for (Pool p : pools.values()) p.close();
+        if (mirror != null) mirror.close();
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -25,6 +25,19 @@ public interface QueryHook {
      */
     default int route(String user, String database, String sql, int replicas) { return 0; }
 
+    /**
+     * The mirror hook: whether to copy this statement (already allowed) to the shadow server. Called only when a
+     * mirror is configured, for simple queries and for extended-protocol batches on the unnamed statement; default:
+     * no.
+     */
+    default boolean mirror(String user, String database, String sql) { return false; }
+
+    /**
+     * The authentication hook: {@code user} proved who they are with {@code method} ("trust", "cleartext", "md5",
+     * "scram-sha-256"), over TLS or not. A rejection ends the connection with its error. Default: allow.
+     */
+    default Verdict onAuthenticated(String user, String database, String method, boolean tls) { return Verdict.allow(); }
+
     record Verdict(boolean allowed, String sqlState, String message) {
         private static final Verdict ALLOW = new Verdict(true, null, null);
 

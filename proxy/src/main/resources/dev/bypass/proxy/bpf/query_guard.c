@@ -221,4 +221,83 @@ int route_query(struct route_ctx *ctx)
     return 1 + (__u32) (n % replicas);
 }
 
+struct mirror_ctx {
+    __u64 role_hash;   // FNV-1a of the user name
+    __u32 stmt_class;  // class of the statement
+    __u32 length;      // bytes of SQL text
+};
+
+// Mirroring sampler: config[0] = 1 in N statements of the allowed classes is copied to the shadow server (0: none);
+// config[1] = bit mask of statement classes to mirror (bit 1 << class). mirrored[0] counts the statements chosen.
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __type(key, __u32);
+    __type(value, __u64);
+    __uint(max_entries, 2);
+} mirror_config SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __type(key, __u32);
+    __type(value, __u64);
+    __uint(max_entries, 2);
+} mirror_state SEC(".maps");
+
+SEC("bypass/proxy_mirror")
+int mirror_sampler(struct mirror_ctx *ctx)
+{
+    __u32 k_rate = 0, k_mask = 1, k_seen = 0, k_chosen = 1;
+    __u64 *rate = bpf_map_lookup_elem(&mirror_config, &k_rate);
+    __u64 *mask = bpf_map_lookup_elem(&mirror_config, &k_mask);
+    __u64 *seen = bpf_map_lookup_elem(&mirror_state, &k_seen);
+    __u64 *chosen = bpf_map_lookup_elem(&mirror_state, &k_chosen);
+    if (!rate || !mask || !seen || !chosen || *rate == 0 || ctx->stmt_class > 63)
+        return 0;
+    if (!(*mask & (1ULL << ctx->stmt_class)))
+        return 0;
+    __u64 n = __sync_fetch_and_add(seen, 1);
+    if (n % *rate != 0)
+        return 0;
+    __sync_fetch_and_add(chosen, 1);
+    return 1;
+}
+
+struct auth_ctx {
+    __u64 role_hash;   // FNV-1a of the user name
+    __u64 db_hash;     // FNV-1a of the database name
+    __u32 method;      // 0 trust, 1 cleartext, 2 md5, 3 scram-sha-256
+    __u32 tls;         // 1 when the client connection is encrypted
+};
+
+// Roles that must log in over TLS with SCRAM (value unused); logins refused by this rule are counted per role.
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __type(key, __u64);
+    __type(value, __u64);
+    __uint(max_entries, 1024);
+} strong_auth_roles SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __type(key, __u64);
+    __type(value, __u64);
+    __uint(max_entries, 1024);
+} auth_refused SEC(".maps");
+
+SEC("bypass/proxy_auth")
+int auth_guard(struct auth_ctx *ctx)
+{
+    __u64 role = ctx->role_hash;
+    if (!bpf_map_lookup_elem(&strong_auth_roles, &role))
+        return 0;
+    if (ctx->tls == 1 && ctx->method == 3)
+        return 0;
+    __u64 one = 1, *n = bpf_map_lookup_elem(&auth_refused, &role);
+    if (n)
+        __sync_fetch_and_add(n, 1);
+    else
+        bpf_map_update_elem(&auth_refused, &role, &one, BPF_NOEXIST);
+    return 1;
+}
+
 char LICENSE[] SEC("license") = "GPL";
