@@ -30,7 +30,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     /** {@code -Dbypass.proxy.trace=true}: one stderr line per message in either direction, for protocol debugging. */
     private static final boolean TRACE = Boolean.getBoolean("bypass.proxy.trace");
 
-    enum Phase { STARTUP, AUTH, READY, CLOSED }
+    /** LOGGING_IN: the client proved who it is, the proxy is still logging in to a server for it. */
+    enum Phase { STARTUP, AUTH, LOGGING_IN, READY, CLOSED }
 
     private final ProxyServer proxy;
     private final PgFrameDecoder decoder;
@@ -56,6 +57,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private boolean inExtended;
     /** After an error in an extended-protocol batch: drop the client's messages until its Sync. */
     private boolean skipUntilSync;
+    /** Frames that arrived while logging in to a server, replayed once the login completes. */
+    private final ArrayDeque<PgFrame> early = new ArrayDeque<>();
     /** Copies of the client's extended-protocol frames since a mirrored Parse, sent to the shadow at Sync. */
     private List<io.netty.buffer.ByteBuf> mirrorBatch;
     final int processId;
@@ -87,6 +90,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             switch (phase) {
                 case STARTUP -> startup(frame);
                 case AUTH -> authenticate(frame);
+                // A client may send its first queries right behind the start-up (trust needs no round trip):
+                // they wait until the login is complete, as PostgreSQL leaves them in its socket buffer.
+                case LOGGING_IN -> early.add(frame.retain());
                 case READY -> fromClient(frame);
                 case CLOSED -> {}
             }
@@ -211,6 +217,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     }
 
     private void loggedIn() {
+        phase = Phase.LOGGING_IN;
         if (proxy.isAdminDatabase(database)) {
             client.write(Authentication.ok().encode(client.alloc()));
             finishLogin(Map.of("server_version", "17.0 (bypass admin console)", "client_encoding", "UTF8",
@@ -262,6 +269,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         client.write(new BackendKeyData(processId, secretKey).encode(client.alloc()));
         client.writeAndFlush(new ReadyForQuery('I').encode(client.alloc()));
         phase = Phase.READY;
+        PgFrame f;
+        while (phase == Phase.READY && (f = early.poll()) != null) {
+            try {
+                fromClient(f);
+            } catch (ProtocolException e) {
+                fatal("08P01", "protocol violation: " + e.getMessage());
+            } finally {
+                f.release();
+            }
+        }
     }
 
     private void fromClient(PgFrame frame) {
@@ -703,6 +720,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         phase = Phase.CLOSED;
         PgFrame f;
         while ((f = queued.poll()) != null) f.release();
+        while ((f = early.poll()) != null) f.release();
         ServerConnection s;
         boolean inFlight;
         synchronized (this) {
