@@ -22,8 +22,11 @@ import org.openjdk.jmh.annotations.*;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class JitBenchmark {
-    /** A kernel of {@code shared/kernels}, or {@code synthetic} (700 instructions of mixed straight-line code, under HotSpot's compile limit). */
-    @Param({"xxh64", "bubble", "synthetic"})
+    /**
+     * A kernel of {@code shared/kernels}, or {@code synthetic} (700 instructions of mixed straight-line code, one JVM
+     * method) or {@code synthetic4000} (4,000 of them: split into chunks).
+     */
+    @Param({"xxh64", "bubble", "synthetic", "synthetic4000"})
     public String program;
 
     private LinkedProgram linked;
@@ -33,7 +36,11 @@ public class JitBenchmark {
 
     @Setup
     public void setup() throws JitCompiler.Unsupported {
-        Program p = program.equals("synthetic") ? Assembler.assemble(synthetic(700)) : Kernel.named(program).program();
+        Program p = switch (program) {
+            case "synthetic" -> Assembler.assemble(synthetic(700));
+            case "synthetic4000" -> Assembler.assemble(synthetic(4000));
+            default -> Kernel.named(program).program();
+        };
         linked = LinkedProgram.link(program, p, BaseHelpers.registry());
         System.out.println("\n" + program + ": " + p.slotCount() + " instruction slots");
         LinkedProgram tiny = LinkedProgram.link("tiny", Assembler.assemble("mov %r0, %r1\nadd %r0, 1\nexit"), BaseHelpers.registry());

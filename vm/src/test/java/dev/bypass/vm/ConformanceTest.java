@@ -41,7 +41,17 @@ class ConformanceTest {
         return files().stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> run(f, true)));
     }
 
-    static void run(Path file, boolean jit) throws Exception {
+    /** The JIT with every function split into chunks of 4 slots, as functions too long for one JVM method are. */
+    @TestFactory
+    Stream<DynamicTest> jitSplit() throws IOException {
+        return files().stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> run(f, Mode.JIT_SPLIT)));
+    }
+
+    enum Mode { INTERPRETER, JIT, JIT_SPLIT }
+
+    static void run(Path file, boolean jit) throws Exception { run(file, jit ? Mode.JIT : Mode.INTERPRETER); }
+
+    static void run(Path file, Mode mode) throws Exception {
         DataFile data = DataFile.parse(Files.readString(file));
         Program program = Assembler.assemble(data.asm());
         if (!data.raw().isEmpty()) {
@@ -55,7 +65,11 @@ class ConformanceTest {
         long r1 = 0;
         if (data.memory().length > 0)
             r1 = state.memory().bind(Memory.DATA_REGION, Region.of("input", data.memory().clone(), true));
-        dev.bypass.vm.exec.Engine engine = jit ? dev.bypass.vm.jit.JitEngine.compile(linked) : new Interpreter(linked);
+        dev.bypass.vm.exec.Engine engine = switch (mode) {
+            case INTERPRETER -> new Interpreter(linked);
+            case JIT -> dev.bypass.vm.jit.JitEngine.compile(linked);
+            case JIT_SPLIT -> dev.bypass.vm.jit.JitEngine.compileSplit(linked, 4);
+        };
         long r0 = engine.execute(state, r1, data.memory().length, 0, 0, 0);
         assertNotNull(data.result(), "file has a result");
         assertEquals(Long.toHexString(data.result()), Long.toHexString(r0));

@@ -42,10 +42,13 @@ import org.objectweb.asm.Type;
  * backing {@code long[]} directly (one array access, no pointer decoding; the index is still checked by the JVM).
  * Without facts every access goes through {@link Memory}'s checked accessors.
  *
- * <p>Programs the compiler cannot express (a method over the JVM's 64 KB, a jump between functions, a function
- * that can run into the next one) are reported with {@link Unsupported}; so are functions whose bytecode exceeds
- * {@link #MAX_HOT_METHOD_BYTES}, which HotSpot would never compile to machine code (they would run slower in the
- * JVM's bytecode interpreter than in ours). The caller then keeps the interpreter.
+ * <p>HotSpot never compiles methods over {@link #MAX_HOT_METHOD_BYTES} of bytecode (they would run slower in the
+ * JVM's bytecode interpreter than in ours), so long functions are split: each chunk of consecutive slots becomes
+ * its own method, taking the registers from an array and returning the slot to continue at, and the function's
+ * method loops over the chunks. Jumps inside a chunk stay plain jumps. Chunks are halved until every method fits.
+ *
+ * <p>Programs the compiler cannot express (a jump between functions, a function that can run into the next one,
+ * or no split small enough) are reported with {@link Unsupported}; the caller then keeps the interpreter.
  */
 public final class JitCompiler {
     private JitCompiler() {}
@@ -63,9 +66,12 @@ public final class JitCompiler {
     private static final String MEMORY = Type.getDescriptor(Memory.class);
     private static final String FN_DESC = "(" + ENGINE + STATE + MEMORY + "IIJJJJJ)J";
     private static final String RUN_DESC = "(" + ENGINE + STATE + MEMORY + "IIJJJJJ)J";
+    /** A chunk of a split function: (self, state, memory, depth, base, registers, entry slot) to the next slot or -1. */
+    private static final String CHUNK_DESC = "(" + ENGINE + STATE + MEMORY + "II[JI)I";
 
     // Local variable slots of a function method.
-    private static final int SELF = 0, ST = 1, MEM = 2, DEPTH = 3, BASE = 4, BUDGET = 25, STACK = 29, FRAME_WORD = 30;
+    private static final int SELF = 0, ST = 1, MEM = 2, DEPTH = 3, BASE = 4, BUDGET = 25, STACK = 29, FRAME_WORD = 30,
+            REGS = 31, ENTRY = 32;
 
     /** HotSpot's limit for compiling a method ({@code -XX:+DontCompileHugeMethods}, 8000 bytes of bytecode). */
     public static final int MAX_HOT_METHOD_BYTES = 8000;
@@ -80,12 +86,38 @@ public final class JitCompiler {
 
     /** Compiles {@code linked}, using {@code facts} when they come from a successful verification of it. */
     public static Compiled compile(LinkedProgram linked, ProgramFacts facts) throws Unsupported {
+        return compile(linked, facts, FIRST_CHUNK_SLOTS);
+    }
+
+    /** As {@link #compile(LinkedProgram, ProgramFacts)}, splitting functions longer than {@code chunkSlots} (tests split small ones). */
+    static Compiled compile(LinkedProgram linked, ProgramFacts facts, int chunkSlots) throws Unsupported {
         if (!facts.verified()) facts = ProgramFacts.NONE;
         Program program = linked.program();
         int n = program.slotCount();
         List<Integer> entries = new ArrayList<>();
         for (int s = 0; s < n; s++) if (linked.isFunctionEntry(s)) entries.add(s);
         String name = "dev/bypass/vm/jit/BpfProgram" + COUNTER.incrementAndGet();
+        for (int chunk = chunkSlots; ; chunk /= 2) {
+            if (chunk < Math.min(MIN_CHUNK_SLOTS, chunkSlots)) throw new Unsupported("no split of its functions fits HotSpot's compile limit of " + MAX_HOT_METHOD_BYTES + " bytes");
+            try {
+                return load(linked, emitClass(linked, facts, name, entries, chunk), name);
+            } catch (TooLarge e) {
+                // split smaller
+            }
+        }
+    }
+
+    /** A method of the class came out larger than HotSpot compiles: split the functions into smaller chunks. */
+    private static final class TooLarge extends Exception {
+        TooLarge() { super(null, null, false, false); }
+    }
+
+    /** Slots per chunk on the first attempt: functions longer than this are split; halved while a method is too large. */
+    static final int FIRST_CHUNK_SLOTS = 600, MIN_CHUNK_SLOTS = 16;
+
+    private static byte[] emitClass(LinkedProgram linked, ProgramFacts facts, String name, List<Integer> entries, int chunk)
+            throws Unsupported, TooLarge {
+        int n = linked.program().slotCount();
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
         cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, name, null, "java/lang/Object", new String[] {Type.getInternalName(Compiled.class)});
         cw.visitField(ACC_STATIC | ACC_PRIVATE, "HELPERS", Type.getDescriptor(HelperSpec[].class), null, null).visitEnd();
@@ -94,15 +126,30 @@ public final class JitCompiler {
         run(cw, name, entries);
         for (int i = 0; i < entries.size(); i++) {
             int from = entries.get(i), to = i + 1 < entries.size() ? entries.get(i + 1) : n;
-            new FunctionEmitter(cw, name, linked, facts, from, to).emit();
+            if (to - from <= chunk) {
+                new FunctionEmitter(cw, name, linked, facts, from, to, from, to).emit();
+                continue;
+            }
+            List<Integer> starts = new ArrayList<>();
+            for (int c = from; c < to; c += chunk) starts.add(c);
+            dispatcher(cw, name, from, to, starts);
+            for (int c = 0; c < starts.size(); c++) {
+                int cFrom = starts.get(c), cTo = c + 1 < starts.size() ? starts.get(c + 1) : to;
+                new FunctionEmitter(cw, name, linked, facts, from, to, cFrom, cTo).emit();
+            }
         }
         byte[] bytes;
         try {
             bytes = cw.toByteArray();
         } catch (MethodTooLargeException e) {
-            throw new Unsupported("function " + e.getMethodName() + " needs " + e.getCodeSize() + " bytes of bytecode, over the JVM's 64 KB");
+            throw new TooLarge();
         }
-        checkHotMethodSizes(bytes);
+        if (largestMethod(bytes) > MAX_HOT_METHOD_BYTES) throw new TooLarge();
+        return bytes;
+    }
+
+    private static Compiled load(LinkedProgram linked, byte[] bytes, String name) {
+        int n = linked.program().slotCount();
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
             Class<?> c = lookup.lookupClass();
@@ -116,33 +163,82 @@ public final class JitCompiler {
         }
     }
 
-    /** Rejects a class with a method HotSpot would not compile (see {@link #MAX_HOT_METHOD_BYTES}). */
-    private static void checkHotMethodSizes(byte[] bytes) throws Unsupported {
-        // Walk the class file's method table to each Code attribute's code_length (JVMS 4.7.3).
+    /** The largest code_length of the class's methods (JVMS 4.7.3), read from the class file's method table. */
+    static int largestMethod(byte[] bytes) {
         org.objectweb.asm.ClassReader cr = new org.objectweb.asm.ClassReader(bytes);
         char[] buf = new char[cr.getMaxStringLength()];
-        int at = cr.header + 6;
+        int at = cr.header + 6, largest = 0;
         at += 2 + 2 * cr.readUnsignedShort(at); // interfaces
         for (int pass = 0; pass < 2; pass++) { // fields, then methods
             int count = cr.readUnsignedShort(at);
             at += 2;
             for (int i = 0; i < count; i++) {
-                String member = cr.readUTF8(at + 2, buf);
                 int attributes = cr.readUnsignedShort(at + 6);
                 at += 8;
                 for (int a = 0; a < attributes; a++) {
                     String attr = cr.readUTF8(at, buf);
                     int length = cr.readInt(at + 2);
-                    if (pass == 1 && attr.equals("Code")) {
-                        int code = cr.readInt(at + 10);
-                        if (code > MAX_HOT_METHOD_BYTES)
-                            throw new Unsupported("function " + member + " needs " + code + " bytes of bytecode, more than HotSpot compiles ("
-                                    + MAX_HOT_METHOD_BYTES + ")");
-                    }
+                    if (pass == 1 && attr.equals("Code")) largest = Math.max(largest, cr.readInt(at + 10));
                     at += 6 + length;
                 }
             }
         }
+        return largest;
+    }
+
+    /**
+     * The method of a split function: runs its chunks until one returns -1 (exit). Registers live in a {@code long[]}
+     * between chunks; each chunk returns the slot to continue at.
+     */
+    private static void dispatcher(ClassWriter cw, String name, int from, int to, List<Integer> starts) {
+        MethodVisitor mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "f" + from, FN_DESC, null, null);
+        mv.visitCode();
+        // self=0, st=1, mem=2, depth=3, base=4, r1..r5 = 5,7,9,11,13; registers array 15, slot 16
+        mv.visitIntInsn(BIPUSH, 11);
+        mv.visitIntInsn(NEWARRAY, T_LONG);
+        mv.visitVarInsn(ASTORE, 15);
+        for (int r = 1; r <= 5; r++) {
+            mv.visitVarInsn(ALOAD, 15);
+            mv.visitIntInsn(BIPUSH, r);
+            mv.visitVarInsn(LLOAD, 5 + 2 * (r - 1));
+            mv.visitInsn(LASTORE);
+        }
+        mv.visitLdcInsn(from);
+        mv.visitVarInsn(ISTORE, 16);
+        Label loop = new Label(), done = new Label();
+        mv.visitLabel(loop);
+        mv.visitVarInsn(ILOAD, 16);
+        mv.visitJumpInsn(IFLT, done);
+        for (int c = starts.size() - 1; c >= 0; c--) {
+            Label next = new Label();
+            mv.visitVarInsn(ILOAD, 16);
+            mv.visitLdcInsn(starts.get(c));
+            mv.visitJumpInsn(IF_ICMPLT, next);
+            for (int v = 0; v <= 4; v++) mv.visitVarInsn(v <= 2 ? ALOAD : ILOAD, v);
+            mv.visitVarInsn(ALOAD, 15);
+            mv.visitVarInsn(ILOAD, 16);
+            mv.visitMethodInsn(INVOKESTATIC, name, "c" + starts.get(c), CHUNK_DESC, false);
+            mv.visitVarInsn(ISTORE, 16);
+            mv.visitJumpInsn(GOTO, loop);
+            mv.visitLabel(next);
+        }
+        mv.visitJumpInsn(GOTO, done); // below the function's first slot: cannot happen
+        mv.visitLabel(done);
+        mv.visitVarInsn(ALOAD, 15);
+        mv.visitInsn(ICONST_0);
+        mv.visitInsn(LALOAD);
+        mv.visitInsn(LRETURN);
+        mv.visitMaxs(0, 0);
+        mv.visitEnd();
+    }
+
+    /** Throws a new {@code type} (an exception with a String constructor) with {@code message}. */
+    private static void throwNew(MethodVisitor mv, String type, String message) {
+        mv.visitTypeInsn(NEW, type);
+        mv.visitInsn(DUP);
+        mv.visitLdcInsn(message);
+        mv.visitMethodInsn(INVOKESPECIAL, type, "<init>", "(Ljava/lang/String;)V", false);
+        mv.visitInsn(ATHROW);
     }
 
     private static void constructor(ClassWriter cw) {
@@ -181,49 +277,103 @@ public final class JitCompiler {
             mv.visitInsn(LRETURN);
         }
         mv.visitLabel(bad);
-        mv.visitTypeInsn(NEW, "java/lang/IllegalArgumentException");
-        mv.visitInsn(DUP);
-        mv.visitLdcInsn("no function starts at that slot");
-        mv.visitMethodInsn(INVOKESPECIAL, "java/lang/IllegalArgumentException", "<init>", "(Ljava/lang/String;)V", false);
-        mv.visitInsn(ATHROW);
+        throwNew(mv, "java/lang/IllegalArgumentException", "no function starts at that slot");
         mv.visitMaxs(0, 0);
         mv.visitEnd();
     }
 
-    /** Emits the method of one function: slots [from, to). */
+    /**
+     * Emits the method of one function, slots [from, to), or of one chunk [from, to) of a split function
+     * [funcFrom, funcTo): a chunk takes the registers from an array, starts at the slot it is given, and returns the
+     * slot to continue at (-1 after exit, r0 in the array) whenever control leaves it.
+     */
     private static final class FunctionEmitter {
         private final String owner;
         private final LinkedProgram linked;
         private final ProgramFacts facts;
         private final Program program;
-        private final int from, to;
+        private final int funcFrom, funcTo, from, to;
+        private final boolean chunk;
         private final MethodVisitor mv;
         private final Label[] labels;
         private final List<Runnable> tails = new ArrayList<>();
 
-        FunctionEmitter(ClassWriter cw, String owner, LinkedProgram linked, ProgramFacts facts, int from, int to) {
+        FunctionEmitter(ClassWriter cw, String owner, LinkedProgram linked, ProgramFacts facts, int funcFrom, int funcTo, int from, int to) {
             this.owner = owner;
             this.linked = linked;
             this.facts = facts;
             this.program = linked.program();
+            this.funcFrom = funcFrom;
+            this.funcTo = funcTo;
             this.from = from;
             this.to = to;
-            this.mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "f" + from, FN_DESC, null, null);
+            this.chunk = from != funcFrom || to != funcTo;
+            this.mv = chunk ? cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "c" + from, CHUNK_DESC, null, null)
+                    : cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "f" + from, FN_DESC, null, null);
             this.labels = new Label[to - from + 1];
             for (int i = 0; i < labels.length; i++) labels[i] = new Label();
         }
 
+        /** True when a jump to {@code slot} stays in this method (the end label only for a whole function's end). */
+        private boolean inside(int slot) { return slot >= from && (slot < to || slot == to && to == funcTo); }
+
+        private void checkInFunction(int slot) throws Unsupported {
+            if (slot < funcFrom || slot > funcTo) throw new Unsupported("jump from the function at " + funcFrom + " to slot " + slot + " outside it");
+        }
+
         private Label label(int slot) throws Unsupported {
-            if (slot < from || slot > to) throw new Unsupported("jump from the function at " + from + " to slot " + slot + " outside it");
+            checkInFunction(slot);
             return labels[slot - from];
+        }
+
+        /** Chunks only: registers back to the array, budget back to the state, {@code slot} returned. */
+        private void leaveTo(int slot) {
+            for (int r = 0; r <= 9; r++) {
+                mv.visitVarInsn(ALOAD, REGS);
+                mv.visitIntInsn(BIPUSH, r);
+                load(r);
+                mv.visitInsn(LASTORE);
+            }
+            storeBudget();
+            mv.visitLdcInsn(slot);
+            mv.visitInsn(IRETURN);
+        }
+
+        /** Chunks only: where control may enter from outside: the first slot and every jump target in the chunk. */
+        private int[] entrySlots() {
+            java.util.TreeSet<Integer> in = new java.util.TreeSet<>();
+            in.add(from);
+            for (int s = funcFrom; s < funcTo; s++) {
+                int target = switch (program.at(s)) {
+                    case Goto g -> s + 1 + g.offset();
+                    case Jump j -> s + 1 + j.offset();
+                    case null, default -> -1;
+                };
+                if (target >= from && target < to) in.add(target);
+            }
+            return in.stream().mapToInt(Integer::intValue).toArray();
         }
 
         void emit() throws Unsupported {
             mv.visitCode();
-            // r0, r6..r9 start as 0 (the verifier guarantees they are written before use); r10 from the depth.
-            for (int r : new int[] {0, 6, 7, 8, 9}) {
-                mv.visitInsn(LCONST_0);
-                mv.visitVarInsn(LSTORE, REG[r]);
+            if (chunk) {
+                // the parameters' slots are where r1..r5 live: move them out of the way first
+                mv.visitVarInsn(ALOAD, 5);
+                mv.visitVarInsn(ASTORE, REGS);
+                mv.visitVarInsn(ILOAD, 6);
+                mv.visitVarInsn(ISTORE, ENTRY);
+                for (int r = 0; r <= 9; r++) {
+                    mv.visitVarInsn(ALOAD, REGS);
+                    mv.visitIntInsn(BIPUSH, r);
+                    mv.visitInsn(LALOAD);
+                    mv.visitVarInsn(LSTORE, REG[r]);
+                }
+            } else {
+                // r0, r6..r9 start as 0 (the verifier guarantees they are written before use); r10 from the depth.
+                for (int r : new int[] {0, 6, 7, 8, 9}) {
+                    mv.visitInsn(LCONST_0);
+                    mv.visitVarInsn(LSTORE, REG[r]);
+                }
             }
             mv.visitVarInsn(ILOAD, DEPTH);
             mv.visitMethodInsn(INVOKESTATIC, Type.getInternalName(Memory.class), "framePointer", "(I)J", false);
@@ -238,6 +388,18 @@ public final class JitCompiler {
             mv.visitInsn(IUSHR);
             mv.visitVarInsn(ISTORE, FRAME_WORD);
             reloadBudget();
+            if (chunk) {
+                int[] entries = entrySlots();
+                Label[] targets = new Label[entries.length];
+                for (int i = 0; i < entries.length; i++) targets[i] = labels[entries[i] - from];
+                Label bad = new Label();
+                mv.visitVarInsn(ILOAD, ENTRY);
+                mv.visitLookupSwitchInsn(bad, entries, targets);
+                tails.add(() -> {
+                    mv.visitLabel(bad);
+                    throwNew(mv, "java/lang/IllegalStateException", "no entry at that slot");
+                });
+            }
             for (int s = from; s < to; s++) {
                 mv.visitLabel(labels[s - from]);
                 Instruction insn = program.at(s);
@@ -245,8 +407,15 @@ public final class JitCompiler {
                 instruction(s, insn);
             }
             mv.visitLabel(labels[to - from]);
+            if (to < funcTo) {
+                leaveTo(to); // on into the next chunk
+                for (Runnable t : tails) t.run();
+                mv.visitMaxs(0, 0);
+                mv.visitEnd();
+                return;
+            }
             // Running past the last instruction of the program (the verifier rejects this; unverified code may).
-            if (to < program.slotCount() && fallsThrough(to)) throw new Unsupported("function at " + from + " can run into the next function");
+            if (to < program.slotCount() && fallsThrough(to)) throw new Unsupported("function at " + funcFrom + " can run into the next function");
             mv.visitLdcInsn(Math.max(from, to - 1));
             mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "fellOffEnd", "(I)Ldev/bypass/vm/exec/ExecutionException;", false);
             mv.visitInsn(ATHROW);
@@ -256,7 +425,7 @@ public final class JitCompiler {
         }
 
         private boolean fallsThrough(int end) {
-            for (int s = end - 1; s >= from; s--) {
+            for (int s = end - 1; s >= funcFrom; s--) {
                 Instruction i = program.at(s);
                 if (i == null) continue;
                 return !(i instanceof Exit || i instanceof Goto);
@@ -329,6 +498,10 @@ public final class JitCompiler {
                 case Call c -> throw new Unsupported("kfunc call at " + s);
                 case CallRegister c -> callx(s, c.reg());
                 case Exit e -> {
+                    if (chunk) {
+                        leaveTo(-1);
+                        return;
+                    }
                     storeBudget();
                     load(0);
                     mv.visitInsn(LRETURN);
@@ -504,6 +677,17 @@ public final class JitCompiler {
 
         /** Jumps (conditionally when {@code cond} is set); backward jumps pay one unit of budget. */
         private void jumpTo(int s, int target, Integer cond) throws Unsupported {
+            if (!inside(target)) {
+                checkInFunction(target);
+                Label leave = new Label();
+                mv.visitJumpInsn(cond == null ? GOTO : cond, leave);
+                tails.add(() -> {
+                    mv.visitLabel(leave);
+                    if (target <= s) payBudget(s);
+                    leaveTo(target);
+                });
+                return;
+            }
             Label dest = label(target);
             if (target > s) {
                 mv.visitJumpInsn(cond == null ? GOTO : cond, dest);

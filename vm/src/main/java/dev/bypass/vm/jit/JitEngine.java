@@ -26,6 +26,11 @@ public final class JitEngine implements Engine {
         return new JitEngine(program, JitCompiler.compile(program, facts));
     }
 
+    /** Compiles {@code program} with functions longer than {@code chunkSlots} split into chunks (for tests and tuning). */
+    public static JitEngine compileSplit(LinkedProgram program, int chunkSlots) throws JitCompiler.Unsupported {
+        return new JitEngine(program, JitCompiler.compile(program, ProgramFacts.NONE, chunkSlots));
+    }
+
     @Override public LinkedProgram program() { return program; }
 
     @Override

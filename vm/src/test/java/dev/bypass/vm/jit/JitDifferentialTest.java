@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * loops closed by backward branches, local calls and helper calls (after which r1-r5 are set again, as valid programs
  * must): map lookups that read and write the value they find, and map updates, on a 4-entry array map. Programs may
  * fault: both engines must agree on r0, the input memory and the map's contents when they finish, and on the kind
- * and instruction of the error when they do not.
+ * and instruction of the error when they do not. A quarter of the programs also run compiled with their functions split
+ * into chunks of 3 to 10 slots, the way functions too long for one JVM method are compiled.
  * {@code -Dbypass.jit.diff.count=N} runs more; a failure prints its seed and program.
  */
 class JitDifferentialTest {
@@ -136,7 +137,7 @@ class JitDifferentialTest {
     void jitAgreesWithTheInterpreter() throws Exception {
         int count = Integer.getInteger("bypass.jit.diff.count", 100_000);
         long base = Long.getLong("bypass.jit.diff.seed", 1L);
-        int finished = 0, failed = 0, withHelpers = 0;
+        int finished = 0, failed = 0, withHelpers = 0, splitRuns = 0;
         for (int i = 0; i < count; i++) {
             long seed = base + i;
             Random rnd = new Random(seed);
@@ -154,13 +155,34 @@ class JitDifferentialTest {
                 Outcome interp = run(new Interpreter(linked), input, map);
                 Outcome jit = run(JitEngine.compile(linked), input, map);
                 if (!interp.equals(jit)) fail("seed " + seed + ": interpreter " + interp + " but JIT " + jit + "\n" + asm);
+                if (i % 4 == 0) { // functions split into chunks of a few slots, as long ones are
+                    Outcome split = run(JitEngine.compileSplit(linked, 3 + rnd.nextInt(8)), input, map);
+                    if (!interp.equals(split)) fail("seed " + seed + ": interpreter " + interp + " but split JIT " + split + "\n" + asm);
+                    splitRuns++;
+                }
                 if (interp.error() == null) finished++; else failed++;
                 if (asm.contains("call 1") || asm.contains("call 2")) withHelpers++;
             }
         }
-        System.out.println("JIT differential: " + count + " programs (" + withHelpers + " calling map helpers), " + finished + " finished, "
-                + failed + " ended in the same error in both engines");
+        System.out.println("JIT differential: " + count + " programs (" + withHelpers + " calling map helpers, " + splitRuns
+                + " also compiled split into small chunks), " + finished + " finished, " + failed + " ended in the same error in both engines");
         assertTrue(withHelpers > count / 10, "too few programs call helpers: " + withHelpers);
         assertTrue(finished > count / 4, "too few programs ran to the end to mean anything: " + finished);
+    }
+
+    /** A function far over HotSpot's method limit, with a loop around all of it, is compiled (split), not refused. */
+    @Test
+    void longFunctionsAreSplitNotRefused() throws Exception {
+        StringBuilder b = new StringBuilder("mov %r0, 0\nmov %r2, 1\nmov %r3, 2\nmov %r9, 0\nstdw [%r10-8], 0\ntop:\n");
+        String[] ops = {"add %r0, %r2", "xor %r2, %r0", "lsh %r3, 3", "ldxdw %r4, [%r10-8]", "add %r4, %r3", "stxdw [%r10-8], %r4",
+                "mul %r2, 7", "jgt %r3, %r2, +1", "sub %r0, 5", "rsh32 %r3, 1"};
+        for (int i = 0; i < 5000; i++) b.append(ops[i % ops.length]).append('\n');
+        b.append("add %r9, 1\njlt %r9, 3, top\nexit\n");
+        LinkedProgram linked = LinkedProgram.link("long", Assembler.assemble(b.toString()), MapHelpers.registry());
+        JitEngine jit = JitEngine.compile(linked); // must not throw Unsupported
+        try (BpfMap map = BpfMap.create(MAP)) {
+            byte[] input = new byte[MEM];
+            assertEquals(run(new Interpreter(linked), input, map), run(jit, input, map));
+        }
     }
 }
