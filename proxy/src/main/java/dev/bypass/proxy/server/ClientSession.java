@@ -269,10 +269,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         client.write(new BackendKeyData(processId, secretKey).encode(client.alloc()));
         client.writeAndFlush(new ReadyForQuery('I').encode(client.alloc()));
         phase = Phase.READY;
+        replay(early, this::fromClient);
+    }
+
+    /** Hands the frames to {@code step} in order; a protocol error ends the session and the rest are only released. */
+    private void replay(ArrayDeque<PgFrame> frames, java.util.function.Consumer<PgFrame> step) {
         PgFrame f;
-        while (phase == Phase.READY && (f = early.poll()) != null) {
+        while ((f = frames.poll()) != null) {
             try {
-                fromClient(f);
+                if (phase != Phase.CLOSED) step.accept(f);
             } catch (ProtocolException e) {
                 fatal("08P01", "protocol violation: " + e.getMessage());
             } finally {
@@ -553,16 +558,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             });
             lastParameters = params;
         }
-            PgFrame f;
-            while ((f = queued.poll()) != null) {
-                try {
-                    toServer(f);
-                } catch (ProtocolException e) {
-                    fatal("08P01", "protocol violation: " + e.getMessage());
-                } finally {
-                    f.release();
-                }
-            }
+            replay(queued, this::toServer);
         }
         s.flush();
         flushClient();
