@@ -130,8 +130,19 @@ public final class Memory {
         return GlobalRegions.get(id);
     }
 
+    /**
+     * The region of an access of {@code size} bytes at {@code address}, checked. Kept small so that JIT compilers
+     * inline it into every access: the rare cases (faults, read-only regions, the checking mode) go to
+     * {@link #checkRare}.
+     */
     private Region check(long address, int size, boolean write) {
         Region r = regionOf(address);
+        if (r == null || Pointers.offset(address) + size > r.size() || write && !r.writable() || stackWritten != null)
+            return checkRare(address, size, write, r);
+        return r;
+    }
+
+    private Region checkRare(long address, int size, boolean write, Region r) {
         long off = Pointers.offset(address);
         if (r == null || off + size > r.size()) throw fault(address, size, write, r);
         if (write && !r.writable()) throw new MemoryFault(String.format("write of %d bytes to read-only %s at offset %d", size, r.name(), off));

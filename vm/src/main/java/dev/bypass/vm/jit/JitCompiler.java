@@ -71,7 +71,7 @@ public final class JitCompiler {
 
     // Local variable slots of a function method.
     private static final int SELF = 0, ST = 1, MEM = 2, DEPTH = 3, BASE = 4, BUDGET = 25, STACK = 29, FRAME_WORD = 30,
-            REGS = 31, ENTRY = 32;
+            REGS = 31, ENTRY = 32, ADDRESS = 33, OFFSET = 35;
 
     /** HotSpot's limit for compiling a method ({@code -XX:+DontCompileHugeMethods}, 8000 bytes of bytecode). */
     public static final int MAX_HOT_METHOD_BYTES = 8000;
@@ -448,10 +448,8 @@ public final class JitCompiler {
                 }
                 case Load l -> {
                     if (!provenStackLoad(s, l.width())) {
-                        mv.visitVarInsn(ALOAD, MEM);
                         address(l.src(), l.offset());
-                        mv.visitLdcInsn(s);
-                        mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "load" + bits(l.width()), "(" + MEMORY + "JI)J", false);
+                        checkedLoad(s, l.width());
                     }
                     if (l.signExtend()) {
                         mv.visitInsn(L2I);
@@ -466,19 +464,13 @@ public final class JitCompiler {
                 }
                 case Store x -> {
                     if (provenStackStore(s, x.width(), () -> load(x.src()))) return;
-                    mv.visitVarInsn(ALOAD, MEM);
                     address(x.dst(), x.offset());
-                    load(x.src());
-                    mv.visitLdcInsn(s);
-                    mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "store" + bits(x.width()), "(" + MEMORY + "JJI)V", false);
+                    checkedStore(s, x.width(), () -> load(x.src()));
                 }
                 case StoreImm x -> {
                     if (provenStackStore(s, x.width(), () -> mv.visitLdcInsn((long) x.imm()))) return;
-                    mv.visitVarInsn(ALOAD, MEM);
                     address(x.dst(), x.offset());
-                    mv.visitLdcInsn((long) x.imm());
-                    mv.visitLdcInsn(s);
-                    mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "store" + bits(x.width()), "(" + MEMORY + "JJI)V", false);
+                    checkedStore(s, x.width(), () -> mv.visitLdcInsn((long) x.imm()));
                 }
                 case Atomic a -> atomic(s, a);
                 case PacketLoad p -> {
@@ -791,6 +783,111 @@ public final class JitCompiler {
             int off = f.stackOffset(), inWord = Math.floorMod(off, 8);
             if (inWord + w.bytes > 8) return null; // spans two words: the general path
             return new int[] {Math.floorDiv(off, 8), inWord * 8};
+        }
+
+        /**
+         * Jumps to {@code slow} unless the address in {@code ADDRESS} is an aligned access of {@code w} to the stack
+         * region; otherwise leaves its offset in {@code OFFSET}. The inline stack path of every checked access: one
+         * array access (index checked by the JVM) instead of the general pointer decoding in {@link Memory}.
+         */
+        private void stackFastPathTest(Width w, Label slow) {
+            mv.visitVarInsn(LLOAD, ADDRESS);
+            mv.visitIntInsn(BIPUSH, 32);
+            mv.visitInsn(LUSHR);
+            mv.visitInsn(L2I);
+            mv.visitLdcInsn(Memory.STACK_REGION);
+            mv.visitJumpInsn(IF_ICMPNE, slow);
+            mv.visitVarInsn(LLOAD, ADDRESS);
+            mv.visitInsn(L2I);
+            mv.visitVarInsn(ISTORE, OFFSET);
+            if (w.bytes > 1) {
+                mv.visitVarInsn(ILOAD, OFFSET);
+                mv.visitLdcInsn(w.bytes - 1);
+                mv.visitInsn(IAND);
+                mv.visitJumpInsn(IFNE, slow);
+            }
+            mv.visitVarInsn(ILOAD, OFFSET);
+            mv.visitJumpInsn(IFLT, slow);
+            mv.visitVarInsn(ILOAD, OFFSET);
+            mv.visitLdcInsn(Memory.STACK_BYTES);
+            mv.visitJumpInsn(IF_ICMPGE, slow);
+        }
+
+        /** Pushes {@code STACK} and the index of the word at {@code OFFSET}. */
+        private void offsetWordIndex() {
+            mv.visitVarInsn(ALOAD, STACK);
+            mv.visitVarInsn(ILOAD, OFFSET);
+            mv.visitInsn(ICONST_3);
+            mv.visitInsn(IUSHR);
+        }
+
+        /** Pushes the bit shift of the sub-word access at {@code OFFSET}. */
+        private void offsetShift() {
+            mv.visitVarInsn(ILOAD, OFFSET);
+            mv.visitIntInsn(BIPUSH, 7);
+            mv.visitInsn(IAND);
+            mv.visitInsn(ICONST_3);
+            mv.visitInsn(ISHL);
+        }
+
+        private static long mask(Width w) { return w == Width.DW ? -1L : (1L << (8 * w.bytes)) - 1; }
+
+        /** A load of {@code w} at the address on the operand stack: the stack inline, anything else through Memory. */
+        private void checkedLoad(int s, Width w) {
+            Label slow = new Label(), done = new Label();
+            mv.visitVarInsn(LSTORE, ADDRESS);
+            stackFastPathTest(w, slow);
+            offsetWordIndex();
+            mv.visitInsn(LALOAD);
+            if (w != Width.DW) {
+                offsetShift();
+                mv.visitInsn(LUSHR);
+                mv.visitLdcInsn(mask(w));
+                mv.visitInsn(LAND);
+            }
+            mv.visitJumpInsn(GOTO, done);
+            mv.visitLabel(slow);
+            mv.visitVarInsn(ALOAD, MEM);
+            mv.visitVarInsn(LLOAD, ADDRESS);
+            mv.visitLdcInsn(s);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "load" + bits(w), "(" + MEMORY + "JI)J", false);
+            mv.visitLabel(done);
+        }
+
+        /** A store of {@code w} of the value {@code value} pushes at the address on the operand stack. */
+        private void checkedStore(int s, Width w, Runnable value) {
+            Label slow = new Label(), done = new Label();
+            mv.visitVarInsn(LSTORE, ADDRESS);
+            stackFastPathTest(w, slow);
+            offsetWordIndex();
+            if (w == Width.DW) {
+                value.run();
+            } else {
+                // word = (word & ~(mask << shift)) | ((v & mask) << shift)
+                mv.visitInsn(DUP2);
+                mv.visitInsn(LALOAD);
+                mv.visitLdcInsn(mask(w));
+                offsetShift();
+                mv.visitInsn(LSHL);
+                mv.visitLdcInsn(-1L);
+                mv.visitInsn(LXOR);
+                mv.visitInsn(LAND);
+                value.run();
+                mv.visitLdcInsn(mask(w));
+                mv.visitInsn(LAND);
+                offsetShift();
+                mv.visitInsn(LSHL);
+                mv.visitInsn(LOR);
+            }
+            mv.visitInsn(LASTORE);
+            mv.visitJumpInsn(GOTO, done);
+            mv.visitLabel(slow);
+            mv.visitVarInsn(ALOAD, MEM);
+            mv.visitVarInsn(LLOAD, ADDRESS);
+            value.run();
+            mv.visitLdcInsn(s);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "store" + bits(w), "(" + MEMORY + "JJI)V", false);
+            mv.visitLabel(done);
         }
 
         /** Pushes {@code STACK} and the index of the proven slot's word. */
