@@ -41,7 +41,8 @@ logfile = $work/pgbouncer.log
 EOF
 echo '"app" ""' > "$work/userlist.txt"
 chmod 644 "$work"/*
-if [ "$(id -u)" = 0 ]; then "$PGBOUNCER" -u nobody "$work/pgbouncer.ini" & else "$PGBOUNCER" "$work/pgbouncer.ini" & fi
+# PgBouncer logs to its logfile; its copy on stderr would drown the table
+if [ "$(id -u)" = 0 ]; then "$PGBOUNCER" -u nobody "$work/pgbouncer.ini" 2>/dev/null & else "$PGBOUNCER" "$work/pgbouncer.ini" 2>/dev/null & fi
 bouncer_pid=$!
 sleep 1
 
