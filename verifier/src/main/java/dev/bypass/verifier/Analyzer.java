@@ -986,7 +986,8 @@ final class Analyzer {
             int r = i + 1;
             ArgType t = args.get(i);
             Reg v = read(st, r);
-            if (v.type() == PTR_TO_STACK && t != ArgType.PTR_TO_STACK_OR_NULL) escapedFrames.add(st.frames[v.frame()].entry);
+            // any stack pointer given to a helper escapes (a callback context is written by the callback)
+            if (v.type() == PTR_TO_STACK) escapedFrames.add(st.frames[v.frame()].entry);
             switch (t) {
                 case ANYTHING -> {}
                 case CONST_MAP_PTR -> {

@@ -71,7 +71,7 @@ public final class JitCompiler {
 
     // Local variable slots of a function method.
     private static final int SELF = 0, ST = 1, MEM = 2, DEPTH = 3, BASE = 4, BUDGET = 25, STACK = 29, FRAME_WORD = 30,
-            REGS = 31, ENTRY = 32, ADDRESS = 33, OFFSET = 35;
+            REGS = 31, ENTRY = 32, ADDRESS = 33, OFFSET = 35, FIRST_FRAME_LOCAL = 37;
 
     /** HotSpot's limit for compiling a method ({@code -XX:+DontCompileHugeMethods}, 8000 bytes of bytecode). */
     public static final int MAX_HOT_METHOD_BYTES = 8000;
@@ -297,6 +297,8 @@ public final class JitCompiler {
         private final MethodVisitor mv;
         private final Label[] labels;
         private final List<Runnable> tails = new ArrayList<>();
+        /** Stack word offset (from the frame pointer's word) to JVM local, when the frame lives in locals. */
+        private java.util.Map<Integer, Integer> stackLocals;
 
         FunctionEmitter(ClassWriter cw, String owner, LinkedProgram linked, ProgramFacts facts, int funcFrom, int funcTo, int from, int to) {
             this.owner = owner;
@@ -387,6 +389,11 @@ public final class JitCompiler {
             mv.visitInsn(ICONST_3);
             mv.visitInsn(IUSHR);
             mv.visitVarInsn(ISTORE, FRAME_WORD);
+            stackLocals = frameInLocals();
+            if (stackLocals != null) for (int local : stackLocals.values()) {
+                mv.visitInsn(LCONST_0);
+                mv.visitVarInsn(LSTORE, local);
+            }
             reloadBudget();
             if (chunk) {
                 int[] entries = entrySlots();
@@ -902,14 +909,13 @@ public final class JitCompiler {
         private boolean provenStackLoad(int s, Width w) {
             int[] slot = provenStackSlot(s, w);
             if (slot == null) return false;
-            stackWordIndex(slot[0]);
-            mv.visitInsn(LALOAD);
+            loadStackWord(slot[0]);
             if (w != Width.DW) {
                 if (slot[1] != 0) {
                     mv.visitLdcInsn(slot[1]);
                     mv.visitInsn(LUSHR);
                 }
-                mv.visitLdcInsn(w.bytes == 4 ? 0xffffffffL : (1L << (8 * w.bytes)) - 1);
+                mv.visitLdcInsn(mask(w));
                 mv.visitInsn(LAND);
             }
             return true;
@@ -919,18 +925,16 @@ public final class JitCompiler {
         private boolean provenStackStore(int s, Width w, Runnable value) {
             int[] slot = provenStackSlot(s, w);
             if (slot == null) return false;
-            stackWordIndex(slot[0]);
+            if (stackLocals == null) stackWordIndex(slot[0]);
             if (w == Width.DW) {
                 value.run();
             } else {
-                long mask = w.bytes == 4 ? 0xffffffffL : (1L << (8 * w.bytes)) - 1;
                 // word = (word & ~(mask << shift)) | ((v & mask) << shift)
-                mv.visitInsn(DUP2);
-                mv.visitInsn(LALOAD);
-                mv.visitLdcInsn(~(mask << slot[1]));
+                loadStackWord(slot[0]);
+                mv.visitLdcInsn(~(mask(w) << slot[1]));
                 mv.visitInsn(LAND);
                 value.run();
-                mv.visitLdcInsn(mask);
+                mv.visitLdcInsn(mask(w));
                 mv.visitInsn(LAND);
                 if (slot[1] != 0) {
                     mv.visitLdcInsn(slot[1]);
@@ -938,8 +942,53 @@ public final class JitCompiler {
                 }
                 mv.visitInsn(LOR);
             }
-            mv.visitInsn(LASTORE);
+            if (stackLocals != null) mv.visitVarInsn(LSTORE, stackLocals.get(slot[0]));
+            else mv.visitInsn(LASTORE);
             return true;
+        }
+
+        /** Pushes the proven stack word: its JVM local when the frame lives in locals, else the array element. */
+        private void loadStackWord(int wordOffset) {
+            if (stackLocals != null) {
+                mv.visitVarInsn(LLOAD, stackLocals.get(wordOffset));
+            } else {
+                stackWordIndex(wordOffset);
+                mv.visitInsn(LALOAD);
+            }
+        }
+
+        /**
+         * The JVM locals for this function's stack words, when the verifier proved that its frame never escapes and
+         * every memory access in it has a proven base, the stack ones at constant offsets inside one word (atomics
+         * have no facts, so a function with one keeps its frame in memory); null otherwise.
+         */
+        private java.util.Map<Integer, Integer> frameInLocals() {
+            if (chunk || !facts.verified() || !facts.stackConfined(funcFrom)) return null;
+            java.util.TreeMap<Integer, Integer> words = new java.util.TreeMap<>();
+            for (int s = from; s < to; s++) {
+                Instruction insn = program.at(s);
+                if (insn == null || !facts.reachable(s)) continue;
+                Width w = switch (insn) {
+                    case Load l -> l.width();
+                    case Store x -> x.width();
+                    case StoreImm x -> x.width();
+                    case Atomic a -> a.width();
+                    default -> null;
+                };
+                if (w == null) continue;
+                AccessFact f = facts.access(s);
+                if (f == null || insn instanceof Atomic) return null;
+                if (f.base() != RegisterType.PTR_TO_STACK) continue;
+                int[] slot = provenStackSlot(s, w);
+                if (slot == null) return null;
+                words.put(slot[0], 0);
+            }
+            int next = FIRST_FRAME_LOCAL;
+            for (var e : words.entrySet()) {
+                e.setValue(next);
+                next += 2;
+            }
+            return words;
         }
 
         private void address(int reg, short off) {
