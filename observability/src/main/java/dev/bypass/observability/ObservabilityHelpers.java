@@ -97,7 +97,7 @@ public final class ObservabilityHelpers {
                     byte[] b1 = SCRATCH.get();
                     if (b1.length < size) SCRATCH.set(b1 = new byte[(int) size]);
                     java.lang.foreign.MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b1, 0, (int) size);
-                    long h = SqlText.normalize(b1, (int) size);
+                    long h = dev.bypass.programs.SqlText.normalize(b1, (int) size);
                     java.lang.foreign.MemorySegment.copy(b1, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (int) size);
                     return h;
                 });

@@ -2,7 +2,7 @@ package dev.bypass.observability.telemetry;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.bypass.observability.SqlText;
+import dev.bypass.programs.SqlText;
 import dev.bypass.observability.agent.AgentSession;
 import dev.bypass.observability.agent.BypassAgent;
 import dev.bypass.proxy.pg.EmbeddedPostgres;

@@ -167,15 +167,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
 
     @Override
     public void onResult(String user, String database, String tag) {
-        int space = tag.indexOf(' ');
-        String verb = space < 0 ? tag : tag.substring(0, space);
-        int cls = switch (verb) {
-            case "SELECT" -> QueryText.SELECT;
-            case "INSERT" -> QueryText.INSERT;
-            case "UPDATE" -> QueryText.UPDATE;
-            case "DELETE" -> QueryText.DELETE;
-            default -> QueryText.OTHER;
-        };
+        int cls = QueryText.statementClass(tag);
         long rows = 0;
         int last = tag.lastIndexOf(' ');
         if (last >= 0) {
@@ -235,10 +227,10 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
 
     @Override
     public Verdict onQuery(String user, String database, String sql) {
-        String normalized = QueryText.normalize(sql);
-        long hash = QueryText.fnv1a(normalized);
+        byte[] text = sql.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long hash = SqlText.normalize(text, text.length);
         int cls = QueryText.statementClass(sql);
-        if (texts.size() < 10_000) texts.putIfAbsent(hash, normalized);
+        if (texts.size() < 10_000 && !texts.containsKey(hash)) texts.putIfAbsent(hash, SqlText.terminated(text));
         byte[] ctx = contexts.get();
         ByteBuffer b = ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(0, hash).putLong(8, QueryText.fnv1a(user)).putInt(16, cls).putInt(20, sql.length());
