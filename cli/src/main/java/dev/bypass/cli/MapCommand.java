@@ -1,7 +1,7 @@
 package dev.bypass.cli;
 
 import dev.bypass.programs.BtfJson;
-
+import dev.bypass.programs.MapJson;
 import dev.bypass.vm.maps.*;
 import java.io.PrintWriter;
 import java.util.Locale;

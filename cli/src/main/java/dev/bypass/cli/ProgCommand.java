@@ -1,6 +1,7 @@
 package dev.bypass.cli;
 
 import dev.bypass.programs.LoadedProgram;
+import dev.bypass.programs.MapJson;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

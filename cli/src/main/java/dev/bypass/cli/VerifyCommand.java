@@ -1,6 +1,7 @@
 package dev.bypass.cli;
 
 import dev.bypass.programs.BundledPrograms;
+import dev.bypass.programs.MapJson;
 import dev.bypass.programs.ProgramRuntime;
 import dev.bypass.programs.ProgramType;
 import dev.bypass.programs.VerificationRequest;

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.bypass.observability.metrics.DaemonStart;
 import dev.bypass.observability.acl.AclAdmin;
 import dev.bypass.programs.BtfJson;
+import dev.bypass.programs.MapJson;
 import dev.bypass.programs.LoadedObject;
 import dev.bypass.vm.maps.BpfMap;
 import java.io.IOException;
@@ -20,11 +21,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The agent's administration endpoint ({@code admin PORT} in the configuration), what {@code bypass acl} and
- * {@code bypass agent-map} talk to. Plain HTTP on loopback by default; every answer is one line of text or JSON.
+ * The agent's administration endpoint ({@code admin PORT} in the configuration), what {@code bypass acl} talks to
+ * (maps take plain HTTP clients such as curl). Plain HTTP on loopback by default; every answer is one line of text or JSON.
  *
  * <pre>
- * GET    /maps/OBJECT/MAP                 entries as JSON (hex, plus BTF-decoded key and value)
+ * GET    /maps/OBJECT/MAP                 the map as JSON ({@link MapJson}: hex, integers, BTF-decoded keys and values)
  * PUT    /maps/OBJECT/MAP/KEYHEX          body: value as hex; updates (or inserts) the entry
  * DELETE /maps/OBJECT/MAP/KEYHEX
  * POST   /acl/OBJECT/protect?file=F&amp;owner=U&amp;default=RIGHTS
@@ -114,18 +115,7 @@ final class AdminEndpoint implements AutoCloseable {
         String method = ex.getRequestMethod();
         if (p.size() == 2) {
             if (!method.equals("GET")) throw new IllegalArgumentException(method + " needs a key: /maps/OBJECT/MAP/KEYHEX");
-            BtfJson types = BtfJson.of(o, m);
-            StringBuilder sb = new StringBuilder("[");
-            for (byte[] k : m.keys()) {
-                byte[] v = m.lookup(k);
-                if (v == null) continue;
-                sb.append(sb.length() > 1 ? "," : "").append("{\"key\":\"").append(HexFormat.of().formatHex(k)).append("\",\"value\":\"")
-                        .append(HexFormat.of().formatHex(v)).append('"');
-                if (types != null && types.key(k) != null) sb.append(",\"k\":").append(types.key(k));
-                if (types != null && types.value(v) != null) sb.append(",\"v\":").append(types.value(v));
-                sb.append('}');
-            }
-            return sb.append(']').toString();
+            return MapJson.toJson(m, BtfJson.of(o, m));
         }
         byte[] key = hex(p.get(2), "key");
         if (key.length != m.spec().keySize()) throw new IllegalArgumentException("key of " + key.length + " bytes; map " + m.name() + " has " + m.spec().keySize());

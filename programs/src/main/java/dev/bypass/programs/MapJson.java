@@ -1,24 +1,24 @@
-package dev.bypass.cli;
+package dev.bypass.programs;
 
-import dev.bypass.programs.BtfJson;
 import dev.bypass.vm.maps.*;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Map contents as JSON: keys and values as hex strings (the bytes as stored, little-endian), plus their unsigned
- * integer value when they are 1, 2, 4 or 8 bytes wide. Per-CPU values are listed per CPU. Reading a ring buffer
+ * Map contents as JSON, the one format the CLI ({@code bypass map --json}) and the agent's admin endpoint print: keys
+ * and values as hex strings (the bytes as stored, little-endian), plus their unsigned integer value when they are 1,
+ * 2, 4 or 8 bytes wide and, with BTF, their decoded form. Per-CPU values are listed per CPU. Reading a ring buffer
  * consumes its records.
  */
-final class MapJson {
+public final class MapJson {
     private MapJson() {}
 
-    static String hex(byte[] b) { return HexFormat.of().formatHex(b); }
+    public static String hex(byte[] b) { return HexFormat.of().formatHex(b); }
 
-    static String quote(String s) { return BtfJson.quote(s); }
+    public static String quote(String s) { return BtfJson.quote(s); }
 
-    static String typeName(MapType t) { return t.name().toLowerCase(Locale.ROOT); }
+    public static String typeName(MapType t) { return t.name().toLowerCase(Locale.ROOT); }
 
     private static void bytes(StringBuilder sb, String field, byte[] b) {
         sb.append(quote(field)).append(':').append(quote(hex(b)));
@@ -29,16 +29,16 @@ final class MapJson {
         }
     }
 
-    static String header(BpfMap m) {
+    public static String header(BpfMap m) {
         MapSpec s = m.spec();
         return "\"name\":" + quote(s.name()) + ",\"type\":" + quote(typeName(s.type())) + ",\"key_size\":" + s.keySize()
                 + ",\"value_size\":" + s.valueSize() + ",\"max_entries\":" + s.maxEntries() + ",\"flags\":" + s.flags();
     }
 
-    static String toJson(BpfMap m) { return toJson(m, null); }
+    public static String toJson(BpfMap m) { return toJson(m, null); }
 
     /** With {@code types}, keys and values also appear decoded through BTF ({@code key_btf}, {@code value_btf}). */
-    static String toJson(BpfMap m, BtfJson types) {
+    public static String toJson(BpfMap m, BtfJson types) {
         StringBuilder sb = new StringBuilder("{").append(header(m));
         switch (m) {
             case QueueMap q -> {
