@@ -33,7 +33,13 @@ public final class Main implements Runnable {
 
     @Override public void run() { spec.commandLine().usage(System.out); }
 
-    public static void main(String[] args) { System.exit(execute(args)); }
+    public static void main(String[] args) {
+        // Netty samples buffer allocations for leak reports by default, recording a stack trace each time: a
+        // debugging aid that costs servers (proxy, store) a few percent of their CPU and allocation. Tests keep it;
+        // -Dio.netty.leakDetection.level=simple turns it back on.
+        if (System.getProperty("io.netty.leakDetection.level") == null) System.setProperty("io.netty.leakDetection.level", "disabled");
+        System.exit(execute(args));
+    }
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int execute(String... args) {

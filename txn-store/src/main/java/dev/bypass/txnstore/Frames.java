@@ -58,8 +58,13 @@ final class Frames {
 
     /** A growable little-endian buffer for payloads. */
     static final class Out {
-        byte[] buf = new byte[256];
+        byte[] buf;
         int len;
+
+        Out() { this(256); }
+
+        /** With room for {@code capacity} bytes (a commit's record is sized exactly: one is written per commit). */
+        Out(int capacity) { buf = new byte[capacity]; }
 
         void ensure(int n) {
             if (len + n > buf.length) buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));

@@ -10,6 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class Table {
     private final String name;
+    /** The name in UTF-8, as every log record of a change to this table carries it. */
+    private final byte[] nameBytes;
     /** Records in key order, for scans. */
     final ConcurrentSkipListMap<byte[], Record> records = new ConcurrentSkipListMap<>(Bytes.ORDER);
     /**
@@ -53,7 +55,12 @@ public final class Table {
     /** Set on index tables: the index whose entries this table holds. */
     volatile Index indexOf;
 
-    Table(String name) { this.name = name; }
+    Table(String name) {
+        this.name = name;
+        this.nameBytes = Bytes.of(name);
+    }
+
+    byte[] nameBytes() { return nameBytes; }
 
     public String name() { return name; }
 

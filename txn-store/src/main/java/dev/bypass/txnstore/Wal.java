@@ -74,11 +74,16 @@ final class Wal implements AutoCloseable {
     }
 
     static byte[] encode(long ts, List<Map.Entry<Table, Map.Entry<byte[], byte[]>>> ops) {
-        Frames.Out o = new Frames.Out();
+        int size = 12;
+        for (Map.Entry<Table, Map.Entry<byte[], byte[]>> op : ops) {
+            byte[] value = op.getValue().getValue();
+            size += 1 + 4 + op.getKey().nameBytes().length + 4 + op.getValue().getKey().length + (value == null ? 0 : 4 + value.length);
+        }
+        Frames.Out o = new Frames.Out(size);
         o.i64(ts).i32(ops.size());
         for (Map.Entry<Table, Map.Entry<byte[], byte[]>> op : ops) {
             byte[] value = op.getValue().getValue();
-            o.u8(value == null ? DELETE : PUT).bytes(Bytes.of(op.getKey().name())).bytes(op.getValue().getKey());
+            o.u8(value == null ? DELETE : PUT).bytes(op.getKey().nameBytes()).bytes(op.getValue().getKey());
             if (value != null) o.bytes(value);
         }
         return o.frame(MAGIC);
