@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The mirror hook (the bundled sampler copying chosen statements to a shadow PostgreSQL, simple and extended
- * protocol, and never holding up clients when the shadow is gone), the authentication hook (a role that must use
+ * protocol, and never holding up clients when the shadow is gone or dies), the authentication hook (a role that must use
  * SCRAM over TLS is refused on a trust login), and server health checks (the check query runs on idle servers; a
  * failing check closes the server and the pool replaces it).
  */
@@ -88,6 +88,32 @@ class MirrorAuthCheckTest {
                 assertEquals(40, st.submitted());
                 assertEquals(40, st.completed());
                 assertEquals(40.0, metrics.get("bypass.proxy.mirror.requests").tag("outcome", "completed").functionCounter().count());
+
+                // The shadow's session dies in the middle of a mirrored statement: it counts as failed and the lane
+                // goes on with a new connection.
+                Thread killer = Thread.ofPlatform().start(() -> {
+                    try (Connection d = DriverManager.getConnection(shadow.jdbcUrl("postgres")); Statement s = d.createStatement()) {
+                        for (int i = 0; i < 200; i++) {
+                            try (ResultSet rs = s.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'INSERT INTO events SELECT%'")) {
+                                if (rs.next()) return;
+                            }
+                            Thread.sleep(25);
+                        }
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+                    s.executeUpdate("INSERT INTO events SELECT 300, pg_sleep(3)::text");
+                    killer.join();
+                    for (int i = 0; i < 5; i++) s.executeUpdate("INSERT INTO events VALUES (" + (400 + i) + ", 'after')");
+                }
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (count(shadow, "SELECT count(*) FROM events WHERE note = 'after'") < 5 && System.nanoTime() < deadline) Thread.sleep(50);
+                assertEquals(5, count(shadow, "SELECT count(*) FROM events WHERE note = 'after'"), "the lane went on after the failure");
+                Mirror.Stats after = proxy.mirror().stats();
+                assertEquals(after.submitted(), after.completed() + after.failed(), "nothing stuck in a lane: " + after);
+                assertEquals(1, after.failed(), "the statement whose session died: " + after);
             }
         }
         // A shadow that is not there: clients are served as before, the mirrored requests fail or are dropped.

@@ -51,6 +51,9 @@ public final class Mirror {
                     completed.incrementAndGet();
                     pool.release(conn);
                     done();
+                }, () -> { // the shadow closed the connection or failed fatally: the pool replaces it, the lane goes on
+                    failed.incrementAndGet();
+                    done();
                 }));
             });
         }
@@ -80,7 +83,7 @@ public final class Mirror {
         return true;
     }
 
-    /** Requests queued, dropped because a lane was full, run on the shadow, and lost to a failed shadow login. */
+    /** Requests queued, dropped because a lane was full, run on the shadow, and lost (no login, or the connection went). */
     public record Stats(long submitted, long dropped, long completed, long failed) {}
 
     public Stats stats() { return new Stats(submitted.get(), dropped.get(), completed.get(), failed.get()); }

@@ -44,6 +44,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     /** When the health check last ran (it does not count as use for the idle timeout). */
     volatile long lastCheckNanos = System.nanoTime();
     private Runnable afterReset;
+    /** Called instead of {@code afterReset} when the connection goes first (mirrored requests must hear of it). */
+    private Runnable afterResetLost;
     /** The detached request is a health check: an error means the connection is unfit. */
     private boolean failOnError;
     /** Prepared statements this server holds for clients in transaction mode: definition (unnamed) to server name. */
@@ -109,9 +111,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     /**
      * Runs {@code request} (frames ending with a Query or a Sync, so exactly one ReadyForQuery answers) with nobody
-     * holding the connection, replies discarded, then {@code done}. Used for mirrored requests.
+     * holding the connection, replies discarded, then {@code done}; when the connection is lost or closed by a fatal
+     * error first, {@code lost} instead. Used for mirrored requests.
      */
-    public void runDetached(io.netty.buffer.ByteBuf request, Runnable done) { runDetached(request, done, false); }
+    public void runDetached(io.netty.buffer.ByteBuf request, Runnable done, Runnable lost) {
+        runDetached(request, done, false);
+        afterResetLost = lost;
+    }
 
     /** The health check: runs {@code sql}; any error closes the connection instead of calling {@code healthy}. */
     void check(String sql, Runnable healthy) {
@@ -123,6 +129,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         holder = null;
         state = State.RESETTING;
         afterReset = done;
+        afterResetLost = null;
         failOnError = errorsAreFatal;
         channel.writeAndFlush(request);
     }
@@ -172,13 +179,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
                         transactionStatus = ReadyForQuery.decode(frame.body()).status();
                         Runnable done = afterReset;
                         afterReset = null;
+                        afterResetLost = null;
                         if (done != null) done.run();
                     } else if (frame.type() == ErrorResponse.TYPE && failOnError) {
                         afterReset = null;
                         pool.checkFailed(this, ErrorResponse.decode(frame.body()).message());
+                        detachedLost();
                     } else if (frame.type() == ErrorResponse.TYPE && isFatal(frame)) {
                         afterReset = null;
                         pool.discard(this, ErrorResponse.decode(frame.body()).message());
+                        detachedLost();
                     }
                 }
                 case IDLE -> {
@@ -332,9 +342,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (h != null) h.serverReadComplete(this);
     }
 
+    /** A detached request will never be answered: tell its owner. */
+    private void detachedLost() {
+        Runnable lost = afterResetLost;
+        afterResetLost = null;
+        afterReset = null;
+        if (lost != null) lost.run();
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         State was = state;
+        if (was == State.RESETTING) detachedLost();
         state = State.CLOSED;
         if (!login.isDone()) login.completeExceptionally(new ServerLoginException("server closed the connection during login"));
         ServerUser h = holder;
