@@ -84,6 +84,21 @@ class MirrorAuthCheckTest {
                         "extended-protocol inserts arrive with their parameters");
                 assertEquals(40, count(primary, "SELECT count(*) FROM events"));
                 assertEquals(40, hook.mirrored(), "the sampler picked the inserts only");
+                // A statement the query hook refuses inside a mirrored extended batch: the shadow runs none of the batch.
+                hook.mirrorSample(1, "insert", "delete");
+                hook.deny("postgres", "delete");
+                try (Connection c = DriverManager.getConnection(url + "&prepareThreshold=0"); Statement s = c.createStatement()) {
+                    s.addBatch("INSERT INTO events VALUES (998, 'batch')");
+                    s.addBatch("DELETE FROM events");
+                    assertThrows(SQLException.class, s::executeBatch);
+                }
+                hook.allow("postgres", "delete");
+                hook.mirrorSample(1, "insert");
+                Thread.sleep(500);
+                assertEquals(40, count(shadow, "SELECT count(*) FROM events WHERE note <> 'batch'"), "the refused DELETE never reached the shadow");
+                try (Connection c = DriverManager.getConnection(primary.jdbcUrl("postgres")); Statement s = c.createStatement()) {
+                    s.executeUpdate("DELETE FROM events WHERE id = 998"); // whatever the primary kept of the failed batch
+                }
                 Mirror.Stats st = proxy.mirror().stats();
                 assertEquals(40, st.submitted());
                 assertEquals(40, st.completed());

@@ -402,6 +402,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
 
     /** A request the proxy refuses itself: an error in request order, then ReadyForQuery or skipping until Sync. */
     private void refuse(byte type, String sqlState, String message) {
+        dropMirrorBatch(); // what the primary refuses, the shadow does not run either
         answer(ErrorResponse.of("ERROR", sqlState, message).encode(client.alloc()));
         if (type == Query.TYPE) answer(new ReadyForQuery(server == null ? 'I' : server.transactionStatus()).encode(client.alloc()));
         else skipUntilSync = true;
