@@ -1,6 +1,7 @@
 package dev.bypass.proxy.hooks;
 
 import dev.bypass.programs.*;
+import dev.bypass.proxy.server.ProxyConfig;
 import dev.bypass.proxy.server.QueryHook;
 import dev.bypass.vm.ctx.ContextField;
 import dev.bypass.vm.ctx.ContextLayout;
@@ -46,12 +47,10 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     public static final ProgramType MIRROR_TYPE = new ProgramType("proxy_mirror", "bypass/proxy_mirror", ContextLayout.of("mirror_ctx", 16,
             ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("stmt_class", 8, 4), ContextField.readOnly("length", 12, 4)));
 
-    /** The authentication hook's context: role and database hashes, method (0 trust .. 3 scram-sha-256), TLS flag. */
+    /** The authentication hook's context: role and database hashes, method ({@link ProxyConfig.ClientAuth} order: 0 trust .. 3 scram-sha-256), TLS flag. */
     public static final ProgramType AUTH_TYPE = new ProgramType("proxy_auth", "bypass/proxy_auth", ContextLayout.of("auth_ctx", 24,
             ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("db_hash", 8, 8), ContextField.readOnly("method", 16, 4),
             ContextField.readOnly("tls", 20, 4)));
-
-    private static final List<String> AUTH_METHODS = List.of("trust", "cleartext", "md5", "scram-sha-256");
 
     private final ProgramRuntime runtime;
     private final LoadedObject object;
@@ -125,10 +124,10 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     }
 
     @Override
-    public Verdict onAuthenticated(String user, String database, String method, boolean tls) {
+    public Verdict onAuthenticated(String user, String database, ProxyConfig.ClientAuth method, boolean tls) {
         byte[] ctx = contexts.get();
         ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putLong(8, QueryText.fnv1a(database))
-                .putInt(16, Math.max(0, AUTH_METHODS.indexOf(method))).putInt(20, tls ? 1 : 0);
+                .putInt(16, method.ordinal()).putInt(20, tls ? 1 : 0);
         if (authProgram.run(ctx) != 0)
             return Verdict.reject("28000", "role \"" + user + "\" must log in with scram-sha-256 over TLS (program " + authProgram.name() + ")");
         return Verdict.allow();

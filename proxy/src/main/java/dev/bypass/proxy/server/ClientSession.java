@@ -224,15 +224,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     "server_encoding", "UTF8", "DateStyle", "ISO, MDY", "integer_datetimes", "on", "standard_conforming_strings", "on"));
             return;
         }
-        String method = switch (proxy.config().clientAuth()) {
-            case TRUST -> "trust";
-            case CLEARTEXT -> "cleartext";
-            case MD5 -> "md5";
-            case SCRAM_SHA_256 -> "scram-sha-256";
-        };
         QueryHook.Verdict auth;
         try {
-            auth = proxy.queryHook().onAuthenticated(user, database, method, tls);
+            auth = proxy.queryHook().onAuthenticated(user, database, proxy.config().clientAuth(), tls);
         } catch (RuntimeException e) {
             auth = QueryHook.Verdict.reject("28000", "authentication hook failed: " + e.getMessage());
         }

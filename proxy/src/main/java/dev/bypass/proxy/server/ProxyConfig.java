@@ -67,6 +67,7 @@ public record ProxyConfig(String listenHost, int port, String backendHost, int b
 
     public enum PoolMode { SESSION, TRANSACTION }
 
+    /** How clients prove who they are; the order is the {@code method} the authentication hook's program sees. */
     public enum ClientAuth { TRUST, CLEARTEXT, MD5, SCRAM_SHA_256 }
 
     public ProxyConfig {

@@ -33,10 +33,10 @@ public interface QueryHook {
     default boolean mirror(String user, String database, String sql) { return false; }
 
     /**
-     * The authentication hook: {@code user} proved who they are with {@code method} ("trust", "cleartext", "md5",
-     * "scram-sha-256"), over TLS or not. A rejection ends the connection with its error. Default: allow.
+     * The authentication hook: {@code user} proved who they are with {@code method}, over TLS or not. A rejection
+     * ends the connection with its error. Default: allow.
      */
-    default Verdict onAuthenticated(String user, String database, String method, boolean tls) { return Verdict.allow(); }
+    default Verdict onAuthenticated(String user, String database, ProxyConfig.ClientAuth method, boolean tls) { return Verdict.allow(); }
 
     record Verdict(boolean allowed, String sqlState, String message) {
         private static final Verdict ALLOW = new Verdict(true, null, null);
