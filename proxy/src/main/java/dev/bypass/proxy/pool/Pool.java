@@ -185,9 +185,8 @@ public final class Pool {
             next = null;
             if (!paused) while ((next = waiters.pollFirst()) != null && next.isDone()) { }
             if (next == null) {
-                long lastUsed = conn.lastUsedNanos;
                 conn.idle();
-                if (!used) conn.lastUsedNanos = lastUsed;
+                if (used) conn.lastUsedNanos = System.nanoTime();
                 idle.addFirst(conn);
                 return;
             }

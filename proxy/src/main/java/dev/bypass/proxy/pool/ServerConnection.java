@@ -43,11 +43,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     volatile long lastUsedNanos = System.nanoTime();
     /** When the health check last ran (it does not count as use for the idle timeout). */
     volatile long lastCheckNanos = System.nanoTime();
-    private Runnable afterReset;
-    /** Called instead of {@code afterReset} when the connection goes first (mirrored requests must hear of it). */
-    private Runnable afterResetLost;
-    /** The detached request is a health check: an error means the connection is unfit. */
-    private boolean failOnError;
+    /**
+     * A request running with nobody holding the connection (a reset, a mirrored request, a health check): what to
+     * call when its ReadyForQuery comes ({@code done}) or when the connection goes first ({@code lost}); in a health
+     * check any error means the connection is unfit.
+     */
+    private record Detached(Runnable done, Runnable lost, boolean healthCheck) {}
+    private Detached detached;
     /** Prepared statements this server holds for clients in transaction mode: definition (unnamed) to server name. */
     private final Map<Parse, String> prepared = new HashMap<>();
     private long preparedCounter;
@@ -106,7 +108,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     /** Runs {@code sql} with nobody holding the connection, then {@code done}; replies are discarded. */
     public void reset(String sql, Runnable done) {
         if (sql.toUpperCase(java.util.Locale.ROOT).contains("DISCARD ALL")) forgetAllPrepared();
-        runDetached(new Query(sql).encode(channel.alloc()), done, false);
+        runDetached(new Query(sql).encode(channel.alloc()), new Detached(done, null, false));
     }
 
     /**
@@ -115,30 +117,27 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
      * error first, {@code lost} instead. Used for mirrored requests.
      */
     public void runDetached(io.netty.buffer.ByteBuf request, Runnable done, Runnable lost) {
-        runDetached(request, done, false);
-        afterResetLost = lost;
+        runDetached(request, new Detached(done, lost, false));
     }
 
     /** The health check: runs {@code sql}; any error closes the connection instead of calling {@code healthy}. */
     void check(String sql, Runnable healthy) {
         lastCheckNanos = System.nanoTime();
-        runDetached(new Query(sql).encode(channel.alloc()), healthy, true);
+        runDetached(new Query(sql).encode(channel.alloc()), new Detached(healthy, null, true));
     }
 
-    private void runDetached(io.netty.buffer.ByteBuf request, Runnable done, boolean errorsAreFatal) {
+    private void runDetached(io.netty.buffer.ByteBuf request, Detached d) {
         holder = null;
         state = State.RESETTING;
-        afterReset = done;
-        afterResetLost = null;
-        failOnError = errorsAreFatal;
+        detached = d;
         channel.writeAndFlush(request);
     }
 
+    /** Back in the pool (whoever put it there decides whether that counts as use for the idle timeout). */
     void idle() {
         holder = null;
         if (channel != null) channel.config().setAutoRead(true);
         state = State.IDLE;
-        lastUsedNanos = System.nanoTime();
     }
 
     /** Writes a client's frame (ownership passes to the channel). */
@@ -175,18 +174,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
                     }
                 }
                 case RESETTING -> {
+                    Detached d = detached;
                     if (frame.type() == ReadyForQuery.TYPE) {
                         transactionStatus = ReadyForQuery.decode(frame.body()).status();
-                        Runnable done = afterReset;
-                        afterReset = null;
-                        afterResetLost = null;
-                        if (done != null) done.run();
-                    } else if (frame.type() == ErrorResponse.TYPE && failOnError) {
-                        afterReset = null;
+                        detached = null;
+                        if (d != null && d.done() != null) d.done().run();
+                    } else if (frame.type() == ErrorResponse.TYPE && d != null && d.healthCheck()) {
                         pool.checkFailed(this, ErrorResponse.decode(frame.body()).message());
                         detachedLost();
                     } else if (frame.type() == ErrorResponse.TYPE && isFatal(frame)) {
-                        afterReset = null;
                         pool.discard(this, ErrorResponse.decode(frame.body()).message());
                         detachedLost();
                     }
@@ -344,10 +340,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     /** A detached request will never be answered: tell its owner. */
     private void detachedLost() {
-        Runnable lost = afterResetLost;
-        afterResetLost = null;
-        afterReset = null;
-        if (lost != null) lost.run();
+        Detached d = detached;
+        detached = null;
+        if (d != null && d.lost() != null) d.lost().run();
     }
 
     @Override
