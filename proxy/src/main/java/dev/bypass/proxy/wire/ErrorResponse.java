@@ -10,12 +10,7 @@ public record ErrorResponse(Map<Character, String> fields) {
     public static final byte TYPE = 'E';
 
     public static ErrorResponse of(String severity, String sqlState, String message) {
-        Map<Character, String> f = new LinkedHashMap<>();
-        f.put('S', severity);
-        f.put('V', severity);
-        f.put('C', sqlState);
-        f.put('M', message);
-        return new ErrorResponse(f);
+        return new ErrorResponse(Messages.fields(severity, sqlState, message));
     }
 
     public String message() { return fields.getOrDefault('M', ""); }

@@ -39,6 +39,16 @@ public final class Messages {
     }
 
     /** The body of ErrorResponse and NoticeResponse: code byte and NUL-terminated text per field, then a NUL. */
+    /** The fields of an ErrorResponse or NoticeResponse the proxy writes itself: severity (both forms), SQLSTATE, message. */
+    static java.util.Map<Character, String> fields(String severity, String sqlState, String message) {
+        java.util.Map<Character, String> f = new java.util.LinkedHashMap<>();
+        f.put('S', severity);
+        f.put('V', severity);
+        f.put('C', sqlState);
+        f.put('M', message);
+        return f;
+    }
+
     static ByteBuf fields(ByteBufAllocator alloc, char type, java.util.Map<Character, String> fields) {
         ByteBuf b = begin(alloc, type);
         fields.forEach((k, v) -> {
