@@ -43,10 +43,8 @@ class ClientTlsTest {
     }
 
     @AfterAll
-    void stop() {
-        if (proxy != null) proxy.close();
-        if (hook != null) hook.close();
-        if (pg != null) pg.close();
+    void stop() throws Exception {
+        Fixtures.close(proxy, hook, pg);
         if (dir != null) for (String f : new String[] {"cert.pem", "cert.key"}) dir.resolve(f).toFile().delete();
         if (dir != null) dir.toFile().delete();
     }

@@ -47,10 +47,8 @@ class ClientToolsTest {
     }
 
     @AfterAll
-    void stop() {
-        if (proxy != null) proxy.close();
-        if (hook != null) hook.close();
-        if (pg != null) pg.close();
+    void stop() throws Exception {
+        Fixtures.close(proxy, hook, pg);
     }
 
     String pgbench(String... args) throws Exception {

@@ -45,10 +45,8 @@ class ProxyTest {
     }
 
     @AfterAll
-    void stop() {
-        if (proxy != null) proxy.close();
-        if (hook != null) hook.close();
-        if (pg != null) pg.close();
+    void stop() throws Exception {
+        Fixtures.close(proxy, hook, pg);
     }
 
     Connection connect(String user, String extra) throws SQLException {

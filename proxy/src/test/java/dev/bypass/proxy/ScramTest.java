@@ -49,10 +49,8 @@ class ScramTest {
     }
 
     @AfterAll
-    void stop() {
-        if (proxy != null) proxy.close();
-        if (hook != null) hook.close();
-        if (pg != null) pg.close();
+    void stop() throws Exception {
+        Fixtures.close(proxy, hook, pg);
     }
 
     String url() { return "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres?connectTimeout=10&socketTimeout=30"; }
