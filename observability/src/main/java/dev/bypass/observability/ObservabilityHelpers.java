@@ -2,6 +2,7 @@ package dev.bypass.observability;
 
 import static dev.bypass.vm.helpers.ArgType.*;
 
+import dev.bypass.programs.SqlText;
 import dev.bypass.vm.helpers.HelperException;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.helpers.MapHelpers;
@@ -97,7 +98,7 @@ public final class ObservabilityHelpers {
                     byte[] b1 = SCRATCH.get();
                     if (b1.length < size) SCRATCH.set(b1 = new byte[(int) size]);
                     java.lang.foreign.MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b1, 0, (int) size);
-                    long h = dev.bypass.programs.SqlText.normalize(b1, (int) size);
+                    long h = SqlText.normalize(b1, (int) size);
                     java.lang.foreign.MemorySegment.copy(b1, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (int) size);
                     return h;
                 });

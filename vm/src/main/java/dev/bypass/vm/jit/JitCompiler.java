@@ -23,7 +23,11 @@ import dev.bypass.vm.isa.Width;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
+import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodTooLargeException;
@@ -165,7 +169,7 @@ public final class JitCompiler {
 
     /** The largest code_length of the class's methods (JVMS 4.7.3), read from the class file's method table. */
     static int largestMethod(byte[] bytes) {
-        org.objectweb.asm.ClassReader cr = new org.objectweb.asm.ClassReader(bytes);
+        ClassReader cr = new ClassReader(bytes);
         char[] buf = new char[cr.getMaxStringLength()];
         int at = cr.header + 6, largest = 0;
         at += 2 + 2 * cr.readUnsignedShort(at); // interfaces
@@ -298,7 +302,7 @@ public final class JitCompiler {
         private final Label[] labels;
         private final List<Runnable> tails = new ArrayList<>();
         /** Stack word offset (from the frame pointer's word) to JVM local, when the frame lives in locals. */
-        private java.util.Map<Integer, Integer> stackLocals;
+        private Map<Integer, Integer> stackLocals;
 
         FunctionEmitter(ClassWriter cw, String owner, LinkedProgram linked, ProgramFacts facts, int funcFrom, int funcTo, int from, int to) {
             this.owner = owner;
@@ -343,7 +347,7 @@ public final class JitCompiler {
 
         /** Chunks only: where control may enter from outside: the first slot and every jump target in the chunk. */
         private int[] entrySlots() {
-            java.util.TreeSet<Integer> in = new java.util.TreeSet<>();
+            TreeSet<Integer> in = new TreeSet<>();
             in.add(from);
             for (int s = funcFrom; s < funcTo; s++) {
                 int target = switch (program.at(s)) {
@@ -962,9 +966,9 @@ public final class JitCompiler {
          * every memory access in it has a proven base, the stack ones at constant offsets inside one word (atomics
          * have no facts, so a function with one keeps its frame in memory); null otherwise.
          */
-        private java.util.Map<Integer, Integer> frameInLocals() {
+        private Map<Integer, Integer> frameInLocals() {
             if (chunk || !facts.verified() || !facts.stackConfined(funcFrom)) return null;
-            java.util.TreeMap<Integer, Integer> words = new java.util.TreeMap<>();
+            TreeMap<Integer, Integer> words = new TreeMap<>();
             for (int s = from; s < to; s++) {
                 Instruction insn = program.at(s);
                 if (insn == null || !facts.reachable(s)) continue;
