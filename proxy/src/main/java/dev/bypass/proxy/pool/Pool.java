@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,6 +27,7 @@ public final class Pool {
     private final int maxSize;
     private final Duration acquireTimeout;
     private final Bootstrap bootstrap;
+    private final EventLoopGroup group;
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<CompletableFuture<ServerConnection>> waiters = new ArrayDeque<>();
     private final List<ServerConnection> all = new ArrayList<>();
@@ -67,6 +69,7 @@ public final class Pool {
         this.password = password;
         this.maxSize = maxSize;
         this.acquireTimeout = acquireTimeout;
+        this.group = group;
         this.bootstrap = new Bootstrap().group(group).channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .remoteAddress(host, port);
@@ -78,7 +81,7 @@ public final class Pool {
     public CompletableFuture<ServerConnection> acquire() {
         CompletableFuture<ServerConnection> f = new CompletableFuture<>();
         synchronized (this) {
-            ServerConnection s = paused ? null : idle.pollFirst();
+            ServerConnection s = tryAcquire();
             if (s != null) {
                 f.complete(s);
                 return f;
@@ -86,11 +89,36 @@ public final class Pool {
             waiters.addLast(f);
             if (!paused && all.size() + opening < maxSize) open();
         }
-        f.orTimeout(acquireTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((s, e) -> {
-            if (e instanceof TimeoutException) synchronized (this) { waiters.remove(f); }
-        });
+        // The timer runs on the caller's event loop when there is one: scheduling and cancelling there is a heap
+        // operation on that thread, where a JDK-wide timer would wake another thread for every wait.
+        io.netty.util.concurrent.EventExecutor here = io.netty.util.internal.ThreadExecutorMap.currentExecutor();
+        io.netty.util.concurrent.EventExecutor timer = here != null ? here : group.next();
+        var timeout = timer.schedule(() -> {
+            if (f.completeExceptionally(new TimeoutException("no server connection within " + acquireTimeout.toMillis() + " ms")))
+                synchronized (this) { waiters.remove(f); }
+        }, acquireTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        f.whenComplete((s, e) -> timeout.cancel(false));
         return f;
     }
+
+    /**
+     * An idle server connection for exclusive use right away, or null when there is none (then {@link #acquire()}
+     * waits in line). Idle connections exist only while nobody waits, so taking one never jumps the queue.
+     */
+    public synchronized ServerConnection tryAcquire() { return paused ? null : idle.pollFirst(); }
+
+    /**
+     * One shared instance per distinct set of server parameters, so that a session handed another server compares
+     * the two sets by identity in the common case (bounded: a pool's servers report the same few sets).
+     */
+    Map<String, String> canonical(Map<String, String> parameters) {
+        Map<String, String> known = parameterSets.get(parameters);
+        if (known != null) return known;
+        if (parameterSets.size() < 64) parameterSets.putIfAbsent(parameters, parameters);
+        return parameterSets.getOrDefault(parameters, parameters);
+    }
+
+    private final Map<Map<String, String>, Map<String, String>> parameterSets = new java.util.concurrent.ConcurrentHashMap<>();
 
     private void open() {
         opening++;
@@ -114,6 +142,7 @@ public final class Pool {
                 all.add(conn);
                 created++;
             }
+            knownParameters = conn.parameters();
             release(conn);
         });
     }
@@ -133,6 +162,14 @@ public final class Pool {
                 + "\" as \"" + key.user() + "\": " + reason);
         for (var w : failed) w.completeExceptionally(error);
     }
+
+    private volatile Map<String, String> knownParameters;
+
+    /**
+     * The parameters the pool's servers reported at their last login (null before any server logged in): what a
+     * client logging in for transaction pooling is told, without taking a server for it.
+     */
+    public Map<String, String> knownParameters() { return knownParameters; }
 
     /**
      * Upkeep, run every second: closes idle servers past the idle timeout (keeping the minimum) or past their

@@ -68,10 +68,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     public BackendKeyData key() { return key; }
 
-    /** ParameterStatus values the server reported at login (server_version, encodings, ...). */
-    /** The server's parameters; the same immutable map until a ParameterStatus changes one (cheap to compare). */
+    /**
+     * The ParameterStatus values the server reported (server_version, encodings, ...): an immutable map, the same
+     * instance for every server of the pool reporting the same values, so comparing them is mostly an identity test.
+     */
     public synchronized Map<String, String> parameters() {
-        if (parameterSnapshot == null) parameterSnapshot = Map.copyOf(parameters);
+        if (parameterSnapshot == null) parameterSnapshot = pool.canonical(Map.copyOf(parameters));
         return parameterSnapshot;
     }
 
@@ -141,7 +143,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Writes a client's frame (ownership passes to the channel). */
-    public void write(io.netty.buffer.ByteBuf frame) { channel.write(frame); }
+    public void write(io.netty.buffer.ByteBuf frame) { channel.write(frame, channel.voidPromise()); }
 
     public void flush() { channel.flush(); }
 

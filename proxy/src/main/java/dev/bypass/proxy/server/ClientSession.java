@@ -235,6 +235,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             return;
         }
         pool = proxy.pool(database, user);
+        Map<String, String> known = pool.knownParameters();
+        if (known != null && proxy.config().poolMode() != ProxyConfig.PoolMode.SESSION) {
+            // A server of this pool logged in before: its parameters are the client's, no server is taken for it.
+            client.write(Authentication.ok().encode(client.alloc()));
+            finishLogin(known);
+            return;
+        }
         // Log in to a server first so that the client sees the real server parameters and a failing database is
         // reported at connect time, as PostgreSQL itself would.
         pool.acquire().whenComplete((s, e) -> client.eventLoop().execute(() -> {
@@ -327,8 +334,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             }
             queued.add(frame.retain());
             if (acquiring) return;
-            acquiring = true;
             target = routeOf(queued.peek());
+            // An idle server at hand is taken on the spot; only a wait goes through the pool's queue.
+            ServerConnection idle = target.tryAcquire();
+            if (idle != null) {
+                attach(idle);
+                return;
+            }
+            acquiring = true;
         }
         target.acquire().whenComplete((s, e) -> client.eventLoop().execute(() -> {
             synchronized (this) {
@@ -473,7 +486,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             case 'S' -> forward(s, frame, Expected.of(Expected.Kind.SYNC));
             case 'F' -> forward(s, frame, Expected.of(Expected.Kind.SIMPLE));
             case 'Q' -> {
-                if (renames && dropsAllStatements(Query.decode(frame.body()).sql())) {
+                if (renames && startsWithD(frame.body()) && dropsAllStatements(Query.decode(frame.body()).sql())) {
                     statements.clear();
                     s.forgetAllPrepared();
                 }
@@ -497,11 +510,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         return name;
     }
 
+    /** Whether a query's text starts with a 'd' after white space: every query passes here, most are not DISCARD ALL. */
+    private static boolean startsWithD(ByteBuf body) {
+        for (int i = body.readerIndex(); i < body.writerIndex(); i++) {
+            byte b = body.getByte(i);
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r' && b != '\f') return (b | 0x20) == 'd';
+        }
+        return false;
+    }
+
     private static boolean dropsAllStatements(String sql) {
-        // every query passes here: rule out the common case before any copying
-        int i = 0;
-        while (i < sql.length() && Character.isWhitespace(sql.charAt(i))) i++;
-        if (i == sql.length() || (sql.charAt(i) | 0x20) != 'd') return false;
         String s = sql.strip().toUpperCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
         if (s.endsWith(";")) s = s.substring(0, s.length() - 1).strip();
         return s.equals("DISCARD ALL") || s.equals("DEALLOCATE ALL") || s.equals("DEALLOCATE PREPARE ALL");
@@ -535,10 +553,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         System.err.println("bypass proxy trace: client " + processId + ": " + event);
     }
 
-    private static boolean isSessionOnly(String sql) {
-        String s = sql.stripLeading().toUpperCase(java.util.Locale.ROOT);
-        return s.startsWith("LISTEN");
-    }
+    private static boolean isSessionOnly(String sql) { return dev.bypass.proxy.hooks.QueryText.startsWithKeyword(sql, "LISTEN"); }
 
     private void attach(ServerConnection s) {
         if (TRACE) trace("attached server " + s.key() + " with " + queued.size() + " queued");
@@ -619,7 +634,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         // Backpressure: stop reading this server while the client cannot keep up (a closed client is not slow).
         if (client.isActive() && !client.isWritable()) s.channel().config().setAutoRead(false);
         if (mayRelease && proxy.config().poolMode() == ProxyConfig.PoolMode.TRANSACTION && s.transactionStatus() == 'I') {
-            client.eventLoop().execute(() -> releaseIfIdle(s));
+            EventLoop loop = client.eventLoop();
+            if (loop.inEventLoop()) releaseIfIdle(s);
+            else loop.execute(() -> releaseIfIdle(s));
         }
     }
 
@@ -655,13 +672,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private void toClient(ByteBuf message) {
         EventLoop loop = client.eventLoop();
         if (loop.inEventLoop() && crossLoopWrites.get() == 0) {
-            client.write(message);
+            client.write(message, client.voidPromise());
             return;
         }
         crossLoopWrites.incrementAndGet();
         loop.execute(() -> {
             crossLoopWrites.decrementAndGet();
-            client.write(message);
+            client.write(message, client.voidPromise());
         });
     }
 
@@ -740,6 +757,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof io.netty.handler.codec.DecoderException de && de.getCause() instanceof ProtocolException pe) {
             fatal("08P01", "protocol violation: " + pe.getMessage());
+        } else if (cause instanceof java.io.IOException) {
+            ctx.close(); // the client went away (reset, broken pipe): an ordinary end of a session
         } else {
             System.err.println("bypass proxy: closing client " + processId + ": " + cause);
             cause.printStackTrace();

@@ -89,6 +89,10 @@ public record ProxyConfig(String listenHost, int port, String backendHost, int b
         return new ProxyConfig(listenHost, port, backendHost, backendPort, mode, poolSize, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, replicas, mirror);
     }
 
+    public ProxyConfig withAcquireTimeout(Duration timeout) {
+        return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, poolSize, maxClients, timeout, clientAuth, users, clientTls, serverTls, limits, replicas, mirror);
+    }
+
     public ProxyConfig withPoolSize(int size) {
         return new ProxyConfig(listenHost, port, backendHost, backendPort, poolMode, size, maxClients, acquireTimeout, clientAuth, users, clientTls, serverTls, limits, replicas, mirror);
     }

@@ -1,0 +1,93 @@
+package dev.bypass.proxy;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.bypass.programs.ProgramVerifier;
+import dev.bypass.proxy.hooks.ProgramQueryHook;
+import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.proxy.server.ProxyConfig;
+import dev.bypass.proxy.server.ProxyServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.*;
+
+/** Clients waiting for a pool of one server: logging in, waiting in line, giving up after the acquire timeout. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PoolWaitTest {
+    static EmbeddedPostgres pg;
+    static ProgramQueryHook hook;
+    static ProxyServer proxy;
+    static String url;
+
+    @BeforeAll static void start() throws Exception {
+        pg = EmbeddedPostgres.start();
+        hook = new ProgramQueryHook(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY);
+        proxy = new ProxyServer(ProxyConfig.defaults(0, "127.0.0.1", pg.port()).withPoolSize(1).withAcquireTimeout(Duration.ofMillis(1500)),
+                hook, new SimpleMeterRegistry()).start();
+        url = "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres?user=postgres&connectTimeout=10&socketTimeout=30";
+        DriverManager.getConnection(url).close(); // the pool's server logs in once
+    }
+
+    @AfterAll static void stop() throws Exception { Fixtures.close(proxy, hook, pg); }
+
+    @Test void aClientLogsInWhileTheOnlyServerIsInATransaction() throws Exception {
+        try (Connection holder = DriverManager.getConnection(url)) {
+            holder.setAutoCommit(false);
+            try (Statement s = holder.createStatement()) {
+                s.execute("SELECT 1");
+            }
+            long t0 = System.nanoTime();
+            // (pgjdbc sends SET extra_float_digits after logging in unless told the server is new enough)
+            try (Connection late = DriverManager.getConnection(url + "&assumeMinServerVersion=10")) {
+                long millis = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(millis < 1000, "logging in needs no server once the pool knows its parameters (" + millis + " ms)");
+                assertFalse(late.getMetaData().getDatabaseProductVersion().isEmpty(), "server_version was reported");
+                // its first query waits for the server, and runs once the holder commits
+                CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
+                    try (Statement s = late.createStatement(); ResultSet rs = s.executeQuery("SELECT 7")) {
+                        rs.next();
+                        return rs.getInt(1);
+                    } catch (SQLException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                Thread.sleep(300);
+                assertFalse(waiting.isDone(), "the query waits while the only server is held");
+                holder.commit();
+                assertEquals(7, waiting.get(10, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test void aWaitingClientGivesUpAfterTheAcquireTimeout() throws Exception {
+        try (Connection holder = DriverManager.getConnection(url); Connection waiter = DriverManager.getConnection(url)) {
+            holder.setAutoCommit(false);
+            try (Statement s = holder.createStatement()) {
+                s.execute("SELECT 1");
+            }
+            long t0 = System.nanoTime();
+            SQLException e = assertThrows(SQLException.class, () -> {
+                try (Statement s = waiter.createStatement()) {
+                    s.executeQuery("SELECT 2");
+                }
+            });
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("53300", e.getSQLState(), e.getMessage());
+            assertTrue(e.getMessage().contains("acquire timeout"), e.getMessage());
+            assertTrue(millis >= 1400 && millis < 5000, "gave up after the 1.5 s acquire timeout, not " + millis + " ms");
+            holder.commit();
+            // the server the holder gives back is not handed to the client that gave up
+            try (Connection next = DriverManager.getConnection(url); Statement s = next.createStatement(); ResultSet rs = s.executeQuery("SELECT 3")) {
+                assertTrue(rs.next());
+                assertEquals(3, rs.getInt(1));
+            }
+        }
+    }
+}
