@@ -2,12 +2,17 @@
 # Side by side on one PostgreSQL: pgbench straight to PostgreSQL, through PgBouncer (Debian package, transaction
 # mode) and through the Bypass proxy (transaction mode, the query_guard program at its query hook), same pool size.
 # Prints a markdown table: TPS, p99 latency, CPU per transaction of the pooler process, memory per client.
+# Each workload: one run straight to PostgreSQL, a warm-up through each pooler (the JVM compiles the proxy's paths
+# for that workload), then REPEAT runs through each pooler alternately; the table shows the median of each column.
 # Usage: bench/scripts/proxy-vs-pgbouncer.sh [SECONDS_PER_RUN] [SCALE]     (needs pgbench and pgbouncer)
+#        REPEAT=3 WARMUP=5 (seconds) by default
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
 secs="${1:-10}"
 scale="${2:-10}"
 pool=20
+repeat="${REPEAT:-3}"
+warmup="${WARMUP:-5}"
 command -v pgbench >/dev/null || { echo "pgbench is missing (Debian package postgresql-client or postgresql-contrib)" >&2; exit 2; }
 command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { echo "pgbouncer is missing (Debian package pgbouncer)" >&2; exit 2; }
 PGBOUNCER="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
@@ -82,14 +87,26 @@ mem_per_client() {
     awk -v a="$before" -v b="$during" 'BEGIN {printf "%.1f", (b - a) / 200}'
 }
 
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR == 0 ? "-" : a[int((NR + 1) / 2)])}'; }
+
 echo "| workload | direct TPS | PgBouncer TPS | Bypass TPS | Bypass / PgBouncer | PgBouncer p99 ms | Bypass p99 ms | PgBouncer CPU µs/tx | Bypass CPU µs/tx |"
 echo "|---|---|---|---|---|---|---|---|---|"
 while read -r label args; do
     read -r dt dp _ <<< "$(run "$direct" 0 $args)"
-    read -r bt bp bc <<< "$(run "$viabouncer" "$bouncer_pid" $args)"
-    read -r yt yp yc <<< "$(run "$viabypass" "$proxy_pid" $args)"
+    # warm-up, not recorded
+    (cd "$work" && pgbench -n -T "$warmup" -j 2 $args "$viabouncer" > /dev/null 2>&1) || true
+    (cd "$work" && pgbench -n -T "$warmup" -j 2 $args "$viabypass" > /dev/null 2>&1) || true
+    bts="" bps="" bcs="" yts="" yps="" ycs=""
+    for _ in $(seq 1 "$repeat"); do
+        read -r bt bp bc <<< "$(run "$viabouncer" "$bouncer_pid" $args)"
+        read -r yt yp yc <<< "$(run "$viabypass" "$proxy_pid" $args)"
+        bts="$bts $bt" bps="$bps $bp" bcs="$bcs $bc" yts="$yts $yt" yps="$yps $yp" ycs="$ycs $yc"
+    done
+    bt=$(echo "$bts" | median) bp=$(echo "$bps" | median) bc=$(echo "$bcs" | median)
+    yt=$(echo "$yts" | median) yp=$(echo "$yps" | median) yc=$(echo "$ycs" | median)
     ratio=$(awk -v a="$yt" -v b="$bt" 'BEGIN {printf "%.2fx", (b > 0 ? a / b : 0)}')
-    echo "| $label | $dt | $bt | $yt | $ratio | $bp | $yp | $bc | $yc |"
+    read -r dt bt yt <<< "$(awk -v d="$dt" -v b="$bt" -v y="$yt" 'BEGIN {printf "%.0f %.0f %.0f", d, b, y}')"
+    echo "| ${label//_/ } | $dt | $bt | $yt | $ratio | $bp | $yp | $bc | $yc |"
 done <<'EOF'
 -S_c10_simple -S -c 10 -M simple
 -S_c50_extended -S -c 50 -M extended

@@ -93,11 +93,16 @@ public final class Pool {
         // operation on that thread, where a JDK-wide timer would wake another thread for every wait.
         io.netty.util.concurrent.EventExecutor here = io.netty.util.internal.ThreadExecutorMap.currentExecutor();
         io.netty.util.concurrent.EventExecutor timer = here != null ? here : group.next();
-        var timeout = timer.schedule(() -> {
-            if (f.completeExceptionally(new TimeoutException("no server connection within " + acquireTimeout.toMillis() + " ms")))
-                synchronized (this) { waiters.remove(f); }
-        }, acquireTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        f.whenComplete((s, e) -> timeout.cancel(false));
+        try {
+            var timeout = timer.schedule(() -> {
+                if (f.completeExceptionally(new TimeoutException("no server connection within " + acquireTimeout.toMillis() + " ms")))
+                    synchronized (this) { waiters.remove(f); }
+            }, acquireTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            f.whenComplete((s, e) -> timeout.cancel(false));
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            synchronized (this) { waiters.remove(f); }
+            f.completeExceptionally(new IllegalStateException("proxy shutting down"));
+        }
         return f;
     }
 
