@@ -34,7 +34,7 @@ final class StoreCommand implements Runnable {
         @Option(names = "--checkpoint-log-bytes", description = "checkpoint after this many log bytes, 0 = only SAVE/BGSAVE (default: ${DEFAULT-VALUE})",
                 defaultValue = "67108864") long checkpointBytes;
         @Option(names = "--program", paramLabel = "FILE.o", description = "load a BPF object whose programs BPF.RUN can call") List<Path> programs;
-        @Option(names = "--threads", description = "I/O threads (default: 2 per core, at least 4; fewer trade write throughput for tail latency)") Integer threads;
+        @Option(names = "--threads", description = "I/O threads (default: half the cores, at least 1)") Integer threads;
         @Option(names = "--unverified", description = "load programs without the verifier (testing only)") boolean unverified;
         @Spec Model.CommandSpec spec;
 

@@ -198,9 +198,44 @@ public final class Store implements AutoCloseable {
                 return result;
             } catch (SerializationFailure e) {
                 if (attempt >= MAX_ATTEMPTS) throw e;
-                backoff(attempt);
+                beforeRetry(attempt);
             }
         }
+    }
+
+    /**
+     * Like {@link #call}, but the commit does not wait for its log write: the result comes with the ticket to pass
+     * to {@link #awaitDurable} before acknowledging it (0 when nothing is owed). Until then the commit is neither
+     * visible to other transactions nor durable; later transactions of the same client must await it first to see
+     * their own writes. A server uses this to cover all the commits of one round of reads with one log write.
+     */
+    public <T> Deferred<T> callDeferred(Isolation isolation, Function<Transaction, T> body) {
+        for (int attempt = 1; ; attempt++) {
+            try (Transaction tx = begin(isolation)) {
+                T result = body.apply(tx);
+                if (tx.isActive()) tx.commitDeferred();
+                return new Deferred<>(result, tx.logTicket());
+            } catch (SerializationFailure e) {
+                if (attempt >= MAX_ATTEMPTS) throw e;
+                beforeRetry(attempt);
+            }
+        }
+    }
+
+    /** A result whose commit owes the log write {@code ticket} (0: none); see {@link #awaitDurable}. */
+    public record Deferred<T>(T result, long ticket) {}
+
+    /**
+     * Waits until the commit holding {@code ticket}, and every commit before it, is written to the log (and synced
+     * under {@link SyncPolicy#ALWAYS}) and visible. Tickets grow with commit order, so awaiting the largest of
+     * several covers them all.
+     *
+     * @throws StoreException when the log cannot be written: the commits are then not durable
+     */
+    public void awaitDurable(long ticket) {
+        if (ticket <= 0 || wal == null) return;
+        wal.await(ticket);
+        maybeAutoCheckpoint();
     }
 
     /** Like {@link #call}, for bodies without a result. */
@@ -218,6 +253,16 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * A retry after a conflict: the commit that won may be one whose log write is still owed (a deferred commit of
+     * the same thread, acknowledged only after this one's round); until it is written it stays invisible and the
+     * retry would meet the same conflict, so the log is brought up to date first.
+     */
+    private void beforeRetry(int attempt) {
+        if (wal != null) wal.await(wal.appended());
+        backoff(attempt);
+    }
+
     private static void backoff(int attempt) {
         if (attempt < 4) {
             Thread.onSpinWait();
@@ -232,7 +277,7 @@ public final class Store implements AutoCloseable {
     }
 
     /** Validation, timestamp, install and log append under the commit lock; the durability wait outside it. */
-    long commit(Transaction tx) {
+    long commit(Transaction tx, boolean awaitLog) {
         long seq;
         long ts;
         commitLock.lock();
@@ -276,6 +321,10 @@ public final class Store implements AutoCloseable {
         }
         commits.increment();
         if (seq >= 0) {
+            if (!awaitLog) {
+                tx.logTicket = seq;
+                return ts;
+            }
             wal.await(seq);
             maybeAutoCheckpoint();
         }
@@ -451,10 +500,11 @@ public final class Store implements AutoCloseable {
     }
 
     /** Counters for INFO and monitoring. */
-    public record Stats(long commits, long conflicts, long lastCommitTimestamp, int tables, int openTransactions) {}
+    /** {@code logWrites}: writes of the log, each covering one or more commits (0 in memory mode). */
+    public record Stats(long commits, long conflicts, long lastCommitTimestamp, int tables, int openTransactions, long logWrites) {}
 
     public Stats stats() {
-        return new Stats(commits.sum(), conflicts.sum(), visible.get(), tables.size(), epochs.held());
+        return new Stats(commits.sum(), conflicts.sum(), visible.get(), tables.size(), epochs.held(), wal == null ? 0 : wal.writes());
     }
 
     @Override public void close() {

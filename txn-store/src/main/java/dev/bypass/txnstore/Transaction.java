@@ -230,10 +230,24 @@ public final class Transaction implements AutoCloseable {
      *
      * @throws SerializationFailure when validation fails; the transaction is then aborted
      */
-    public long commit() {
+    public long commit() { return commit(true); }
+
+    /**
+     * Commits without waiting for the log write: the commit is ordered and installed but becomes visible, and may be
+     * acknowledged, only once {@link Store#awaitDurable} returns for {@link #logTicket()}. For servers that
+     * acknowledge many connections' commits after one log write.
+     */
+    long commitDeferred() { return commit(false); }
+
+    /** The log write this transaction's commit still owes (0: none), for {@link Store#awaitDurable}. */
+    long logTicket() { return logTicket; }
+
+    long logTicket;
+
+    private long commit(boolean awaitLog) {
         checkActive();
         try {
-            commitTs = hasWrites() ? store.commit(this) : snapshot;
+            commitTs = hasWrites() ? store.commit(this, awaitLog) : snapshot;
             state = State.COMMITTED;
             return commitTs;
         } catch (RuntimeException e) {

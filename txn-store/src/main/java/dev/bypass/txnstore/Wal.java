@@ -101,6 +101,9 @@ final class Wal implements AutoCloseable {
         return ++appendedSeq;
     }
 
+    /** The sequence number of the newest frame buffered so far. */
+    synchronized long appended() { return appendedSeq; }
+
     /** Waits until the frame with this sequence number is written (and synced, under {@link SyncPolicy#ALWAYS}). */
     void await(long seq) {
         boolean interrupted = false;
@@ -260,7 +263,13 @@ final class Wal implements AutoCloseable {
     private void write(Frames.Out o) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(o.buf, 0, o.len);
         while (b.hasRemaining()) channel.write(b);
+        writes.increment();
     }
+
+    private final java.util.concurrent.atomic.LongAdder writes = new java.util.concurrent.atomic.LongAdder();
+
+    /** Writes of buffered frames so far (each covers every commit buffered when it started: group commit). */
+    long writes() { return writes.sum(); }
 
     private synchronized void publish(long ts, long seq) {
         if (seq > writtenSeq) {

@@ -138,7 +138,7 @@ final class RedisCommands {
                 }
                 default -> {
                     if (READ_ONLY.contains(name)) yield store.read(tx -> command(tx, s, name, args));
-                    yield store.call(Isolation.SERIALIZABLE, tx -> command(tx, s, name, args));
+                    yield deferred(s, store.callDeferred(Isolation.SERIALIZABLE, tx -> command(tx, s, name, args)));
                 }
             };
         } catch (RedisError e) {
@@ -168,7 +168,7 @@ final class RedisCommands {
         Map<Session.WatchKey, Long> watched = Map.copyOf(s.watched);
         s.endMulti();
         if (error) return new ErrorRedisMessage("EXECABORT Transaction discarded because of previous errors.");
-        return store.call(Isolation.SERIALIZABLE, tx -> {
+        return deferred(s, store.callDeferred(Isolation.SERIALIZABLE, tx -> {
             for (var w : watched.entrySet())
                 if (tx.versionOf(data.keys(w.getKey().db()), w.getKey().key().getBytes(StandardCharsets.ISO_8859_1)) != w.getValue()) {
                     tx.abort();
@@ -195,7 +195,23 @@ final class RedisCommands {
                 }
             }
             return new ArrayRedisMessage(replies);
-        });
+        }));
+    }
+
+    /** Waits for the log write the session's replies owe (its next command must see its own writes). */
+    void settle(Session s) {
+        long owed = s.owed;
+        if (owed == 0) return;
+        store.awaitDurable(owed);
+        s.owed = 0;
+    }
+
+    Store store() { return store; }
+
+    /** The reply of a commit whose log write is still owed: the connection holds it until the write is done. */
+    private static RedisMessage deferred(Session s, Store.Deferred<RedisMessage> d) {
+        if (d.ticket() > s.owed) s.owed = d.ticket();
+        return d.result();
     }
 
     private RedisMessage command(Transaction tx, Session s, String name, List<byte[]> a) {
@@ -335,20 +351,18 @@ final class RedisCommands {
             }
             case "HSET", "HMSET" -> {
                 if (a.size() % 2 != 0) throw new RedisError("ERR wrong number of arguments for '" + name.toLowerCase(Locale.ROOT) + "' command");
-                Value h = data.hashForWrite(tx, db, a.get(1));
+                data.ensureHash(tx, db, a.get(1));
                 int added = 0;
                 for (int i = 2; i < a.size(); i += 2) {
                     if (data.hget(tx, db, a.get(1), a.get(i)) == null) added++;
                     data.hput(tx, db, a.get(1), a.get(i), a.get(i + 1));
                 }
-                data.put(tx, db, a.get(1), h);
                 yield name.equals("HSET") ? new IntegerRedisMessage(added) : OK;
             }
             case "HSETNX" -> {
-                Value h = data.hashForWrite(tx, db, a.get(1));
+                data.ensureHash(tx, db, a.get(1));
                 if (data.hget(tx, db, a.get(1), a.get(2)) != null) yield new IntegerRedisMessage(0);
                 data.hput(tx, db, a.get(1), a.get(2), a.get(3));
-                data.put(tx, db, a.get(1), h);
                 yield new IntegerRedisMessage(1);
             }
             case "HGET" -> bulkOrNull(data.hget(tx, db, a.get(1), a.get(2)));
@@ -389,7 +403,7 @@ final class RedisCommands {
             }
             case "HEXISTS" -> new IntegerRedisMessage(data.hget(tx, db, a.get(1), a.get(2)) == null ? 0 : 1);
             case "HINCRBY" -> {
-                Value h = data.hashForWrite(tx, db, a.get(1));
+                data.ensureHash(tx, db, a.get(1));
                 byte[] cur = data.hget(tx, db, a.get(1), a.get(2));
                 long by = parseLong(a.get(3));
                 long base;
@@ -405,7 +419,6 @@ final class RedisCommands {
                     throw new RedisError("ERR increment or decrement would overflow");
                 }
                 data.hput(tx, db, a.get(1), a.get(2), Long.toString(next).getBytes(StandardCharsets.US_ASCII));
-                data.put(tx, db, a.get(1), h);
                 yield new IntegerRedisMessage(next);
             }
             default -> throw new RedisError("ERR unknown command '" + name + "'");
@@ -441,6 +454,10 @@ final class RedisCommands {
             }
         }
         if ((nx && xx) || (keepTtl && expireAt != 0)) throw new RedisError("ERR syntax error");
+        if (!nx && !xx && !get && !keepTtl) { // a plain SET does not depend on what was there
+            data.putString(tx, db, a.get(1), a.get(2), expireAt);
+            return OK;
+        }
         Value old = data.get(tx, db, a.get(1));
         if (get && old != null && old.type() != STRING) throw WRONGTYPE;
         RedisMessage prior = get ? (old == null ? FullBulkStringRedisMessage.NULL_INSTANCE : bulk(old.payload())) : OK;
@@ -474,7 +491,7 @@ final class RedisCommands {
         if (last != null) sb.append("rdb_last_bgsave_snapshot_usec:").append(last.snapshotNanos() / 1000).append("\r\nrdb_last_bgsave_time_usec:")
                 .append(last.totalNanos() / 1000).append("\r\n");
         sb.append("# Stats\r\ntotal_commits:").append(st.commits()).append("\r\nserialization_failures:").append(st.conflicts())
-                .append("\r\nlast_commit_timestamp:").append(st.lastCommitTimestamp()).append("\r\n");
+                .append("\r\nlast_commit_timestamp:").append(st.lastCommitTimestamp()).append("\r\nlog_writes:").append(st.logWrites()).append("\r\n");
         sb.append("# Keyspace\r\n");
         for (int d = 0; d < RedisData.DATABASES; d++) {
             int n = data.keys(d).approximateSize();

@@ -69,9 +69,10 @@ final class RedisData {
         return v.payload();
     }
 
+    /** Sets a string, replacing a key of any type (a hash's fields go with it, even when the hash had expired). */
     void putString(Transaction tx, int db, byte[] key, byte[] value, long expireAt) {
-        Value old = get(tx, db, key);
-        if (old != null && old.type() == HASH) deleteFields(tx, db, key);
+        byte[] raw = tx.get(keys[db], key);
+        if (raw != null && raw[0] == HASH) deleteFields(tx, db, key);
         tx.put(keys[db], key, new Value(STRING, expireAt, value).encode());
     }
 
@@ -102,16 +103,16 @@ final class RedisData {
         return out;
     }
 
-    /** The hash's key entry, creating the hash when absent; WRONGTYPE for other types. */
-    Value hashForWrite(Transaction tx, int db, byte[] key) {
+    /** Makes sure {@code key} holds a hash, creating its (empty) header when absent; WRONGTYPE for other types. */
+    void ensureHash(Transaction tx, int db, byte[] key) {
         Value v = get(tx, db, key);
-        if (v == null) {
-            byte[] raw = tx.get(keys[db], key);
-            if (raw != null && Value.decode(raw).type() == HASH) deleteFields(tx, db, key); // expired hash
-            return new Value(HASH, 0, new byte[0]);
+        if (v != null) {
+            if (v.type() != HASH) throw WRONGTYPE;
+            return; // left as it is: writers of different fields of one hash must not conflict on its header
         }
-        if (v.type() != HASH) throw WRONGTYPE;
-        return v;
+        byte[] raw = tx.get(keys[db], key);
+        if (raw != null && Value.decode(raw).type() == HASH) deleteFields(tx, db, key); // expired hash
+        put(tx, db, key, new Value(HASH, 0, new byte[0]));
     }
 
     /** Reads a field; null when the key or field is absent; WRONGTYPE for non-hash keys. */

@@ -16,16 +16,27 @@ import java.util.List;
 
 /**
  * One connection: turns decoded RESP arrays (and inline commands) into argument lists, runs them, and writes
- * replies; pipelined replies are flushed once per read burst. Malformed input gets one protocol error reply and
+ * replies; pipelined replies are flushed once per read burst, after the log write their commits owe (see
+ * {@link OwedReplies}). Malformed input gets one protocol error reply and
  * the connection is closed, as Redis does.
  */
 final class RespHandler extends SimpleChannelInboundHandler<RedisMessage> {
     private final RedisCommands commands;
+    private final java.util.function.Function<io.netty.channel.EventLoop, OwedReplies> owedReplies;
     private final Session session = new Session();
 
-    RespHandler(RedisCommands commands) { this.commands = commands; }
+    RespHandler(RedisCommands commands, java.util.function.Function<io.netty.channel.EventLoop, OwedReplies> owedReplies) {
+        this.commands = commands;
+        this.owedReplies = owedReplies;
+    }
 
     @Override protected void channelRead0(ChannelHandlerContext ctx, RedisMessage msg) {
+        try {
+            commands.settle(session); // a pipelined command sees the writes of the ones before it
+        } catch (dev.bypass.txnstore.StoreException e) {
+            ctx.close(); // the log cannot be written: earlier replies must not go out as if their commits were durable
+            return;
+        }
         List<byte[]> args = new ArrayList<>();
         if (msg instanceof ArrayRedisMessage arr) {
             if (arr.isNull() || arr.children().isEmpty()) return;
@@ -56,15 +67,24 @@ final class RespHandler extends SimpleChannelInboundHandler<RedisMessage> {
         ctx.write(reply);
     }
 
-    @Override public void channelReadComplete(ChannelHandlerContext ctx) { ctx.flush(); }
+    @Override public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (session.owed != 0) owedReplies.apply(ctx.channel().eventLoop()).add(ctx, session);
+        else ctx.flush();
+    }
 
     @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof DecoderException) protocolError(ctx, cause.getMessage() == null ? "malformed input" : cause.getMessage());
         else ctx.close();
     }
 
-    private static void protocolError(ChannelHandlerContext ctx, String why) {
+    private void protocolError(ChannelHandlerContext ctx, String why) {
         if (!ctx.channel().isActive()) return;
+        try {
+            commands.settle(session); // the replies before the error go out with it
+        } catch (dev.bypass.txnstore.StoreException e) {
+            ctx.close();
+            return;
+        }
         String clean = why.replace('\r', ' ').replace('\n', ' ');
         ctx.writeAndFlush(new ErrorRedisMessage("ERR Protocol error: " + clean)).addListener(ChannelFutureListener.CLOSE);
     }
