@@ -191,14 +191,8 @@ class RespServerTest {
         int n = 32;
         List<RawClient> clients = new ArrayList<>();
         try {
-            for (int i = 0; i < n; i++) clients.add(new RawClient(server.port()));
-            // every client sends its burst before any reads its replies: the server serves them in shared rounds
-            for (int i = 0; i < n; i++) {
-                String k = "key" + i, v = "value" + i;
-                String burst = resp("SET", k, v) + resp("GET", k) + resp("INCR", "n" + i) + resp("INCR", "n" + i) + resp("GET", "n" + i);
-                clients.get(i).out.write(burst.getBytes(StandardCharsets.US_ASCII));
-                clients.get(i).out.flush();
-            }
+            sendBursts(clients, n, i -> resp("SET", "key" + i, "value" + i) + resp("GET", "key" + i) + resp("INCR", "n" + i)
+                    + resp("INCR", "n" + i) + resp("GET", "n" + i));
             for (int i = 0; i < n; i++) {
                 String v = "value" + i;
                 String expected = "+OK\r\n$" + v.length() + "\r\n" + v + "\r\n:1\r\n:2\r\n$1\r\n2\r\n";
@@ -231,11 +225,7 @@ class RespServerTest {
         int n = 32;
         List<RawClient> clients = new ArrayList<>();
         try {
-            for (int i = 0; i < n; i++) clients.add(new RawClient(server.port()));
-            for (RawClient c : clients) {
-                c.out.write((resp("INCR", "shared") + resp("SET", "last", "x") + resp("INCR", "shared")).getBytes(StandardCharsets.US_ASCII));
-                c.out.flush();
-            }
+            sendBursts(clients, n, i -> resp("INCR", "shared") + resp("SET", "last", "x") + resp("INCR", "shared"));
             java.util.Set<Long> seen = new java.util.HashSet<>();
             for (RawClient c : clients) {
                 String first = c.line(), ok = c.line(), second = c.line();
@@ -260,6 +250,18 @@ class RespServerTest {
         assertEquals("1", cli("DEL", "h"));
         assertEquals("1", cli("HSET", "h", "g", "2"));
         assertEquals("g\n2", cli("HGETALL", "h"), "no field of the expired hash comes back");
+    }
+
+    /**
+     * Opens {@code n} connections (added to {@code clients}, which the caller closes) and sends each its burst before
+     * any reply is read, so that the server serves them in shared rounds.
+     */
+    void sendBursts(List<RawClient> clients, int n, java.util.function.IntFunction<String> burst) throws Exception {
+        for (int i = 0; i < n; i++) clients.add(new RawClient(server.port()));
+        for (int i = 0; i < n; i++) {
+            clients.get(i).out.write(burst.apply(i).getBytes(StandardCharsets.US_ASCII));
+            clients.get(i).out.flush();
+        }
     }
 
     static String resp(String... args) {
