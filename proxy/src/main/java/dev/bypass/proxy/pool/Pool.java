@@ -168,6 +168,20 @@ public final class Pool {
         for (var w : failed) w.completeExceptionally(error);
     }
 
+    /** Statement definitions (unnamed) a server of this pool has parsed successfully; bounded. */
+    private final java.util.Set<dev.bypass.proxy.wire.Parse> parsed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A server of this pool accepted {@code definition} (unnamed): the same text and types parse here. */
+    public void parsedOk(dev.bypass.proxy.wire.Parse definition) {
+        if (parsed.size() < 10_000) parsed.add(definition);
+    }
+
+    /**
+     * Whether a server of this pool has parsed {@code definition} (unnamed) before: a client preparing it again is
+     * answered without taking a server, the statement being prepared on whichever server the client later uses.
+     */
+    public boolean parsedBefore(dev.bypass.proxy.wire.Parse definition) { return parsed.contains(definition); }
+
     private volatile Map<String, String> knownParameters;
 
     /**

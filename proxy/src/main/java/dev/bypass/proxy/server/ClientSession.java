@@ -332,6 +332,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 toServer(frame);
                 return;
             }
+            if (type == Parse.TYPE && queued.isEmpty() && !acquiring && prepareWithoutServer(frame)) return;
             queued.add(frame.retain());
             if (acquiring) return;
             target = routeOf(queued.peek());
@@ -357,6 +358,23 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             }
             attach(s);
         }));
+    }
+
+    /**
+     * A named statement prepared outside a transaction (transaction mode) whose definition a server of the pool has
+     * parsed before: answered at once and prepared later on whichever server the client uses, so that a client
+     * preparing with a blocking call (libpq's PQprepare: Parse, Sync) needs no server while all are held, possibly
+     * by clients sharing its thread. Called with the session lock held; false when the usual path must take it.
+     */
+    private boolean prepareWithoutServer(PgFrame frame) {
+        if (proxy.config().poolMode() != ProxyConfig.PoolMode.TRANSACTION) return false;
+        Parse p = Parse.decode(frame.body());
+        if (p.statement().isEmpty() || statements.containsKey(p.statement())) return false;
+        Parse definition = p.named("");
+        if (!pool.parsedBefore(definition)) return false;
+        statements.put(p.statement(), definition);
+        answer(Completion.PARSE.encode(client.alloc()));
+        return true;
     }
 
     /**
@@ -617,6 +635,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     }
                 }
                 if (head.endsWith(type)) {
+                    if (type == '1' && head.serverStatement() != null) s.pool().parsedOk(head.serverStatement());
                     expected.poll();
                     deliverSynthetic();
                     mayRelease = type == ReadyForQuery.TYPE && expected.isEmpty();
