@@ -499,8 +499,7 @@ public final class Store implements AutoCloseable {
         for (long id : Wal.segments(dir)) if (id < keepFrom) Files.deleteIfExists(Wal.segmentPath(dir, id));
     }
 
-    /** Counters for INFO and monitoring. */
-    /** {@code logWrites}: writes of the log, each covering one or more commits (0 in memory mode). */
+    /** Counters for INFO and monitoring; {@code logWrites}: writes of the log, each covering one or more commits (0 in memory mode). */
     public record Stats(long commits, long conflicts, long lastCommitTimestamp, int tables, int openTransactions, long logWrites) {}
 
     public Stats stats() {
