@@ -228,14 +228,37 @@ class ProxyTest {
              Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SHOW POOLS")) {
                 assertEquals("database", rs.getMetaData().getColumnName(1));
-            }
-            try (ResultSet rs = s.executeQuery("SHOW STATS")) {
                 assertTrue(rs.next());
-                assertTrue(Long.parseLong(rs.getString("queries")) > 0);
+                assertTrue(Long.parseLong(rs.getString("sv_idle")) + Long.parseLong(rs.getString("sv_active")) > 0, "the pool has servers");
+                assertEquals("0", rs.getString("cl_waiting"));
+            }
+            // one transaction of three statements through the proxy: three more queries, one more transaction
+            try (Connection app = connect("postgres", "&preferQueryMode=simple"); Statement a = app.createStatement()) {
+                long[] before = postgresStats(s);
+                assertTrue(before[0] > 0 && before[1] >= before[0], before[0] + " transactions, " + before[1] + " queries");
+                a.execute("BEGIN");
+                a.execute("SELECT 1");
+                a.execute("COMMIT");
+                long[] after = postgresStats(s);
+                assertEquals(1, after[0] - before[0], "transactions counted");
+                assertEquals(3, after[1] - before[1], "queries counted");
             }
             SQLException e = assertThrows(SQLException.class, () -> s.executeQuery("SHOW NONSENSE"));
             assertTrue(e.getMessage().contains("unknown admin command"), e.getMessage());
         }
+    }
+
+    /** SHOW STATS summed over the pools of database postgres: transactions, queries. */
+    static long[] postgresStats(Statement admin) throws SQLException {
+        long[] out = new long[2];
+        try (ResultSet rs = admin.executeQuery("SHOW STATS")) {
+            while (rs.next()) {
+                if (!rs.getString("database").equals("postgres")) continue;
+                out[0] += Long.parseLong(rs.getString("total_xact_count"));
+                out[1] += Long.parseLong(rs.getString("total_query_count"));
+            }
+        }
+        return out;
     }
 
     @Test

@@ -29,7 +29,14 @@ public final class Pool {
     private final Bootstrap bootstrap;
     private final EventLoopGroup group;
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
-    private final ArrayDeque<CompletableFuture<ServerConnection>> waiters = new ArrayDeque<>();
+    /** A client waiting for a server, since when (for the admin console's wait times). */
+    private record Waiter(CompletableFuture<ServerConnection> future, long since) {}
+
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /** Requests answered (ReadyForQuery), transactions among them, and the time clients waited for a server. */
+    private final java.util.concurrent.atomic.LongAdder requests = new java.util.concurrent.atomic.LongAdder(),
+            transactions = new java.util.concurrent.atomic.LongAdder();
+    private long waitNanos;
     private final List<ServerConnection> all = new ArrayList<>();
     private int opening;
     private boolean paused;
@@ -86,7 +93,7 @@ public final class Pool {
                 f.complete(s);
                 return f;
             }
-            waiters.addLast(f);
+            waiters.addLast(new Waiter(f, System.nanoTime()));
             if (!paused && all.size() + opening < maxSize) open();
         }
         // The timer runs on the caller's event loop when there is one: scheduling and cancelling there is a heap
@@ -96,11 +103,11 @@ public final class Pool {
         try {
             var timeout = timer.schedule(() -> {
                 if (f.completeExceptionally(new TimeoutException("no server connection within " + acquireTimeout.toMillis() + " ms")))
-                    synchronized (this) { waiters.remove(f); }
+                    synchronized (this) { waiters.removeIf(w -> w.future() == f); }
             }, acquireTimeout.toMillis(), TimeUnit.MILLISECONDS);
             f.whenComplete((s, e) -> timeout.cancel(false));
         } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-            synchronized (this) { waiters.remove(f); }
+            synchronized (this) { waiters.removeIf(w -> w.future() == f); }
             f.completeExceptionally(new IllegalStateException("proxy shutting down"));
         }
         return f;
@@ -158,7 +165,7 @@ public final class Pool {
             opening--;
             // Without any connection able to log in, waiting clients would only time out: tell them why now.
             if (all.isEmpty() && opening == 0) {
-                failed.addAll(waiters);
+                for (Waiter w : waiters) failed.add(w.future());
                 waiters.clear();
             }
         }
@@ -227,7 +234,7 @@ public final class Pool {
 
     /** {@code used}: the connection served a client (restarts its idle time), rather than a health check. */
     private void giveBack(ServerConnection conn, boolean used) {
-        CompletableFuture<ServerConnection> next;
+        Waiter next;
         synchronized (this) {
             if (conn.state() == ServerConnection.State.CLOSED) return;
             if (lifetimeNanos > 0 && System.nanoTime() - conn.createdNanos > lifetimeNanos) {
@@ -239,15 +246,16 @@ public final class Pool {
                 return;
             }
             next = null;
-            if (!paused) while ((next = waiters.pollFirst()) != null && next.isDone()) { }
+            if (!paused) while ((next = waiters.pollFirst()) != null && next.future().isDone()) { }
             if (next == null) {
                 conn.idle();
                 if (used) conn.lastUsedNanos = System.nanoTime();
                 idle.addFirst(conn);
                 return;
             }
+            waitNanos += System.nanoTime() - next.since();
         }
-        if (!next.complete(conn)) giveBack(conn, used);
+        if (!next.future().complete(conn)) giveBack(conn, used);
     }
 
     /** Closes a connection that is not fit for reuse (broken, or left in an unknown state). */
@@ -285,17 +293,33 @@ public final class Pool {
     }
 
     public synchronized Stats stats() {
-        return new Stats(key, all.size(), idle.size(), all.size() - idle.size(), waiters.size(), created, lost, retired);
+        Waiter oldest = waiters.peekFirst();
+        return new Stats(key, all.size(), idle.size(), all.size() - idle.size(), opening, waiters.size(),
+                oldest == null ? 0 : (System.nanoTime() - oldest.since()) / 1000, created, lost, retired,
+                requests.sum(), transactions.sum(), waitNanos / 1000);
     }
 
-    /** {@code lost}: servers that broke; {@code retired}: servers closed by the idle timeout or lifetime. */
-    public record Stats(PoolKey key, int servers, int idle, int active, int waiting, long created, long lost, long retired) {}
+    /**
+     * {@code opening}: servers logging in; {@code maxWaitMicros}: how long the oldest waiting client has waited;
+     * {@code lost}: servers that broke; {@code retired}: servers closed by the idle timeout or lifetime;
+     * {@code requests}: requests answered by a server (each simple query or extended batch up to its Sync),
+     * {@code transactions}: those that left the server idle (an autocommit statement or a transaction's end);
+     * {@code waitMicros}: time clients spent waiting for a server, in total.
+     */
+    public record Stats(PoolKey key, int servers, int idle, int active, int opening, int waiting, long maxWaitMicros,
+                        long created, long lost, long retired, long requests, long transactions, long waitMicros) {}
+
+    /** A server of this pool answered a request (ReadyForQuery); {@code idle}: it ended a transaction. */
+    public void requestDone(boolean idle) {
+        requests.increment();
+        if (idle) transactions.increment();
+    }
 
     public void close() {
         List<ServerConnection> conns;
         synchronized (this) {
             conns = new ArrayList<>(all);
-            for (var w : waiters) w.completeExceptionally(new IllegalStateException("proxy shutting down"));
+            for (var w : waiters) w.future().completeExceptionally(new IllegalStateException("proxy shutting down"));
             waiters.clear();
         }
         for (ServerConnection c : conns) c.close();

@@ -26,10 +26,13 @@ final class AdminConsole {
                 List<List<String>> rows = new ArrayList<>();
                 for (Pool p : proxy.pools()) {
                     var s = p.stats();
-                    rows.add(List.of(s.key().database(), s.key().user(), str(s.active()), str(s.idle()), str(s.waiting()),
+                    long linked = proxy.sessions().values().stream().filter(c -> c.currentServer() != null && c.currentServer().pool() == p).count();
+                    rows.add(List.of(s.key().database(), s.key().user(), str(linked), str(s.waiting()), str(s.active()), str(s.idle()),
+                            str(s.opening()), str(s.maxWaitMicros() / 1_000_000), str(s.maxWaitMicros() % 1_000_000),
                             proxy.config().poolMode().name().toLowerCase(Locale.ROOT)));
                 }
-                ResultSetWriter.write(ch, List.of("database", "user", "sv_active", "sv_idle", "cl_waiting", "pool_mode"), rows, "SHOW");
+                ResultSetWriter.write(ch, List.of("database", "user", "cl_active", "cl_waiting", "sv_active", "sv_idle", "sv_login",
+                        "maxwait", "maxwait_us", "pool_mode"), rows, "SHOW");
             }
             case "SHOW CLIENTS" -> {
                 List<List<String>> rows = new ArrayList<>();
@@ -47,8 +50,15 @@ final class AdminConsole {
                 }
                 ResultSetWriter.write(ch, List.of("database", "user", "servers", "opened", "lost"), rows, "SHOW");
             }
-            case "SHOW STATS" -> ResultSetWriter.write(ch, List.of("clients", "queries"),
-                    List.of(List.of(str(proxy.sessions().size()), String.valueOf(proxy.queriesForwarded()))), "SHOW");
+            case "SHOW STATS" -> {
+                // Per pool, PgBouncer's names: a "query" is one request answered (a simple query or a batch to Sync).
+                List<List<String>> rows = new ArrayList<>();
+                for (Pool p : proxy.pools()) {
+                    var s = p.stats();
+                    rows.add(List.of(s.key().database(), s.key().user(), str(s.transactions()), str(s.requests()), str(s.waitMicros())));
+                }
+                ResultSetWriter.write(ch, List.of("database", "user", "total_xact_count", "total_query_count", "total_wait_time"), rows, "SHOW");
+            }
             case "PAUSE" -> { proxy.pause(); ResultSetWriter.commandComplete(ch, "PAUSE"); }
             case "RESUME" -> { proxy.resume(); ResultSetWriter.commandComplete(ch, "RESUME"); }
             case "RELOAD" -> {

@@ -636,6 +636,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 }
                 if (head.endsWith(type)) {
                     if (type == '1' && head.serverStatement() != null) s.pool().parsedOk(head.serverStatement());
+                    if (type == ReadyForQuery.TYPE) s.pool().requestDone(s.transactionStatus() == 'I');
                     expected.poll();
                     deliverSynthetic();
                     mayRelease = type == ReadyForQuery.TYPE && expected.isEmpty();

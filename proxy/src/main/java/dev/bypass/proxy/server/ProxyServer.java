@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The PostgreSQL proxy: accepts clients, authenticates them, and runs their traffic over pooled server connections
@@ -41,7 +40,6 @@ public final class ProxyServer implements AutoCloseable {
     private final Map<PoolKey, Pool> pools = new ConcurrentHashMap<>();
     private final Map<Integer, ClientSession> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger nextProcessId = new AtomicInteger(1);
-    private final AtomicLong queries = new AtomicLong();
     private final AdminConsole admin = new AdminConsole(this);
     /** Copies picked statements to the shadow server; null without {@code mirror} in the config. */
     private final Mirror mirror;
@@ -227,10 +225,7 @@ public final class ProxyServer implements AutoCloseable {
 
     Map<Integer, ClientSession> sessions() { return sessions; }
 
-    long queriesForwarded() { return queries.get(); }
-
     void countQuery() {
-        queries.incrementAndGet();
         queryCounter.increment();
     }
 
