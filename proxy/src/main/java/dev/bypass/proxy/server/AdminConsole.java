@@ -22,18 +22,9 @@ final class AdminConsole {
         }
         String cmd = Query.decode(frame.body()).sql().strip().replaceAll(";+$", "").replaceAll("\\s+", " ").toUpperCase(Locale.ROOT);
         switch (cmd) {
-            case "SHOW POOLS" -> {
-                List<List<String>> rows = new ArrayList<>();
-                for (Pool p : proxy.pools()) {
-                    var s = p.stats();
-                    long linked = proxy.sessions().values().stream().filter(c -> c.currentServer() != null && c.currentServer().pool() == p).count();
-                    rows.add(List.of(s.key().database(), s.key().user(), str(linked), str(s.waiting()), str(s.active()), str(s.idle()),
-                            str(s.opening()), str(s.maxWaitMicros() / 1_000_000), str(s.maxWaitMicros() % 1_000_000),
-                            proxy.config().poolMode().name().toLowerCase(Locale.ROOT)));
-                }
-                ResultSetWriter.write(ch, List.of("database", "user", "cl_active", "cl_waiting", "sv_active", "sv_idle", "sv_login",
-                        "maxwait", "maxwait_us", "pool_mode"), rows, "SHOW");
-            }
+            case "SHOW POOLS" -> perPool(ch, List.of("database", "user", "cl_active", "cl_waiting", "sv_active", "sv_idle", "sv_login",
+                    "maxwait", "maxwait_us", "pool_mode"), (p, s) -> List.of(str(linkedClients(p)), str(s.waiting()), str(s.active()), str(s.idle()), str(s.opening()), str(s.maxWaitMicros() / 1_000_000),
+                    str(s.maxWaitMicros() % 1_000_000), proxy.config().poolMode().name().toLowerCase(Locale.ROOT)));
             case "SHOW CLIENTS" -> {
                 List<List<String>> rows = new ArrayList<>();
                 for (ClientSession s : proxy.sessions().values()) {
@@ -42,23 +33,11 @@ final class AdminConsole {
                 }
                 ResultSetWriter.write(ch, List.of("pid", "user", "database", "state"), rows, "SHOW");
             }
-            case "SHOW SERVERS" -> {
-                List<List<String>> rows = new ArrayList<>();
-                for (Pool p : proxy.pools()) {
-                    var s = p.stats();
-                    rows.add(List.of(s.key().database(), s.key().user(), str(s.servers()), str(s.created()), str(s.lost())));
-                }
-                ResultSetWriter.write(ch, List.of("database", "user", "servers", "opened", "lost"), rows, "SHOW");
-            }
-            case "SHOW STATS" -> {
-                // Per pool, PgBouncer's names: a "query" is one request answered (a simple query or a batch to Sync).
-                List<List<String>> rows = new ArrayList<>();
-                for (Pool p : proxy.pools()) {
-                    var s = p.stats();
-                    rows.add(List.of(s.key().database(), s.key().user(), str(s.transactions()), str(s.requests()), str(s.waitMicros())));
-                }
-                ResultSetWriter.write(ch, List.of("database", "user", "total_xact_count", "total_query_count", "total_wait_time"), rows, "SHOW");
-            }
+            case "SHOW SERVERS" -> perPool(ch, List.of("database", "user", "servers", "opened", "lost"),
+                    (p, s) -> List.of(str(s.servers()), str(s.created()), str(s.lost())));
+            // PgBouncer's names; a "query" is one request answered (a simple query or a batch up to its Sync).
+            case "SHOW STATS" -> perPool(ch, List.of("database", "user", "total_xact_count", "total_query_count", "total_wait_time"),
+                    (p, s) -> List.of(str(s.transactions()), str(s.requests()), str(s.waitMicros())));
             case "PAUSE" -> { proxy.pause(); ResultSetWriter.commandComplete(ch, "PAUSE"); }
             case "RESUME" -> { proxy.resume(); ResultSetWriter.commandComplete(ch, "RESUME"); }
             case "RELOAD" -> {
@@ -78,6 +57,23 @@ final class AdminConsole {
                     + " (SHOW POOLS|CLIENTS|SERVERS|STATS, PAUSE, RESUME, RELOAD)").encode(ch.alloc()));
         }
         ch.writeAndFlush(new ReadyForQuery('I').encode(ch.alloc()));
+    }
+
+    /** Clients holding a server of {@code pool} (PgBouncer's cl_active). */
+    private long linkedClients(Pool pool) {
+        return proxy.sessions().values().stream().filter(c -> c.currentServer() != null && c.currentServer().pool() == pool).count();
+    }
+
+    /** One row per pool: its database and user, then {@code row}'s columns. */
+    private void perPool(Channel ch, List<String> columns, java.util.function.BiFunction<Pool, Pool.Stats, List<String>> row) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Pool p : proxy.pools()) {
+            Pool.Stats s = p.stats();
+            List<String> r = new ArrayList<>(List.of(s.key().database(), s.key().user()));
+            r.addAll(row.apply(p, s));
+            rows.add(r);
+        }
+        ResultSetWriter.write(ch, columns, rows, "SHOW");
     }
 
     private static String str(long v) { return Long.toString(v); }
