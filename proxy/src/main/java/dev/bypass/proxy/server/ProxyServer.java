@@ -281,9 +281,10 @@ public final class ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (listener != null) listener.close().syncUninterruptibly();
+        // Bounded waits: a shutdown must end even if an event loop died abnormally and never reports termination.
+        if (listener != null) listener.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
         for (Pool p : pools.values()) p.close();
         if (mirror != null) mirror.close();
-        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

@@ -75,8 +75,9 @@ public final class RespServer implements AutoCloseable {
     public void awaitClose() throws InterruptedException { channel.closeFuture().sync(); }
 
     @Override public void close() {
-        channel.close().syncUninterruptibly();
-        boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        // Bounded waits: a shutdown must end even if an event loop died abnormally and never reports termination.
+        channel.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(10, java.util.concurrent.TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 }
