@@ -205,17 +205,19 @@ public final class ProxyServer implements AutoCloseable {
         if (backend < 0 || backend > config.replicas().size()) backend = 0;
         String host = backend == 0 ? config.backendHost() : config.replicas().get(backend - 1).host();
         int port = backend == 0 ? config.backendPort() : config.replicas().get(backend - 1).port();
-        return pools.computeIfAbsent(new PoolKey(database, user, backend), k -> new Pool(k, config.users().get(user),
-                config.poolSize(), config.acquireTimeout(), group, transport.socketChannel(), host, port,
-                serverTls, config.serverTls() != null && config.serverTls().required(), config.limits()));
+        return pools.computeIfAbsent(new PoolKey(database, user, backend), k -> newPool(config, k, config.poolSize(), host, port));
     }
 
     /** The shadow server's pool for a (database, user): one connection, the primary's credentials. */
     private Pool mirrorPool(PoolKey key) {
         ProxyConfig config = this.config;
-        return pools.computeIfAbsent(key, k -> new Pool(k, config.users().get(k.user()), 1, config.acquireTimeout(), group,
-                transport.socketChannel(), config.mirror().host(), config.mirror().port(), serverTls,
-                config.serverTls() != null && config.serverTls().required(), config.limits()));
+        return pools.computeIfAbsent(key, k -> newPool(config, k, 1, config.mirror().host(), config.mirror().port()));
+    }
+
+    /** A pool of at most {@code size} connections to {@code host:port} as the key's user, with the config's settings. */
+    private Pool newPool(ProxyConfig config, PoolKey key, int size, String host, int port) {
+        return new Pool(key, config.users().get(key.user()), size, config.acquireTimeout(), group, transport.socketChannel(), host, port,
+                serverTls, config.serverTls() != null && config.serverTls().required(), config.limits());
     }
 
     /** Mirroring, or null when no shadow server is configured. */
