@@ -31,8 +31,9 @@ public final class RespServer implements AutoCloseable {
         java.util.function.Function<io.netty.channel.EventLoop, OwedReplies> owedOf = loop -> owed.computeIfAbsent(loop, l -> new OwedReplies(l, store));
         // Linux epoll when its native library loads (fewer system calls per read than NIO's selector), NIO otherwise.
         boolean epoll = io.netty.channel.epoll.Epoll.isAvailable();
-        boss = new MultiThreadIoEventLoopGroup(1, epoll ? io.netty.channel.epoll.EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        workers = new MultiThreadIoEventLoopGroup(threads, epoll ? io.netty.channel.epoll.EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        io.netty.channel.IoHandlerFactory handlers = epoll ? io.netty.channel.epoll.EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        boss = new MultiThreadIoEventLoopGroup(1, handlers);
+        workers = new MultiThreadIoEventLoopGroup(threads, handlers);
         try {
             channel = new ServerBootstrap().group(boss, workers)
                     .channel(epoll ? io.netty.channel.epoll.EpollServerSocketChannel.class : NioServerSocketChannel.class)
