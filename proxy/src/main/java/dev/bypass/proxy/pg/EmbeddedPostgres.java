@@ -1,10 +1,16 @@
 package dev.bypass.proxy.pg;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -112,19 +118,56 @@ public final class EmbeddedPostgres implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(postgres).redirectErrorStream(true)
                 .redirectOutput(base.resolve("postgres.log").toFile());
         server = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        // Ready means a login succeeds: the port opens while the server still answers "the database system is
+        // starting up" (57P03), so a connect alone is not enough on a loaded machine.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        String last = "no answer yet";
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) throw new IOException("PostgreSQL exited during start-up: " + tail());
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                if (Files.exists(base.resolve(".s.PGSQL." + port))) return;
+            try {
+                if (loginSucceeds()) return;
             } catch (IOException notYet) {
-                // still starting
+                last = notYet.getMessage();
             }
             Thread.sleep(50);
         }
         close();
-        throw new IOException("PostgreSQL did not accept connections within 60 s: " + tail());
+        throw new IOException("PostgreSQL did not accept a login within 120 s (" + last + "): " + tail());
+    }
+
+    /**
+     * One login as {@code postgres} to database {@code postgres} over the protocol itself: true on ReadyForQuery,
+     * an exception naming PostgreSQL's answer otherwise (its ErrorResponse, or a closed connection).
+     */
+    private boolean loginSucceeds() throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(5000);
+            byte[] params = "user\0postgres\0database\0postgres\0\0".getBytes(StandardCharsets.US_ASCII);
+            var out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+            out.writeInt(8 + params.length);
+            out.writeInt(196608); // protocol 3.0
+            out.write(params);
+            out.flush();
+            var in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+            while (true) {
+                int type = in.read();
+                if (type < 0) throw new IOException("connection closed during login");
+                int length = in.readInt();
+                if (length < 4 || length > 1 << 20) throw new IOException("unexpected message length " + length);
+                byte[] body = in.readNBytes(length - 4);
+                switch (type) {
+                    case 'Z' -> { return true; }
+                    case 'E' -> throw new IOException(new String(body, StandardCharsets.UTF_8)
+                            .replace('\0', ' ').strip());
+                    case 'R' -> {
+                        if (body.length < 4 || ByteBuffer.wrap(body).getInt() != 0)
+                            throw new IOException("the server asked for a password (trust authentication expected)");
+                    }
+                    default -> { } // ParameterStatus, BackendKeyData, notices
+                }
+            }
+        }
     }
 
     private String tail() {
