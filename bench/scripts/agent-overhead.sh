@@ -1,16 +1,39 @@
 #!/usr/bin/env bash
 # End-to-end cost of the agent's query telemetry: the pgbench-like JDBC workload (TPC-B statements from several
 # client threads) against one PostgreSQL, in a fresh JVM without and with
-# -javaagent:bypass-agent.jar=config=pgjdbc-telemetry.conf (programs at three pgjdbc methods, feature records
-# streamed to a file). Runs alternate to spread machine noise; prints each run's TPS and the throughput ratio.
-# Usage: bench/scripts/agent-overhead.sh [SECONDS_PER_RUN] [CLIENTS] [ROUNDS]
+# -javaagent:bypass-agent.jar=config=pgjdbc-telemetry.conf (programs at three pgjdbc methods, one feature record per
+# statement streamed to a JSON-lines file).
+#
+# Each run warms up first (class loading, compilation, the agent's attach) and is measured after: throughput, and
+# the client JVM's CPU time (all its threads) per transaction and per statement. Runs come in pairs, the order
+# inside a pair alternating (without/with, then with/without, ...) to spread drift; the summary gives the median
+# throughput ratio with its spread, and the client CPU per statement the agent adds, which does not depend on what
+# else the machine runs. The agent's start (premain: loading, verifying, compiling the programs) is reported apart.
+#
+# Usage: bench/scripts/agent-overhead.sh [--seconds 30] [--warmup 15] [--pairs 5] [--clients 4] [--profile DIR]
+#   --profile DIR  also records one run with the agent under JFR (CPU-time and allocation sampling) into DIR and
+#                  prints where the agent's time and allocations go per statement (bench/scripts/AgentProfile.java)
+#   AGENT_JAR=...  measures another build of the agent (default observability/target/bypass-agent.jar)
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-secs="${1:-30}" clients="${2:-4}" rounds="${3:-3}"
+secs=30 warmup=15 pairs=5 clients=4 profile=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --seconds) secs="$2"; shift 2 ;;
+        --warmup) warmup="$2"; shift 2 ;;
+        --pairs) pairs="$2"; shift 2 ;;
+        --clients) clients="$2"; shift 2 ;;
+        --profile) profile="$2"; shift 2 ;;
+        *) echo "usage: $0 [--seconds S] [--warmup S] [--pairs N] [--clients N] [--profile DIR]" >&2; exit 2 ;;
+    esac
+done
 . "$root/bin/java-env"
 bypass_ensure_jar "$root"
-agent="$root/observability/target/bypass-agent.jar"
-[ -f "$agent" ] || (cd "$root" && JAVA_HOME="$BYPASS_JAVA_HOME" ./mvnw -q -B -DskipTests install -pl observability -am)
+agent="${AGENT_JAR:-$root/observability/target/bypass-agent.jar}"
+if [ ! -f "$agent" ] || [ -n "$(find "$root/observability/src/main" "$root/programs/src/main" "$root/vm/src/main" -newer "$agent" -type f -print -quit)" ]; then
+    [ -n "${AGENT_JAR:-}" ] && { echo "no agent jar $agent" >&2; exit 2; }
+    (cd "$root" && JAVA_HOME="$BYPASS_JAVA_HOME" ./mvnw -q -B -pl observability -am package -DskipTests >&2)
+fi
 java="$BYPASS_JAVA_HOME/bin/java"
 work="$(mktemp -d)"
 cleanup() { [ -n "${demo_pid:-}" ] && kill "$demo_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -26,24 +49,73 @@ pg_port=$(sed -n 's/^PostgreSQL 127.0.0.1:\([0-9]*\).*/\1/p' "$work/demo.out")
 psql -q "postgres://postgres@127.0.0.1:$pg_port/postgres" -c "CREATE DATABASE agentbench" > /dev/null
 url="jdbc:postgresql://127.0.0.1:$pg_port/agentbench?user=postgres"
 
-unzip -p "$agent" dev/bypass/observability/agent/pgjdbc-telemetry.conf > "$work/telemetry.conf"
+# The application's class path holds the workload and pgjdbc only, as an application that knows nothing of Bypass:
+# the agent's classes come from the agent jar alone.
+mkdir "$work/app"
+(cd "$work/app" && "$BYPASS_JAVA_HOME/bin/jar" xf "$root/cli/target/bypass.jar" org/postgresql META-INF/services/java.sql.Driver \
+    dev/bypass/cli/demo/JdbcWorkload.class 'dev/bypass/cli/demo/JdbcWorkload$Window.class')
+app="$work/app"
+(cd "$work" && "$BYPASS_JAVA_HOME/bin/jar" xf "$agent" dev/bypass/observability/agent/pgjdbc-telemetry.conf \
+    && mv dev/bypass/observability/agent/pgjdbc-telemetry.conf telemetry.conf && rm -r dev)
 echo "records telemetry:features query_features jsonl $work/features.jsonl" >> "$work/telemetry.conf"
-cp="$root/cli/target/bypass.jar"
-"$java" -cp "$cp" dev.bypass.cli.demo.JdbcWorkload "$url" 1 1 --create > /dev/null
+"$java" -cp "$app" dev.bypass.cli.demo.JdbcWorkload "$url" 0 1 --create > /dev/null
 
-without=() with=()
-for r in $(seq 1 "$rounds"); do
-    a=$("$java" -cp "$cp" dev.bypass.cli.demo.JdbcWorkload "$url" "$secs" "$clients" | awk '/^tps/ {print $2}')
-    b=$("$java" -javaagent:"$agent"=config="$work/telemetry.conf" -cp "$cp" dev.bypass.cli.demo.JdbcWorkload "$url" "$secs" "$clients" 2>/dev/null \
-        | awk '/^tps/ {print $2}')
-    echo "round $r: without agent $a tps, with agent $b tps"
-    without+=("$a") with+=("$b")
+# One run ("with" or "without" the agent, then extra JVM options): sets tps tx st cpu start (startup CPU, ns).
+run() {
+    local agentopt=()
+    [ "$1" = with ] && agentopt=(-javaagent:"$agent"=config="$work/telemetry.conf")
+    if ! "$java" "${agentopt[@]}" ${2:-} -cp "$app" dev.bypass.cli.demo.JdbcWorkload "$url" "$secs" "$clients" --warmup "$warmup" \
+            > "$work/run.out" 2> "$work/run.err"; then
+        echo "the workload failed ($1 the agent):" >&2; cat "$work/run.err" >&2; exit 1
+    fi
+    read -r tps tx st cpu start <<< "$(awk '{v[$1] = $2} END {print v["tps"], v["transactions"], v["statements"], v["cpu_ns"], v["startup_cpu_ns"]}' "$work/run.out")"
+}
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before; PostgreSQL on the same machine"
+echo "runs: $pairs pairs, ${warmup} s warm-up + ${secs} s measured each, $clients clients; agent $agent"
+: > "$work/results"
+for p in $(seq 1 "$pairs"); do
+    if [ $((p % 2)) = 1 ]; then order="without with"; else order="with without"; fi
+    for which in $order; do
+        run "$which"
+        echo "$p $which $tps $tx $st $cpu $start" >> "$work/results"
+        printf "pair %d %-7s %8.1f tps  %6.1f us CPU/transaction  %6.0f ns CPU/statement  start-up CPU %5.0f ms\n" \
+            "$p" "$which" "$tps" "$(echo "$cpu $tx" | awk '{print $1 / $2 / 1000}')" "$(echo "$cpu $st" | awk '{print $1 / $2}')" \
+            "$(echo "$start" | awk '{print $1 / 1e6}')"
+    done
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 records=$(wc -l < "$work/features.jsonl")
-awk -v a="${without[*]}" -v b="${with[*]}" -v rec="$records" 'BEGIN {
-    n = split(a, x, " "); split(b, y, " "); sa = 0; sb = 0
-    for (i = 1; i <= n; i++) { sa += x[i]; sb += y[i] }
-    printf "| workload | without agent (tps) | with telemetry agent (tps) | ratio |\n|---|---|---|---|\n"
-    printf "| TPC-B JDBC, %d rounds | %.0f | %.0f | %.3f |\n", n, sa / n, sb / n, (sb / n) / (sa / n)
-    printf "feature records written in the last agent run: %d\n", rec
-}'
+awk -v pairs="$pairs" -v records="$records" '
+    function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+                                       return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    { tps[$1, $2] = $3; tx[$1, $2] = $4; st[$1, $2] = $5; cpu[$1, $2] = $6; start[$1, $2] = $7 }
+    END {
+        for (p = 1; p <= pairs; p++) {
+            ratio[p] = tps[p, "with"] / tps[p, "without"]; r2[p] = ratio[p]
+            a[p] = tps[p, "without"]; b[p] = tps[p, "with"]
+            cw[p] = cpu[p, "without"] / tx[p, "without"] / 1000; cb[p] = cpu[p, "with"] / tx[p, "with"] / 1000
+            added[p] = cpu[p, "with"] / st[p, "with"] - cpu[p, "without"] / st[p, "without"]; added2[p] = added[p]
+            su[p] = (start[p, "with"] - start[p, "without"]) / 1e6
+            lo = (p == 1 || ratio[p] < lo) ? ratio[p] : lo; hi = (p == 1 || ratio[p] > hi) ? ratio[p] : hi
+            alo = (p == 1 || added[p] < alo) ? added[p] : alo; ahi = (p == 1 || added[p] > ahi) ? added[p] : ahi
+            spt = st[p, "without"] / tx[p, "without"]
+        }
+        printf "\n| | without agent | with telemetry agent | ratio or difference |\n|---|---|---|---|\n"
+        printf "| throughput, median of %d pairs (tps) | %.0f | %.0f | %.3f (pairs %.3f-%.3f) |\n", pairs, median(a, pairs), median(b, pairs), median(r2, pairs), lo, hi
+        printf "| client CPU per transaction, median (us) | %.1f | %.1f | +%.1f |\n", median(cw, pairs), median(cb, pairs), median(cb, pairs) - median(cw, pairs)
+        printf "| client CPU per statement added by the agent, median (ns) | | | %.0f (pairs %.0f to %.0f) |\n", median(added2, pairs), alo, ahi
+        printf "| agent start (premain CPU, median) (ms) | | | %.0f |\n", median(su, pairs)
+        printf "statements per transaction: %.2f; feature records written (all agent runs): %d\n", spt, records
+    }' "$work/results"
+
+if [ -n "$profile" ]; then
+    mkdir -p "$profile"
+    jfr="$profile/agent.jfr"
+    rm -f "$jfr"
+    echo
+    echo "profile: one run with the agent under JFR (CPU-time samples every 1 ms of CPU, allocation samples) -> $jfr"
+    run with "-XX:FlightRecorderOptions:stackdepth=128 -XX:StartFlightRecording:delay=${warmup}s,duration=${secs}s,filename=$jfr,settings=profile,+jdk.CPUTimeSample#enabled=true,+jdk.CPUTimeSample#throttle=1ms"
+    echo "that run: $tps tps, $(echo "$cpu $st" | awk '{print $1 / $2}') ns client CPU per statement (JFR on)"
+    "$java" "$root/bench/scripts/AgentProfile.java" "$jfr" "$st"
+fi

@@ -5,14 +5,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
 @Command(name = "acl", description = {"Administers the File/ACL table of the acl_filter program in a running JVM, live,",
-        "through its agent's admin endpoint (the 'admin PORT' line of the agent configuration).",
-        "Rights are letters r, w, x (or - for none)."})
+        "through its agent's admin endpoint (the 'admin PORT' line of the agent configuration), with the bearer token",
+        "the agent wrote at start. Rights are letters r, w, x (or - for none)."})
 final class AclCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ACTION", description = "protect, grant, revoke, show or decisions") String action;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "FILE", description = "the file (a path as the application sees it)") String file;
 
-    @Option(names = "--agent", required = true, paramLabel = "HOST:PORT", description = "the agent's admin endpoint") String agent;
+    @Mixin AgentOptions agent;
 
     @Option(names = "--object", defaultValue = "acl", description = "the acl_filter object's name in the agent configuration (default: ${DEFAULT-VALUE})")
     String object;
@@ -28,10 +28,11 @@ final class AclCommand implements Callable<Integer> {
     @Spec Model.CommandSpec spec;
 
     @Override public Integer call() throws Exception {
+        if (agent.agent == null) throw new CliException("give the agent's admin endpoint with --agent HOST:PORT", 2);
         AclClient c;
         try {
-            c = new AclClient(agent, object);
-        } catch (IllegalArgumentException e) {
+            c = new AclClient(agent.agent, agent.tokenFile, object);
+        } catch (IllegalArgumentException | java.io.IOException e) {
             throw new CliException(e.getMessage(), 2);
         }
         if (!action.equals("decisions") && file == null) throw new CliException(action + " needs a FILE", 2);

@@ -32,12 +32,15 @@ final class AttachCommand implements Callable<Integer> {
             throw new CliException("cannot locate the bypass jar to load into the JVM: " + e.getMessage(), 2);
         }
         if (!Files.isRegularFile(jar)) throw new CliException("bypass is not running from its jar (" + jar + "); build it with ./mvnw package", 2);
+        java.util.List<String> report;
         try {
-            Attacher.load(pid, jar, detach ? "detach" : "config=" + config.toAbsolutePath());
+            report = Attacher.load(pid, jar, detach ? "detach" : "config=" + config.toAbsolutePath());
         } catch (java.io.IOException e) {
             throw new CliException(e.getMessage(), 1);
         }
-        spec.commandLine().getOut().println(detach ? "detached from JVM " + pid : "attached to JVM " + pid + " with " + config);
+        var out = spec.commandLine().getOut();
+        out.println(detach ? "detached from JVM " + pid : "attached to JVM " + pid + " with " + config);
+        for (String line : report) out.println("  " + line); // endpoints, the admin token's file, what attaching cost
         return 0;
     }
 }

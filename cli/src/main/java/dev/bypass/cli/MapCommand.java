@@ -8,7 +8,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
-@Command(name = "map", description = "List, dump, update and delete entries of the maps of loaded objects.",
+@Command(name = "map", description = {"List, dump, update and delete entries of the maps of loaded objects: those kept in the",
+        "state directory, or with --agent HOST:PORT those of an agent in a running JVM (OBJECT/MAP as in its configuration;",
+        "the agent's bearer token is sent)."},
         subcommands = {MapCommand.List.class, MapCommand.Dump.class, MapCommand.Update.class, MapCommand.Delete.class})
 final class MapCommand implements Runnable {
     @Spec Model.CommandSpec spec;
@@ -22,6 +24,28 @@ final class MapCommand implements Runnable {
             throw new CliException(what + ": not hex bytes: " + hex, 2);
         }
     }
+
+    /** The path of a map of an agent's objects, {@code OBJECT/MAP}, on its admin endpoint. */
+    static String agentPath(String map, String key) {
+        int slash = map.indexOf('/');
+        if (slash <= 0 || slash == map.length() - 1) throw new CliException("with --agent, name the map as OBJECT/MAP, got " + map, 2);
+        String p = "/maps/" + enc(map.substring(0, slash)) + "/" + enc(map.substring(slash + 1));
+        return key == null ? p : p + "/" + enc(key);
+    }
+
+    private static String enc(String s) { return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"); }
+
+    /** Runs a request on the agent's endpoint and prints its answer; refusals exit with status 1 and the reason. */
+    static Integer viaAgent(Model.CommandSpec spec, AgentOptions agent, AgentCall call) {
+        try {
+            spec.commandLine().getOut().println(call.run(agent.client()));
+        } catch (java.io.IOException e) {
+            throw new CliException(e.getMessage(), 1);
+        }
+        return 0;
+    }
+
+    interface AgentCall { String run(dev.bypass.observability.agent.AdminClient c) throws java.io.IOException; }
 
     static void check(BpfMap m, String op, int rc) {
         if (rc != 0) throw new CliException(op + " on map " + m.name() + " failed: " + Errno.name(rc), 1);
@@ -53,9 +77,11 @@ final class MapCommand implements Runnable {
     static final class Dump implements Callable<Integer> {
         @Parameters(paramLabel = "MAP", description = "map name, or object/map") String map;
         @Mixin StateOptions opts;
+        @Mixin AgentOptions agent;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
+            if (agent.agent != null) return viaAgent(spec, agent, c -> c.get(agentPath(map, null)));
             try (StateStore s = opts.open()) {
                 BpfMap m = s.map(map);
                 PrintWriter out = spec.commandLine().getOut();
@@ -91,9 +117,14 @@ final class MapCommand implements Runnable {
         @Parameters(index = "2", paramLabel = "VALUE", description = "value as hex bytes") String value;
         @Option(names = "--flags", defaultValue = "any", description = "any, noexist or exist (default: ${DEFAULT-VALUE})") String flags;
         @Mixin StateOptions opts;
+        @Mixin AgentOptions agent;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
+            if (agent.agent != null) {
+                if (!flags.equalsIgnoreCase("any")) throw new CliException("--flags is not available with --agent (updates insert or replace)", 2);
+                return viaAgent(spec, agent, c -> c.put(agentPath(map, key), value));
+            }
             long f = switch (flags.toLowerCase(Locale.ROOT)) {
                 case "any" -> BpfMap.ANY;
                 case "noexist" -> BpfMap.NOEXIST;
@@ -117,9 +148,11 @@ final class MapCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "MAP") String map;
         @Parameters(index = "1", paramLabel = "KEY") String key;
         @Mixin StateOptions opts;
+        @Mixin AgentOptions agent;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
+            if (agent.agent != null) return viaAgent(spec, agent, c -> c.delete(agentPath(map, key)));
             try (StateStore s = opts.open()) {
                 BpfMap m = s.map(map);
                 byte[] k = hexArg("KEY", key);

@@ -2,6 +2,7 @@ package dev.bypass.observability;
 
 import static dev.bypass.vm.helpers.ArgType.*;
 
+import dev.bypass.observability.telemetry.StatementCache;
 import dev.bypass.programs.SqlText;
 import dev.bypass.vm.helpers.HelperException;
 import dev.bypass.vm.helpers.HelperRegistry;
@@ -9,6 +10,8 @@ import dev.bypass.vm.helpers.MapHelpers;
 import dev.bypass.vm.helpers.Prototype;
 import dev.bypass.vm.helpers.ReturnType;
 import dev.bypass.vm.maps.Errno;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -22,86 +25,120 @@ import java.nio.charset.StandardCharsets;
  * static long (*bypass_arg_bytes)(__u32 index, void *dst, __u32 size) = (void *) 10300;
  * // Normalises SQL text in place (literals and $n become ?, spacing collapsed) and returns its 64-bit fingerprint.
  * static __u64 (*bypass_normalize_sql)(void *text, __u32 size) = (void *) 10301;
+ * // What bypass_arg_bytes then bypass_normalize_sql give, without reading the argument again: the normalised text
+ * // of argument `index` (its first `size` bytes, normalised) goes to dst, NUL-terminated when shorter, and its
+ * // fingerprint to *fingerprint; returns the text's length, or -ENOENT / -EINVAL as bypass_arg_bytes. Each argument
+ * // object's text is read and normalised once, then found by identity: for objects whose text never changes
+ * // (String, pgjdbc's Query); use the two helpers above for others.
+ * static long (*bypass_arg_sql)(__u32 index, void *dst, __u32 size, __u64 *fingerprint) = (void *) 10302;
  * }</pre>
  */
 public final class ObservabilityHelpers {
     private ObservabilityHelpers() {}
 
-    public static final int ARG_BYTES = 10_300, NORMALIZE_SQL = 10_301;
+    public static final int ARG_BYTES = 10_300, NORMALIZE_SQL = 10_301, ARG_SQL = 10_302;
     public static final int RECEIVER = 255, RETURN_VALUE = 254;
 
+    /** What a primitive argument reads as through {@link CallValues#value}: helpers copy objects only. */
+    public static final Object PRIMITIVE = new Object() {
+        @Override public String toString() { return "a primitive value"; }
+    };
+
+    /** The Java values of the method call whose programs run on this thread. */
+    public interface CallValues {
+        /**
+         * Argument {@code index}, or the receiver ({@link #RECEIVER}) or result ({@link #RETURN_VALUE}); null when
+         * there is none or it is null, {@link #PRIMITIVE} for a primitive.
+         */
+        Object value(int index);
+    }
+
     /**
-     * The Java values of the method call whose programs run on this thread, set by the agent's dispatcher. One
-     * mutable holder per thread, reused call after call (the agent does not nest calls on a thread).
+     * This thread's current call, set by the agent around the programs it runs. One mutable holder per thread,
+     * reused call after call (the agent does not nest calls on a thread).
      */
     public static final class Invocation {
-        Object receiver, returnValue;
-        Object[] args;
-        boolean exited, active;
+        CallValues values;
 
-        public void set(Object receiver, Object[] args, Object returnValue, boolean exited) {
-            this.receiver = receiver;
-            this.args = args;
-            this.returnValue = returnValue;
-            this.exited = exited;
-            this.active = true;
-        }
+        public void begin(CallValues values) { this.values = values; }
 
-        /** Ends the call: drops the references so the values can be collected. */
-        public void clear() {
-            receiver = returnValue = null;
-            args = null;
-            active = false;
-        }
+        /** Ends the call: the helpers see no values until the next one begins. */
+        public void end() { values = null; }
     }
 
     private static final ThreadLocal<Invocation> CURRENT = ThreadLocal.withInitial(Invocation::new);
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[512]);
+    private static final StatementCache SHARED_CACHE = new StatementCache(StatementCache.DEFAULT_ENTRIES);
 
     /** This thread's invocation holder. */
     public static Invocation invocation() { return CURRENT.get(); }
 
-    /** The runtime's map helpers plus these. */
-    public static HelperRegistry registry() { return register(MapHelpers.registry().toBuilder()).build(); }
+    /** The runtime's map helpers plus these, {@code bypass_arg_sql} with a cache shared by every such registry. */
+    public static HelperRegistry registry() { return registry(SHARED_CACHE); }
 
-    public static HelperRegistry.Builder register(HelperRegistry.Builder b) {
+    /** The runtime's map helpers plus these, {@code bypass_arg_sql} caching in {@code statements}. */
+    public static HelperRegistry registry(StatementCache statements) {
+        return register(MapHelpers.registry().toBuilder(), statements).build();
+    }
+
+    public static HelperRegistry.Builder register(HelperRegistry.Builder b) { return register(b, SHARED_CACHE); }
+
+    public static HelperRegistry.Builder register(HelperRegistry.Builder b, StatementCache statements) {
         b.register(ARG_BYTES, "bypass_arg_bytes", Prototype.of(ReturnType.INTEGER, ANYTHING, PTR_TO_UNINIT_MEM, CONST_SIZE),
                 (c, index, dst, size, x, y) -> {
-                    Invocation inv = CURRENT.get();
-                    if (!inv.active) throw new HelperException("bypass_arg_bytes is only available to programs attached to Java methods");
-                    Object v;
-                    int i = (int) index;
-                    if (i == RECEIVER) v = inv.receiver;
-                    else if (i == RETURN_VALUE) v = inv.exited ? inv.returnValue : null;
-                    else if (i >= 0 && i < inv.args.length) v = inv.args[i];
-                    else return -Errno.ENOENT;
+                    Object v = value("bypass_arg_bytes", (int) index);
                     if (v == null) return -Errno.ENOENT;
-                    byte[] bytes = switch (v) {
-                        case byte[] b1 -> b1;
-                        case String s -> s.getBytes(StandardCharsets.UTF_8);
-                        case char[] chars -> new String(chars).getBytes(StandardCharsets.UTF_8);
-                        case Number n -> null;
-                        case Boolean bo -> null;
-                        case Character ch -> null;
-                        default -> String.valueOf(v).getBytes(StandardCharsets.UTF_8);
-                    };
+                    byte[] bytes = v == PRIMITIVE ? null : text(v);
                     if (bytes == null) return -Errno.EINVAL;
-                    int n = (int) Math.min(bytes.length, size);
-                    var seg = c.memory().slice(dst, size, true);
-                    java.lang.foreign.MemorySegment.copy(bytes, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
-                    if (n < size) seg.set(java.lang.foreign.ValueLayout.JAVA_BYTE, n, (byte) 0);
-                    return n;
+                    return copy(bytes, bytes.length, c.memory().slice(dst, size, true));
                 });
         b.register(NORMALIZE_SQL, "bypass_normalize_sql", Prototype.of(ReturnType.INTEGER, PTR_TO_MEM, CONST_SIZE),
                 (c, text, size, x, y, z) -> {
-                    var seg = c.memory().slice(text, size, true);
+                    MemorySegment seg = c.memory().slice(text, size, true);
                     byte[] b1 = SCRATCH.get();
                     if (b1.length < size) SCRATCH.set(b1 = new byte[(int) size]);
-                    java.lang.foreign.MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b1, 0, (int) size);
+                    MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, b1, 0, (int) size);
                     long h = SqlText.normalize(b1, (int) size);
-                    java.lang.foreign.MemorySegment.copy(b1, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (int) size);
+                    MemorySegment.copy(b1, 0, seg, ValueLayout.JAVA_BYTE, 0, (int) size);
                     return h;
                 });
+        b.register(ARG_SQL, "bypass_arg_sql", Prototype.of(ReturnType.INTEGER, ANYTHING, PTR_TO_UNINIT_MEM, CONST_SIZE, PTR_TO_LONG),
+                (c, index, dst, size, fingerprint, y) -> {
+                    Object v = value("bypass_arg_sql", (int) index);
+                    if (v == null) return -Errno.ENOENT;
+                    StatementCache.Statement s = v == PRIMITIVE ? null : statements.statement(v, (int) size);
+                    if (s == null) return -Errno.EINVAL;
+                    MemorySegment out = c.memory().slice(dst, size, true);
+                    c.memory().store64(fingerprint, s.fingerprint());
+                    return copy(s.text(), s.text().length, out);
+                });
         return b;
+    }
+
+    private static Object value(String helper, int index) {
+        CallValues values = CURRENT.get().values;
+        if (values == null) throw new HelperException(helper + " is only available to programs attached to Java methods");
+        return values.value(index);
+    }
+
+    /** The bytes a helper copies for a Java value: null for primitives and their boxes. */
+    public static byte[] text(Object v) {
+        return switch (v) {
+            case byte[] b -> b;
+            case String s -> s.getBytes(StandardCharsets.UTF_8);
+            case char[] chars -> new String(chars).getBytes(StandardCharsets.UTF_8);
+            case Number n -> null;
+            case Boolean b -> null;
+            case Character ch -> null;
+            default -> String.valueOf(v).getBytes(StandardCharsets.UTF_8);
+        };
+    }
+
+    /** Copies up to the segment's size, NUL-terminated when shorter; returns the bytes copied. */
+    private static long copy(byte[] bytes, int length, MemorySegment dst) {
+        int n = (int) Math.min(length, dst.byteSize());
+        MemorySegment.copy(bytes, 0, dst, ValueLayout.JAVA_BYTE, 0, n);
+        if (n < dst.byteSize()) dst.set(ValueLayout.JAVA_BYTE, n, (byte) 0);
+        return n;
     }
 }

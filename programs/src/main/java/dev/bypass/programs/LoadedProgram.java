@@ -52,6 +52,9 @@ public final class LoadedProgram {
 
     public String verifiedBy() { return verifiedBy; }
 
+    /** What the verifier proved about the program ({@link ProgramFacts#NONE} when it ran unverified). */
+    public ProgramFacts facts() { return facts; }
+
     public int instructionCount() { return source.program().instructions().size(); }
 
     public ElfProgram source() { return source; }

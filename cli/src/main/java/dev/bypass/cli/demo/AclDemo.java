@@ -71,10 +71,13 @@ public final class AclDemo {
             out.printf("before the update: %d opens allowed, %d denied (last: %s)%n", app.allowed, app.denied, app.lastDenial);
 
             // the live update goes through the agent's admin endpoint, as `bypass acl` from another process would
+            // with the bearer token the agent wrote at start (readable by this user only)
             String endpoint = "127.0.0.1:" + session.adminPort();
-            new AclClient(endpoint, "acl").revoke(dir.resolve("payroll.csv").toString(), APP_USER);
+            AclClient client = new AclClient(endpoint, session.adminTokenFile(), "acl");
+            client.revoke(dir.resolve("payroll.csv").toString(), APP_USER);
             out.println("admin: bypass acl revoke " + dir.resolve("payroll.csv") + " --user " + APP_USER + " --agent " + endpoint);
-            out.println("       -> " + new AclClient(endpoint, "acl").show(dir.resolve("payroll.csv").toString()) + " (live, in the File/ACL map)");
+            out.println("       (bearer token from " + session.adminTokenFile() + ")");
+            out.println("       -> " + client.show(dir.resolve("payroll.csv").toString()) + " (live, in the File/ACL map)");
             FileReaderApp after = new FileReaderApp();
             for (int i = 0; i < rounds; i++) after.pass(dir, names);
             out.printf("after the update:  %d opens allowed, %d denied%n", after.allowed, after.denied);

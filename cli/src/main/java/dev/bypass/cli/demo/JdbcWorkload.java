@@ -1,5 +1,7 @@
 package dev.bypass.cli.demo;
 
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -7,9 +9,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A pgbench-like JDBC application that knows nothing about Bypass: TPC-B style transactions (update an account,
@@ -38,76 +43,132 @@ public final class JdbcWorkload {
 
     /** Runs {@code threads} clients for {@code millis}; returns the number of committed transactions. */
     public static long run(String url, int branches, int threads, long millis) throws Exception {
-        AtomicLong done = new AtomicLong();
-        long end = System.nanoTime() + millis * 1_000_000;
-        List<Thread> ts = new ArrayList<>();
-        List<Exception> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        for (int t = 0; t < threads; t++) {
-            ts.add(Thread.ofPlatform().name("workload-" + t).start(() -> {
-                try (Connection c = DriverManager.getConnection(url)) {
-                    c.setAutoCommit(false);
-                    try (PreparedStatement upd = c.prepareStatement("UPDATE accounts SET abalance = abalance + ? WHERE aid = ?");
-                         PreparedStatement sel = c.prepareStatement("SELECT abalance FROM accounts WHERE aid = ?");
-                         PreparedStatement tel = c.prepareStatement("UPDATE tellers SET tbalance = tbalance + ? WHERE tid = ?");
-                         PreparedStatement bra = c.prepareStatement("UPDATE branches SET bbalance = bbalance + ? WHERE bid = ?");
-                         PreparedStatement his = c.prepareStatement("INSERT INTO history (tid, bid, aid, delta, mtime) VALUES (?, ?, ?, ?, now())");
-                         Statement report = c.createStatement()) {
-                        ThreadLocalRandom r = ThreadLocalRandom.current();
-                        long n = 0;
-                        while (System.nanoTime() < end) {
-                            int aid = r.nextInt(ACCOUNTS_PER_BRANCH * branches) + 1, tid = r.nextInt(10 * branches) + 1,
-                                    bid = r.nextInt(branches) + 1, delta = r.nextInt(-5000, 5001);
-                            upd.setInt(1, delta);
-                            upd.setInt(2, aid);
-                            upd.executeUpdate();
-                            sel.setInt(1, aid);
-                            try (ResultSet rs = sel.executeQuery()) {
-                                while (rs.next()) rs.getInt(1);
-                            }
-                            tel.setInt(1, delta);
-                            tel.setInt(2, tid);
-                            tel.executeUpdate();
-                            bra.setInt(1, delta);
-                            bra.setInt(2, bid);
-                            bra.executeUpdate();
-                            his.setInt(1, tid);
-                            his.setInt(2, bid);
-                            his.setInt(3, aid);
-                            his.setInt(4, delta);
-                            his.executeUpdate();
-                            c.commit();
-                            if (++n % 50 == 0) // a literal query: normalised, all of them count as one
-                                try (ResultSet rs = report.executeQuery("SELECT bid, sum(abalance) FROM accounts WHERE aid <= "
-                                        + (r.nextInt(100) + 1) * 10 + " GROUP BY bid")) {
-                                    while (rs.next()) rs.getLong(2);
-                                }
-                            done.incrementAndGet();
-                        }
-                        c.commit();
-                    }
-                } catch (Exception e) {
-                    failures.add(e);
-                }
-            }));
-        }
-        for (Thread t : ts) t.join();
-        if (!failures.isEmpty()) throw failures.get(0);
-        return done.get();
+        return run(url, branches, threads, 0, millis).transactions();
     }
 
     /**
-     * {@code java -cp bypass.jar dev.bypass.cli.demo.JdbcWorkload JDBC_URL SECONDS CLIENTS [--create]}: runs the
-     * workload as a standalone application (what the agent-overhead benchmark starts with and without the agent)
-     * and prints {@code tps N}.
+     * What a measured run did between the end of its warm-up and its end: transactions, JDBC statement executions
+     * (each executeUpdate, executeQuery and commit), wall time, and the CPU time of the whole process (every thread:
+     * clients, garbage collection, JIT compilers, and whatever an agent runs).
+     */
+    public record Window(long transactions, long statements, double seconds, long processCpuNanos) {
+        public double tps() { return transactions / seconds; }
+    }
+
+    /**
+     * Runs {@code threads} clients for {@code warmupMillis} and then {@code millis} more on the same connections;
+     * returns what happened in the second part only, so start-up work (class loading, compilation, an agent's
+     * attach) stays out of the figures.
+     */
+    public static Window run(String url, int branches, int threads, long warmupMillis, long millis) throws Exception {
+        LongAdder done = new LongAdder(), statements = new LongAdder();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> ts = new ArrayList<>();
+        List<Exception> failures = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch connected = new CountDownLatch(threads);
+        for (int t = 0; t < threads; t++) {
+            ts.add(Thread.ofPlatform().name("workload-" + t).start(() -> {
+                boolean counted = false;
+                try (Connection c = DriverManager.getConnection(url)) {
+                    connected.countDown();
+                    counted = true;
+                    transactions(c, branches, stop, done, statements);
+                } catch (Exception e) {
+                    failures.add(e);
+                } finally {
+                    if (!counted) connected.countDown();
+                }
+            }));
+        }
+        connected.await();
+        Thread.sleep(warmupMillis);
+        long tx0 = done.sum(), st0 = statements.sum(), cpu0 = processCpuNanos(), t0 = System.nanoTime();
+        Thread.sleep(millis);
+        long tx1 = done.sum(), st1 = statements.sum(), cpu1 = processCpuNanos(), t1 = System.nanoTime();
+        stop.set(true);
+        for (Thread t : ts) t.join();
+        if (!failures.isEmpty()) throw failures.get(0);
+        return new Window(tx1 - tx0, st1 - st0, (t1 - t0) / 1e9, cpu1 - cpu0);
+    }
+
+    private static long processCpuNanos() {
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static void transactions(Connection c, int branches, AtomicBoolean stop,
+                                     LongAdder done, LongAdder statements) throws SQLException {
+        c.setAutoCommit(false);
+        try (PreparedStatement upd = c.prepareStatement("UPDATE accounts SET abalance = abalance + ? WHERE aid = ?");
+             PreparedStatement sel = c.prepareStatement("SELECT abalance FROM accounts WHERE aid = ?");
+             PreparedStatement tel = c.prepareStatement("UPDATE tellers SET tbalance = tbalance + ? WHERE tid = ?");
+             PreparedStatement bra = c.prepareStatement("UPDATE branches SET bbalance = bbalance + ? WHERE bid = ?");
+             PreparedStatement his = c.prepareStatement("INSERT INTO history (tid, bid, aid, delta, mtime) VALUES (?, ?, ?, ?, now())");
+             Statement report = c.createStatement()) {
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            long n = 0;
+            while (!stop.get()) {
+                int aid = r.nextInt(ACCOUNTS_PER_BRANCH * branches) + 1, tid = r.nextInt(10 * branches) + 1,
+                        bid = r.nextInt(branches) + 1, delta = r.nextInt(-5000, 5001);
+                upd.setInt(1, delta);
+                upd.setInt(2, aid);
+                upd.executeUpdate();
+                sel.setInt(1, aid);
+                try (ResultSet rs = sel.executeQuery()) {
+                    while (rs.next()) rs.getInt(1);
+                }
+                tel.setInt(1, delta);
+                tel.setInt(2, tid);
+                tel.executeUpdate();
+                bra.setInt(1, delta);
+                bra.setInt(2, bid);
+                bra.executeUpdate();
+                his.setInt(1, tid);
+                his.setInt(2, bid);
+                his.setInt(3, aid);
+                his.setInt(4, delta);
+                his.executeUpdate();
+                c.commit();
+                int executed = 6;
+                if (++n % 50 == 0) { // a literal query: normalised, all of them count as one
+                    try (ResultSet rs = report.executeQuery("SELECT bid, sum(abalance) FROM accounts WHERE aid <= "
+                            + (r.nextInt(100) + 1) * 10 + " GROUP BY bid")) {
+                        while (rs.next()) rs.getLong(2);
+                    }
+                    executed++;
+                }
+                statements.add(executed);
+                done.increment();
+            }
+            c.commit();
+        }
+    }
+
+    /**
+     * {@code java -cp bypass.jar dev.bypass.cli.demo.JdbcWorkload JDBC_URL SECONDS CLIENTS [--create] [--warmup S]}:
+     * runs the workload as a standalone application (what the agent-overhead benchmark starts with and without the
+     * agent) and prints, for the SECONDS after the warm-up, {@code tps}, {@code transactions}, {@code statements},
+     * {@code cpu_ns} (the process's CPU time), and {@code startup_cpu_ns}: the CPU time the JVM had used when
+     * {@code main} began (start-up, plus an agent's premain).
      */
     public static void main(String[] args) throws Exception {
+        long startupCpu = processCpuNanos();
         if (args.length < 3) {
-            System.err.println("usage: JdbcWorkload JDBC_URL SECONDS CLIENTS [--create]");
+            System.err.println("usage: JdbcWorkload JDBC_URL SECONDS CLIENTS [--create] [--warmup SECONDS]");
             System.exit(2);
         }
-        if (args.length > 3 && args[3].equals("--create")) createSchema(args[0], 1);
-        long t0 = System.nanoTime();
-        long tx = run(args[0], 1, Integer.parseInt(args[2]), Long.parseLong(args[1]) * 1000);
-        System.out.printf("tps %.1f%n", tx / ((System.nanoTime() - t0) / 1e9));
+        long warmup = 0;
+        boolean create = false;
+        for (int i = 3; i < args.length; i++) {
+            if (args[i].equals("--create")) create = true;
+            else if (args[i].equals("--warmup") && i + 1 < args.length) warmup = (long) (Double.parseDouble(args[++i]) * 1000);
+            else {
+                System.err.println("unknown argument " + args[i]);
+                System.exit(2);
+            }
+        }
+        if (create) createSchema(args[0], 1);
+        Window w = run(args[0], 1, Integer.parseInt(args[2]), warmup, (long) (Double.parseDouble(args[1]) * 1000));
+        System.out.printf("tps %.1f%ntransactions %d%nstatements %d%ncpu_ns %d%nstartup_cpu_ns %d%n", w.tps(), w.transactions(),
+                w.statements(), w.processCpuNanos(), startupCpu);
     }
 }

@@ -2,14 +2,17 @@ package dev.bypass.observability.agent;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.bypass.observability.metrics.DaemonStart;
 import dev.bypass.observability.acl.AclAdmin;
+import dev.bypass.observability.metrics.DaemonStart;
 import dev.bypass.programs.BtfJson;
-import dev.bypass.programs.MapJson;
 import dev.bypass.programs.LoadedObject;
+import dev.bypass.programs.MapJson;
 import dev.bypass.vm.maps.BpfMap;
+import dev.bypass.vm.maps.Errno;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +22,16 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The agent's administration endpoint ({@code admin PORT} in the configuration), what {@code bypass acl} talks to
- * (maps take plain HTTP clients such as curl). Plain HTTP on loopback by default; every answer is one line of text or JSON.
+ * The agent's administration endpoint ({@code admin PORT [HOST] [token=FILE]} in the configuration), what
+ * {@code bypass acl} and {@code bypass map --agent} talk to. HTTP on loopback unless the configuration names another
+ * address; every request must carry {@code Authorization: Bearer TOKEN}, the token the agent wrote at start to a
+ * file only the application's user can read ({@link AdminToken}). Every answer is one line of text or JSON.
  *
  * <pre>
  * GET    /maps/OBJECT/MAP                 the map as JSON ({@link MapJson}: hex, integers, BTF-decoded keys and values)
@@ -33,170 +42,305 @@ import java.util.Map;
  * POST   /acl/OBJECT/revoke?file=F&amp;user=U
  * GET    /acl/OBJECT/show?file=F          GET /acl/OBJECT/decisions
  * </pre>
+ *
+ * A request without the token gets 401 and changes nothing; a request the endpoint cannot take gets a 4xx naming the
+ * reason (400 malformed, 404 no such object, map, key or path, 405 wrong method, 409 the map refused, 413 body
+ * over {@value #MAX_BODY} bytes) and changes nothing. Each change is logged (SLF4J, logger
+ * {@code dev.bypass.observability.agent.admin}) with what it changed, and each refused request with why. Requests
+ * are served by {@value #THREADS} daemon threads, so a flood of them cannot take more from the application.
  */
 final class AdminEndpoint implements AutoCloseable {
+    static final int MAX_BODY = 64 * 1024, THREADS = 2;
+    private static final Logger LOG = LoggerFactory.getLogger("dev.bypass.observability.agent.admin");
+
+    /** A request the endpoint refuses: the status and the reason sent back. */
+    private static final class Refusal extends Exception {
+        final int status;
+
+        Refusal(int status, String reason) {
+            super(reason, null, false, false);
+            this.status = status;
+        }
+    }
+
     private final AgentSession session;
     private final HttpServer http;
+    private final ExecutorService threads;
+    private final AdminToken token;
     private final Map<String, AclAdmin> acls = new HashMap<>();
 
-    AdminEndpoint(AgentSession session, String host, int port) throws IOException {
+    AdminEndpoint(AgentSession session, AgentConfig.Admin config) throws IOException {
         this.session = session;
         try {
-            http = HttpServer.create(new InetSocketAddress(host, port), 16);
+            http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 16);
         } catch (java.net.BindException e) {
-            throw new IOException("cannot serve the admin endpoint on " + host + ":" + port + ": " + e.getMessage(), e);
+            throw new IOException("cannot serve the admin endpoint on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
-        http.createContext("/maps/", ex -> answer(ex, () -> maps(ex)));
-        http.createContext("/acl/", ex -> answer(ex, () -> acl(ex)));
-        DaemonStart.start(http);
+        try {
+            Path file = config.tokenFile() != null ? config.tokenFile() : AdminToken.defaultFile(port());
+            token = AdminToken.create(file, config.tokenFile() == null);
+        } catch (IOException | RuntimeException e) {
+            http.stop(0);
+            throw e;
+        }
+        InetAddress bound = http.getAddress().getAddress();
+        if (!bound.isLoopbackAddress())
+            LOG.warn("admin endpoint on {}: reachable from other machines, and the token travels in clear text", http.getAddress());
+        http.createContext("/", this::serve);
+        threads = Executors.newFixedThreadPool(THREADS, r -> Thread.ofPlatform().daemon().name("bypass-admin").unstarted(r));
+        DaemonStart.start(http, threads);
     }
 
     int port() { return http.getAddress().getPort(); }
 
-    @Override public void close() { http.stop(0); }
+    /** The address clients use, as {@code HOST:PORT}. */
+    String address() { return http.getAddress().getHostString() + ":" + port(); }
 
-    private interface Handler { String handle() throws Exception; }
+    Path tokenFile() { return token.file(); }
 
-    /** Errors a client caused answer 400 with the reason; the agent and the application carry on. */
-    private static void answer(HttpExchange ex, Handler h) throws IOException {
+    @Override public void close() {
+        http.stop(0);
+        threads.shutdownNow();
+        token.delete();
+    }
+
+    private void serve(HttpExchange ex) throws IOException {
         int status = 200;
         String body;
-        try {
-            body = h.handle();
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            status = 400;
-            body = "error: " + e.getMessage();
-        } catch (Exception e) {
-            status = 500;
-            body = "error: " + e;
-        }
-        byte[] b = (body + "\n").getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", body.startsWith("{") || body.startsWith("[") ? "application/json" : "text/plain; charset=utf-8");
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(b);
+        try (ex) {
+            try {
+                body = route(ex);
+            } catch (Refusal r) {
+                status = r.status;
+                body = "error: " + r.getMessage();
+                if (status == 401) ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"bypass-agent\"");
+                LOG.warn("refused {} {} from {}: {} {}", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), ex.getRemoteAddress(), status, r.getMessage());
+            } catch (RuntimeException e) {
+                status = 500;
+                body = "error: " + e;
+                LOG.error("admin request {} {} failed", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), e);
+            }
+            byte[] b = (body + "\n").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", body.startsWith("{") || body.startsWith("[") ? "application/json" : "text/plain; charset=utf-8");
+            ex.sendResponseHeaders(status, b.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(b);
+            }
         }
     }
 
-    private static List<String> path(HttpExchange ex, String prefix) {
-        String p = ex.getRequestURI().getPath().substring(prefix.length());
+    private String route(HttpExchange ex) throws Refusal, IOException {
+        authenticate(ex);
+        if (!ex.getProtocol().equals("HTTP/1.1") && !ex.getProtocol().equals("HTTP/1.0"))
+            throw new Refusal(400, "unsupported protocol " + ex.getProtocol());
+        String path = ex.getRequestURI().getRawPath();
+        if (path == null) throw new Refusal(400, "no path in " + ex.getRequestURI());
         List<String> parts = new ArrayList<>();
-        for (String s : p.split("/")) if (!s.isEmpty()) parts.add(URLDecoder.decode(s, StandardCharsets.UTF_8));
-        return parts;
+        for (String s : path.split("/", -1)) parts.add(decode(s));
+        // "/maps/..." splits into "", "maps", ...
+        if (parts.size() < 2 || !parts.get(0).isEmpty()) throw new Refusal(404, "no such path " + path);
+        List<String> rest = parts.subList(2, parts.size());
+        return switch (parts.get(1)) {
+            case "maps" -> maps(ex, rest);
+            case "acl" -> acl(ex, rest);
+            default -> throw new Refusal(404, "no such path " + path + " (expected /maps/OBJECT/MAP[/KEYHEX] or /acl/OBJECT/ACTION)");
+        };
     }
 
-    private static Map<String, String> query(HttpExchange ex) {
+    private void authenticate(HttpExchange ex) throws Refusal {
+        List<String> values = ex.getRequestHeaders().get("Authorization");
+        if (values == null || values.isEmpty()) throw new Refusal(401, "authentication required: send Authorization: Bearer TOKEN (the token is in the file the agent printed at start)");
+        if (values.size() > 1) throw new Refusal(401, "more than one Authorization header");
+        String v = values.get(0);
+        if (!v.regionMatches(true, 0, "Bearer ", 0, 7)) throw new Refusal(401, "expected Authorization: Bearer TOKEN");
+        if (!token.matches(v.substring(7).strip())) throw new Refusal(401, "wrong token");
+    }
+
+    private static String decode(String s) throws Refusal {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new Refusal(400, "bad escape in " + s + ": " + e.getMessage());
+        }
+    }
+
+    private static Map<String, String> query(HttpExchange ex) throws Refusal {
         Map<String, String> q = new HashMap<>();
         String raw = ex.getRequestURI().getRawQuery();
-        if (raw == null) return q;
+        if (raw == null || raw.isEmpty()) return q;
         for (String kv : raw.split("&")) {
             int eq = kv.indexOf('=');
-            if (eq > 0) q.put(URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+            if (eq <= 0) throw new Refusal(400, "bad query parameter " + kv + " (expected NAME=VALUE)");
+            if (q.put(decode(kv.substring(0, eq)), decode(kv.substring(eq + 1))) != null)
+                throw new Refusal(400, "parameter " + kv.substring(0, eq) + " given twice");
         }
         return q;
     }
 
-    private LoadedObject object(String name) {
+    private static void method(HttpExchange ex, String... allowed) throws Refusal {
+        for (String m : allowed) if (m.equals(ex.getRequestMethod())) return;
+        ex.getResponseHeaders().set("Allow", String.join(", ", allowed));
+        throw new Refusal(405, "method " + ex.getRequestMethod() + " (expected " + String.join(" or ", allowed) + ")");
+    }
+
+    /** The request body, at most {@link #MAX_BODY} bytes. */
+    private static byte[] body(HttpExchange ex) throws Refusal {
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            long n;
+            try {
+                n = Long.parseLong(length.strip());
+            } catch (NumberFormatException e) {
+                throw new Refusal(400, "bad Content-Length " + length);
+            }
+            if (n > MAX_BODY) throw new Refusal(413, "body of " + n + " bytes; at most " + MAX_BODY);
+        }
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] b = in.readNBytes(MAX_BODY + 1);
+            if (b.length > MAX_BODY) throw new Refusal(413, "body over " + MAX_BODY + " bytes");
+            return b;
+        } catch (IOException e) {
+            throw new Refusal(400, "cannot read the request body: " + e.getMessage());
+        }
+    }
+
+    private LoadedObject object(String name) throws Refusal {
         LoadedObject o = session.objects().get(name);
-        if (o == null) throw new IllegalArgumentException("no object " + name + " (objects: " + String.join(", ", session.objects().keySet()) + ")");
+        if (o == null) throw new Refusal(404, "no object " + name + " (objects: " + String.join(", ", session.objects().keySet()) + ")");
         return o;
     }
 
-    private String maps(HttpExchange ex) {
-        List<String> p = path(ex, "/maps/");
-        if (p.size() < 2 || p.size() > 3) throw new IllegalArgumentException("expected /maps/OBJECT/MAP[/KEYHEX]");
+    private String maps(HttpExchange ex, List<String> p) throws Refusal {
+        if (p.size() < 2 || p.size() > 3 || p.stream().anyMatch(String::isEmpty)) throw new Refusal(404, "expected /maps/OBJECT/MAP[/KEYHEX]");
         LoadedObject o = object(p.get(0));
-        BpfMap m;
-        try {
-            m = o.map(p.get(1));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("object " + p.get(0) + " has no map " + p.get(1));
-        }
-        String method = ex.getRequestMethod();
+        BpfMap m = o.maps().stream().filter(x -> x.name().equals(p.get(1))).findFirst()
+                .orElseThrow(() -> new Refusal(404, "object " + p.get(0) + " has no map " + p.get(1)));
         if (p.size() == 2) {
-            if (!method.equals("GET")) throw new IllegalArgumentException(method + " needs a key: /maps/OBJECT/MAP/KEYHEX");
+            method(ex, "GET");
             return MapJson.toJson(m, BtfJson.of(o, m));
         }
+        method(ex, "PUT", "POST", "DELETE");
         byte[] key = hex(p.get(2), "key");
-        if (key.length != m.spec().keySize()) throw new IllegalArgumentException("key of " + key.length + " bytes; map " + m.name() + " has " + m.spec().keySize());
-        int rc;
-        switch (method) {
-            case "PUT", "POST" -> {
-                byte[] value;
-                try {
-                    value = hex(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).strip(), "value");
-                } catch (IOException e) {
-                    throw new IllegalArgumentException("cannot read the request body: " + e.getMessage());
-                }
-                if (value.length != m.spec().valueSize())
-                    throw new IllegalArgumentException("value of " + value.length + " bytes; map " + m.name() + " has " + m.spec().valueSize());
-                rc = m.update(key, value, BpfMap.ANY);
-            }
-            case "DELETE" -> rc = m.delete(key);
-            default -> throw new IllegalArgumentException("method " + method + " (expected GET, PUT or DELETE)");
+        if (key.length != m.spec().keySize()) throw new Refusal(400, "key of " + key.length + " bytes; map " + m.name() + " has " + m.spec().keySize());
+        BtfJson types = BtfJson.of(o, m);
+        byte[] before = m.lookup(key);
+        String what = "map " + o.name() + "/" + m.name() + " key " + describe(key, types == null ? null : types.key(key));
+        if (ex.getRequestMethod().equals("DELETE")) {
+            int rc = m.delete(key);
+            if (rc == -Errno.ENOENT) throw new Refusal(404, "map " + m.name() + " has no key " + p.get(2) + " (ENOENT)");
+            if (rc != 0) throw new Refusal(409, "DELETE on map " + m.name() + " failed: " + Errno.name(rc));
+            LOG.info("{} deleted (was {}) by {}", what, value(before, types), ex.getRemoteAddress());
+            return "ok";
         }
-        if (rc != 0) throw new IllegalStateException(method + " on map " + m.name() + " failed: " + dev.bypass.vm.maps.Errno.name(rc));
+        byte[] value = hex(new String(body(ex), StandardCharsets.UTF_8).strip(), "value");
+        if (value.length != m.spec().valueSize())
+            throw new Refusal(400, "value of " + value.length + " bytes; map " + m.name() + " has " + m.spec().valueSize());
+        int rc = m.update(key, value, BpfMap.ANY);
+        if (rc != 0) throw new Refusal(409, ex.getRequestMethod() + " on map " + m.name() + " failed: " + Errno.name(rc));
+        LOG.info("{} set to {} (was {}) by {}", what, value(value, types), before == null ? "absent" : value(before, types), ex.getRemoteAddress());
         return "ok";
     }
 
-    private String acl(HttpExchange ex) throws IOException {
-        List<String> p = path(ex, "/acl/");
-        if (p.size() != 2) throw new IllegalArgumentException("expected /acl/OBJECT/ACTION");
-        AclAdmin admin;
-        synchronized (acls) {
-            LoadedObject o = object(p.get(0));
-            admin = acls.get(p.get(0));
-            if (admin == null) {
-                try {
-                    admin = new AclAdmin(o);
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("object " + p.get(0) + " is not an acl_filter object (needs maps files, by_devino, by_name, decisions)");
-                }
-                acls.put(p.get(0), admin);
-            }
-        }
-        Map<String, String> q = query(ex);
+    private static String value(byte[] v, BtfJson types) {
+        return v == null ? "absent" : describe(v, types == null || v.length == 0 ? null : types.value(v));
+    }
+
+    private static String describe(byte[] bytes, String decoded) {
+        String hex = HexFormat.of().formatHex(bytes);
+        return decoded == null ? hex : hex + " " + decoded;
+    }
+
+    private String acl(HttpExchange ex, List<String> p) throws Refusal, IOException {
+        if (p.size() != 2 || p.get(0).isEmpty()) throw new Refusal(404, "expected /acl/OBJECT/ACTION");
         String action = p.get(1);
+        switch (action) {
+            case "protect", "grant", "revoke" -> method(ex, "POST");
+            case "show", "decisions" -> method(ex, "GET");
+            default -> throw new Refusal(404, "unknown action " + action + " (protect, grant, revoke, show, decisions)");
+        }
+        AclAdmin admin = aclAdmin(p.get(0));
+        Map<String, String> q = query(ex);
         if (action.equals("decisions")) {
             long[] d = admin.decisions();
             return "{\"allowed\":" + d[0] + ",\"denied\":" + d[1] + ",\"no_rule\":" + d[2] + "}";
         }
-        Path file = Path.of(need(q, "file"));
-        switch (action) {
-            case "protect" -> admin.protect(file, uid(need(q, "owner")), AclAdmin.rights(q.getOrDefault("default", "0")), List.of());
-            case "grant" -> admin.grant(file, uid(need(q, "user")), AclAdmin.rights(need(q, "rights")));
-            case "revoke" -> admin.revoke(file, uid(need(q, "user")));
-            case "show" -> {
-                AclAdmin.FileRecord r = admin.record(file);
-                if (r == null) return "no rule for " + file.getFileName();
-                StringBuilder sb = new StringBuilder(r.name() + ": owner " + Integer.toUnsignedString(r.owner()) + ", default " + AclAdmin.rightsText(r.defaultAccess()));
-                for (AclAdmin.Entry e : r.acl()) sb.append(", user ").append(Integer.toUnsignedString(e.user())).append(' ').append(AclAdmin.rightsText(e.rights()));
-                return sb.toString();
-            }
-            default -> throw new IllegalArgumentException("unknown action " + action + " (protect, grant, revoke, show, decisions)");
+        Path file;
+        try {
+            file = Path.of(need(q, "file"));
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new Refusal(400, "bad file name: " + e.getMessage());
         }
+        if (file.getFileName() == null) throw new Refusal(400, "file " + file + " has no name");
+        AclAdmin.FileRecord before = admin.record(file);
+        try {
+            switch (action) {
+                case "protect" -> admin.protect(file, uid(need(q, "owner")), rights(q.getOrDefault("default", "0")), List.of());
+                case "grant" -> admin.grant(file, uid(need(q, "user")), rights(need(q, "rights")));
+                case "revoke" -> admin.revoke(file, uid(need(q, "user")));
+                default -> {
+                    return before == null ? "no rule for " + file.getFileName() : describe(before);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Refusal(400, e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new Refusal(409, e.getMessage());
+        }
+        AclAdmin.FileRecord after = admin.record(file);
+        LOG.info("acl {}: {} {} by {}: {} -> {}", p.get(0), action, file, ex.getRemoteAddress(),
+                before == null ? "no rule" : describe(before), after == null ? "no rule" : describe(after));
         return "ok";
     }
 
-    private static String need(Map<String, String> q, String name) {
-        String v = q.get(name);
-        if (v == null || v.isEmpty()) throw new IllegalArgumentException("missing parameter " + name);
-        return v;
-    }
-
-    private static int uid(String s) {
-        try {
-            return Integer.parseUnsignedInt(s);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("user ids are numbers: " + s);
+    private AclAdmin aclAdmin(String object) throws Refusal {
+        synchronized (acls) {
+            AclAdmin admin = acls.get(object);
+            if (admin == null) {
+                LoadedObject o = object(object);
+                try {
+                    admin = new AclAdmin(o);
+                } catch (RuntimeException e) {
+                    throw new Refusal(404, "object " + object + " is not an acl_filter object (needs maps files, by_devino, by_name, decisions)");
+                }
+                acls.put(object, admin);
+            }
+            return admin;
         }
     }
 
-    private static byte[] hex(String s, String what) {
+    private static String describe(AclAdmin.FileRecord r) {
+        StringBuilder sb = new StringBuilder(r.name() + ": owner " + Integer.toUnsignedString(r.owner()) + ", default " + AclAdmin.rightsText(r.defaultAccess()));
+        for (AclAdmin.Entry e : r.acl()) sb.append(", user ").append(Integer.toUnsignedString(e.user())).append(' ').append(AclAdmin.rightsText(e.rights()));
+        return sb.toString();
+    }
+
+    private static String need(Map<String, String> q, String name) throws Refusal {
+        String v = q.get(name);
+        if (v == null || v.isEmpty()) throw new Refusal(400, "missing parameter " + name);
+        return v;
+    }
+
+    private static int uid(String s) throws Refusal {
+        try {
+            return Integer.parseUnsignedInt(s);
+        } catch (NumberFormatException e) {
+            throw new Refusal(400, "user ids are numbers: " + s);
+        }
+    }
+
+    private static int rights(String s) throws Refusal {
+        try {
+            return AclAdmin.rights(s);
+        } catch (IllegalArgumentException e) {
+            throw new Refusal(400, e.getMessage());
+        }
+    }
+
+    private static byte[] hex(String s, String what) throws Refusal {
         try {
             return HexFormat.of().parseHex(s);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(what + " is not hex: " + s);
+            throw new Refusal(400, what + " is not hex: " + (s.length() > 64 ? s.substring(0, 64) + "..." : s));
         }
     }
 }

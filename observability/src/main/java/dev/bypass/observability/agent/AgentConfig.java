@@ -1,5 +1,6 @@
 package dev.bypass.observability.agent;
 
+import dev.bypass.observability.telemetry.StatementCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,16 +20,21 @@ import java.util.Map;
  * exit  org.example.Dao#find(Ljava/lang/String;)V telemetry:on_found
  * file-open acl:check_open [user=1000]        # java.io and NIO file opens, context struct open_request
  * records telemetry:features query_features jsonl /tmp/features.jsonl
- * metrics 9464 [127.0.0.1]                     # Prometheus scrape endpoint for every object's maps
- * admin 9465 [127.0.0.1]                       # administration: map entries, ACL records (bypass acl)
+ * sql-cache 4096                               # statements whose normalised text bypass_arg_sql keeps
+ * metrics 9464 [127.0.0.1]                     # Prometheus scrape endpoint for every object's maps (read-only)
+ * admin 9465 [127.0.0.1] [token=FILE]          # administration: map entries, ACL records (bypass acl)
  * </pre>
+ *
+ * Both endpoints listen on loopback unless the line names another address. The administration endpoint changes
+ * maps, so every request must carry the bearer token the agent generates at start into a file only the
+ * application's user can read ({@link AdminToken}; by default in that user's private runtime directory).
  *
  * An {@code entry} program's nonzero r0 denies the call: it throws the named exception (default
  * {@link SecurityException}) before the method body runs. A {@code file-open} program returns 1 to allow, 0 to deny
  * ({@link java.nio.file.AccessDeniedException}), 2 when it has no rule for the file (allowed).
  */
 public record AgentConfig(String engine, Map<String, String> objects, List<MethodProbe> probes, List<FileOpen> fileOpens,
-                          List<Records> records, Metrics metrics, Metrics admin) {
+                          List<Records> records, Metrics metrics, Admin admin, int statementCache) {
 
     public enum Phase { ENTRY, EXIT }
 
@@ -43,6 +49,11 @@ public record AgentConfig(String engine, Map<String, String> objects, List<Metho
     public record Records(ProgramRef ring, String struct, String format, Path file) {}
 
     public record Metrics(int port, String host) {}
+
+    /** The administration endpoint; {@code tokenFile} null for the default place ({@link AdminToken#defaultFile}). */
+    public record Admin(int port, String host, Path tokenFile) {}
+
+    public static final String LOOPBACK = "127.0.0.1";
 
     /** A configuration error, naming the line. */
     public static final class ConfigException extends IllegalArgumentException {
@@ -60,7 +71,9 @@ public record AgentConfig(String engine, Map<String, String> objects, List<Metho
         List<MethodProbe> probes = new ArrayList<>();
         List<FileOpen> fileOpens = new ArrayList<>();
         List<Records> records = new ArrayList<>();
-        Metrics metrics = null, admin = null;
+        Metrics metrics = null;
+        Admin admin = null;
+        int statementCache = StatementCache.DEFAULT_ENTRIES;
         String[] lines = text.split("\r?\n");
         for (int n = 0; n < lines.length; n++) {
             String line = lines[n];
@@ -126,21 +139,36 @@ public record AgentConfig(String engine, Map<String, String> objects, List<Metho
                         if (baseDir != null) f = baseDir.resolve(f);
                         records.add(new Records(ref(w[1], objects), w[2], w[3], f));
                     }
-                    case "metrics", "admin" -> {
-                        need(w, 2, 3, w[0] + " PORT [HOST]");
-                        int port;
-                        try {
-                            port = Integer.parseInt(w[1]);
-                        } catch (NumberFormatException e) {
-                            throw new ConfigException("port must be a number: " + w[1]);
+                    case "metrics" -> {
+                        need(w, 2, 3, "metrics PORT [HOST]");
+                        metrics = new Metrics(port(w[1]), w.length == 3 ? w[2] : LOOPBACK);
+                    }
+                    case "admin" -> {
+                        need(w, 2, 4, "admin PORT [HOST] [token=FILE]");
+                        String host = LOOPBACK;
+                        Path token = null;
+                        for (int i = 2; i < w.length; i++) {
+                            if (w[i].startsWith("token=")) {
+                                if (w[i].length() == 6) throw new ConfigException("token= needs a file");
+                                token = Path.of(w[i].substring(6));
+                                if (baseDir != null) token = baseDir.resolve(token);
+                            } else if (i == 2) host = w[i];
+                            else throw new ConfigException("unexpected " + w[i] + " (usage: admin PORT [HOST] [token=FILE])");
                         }
-                        if (port < 0 || port > 65535) throw new ConfigException("port out of range: " + port);
-                        Metrics m = new Metrics(port, w.length == 3 ? w[2] : "127.0.0.1");
-                        if (w[0].equals("admin")) admin = m;
-                        else metrics = m;
+                        admin = new Admin(port(w[1]), host, token);
+                    }
+                    case "sql-cache" -> {
+                        need(w, 2, 2, "sql-cache ENTRIES");
+                        try {
+                            statementCache = Integer.parseInt(w[1]);
+                        } catch (NumberFormatException e) {
+                            throw new ConfigException("sql-cache needs a number of entries, got " + w[1]);
+                        }
+                        if (statementCache < 2 || statementCache > StatementCache.MAX_ENTRIES)
+                            throw new ConfigException("sql-cache must be between 2 and " + StatementCache.MAX_ENTRIES);
                     }
                     default -> throw new ConfigException("unknown directive " + w[0]
-                            + " (expected engine, object, entry, exit, file-open, records, metrics or admin)");
+                            + " (expected engine, object, entry, exit, file-open, records, sql-cache, metrics or admin)");
                 }
             } catch (ConfigException e) {
                 throw new ConfigException(where + ": " + e.getMessage());
@@ -148,7 +176,7 @@ public record AgentConfig(String engine, Map<String, String> objects, List<Metho
         }
         if (probes.isEmpty() && fileOpens.isEmpty() && records.isEmpty() && metrics == null && admin == null)
             throw new ConfigException(source + ": nothing to do (no entry, exit, file-open, records or metrics directive)");
-        return new AgentConfig(engine, objects, probes, fileOpens, records, metrics, admin);
+        return new AgentConfig(engine, objects, probes, fileOpens, records, metrics, admin, statementCache);
     }
 
     private static ProgramRef ref(String s, Map<String, String> objects) {
@@ -157,6 +185,17 @@ public record AgentConfig(String engine, Map<String, String> objects, List<Metho
         String o = s.substring(0, colon);
         if (!objects.containsKey(o)) throw new ConfigException("object " + o + " is not declared (declare it with an object line first)");
         return new ProgramRef(o, s.substring(colon + 1));
+    }
+
+    private static int port(String s) {
+        int port;
+        try {
+            port = Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("port must be a number: " + s);
+        }
+        if (port < 0 || port > 65535) throw new ConfigException("port out of range: " + port);
+        return port;
     }
 
     private static void need(String[] w, int min, int max, String usage) {

@@ -1,29 +1,22 @@
 package dev.bypass.observability.agent;
 
 import dev.bypass.observability.ObservabilityHelpers;
-import dev.bypass.observability.acl.AclAdmin;
-import dev.bypass.observability.ObservabilityHelpers.Invocation;
 import dev.bypass.observability.ProbeTypes;
 import dev.bypass.observability.metrics.MapMeterBinder;
+import dev.bypass.observability.metrics.RecordStream;
 import dev.bypass.observability.metrics.RecordWriter;
 import dev.bypass.observability.metrics.ScrapeEndpoint;
+import dev.bypass.observability.telemetry.StatementCache;
 import dev.bypass.programs.BundledPrograms;
-import dev.bypass.programs.Hook;
 import dev.bypass.programs.LoadedObject;
 import dev.bypass.programs.LoadedProgram;
 import dev.bypass.programs.ProgramRuntime;
-import dev.bypass.programs.ProgramType;
-import dev.bypass.programs.RingBufferConsumer;
 import dev.bypass.vm.exec.EngineKind;
 import dev.bypass.vm.maps.BpfMap;
 import dev.bypass.vm.maps.RingBuffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,26 +32,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * instrumented classes are retransformed back to their original code and everything is released.
  */
 public final class AgentSession implements AutoCloseable {
-    /** What a probe does when its method runs. */
-    private static final class Probe {
-        final int id;
-        final String where;
-        final Hook<byte[]> entry, exit;
-        volatile String denyWith;
-        final boolean fileOpen;
-        final String fileMethod; // for file opens: the class whose open method this is
-
-        /** A method probe, or, with {@code fileMethod} set, a file-open probe running programs of {@code entryType}. */
-        Probe(int id, String where, ProgramType entryType, String fileMethod) {
-            this.id = id;
-            this.where = where;
-            this.entry = new Hook<>(where + " entry", entryType, b -> b);
-            this.exit = new Hook<>(where + " exit", ProbeTypes.METHOD, b -> b);
-            this.fileOpen = fileMethod != null;
-            this.fileMethod = fileMethod;
-        }
-    }
-
     // java.io and NIO entry points of file opening (JDK 25): class, method, descriptor.
     private static final String[][] FILE_OPEN_METHODS = {
             {"java/io/FileInputStream", "open", "(Ljava/lang/String;)V"},
@@ -67,37 +40,42 @@ public final class AgentSession implements AutoCloseable {
             {"sun/nio/fs/UnixNativeDispatcher", "open", "(Lsun/nio/fs/UnixPath;II)I"},
     };
 
+    /** What attaching cost, apart from the steady state: loading the programs (verifying them, mostly) and instrumenting. */
+    public record Startup(long loadNanos, long verifyNanos, int programsFromCache, long instrumentNanos) {
+        @Override public String toString() {
+            return String.format("programs loaded in %.0f ms (%.0f ms verifying%s), methods instrumented in %.0f ms", loadNanos / 1e6,
+                    verifyNanos / 1e6, programsFromCache > 0 ? ", " + programsFromCache + " known from an earlier attach" : "",
+                    instrumentNanos / 1e6);
+        }
+    }
+
     private final AgentConfig config;
     private final Instrumentation inst;
     private final ProgramRuntime runtime;
+    private final StatementCache statements;
     private final Map<String, LoadedObject> objects = new LinkedHashMap<>();
     private final List<Probe> probes = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final List<RecordWriter> writers = new ArrayList<>();
-    private final MethodProbeTransformer transformer;
+    private final List<RecordStream> streams = new ArrayList<>();
+    private MethodProbeTransformer transformer;
     private final ScrapeEndpoint endpoint;
     private final AdminEndpoint admin;
     private final int fileUser;
     private final AtomicLong denied = new AtomicLong(), allowed = new AtomicLong(), errors = new AtomicLong();
     private volatile String lastError;
-    /** What a thread needs per call, behind one thread-local lookup. */
-    private static final class PerThread {
-        final byte[] context = new byte[ProbeTypes.METHOD_CTX_SIZE];
-        final ByteBuffer view = ByteBuffer.wrap(context).order(ByteOrder.LITTLE_ENDIAN);
-        final Invocation invocation = ObservabilityHelpers.invocation();
-        /** Set while this thread runs programs: calls made from inside (class loading, toString) are not probed. */
-        boolean busy;
-    }
-
-    private final ThreadLocal<PerThread> perThread = ThreadLocal.withInitial(PerThread::new);
+    private Startup startup;
 
     AgentSession(AgentConfig config, Instrumentation inst) throws IOException {
         this.config = config;
         this.inst = inst;
-        this.runtime = ProgramRuntime.builder().types(ProbeTypes.all()).helpers(ObservabilityHelpers.registry())
-                .engine(EngineKind.parse(config.engine())).build();
+        this.statements = new StatementCache(config.statementCache());
+        VerificationCache verifier = VerificationCache.shared();
+        this.runtime = ProgramRuntime.builder().types(ProbeTypes.all()).helpers(ObservabilityHelpers.registry(statements))
+                .verifier(verifier).engine(EngineKind.parse(config.engine())).build();
         try {
+            long t0 = System.nanoTime(), verified0 = verifier.verifyNanos(), hits0 = verifier.hits();
             for (var e : config.objects().entrySet()) objects.put(e.getKey(), load(e.getKey(), e.getValue()));
+            long loaded = System.nanoTime() - t0;
             Map<String, List<MethodProbeTransformer.Target>> targets = new HashMap<>();
             Map<String, Probe> byMethod = new LinkedHashMap<>();
             for (AgentConfig.MethodProbe mp : config.probes()) {
@@ -108,7 +86,7 @@ public final class AgentSession implements AutoCloseable {
                     probes.add(p);
                     byMethod.put(key, p);
                     targets.computeIfAbsent(mp.className().replace('.', '/'), k -> new ArrayList<>())
-                            .add(new MethodProbeTransformer.Target(mp.method(), mp.descriptor(), p.id));
+                            .add(new MethodProbeTransformer.Target(mp.method(), mp.descriptor(), p));
                 }
                 LoadedProgram prog = program(mp.program(), ProbeTypes.METHOD.name());
                 (mp.phase() == AgentConfig.Phase.ENTRY ? p.entry : p.exit).attach(prog);
@@ -126,9 +104,10 @@ public final class AgentSession implements AutoCloseable {
                     Probe p = new Probe(probes.size(), m[0].replace('/', '.') + "#" + m[1] + m[2], prog.type(), m[0]);
                     probes.add(p);
                     p.entry.attach(prog);
-                    targets.computeIfAbsent(m[0], k -> new ArrayList<>()).add(new MethodProbeTransformer.Target(m[1], m[2], p.id));
+                    targets.computeIfAbsent(m[0], k -> new ArrayList<>()).add(new MethodProbeTransformer.Target(m[1], m[2], p));
                 }
             }
+            for (Probe p : probes) p.settle();
             this.fileUser = uid;
             for (AgentConfig.Records r : config.records()) startRecords(r);
             if (config.metrics() != null) {
@@ -137,19 +116,21 @@ public final class AgentSession implements AutoCloseable {
                 for (LoadedObject o : objects.values()) endpoint.bind(new MapMeterBinder(o));
             } else endpoint = null;
             if (config.admin() != null) {
-                admin = new AdminEndpoint(this, config.admin().host(), config.admin().port());
+                admin = new AdminEndpoint(this, config.admin());
                 closeables.add(admin);
             } else admin = null;
-            this.transformer = new MethodProbeTransformer(targets, (cls, e) -> error("cannot instrument " + cls + ": " + e));
             // only now, with the configuration loaded and verified, touch the boot class path
+            long t1 = System.nanoTime();
             BootBridge.install(inst);
-            installBridge();
+            MethodProbeTransformer.Sites sites = ProbeDispatcher.installFor(this);
+            this.transformer = new MethodProbeTransformer(targets, sites, (cls, e) -> error("cannot instrument " + cls + ": " + e));
             if (!targets.isEmpty()) {
                 inst.addTransformer(transformer, true);
                 java.util.Set<String> names = new java.util.HashSet<>();
                 for (String internal : targets.keySet()) names.add(internal.replace('/', '.'));
                 retransform(names, "cannot retransform");
             }
+            this.startup = new Startup(loaded, verifier.verifyNanos() - verified0, (int) (verifier.hits() - hits0), System.nanoTime() - t1);
         } catch (RuntimeException | IOException e) {
             closeQuietly();
             throw e;
@@ -222,16 +203,10 @@ public final class AgentSession implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new AgentConfig.ConfigException("records " + r.ring() + ": " + e.getMessage());
         }
-        writers.add(w);
-        closeables.add(w);
-        // consumers close before writers: the list closes in reverse order
-        closeables.add(RingBufferConsumer.start(ring, 256, batch -> {
-            for (byte[] rec : batch) w.write(rec);
-            w.flush();
-        }, e -> error("records " + r.ring() + ": " + e)));
+        RecordStream stream = RecordStream.start(ring, w, RecordStream.DEFAULT_PERIOD_MS, e -> error("records " + r.ring() + ": " + e));
+        streams.add(stream);
+        closeables.add(stream);
     }
-
-    private void installBridge() { BridgeHandler.installFor(this); }
 
     /**
      * Retransforms the loaded, modifiable classes of these names (binary names, as {@code Class.getName()}): with the
@@ -248,71 +223,14 @@ public final class AgentSession implements AutoCloseable {
         }
     }
 
-    private void error(String message) {
+    void error(String message) {
         errors.incrementAndGet();
         lastError = message;
         System.err.println("bypass agent: " + message);
     }
 
-    // ---- called through the bridge (see BridgeHandler)
-
-    long enter(int id, Object receiver, Object[] args) {
-        Probe p = probes.get(id);
-        if (!p.fileOpen && p.entry.isEmpty()) return System.nanoTime();
-        PerThread t = perThread.get();
-        if (t.busy) return System.nanoTime();
-        t.busy = true;
-        long verdict;
-        try {
-            if (p.fileOpen) {
-                fileOpen(p, args);
-                return 0;
-            }
-            verdict = runMethodPrograms(t, p.entry, p, 0, receiver, args, null, false, 0);
-        } finally {
-            t.busy = false;
-        }
-        if (verdict != 0 && p.denyWith != null) throw deny(p);
-        return System.nanoTime();
-    }
-
-    void exit(Object result, int id, Object receiver, Object[] args, long token) {
-        Probe p = probes.get(id);
-        if (p.exit.isEmpty()) return;
-        long elapsed = System.nanoTime() - token;
-        PerThread t = perThread.get();
-        if (t.busy) return;
-        t.busy = true;
-        try {
-            runMethodPrograms(t, p.exit, p, 1, receiver, args, result, true, elapsed);
-        } finally {
-            t.busy = false;
-        }
-    }
-
-    private long runMethodPrograms(PerThread t, Hook<byte[]> hook, Probe p, int phase, Object receiver, Object[] args, Object result,
-                                   boolean exited, long elapsed) {
-        byte[] c = t.context;
-        ByteBuffer bb = t.view;
-        bb.putInt(0, p.id).putInt(4, phase).putLong(8, Thread.currentThread().threadId());
-        int n = Math.min(args.length, ProbeTypes.MAX_ARGS);
-        for (int i = 0; i < ProbeTypes.MAX_ARGS; i++) bb.putLong(16 + 8 * i, i < n ? MethodValues.asLong(args[i]) : 0);
-        bb.putLong(80, exited ? MethodValues.asLong(result) : 0).putLong(88, elapsed).putInt(96, args.length)
-                .putInt(100, receiver == null ? 1 : 0);
-        Invocation inv = t.invocation;
-        inv.set(receiver, args, result, exited);
-        try {
-            return hook.fire(c, 0);
-        } catch (RuntimeException e) {
-            // A failing program must not break the application: the call goes on, the error is counted and reported.
-            error(p.where + ": " + e.getMessage());
-            return 0;
-        } finally {
-            inv.clear();
-        }
-    }
-
-    private RuntimeException deny(Probe p) {
+    /** The exception a denied call throws: the configured class with a message naming the method. */
+    RuntimeException deny(Probe p) {
         String msg = "call to " + p.where + " denied by a bypass program";
         try {
             Class<?> c = Class.forName(p.denyWith, true, ClassLoader.getSystemClassLoader());
@@ -323,45 +241,10 @@ public final class AgentSession implements AutoCloseable {
         }
     }
 
-    private void fileOpen(Probe p, Object[] args) {
-        if (args.length == 0 || args[0] == null) return;
-        String path = args[0].toString();
-        int read = AclAdmin.READ, write = AclAdmin.WRITE;
-        int wanted = switch (p.fileMethod) {
-            case "java/io/FileInputStream" -> read;
-            case "java/io/FileOutputStream" -> write;
-            case "java/io/RandomAccessFile" -> (((Integer) args[1]) & 2) != 0 ? read | write : read; // mode bit 2: rw
-            default -> switch (((Integer) args[1]) & 3) { case 0 -> read; case 1 -> write; default -> read | write; }; // O_ACCMODE
-        };
-        byte[] c = new byte[64];
-        ByteBuffer bb = ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN);
-        Path file = Path.of(path);
-        boolean byName = true;
-        try {
-            Map<String, Object> attrs = Files.readAttributes(file, "unix:dev,ino");
-            bb.putLong(0, ((Number) attrs.get("dev")).longValue()).putLong(8, ((Number) attrs.get("ino")).longValue());
-            byName = false;
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            // no such file yet (being created) or no unix attributes: the program looks the file up by name
-        }
-        Path fn = file.getFileName();
-        byte[] name = (fn == null ? path : fn.toString()).getBytes(StandardCharsets.UTF_8);
-        System.arraycopy(name, 0, c, 16, Math.min(name.length, 31));
-        bb.putInt(48, fileUser).putInt(52, wanted).putInt(56, byName ? 1 : 0);
-        long verdict;
-        try {
-            verdict = p.entry.fire(c, 2);
-        } catch (RuntimeException e) {
-            error(p.where + " " + path + ": " + e.getMessage());
-            return;
-        }
-        if (verdict == 0) {
-            denied.incrementAndGet();
-            throw Sneaky.<RuntimeException>rethrow(new AccessDeniedException(path, null, "denied by bypass program "
-                    + p.entry.programs().get(0).name() + " for user " + Integer.toUnsignedString(fileUser)));
-        }
-        allowed.incrementAndGet();
-    }
+    /** The user id file-open programs see as the one opening. */
+    int fileUser() { return fileUser; }
+
+    void countOpen(boolean allowedOpen) { (allowedOpen ? allowed : denied).incrementAndGet(); }
 
     private static int currentUid() {
         try {
@@ -403,11 +286,32 @@ public final class AgentSession implements AutoCloseable {
     /** The port of the administration endpoint, or -1 when the configuration has none. */
     public int adminPort() { return admin == null ? -1 : admin.port(); }
 
+    /** The file holding the administration endpoint's bearer token, or null when the configuration has no endpoint. */
+    public Path adminTokenFile() { return admin == null ? null : admin.tokenFile(); }
+
+    /**
+     * What an operator needs to know once the agent is attached: where the endpoints are, where the admin token is,
+     * and what attaching cost. One line each.
+     */
+    public List<String> summary() {
+        List<String> lines = new ArrayList<>();
+        lines.add("attached: " + objects.size() + " object(s), " + probes.size() + " probe(s); " + startup);
+        if (endpoint != null) lines.add("metrics: http://" + config.metrics().host() + ":" + endpoint.port() + "/metrics");
+        if (admin != null) lines.add("admin: http://" + admin.address() + " (bearer token in " + admin.tokenFile() + ")");
+        return lines;
+    }
+
     /** Records written by the {@code records} streams so far. */
-    public long recordsWritten() { return writers.stream().mapToLong(RecordWriter::written).sum(); }
+    public long recordsWritten() { return streams.stream().mapToLong(RecordStream::delivered).sum(); }
+
+    /** What attaching cost: loading and verifying the programs, instrumenting the methods. */
+    public Startup startup() { return startup; }
+
+    /** The cache of normalised statements that {@code bypass_arg_sql} reads. */
+    public StatementCache statements() { return statements; }
 
     @Override public void close() {
-        BridgeHandler.uninstallFor(this);
+        ProbeDispatcher.uninstallFor(this);
         if (transformer != null) {
             inst.removeTransformer(transformer);
             java.util.Set<String> names = new java.util.HashSet<>();

@@ -11,14 +11,18 @@ import java.nio.file.Path;
 public final class Attacher {
     private Attacher() {}
 
-    /** Loads the agent and returns once it reported success; throws with the agent's own message otherwise. */
-    public static void load(long pid, Path agentJar, String args) throws IOException {
+    /**
+     * Loads the agent and returns once it reported success, with what it reported (where its endpoints and admin
+     * token are, what attaching cost; a line each); throws with the agent's own message otherwise.
+     */
+    public static java.util.List<String> load(long pid, Path agentJar, String args) throws IOException {
         Path status = java.nio.file.Files.createTempFile("bypass-attach", ".status");
         try {
             loadRaw(pid, agentJar, args + ",status=" + status.toAbsolutePath());
-            String outcome = java.nio.file.Files.readString(status).trim();
-            if (outcome.isEmpty()) throw new IOException("the agent in JVM " + pid + " did not report (see its standard error)");
-            if (!outcome.equals("ok")) throw new IOException(outcome);
+            java.util.List<String> outcome = java.nio.file.Files.readAllLines(status);
+            if (outcome.isEmpty() || outcome.get(0).isBlank()) throw new IOException("the agent in JVM " + pid + " did not report (see its standard error)");
+            if (!outcome.get(0).equals("ok")) throw new IOException(String.join("\n", outcome));
+            return outcome.subList(1, outcome.size());
         } finally {
             java.nio.file.Files.deleteIfExists(status);
         }

@@ -17,7 +17,7 @@ final class BootBridge {
     private BootBridge() {}
 
     static final String PACKAGE = "dev/bypass/observability/agent/bridge/";
-    private static final List<String> CLASSES = List.of("ProbeBridge", "ProbeBridge$Handler");
+    private static final List<String> CLASSES = List.of("ProbeBridge", "ProbeBridge$Handler", "ProbeFrame");
 
     static synchronized void install(Instrumentation inst) throws IOException {
         Class<?> bridge = bootClass();

@@ -29,9 +29,9 @@ public final class BypassAgent {
 
     /**
      * Called by the JVM when the agent is loaded into a running JVM. Arguments: {@code config=FILE} or
-     * {@code detach}, optionally followed by {@code ,status=FILE}: the agent writes {@code ok} or the error there,
-     * which is how the attaching process learns the outcome (a failing agentmain only makes the JVM print an
-     * assertion message).
+     * {@code detach}, optionally followed by {@code ,status=FILE}: the agent writes {@code ok} (then the session's
+     * summary, a line each) or the error there, which is how the attaching process learns the outcome (a failing
+     * agentmain only makes the JVM print an assertion message).
      */
     public static void agentmain(String args, Instrumentation inst) {
         String status = null;
@@ -44,7 +44,7 @@ public final class BypassAgent {
         String outcome = "ok";
         try {
             if (a.equals("detach")) outcome = detach() ? "ok" : "not attached";
-            else start(a, inst);
+            else outcome = "ok\n" + String.join("\n", start(a, inst).summary());
         } catch (Exception | LinkageError e) {
             lastError = message(e);
             outcome = lastError;
@@ -63,13 +63,14 @@ public final class BypassAgent {
         return e instanceof AgentConfig.ConfigException || e instanceof IOException || e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
-    private static synchronized void start(String args, Instrumentation inst) throws IOException {
+    private static synchronized AgentSession start(String args, Instrumentation inst) throws IOException {
         if (current != null) throw new IllegalStateException("the agent is already attached to this JVM (detach it first)");
         lastError = null;
         Path file = configPath(args);
         AgentConfig config = AgentConfig.read(file);
         AgentSession s = new AgentSession(config, inst);
         current = s;
+        for (String line : s.summary()) System.err.println("bypass agent: " + line);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             synchronized (BypassAgent.class) {
                 if (current == s) {
@@ -78,6 +79,7 @@ public final class BypassAgent {
                 }
             }
         }));
+        return s;
     }
 
     static Path configPath(String args) {

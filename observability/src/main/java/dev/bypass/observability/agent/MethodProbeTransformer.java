@@ -1,9 +1,13 @@
 package dev.bypass.observability.agent;
 
+import dev.bypass.observability.ProbeTypes;
 import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
@@ -13,30 +17,42 @@ import org.objectweb.asm.Type;
 import org.objectweb.asm.commons.AdviceAdapter;
 
 /**
- * Adds entry and exit calls to {@code ProbeBridge} in the methods the agent's configuration names. Entry boxes the
- * arguments once into an array kept in a new local (exit programs see the same values); exit runs before every
- * return and every {@code athrow} of the method. The added code has no branches, so existing stack map frames stay
- * valid and no class has to be loaded to compute new ones.
+ * Adds entry and exit calls to {@code ProbeBridge} in the methods the agent's configuration names. Each call site
+ * passes only what the probe's programs read ({@link ContextUse}): it takes the thread's frame from the bridge and
+ * writes the arguments they read into it (primitives as numbers, objects as references: nothing is boxed or
+ * allocated), and the exit passes the result only when they read it, as a number for primitives. Arguments the
+ * exit programs read are copied into new locals at entry, so exit programs see the values the call started with.
+ * Exit calls run before every return and every {@code athrow} of the method. The added code has no branches, so
+ * existing stack map frames stay valid and no class has to be loaded to compute new ones.
  */
 final class MethodProbeTransformer implements ClassFileTransformer {
     static final String BRIDGE = "dev/bypass/observability/agent/bridge/ProbeBridge";
+    static final String FRAME = "dev/bypass/observability/agent/bridge/ProbeFrame";
+    private static final String FRAME_DESC = "L" + FRAME + ";";
 
-    /** One instrumented method of a class (the map key): method name, optional descriptor, probe id. */
-    record Target(String method, String descriptor, int probe) {
+    /** One instrumented method of a class (the map key): method name, optional descriptor, its probe. */
+    record Target(String method, String descriptor, Probe probe) {
         boolean matches(String name, String desc) { return method.equals(name) && (descriptor == null || descriptor.equals(desc)); }
     }
 
-    private final Map<String, List<Target>> byClass;
-    private final java.util.function.BiConsumer<String, Throwable> errors;
-    private final java.util.Set<String> instrumented = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Gives each instrumented method (a probe may match several overloads) the id its call sites pass. */
+    interface Sites {
+        int register(Probe probe, String className, String method, String descriptor, boolean isStatic);
+    }
 
-    MethodProbeTransformer(Map<String, List<Target>> byClass, java.util.function.BiConsumer<String, Throwable> errors) {
+    private final Map<String, List<Target>> byClass;
+    private final Sites sites;
+    private final BiConsumer<String, Throwable> errors;
+    private final Set<String> instrumented = ConcurrentHashMap.newKeySet();
+
+    MethodProbeTransformer(Map<String, List<Target>> byClass, Sites sites, BiConsumer<String, Throwable> errors) {
         this.byClass = byClass;
+        this.sites = sites;
         this.errors = errors;
     }
 
     /** Methods instrumented so far, as {@code class#method descriptor}. */
-    java.util.Set<String> instrumented() { return instrumented; }
+    Set<String> instrumented() { return instrumented; }
 
     @Override public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined,
                                       ProtectionDomain domain, byte[] bytes) {
@@ -54,9 +70,12 @@ final class MethodProbeTransformer implements ClassFileTransformer {
                     // several probes may name the same method (with and without a descriptor): each adds its calls
                     for (Target t : targets) {
                         if (!t.matches(name, desc)) continue;
+                        Probe p = t.probe();
+                        if (!p.hasEntry() && !p.hasExit()) continue;
                         changed[0] = true;
                         instrumented.add(className.replace('/', '.') + "#" + name + desc);
-                        mv = new Probe(mv, access, name, desc, t.probe());
+                        boolean isStatic = (access & Opcodes.ACC_STATIC) != 0;
+                        mv = new Site(mv, access, name, desc, p, sites.register(p, className, name, desc, isStatic));
                     }
                     return mv;
                 }
@@ -68,15 +87,28 @@ final class MethodProbeTransformer implements ClassFileTransformer {
         }
     }
 
-    private static final class Probe extends AdviceAdapter {
-        private final int probe;
-        private final boolean isStatic;
-        private int argsLocal, tokenLocal;
+    /** The calls of one probe in one method. */
+    private static final class Site extends AdviceAdapter {
+        private final int site;
+        private final boolean isStatic, hasEntry, hasExit, exitResult, token;
+        private final int entryArgs, exitArgs;
+        private final Type[] argTypes;
+        private final int[] copies;
+        private int tokenLocal = -1;
 
-        Probe(MethodVisitor mv, int access, String name, String desc, int probe) {
+        Site(MethodVisitor mv, int access, String name, String desc, Probe p, int site) {
             super(Opcodes.ASM9, mv, access, name, desc);
-            this.probe = probe;
+            this.site = site;
             this.isStatic = (access & Opcodes.ACC_STATIC) != 0;
+            this.argTypes = Type.getArgumentTypes(desc);
+            int present = (1 << Math.min(argTypes.length, ProbeTypes.MAX_ARGS)) - 1;
+            this.hasEntry = p.hasEntry();
+            this.hasExit = p.hasExit();
+            this.entryArgs = hasEntry ? p.entryUse().args() & present : 0;
+            this.exitArgs = hasExit ? p.exitUse().args() & present : 0;
+            this.exitResult = hasExit && p.exitUse().result();
+            this.token = hasExit && p.exitUse().elapsed();
+            this.copies = new int[argTypes.length];
         }
 
         private void receiver() {
@@ -84,34 +116,90 @@ final class MethodProbeTransformer implements ClassFileTransformer {
             else loadThis();
         }
 
+        /** With the frame on the stack, writes argument {@code i} (from its copy when {@code copy}) into it. */
+        private void writeArg(int i, boolean copy) {
+            Type t = argTypes[i];
+            boolean primitive = t.getSort() != Type.OBJECT && t.getSort() != Type.ARRAY;
+            dup();
+            visitFieldInsn(GETFIELD, FRAME, primitive ? "nums" : "refs", primitive ? "[J" : "[Ljava/lang/Object;");
+            push(i);
+            if (copy) loadLocal(copies[i]);
+            else loadArg(i);
+            if (primitive) {
+                asNumber(t);
+                visitInsn(LASTORE);
+            } else visitInsn(AASTORE);
+        }
+
+        /** Converts the primitive on the stack to its 64-bit number, as {@code MethodValues.asLong} does. */
+        private void asNumber(Type t) {
+            switch (t.getSort()) {
+                case Type.LONG -> {}
+                case Type.DOUBLE -> visitMethodInsn(INVOKESTATIC, "java/lang/Double", "doubleToRawLongBits", "(D)J", false);
+                case Type.FLOAT -> {
+                    visitMethodInsn(INVOKESTATIC, "java/lang/Float", "floatToRawIntBits", "(F)I", false);
+                    visitInsn(I2L);
+                    push(0xffffffffL);
+                    visitInsn(LAND);
+                }
+                default -> visitInsn(I2L); // int, short, byte, char (zero-extended by its load), boolean (0 or 1)
+            }
+        }
+
+        private void writeArgs(int mask, boolean copy) {
+            for (int i = 0; i < argTypes.length; i++) if ((mask & 1 << i) != 0) writeArg(i, copy);
+        }
+
         @Override protected void onMethodEnter() {
-            loadArgArray();
-            argsLocal = newLocal(Type.getType(Object[].class));
-            storeLocal(argsLocal);
-            push(probe);
-            receiver();
-            loadLocal(argsLocal);
-            visitMethodInsn(INVOKESTATIC, BRIDGE, "enter", "(ILjava/lang/Object;[Ljava/lang/Object;)J", false);
-            tokenLocal = newLocal(Type.LONG_TYPE);
-            storeLocal(tokenLocal);
+            for (int i = 0; i < argTypes.length; i++) {
+                if ((exitArgs & 1 << i) == 0) continue;
+                copies[i] = newLocal(argTypes[i]);
+                loadArg(i);
+                storeLocal(copies[i]);
+            }
+            if (hasEntry) {
+                visitMethodInsn(INVOKESTATIC, BRIDGE, "frame", "()" + FRAME_DESC, false);
+                writeArgs(entryArgs, false);
+                push(site);
+                receiver();
+                visitMethodInsn(INVOKESTATIC, BRIDGE, "enter", "(" + FRAME_DESC + "ILjava/lang/Object;)J", false);
+                if (token) {
+                    tokenLocal = newLocal(Type.LONG_TYPE);
+                    storeLocal(tokenLocal);
+                } else visitInsn(POP2);
+            } else if (token) {
+                visitMethodInsn(INVOKESTATIC, "java/lang/System", "nanoTime", "()J", false);
+                tokenLocal = newLocal(Type.LONG_TYPE);
+                storeLocal(tokenLocal);
+            }
         }
 
         @Override protected void onMethodExit(int opcode) {
+            if (!hasExit) return;
             // The result goes first in the call so that no local is needed for it (a local introduced here would
             // appear uninitialised in the frames of later branch targets).
-            if (opcode == RETURN) visitInsn(ACONST_NULL);
-            else if (opcode == ATHROW || opcode == ARETURN) dup();
-            else {
-                Type t = Type.getReturnType(methodDesc);
-                if (t.getSize() == 2) dup2();
-                else dup();
-                box(t);
+            String exit = "exit", resultDesc = "";
+            if (exitResult && opcode != RETURN) {
+                if (opcode == ATHROW || opcode == ARETURN) {
+                    dup();
+                    exit = "exitObject";
+                    resultDesc = "Ljava/lang/Object;";
+                } else {
+                    Type t = Type.getReturnType(methodDesc);
+                    if (t.getSize() == 2) dup2();
+                    else dup();
+                    asNumber(t);
+                    exit = "exitNumber";
+                    resultDesc = "J";
+                }
             }
-            push(probe);
+            visitMethodInsn(INVOKESTATIC, BRIDGE, "frame", "()" + FRAME_DESC, false);
+            writeArgs(exitArgs, true);
+            push(site);
             receiver();
-            loadLocal(argsLocal);
-            loadLocal(tokenLocal);
-            visitMethodInsn(INVOKESTATIC, BRIDGE, "exit", "(Ljava/lang/Object;ILjava/lang/Object;[Ljava/lang/Object;J)V", false);
+            if (tokenLocal >= 0) loadLocal(tokenLocal);
+            else push(0L);
+            visitMethodInsn(INVOKESTATIC, BRIDGE, exit, "(" + resultDesc + FRAME_DESC + "ILjava/lang/Object;J)V", false);
         }
     }
 }

@@ -10,11 +10,16 @@ public final class DaemonStart {
     private DaemonStart() {}
 
     public static void start(HttpServer server) {
-        server.setExecutor(r -> {
+        start(server, r -> {
             Thread t = new Thread(r, "bypass-http");
             t.setDaemon(true);
             t.start();
         });
+    }
+
+    /** Starts the server with requests handled by {@code executor} (whose threads should be daemons too). */
+    public static void start(HttpServer server, java.util.concurrent.Executor executor) {
+        server.setExecutor(executor);
         Thread starter = Thread.ofPlatform().daemon().name("bypass-http-start").unstarted(server::start);
         starter.start();
         try {

@@ -35,5 +35,9 @@ struct probe_ctx {
 static long (*bypass_arg_bytes)(__u32 index, void *dst, __u32 size) = (void *) 10300;
 // Normalises SQL text in place (literals become ?, spacing collapsed); returns its 64-bit fingerprint.
 static __u64 (*bypass_normalize_sql)(void *text, __u32 size) = (void *) 10301;
+// Both of the above in one call, read once per argument object (found by identity afterwards): the normalised
+// text of argument index (its first size bytes) into dst, its fingerprint into *fingerprint; returns the text's
+// length or a negative errno. For objects whose text never changes (String, pgjdbc's Query).
+static long (*bypass_arg_sql)(__u32 index, void *dst, __u32 size, __u64 *fingerprint) = (void *) 10302;
 
 #endif

@@ -20,7 +20,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Per-query telemetry from pgjdbc talking to a real PostgreSQL, through the agent and the bundled programs. */
+/**
+ * Per-query telemetry from pgjdbc talking to a real PostgreSQL, through the agent and the bundled programs; and the
+ * training data they write is the same as when the programs read and normalised the SQL text on every call.
+ */
 class QueryTelemetryTest {
     static EmbeddedPostgres pg;
 
@@ -91,6 +94,95 @@ class QueryTelemetryTest {
             assertTrue(lines.stream().filter(l -> l.contains("\"fingerprint\":" + Long.toUnsignedString(select.fingerprint()))).count() == 25,
                     lines.get(0));
             assertTrue(lines.get(0).matches("\\{\"fingerprint\":\\d+,\"latency_ns\":\\d+,\"rows\":1,\"thread_id\":\\d+}"), lines.get(0));
+        }
+    }
+
+    /** One feature record, as the training-data file has it. */
+    record Features(String fingerprint, long latencyNs, long rows, long threadId) {
+        static Features parse(String jsonLine) {
+            var m = java.util.regex.Pattern.compile("\\{\"fingerprint\":(\\d+),\"latency_ns\":(\\d+),\"rows\":(\\d+),\"thread_id\":(\\d+)}")
+                    .matcher(jsonLine);
+            assertTrue(m.matches(), jsonLine);
+            return new Features(m.group(1), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)));
+        }
+    }
+
+    /** The records and per-query statistics of one run of {@link #statements} with the agent attached. */
+    record Run(List<Features> records, Map<String, List<Long>> queries) {}
+
+    @Test void sameTrainingDataAsReadingTheTextOnEveryCall() throws Exception {
+        // the same programs built to read and normalise the text on every call (bypass_arg_bytes, bypass_normalize_sql)
+        Path perCall = dir.resolve("query_telemetry_per_call.o");
+        try (var in = QueryTelemetryTest.class.getResourceAsStream("/bpf/query_telemetry_per_call.o")) {
+            Files.copy(in, perCall);
+        }
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"))) {
+            Run before = run(c, "object telemetry " + perCall.toAbsolutePath(), "before");
+            Run now = run(c, "object telemetry bundled:query_telemetry", "now");
+            assertEquals(before.records().size(), now.records().size());
+            for (int i = 0; i < now.records().size(); i++) {
+                Features a = before.records().get(i), b = now.records().get(i);
+                assertEquals(a.fingerprint(), b.fingerprint(), "record " + i);
+                assertEquals(a.rows(), b.rows(), "record " + i);
+                assertEquals(a.threadId(), b.threadId(), "record " + i);
+                assertTrue(b.latencyNs() > 0, "record " + i);
+            }
+            assertEquals(before.queries(), now.queries(), "per-query counts, rows and normalised texts");
+            assertTrue(now.queries().size() >= 8, now.queries().keySet().toString());
+        }
+    }
+
+    private Run run(Connection c, String object, String name) throws Exception {
+        try (Statement s = c.createStatement()) { // both runs start from the same table
+            s.execute("DROP TABLE IF EXISTS items");
+            s.execute("CREATE TABLE items (id int PRIMARY KEY, name text, price numeric)");
+        }
+        Path features = dir.resolve(name + ".jsonl");
+        String conf = QueryTelemetry.pgjdbcConfig("jit", features, "jsonl", null).replace("object telemetry bundled:query_telemetry", object);
+        AgentSession session = BypassAgent.attachSelf(Files.writeString(dir.resolve(name + ".conf"), conf));
+        statements(c);
+        Map<String, List<Long>> queries = new java.util.TreeMap<>();
+        for (var q : new QueryTelemetry(session.object("telemetry")).queries())
+            queries.put(Long.toUnsignedString(q.fingerprint()) + " " + q.text(), List.of(q.count(), q.rows()));
+        assertEquals(0, session.errors(), String.valueOf(session.lastError()));
+        BypassAgent.detach(); // writes the records still in the ring
+        return new Run(Files.readAllLines(features).stream().map(Features::parse).toList(), queries);
+    }
+
+    /** Prepared and plain statements, literals of every kind, comments, a text longer than the programs keep. */
+    private static void statements(Connection c) throws Exception {
+        java.util.Random r = new java.util.Random(7);
+        try (Statement s = c.createStatement(); PreparedStatement ins = c.prepareStatement("INSERT INTO items VALUES (?, ?, ?)")) {
+            for (int i = 0; i < 30; i++) {
+                ins.setInt(1, i);
+                ins.setString(2, "item " + i);
+                ins.setBigDecimal(3, java.math.BigDecimal.valueOf(r.nextInt(10_000), 2));
+                ins.executeUpdate();
+            }
+            String longTail = " AND name <> '" + "x".repeat(240) + "'";
+            for (int i = 0; i < 40; i++) {
+                String sql = switch (r.nextInt(6)) {
+                    case 0 -> "SELECT * FROM items WHERE id < " + r.nextInt(30);
+                    case 1 -> "select name from items where name = 'item " + r.nextInt(30) + "' -- by name";
+                    case 2 -> "UPDATE items SET price = price * 1." + r.nextInt(9) + " WHERE id = " + r.nextInt(30);
+                    case 3 -> "SELECT count(*)  FROM\n items /* all */ WHERE price > " + r.nextInt(100) + ".5";
+                    case 4 -> "SELECT id FROM items WHERE id >= " + r.nextInt(30) + longTail; // cut at 256 bytes
+                    default -> "SELECT E'it''s', -" + r.nextInt(9) + "e3, $$x$$ FROM items WHERE id = " + r.nextInt(30);
+                };
+                if (sql.startsWith("UPDATE")) s.executeUpdate(sql);
+                else try (ResultSet rs = s.executeQuery(sql)) {
+                    while (rs.next()) rs.getString(1);
+                }
+            }
+            try (PreparedStatement sel = c.prepareStatement("SELECT name FROM items WHERE id = ? OR price > ?")) {
+                for (int i = 0; i < 20; i++) {
+                    sel.setInt(1, r.nextInt(30));
+                    sel.setBigDecimal(2, java.math.BigDecimal.valueOf(r.nextInt(100)));
+                    try (ResultSet rs = sel.executeQuery()) {
+                        while (rs.next()) rs.getString(1);
+                    }
+                }
+            }
         }
     }
 }

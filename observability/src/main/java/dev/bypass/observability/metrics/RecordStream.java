@@ -1,0 +1,79 @@
+package dev.bypass.observability.metrics;
+
+import dev.bypass.vm.maps.RingBuffer;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * Moves a ring buffer's records into a {@link RecordWriter} on a collector thread of its own, in batches: the
+ * thread wakes every {@code period}, takes every committed record, formats them and writes them with one file
+ * write, then sleeps again. Programs submit without waking anyone ({@code BPF_RB_NO_WAKEUP}), so the application's
+ * threads pay for the record and nothing else; formatting happens here, and at thousands of records a second a
+ * batch costs one wake-up and one write instead of one each. The ring must hold what arrives during one period
+ * (a full ring drops records, which programs count). {@link #close()} writes what was committed, then stops.
+ */
+public final class RecordStream implements AutoCloseable {
+    /** How often the collector wakes by default. */
+    public static final long DEFAULT_PERIOD_MS = 20;
+
+    private final RingBuffer ring;
+    private final RecordWriter writer;
+    private final long periodNanos;
+    private final Consumer<Throwable> errors;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile long delivered;
+
+    private RecordStream(RingBuffer ring, RecordWriter writer, long periodMillis, Consumer<Throwable> errors) {
+        this.ring = ring;
+        this.writer = writer;
+        this.periodNanos = TimeUnit.MILLISECONDS.toNanos(periodMillis);
+        this.errors = errors;
+        this.thread = Thread.ofPlatform().daemon().name("bypass-records-" + ring.name()).unstarted(this::loop);
+    }
+
+    /** Starts collecting; {@code errors} gets write failures (the stream goes on). */
+    public static RecordStream start(RingBuffer ring, RecordWriter writer, long periodMillis, Consumer<Throwable> errors) {
+        if (periodMillis < 1) throw new IllegalArgumentException("the collector's period must be at least 1 ms");
+        RecordStream s = new RecordStream(ring, writer, periodMillis, errors);
+        s.thread.start();
+        return s;
+    }
+
+    private void loop() {
+        while (running) {
+            batch();
+            LockSupport.parkNanos(this, periodNanos);
+        }
+        batch(); // what was committed before close
+    }
+
+    private void batch() {
+        try {
+            int n = ring.drain(Integer.MAX_VALUE, writer::write);
+            if (n > 0) {
+                writer.flush();
+                delivered += n;
+            }
+        } catch (RuntimeException e) {
+            errors.accept(e);
+        }
+    }
+
+    /** Records written so far. */
+    public long delivered() { return delivered; }
+
+    /** Writes the records already committed, stops the collector and closes the writer. */
+    @Override public void close() throws IOException {
+        running = false;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writer.close();
+    }
+}
