@@ -10,8 +10,6 @@ import dev.bypass.vm.helpers.MapHelpers;
 import dev.bypass.vm.helpers.Prototype;
 import dev.bypass.vm.helpers.ReturnType;
 import dev.bypass.vm.maps.Errno;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -88,18 +86,25 @@ public final class ObservabilityHelpers {
                 (c, index, dst, size, x, y) -> {
                     Object v = value("bypass_arg_bytes", (int) index);
                     if (v == null) return -Errno.ENOENT;
-                    byte[] bytes = v == PRIMITIVE ? null : text(v);
-                    if (bytes == null) return -Errno.EINVAL;
-                    return copy(bytes, bytes.length, c.memory().slice(dst, size, true));
+                    if (v == PRIMITIVE) return -Errno.EINVAL;
+                    byte[] bytes;
+                    int n;
+                    if (v instanceof String s && (n = ascii(s, (int) size, bytes = scratch((int) size))) >= 0) {
+                        // the common case (a status tag, a name): no encoding, no allocation
+                    } else {
+                        bytes = text(v);
+                        if (bytes == null) return -Errno.EINVAL;
+                        n = (int) Math.min(bytes.length, size);
+                    }
+                    ProgramBuffers.write(c.memory(), dst, size, bytes, n);
+                    return n;
                 });
         b.register(NORMALIZE_SQL, "bypass_normalize_sql", Prototype.of(ReturnType.INTEGER, PTR_TO_MEM, CONST_SIZE),
                 (c, text, size, x, y, z) -> {
-                    MemorySegment seg = c.memory().slice(text, size, true);
-                    byte[] b1 = SCRATCH.get();
-                    if (b1.length < size) SCRATCH.set(b1 = new byte[(int) size]);
-                    MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, 0, b1, 0, (int) size);
+                    byte[] b1 = scratch((int) size);
+                    ProgramBuffers.read(c.memory(), text, b1, (int) size);
                     long h = SqlText.normalize(b1, (int) size);
-                    MemorySegment.copy(b1, 0, seg, ValueLayout.JAVA_BYTE, 0, (int) size);
+                    ProgramBuffers.write(c.memory(), text, size, b1, (int) size); // faults on a read-only buffer
                     return h;
                 });
         b.register(ARG_SQL, "bypass_arg_sql", Prototype.of(ReturnType.INTEGER, ANYTHING, PTR_TO_UNINIT_MEM, CONST_SIZE, PTR_TO_LONG),
@@ -108,9 +113,10 @@ public final class ObservabilityHelpers {
                     if (v == null) return -Errno.ENOENT;
                     StatementCache.Statement s = v == PRIMITIVE ? null : statements.statement(v, (int) size);
                     if (s == null) return -Errno.EINVAL;
-                    MemorySegment out = c.memory().slice(dst, size, true);
                     c.memory().store64(fingerprint, s.fingerprint());
-                    return copy(s.text(), s.text().length, out);
+                    int n = (int) Math.min(s.text().length, size);
+                    ProgramBuffers.write(c.memory(), dst, size, s.text(), n);
+                    return n;
                 });
         return b;
     }
@@ -134,11 +140,24 @@ public final class ObservabilityHelpers {
         };
     }
 
-    /** Copies up to the segment's size, NUL-terminated when shorter; returns the bytes copied. */
-    private static long copy(byte[] bytes, int length, MemorySegment dst) {
-        int n = (int) Math.min(length, dst.byteSize());
-        MemorySegment.copy(bytes, 0, dst, ValueLayout.JAVA_BYTE, 0, n);
-        if (n < dst.byteSize()) dst.set(ValueLayout.JAVA_BYTE, n, (byte) 0);
+    /** This thread's scratch array of at least {@code size} bytes. */
+    private static byte[] scratch(int size) {
+        byte[] b = SCRATCH.get();
+        if (b.length < size) SCRATCH.set(b = new byte[size]);
+        return b;
+    }
+
+    /**
+     * The first {@code limit} bytes of the UTF-8 of {@code s} into {@code out} when its first {@code limit}
+     * characters are ASCII (then bytes and characters are the same); returns how many, or -1 otherwise.
+     */
+    private static int ascii(String s, int limit, byte[] out) {
+        int n = Math.min(s.length(), limit);
+        for (int i = 0; i < n; i++) {
+            char ch = s.charAt(i);
+            if (ch >= 0x80) return -1;
+            out[i] = (byte) ch;
+        }
         return n;
     }
 }

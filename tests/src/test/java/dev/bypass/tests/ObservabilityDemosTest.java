@@ -26,14 +26,16 @@ class ObservabilityDemosTest {
 
     static String run(List<String> command, int timeoutSeconds) throws Exception { return run(command, timeoutSeconds, null); }
 
-    static String run(List<String> command, int timeoutSeconds, Path state) throws Exception {
+    static String run(List<String> command, int timeoutSeconds, Path state) throws Exception { return run(command, timeoutSeconds, state, 0); }
+
+    static String run(List<String> command, int timeoutSeconds, Path state, int exitStatus) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).directory(LauncherTest.ROOT.toFile()).redirectErrorStream(true);
         if (state != null) pb.environment().put("BYPASS_STATE", state.toString());
         Process p = pb.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(timeoutSeconds, TimeUnit.SECONDS), "finished in time");
-        assertEquals(0, p.exitValue(), out);
+        assertEquals(exitStatus, p.exitValue(), out);
         return out;
     }
 
@@ -119,15 +121,27 @@ class ObservabilityDemosTest {
             in.println(secret);
             assertEquals("read 5 bytes", out.get(), "no rule yet");
             String bypass = LauncherTest.ROOT.resolve("bypass").toString(), at = "127.0.0.1:" + port;
+            // the commands find the token the agent wrote for its port (readable by this user only) and send it
             assertEquals("ok", run(List.of(bypass, "acl", "protect", secret.toString(), "--owner", "0", "--agent", at), 60).strip());
             in.println(secret);
             assertEquals("denied: " + secret + ": denied by bypass program check_open for user 1000", out.get());
+            // without the right token: refused, nothing changes
+            Path wrong = Files.writeString(dir.resolve("wrong.token"), "0".repeat(64));
+            String refused = run(List.of(bypass, "acl", "grant", secret.toString(), "--user", "1000", "--rights", "r", "--agent", at,
+                    "--token-file", wrong.toString()), 60, null, 1);
+            assertTrue(refused.contains("refused POST /acl/acl/grant (401): wrong token"), refused);
+            String mapRefused = run(List.of(bypass, "map", "update", "acl/by_name", "00".repeat(32), "00000000", "--agent", at,
+                    "--token-file", wrong.toString()), 60, null, 1);
+            assertTrue(mapRefused.contains("(401): wrong token"), mapRefused);
+            in.println(secret);
+            assertEquals("denied: " + secret + ": denied by bypass program check_open for user 1000", out.get(), "still protected");
+            assertTrue(run(List.of(bypass, "map", "dump", "acl/by_name", "--agent", at), 60).contains("\"name\":\"by_name\""));
             assertEquals("ok", run(List.of(bypass, "acl", "grant", secret.toString(), "--user", "1000", "--rights", "r", "--agent", at), 60).strip());
             assertEquals("secret.txt: owner 0, default ---, user 1000 r--", run(List.of(bypass, "acl", "show", secret.toString(), "--agent", at), 60).strip());
             in.println(secret);
             assertEquals("read 5 bytes", out.get(), "granted live");
             String decisions = run(List.of(bypass, "acl", "decisions", "--agent", at), 60).strip();
-            assertTrue(decisions.matches("\\{\"allowed\":\\d+,\"denied\":1,\"no_rule\":\\d+}"), decisions);
+            assertTrue(decisions.matches("\\{\"allowed\":\\d+,\"denied\":2,\"no_rule\":\\d+}"), decisions);
             in.close();
             assertTrue(app.waitFor(30, TimeUnit.SECONDS));
         } finally {
@@ -142,14 +156,16 @@ class ObservabilityDemosTest {
     }
 
     /**
-     * The application's output lines, less the JVM's one-time note that class data sharing stops at the appended
-     * boot class path (the agent's bridge), which is not the application's output.
+     * The application's output lines, less what is not the application's: the JVM's one-time note that class data
+     * sharing stops at the appended boot class path (the agent's bridge), the agent's lines naming its endpoints,
+     * and SLF4J's note when the application has no logging backend.
      */
     private static java.util.function.Supplier<String> appLines(Process app) {
         BufferedReader raw = new BufferedReader(new InputStreamReader(app.getInputStream(), StandardCharsets.UTF_8));
         return () -> {
             try {
-                for (String l; (l = raw.readLine()) != null; ) if (!l.startsWith("OpenJDK 64-Bit Server VM warning: Sharing")) return l;
+                for (String l; (l = raw.readLine()) != null; )
+                    if (!l.startsWith("OpenJDK 64-Bit Server VM warning: Sharing") && !l.startsWith("bypass agent: ") && !l.startsWith("SLF4J")) return l;
                 return null;
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);

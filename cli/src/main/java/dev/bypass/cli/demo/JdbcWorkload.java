@@ -43,15 +43,16 @@ public final class JdbcWorkload {
 
     /** Runs {@code threads} clients for {@code millis}; returns the number of committed transactions. */
     public static long run(String url, int branches, int threads, long millis) throws Exception {
-        return run(url, branches, threads, 0, millis).transactions();
+        return run(url, branches, threads, 0, millis).allTransactions();
     }
 
     /**
      * What a measured run did between the end of its warm-up and its end: transactions, JDBC statement executions
      * (each executeUpdate, executeQuery and commit), wall time, and the CPU time of the whole process (every thread:
-     * clients, garbage collection, JIT compilers, and whatever an agent runs).
+     * clients, garbage collection, JIT compilers, and whatever an agent runs); and every transaction of the run,
+     * warm-up and those finished after the window included.
      */
-    public record Window(long transactions, long statements, double seconds, long processCpuNanos) {
+    public record Window(long transactions, long statements, double seconds, long processCpuNanos, long allTransactions) {
         public double tps() { return transactions / seconds; }
     }
 
@@ -88,7 +89,7 @@ public final class JdbcWorkload {
         stop.set(true);
         for (Thread t : ts) t.join();
         if (!failures.isEmpty()) throw failures.get(0);
-        return new Window(tx1 - tx0, st1 - st0, (t1 - t0) / 1e9, cpu1 - cpu0);
+        return new Window(tx1 - tx0, st1 - st0, (t1 - t0) / 1e9, cpu1 - cpu0, done.sum());
     }
 
     private static long processCpuNanos() {

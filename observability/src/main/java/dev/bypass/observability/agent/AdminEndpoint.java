@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 final class AdminEndpoint implements AutoCloseable {
     static final int MAX_BODY = 64 * 1024, THREADS = 2;
+    /** Of a body over the limit, this much more is read and dropped so the client gets the 413 (not a reset). */
+    private static final int DRAIN_LIMIT = 1 << 20;
     private static final Logger LOG = LoggerFactory.getLogger("dev.bypass.observability.agent.admin");
 
     /** A request the endpoint refuses: the status and the reason sent back. */
@@ -193,14 +195,34 @@ final class AdminEndpoint implements AutoCloseable {
             } catch (NumberFormatException e) {
                 throw new Refusal(400, "bad Content-Length " + length);
             }
-            if (n > MAX_BODY) throw new Refusal(413, "body of " + n + " bytes; at most " + MAX_BODY);
+            if (n > MAX_BODY) {
+                drain(ex);
+                throw new Refusal(413, "body of " + n + " bytes; at most " + MAX_BODY);
+            }
         }
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] b = in.readNBytes(MAX_BODY + 1);
-            if (b.length > MAX_BODY) throw new Refusal(413, "body over " + MAX_BODY + " bytes");
+        try {
+            byte[] b = ex.getRequestBody().readNBytes(MAX_BODY + 1);
+            if (b.length > MAX_BODY) {
+                drain(ex);
+                throw new Refusal(413, "body over " + MAX_BODY + " bytes");
+            }
             return b;
         } catch (IOException e) {
             throw new Refusal(400, "cannot read the request body: " + e.getMessage());
+        }
+    }
+
+    /** Reads and drops what is left of a refused body, up to {@link #DRAIN_LIMIT}; beyond it the connection closes. */
+    private static void drain(HttpExchange ex) {
+        try (InputStream in = ex.getRequestBody()) {
+            long left = DRAIN_LIMIT;
+            while (left > 0) {
+                long n = in.skip(left);
+                if (n <= 0 && in.read() < 0) break;
+                left -= Math.max(n, 1);
+            }
+        } catch (IOException e) {
+            // the client went away or sent a broken body: the answer may not reach it, nothing else to do
         }
     }
 

@@ -70,7 +70,8 @@ public final class BypassAgent {
         AgentConfig config = AgentConfig.read(file);
         AgentSession s = new AgentSession(config, inst);
         current = s;
-        for (String line : s.summary()) System.err.println("bypass agent: " + line);
+        // where the endpoints and the admin token are: what an operator of this application needs to know
+        for (String line : s.summary()) if (!line.startsWith("attached:")) System.err.println("bypass agent: " + line);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             synchronized (BypassAgent.class) {
                 if (current == s) {

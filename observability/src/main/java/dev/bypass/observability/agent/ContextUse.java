@@ -3,6 +3,7 @@ package dev.bypass.observability.agent;
 import dev.bypass.observability.ObservabilityHelpers;
 import dev.bypass.observability.ProbeTypes;
 import dev.bypass.programs.LoadedProgram;
+import dev.bypass.vm.facts.AccessFact;
 import dev.bypass.vm.facts.ProgramFacts;
 import dev.bypass.vm.facts.RegisterFact;
 import dev.bypass.vm.facts.RegisterType;
@@ -59,9 +60,12 @@ record ContextUse(int argNumbers, int argObjects, boolean ret, boolean resultObj
             if (!facts.reachable(s)) continue;
             switch (code.at(s)) {
                 case Instruction.Load l -> {
+                    AccessFact access = facts.access(s);
+                    if (access == null) return ALL; // the same load reads different kinds of memory
+                    if (access.base() != RegisterType.PTR_TO_CTX) continue;
                     RegisterFact base = facts.register(s, l.src());
                     if (base == null) return ALL;
-                    if (base.type() == RegisterType.PTR_TO_CTX) u = u.or(loaded(base.fixedOffset() + l.offset(), l.width().bytes));
+                    u = u.or(loaded(base.fixedOffset() + l.offset(), l.width().bytes));
                 }
                 case Instruction.Call c when c.kind() == Instruction.CallKind.HELPER -> {
                     ContextUse h = helperCall(p, facts, s, c.imm());

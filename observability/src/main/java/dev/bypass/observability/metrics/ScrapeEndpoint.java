@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A Prometheus scrape endpoint ({@code GET /metrics}, text format 0.0.4) for the maps of loaded objects: each scrape
  * first refreshes the bound {@link MapMeterBinder}s (new keys, histogram deltas), then renders the registry.
+ * Read-only: any other method gets 405 and any other path 404. Hosts bind it to loopback unless told otherwise.
  */
 public final class ScrapeEndpoint implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
@@ -28,7 +29,8 @@ public final class ScrapeEndpoint implements AutoCloseable {
 
     /**
      * Serves {@code GET /metrics} (text format 0.0.4) from {@code scrape} on threads that do not keep the JVM alive;
-     * a failing scrape answers 500 with its reason. For hosts that assemble the text themselves.
+     * a failing scrape answers 500 with its reason, another method 405, another path 404. For hosts that assemble
+     * the text themselves.
      */
     public static HttpServer serve(String host, int port, java.util.concurrent.Callable<String> scrape) throws IOException {
         HttpServer http;
@@ -37,19 +39,30 @@ public final class ScrapeEndpoint implements AutoCloseable {
         } catch (java.net.BindException e) {
             throw new IOException("cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        http.createContext("/metrics", ex -> {
+        http.createContext("/", ex -> {
             byte[] body;
             int status = 200;
-            try {
-                body = scrape.call().getBytes(StandardCharsets.UTF_8);
-            } catch (Exception e) {
-                status = 500;
-                body = ("scrape failed: " + (e.getMessage() != null ? e.getMessage() : e) + "\n").getBytes(StandardCharsets.UTF_8);
+            String method = ex.getRequestMethod();
+            if (!"/metrics".equals(ex.getRequestURI().getPath())) {
+                status = 404;
+                body = ("no such path " + ex.getRequestURI().getRawPath() + " (the metrics are at /metrics)\n").getBytes(StandardCharsets.UTF_8);
+            } else if (!method.equals("GET") && !method.equals("HEAD")) {
+                status = 405;
+                ex.getResponseHeaders().set("Allow", "GET, HEAD");
+                body = ("method " + method + ": the metrics endpoint is read-only (GET)\n").getBytes(StandardCharsets.UTF_8);
+            } else {
+                try {
+                    body = scrape.call().getBytes(StandardCharsets.UTF_8);
+                } catch (Exception e) {
+                    status = 500;
+                    body = ("scrape failed: " + (e.getMessage() != null ? e.getMessage() : e) + "\n").getBytes(StandardCharsets.UTF_8);
+                }
             }
             ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            ex.sendResponseHeaders(status, body.length);
+            boolean head = method.equals("HEAD");
+            ex.sendResponseHeaders(status, head ? -1 : body.length);
             try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
+                if (!head) out.write(body);
             }
         });
         DaemonStart.start(http);
@@ -71,6 +84,9 @@ public final class ScrapeEndpoint implements AutoCloseable {
     public PrometheusMeterRegistry registry() { return registry; }
 
     public int port() { return http.getAddress().getPort(); }
+
+    /** The address it listens on. */
+    public InetSocketAddress address() { return http.getAddress(); }
 
     @Override public void close() { http.stop(0); }
 }
