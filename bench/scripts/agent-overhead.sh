@@ -29,10 +29,14 @@ while [ $# -gt 0 ]; do
 done
 . "$root/bin/java-env"
 bypass_ensure_jar "$root"
-agent="${AGENT_JAR:-$root/observability/target/bypass-agent.jar}"
-if [ ! -f "$agent" ] || [ -n "$(find "$root/observability/src/main" "$root/programs/src/main" "$root/vm/src/main" -newer "$agent" -type f -print -quit)" ]; then
-    [ -n "${AGENT_JAR:-}" ] && { echo "no agent jar $agent" >&2; exit 2; }
-    (cd "$root" && JAVA_HOME="$BYPASS_JAVA_HOME" ./mvnw -q -B -pl observability -am package -DskipTests >&2)
+if [ -n "${AGENT_JAR:-}" ]; then
+    agent="$AGENT_JAR"
+    [ -f "$agent" ] || { echo "no agent jar $agent" >&2; exit 2; }
+else
+    agent="$root/observability/target/bypass-agent.jar"
+    if [ ! -f "$agent" ] || [ -n "$(find "$root/observability/src/main" "$root/programs/src/main" "$root/vm/src/main" -newer "$agent" -type f -print -quit)" ]; then
+        (cd "$root" && JAVA_HOME="$BYPASS_JAVA_HOME" ./mvnw -q -B -pl observability -am package -DskipTests >&2)
+    fi
 fi
 java="$BYPASS_JAVA_HOME/bin/java"
 work="$(mktemp -d)"

@@ -8,15 +8,18 @@ import java.util.function.Consumer;
 
 /**
  * Moves a ring buffer's records into a {@link RecordWriter} on a collector thread of its own, in batches: the
- * thread wakes every {@code period}, takes every committed record, formats them and writes them with one file
- * write, then sleeps again. Programs submit without waking anyone ({@code BPF_RB_NO_WAKEUP}), so the application's
- * threads pay for the record and nothing else; formatting happens here, and at thousands of records a second a
- * batch costs one wake-up and one write instead of one each. The ring must hold what arrives during one period
- * (a full ring drops records, which programs count). {@link #close()} writes what was committed, then stops.
+ * thread wakes every {@code period}, takes every committed record and formats it into the writer's buffer, which
+ * goes to the file when it holds 64 KiB or once a second, whichever comes first. Programs submit without waking
+ * anyone ({@code BPF_RB_NO_WAKEUP}), so the application's threads pay for the record and nothing else; formatting
+ * happens here, and at thousands of records a second a batch costs one wake-up and a write costs one system call
+ * for hundreds of records. The ring must hold what arrives during one period (a full ring drops records, which
+ * programs count); the file is at most a second behind. {@link #close()} writes what was committed, then stops.
  */
 public final class RecordStream implements AutoCloseable {
     /** How often the collector wakes by default. */
     public static final long DEFAULT_PERIOD_MS = 20;
+    /** The longest records wait in the writer's buffer. */
+    static final long FLUSH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final RingBuffer ring;
     private final RecordWriter writer;
@@ -25,6 +28,7 @@ public final class RecordStream implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long delivered;
+    private long lastFlush = System.nanoTime();
 
     private RecordStream(RingBuffer ring, RecordWriter writer, long periodMillis, Consumer<Throwable> errors) {
         this.ring = ring;
@@ -44,18 +48,19 @@ public final class RecordStream implements AutoCloseable {
 
     private void loop() {
         while (running) {
-            batch();
+            batch(false);
             LockSupport.parkNanos(this, periodNanos);
         }
-        batch(); // what was committed before close
+        batch(true); // what was committed before close
     }
 
-    private void batch() {
+    private void batch(boolean last) {
         try {
-            int n = ring.drain(Integer.MAX_VALUE, writer::write);
-            if (n > 0) {
+            delivered += ring.drain(Integer.MAX_VALUE, writer::write);
+            long now = System.nanoTime();
+            if (last || writer.buffered() > 0 && now - lastFlush >= FLUSH_NANOS) {
                 writer.flush();
-                delivered += n;
+                lastFlush = now;
             }
         } catch (RuntimeException e) {
             errors.accept(e);

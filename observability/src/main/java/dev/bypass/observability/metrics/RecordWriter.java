@@ -123,16 +123,36 @@ public final class RecordWriter implements AutoCloseable {
         }
     }
 
-    /** Writes {@code v} (not negative) in decimal, in place. */
+    /** "00" to "99": two digits per division. */
+    private static final byte[] PAIRS = new byte[200];
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            PAIRS[2 * i] = (byte) ('0' + i / 10);
+            PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+    }
+
+    /** Writes {@code v} (not negative) in decimal, in place, from the last digit back. */
     private void digits(long v) {
         int n = 1;
         for (long x = v; x >= 10; x /= 10) n++;
-        for (int i = len + n - 1; i >= len; i--) {
-            buf[i] = (byte) ('0' + v % 10);
-            v /= 10;
+        int i = len + n;
+        while (v >= 100) {
+            int pair = (int) (v % 100);
+            v /= 100;
+            buf[--i] = PAIRS[2 * pair + 1];
+            buf[--i] = PAIRS[2 * pair];
         }
+        if (v >= 10) {
+            buf[--i] = PAIRS[2 * (int) v + 1];
+            buf[--i] = PAIRS[2 * (int) v];
+        } else buf[--i] = (byte) ('0' + v);
         len += n;
     }
+
+    /** Bytes waiting in the buffer for the next {@link #flush()}. */
+    public int buffered() { return len; }
 
     /** A member decoded as JSON; in CSV, strings keep their quotes with inner quotes doubled and commas become ';'. */
     private void text(String json) {
