@@ -17,6 +17,8 @@ import dev.bypass.vm.maps.RingBuffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,14 +42,22 @@ public final class AgentSession implements AutoCloseable {
             {"sun/nio/fs/UnixNativeDispatcher", "open", "(Lsun/nio/fs/UnixPath;II)I"},
     };
 
-    /** What attaching cost, apart from the steady state: loading the programs (verifying them, mostly) and instrumenting. */
-    public record Startup(long loadNanos, long verifyNanos, int programsFromCache, long instrumentNanos) {
+    /**
+     * What attaching cost, apart from the steady state: the time until the probes were in place, and the CPU time
+     * of loading the programs (verifying them, mostly) and of instrumenting the loaded classes.
+     */
+    public record Startup(long wallNanos, long loadCpuNanos, long verifyCpuNanos, int programsFromCache, long instrumentCpuNanos) {
         @Override public String toString() {
-            return String.format("programs loaded in %.0f ms (%.0f ms verifying%s), methods instrumented in %.0f ms", loadNanos / 1e6,
-                    verifyNanos / 1e6, programsFromCache > 0 ? ", " + programsFromCache + " known from an earlier attach" : "",
-                    instrumentNanos / 1e6);
+            return String.format("attached in %.0f ms; CPU: programs loaded in %.0f ms (%.0f verifying%s), classes instrumented in %.0f ms",
+                    wallNanos / 1e6, loadCpuNanos / 1e6, verifyCpuNanos / 1e6,
+                    programsFromCache > 0 ? ", " + programsFromCache + " programs known from an earlier attach" : "", instrumentCpuNanos / 1e6);
         }
     }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    /** This thread's CPU time, or 0 where the JVM does not measure it. */
+    private static long cpu() { return THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : 0; }
 
     private final AgentConfig config;
     private final Instrumentation inst;
@@ -73,9 +83,9 @@ public final class AgentSession implements AutoCloseable {
         this.runtime = ProgramRuntime.builder().types(ProbeTypes.all()).helpers(ObservabilityHelpers.registry(statements))
                 .verifier(verifier).engine(EngineKind.parse(config.engine())).build();
         try {
-            long t0 = System.nanoTime(), verified0 = verifier.verifyNanos(), hits0 = verifier.hits();
+            long t0 = System.nanoTime(), cpu0 = cpu(), verified0 = verifier.verifyCpuNanos(), hits0 = verifier.hits();
             for (var e : config.objects().entrySet()) objects.put(e.getKey(), load(e.getKey(), e.getValue()));
-            long loaded = System.nanoTime() - t0;
+            long loaded = cpu() - cpu0;
             Map<String, List<MethodProbeTransformer.Target>> targets = new HashMap<>();
             Map<String, Probe> byMethod = new LinkedHashMap<>();
             for (AgentConfig.MethodProbe mp : config.probes()) {
@@ -120,7 +130,7 @@ public final class AgentSession implements AutoCloseable {
                 closeables.add(admin);
             } else admin = null;
             // only now, with the configuration loaded and verified, touch the boot class path
-            long t1 = System.nanoTime();
+            long cpu1 = cpu();
             BootBridge.install(inst);
             MethodProbeTransformer.Sites sites = ProbeDispatcher.installFor(this);
             this.transformer = new MethodProbeTransformer(targets, sites, (cls, e) -> error("cannot instrument " + cls + ": " + e));
@@ -130,7 +140,8 @@ public final class AgentSession implements AutoCloseable {
                 for (String internal : targets.keySet()) names.add(internal.replace('/', '.'));
                 retransform(names, "cannot retransform");
             }
-            this.startup = new Startup(loaded, verifier.verifyNanos() - verified0, (int) (verifier.hits() - hits0), System.nanoTime() - t1);
+            this.startup = new Startup(System.nanoTime() - t0, loaded, verifier.verifyCpuNanos() - verified0, (int) (verifier.hits() - hits0),
+                    cpu() - cpu1);
         } catch (RuntimeException | IOException e) {
             closeQuietly();
             throw e;
@@ -295,7 +306,7 @@ public final class AgentSession implements AutoCloseable {
      */
     public List<String> summary() {
         List<String> lines = new ArrayList<>();
-        lines.add("attached: " + objects.size() + " object(s), " + probes.size() + " probe(s); " + startup);
+        lines.add(objects.size() + " object(s), " + probes.size() + " probe(s); " + startup);
         if (endpoint != null) lines.add("metrics: http://" + config.metrics().host() + ":" + endpoint.port() + "/metrics");
         if (admin != null) lines.add("admin: http://" + admin.address() + " (bearer token in " + admin.tokenFile() + ")");
         return lines;

@@ -71,7 +71,7 @@ public final class BypassAgent {
         AgentSession s = new AgentSession(config, inst);
         current = s;
         // where the endpoints and the admin token are: what an operator of this application needs to know
-        for (String line : s.summary()) if (!line.startsWith("attached:")) System.err.println("bypass agent: " + line);
+        for (String line : s.summary()) if (line.startsWith("metrics:") || line.startsWith("admin:")) System.err.println("bypass agent: " + line);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             synchronized (BypassAgent.class) {
                 if (current == s) {
