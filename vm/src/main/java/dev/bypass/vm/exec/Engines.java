@@ -9,13 +9,8 @@ public final class Engines {
     public static Engine create(LinkedProgram program, EngineKind kind, ProgramFacts facts) {
         return switch (kind) {
             case INTERPRETER -> new Interpreter(program);
-            case JIT -> {
-                try {
-                    yield dev.bypass.vm.jit.JitEngine.compile(program, facts);
-                } catch (dev.bypass.vm.jit.JitCompiler.Unsupported e) {
-                    yield new Interpreter(program); // never fail to run: the interpreter takes what the JIT cannot
-                }
-            }
+            // never fail to run: the interpreter takes what the JIT declines, and the reason is logged
+            case JIT -> dev.bypass.vm.jit.JitEngine.compileOrInterpret(program, facts);
             case AUTO -> new dev.bypass.vm.jit.AutoEngine(program, facts);
         };
     }

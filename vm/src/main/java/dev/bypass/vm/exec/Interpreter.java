@@ -62,77 +62,77 @@ public final class Interpreter implements Engine {
                 pc++;
                 boolean taken = false;
                 switch (op) {
-                    // ---- ALU64, immediate source ----
-                    case 0x07 -> r[dst] += imm;
-                    case 0x17 -> r[dst] -= imm;
-                    case 0x27 -> r[dst] *= imm;
+                    // ---- ALU64, immediate source (sign-extended) ----
+                    case 0x07 -> r[dst] = Ops.add64(r[dst], imm);
+                    case 0x17 -> r[dst] = Ops.sub64(r[dst], imm);
+                    case 0x27 -> r[dst] = Ops.mul64(r[dst], imm);
                     case 0x37 -> r[dst] = off == 0 ? Ops.udiv64(r[dst], imm) : Ops.sdiv64(r[dst], imm);
-                    case 0x47 -> r[dst] |= imm;
-                    case 0x57 -> r[dst] &= imm;
+                    case 0x47 -> r[dst] = Ops.or64(r[dst], imm);
+                    case 0x57 -> r[dst] = Ops.and64(r[dst], imm);
                     case 0x67 -> r[dst] = Ops.lsh64(r[dst], imm);
                     case 0x77 -> r[dst] = Ops.rsh64(r[dst], imm);
-                    case 0x87 -> r[dst] = -r[dst];
+                    case 0x87 -> r[dst] = Ops.neg64(r[dst]);
                     case 0x97 -> r[dst] = off == 0 ? Ops.umod64(r[dst], imm) : Ops.smod64(r[dst], imm);
-                    case 0xa7 -> r[dst] ^= imm;
-                    case 0xb7 -> r[dst] = imm;
+                    case 0xa7 -> r[dst] = Ops.xor64(r[dst], imm);
+                    case 0xb7 -> r[dst] = Ops.mov64(imm);
                     case 0xc7 -> r[dst] = Ops.arsh64(r[dst], imm);
                     case 0xd7 -> r[dst] = Ops.bswap(imm, r[dst]);
                     // ---- ALU64, register source ----
-                    case 0x0f -> r[dst] += r[src];
-                    case 0x1f -> r[dst] -= r[src];
-                    case 0x2f -> r[dst] *= r[src];
+                    case 0x0f -> r[dst] = Ops.add64(r[dst], r[src]);
+                    case 0x1f -> r[dst] = Ops.sub64(r[dst], r[src]);
+                    case 0x2f -> r[dst] = Ops.mul64(r[dst], r[src]);
                     case 0x3f -> r[dst] = off == 0 ? Ops.udiv64(r[dst], r[src]) : Ops.sdiv64(r[dst], r[src]);
-                    case 0x4f -> r[dst] |= r[src];
-                    case 0x5f -> r[dst] &= r[src];
+                    case 0x4f -> r[dst] = Ops.or64(r[dst], r[src]);
+                    case 0x5f -> r[dst] = Ops.and64(r[dst], r[src]);
                     case 0x6f -> r[dst] = Ops.lsh64(r[dst], r[src]);
                     case 0x7f -> r[dst] = Ops.rsh64(r[dst], r[src]);
                     case 0x9f -> r[dst] = off == 0 ? Ops.umod64(r[dst], r[src]) : Ops.smod64(r[dst], r[src]);
-                    case 0xaf -> r[dst] ^= r[src];
-                    case 0xbf -> r[dst] = off == 0 ? r[src] : Ops.signExtend(off, r[src]);
+                    case 0xaf -> r[dst] = Ops.xor64(r[dst], r[src]);
+                    case 0xbf -> r[dst] = off == 0 ? Ops.mov64(r[src]) : Ops.signExtend(off, r[src]);
                     case 0xcf -> r[dst] = Ops.arsh64(r[dst], r[src]);
-                    // ---- ALU32, immediate source (results zero-extended) ----
-                    case 0x04 -> r[dst] = (int) r[dst] + imm & 0xffffffffL;
-                    case 0x14 -> r[dst] = (int) r[dst] - imm & 0xffffffffL;
-                    case 0x24 -> r[dst] = (int) r[dst] * imm & 0xffffffffL;
-                    case 0x34 -> r[dst] = (off == 0 ? Ops.udiv32((int) r[dst], imm) : Ops.sdiv32((int) r[dst], imm)) & 0xffffffffL;
-                    case 0x44 -> r[dst] = ((int) r[dst] | imm) & 0xffffffffL;
-                    case 0x54 -> r[dst] = ((int) r[dst] & imm) & 0xffffffffL;
-                    case 0x64 -> r[dst] = Ops.lsh32((int) r[dst], imm) & 0xffffffffL;
-                    case 0x74 -> r[dst] = Ops.rsh32((int) r[dst], imm) & 0xffffffffL;
-                    case 0x84 -> r[dst] = -(int) r[dst] & 0xffffffffL;
-                    case 0x94 -> r[dst] = (off == 0 ? Ops.umod32((int) r[dst], imm) : Ops.smod32((int) r[dst], imm)) & 0xffffffffL;
-                    case 0xa4 -> r[dst] = ((int) r[dst] ^ imm) & 0xffffffffL;
-                    case 0xb4 -> r[dst] = imm & 0xffffffffL;
-                    case 0xc4 -> r[dst] = Ops.arsh32((int) r[dst], imm) & 0xffffffffL;
+                    // ---- ALU32, immediate source: low halves in, result zero-extended ----
+                    case 0x04 -> r[dst] = Ops.alu32(Ops.add32((int) r[dst], imm));
+                    case 0x14 -> r[dst] = Ops.alu32(Ops.sub32((int) r[dst], imm));
+                    case 0x24 -> r[dst] = Ops.alu32(Ops.mul32((int) r[dst], imm));
+                    case 0x34 -> r[dst] = Ops.alu32(off == 0 ? Ops.udiv32((int) r[dst], imm) : Ops.sdiv32((int) r[dst], imm));
+                    case 0x44 -> r[dst] = Ops.alu32(Ops.or32((int) r[dst], imm));
+                    case 0x54 -> r[dst] = Ops.alu32(Ops.and32((int) r[dst], imm));
+                    case 0x64 -> r[dst] = Ops.alu32(Ops.lsh32((int) r[dst], imm));
+                    case 0x74 -> r[dst] = Ops.alu32(Ops.rsh32((int) r[dst], imm));
+                    case 0x84 -> r[dst] = Ops.alu32(Ops.neg32((int) r[dst]));
+                    case 0x94 -> r[dst] = Ops.alu32(off == 0 ? Ops.umod32((int) r[dst], imm) : Ops.smod32((int) r[dst], imm));
+                    case 0xa4 -> r[dst] = Ops.alu32(Ops.xor32((int) r[dst], imm));
+                    case 0xb4 -> r[dst] = Ops.alu32(Ops.mov32(imm));
+                    case 0xc4 -> r[dst] = Ops.alu32(Ops.arsh32((int) r[dst], imm));
                     case 0xd4 -> r[dst] = Ops.truncate(imm, r[dst]);
                     // ---- ALU32, register source ----
-                    case 0x0c -> r[dst] = (int) r[dst] + (int) r[src] & 0xffffffffL;
-                    case 0x1c -> r[dst] = (int) r[dst] - (int) r[src] & 0xffffffffL;
-                    case 0x2c -> r[dst] = (int) r[dst] * (int) r[src] & 0xffffffffL;
-                    case 0x3c -> r[dst] = (off == 0 ? Ops.udiv32((int) r[dst], (int) r[src]) : Ops.sdiv32((int) r[dst], (int) r[src])) & 0xffffffffL;
-                    case 0x4c -> r[dst] = ((int) r[dst] | (int) r[src]) & 0xffffffffL;
-                    case 0x5c -> r[dst] = ((int) r[dst] & (int) r[src]) & 0xffffffffL;
-                    case 0x6c -> r[dst] = Ops.lsh32((int) r[dst], (int) r[src]) & 0xffffffffL;
-                    case 0x7c -> r[dst] = Ops.rsh32((int) r[dst], (int) r[src]) & 0xffffffffL;
-                    case 0x9c -> r[dst] = (off == 0 ? Ops.umod32((int) r[dst], (int) r[src]) : Ops.smod32((int) r[dst], (int) r[src])) & 0xffffffffL;
-                    case 0xac -> r[dst] = ((int) r[dst] ^ (int) r[src]) & 0xffffffffL;
-                    case 0xbc -> r[dst] = (off == 0 ? (int) r[src] : (int) Ops.signExtend(off, r[src])) & 0xffffffffL;
-                    case 0xcc -> r[dst] = Ops.arsh32((int) r[dst], (int) r[src]) & 0xffffffffL;
+                    case 0x0c -> r[dst] = Ops.alu32(Ops.add32((int) r[dst], (int) r[src]));
+                    case 0x1c -> r[dst] = Ops.alu32(Ops.sub32((int) r[dst], (int) r[src]));
+                    case 0x2c -> r[dst] = Ops.alu32(Ops.mul32((int) r[dst], (int) r[src]));
+                    case 0x3c -> r[dst] = Ops.alu32(off == 0 ? Ops.udiv32((int) r[dst], (int) r[src]) : Ops.sdiv32((int) r[dst], (int) r[src]));
+                    case 0x4c -> r[dst] = Ops.alu32(Ops.or32((int) r[dst], (int) r[src]));
+                    case 0x5c -> r[dst] = Ops.alu32(Ops.and32((int) r[dst], (int) r[src]));
+                    case 0x6c -> r[dst] = Ops.alu32(Ops.lsh32((int) r[dst], (int) r[src]));
+                    case 0x7c -> r[dst] = Ops.alu32(Ops.rsh32((int) r[dst], (int) r[src]));
+                    case 0x9c -> r[dst] = Ops.alu32(off == 0 ? Ops.umod32((int) r[dst], (int) r[src]) : Ops.smod32((int) r[dst], (int) r[src]));
+                    case 0xac -> r[dst] = Ops.alu32(Ops.xor32((int) r[dst], (int) r[src]));
+                    case 0xbc -> r[dst] = Ops.alu32(off == 0 ? Ops.mov32((int) r[src]) : off == 8 ? Ops.movsx832((int) r[src]) : Ops.movsx1632((int) r[src]));
+                    case 0xcc -> r[dst] = Ops.alu32(Ops.arsh32((int) r[dst], (int) r[src]));
                     case 0xdc -> r[dst] = Ops.bswap(imm, r[dst]);
                     // ---- loads ----
                     case 0x61 -> r[dst] = mem.load32(r[src] + off);
                     case 0x69 -> r[dst] = mem.load16(r[src] + off);
                     case 0x71 -> r[dst] = mem.load8(r[src] + off);
                     case 0x79 -> r[dst] = mem.load64(r[src] + off);
-                    case 0x81 -> r[dst] = (int) mem.load32(r[src] + off);
-                    case 0x89 -> r[dst] = (short) mem.load16(r[src] + off);
-                    case 0x91 -> r[dst] = (byte) mem.load8(r[src] + off);
+                    case 0x81 -> r[dst] = Ops.movsx3264(mem.load32(r[src] + off));
+                    case 0x89 -> r[dst] = Ops.movsx1664(mem.load16(r[src] + off));
+                    case 0x91 -> r[dst] = Ops.movsx864(mem.load8(r[src] + off));
                     case 0x18 -> {
                         r[dst] = (insn >>> 32) | (code[pc] & 0xffffffff00000000L);
                         pc++;
                     }
                     case 0x20, 0x28, 0x30, 0x40, 0x48, 0x50 -> {
-                        long v = packetLoad(mem, op, r[src], imm);
+                        long v = mem.packetLoad(op, r[src], imm);
                         if (v < 0) { // out of the packet: Linux ends a socket filter with r0 = 0
                             st.budget = budget;
                             return 0;
@@ -158,51 +158,51 @@ public final class Interpreter implements Engine {
                         pc += imm;
                         if (imm < 0 && --budget < 0) throw budgetExhausted(st, pc - imm - 1);
                     }
-                    case 0x15 -> taken = r[dst] == imm;
-                    case 0x1d -> taken = r[dst] == r[src];
-                    case 0x25 -> taken = Long.compareUnsigned(r[dst], imm) > 0;
-                    case 0x2d -> taken = Long.compareUnsigned(r[dst], r[src]) > 0;
-                    case 0x35 -> taken = Long.compareUnsigned(r[dst], imm) >= 0;
-                    case 0x3d -> taken = Long.compareUnsigned(r[dst], r[src]) >= 0;
-                    case 0x45 -> taken = (r[dst] & imm) != 0;
-                    case 0x4d -> taken = (r[dst] & r[src]) != 0;
-                    case 0x55 -> taken = r[dst] != imm;
-                    case 0x5d -> taken = r[dst] != r[src];
-                    case 0x65 -> taken = r[dst] > imm;
-                    case 0x6d -> taken = r[dst] > r[src];
-                    case 0x75 -> taken = r[dst] >= imm;
-                    case 0x7d -> taken = r[dst] >= r[src];
-                    case 0xa5 -> taken = Long.compareUnsigned(r[dst], imm) < 0;
-                    case 0xad -> taken = Long.compareUnsigned(r[dst], r[src]) < 0;
-                    case 0xb5 -> taken = Long.compareUnsigned(r[dst], imm) <= 0;
-                    case 0xbd -> taken = Long.compareUnsigned(r[dst], r[src]) <= 0;
-                    case 0xc5 -> taken = r[dst] < imm;
-                    case 0xcd -> taken = r[dst] < r[src];
-                    case 0xd5 -> taken = r[dst] <= imm;
-                    case 0xdd -> taken = r[dst] <= r[src];
-                    // ---- 32-bit jumps ----
-                    case 0x16 -> taken = (int) r[dst] == imm;
-                    case 0x1e -> taken = (int) r[dst] == (int) r[src];
-                    case 0x26 -> taken = Integer.compareUnsigned((int) r[dst], imm) > 0;
-                    case 0x2e -> taken = Integer.compareUnsigned((int) r[dst], (int) r[src]) > 0;
-                    case 0x36 -> taken = Integer.compareUnsigned((int) r[dst], imm) >= 0;
-                    case 0x3e -> taken = Integer.compareUnsigned((int) r[dst], (int) r[src]) >= 0;
-                    case 0x46 -> taken = ((int) r[dst] & imm) != 0;
-                    case 0x4e -> taken = ((int) r[dst] & (int) r[src]) != 0;
-                    case 0x56 -> taken = (int) r[dst] != imm;
-                    case 0x5e -> taken = (int) r[dst] != (int) r[src];
-                    case 0x66 -> taken = (int) r[dst] > imm;
-                    case 0x6e -> taken = (int) r[dst] > (int) r[src];
-                    case 0x76 -> taken = (int) r[dst] >= imm;
-                    case 0x7e -> taken = (int) r[dst] >= (int) r[src];
-                    case 0xa6 -> taken = Integer.compareUnsigned((int) r[dst], imm) < 0;
-                    case 0xae -> taken = Integer.compareUnsigned((int) r[dst], (int) r[src]) < 0;
-                    case 0xb6 -> taken = Integer.compareUnsigned((int) r[dst], imm) <= 0;
-                    case 0xbe -> taken = Integer.compareUnsigned((int) r[dst], (int) r[src]) <= 0;
-                    case 0xc6 -> taken = (int) r[dst] < imm;
-                    case 0xce -> taken = (int) r[dst] < (int) r[src];
-                    case 0xd6 -> taken = (int) r[dst] <= imm;
-                    case 0xde -> taken = (int) r[dst] <= (int) r[src];
+                    case 0x15 -> taken = Ops.jeq64(r[dst], imm);
+                    case 0x1d -> taken = Ops.jeq64(r[dst], r[src]);
+                    case 0x25 -> taken = Ops.jgt64(r[dst], imm);
+                    case 0x2d -> taken = Ops.jgt64(r[dst], r[src]);
+                    case 0x35 -> taken = Ops.jge64(r[dst], imm);
+                    case 0x3d -> taken = Ops.jge64(r[dst], r[src]);
+                    case 0x45 -> taken = Ops.jset64(r[dst], imm);
+                    case 0x4d -> taken = Ops.jset64(r[dst], r[src]);
+                    case 0x55 -> taken = Ops.jne64(r[dst], imm);
+                    case 0x5d -> taken = Ops.jne64(r[dst], r[src]);
+                    case 0x65 -> taken = Ops.jsgt64(r[dst], imm);
+                    case 0x6d -> taken = Ops.jsgt64(r[dst], r[src]);
+                    case 0x75 -> taken = Ops.jsge64(r[dst], imm);
+                    case 0x7d -> taken = Ops.jsge64(r[dst], r[src]);
+                    case 0xa5 -> taken = Ops.jlt64(r[dst], imm);
+                    case 0xad -> taken = Ops.jlt64(r[dst], r[src]);
+                    case 0xb5 -> taken = Ops.jle64(r[dst], imm);
+                    case 0xbd -> taken = Ops.jle64(r[dst], r[src]);
+                    case 0xc5 -> taken = Ops.jslt64(r[dst], imm);
+                    case 0xcd -> taken = Ops.jslt64(r[dst], r[src]);
+                    case 0xd5 -> taken = Ops.jsle64(r[dst], imm);
+                    case 0xdd -> taken = Ops.jsle64(r[dst], r[src]);
+                    // ---- 32-bit jumps: low halves ----
+                    case 0x16 -> taken = Ops.jeq32((int) r[dst], imm);
+                    case 0x1e -> taken = Ops.jeq32((int) r[dst], (int) r[src]);
+                    case 0x26 -> taken = Ops.jgt32((int) r[dst], imm);
+                    case 0x2e -> taken = Ops.jgt32((int) r[dst], (int) r[src]);
+                    case 0x36 -> taken = Ops.jge32((int) r[dst], imm);
+                    case 0x3e -> taken = Ops.jge32((int) r[dst], (int) r[src]);
+                    case 0x46 -> taken = Ops.jset32((int) r[dst], imm);
+                    case 0x4e -> taken = Ops.jset32((int) r[dst], (int) r[src]);
+                    case 0x56 -> taken = Ops.jne32((int) r[dst], imm);
+                    case 0x5e -> taken = Ops.jne32((int) r[dst], (int) r[src]);
+                    case 0x66 -> taken = Ops.jsgt32((int) r[dst], imm);
+                    case 0x6e -> taken = Ops.jsgt32((int) r[dst], (int) r[src]);
+                    case 0x76 -> taken = Ops.jsge32((int) r[dst], imm);
+                    case 0x7e -> taken = Ops.jsge32((int) r[dst], (int) r[src]);
+                    case 0xa6 -> taken = Ops.jlt32((int) r[dst], imm);
+                    case 0xae -> taken = Ops.jlt32((int) r[dst], (int) r[src]);
+                    case 0xb6 -> taken = Ops.jle32((int) r[dst], imm);
+                    case 0xbe -> taken = Ops.jle32((int) r[dst], (int) r[src]);
+                    case 0xc6 -> taken = Ops.jslt32((int) r[dst], imm);
+                    case 0xce -> taken = Ops.jslt32((int) r[dst], (int) r[src]);
+                    case 0xd6 -> taken = Ops.jsle32((int) r[dst], imm);
+                    case 0xde -> taken = Ops.jsle32((int) r[dst], (int) r[src]);
                     // ---- calls and exit ----
                     case 0x85 -> {
                         if (--budget < 0) throw budgetExhausted(st, pc - 1);
@@ -285,18 +285,6 @@ public final class Interpreter implements Engine {
         if (aop == AtomicOp.CMPXCHG) r[0] = old;
         else if ((imm & 1) != 0) r[src] = old;
     }
-
-    /** Legacy packet load in network byte order; -1 when it falls outside the packet. */
-    private static long packetLoad(Memory mem, int op, long srcValue, int imm) {
-        long base = (op & 0x40) != 0 ? (int) srcValue : 0; // ld_ind adds the low 32 bits of src
-        int bytes = switch (op & 0x18) { case 0x00 -> 4; case 0x08 -> 2; default -> 1; };
-        long at = base + imm;
-        Region pkt = mem.regionOf(Pointers.make(Memory.PACKET_REGION, 0));
-        if (pkt == null || at < 0 || at + bytes > pkt.size()) return -1;
-        long v = mem.load(bytes, Pointers.make(Memory.PACKET_REGION, at));
-        return bytes == 4 ? Ops.bswap32(v) : bytes == 2 ? Ops.bswap16(v) : v;
-    }
-
 
     private static long callHelper(ExecutionState st, HelperSpec spec, int pc, long[] r) {
         try {

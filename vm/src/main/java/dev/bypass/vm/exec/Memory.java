@@ -1,6 +1,9 @@
 package dev.bypass.vm.exec;
 
 import dev.bypass.vm.isa.AtomicOp;
+import dev.bypass.vm.isa.Opcodes;
+import dev.bypass.vm.isa.Width;
+import dev.bypass.vm.semantics.Ops;
 import dev.bypass.vm.isa.Registers;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -297,6 +300,20 @@ public final class Memory {
         if (wide) seg.set(U64, off, next);
         else seg.set(U32, off, (int) next);
         return old;
+    }
+
+    /**
+     * A legacy packet load ({@code ld_abs}/{@code ld_ind}, opcode {@code op}): its width at packet offset {@code imm}
+     * (plus the low 32 bits of {@code src} for {@code ld_ind}), read in network byte order; -1 when that is outside the
+     * packet, which ends the program with r0 = 0 as Linux ends a socket filter. Both engines call this.
+     */
+    public long packetLoad(int op, long src, int imm) {
+        long at = ((op & 0xe0) == Opcodes.MODE_IND ? (int) src : 0) + (long) imm;
+        int bytes = Width.ofCode(op & 0x18).bytes;
+        Region pkt = local[PACKET_REGION];
+        if (pkt == null || at < 0 || at + bytes > pkt.size()) return -1;
+        long v = load(bytes, Pointers.make(PACKET_REGION, at));
+        return bytes == 4 ? Ops.bswap32(v) : bytes == 2 ? Ops.bswap16(v) : v;
     }
 
     /**

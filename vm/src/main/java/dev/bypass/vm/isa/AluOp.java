@@ -1,11 +1,11 @@
 package dev.bypass.vm.isa;
 
-import dev.bypass.vm.semantics.Ops;
+import dev.bypass.vm.semantics.Semantics;
 
 /**
  * ALU operations. {@code code} is the high nibble of the opcode; {@code offset} distinguishes the v4 variants that
  * share a code (signed division and modulo use offset 1, sign-extending moves use the source width in bits).
- * The {@code eval} methods delegate to {@link Ops}, the one place where each operation's meaning is written.
+ * The {@code eval} methods evaluate the operation's one declaration in {@link Semantics}.
  */
 public enum AluOp {
     ADD(0x0, 0, "add"), SUB(0x1, 0, "sub"), MUL(0x2, 0, "mul"), DIV(0x3, 0, "div"), SDIV(0x3, 1, "sdiv"),
@@ -34,55 +34,17 @@ public enum AluOp {
         return null;
     }
 
-    /** 64-bit semantics: {@code dst = dst op src}. */
-    public long eval64(long dst, long src) {
-        return switch (this) {
-            case ADD -> dst + src;
-            case SUB -> dst - src;
-            case MUL -> dst * src;
-            case DIV -> Ops.udiv64(dst, src);
-            case SDIV -> Ops.sdiv64(dst, src);
-            case OR -> dst | src;
-            case AND -> dst & src;
-            case LSH -> Ops.lsh64(dst, src);
-            case RSH -> Ops.rsh64(dst, src);
-            case NEG -> -dst;
-            case MOD -> Ops.umod64(dst, src);
-            case SMOD -> Ops.smod64(dst, src);
-            case XOR -> dst ^ src;
-            case MOV -> src;
-            case MOVSX8 -> (byte) src;
-            case MOVSX16 -> (short) src;
-            case MOVSX32 -> (int) src;
-            case ARSH -> Ops.arsh64(dst, src);
-        };
-    }
+    /** Whether the result depends on the destination's old value (moves only write it). */
+    public boolean readsDst() { return this != MOV && !isSignExtendingMove(); }
+
+    /** Whether the operation has a source operand ({@code neg} has none). */
+    public boolean readsSrc() { return this != NEG; }
+
+    /** 64-bit semantics, {@code dst = dst op src}, as {@link Semantics} declares it. */
+    public long eval64(long dst, long src) { return Semantics.eval(this, true, dst, src); }
 
     /** 32-bit semantics: operands are the low halves, the result is zero-extended to 64 bits. */
-    public long eval32(long dst, long src) {
-        int a = (int) dst, b = (int) src;
-        int r = switch (this) {
-            case ADD -> a + b;
-            case SUB -> a - b;
-            case MUL -> a * b;
-            case DIV -> Ops.udiv32(a, b);
-            case SDIV -> Ops.sdiv32(a, b);
-            case OR -> a | b;
-            case AND -> a & b;
-            case LSH -> Ops.lsh32(a, b);
-            case RSH -> Ops.rsh32(a, b);
-            case NEG -> -a;
-            case MOD -> Ops.umod32(a, b);
-            case SMOD -> Ops.smod32(a, b);
-            case XOR -> a ^ b;
-            case MOV -> b;
-            case MOVSX8 -> (byte) b;
-            case MOVSX16 -> (short) b;
-            case MOVSX32 -> b;
-            case ARSH -> Ops.arsh32(a, b);
-        };
-        return Integer.toUnsignedLong(r);
-    }
+    public long eval32(long dst, long src) { return Semantics.eval(this, false, dst, src); }
 
     public long eval(boolean alu64, long dst, long src) { return alu64 ? eval64(dst, src) : eval32(dst, src); }
 }

@@ -1,6 +1,6 @@
 package dev.bypass.vm.isa;
 
-import dev.bypass.vm.semantics.Ops;
+import dev.bypass.vm.semantics.Semantics;
 
 /** Conditional jump comparisons; {@code code} is the high nibble of the opcode. */
 public enum JumpOp {
@@ -57,9 +57,9 @@ public enum JumpOp {
         };
     }
 
-    public boolean test64(long a, long b) { return Ops.compare64(this, a, b); }
+    public boolean test64(long a, long b) { return Semantics.test(this, true, a, b); }
 
-    public boolean test32(long a, long b) { return Ops.compare32(this, (int) a, (int) b); }
+    public boolean test32(long a, long b) { return Semantics.test(this, false, a, b); }
 
     public boolean test(boolean jmp64, long a, long b) { return jmp64 ? test64(a, b) : test32(a, b); }
 }

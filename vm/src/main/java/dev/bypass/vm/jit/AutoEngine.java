@@ -19,6 +19,7 @@ public final class AutoEngine implements Engine {
     private volatile Engine compiled;
     private int runs; // racy on purpose: an approximate count is enough
     private volatile boolean gaveUp;
+    private volatile String fallbackReason;
 
     public AutoEngine(LinkedProgram program) { this(program, ProgramFacts.NONE); }
 
@@ -36,6 +37,9 @@ public final class AutoEngine implements Engine {
         return c != null ? c : interpreter;
     }
 
+    /** Why the JIT declined the program (it stays interpreted), or null while it is not known to have. */
+    public String fallbackReason() { return fallbackReason; }
+
     @Override
     public long invoke(ExecutionState st, int slot, int depth, long r1, long r2, long r3, long r4, long r5) {
         Engine c = compiled;
@@ -48,6 +52,8 @@ public final class AutoEngine implements Engine {
         try {
             compiled = JitEngine.compile(program, facts);
         } catch (JitCompiler.Unsupported e) {
+            fallbackReason = e.getMessage();
+            JitEngine.logFallback(program, e);
             gaveUp = true;
         }
         return compiled;

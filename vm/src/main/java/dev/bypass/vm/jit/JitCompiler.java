@@ -13,46 +13,55 @@ import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.helpers.HelperSpec;
 import dev.bypass.vm.isa.AluOp;
 import dev.bypass.vm.isa.AtomicOp;
-import dev.bypass.vm.isa.ByteOrder;
 import dev.bypass.vm.isa.Instruction;
 import dev.bypass.vm.isa.Instruction.*;
-import dev.bypass.vm.isa.JumpOp;
+import dev.bypass.vm.isa.Opcodes;
 import dev.bypass.vm.isa.Program;
 import dev.bypass.vm.isa.Registers;
 import dev.bypass.vm.isa.Width;
+import dev.bypass.vm.semantics.Semantics;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassTooLargeException;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodTooLargeException;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Type;
+import org.objectweb.asm.tree.MethodNode;
 
 /**
  * Compiles a linked program to a hidden JVM class: one static method per bpf-to-bpf function, eBPF registers as
- * JVM {@code long} locals, arithmetic and branches as plain bytecode (division, shifts and byte swaps call the one
- * semantics table, {@code Ops}, which C2 inlines), memory through {@link JitSupport}'s checked accessors, helpers
- * called directly. Taken backward jumps and calls pay the budget exactly as in the interpreter, so both engines
- * agree on every observable result, including errors.
+ * JVM {@code long} locals, operations as the opcode table declares them ({@link Intrinsics} copies each
+ * declaration's bytecode, so an add is one {@code LADD} and a division calls the one {@code Ops} method), memory
+ * through {@link JitSupport}'s checked accessors, helpers called directly. Taken backward jumps and calls pay the
+ * budget exactly as in the interpreter, so both engines agree on every observable result, including errors.
  *
  * <p>With the verifier's facts ({@link ProgramFacts#verified()}), code the verifier proved unreachable is not
  * emitted, and loads and stores it proved to hit the current frame at a constant offset read and write the stack's
  * backing {@code long[]} directly (one array access, no pointer decoding; the index is still checked by the JVM).
  * Without facts every access goes through {@link Memory}'s checked accessors.
  *
- * <p>HotSpot never compiles methods over {@link #MAX_HOT_METHOD_BYTES} of bytecode (they would run slower in the
- * JVM's bytecode interpreter than in ours), so long functions are split: each chunk of consecutive slots becomes
- * its own method, taking the registers from an array and returning the slot to continue at, and the function's
- * method loops over the chunks. Jumps inside a chunk stay plain jumps. Chunks are halved until every method fits.
+ * <p><b>Large programs.</b> HotSpot never compiles methods over {@link #MAX_HOT_METHOD_BYTES} of bytecode (they would
+ * run slower in the JVM's bytecode interpreter than in ours), so long functions are split: each chunk of consecutive
+ * slots becomes its own method, taking the registers from an array and returning the slot to continue at, and the
+ * function's method loops over the chunks, finding the one that holds a slot by binary search. Every method is
+ * measured ({@link CodeSize}) before it joins the class, and a chunk over the limit is re-emitted smaller on the
+ * spot, sized from the bytes per slot just measured; nothing is compiled twice otherwise, and jump targets are found
+ * in one pass, so compilation is linear in the program's size. Constants that would fill the class's constant pool
+ * (instruction numbers above 32767, small immediates) are built from short forms instead. What one class can hold
+ * is bounded up front ({@link #MAX_SLOTS}, {@link #MAX_FUNCTIONS}, {@link #MAX_CODE_BYTES}).
  *
- * <p>Programs the compiler cannot express (a jump between functions, a function that can run into the next one,
- * or no split small enough) are reported with {@link Unsupported}; the caller then keeps the interpreter.
+ * <p>Programs the compiler cannot express (a jump between functions, a function that can run into the next one) or
+ * that exceed those bounds are reported with {@link Unsupported}, naming why; the caller then keeps the interpreter.
+ * No other failure escapes: whatever goes wrong while compiling becomes an {@code Unsupported}.
  */
 public final class JitCompiler {
     private JitCompiler() {}
@@ -63,7 +72,6 @@ public final class JitCompiler {
     }
 
     private static final AtomicLong COUNTER = new AtomicLong();
-    private static final String OPS = "dev/bypass/vm/semantics/Ops";
     private static final String SUPPORT = Type.getInternalName(JitSupport.class);
     private static final String ENGINE = Type.getDescriptor(Engine.class);
     private static final String STATE = Type.getDescriptor(ExecutionState.class);
@@ -75,11 +83,34 @@ public final class JitCompiler {
 
     // Local variable slots of a function method.
     private static final int SELF = 0, ST = 1, MEM = 2, DEPTH = 3, BASE = 4, BUDGET = 25, STACK = 29, FRAME_WORD = 30,
-            REGS = 31, ENTRY = 32, ADDRESS = 33, OFFSET = 35, FIRST_FRAME_LOCAL = 37;
+            REGS = 31, ENTRY = 32, ADDRESS = 33, OFFSET = 35, SLOT_BASE = 36, FIRST_FRAME_LOCAL = 37;
 
     /** HotSpot's limit for compiling a method ({@code -XX:+DontCompileHugeMethods}, 8000 bytes of bytecode). */
     public static final int MAX_HOT_METHOD_BYTES = 8000;
+    /** What a chunk is sized for, leaving room for the density of the next slots to differ from the last ones. */
+    static final int TARGET_METHOD_BYTES = 6000;
     private static final int[] REG = {15, 5, 7, 9, 11, 13, 17, 19, 21, 23, 27};
+
+    /** Slots per chunk at most: functions longer than this are split. */
+    static final int FIRST_CHUNK_SLOTS = 600;
+    /** A method spans fewer slots than this, so its slot numbers are a 16-bit offset from its first (see pushSlot). */
+    private static final int MAX_CHUNK_SLOTS = 1 << 14;
+    /** Cases per dispatch method: more are spread over helper methods, so no dispatcher outgrows the compile limit. */
+    private static final int DISPATCH_GROUP = 256;
+    /**
+     * Constant pool entries (of the 65535 a class has) spent on program constants; further constants are computed by
+     * a few instructions, leaving room for the methods of the largest programs within budget.
+     */
+    private static final int POOLED_CONSTANTS = 24_000;
+
+    /**
+     * The compile budget, fixed before any work: programs over it run in the interpreter. Slots bound time and memory
+     * (compiling is linear in them); functions bound the class's method and constant counts; code bytes bound the
+     * class's size (system properties {@code bypass.jit.maxSlots}, {@code .maxFunctions}, {@code .maxCodeBytes}).
+     */
+    public static final int MAX_SLOTS = Integer.getInteger("bypass.jit.maxSlots", 1 << 19),
+            MAX_FUNCTIONS = Integer.getInteger("bypass.jit.maxFunctions", 8192),
+            MAX_CODE_BYTES = Integer.getInteger("bypass.jit.maxCodeBytes", 48 << 20);
 
     /** The compiled entry point of a program: runs the function starting at {@code entry}. */
     public interface Compiled {
@@ -95,75 +126,60 @@ public final class JitCompiler {
 
     /** As {@link #compile(LinkedProgram, ProgramFacts)}, splitting functions longer than {@code chunkSlots} (tests split small ones). */
     static Compiled compile(LinkedProgram linked, ProgramFacts facts, int chunkSlots) throws Unsupported {
-        if (!facts.verified()) facts = ProgramFacts.NONE;
-        Program program = linked.program();
-        int n = program.slotCount();
-        List<Integer> entries = new ArrayList<>();
-        for (int s = 0; s < n; s++) if (linked.isFunctionEntry(s)) entries.add(s);
+        if (chunkSlots < 1 || chunkSlots > MAX_CHUNK_SLOTS) throw new IllegalArgumentException("chunks of " + chunkSlots + " slots");
+        int[] entries = checkBudget(linked);
         String name = "dev/bypass/vm/jit/BpfProgram" + COUNTER.incrementAndGet();
-        for (int chunk = chunkSlots; ; chunk /= 2) {
-            if (chunk < Math.min(MIN_CHUNK_SLOTS, chunkSlots)) throw new Unsupported("no split of its functions fits HotSpot's compile limit of " + MAX_HOT_METHOD_BYTES + " bytes");
-            try {
-                return load(linked, emitClass(linked, facts, name, entries, chunk), name);
-            } catch (TooLarge e) {
-                // split smaller
-            }
-        }
-    }
-
-    /** A method of the class came out larger than HotSpot compiles: split the functions into smaller chunks. */
-    private static final class TooLarge extends Exception {
-        TooLarge() { super(null, null, false, false); }
-    }
-
-    /** Slots per chunk on the first attempt: functions longer than this are split; halved while a method is too large. */
-    static final int FIRST_CHUNK_SLOTS = 600, MIN_CHUNK_SLOTS = 16;
-
-    private static byte[] emitClass(LinkedProgram linked, ProgramFacts facts, String name, List<Integer> entries, int chunk)
-            throws Unsupported, TooLarge {
-        int n = linked.program().slotCount();
-        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
-        cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, name, null, "java/lang/Object", new String[] {Type.getInternalName(Compiled.class)});
-        cw.visitField(ACC_STATIC | ACC_PRIVATE, "HELPERS", Type.getDescriptor(HelperSpec[].class), null, null).visitEnd();
-        cw.visitField(ACC_STATIC | ACC_PRIVATE, "REGISTRY", Type.getDescriptor(HelperRegistry.class), null, null).visitEnd();
-        constructor(cw);
-        run(cw, name, entries);
-        for (int i = 0; i < entries.size(); i++) {
-            int from = entries.get(i), to = i + 1 < entries.size() ? entries.get(i + 1) : n;
-            if (to - from <= chunk) {
-                new FunctionEmitter(cw, name, linked, facts, from, to, from, to).emit();
-                continue;
-            }
-            List<Integer> starts = new ArrayList<>();
-            for (int c = from; c < to; c += chunk) starts.add(c);
-            dispatcher(cw, name, from, to, starts);
-            for (int c = 0; c < starts.size(); c++) {
-                int cFrom = starts.get(c), cTo = c + 1 < starts.size() ? starts.get(c + 1) : to;
-                new FunctionEmitter(cw, name, linked, facts, from, to, cFrom, cTo).emit();
-            }
-        }
-        byte[] bytes;
         try {
-            bytes = cw.toByteArray();
+            ClassEmitter emitter = new ClassEmitter(linked, facts.verified() ? facts : ProgramFacts.NONE, name, entries, chunkSlots);
+            byte[] bytes = emitter.emit();
+            return load(linked, bytes, entries, emitter.chunkStarts);
+        } catch (ClassTooLargeException e) {
+            throw new Unsupported("its constants do not fit one JVM class (" + e.getConstantPoolCount() + " constant pool entries)");
         } catch (MethodTooLargeException e) {
-            throw new TooLarge();
+            throw new Unsupported("method " + e.getMethodName() + " exceeds the JVM's 64 KiB (" + e.getCodeSize() + " bytes)");
+        } catch (RuntimeException | LinkageError | StackOverflowError | OutOfMemoryError e) {
+            // A compiler fault must cost speed, not the run: the interpreter takes the program.
+            throw new Unsupported("compiling it failed: " + e);
         }
-        if (largestMethod(bytes) > MAX_HOT_METHOD_BYTES) throw new TooLarge();
-        return bytes;
     }
 
-    private static Compiled load(LinkedProgram linked, byte[] bytes, String name) {
-        int n = linked.program().slotCount();
+    /** The class file {@link #compile} would load, for tests that look at the generated code. */
+    static byte[] classFile(LinkedProgram linked, ProgramFacts facts, int chunkSlots) throws Unsupported {
+        return new ClassEmitter(linked, facts.verified() ? facts : ProgramFacts.NONE, "dev/bypass/vm/jit/Inspected", checkBudget(linked), chunkSlots).emit();
+    }
+
+    /** The program's function entries, once its size is known to be within the compile budget. */
+    private static int[] checkBudget(LinkedProgram linked) throws Unsupported {
+        int n = linked.slotCount();
+        if (n > MAX_SLOTS)
+            throw new Unsupported("it has " + n + " instruction slots; the JIT compiles up to " + MAX_SLOTS + " (bypass.jit.maxSlots)");
+        int[] entries = new int[n];
+        int functions = 0;
+        for (int s = 0; s < n; s++) if (linked.isFunctionEntry(s)) entries[functions++] = s;
+        if (functions > MAX_FUNCTIONS)
+            throw new Unsupported("it has " + functions + " functions; the JIT compiles up to " + MAX_FUNCTIONS + " (bypass.jit.maxFunctions)");
+        return java.util.Arrays.copyOf(entries, functions);
+    }
+
+    private static Compiled load(LinkedProgram linked, byte[] bytes, int[] entries, int[][] chunkStarts) throws Unsupported {
+        int n = linked.slotCount();
+        MethodHandles.Lookup lookup;
         try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
+            lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+        try {
             Class<?> c = lookup.lookupClass();
             HelperSpec[] helpers = new HelperSpec[n];
             for (int s = 0; s < n; s++) helpers[s] = linked.helperAt(s);
             lookup.findStaticVarHandle(c, "HELPERS", HelperSpec[].class).set(helpers);
             lookup.findStaticVarHandle(c, "REGISTRY", HelperRegistry.class).set(linked.helpers());
+            lookup.findStaticVarHandle(c, "ENTRIES", int[].class).set(entries);
+            lookup.findStaticVarHandle(c, "CHUNKS", int[][].class).set(chunkStarts);
             return (Compiled) lookup.findConstructor(c, java.lang.invoke.MethodType.methodType(void.class)).invoke();
         } catch (Throwable t) {
-            throw new IllegalStateException("compiled class for " + linked.name() + " failed to load: " + t, t);
+            throw new Unsupported("its compiled class failed to load: " + t);
         }
     }
 
@@ -190,52 +206,6 @@ public final class JitCompiler {
         return largest;
     }
 
-    /**
-     * The method of a split function: runs its chunks until one returns -1 (exit). Registers live in a {@code long[]}
-     * between chunks; each chunk returns the slot to continue at.
-     */
-    private static void dispatcher(ClassWriter cw, String name, int from, int to, List<Integer> starts) {
-        MethodVisitor mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "f" + from, FN_DESC, null, null);
-        mv.visitCode();
-        // self=0, st=1, mem=2, depth=3, base=4, r1..r5 = 5,7,9,11,13; registers array 15, slot 16
-        mv.visitIntInsn(BIPUSH, 11);
-        mv.visitIntInsn(NEWARRAY, T_LONG);
-        mv.visitVarInsn(ASTORE, 15);
-        for (int r = 1; r <= 5; r++) {
-            mv.visitVarInsn(ALOAD, 15);
-            mv.visitIntInsn(BIPUSH, r);
-            mv.visitVarInsn(LLOAD, 5 + 2 * (r - 1));
-            mv.visitInsn(LASTORE);
-        }
-        mv.visitLdcInsn(from);
-        mv.visitVarInsn(ISTORE, 16);
-        Label loop = new Label(), done = new Label();
-        mv.visitLabel(loop);
-        mv.visitVarInsn(ILOAD, 16);
-        mv.visitJumpInsn(IFLT, done);
-        for (int c = starts.size() - 1; c >= 0; c--) {
-            Label next = new Label();
-            mv.visitVarInsn(ILOAD, 16);
-            mv.visitLdcInsn(starts.get(c));
-            mv.visitJumpInsn(IF_ICMPLT, next);
-            for (int v = 0; v <= 4; v++) mv.visitVarInsn(v <= 2 ? ALOAD : ILOAD, v);
-            mv.visitVarInsn(ALOAD, 15);
-            mv.visitVarInsn(ILOAD, 16);
-            mv.visitMethodInsn(INVOKESTATIC, name, "c" + starts.get(c), CHUNK_DESC, false);
-            mv.visitVarInsn(ISTORE, 16);
-            mv.visitJumpInsn(GOTO, loop);
-            mv.visitLabel(next);
-        }
-        mv.visitJumpInsn(GOTO, done); // below the function's first slot: cannot happen
-        mv.visitLabel(done);
-        mv.visitVarInsn(ALOAD, 15);
-        mv.visitInsn(ICONST_0);
-        mv.visitInsn(LALOAD);
-        mv.visitInsn(LRETURN);
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
-    }
-
     /** Throws a new {@code type} (an exception with a String constructor) with {@code message}. */
     private static void throwNew(MethodVisitor mv, String type, String message) {
         mv.visitTypeInsn(NEW, type);
@@ -245,45 +215,319 @@ public final class JitCompiler {
         mv.visitInsn(ATHROW);
     }
 
-    private static void constructor(ClassWriter cw) {
-        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "<init>", "()V", null, null);
-        mv.visitCode();
-        mv.visitVarInsn(ALOAD, 0);
-        mv.visitMethodInsn(INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
-        mv.visitInsn(RETURN);
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
+    /** Loads the parameters of a static method of descriptor {@code desc}, the last {@code skip} left out. */
+    private static void loadParameters(MethodVisitor mv, String desc, int skip) {
+        Type[] params = Type.getArgumentTypes(desc);
+        for (int i = 0, at = 0; i < params.length - skip; at += params[i].getSize(), i++) mv.visitVarInsn(params[i].getOpcode(ILOAD), at);
     }
 
-    /** {@code run}: a switch from entry slot to the function's method. */
-    private static void run(ClassWriter cw, String name, List<Integer> entries) {
-        MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "run", RUN_DESC, null, null);
-        mv.visitCode();
-        // this=0, self=1, st=2, mem=3, entry=4, base=5, r1..r5 = 6,8,10,12,14
-        Label bad = new Label();
-        Label[] labels = new Label[entries.size()];
-        int[] keys = new int[entries.size()];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = new Label();
-            keys[i] = entries.get(i);
+    /**
+     * Writes the class: fields, one method per function (or its chunks and their dispatcher), and {@code run}.
+     * Keeps at most one method's instructions in memory besides the class being written.
+     */
+    private static final class ClassEmitter {
+        private final LinkedProgram linked;
+        private final ProgramFacts facts;
+        private final String name;
+        private final int[] entries;
+        private final int chunkSlots;
+        /** Targets of jumps, found in one pass: where control may enter a chunk other than at its first slot. */
+        private final BitSet jumpTargets;
+        /** Per function, the first slots of its chunks; null when it is one method. */
+        final int[][] chunkStarts;
+        private final ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
+        /** Dispatch helper methods to write once the method that calls them is complete. */
+        private final List<Runnable> pending = new ArrayList<>();
+        private long codeBytes;
+
+        ClassEmitter(LinkedProgram linked, ProgramFacts facts, String name, int[] entries, int chunkSlots) {
+            this.linked = linked;
+            this.facts = facts;
+            this.name = name;
+            this.entries = entries;
+            this.chunkSlots = chunkSlots;
+            this.chunkStarts = new int[entries.length][];
+            Program program = linked.program();
+            this.jumpTargets = new BitSet(program.slotCount() + 1);
+            for (int s = 0; s < program.slotCount(); s++) {
+                int target = switch (program.at(s)) {
+                    case Goto g -> s + 1 + g.offset();
+                    case Jump j -> s + 1 + j.offset();
+                    case null, default -> -1;
+                };
+                if (target >= 0) jumpTargets.set(target);
+            }
         }
-        mv.visitVarInsn(ILOAD, 4);
-        mv.visitLookupSwitchInsn(bad, keys, labels);
-        for (int i = 0; i < labels.length; i++) {
-            mv.visitLabel(labels[i]);
-            mv.visitVarInsn(ALOAD, 1);
-            mv.visitVarInsn(ALOAD, 2);
-            mv.visitVarInsn(ALOAD, 3);
-            mv.visitVarInsn(ILOAD, 5); // depth = base
-            mv.visitVarInsn(ILOAD, 5);
-            for (int r = 0; r < 5; r++) mv.visitVarInsn(LLOAD, 6 + 2 * r);
-            mv.visitMethodInsn(INVOKESTATIC, name, "f" + keys[i], FN_DESC, false);
+
+        byte[] emit() throws Unsupported {
+            int n = linked.slotCount();
+            cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, name, null, "java/lang/Object", new String[] {Type.getInternalName(Compiled.class)});
+            for (String[] f : new String[][] {{"HELPERS", Type.getDescriptor(HelperSpec[].class)}, {"REGISTRY", Type.getDescriptor(HelperRegistry.class)},
+                    {"ENTRIES", "[I"}, {"CHUNKS", "[[I"}})
+                cw.visitField(ACC_STATIC | ACC_PRIVATE, f[0], f[1], null, null).visitEnd();
+            constructor();
+            run();
+            writePending();
+            for (int i = 0; i < entries.length; i++) {
+                int from = entries[i], to = i + 1 < entries.length ? entries[i + 1] : n;
+                int size = chunkSlots;
+                if (to - from <= chunkSlots) {
+                    MethodNode whole = new FunctionEmitter(this, from, to, from, to).emit();
+                    int bytes = CodeSize.of(whole);
+                    if (bytes <= MAX_HOT_METHOD_BYTES) {
+                        add(whole, bytes);
+                        continue;
+                    }
+                    size = sizeFor(to - from, bytes);
+                }
+                chunkStarts[i] = split(from, to, size);
+                dispatcher(i, from);
+                writePending();
+            }
+            byte[] bytes = cw.toByteArray();
+            if (largestMethod(bytes) > MAX_HOT_METHOD_BYTES) // CodeSize is an upper bound: this would be a bug in it
+                throw new Unsupported("a compiled method exceeds " + MAX_HOT_METHOD_BYTES + " bytes");
+            return bytes;
+        }
+
+        /** Constant pool entries spent on constants so far: past {@link #POOLED_CONSTANTS}, constants are computed. */
+        private final java.util.Set<Object> pooled = new java.util.HashSet<>();
+        private int pooledEntries;
+
+        /** Pushes an int constant in its shortest form; beyond 16 bits it takes a pool entry while the budget lasts. */
+        void pushInt(MethodVisitor mv, int v) {
+            if (v >= -1 && v <= 5) mv.visitInsn(ICONST_0 + v);
+            else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) mv.visitIntInsn(BIPUSH, v);
+            else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) mv.visitIntInsn(SIPUSH, v);
+            else if (pool(v, 1)) mv.visitLdcInsn(v);
+            else pushIntUnpooled(mv, v);
+        }
+
+        /** Pushes an int built from its 16-bit top and two bytes, with no constant pool entry. */
+        void pushIntUnpooled(MethodVisitor mv, int v) {
+            mv.visitIntInsn(SIPUSH, v >> 16);
+            mv.visitIntInsn(BIPUSH, 16);
+            mv.visitInsn(ISHL);
+            mv.visitIntInsn(SIPUSH, (v >>> 8) & 0xff);
+            mv.visitIntInsn(BIPUSH, 8);
+            mv.visitInsn(ISHL);
+            mv.visitInsn(IOR);
+            mv.visitIntInsn(SIPUSH, v & 0xff);
+            mv.visitInsn(IOR);
+        }
+
+        /** Pushes a long constant; one in int range is pushed as an int and widened. */
+        void pushLong(MethodVisitor mv, long v) {
+            if (v == 0 || v == 1) {
+                mv.visitInsn(LCONST_0 + (int) v);
+            } else if (v == (int) v) {
+                pushInt(mv, (int) v);
+                mv.visitInsn(I2L);
+            } else if (pool(v, 2)) {
+                mv.visitLdcInsn(v);
+            } else { // (high << 32) | (low << 32 >>> 32)
+                pushInt(mv, (int) (v >>> 32));
+                mv.visitInsn(I2L);
+                mv.visitIntInsn(BIPUSH, 32);
+                mv.visitInsn(LSHL);
+                pushInt(mv, (int) v);
+                mv.visitInsn(I2L);
+                mv.visitIntInsn(BIPUSH, 32);
+                mv.visitInsn(LSHL);
+                mv.visitIntInsn(BIPUSH, 32);
+                mv.visitInsn(LUSHR);
+                mv.visitInsn(LOR);
+            }
+        }
+
+        /** Whether {@code v} may be an ldc constant: already pooled, or {@code entries} more fit the budget. */
+        private boolean pool(Object v, int entries) {
+            if (pooled.contains(v)) return true;
+            if (pooledEntries + entries > POOLED_CONSTANTS) return false;
+            pooled.add(v);
+            pooledEntries += entries;
+            return true;
+        }
+
+        private void writePending() {
+            while (!pending.isEmpty()) pending.remove(pending.size() - 1).run();
+        }
+
+        /** Slots per chunk for code measured at {@code bytes} for {@code slots}: what fits the target at that density. */
+        private int sizeFor(int slots, int bytes) {
+            return (int) Math.max(1, Math.min(chunkSlots, (long) slots * TARGET_METHOD_BYTES / Math.max(1, bytes)));
+        }
+
+        /** Emits [from, to) as chunks of at most {@code size} slots, each re-emitted smaller while it is too large. */
+        private int[] split(int from, int to, int size) throws Unsupported {
+            List<Integer> starts = new ArrayList<>();
+            for (int c = from; c < to; ) {
+                int end = (int) Math.min(to, (long) c + size);
+                MethodNode m = new FunctionEmitter(this, from, to, c, end).emit();
+                int bytes = CodeSize.of(m);
+                if (bytes > MAX_HOT_METHOD_BYTES) {
+                    if (end - c == 1) throw new Unsupported("slot " + c + " alone compiles to " + bytes + " bytes");
+                    size = Math.min(sizeFor(end - c, bytes), (end - c) / 2);
+                    continue;
+                }
+                add(m, bytes);
+                starts.add(c);
+                size = sizeFor(end - c, bytes);
+                c = end;
+            }
+            return starts.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        private void add(MethodNode m, int bytes) throws Unsupported {
+            codeBytes += bytes;
+            if (codeBytes > MAX_CODE_BYTES)
+                throw new Unsupported("its code exceeds " + (MAX_CODE_BYTES >> 20) + " MiB of JVM bytecode (bypass.jit.maxCodeBytes)");
+            m.accept(cw);
+        }
+
+        private void constructor() {
+            MethodVisitor mv = cw.visitMethod(ACC_PUBLIC, "<init>", "()V", null, null);
+            mv.visitCode();
+            mv.visitVarInsn(ALOAD, 0);
+            mv.visitMethodInsn(INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+            mv.visitInsn(RETURN);
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
+        }
+
+        /** {@code run}: the first function directly (the common entry), any other through the function dispatch. */
+        private void run() {
+            MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "run", RUN_DESC, null, null);
+            mv.visitCode();
+            // this=0, self=1, st=2, mem=3, entry=4, base=5, r1..r5 = 6,8,10,12,14; function index 16
+            Runnable args = () -> {
+                mv.visitVarInsn(ALOAD, 1);
+                mv.visitVarInsn(ALOAD, 2);
+                mv.visitVarInsn(ALOAD, 3);
+                mv.visitVarInsn(ILOAD, 5); // depth = base
+                mv.visitVarInsn(ILOAD, 5);
+                for (int r = 0; r < 5; r++) mv.visitVarInsn(LLOAD, 6 + 2 * r);
+            };
+            Label other = new Label();
+            mv.visitVarInsn(ILOAD, 4);
+            mv.visitJumpInsn(IFNE, other);
+            args.run();
+            mv.visitMethodInsn(INVOKESTATIC, name, "f0", FN_DESC, false);
             mv.visitInsn(LRETURN);
+            mv.visitLabel(other);
+            mv.visitFieldInsn(GETSTATIC, name, "ENTRIES", "[I");
+            mv.visitVarInsn(ILOAD, 4);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "functionIndex", "([II)I", false);
+            mv.visitVarInsn(ISTORE, 16);
+            indexedCall(mv, "run", 0, entries.length, i -> "f" + entries[i], FN_DESC, args, 16);
+            mv.visitInsn(LRETURN);
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
         }
-        mv.visitLabel(bad);
-        throwNew(mv, "java/lang/IllegalArgumentException", "no function starts at that slot");
-        mv.visitMaxs(0, 0);
-        mv.visitEnd();
+
+        /**
+         * The method of split function {@code fn}: runs its chunks until one returns -1 (exit). Registers live in a
+         * {@code long[]} between chunks; each chunk returns the slot to continue at.
+         */
+        private void dispatcher(int fn, int from) {
+            MethodVisitor mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "f" + from, FN_DESC, null, null);
+            mv.visitCode();
+            // self=0, st=1, mem=2, depth=3, base=4, r1..r5 = 5,7,9,11,13; registers 15, slot 16, chunk index 17
+            pushInt(mv, 11);
+            mv.visitIntInsn(NEWARRAY, T_LONG);
+            mv.visitVarInsn(ASTORE, 15);
+            for (int r = 1; r <= 5; r++) {
+                mv.visitVarInsn(ALOAD, 15);
+                pushInt(mv, r);
+                mv.visitVarInsn(LLOAD, 5 + 2 * (r - 1));
+                mv.visitInsn(LASTORE);
+            }
+            pushInt(mv, from);
+            mv.visitVarInsn(ISTORE, 16);
+            Label loop = new Label(), done = new Label();
+            mv.visitLabel(loop);
+            mv.visitVarInsn(ILOAD, 16);
+            mv.visitJumpInsn(IFLT, done);
+            mv.visitFieldInsn(GETSTATIC, name, "CHUNKS", "[[I");
+            pushInt(mv, fn);
+            mv.visitInsn(AALOAD);
+            mv.visitVarInsn(ILOAD, 16);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "chunkIndex", "([II)I", false);
+            mv.visitVarInsn(ISTORE, 17);
+            int[] starts = chunkStarts[fn];
+            indexedCall(mv, "f" + from + "_", 0, starts.length, i -> "c" + starts[i], CHUNK_DESC, () -> {
+                for (int v = 0; v <= 4; v++) mv.visitVarInsn(v <= 2 ? ALOAD : ILOAD, v);
+                mv.visitVarInsn(ALOAD, 15);
+                mv.visitVarInsn(ILOAD, 16);
+            }, 17);
+            mv.visitVarInsn(ISTORE, 16);
+            mv.visitJumpInsn(GOTO, loop);
+            mv.visitLabel(done);
+            mv.visitVarInsn(ALOAD, 15);
+            mv.visitInsn(ICONST_0);
+            mv.visitInsn(LALOAD);
+            mv.visitInsn(LRETURN);
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
+        }
+
+        /**
+         * Emits a call of method {@code target(i)} (descriptor {@code desc}, arguments pushed by {@code args}) for the
+         * {@code i} in local {@code index}, which lies in [lo, lo + count); leaves the result. Past
+         * {@link #DISPATCH_GROUP} cases the range is spread over helper methods named {@code prefix + lo + "_" + k}
+         * (each with the same arguments plus the index), so every dispatcher stays small enough to be compiled.
+         */
+        private void indexedCall(MethodVisitor mv, String prefix, int lo, int count, IntFunction<String> target, String desc,
+                                 Runnable args, int index) {
+            Label end = new Label(), bad = new Label();
+            if (count <= DISPATCH_GROUP) {
+                Label[] cases = new Label[count];
+                for (int i = 0; i < count; i++) cases[i] = new Label();
+                mv.visitVarInsn(ILOAD, index);
+                mv.visitTableSwitchInsn(lo, lo + count - 1, bad, cases);
+                for (int i = 0; i < count; i++) {
+                    mv.visitLabel(cases[i]);
+                    args.run();
+                    mv.visitMethodInsn(INVOKESTATIC, name, target.apply(lo + i), desc, false);
+                    mv.visitJumpInsn(GOTO, end);
+                }
+            } else {
+                int span = DISPATCH_GROUP;
+                while ((count + span - 1) / span > DISPATCH_GROUP) span *= DISPATCH_GROUP;
+                int groups = (count + span - 1) / span;
+                String groupDesc = desc.replace(")", "I)");
+                Label[] cases = new Label[groups];
+                for (int k = 0; k < groups; k++) cases[k] = new Label();
+                mv.visitVarInsn(ILOAD, index);
+                pushInt(mv, lo);
+                mv.visitInsn(ISUB);
+                pushInt(mv, span);
+                mv.visitInsn(IDIV);
+                mv.visitTableSwitchInsn(0, groups - 1, bad, cases);
+                for (int k = 0; k < groups; k++) {
+                    mv.visitLabel(cases[k]);
+                    args.run();
+                    mv.visitVarInsn(ILOAD, index);
+                    String group = prefix + lo + "_" + k;
+                    mv.visitMethodInsn(INVOKESTATIC, name, group, groupDesc, false);
+                    mv.visitJumpInsn(GOTO, end);
+                    int groupLo = lo + k * span, groupCount = Math.min(span, lo + count - groupLo);
+                    pending.add(() -> {
+                        MethodVisitor gm = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, group, groupDesc, null, null);
+                        gm.visitCode();
+                        int indexSlot = 0;
+                        for (Type t : Type.getArgumentTypes(desc)) indexSlot += t.getSize();
+                        indexedCall(gm, group + "_", groupLo, groupCount, target, desc, () -> loadParameters(gm, groupDesc, 1), indexSlot);
+                        gm.visitInsn(Type.getReturnType(desc).getOpcode(IRETURN));
+                        gm.visitMaxs(0, 0);
+                        gm.visitEnd();
+                    });
+                }
+            }
+            mv.visitLabel(bad);
+            throwNew(mv, "java/lang/IllegalStateException", "no compiled code at that index");
+            mv.visitLabel(end);
+        }
     }
 
     /**
@@ -292,30 +536,36 @@ public final class JitCompiler {
      * slot to continue at (-1 after exit, r0 in the array) whenever control leaves it.
      */
     private static final class FunctionEmitter {
+        private final ClassEmitter cls;
         private final String owner;
         private final LinkedProgram linked;
         private final ProgramFacts facts;
         private final Program program;
         private final int funcFrom, funcTo, from, to;
         private final boolean chunk;
+        private final MethodNode node;
         private final MethodVisitor mv;
         private final Label[] labels;
         private final List<Runnable> tails = new ArrayList<>();
         /** Stack word offset (from the frame pointer's word) to JVM local, when the frame lives in locals. */
         private Map<Integer, Integer> stackLocals;
+        /** The first local free for the locals of copied operation bodies ({@link Intrinsics}). */
+        private int scratch = FIRST_FRAME_LOCAL;
 
-        FunctionEmitter(ClassWriter cw, String owner, LinkedProgram linked, ProgramFacts facts, int funcFrom, int funcTo, int from, int to) {
-            this.owner = owner;
-            this.linked = linked;
-            this.facts = facts;
+        FunctionEmitter(ClassEmitter cls, int funcFrom, int funcTo, int from, int to) {
+            this.cls = cls;
+            this.owner = cls.name;
+            this.linked = cls.linked;
+            this.facts = cls.facts;
             this.program = linked.program();
             this.funcFrom = funcFrom;
             this.funcTo = funcTo;
             this.from = from;
             this.to = to;
             this.chunk = from != funcFrom || to != funcTo;
-            this.mv = chunk ? cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "c" + from, CHUNK_DESC, null, null)
-                    : cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "f" + from, FN_DESC, null, null);
+            this.node = chunk ? new MethodNode(ASM9, ACC_PRIVATE | ACC_STATIC, "c" + from, CHUNK_DESC, null, null)
+                    : new MethodNode(ASM9, ACC_PRIVATE | ACC_STATIC, "f" + from, FN_DESC, null, null);
+            this.mv = node;
             this.labels = new Label[to - from + 1];
             for (int i = 0; i < labels.length; i++) labels[i] = new Label();
         }
@@ -336,32 +586,49 @@ public final class JitCompiler {
         private void leaveTo(int slot) {
             for (int r = 0; r <= 9; r++) {
                 mv.visitVarInsn(ALOAD, REGS);
-                mv.visitIntInsn(BIPUSH, r);
+                cls.pushInt(mv, r);
                 load(r);
                 mv.visitInsn(LASTORE);
             }
             storeBudget();
-            mv.visitLdcInsn(slot);
+            pushSlot(slot);
             mv.visitInsn(IRETURN);
+        }
+
+        /**
+         * Pushes an instruction number without filling the constant pool: up to 32767 as is, within 32767 of the
+         * method's first slot relative to it (kept in {@code SLOT_BASE}), otherwise built from two halves.
+         */
+        private void pushSlot(int s) {
+            if (s <= Short.MAX_VALUE) {
+                cls.pushInt(mv, s);
+            } else if (s - from <= Short.MAX_VALUE) {
+                mv.visitVarInsn(ILOAD, SLOT_BASE);
+                cls.pushInt(mv, s - from);
+                mv.visitInsn(IADD);
+            } else {
+                cls.pushIntUnpooled(mv, s);
+            }
         }
 
         /** Chunks only: where control may enter from outside: the first slot and every jump target in the chunk. */
         private int[] entrySlots() {
-            TreeSet<Integer> in = new TreeSet<>();
-            in.add(from);
-            for (int s = funcFrom; s < funcTo; s++) {
-                int target = switch (program.at(s)) {
-                    case Goto g -> s + 1 + g.offset();
-                    case Jump j -> s + 1 + j.offset();
-                    case null, default -> -1;
-                };
-                if (target >= from && target < to) in.add(target);
-            }
-            return in.stream().mapToInt(Integer::intValue).toArray();
+            BitSet targets = cls.jumpTargets;
+            int count = 1;
+            for (int t = targets.nextSetBit(from + 1); t >= 0 && t < to; t = targets.nextSetBit(t + 1)) count++;
+            int[] in = new int[count];
+            in[0] = from;
+            int i = 1;
+            for (int t = targets.nextSetBit(from + 1); t >= 0 && t < to; t = targets.nextSetBit(t + 1)) in[i++] = t;
+            return in;
         }
 
-        void emit() throws Unsupported {
+        MethodNode emit() throws Unsupported {
             mv.visitCode();
+            if (to > Short.MAX_VALUE) {
+                cls.pushIntUnpooled(mv, from);
+                mv.visitVarInsn(ISTORE, SLOT_BASE);
+            }
             if (chunk) {
                 // the parameters' slots are where r1..r5 live: move them out of the way first
                 mv.visitVarInsn(ALOAD, 5);
@@ -370,7 +637,7 @@ public final class JitCompiler {
                 mv.visitVarInsn(ISTORE, ENTRY);
                 for (int r = 0; r <= 9; r++) {
                     mv.visitVarInsn(ALOAD, REGS);
-                    mv.visitIntInsn(BIPUSH, r);
+                    cls.pushInt(mv, r);
                     mv.visitInsn(LALOAD);
                     mv.visitVarInsn(LSTORE, REG[r]);
                 }
@@ -397,6 +664,7 @@ public final class JitCompiler {
             if (stackLocals != null) for (int local : stackLocals.values()) {
                 mv.visitInsn(LCONST_0);
                 mv.visitVarInsn(LSTORE, local);
+                scratch = Math.max(scratch, local + 2);
             }
             reloadBudget();
             if (chunk) {
@@ -420,19 +688,17 @@ public final class JitCompiler {
             mv.visitLabel(labels[to - from]);
             if (to < funcTo) {
                 leaveTo(to); // on into the next chunk
-                for (Runnable t : tails) t.run();
-                mv.visitMaxs(0, 0);
-                mv.visitEnd();
-                return;
+            } else {
+                // Running past the last instruction of the program (the verifier rejects this; unverified code may).
+                if (to < program.slotCount() && fallsThrough(to)) throw new Unsupported("function at " + funcFrom + " can run into the next function");
+                pushSlot(Math.max(from, to - 1));
+                mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "fellOffEnd", "(I)Ldev/bypass/vm/exec/ExecutionException;", false);
+                mv.visitInsn(ATHROW);
             }
-            // Running past the last instruction of the program (the verifier rejects this; unverified code may).
-            if (to < program.slotCount() && fallsThrough(to)) throw new Unsupported("function at " + funcFrom + " can run into the next function");
-            mv.visitLdcInsn(Math.max(from, to - 1));
-            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "fellOffEnd", "(I)Ldev/bypass/vm/exec/ExecutionException;", false);
-            mv.visitInsn(ATHROW);
             for (Runnable t : tails) t.run();
             mv.visitMaxs(0, 0);
             mv.visitEnd();
+            return node;
         }
 
         private boolean fallsThrough(int end) {
@@ -448,13 +714,12 @@ public final class JitCompiler {
             switch (insn) {
                 case Alu a -> alu(a);
                 case Endian e -> {
-                    mv.visitLdcInsn(e.bits());
                     load(e.dst());
-                    mv.visitMethodInsn(INVOKESTATIC, OPS, e.order() == ByteOrder.LE ? "truncate" : "bswap", "(IJ)J", false);
+                    Intrinsics.apply(mv, Semantics.swap(e.order(), e.bits()), scratch);
                     store(e.dst());
                 }
                 case LoadImm64 l -> {
-                    mv.visitLdcInsn(linked.constantAt(s));
+                    cls.pushLong(mv, linked.constantAt(s));
                     store(l.dst());
                 }
                 case Load l -> {
@@ -462,15 +727,7 @@ public final class JitCompiler {
                         address(l.src(), l.offset());
                         checkedLoad(s, l.width());
                     }
-                    if (l.signExtend()) {
-                        mv.visitInsn(L2I);
-                        switch (l.width()) {
-                            case B -> mv.visitInsn(I2B);
-                            case H -> mv.visitInsn(I2S);
-                            default -> {}
-                        }
-                        mv.visitInsn(I2L);
-                    }
+                    if (l.signExtend()) Intrinsics.apply(mv, Semantics.signExtension(8 * l.width().bytes), scratch);
                     store(l.dst());
                 }
                 case Store x -> {
@@ -479,22 +736,21 @@ public final class JitCompiler {
                     checkedStore(s, x.width(), () -> load(x.src()));
                 }
                 case StoreImm x -> {
-                    if (provenStackStore(s, x.width(), () -> mv.visitLdcInsn((long) x.imm()))) return;
+                    if (provenStackStore(s, x.width(), () -> cls.pushLong(mv, x.imm()))) return;
                     address(x.dst(), x.offset());
-                    checkedStore(s, x.width(), () -> mv.visitLdcInsn((long) x.imm()));
+                    checkedStore(s, x.width(), () -> cls.pushLong(mv, x.imm()));
                 }
                 case Atomic a -> atomic(s, a);
                 case PacketLoad p -> {
                     storeBudget();
                     mv.visitVarInsn(ALOAD, MEM);
-                    int op = 0x20 | (p.indirect() ? 0x40 : 0) | switch (p.width()) { case W -> 0x00; case H -> 0x08; case B -> 0x10; case DW -> 0x18; };
-                    mv.visitLdcInsn(op);
+                    cls.pushInt(mv, Opcodes.CLS_LD | (p.indirect() ? Opcodes.MODE_IND : Opcodes.MODE_ABS) | p.width().code);
                     if (p.indirect()) load(p.src()); else mv.visitInsn(LCONST_0);
-                    mv.visitLdcInsn(p.imm());
+                    cls.pushInt(mv, p.imm());
                     mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "packetLoad", "(" + MEMORY + "IJI)J", false);
                     store(0);
                 }
-                case Goto g -> jumpTo(s, s + 1 + g.offset(), null);
+                case Goto g -> mv.visitJumpInsn(GOTO, jumpLabel(s, s + 1 + g.offset()));
                 case Jump j -> conditional(s, j);
                 case Call c when c.kind() == CallKind.HELPER -> helperCall(s, linked.helperAt(s));
                 case Call c when c.kind() == CallKind.LOCAL -> localCall(s, s + 1 + c.imm());
@@ -512,92 +768,28 @@ public final class JitCompiler {
             }
         }
 
+        /** Pushes the operands {@code a} reads (as longs, or as ints for ALU32), applies its declaration, stores the result. */
         private void alu(Alu a) {
             AluOp op = a.op();
-            if (a.alu64()) {
-                switch (op) {
-                    case MOV -> { source(a, true); store(a.dst()); return; }
-                    case NEG -> { load(a.dst()); mv.visitInsn(LNEG); store(a.dst()); return; }
-                    case MOVSX8, MOVSX16, MOVSX32 -> {
-                        mv.visitLdcInsn(op.offset);
-                        source(a, true);
-                        mv.visitMethodInsn(INVOKESTATIC, OPS, "signExtend", "(IJ)J", false);
-                        store(a.dst());
-                        return;
-                    }
-                    default -> {}
-                }
+            boolean wide = a.alu64();
+            if (op.readsDst()) {
                 load(a.dst());
-                source(a, true);
-                switch (op) {
-                    case ADD -> mv.visitInsn(LADD);
-                    case SUB -> mv.visitInsn(LSUB);
-                    case MUL -> mv.visitInsn(LMUL);
-                    case OR -> mv.visitInsn(LOR);
-                    case AND -> mv.visitInsn(LAND);
-                    case XOR -> mv.visitInsn(LXOR);
-                    case LSH -> ops("lsh64", "(JJ)J");
-                    case RSH -> ops("rsh64", "(JJ)J");
-                    case ARSH -> ops("arsh64", "(JJ)J");
-                    case DIV -> ops("udiv64", "(JJ)J");
-                    case SDIV -> ops("sdiv64", "(JJ)J");
-                    case MOD -> ops("umod64", "(JJ)J");
-                    case SMOD -> ops("smod64", "(JJ)J");
-                    default -> throw new IllegalStateException(op.toString());
-                }
-                store(a.dst());
-                return;
+                if (!wide) mv.visitInsn(L2I);
             }
-            switch (op) {
-                case MOV -> source(a, false);
-                case NEG -> { load(a.dst()); mv.visitInsn(L2I); mv.visitInsn(INEG); }
-                case MOVSX8, MOVSX16 -> {
-                    mv.visitLdcInsn(op.offset);
-                    if (a.useRegister()) load(a.src()); else mv.visitLdcInsn((long) a.imm());
-                    mv.visitMethodInsn(INVOKESTATIC, OPS, "signExtend", "(IJ)J", false);
-                    mv.visitInsn(L2I);
-                }
-                default -> {
-                    load(a.dst());
-                    mv.visitInsn(L2I);
-                    source(a, false);
-                    switch (op) {
-                        case ADD -> mv.visitInsn(IADD);
-                        case SUB -> mv.visitInsn(ISUB);
-                        case MUL -> mv.visitInsn(IMUL);
-                        case OR -> mv.visitInsn(IOR);
-                        case AND -> mv.visitInsn(IAND);
-                        case XOR -> mv.visitInsn(IXOR);
-                        case LSH -> ops("lsh32", "(II)I");
-                        case RSH -> ops("rsh32", "(II)I");
-                        case ARSH -> ops("arsh32", "(II)I");
-                        case DIV -> ops("udiv32", "(II)I");
-                        case SDIV -> ops("sdiv32", "(II)I");
-                        case MOD -> ops("umod32", "(II)I");
-                        case SMOD -> ops("smod32", "(II)I");
-                        default -> throw new IllegalStateException(op.toString());
-                    }
+            if (op.readsSrc()) {
+                if (a.useRegister()) {
+                    load(a.src());
+                    if (!wide) mv.visitInsn(L2I);
+                } else if (wide) {
+                    cls.pushLong(mv, a.imm());
+                } else {
+                    cls.pushInt(mv, a.imm());
                 }
             }
-            mv.visitInsn(I2L);
-            mv.visitLdcInsn(0xffffffffL);
-            mv.visitInsn(LAND);
+            Intrinsics.apply(mv, Semantics.alu(op, wide), scratch);
+            if (!wide) Intrinsics.apply(mv, Semantics.alu32Result(), scratch);
             store(a.dst());
         }
-
-        /** Pushes the source operand: a long (64-bit) or an int (32-bit). */
-        private void source(Alu a, boolean wide) {
-            if (a.useRegister()) {
-                load(a.src());
-                if (!wide) mv.visitInsn(L2I);
-            } else if (wide) {
-                mv.visitLdcInsn((long) a.imm());
-            } else {
-                mv.visitLdcInsn(a.imm());
-            }
-        }
-
-        private void ops(String m, String desc) { mv.visitMethodInsn(INVOKESTATIC, OPS, m, desc, false); }
 
         private void atomic(int s, Atomic a) {
             boolean wide = a.width() == Width.DW;
@@ -605,7 +797,7 @@ public final class JitCompiler {
                 mv.visitVarInsn(ALOAD, MEM);
                 address(a.dst(), a.offset());
                 load(a.src());
-                mv.visitLdcInsn(s);
+                pushSlot(s);
                 mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "atomicAdd64", "(" + MEMORY + "JJI)J", false);
                 if (a.fetch()) store(a.src());
                 else mv.visitInsn(POP2);
@@ -613,96 +805,58 @@ public final class JitCompiler {
             }
             int imm = a.op().code | (a.fetch() ? 1 : 0);
             mv.visitVarInsn(ALOAD, MEM);
-            mv.visitLdcInsn(imm);
+            cls.pushInt(mv, imm);
             mv.visitInsn(wide ? ICONST_1 : ICONST_0);
             address(a.dst(), a.offset());
             load(a.src());
             load(0);
-            mv.visitLdcInsn(s);
+            pushSlot(s);
             mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "atomic", "(" + MEMORY + "IZJJJI)J", false);
             if (a.op() == AtomicOp.CMPXCHG) store(0);
             else if (a.fetch() || a.op() == AtomicOp.XCHG) store(a.src());
             else mv.visitInsn(POP2);
         }
 
+        /** Pushes both operands (longs, or ints for JMP32) and branches as the condition's declaration says. */
         private void conditional(int s, Jump j) throws Unsupported {
-            JumpOp op = j.op();
-            int target = s + 1 + j.offset();
-            if (j.jmp64()) {
-                load(j.dst());
-                if (j.useRegister()) load(j.src()); else mv.visitLdcInsn((long) j.imm());
-                int cond;
-                switch (op) {
-                    case JSET -> { mv.visitInsn(LAND); mv.visitInsn(LCONST_0); mv.visitInsn(LCMP); cond = IFNE; }
-                    case JEQ -> { mv.visitInsn(LCMP); cond = IFEQ; }
-                    case JNE -> { mv.visitInsn(LCMP); cond = IFNE; }
-                    case JSGT -> { mv.visitInsn(LCMP); cond = IFGT; }
-                    case JSGE -> { mv.visitInsn(LCMP); cond = IFGE; }
-                    case JSLT -> { mv.visitInsn(LCMP); cond = IFLT; }
-                    case JSLE -> { mv.visitInsn(LCMP); cond = IFLE; }
-                    default -> {
-                        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Long", "compareUnsigned", "(JJ)I", false);
-                        cond = unsignedCond(op);
-                    }
-                }
-                jumpTo(s, target, cond);
-                return;
-            }
+            boolean wide = j.jmp64();
             load(j.dst());
-            mv.visitInsn(L2I);
-            if (j.useRegister()) { load(j.src()); mv.visitInsn(L2I); } else mv.visitLdcInsn(j.imm());
-            int cond;
-            switch (op) {
-                case JSET -> { mv.visitInsn(IAND); cond = IFNE; }
-                case JEQ -> cond = IF_ICMPEQ;
-                case JNE -> cond = IF_ICMPNE;
-                case JSGT -> cond = IF_ICMPGT;
-                case JSGE -> cond = IF_ICMPGE;
-                case JSLT -> cond = IF_ICMPLT;
-                case JSLE -> cond = IF_ICMPLE;
-                default -> {
-                    mv.visitMethodInsn(INVOKESTATIC, "java/lang/Integer", "compareUnsigned", "(II)I", false);
-                    cond = unsignedCond(op);
-                }
+            if (!wide) mv.visitInsn(L2I);
+            if (j.useRegister()) {
+                load(j.src());
+                if (!wide) mv.visitInsn(L2I);
+            } else if (wide) {
+                cls.pushLong(mv, j.imm());
+            } else {
+                cls.pushInt(mv, j.imm());
             }
-            jumpTo(s, target, cond);
+            Intrinsics.branch(mv, Semantics.jump(j.op(), wide), jumpLabel(s, s + 1 + j.offset()), scratch);
         }
 
-        private static int unsignedCond(JumpOp op) {
-            return switch (op) {
-                case JGT -> IFGT;
-                case JGE -> IFGE;
-                case JLT -> IFLT;
-                case JLE -> IFLE;
-                default -> throw new IllegalStateException(op.toString());
-            };
-        }
-
-        /** Jumps (conditionally when {@code cond} is set); backward jumps pay one unit of budget. */
-        private void jumpTo(int s, int target, Integer cond) throws Unsupported {
+        /**
+         * Where a jump from {@code s} to {@code target} goes: the target's label for a forward jump inside the method,
+         * else a tail that pays one unit of budget (backward jumps) and continues at the target or leaves the chunk.
+         */
+        private Label jumpLabel(int s, int target) throws Unsupported {
             if (!inside(target)) {
                 checkInFunction(target);
                 Label leave = new Label();
-                mv.visitJumpInsn(cond == null ? GOTO : cond, leave);
                 tails.add(() -> {
                     mv.visitLabel(leave);
                     if (target <= s) payBudget(s);
                     leaveTo(target);
                 });
-                return;
+                return leave;
             }
             Label dest = label(target);
-            if (target > s) {
-                mv.visitJumpInsn(cond == null ? GOTO : cond, dest);
-                return;
-            }
+            if (target > s) return dest;
             Label pay = new Label();
-            mv.visitJumpInsn(cond == null ? GOTO : cond, pay);
             tails.add(() -> {
                 mv.visitLabel(pay);
                 payBudget(s);
                 mv.visitJumpInsn(GOTO, dest);
             });
+            return pay;
         }
 
         /** budget -= 1; throws when it goes below zero. */
@@ -718,7 +872,7 @@ public final class JitCompiler {
             mv.visitJumpInsn(IFGE, ok);
             storeBudget();
             mv.visitVarInsn(ALOAD, ST);
-            mv.visitLdcInsn(s);
+            pushSlot(s);
             mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "budget", "(" + STATE + "I)Ldev/bypass/vm/exec/ExecutionException;", false);
             mv.visitInsn(ATHROW);
             mv.visitLabel(ok);
@@ -730,9 +884,9 @@ public final class JitCompiler {
             mv.visitVarInsn(ALOAD, ST);
             mv.visitVarInsn(ALOAD, SELF);
             mv.visitFieldInsn(GETSTATIC, owner, "HELPERS", Type.getDescriptor(HelperSpec[].class));
-            mv.visitLdcInsn(s);
+            pushSlot(s);
             mv.visitInsn(AALOAD);
-            mv.visitLdcInsn(s);
+            pushSlot(s);
             mv.visitVarInsn(ILOAD, DEPTH);
             mv.visitVarInsn(ILOAD, BASE);
             for (int r = 1; r <= 5; r++) load(r);
@@ -748,7 +902,7 @@ public final class JitCompiler {
             mv.visitVarInsn(ALOAD, SELF);
             mv.visitFieldInsn(GETSTATIC, owner, "REGISTRY", Type.getDescriptor(HelperRegistry.class));
             load(reg);
-            mv.visitLdcInsn(s);
+            pushSlot(s);
             mv.visitVarInsn(ILOAD, DEPTH);
             mv.visitVarInsn(ILOAD, BASE);
             for (int r = 1; r <= 5; r++) load(r);
@@ -763,10 +917,10 @@ public final class JitCompiler {
             mv.visitVarInsn(ILOAD, DEPTH);
             mv.visitInsn(ICONST_1);
             mv.visitInsn(IADD);
-            mv.visitLdcInsn(Registers.MAX_CALL_DEPTH);
+            cls.pushInt(mv, Registers.MAX_CALL_DEPTH);
             mv.visitJumpInsn(IF_ICMPLT, ok);
             storeBudget();
-            mv.visitLdcInsn(s);
+            pushSlot(s);
             mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "callDepth", "(I)Ldev/bypass/vm/exec/ExecutionException;", false);
             mv.visitInsn(ATHROW);
             mv.visitLabel(ok);
@@ -806,21 +960,21 @@ public final class JitCompiler {
             mv.visitIntInsn(BIPUSH, 32);
             mv.visitInsn(LUSHR);
             mv.visitInsn(L2I);
-            mv.visitLdcInsn(Memory.STACK_REGION);
+            cls.pushInt(mv, Memory.STACK_REGION);
             mv.visitJumpInsn(IF_ICMPNE, slow);
             mv.visitVarInsn(LLOAD, ADDRESS);
             mv.visitInsn(L2I);
             mv.visitVarInsn(ISTORE, OFFSET);
             if (w.bytes > 1) {
                 mv.visitVarInsn(ILOAD, OFFSET);
-                mv.visitLdcInsn(w.bytes - 1);
+                cls.pushInt(mv, w.bytes - 1);
                 mv.visitInsn(IAND);
                 mv.visitJumpInsn(IFNE, slow);
             }
             mv.visitVarInsn(ILOAD, OFFSET);
             mv.visitJumpInsn(IFLT, slow);
             mv.visitVarInsn(ILOAD, OFFSET);
-            mv.visitLdcInsn(Memory.STACK_BYTES);
+            cls.pushInt(mv, Memory.STACK_BYTES);
             mv.visitJumpInsn(IF_ICMPGE, slow);
         }
 
@@ -853,14 +1007,14 @@ public final class JitCompiler {
             if (w != Width.DW) {
                 offsetShift();
                 mv.visitInsn(LUSHR);
-                mv.visitLdcInsn(mask(w));
+                cls.pushLong(mv, mask(w));
                 mv.visitInsn(LAND);
             }
             mv.visitJumpInsn(GOTO, done);
             mv.visitLabel(slow);
             mv.visitVarInsn(ALOAD, MEM);
             mv.visitVarInsn(LLOAD, ADDRESS);
-            mv.visitLdcInsn(s);
+            pushSlot(s);
             mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "load" + bits(w), "(" + MEMORY + "JI)J", false);
             mv.visitLabel(done);
         }
@@ -877,14 +1031,14 @@ public final class JitCompiler {
                 // word = (word & ~(mask << shift)) | ((v & mask) << shift)
                 mv.visitInsn(DUP2);
                 mv.visitInsn(LALOAD);
-                mv.visitLdcInsn(mask(w));
+                cls.pushLong(mv, mask(w));
                 offsetShift();
                 mv.visitInsn(LSHL);
-                mv.visitLdcInsn(-1L);
+                cls.pushLong(mv, -1L);
                 mv.visitInsn(LXOR);
                 mv.visitInsn(LAND);
                 value.run();
-                mv.visitLdcInsn(mask(w));
+                cls.pushLong(mv, mask(w));
                 mv.visitInsn(LAND);
                 offsetShift();
                 mv.visitInsn(LSHL);
@@ -896,7 +1050,7 @@ public final class JitCompiler {
             mv.visitVarInsn(ALOAD, MEM);
             mv.visitVarInsn(LLOAD, ADDRESS);
             value.run();
-            mv.visitLdcInsn(s);
+            pushSlot(s);
             mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "store" + bits(w), "(" + MEMORY + "JJI)V", false);
             mv.visitLabel(done);
         }
@@ -905,7 +1059,7 @@ public final class JitCompiler {
         private void stackWordIndex(int wordOffset) {
             mv.visitVarInsn(ALOAD, STACK);
             mv.visitVarInsn(ILOAD, FRAME_WORD);
-            mv.visitLdcInsn(wordOffset);
+            cls.pushInt(mv, wordOffset);
             mv.visitInsn(IADD);
         }
 
@@ -916,10 +1070,10 @@ public final class JitCompiler {
             loadStackWord(slot[0]);
             if (w != Width.DW) {
                 if (slot[1] != 0) {
-                    mv.visitLdcInsn(slot[1]);
+                    cls.pushInt(mv, slot[1]);
                     mv.visitInsn(LUSHR);
                 }
-                mv.visitLdcInsn(mask(w));
+                cls.pushLong(mv, mask(w));
                 mv.visitInsn(LAND);
             }
             return true;
@@ -935,13 +1089,13 @@ public final class JitCompiler {
             } else {
                 // word = (word & ~(mask << shift)) | ((v & mask) << shift)
                 loadStackWord(slot[0]);
-                mv.visitLdcInsn(~(mask(w) << slot[1]));
+                cls.pushLong(mv, ~(mask(w) << slot[1]));
                 mv.visitInsn(LAND);
                 value.run();
-                mv.visitLdcInsn(mask(w));
+                cls.pushLong(mv, mask(w));
                 mv.visitInsn(LAND);
                 if (slot[1] != 0) {
-                    mv.visitLdcInsn(slot[1]);
+                    cls.pushInt(mv, slot[1]);
                     mv.visitInsn(LSHL);
                 }
                 mv.visitInsn(LOR);
@@ -998,7 +1152,7 @@ public final class JitCompiler {
         private void address(int reg, short off) {
             load(reg);
             if (off != 0) {
-                mv.visitLdcInsn((long) off);
+                cls.pushLong(mv, off);
                 mv.visitInsn(LADD);
             }
         }

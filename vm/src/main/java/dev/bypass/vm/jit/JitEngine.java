@@ -3,6 +3,7 @@ package dev.bypass.vm.jit;
 import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
+import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
 import dev.bypass.vm.facts.ProgramFacts;
 
@@ -24,6 +25,27 @@ public final class JitEngine implements Engine {
     /** Compiles {@code program} using what its verification proved ({@link JitCompiler#compile(LinkedProgram, ProgramFacts)}). */
     public static JitEngine compile(LinkedProgram program, ProgramFacts facts) throws JitCompiler.Unsupported {
         return new JitEngine(program, JitCompiler.compile(program, facts));
+    }
+
+    /**
+     * Compiles {@code program}, or runs it in the interpreter when the JIT declines it (too large for its budget, or
+     * a shape it cannot express); the reason is logged ({@code System.Logger} {@value #LOGGER}, level INFO).
+     */
+    public static Engine compileOrInterpret(LinkedProgram program, ProgramFacts facts) {
+        try {
+            return compile(program, facts);
+        } catch (JitCompiler.Unsupported e) {
+            logFallback(program, e);
+            return new Interpreter(program);
+        }
+    }
+
+    /** The logger that names programs the JIT left to the interpreter, and why. */
+    public static final String LOGGER = "dev.bypass.vm.jit";
+
+    static void logFallback(LinkedProgram program, JitCompiler.Unsupported why) {
+        System.getLogger(LOGGER).log(System.Logger.Level.INFO,
+                () -> "program " + program.name() + " runs in the interpreter: the JIT declined it: " + why.getMessage());
     }
 
     /** Compiles {@code program} with functions longer than {@code chunkSlots} split into chunks (for tests and tuning). */

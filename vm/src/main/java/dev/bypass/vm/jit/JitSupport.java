@@ -5,13 +5,10 @@ import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.exec.MemoryFault;
-import dev.bypass.vm.exec.Pointers;
-import dev.bypass.vm.exec.Region;
 import dev.bypass.vm.helpers.HelperException;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.helpers.HelperSpec;
 import dev.bypass.vm.isa.AtomicOp;
-import dev.bypass.vm.semantics.Ops;
 
 /**
  * What compiled code calls for everything that is not a plain arithmetic or control-flow bytecode: checked memory
@@ -106,15 +103,24 @@ public final class JitSupport {
         return helper(st, self, spec, slot, depth, baseDepth, r1, r2, r3, r4, r5);
     }
 
-    /** Legacy packet load in network byte order; ends the program with r0 = 0 when outside the packet, as Linux does. */
+    /** A legacy packet load ({@link Memory#packetLoad}); outside the packet it ends the program with r0 = 0. */
     public static long packetLoad(Memory mem, int op, long srcValue, int imm) {
-        long base = (op & 0x40) != 0 ? (int) srcValue : 0;
-        int bytes = switch (op & 0x18) { case 0x00 -> 4; case 0x08 -> 2; default -> 1; };
-        long at = base + imm;
-        Region pkt = mem.regionOf(Pointers.make(Memory.PACKET_REGION, 0));
-        if (pkt == null || at < 0 || at + bytes > pkt.size()) throw new ProgramReturn(0);
-        long v = mem.load(bytes, Pointers.make(Memory.PACKET_REGION, at));
-        return bytes == 4 ? Ops.bswap32(v) : bytes == 2 ? Ops.bswap16(v) : v;
+        long v = mem.packetLoad(op, srcValue, imm);
+        if (v < 0) throw new ProgramReturn(0);
+        return v;
+    }
+
+    /** The chunk of a split function that holds {@code slot}: the last chunk start at or before it. */
+    public static int chunkIndex(int[] starts, int slot) {
+        int i = java.util.Arrays.binarySearch(starts, slot);
+        return i >= 0 ? i : -i - 2;
+    }
+
+    /** The index of the function starting at {@code entry}. */
+    public static int functionIndex(int[] entries, int entry) {
+        int i = java.util.Arrays.binarySearch(entries, entry);
+        if (i < 0) throw new IllegalArgumentException("no function starts at slot " + entry);
+        return i;
     }
 
     public static ExecutionException budget(ExecutionState st, int slot) {
