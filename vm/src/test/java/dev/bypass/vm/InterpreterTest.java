@@ -174,24 +174,19 @@ class InterpreterTest {
     void atomicsOnSharedNativeMemoryAreAtomic() throws Exception {
         try (var arena = java.lang.foreign.Arena.ofShared()) {
             Region shared = new Region("counter", arena.allocate(8, 8), true);
-            int id = GlobalRegions.register(shared);
-            try {
-                LinkedProgram p = LinkedProgram.link("inc", Assembler.assemble("mov %r2, 1\nlock add [%r1+0], %r2\nexit"), BaseHelpers.registry());
-                Interpreter interp = new Interpreter(p);
-                long ptr = Pointers.make(id, 0);
-                Thread[] threads = new Thread[4];
-                for (int t = 0; t < threads.length; t++) {
-                    threads[t] = new Thread(() -> {
-                        ExecutionState st = new ExecutionState();
-                        for (int i = 0; i < 100_000; i++) interp.execute(st, ptr, 0, 0, 0, 0);
-                    });
-                    threads[t].start();
-                }
-                for (Thread t : threads) t.join();
-                assertEquals(400_000L, shared.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
-            } finally {
-                GlobalRegions.unregister(id);
+            LinkedProgram p = LinkedProgram.link("inc", Assembler.assemble("mov %r2, 1\nlock add [%r1+0], %r2\nexit"), BaseHelpers.registry());
+            Interpreter interp = new Interpreter(p);
+            Thread[] threads = new Thread[4];
+            for (int t = 0; t < threads.length; t++) {
+                threads[t] = new Thread(() -> {
+                    ExecutionState st = new ExecutionState();
+                    long ptr = st.memory().bind(Memory.DATA_REGION, shared);
+                    for (int i = 0; i < 100_000; i++) interp.execute(st, ptr, 0, 0, 0, 0);
+                });
+                threads[t].start();
             }
+            for (Thread t : threads) t.join();
+            assertEquals(400_000L, shared.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
         }
     }
 }

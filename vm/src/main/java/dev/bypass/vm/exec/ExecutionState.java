@@ -79,10 +79,14 @@ public final class ExecutionState implements HelperContext {
         }
     }
 
-    /** The engine and call depth of the code currently running, so helpers can call back into it. */
+    /**
+     * The engine and call depth of the code currently running, so helpers can call back into it; the memory now
+     * resolves shared regions through that program's {@link RegionTable}.
+     */
     public void enter(Engine engine, int depth) {
         this.current = engine;
         this.depth = depth;
+        memory.use(engine.program().regions());
     }
 
     public Engine currentEngine() { return current; }

@@ -22,9 +22,11 @@ public final class LinkedProgram {
     private final HelperSpec[] helperAt;
     private final HelperRegistry helpers;
     private final boolean[] functionEntry;
+    private final RegionTable regions;
 
     private LinkedProgram(String name, Program program, long[] words, HelperSpec[] helperAt, HelperRegistry helpers,
-                          boolean[] functionEntry) {
+                          boolean[] functionEntry, RegionTable regions) {
+        this.regions = regions;
         this.name = name;
         this.program = program;
         this.words = words;
@@ -35,9 +37,13 @@ public final class LinkedProgram {
 
     /**
      * Links a program: every helper it calls must exist in {@code helpers} (an unknown id is a load error, not a
-     * run-time crash) and every pseudo {@code lddw} must resolve.
+     * run-time crash) and every pseudo {@code lddw} must resolve. The maps the resolver names go into the program's
+     * {@link RegionTable} ({@link PseudoResolver#regionTable()}, shared by an object's programs), and the program
+     * loads its handles and pointers relative to that table: it can name nothing else.
      */
     public static LinkedProgram link(String name, Program program, HelperRegistry helpers, PseudoResolver resolver) {
+        RegionTable table = resolver.regionTable();
+        if (table == null) table = new RegionTable();
         int n = program.slotCount();
         long[] words = program.words();
         HelperSpec[] helperAt = new HelperSpec[n];
@@ -63,6 +69,8 @@ public final class LinkedProgram {
                             entry[target] = true;
                             yield Pointers.code(target);
                         }
+                        case Opcodes.PSEUDO_MAP_FD, Opcodes.PSEUDO_MAP_IDX -> handleIn(table, s, resolver.resolve(s, l));
+                        case Opcodes.PSEUDO_MAP_VALUE, Opcodes.PSEUDO_MAP_IDX_VALUE -> pointerIn(table, s, resolver.resolve(s, l));
                         default -> resolver.resolve(s, l);
                     };
                     RawInstruction head = RawInstruction.of(words[s]);
@@ -72,7 +80,23 @@ public final class LinkedProgram {
                 default -> {}
             }
         }
-        return new LinkedProgram(name, program, words, helperAt, helpers, entry);
+        return new LinkedProgram(name, program, words, helperAt, helpers, entry, table);
+    }
+
+    /** The program's handle for the map a resolver's host handle names. */
+    private static long handleIn(RegionTable table, int slot, long hostHandle) {
+        SharedObject o = Pointers.region(hostHandle) == Pointers.MAP_HANDLE_REGION ? SharedObjects.get((int) hostHandle) : null;
+        if (o == null) throw new LoadException("instruction " + slot + ": the map reference resolved to 0x" + Long.toHexString(hostHandle)
+                + ", which is not the handle of a live map");
+        return RegionTable.handle(table.indexOf(o));
+    }
+
+    /** The program's pointer for a host pointer into a map's values. */
+    private static long pointerIn(RegionTable table, int slot, long hostPointer) {
+        SharedObject o = SharedObjects.ofHostPointer(hostPointer);
+        if (o == null || o.programRegion() == null) throw new LoadException("instruction " + slot + ": the map value reference resolved to 0x"
+                + Long.toHexString(hostPointer) + ", which is not a pointer into a live map's values");
+        return RegionTable.pointer(table.indexOf(o), Pointers.offset(hostPointer));
     }
 
     public static LinkedProgram link(String name, Program program, HelperRegistry helpers) {
@@ -90,6 +114,9 @@ public final class LinkedProgram {
     public HelperSpec helperAt(int slot) { return helperAt[slot]; }
 
     public HelperRegistry helpers() { return helpers; }
+
+    /** The maps this program was handed, by the index its handles and shared-region pointers use. */
+    public RegionTable regions() { return regions; }
 
     /** True where a subprogram starts (slot 0, targets of local calls and of function pointers). */
     public boolean isFunctionEntry(int slot) { return functionEntry[slot]; }

@@ -11,9 +11,12 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * The address space of one executing thread: per-execution regions (stack, context, data) in slots 1..15 and the
- * process-wide regions of {@link GlobalRegions} above. Every load, store and atomic is checked against the region's
- * bounds and write permission before the JVM's own checked access; a bad address raises {@link MemoryFault}.
+ * The address space of one executing thread. Region ids: 1..15 per execution (stack, context, data, packet,
+ * scratch), from {@link #FIRST_SHARED_REGION} the memory of the running program's objects by their index in its
+ * {@link RegionTable}, from {@link #FIRST_LEASED_REGION} regions helpers lent this execution (ring buffer records,
+ * until submitted). Nothing else is mapped: host-side ids ({@link #FIRST_HOST_REGION} up) never are, so a program
+ * can address exactly what it was handed. Every load, store and atomic is checked against the region's bounds and
+ * write permission before the JVM's own checked access; a bad address raises {@link MemoryFault}.
  * Not thread-safe: one {@code Memory} per thread (see {@link ExecutionState}).
  */
 public final class Memory {
@@ -22,7 +25,12 @@ public final class Memory {
     public static final int DATA_REGION = 3;
     public static final int PACKET_REGION = 4;
     public static final int FIRST_SCRATCH_REGION = 5;
-    public static final int FIRST_GLOBAL_REGION = 16;
+    /** Region id of the running program's {@link RegionTable} entry 0. */
+    public static final int FIRST_SHARED_REGION = 16;
+    /** Region ids of leased regions ({@link #lease}): handed out in turn, never two live at once under one id. */
+    public static final int FIRST_LEASED_REGION = 1 << 29;
+    /** Region ids of host-side pointers ({@link SharedObjects#hostPointer}): never mapped in any program's memory. */
+    public static final int FIRST_HOST_REGION = 1 << 30;
 
     /** All frames' stacks in one region: frame k owns [STACK_SIZE*(MAX-1-k), STACK_SIZE*(MAX-k)). */
     public static final int STACK_BYTES = Registers.STACK_SIZE * Registers.MAX_CALL_DEPTH;
@@ -34,7 +42,16 @@ public final class Memory {
     private static final VarHandle ATOMIC32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     private static final VarHandle ATOMIC64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
-    private final Region[] local = new Region[FIRST_GLOBAL_REGION];
+    private final Region[] local = new Region[FIRST_SHARED_REGION];
+    private static final RegionTable NO_OBJECTS = new RegionTable();
+    /** The running program's table, and its regions by index (read on every access to shared memory). */
+    private RegionTable table = NO_OBJECTS;
+    private Region[] shared = table.regions();
+    /** Leased regions: ids and regions of the first {@code leases} entries; few at a time, so searched in order. */
+    private int[] leaseIds = new int[4];
+    private Region[] leased = new Region[4];
+    private int leases;
+    private int nextLease = FIRST_LEASED_REGION;
     /**
      * Checking mode (soundness tests): which stack bytes the running frames have written. Null when off, which is
      * the normal case: the memory model keeps the host safe without it; it exists to catch verifier bugs that let
@@ -104,18 +121,18 @@ public final class Memory {
 
     /** Maps {@code region} at a per-execution slot and returns the pointer to its first byte. */
     public long bind(int slot, Region region) {
-        if (slot <= STACK_REGION || slot >= FIRST_GLOBAL_REGION) throw new IllegalArgumentException("slot " + slot);
+        if (slot <= STACK_REGION || slot >= FIRST_SHARED_REGION) throw new IllegalArgumentException("slot " + slot);
         local[slot] = region;
         return Pointers.make(slot, 0);
     }
 
     public void unbind(int slot) {
-        if (slot > STACK_REGION && slot < FIRST_GLOBAL_REGION) local[slot] = null;
+        if (slot > STACK_REGION && slot < FIRST_SHARED_REGION) local[slot] = null;
     }
 
     /** Maps a temporary region in the next free scratch slot (released by {@link #releaseScratch()}). */
     public long bindScratch(Region region) {
-        if (nextScratch >= FIRST_GLOBAL_REGION) throw new MemoryFault("too many scratch regions in one execution");
+        if (nextScratch >= FIRST_SHARED_REGION) throw new MemoryFault("too many scratch regions in one execution");
         return bind(nextScratch++, region);
     }
 
@@ -126,11 +143,61 @@ public final class Memory {
 
     public Region stack() { return local[STACK_REGION]; }
 
+    /** Makes {@code t}'s objects the shared regions (engines call this, through the state, when a program is entered). */
+    public void use(RegionTable t) {
+        table = t;
+        shared = t.regions();
+    }
+
+    /** The running program's table: what its handles and shared-region pointers refer to. */
+    public RegionTable regionTable() { return table; }
+
+    /**
+     * Maps {@code region} under a fresh leased id and returns the pointer to its first byte. The region stays
+     * addressable until {@link #revoke}d; a pointer kept past that faults, as the id is not reused while others are
+     * handed out.
+     */
+    public long lease(Region region) {
+        if (leases == leaseIds.length) {
+            leaseIds = java.util.Arrays.copyOf(leaseIds, leases * 2);
+            leased = java.util.Arrays.copyOf(leased, leases * 2);
+        }
+        int id = nextLease;
+        while (leasedRegion(id) != null) id = id + 1 == FIRST_HOST_REGION ? FIRST_LEASED_REGION : id + 1; // after a wrap
+        nextLease = id + 1 == FIRST_HOST_REGION ? FIRST_LEASED_REGION : id + 1;
+        leaseIds[leases] = id;
+        leased[leases++] = region;
+        return Pointers.make(id, 0);
+    }
+
+    /** Unmaps the leased region {@code pointer} points to the start of; false when it is not one. */
+    public boolean revoke(long pointer) {
+        if (Pointers.offset(pointer) != 0) return false;
+        int id = Pointers.region(pointer);
+        for (int i = 0; i < leases; i++)
+            if (leaseIds[i] == id) {
+                leases--;
+                leaseIds[i] = leaseIds[leases];
+                leased[i] = leased[leases];
+                leased[leases] = null;
+                return true;
+            }
+        return false;
+    }
+
+    private Region leasedRegion(int id) {
+        for (int i = 0; i < leases; i++) if (leaseIds[i] == id) return leased[i];
+        return null;
+    }
+
     /** The region an address points into, or null. */
     public Region regionOf(long address) {
         int id = Pointers.region(address);
-        if (id < FIRST_GLOBAL_REGION) return id >= 0 ? local[id] : null;
-        return GlobalRegions.get(id);
+        if (id < FIRST_SHARED_REGION) return id >= 0 ? local[id] : null;
+        Region[] s = shared;
+        int index = id - FIRST_SHARED_REGION;
+        if (index < s.length) return s[index];
+        return id >= FIRST_LEASED_REGION ? leasedRegion(id) : null;
     }
 
     /**
@@ -314,6 +381,13 @@ public final class Memory {
         if (pkt == null || at < 0 || at + bytes > pkt.size()) return -1;
         long v = load(bytes, Pointers.make(PACKET_REGION, at));
         return bytes == 4 ? Ops.bswap32(v) : bytes == 2 ? Ops.bswap16(v) : v;
+    }
+
+    /** Releases a spin lock word (stores 0 atomically) at {@code offset} of {@code region}, whichever program took it. */
+    public static void unlock(Region region, long offset) {
+        if (offset + 4 > region.size()) return;
+        if (region.atomicCapable()) ATOMIC32.setVolatile(region.segment(), offset, 0);
+        else region.segment().set(U32, offset, 0);
     }
 
     /**

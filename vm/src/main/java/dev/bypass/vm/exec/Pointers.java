@@ -1,8 +1,8 @@
 package dev.bypass.vm.exec;
 
 /**
- * Tagged pointers: the high 32 bits name a region, the low 32 bits are an offset into it. Region 0 is never
- * mapped, so null and small integers are never valid addresses. Pointer arithmetic is plain 64-bit arithmetic;
+ * Tagged pointers: the high 32 bits name a region (see {@link Memory} for the id ranges), the low 32 bits are an
+ * offset into it. Region 0 is never mapped, so null and small integers are never valid addresses. Pointer arithmetic is plain 64-bit arithmetic;
  * an offset that under- or overflows changes the region id and then fails the bounds check of whatever region
  * it lands in.
  */
@@ -27,8 +27,10 @@ public final class Pointers {
     public static int codeSlot(long value) { return (int) value; }
 
     /**
-     * Region id of map handles (lddw with a map source): the low 32 bits are the map's id. Never mapped, so a
-     * program that dereferences a handle faults; helpers turn it back into the map.
+     * Region id of map handles (lddw with a map source). In a program the low 32 bits are the map's index in its
+     * {@link RegionTable}; in host code (and what a {@link PseudoResolver} returns) the map's process-wide id, which
+     * the linker turns into the index. Never mapped, so a program that dereferences a handle faults; helpers turn it
+     * back into the map.
      */
     public static final int MAP_HANDLE_REGION = -2;
 }

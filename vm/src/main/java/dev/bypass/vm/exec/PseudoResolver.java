@@ -8,8 +8,18 @@ import dev.bypass.vm.isa.Instruction.LoadImm64;
  */
 @FunctionalInterface
 public interface PseudoResolver {
-    /** The value to load, or throw {@link LoadException} naming what cannot be resolved. */
+    /**
+     * The value to load, or throw {@link LoadException} naming what cannot be resolved: for map forms a host handle
+     * ({@code Pointers.make(MAP_HANDLE_REGION, id)}), for value forms a {@link SharedObjects#hostPointer}. The linker
+     * turns both into references to the program's {@link RegionTable}.
+     */
     long resolve(int slot, LoadImm64 insn);
+
+    /**
+     * The table the programs linked with this resolver share (one per loaded object), or null: each program then
+     * gets a table of its own.
+     */
+    default RegionTable regionTable() { return null; }
 
     PseudoResolver NONE = (slot, insn) -> {
         throw new LoadException("instruction " + slot + ": lddw with pseudo source " + insn.pseudo()

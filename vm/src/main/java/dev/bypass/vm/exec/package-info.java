@@ -1,6 +1,6 @@
 /**
  * Execution: the tagged-pointer memory model ({@link dev.bypass.vm.exec.Memory}, {@link dev.bypass.vm.exec.Region},
- * {@link dev.bypass.vm.exec.GlobalRegions}), linking ({@link dev.bypass.vm.exec.LinkedProgram}: helpers bound,
+ * {@link dev.bypass.vm.exec.RegionTable}), linking ({@link dev.bypass.vm.exec.LinkedProgram}: helpers bound,
  * {@code lddw} pseudo forms resolved, unknown helpers refused at load time), and engines
  * ({@link dev.bypass.vm.exec.Engine}): the {@link dev.bypass.vm.exec.Interpreter} and the JIT.
  *
@@ -8,9 +8,18 @@
  * A register holding a pointer is an ordinary {@code long}: region id in the high half, offset in the low half. The
  * engines need no shadow type information to stay safe, pointer arithmetic is plain addition, and a corrupted or
  * forged pointer can only name a region the execution can see anyway, where the bounds check of {@link
- * dev.bypass.vm.exec.Memory} confines it. Region ids below 16 belong to one execution (stack, context, data, packet,
- * scratch); higher ids are process-wide (map values) and never reused, so a stale pointer faults.
+ * dev.bypass.vm.exec.Memory} confines it.
  *
+ * <h2>Isolation by construction</h2>
+ * What an execution can see is exactly what its program was handed. Region ids below 16 belong to the execution
+ * (stack, context, data, packet, scratch). Ids from 16 index the running program's {@link
+ * dev.bypass.vm.exec.RegionTable}: the maps its object's programs were linked against, and nothing else; map handles
+ * are indexes into the same table. Ids from {@link dev.bypass.vm.exec.Memory#FIRST_LEASED_REGION} are regions a
+ * helper lent the execution (a ring buffer record from its reserve to its submit or discard). Process-wide ids of
+ * maps ({@link dev.bypass.vm.exec.SharedObjects}) exist only on the host side and in what a resolver hands the linker,
+ * which translates them. So an unverified program that forges a pointer or a handle reaches at most its own objects:
+ * separation between loaded objects does not depend on the verifier, as host safety does not.
+
  * <h2>Budget</h2>
  * Every top-level execution gets a budget of backward jumps plus calls ({@link
  * dev.bypass.vm.exec.ExecutionState#DEFAULT_BUDGET} unless set); running out stops the program with a clear error
@@ -27,8 +36,9 @@
  * its helper invocations.
  *
  * <h2>Map handles</h2>
- * {@code lddw} map forms resolve (through a {@link dev.bypass.vm.exec.PseudoResolver}) to values in region
- * {@link dev.bypass.vm.exec.Pointers#MAP_HANDLE_REGION}: never mapped, so a program that dereferences a handle
- * faults, while helpers map it back to the map object.
+ * {@code lddw} map forms resolve (through a {@link dev.bypass.vm.exec.PseudoResolver}) to host handles, which the
+ * linker turns into the program's handles: region {@link dev.bypass.vm.exec.Pointers#MAP_HANDLE_REGION}, never
+ * mapped, so a program that dereferences a handle faults, while helpers map it back to the map object through the
+ * running program's table.
  */
 package dev.bypass.vm.exec;

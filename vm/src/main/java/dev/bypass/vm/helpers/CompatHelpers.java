@@ -57,9 +57,9 @@ public final class CompatHelpers {
         b.register(HelperIds.MAP_LOOKUP_PERCPU_ELEM, "map_lookup_percpu_elem",
                 Prototype.of(ReturnType.PTR_TO_MAP_VALUE_OR_NULL, CONST_MAP_PTR, PTR_TO_MAP_KEY, ANYTHING),
                 (c, map, key, cpu, y, z) -> {
-                    BpfMap m = map(map);
+                    BpfMap m = MapArgs.map(c, map);
                     if (cpu < 0 || cpu >= BpfMap.possibleCpus()) return 0;
-                    return m.lookupPointerOnCpu(c.memory().slice(key, m.spec().keySize(), false), (int) cpu);
+                    return MapArgs.valuePointer(map, m.lookupPointerOnCpu(c.memory().slice(key, m.spec().keySize(), false), (int) cpu));
                 });
         b.register(HelperIds.FOR_EACH_MAP_ELEM, "for_each_map_elem",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_FUNC, PTR_TO_STACK_OR_NULL, ANYTHING)
@@ -105,12 +105,6 @@ public final class CompatHelpers {
         return b;
     }
 
-    private static BpfMap map(long handle) {
-        BpfMap m = BpfMap.ofHandle(handle);
-        if (m == null) throw new HelperException("0x" + Long.toHexString(handle) + " is not a map");
-        return m;
-    }
-
     static long probeRead(Memory mem, long dst, long size, long src) {
         MemorySegment out = mem.slice(dst, size, true);
         try {
@@ -142,7 +136,7 @@ public final class CompatHelpers {
 
     private static long forEach(HelperContext c, long map, long fn, long ctx, long flags) {
         if (flags != 0) return -Errno.EINVAL;
-        BpfMap m = map(map);
+        BpfMap m = MapArgs.map(c, map);
         if (m instanceof QueueMap || m instanceof RingBuffer || m instanceof ProgramArray) return -Errno.EINVAL;
         if (!(c instanceof ExecutionState st)) throw new HelperException("for_each_map_elem outside an execution");
         byte[] keyBytes = new byte[m.spec().keySize()];
@@ -151,7 +145,7 @@ public final class CompatHelpers {
         long n = 0;
         for (byte[] k : m.keys()) {
             System.arraycopy(k, 0, keyBytes, 0, keyBytes.length);
-            long value = m.lookupPointer(key);
+            long value = MapArgs.valuePointer(map, m.lookupPointer(key));
             if (value == 0) continue; // deleted meanwhile
             if (--st.budget < 0) throw new ExecutionException(ExecutionException.Kind.BUDGET_EXHAUSTED, -1,
                     "for_each_map_elem: program exceeded its budget of " + st.budgetLimit() + " back-edges and calls");

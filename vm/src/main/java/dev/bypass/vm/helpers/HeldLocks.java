@@ -1,17 +1,20 @@
 package dev.bypass.vm.helpers;
 
 import dev.bypass.vm.exec.ExecutionState;
-import dev.bypass.vm.exec.MemoryFault;
-import dev.bypass.vm.isa.AtomicOp;
+import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.exec.Pointers;
+import dev.bypass.vm.exec.Region;
 
 /**
- * Spin locks a thread's program took and has not released. The verifier proves every {@code bpf_spin_lock} is
- * released before exit; when a program stops with an error while holding one (or runs unverified), whoever ends
- * the execution calls {@link #releaseAll(ExecutionState)} so other programs do not wait on it. Kept as an
- * attachment of the {@link ExecutionState}.
+ * Spin locks a thread's program took and has not released, as (region, offset): the region a lock pointer names
+ * depends on the running program's table, the lock itself does not. The verifier proves every
+ * {@code bpf_spin_lock} is released before exit; when a program stops with an error while holding one (or runs
+ * unverified), whoever ends the execution calls {@link #releaseAll(ExecutionState)} so other programs do not wait
+ * on it. Kept as an attachment of the {@link ExecutionState}.
  */
 public final class HeldLocks {
-    private long[] locks = new long[2];
+    private Region[] regions = new Region[2];
+    private long[] offsets = new long[2];
     private int count;
     /** The state whose {@code heldResources} this keeps current (null for a throwaway instance). */
     private ExecutionState owner;
@@ -26,16 +29,24 @@ public final class HeldLocks {
         return h == null ? new HeldLocks() : h;
     }
 
-    void add(long lock) {
+    void add(Region region, long lock) {
         if (owner != null) owner.heldResources++;
-        if (count == locks.length) locks = java.util.Arrays.copyOf(locks, count * 2);
-        locks[count++] = lock;
+        if (count == offsets.length) {
+            regions = java.util.Arrays.copyOf(regions, count * 2);
+            offsets = java.util.Arrays.copyOf(offsets, count * 2);
+        }
+        regions[count] = region;
+        offsets[count++] = Pointers.offset(lock);
     }
 
-    void remove(long lock) {
+    void remove(Region region, long lock) {
+        long offset = Pointers.offset(lock);
         for (int i = count - 1; i >= 0; i--)
-            if (locks[i] == lock) {
-                locks[i] = locks[--count];
+            if (regions[i] == region && offsets[i] == offset) {
+                count--;
+                regions[i] = regions[count];
+                offsets[i] = offsets[count];
+                regions[count] = null;
                 if (owner != null) owner.heldResources--;
                 return;
             }
@@ -47,11 +58,8 @@ public final class HeldLocks {
         if (h == null || h.count == 0) return 0;
         int n = h.count;
         for (int i = 0; i < n; i++) {
-            try {
-                state.memory().atomic(AtomicOp.XCHG, false, h.locks[i], 0, 0);
-            } catch (MemoryFault gone) {
-                // the map was closed meanwhile: nothing left to release
-            }
+            Memory.unlock(h.regions[i], h.offsets[i]);
+            h.regions[i] = null;
         }
         h.count = 0;
         state.heldResources -= n;

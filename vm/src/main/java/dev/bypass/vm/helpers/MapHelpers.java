@@ -42,25 +42,25 @@ public final class MapHelpers {
         b.register(HelperIds.MAP_LOOKUP_ELEM, "map_lookup_elem",
                 Prototype.of(ReturnType.PTR_TO_MAP_VALUE_OR_NULL, CONST_MAP_PTR, PTR_TO_MAP_KEY),
                 (c, map, key, x, y, z) -> {
-                    BpfMap m = map(map);
-                    return m.lookupPointer(c.memory(), key);
+                    BpfMap m = MapArgs.map(c, map);
+                    return MapArgs.valuePointer(map, m.lookupPointer(c.memory(), key));
                 });
         b.register(HelperIds.MAP_UPDATE_ELEM, "map_update_elem",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING),
                 (c, map, key, value, flags, z) -> {
-                    BpfMap m = map(map);
+                    BpfMap m = MapArgs.map(c, map);
                     return m.update(key(c, m, key), c.memory().slice(value, m.spec().valueSize(), false), flags);
                 });
         b.register(HelperIds.MAP_DELETE_ELEM, "map_delete_elem",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY),
                 (c, map, key, x, y, z) -> {
-                    BpfMap m = map(map);
+                    BpfMap m = MapArgs.map(c, map);
                     return m.delete(key(c, m, key));
                 });
         b.register(HelperIds.MAP_PUSH_ELEM, "map_push_elem",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_VALUE, ANYTHING),
                 (c, map, value, flags, y, z) -> {
-                    if (!(map(map) instanceof QueueMap q)) return -Errno.EINVAL;
+                    if (!(MapArgs.map(c, map) instanceof QueueMap q)) return -Errno.EINVAL;
                     return q.push(c.memory().slice(value, q.spec().valueSize(), false), flags);
                 });
         b.register(HelperIds.MAP_POP_ELEM, "map_pop_elem",
@@ -71,13 +71,14 @@ public final class MapHelpers {
                 (c, map, value, x, y, z) -> take(c, map, value, false));
         b.register(HelperIds.RINGBUF_OUTPUT, "ringbuf_output",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MEM, CONST_SIZE_OR_ZERO, ANYTHING),
-                (c, map, data, size, flags, z) -> ring(map).output(c.memory().slice(data, size, false), flags));
+                (c, map, data, size, flags, z) -> ring(c, map).output(c.memory().slice(data, size, false), flags));
         b.register(HelperIds.RINGBUF_RESERVE, "ringbuf_reserve",
                 Prototype.of(ReturnType.PTR_TO_ALLOC_MEM_OR_NULL, CONST_MAP_PTR, CONST_ALLOC_SIZE_OR_ZERO, ANYTHING),
                 (c, map, size, flags, y, z) -> {
-                    long p = ring(map).reserve(size, flags);
-                    if (p != 0) RingReservations.of(c).add(p);
-                    return p;
+                    RingBuffer ring = ring(c, map);
+                    long p = ring.reserve(size, flags);
+                    // The program writes the record through a lent region that its submit or discard takes back.
+                    return p == 0 ? 0 : RingReservations.of(c).add(ring, p, c.memory().lease(ring.record(p, size)));
                 });
         b.register(HelperIds.RINGBUF_SUBMIT, "ringbuf_submit",
                 Prototype.of(ReturnType.VOID, PTR_TO_ALLOC_MEM_RELEASE, ANYTHING),
@@ -87,17 +88,17 @@ public final class MapHelpers {
                 (c, data, flags, x, y, z) -> complete(c, data, flags, true));
         b.register(HelperIds.RINGBUF_QUERY, "ringbuf_query",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, ANYTHING),
-                (c, map, flags, x, y, z) -> ring(map).query(flags));
+                (c, map, flags, x, y, z) -> ring(c, map).query(flags));
         b.register(HelperIds.PERF_EVENT_OUTPUT, "perf_event_output",
                 Prototype.of(ReturnType.INTEGER, PTR_TO_CTX, CONST_MAP_PTR, ANYTHING, PTR_TO_MEM, CONST_SIZE_OR_ZERO),
                 (c, ctx, map, flags, data, size) -> {
-                    if (!(map(map) instanceof dev.bypass.vm.maps.PerfEventArray pa)) return -Errno.EINVAL;
+                    if (!(MapArgs.map(c, map) instanceof dev.bypass.vm.maps.PerfEventArray pa)) return -Errno.EINVAL;
                     if ((flags >>> 32) != 0) return -Errno.EINVAL; // appending context bytes (BPF_F_CTXLEN_MASK) is not supported
                     return pa.output(flags & 0xffffffffL, BaseHelpers.processorId(), c.memory().slice(data, size, false));
                 });
         b.register(HelperIds.TAIL_CALL, "tail_call", Prototype.of(ReturnType.VOID, PTR_TO_CTX, CONST_MAP_PTR, ANYTHING),
                 (c, ctx, map, index, y, z) -> {
-                    if (!(map(map) instanceof ProgramArray pa)) throw new HelperException("tail_call: map is not a program array");
+                    if (!(MapArgs.map(c, map) instanceof ProgramArray pa)) throw new HelperException("tail_call: map is not a program array");
                     Engine target = pa.get(index & 0xffffffffL);
                     if (target == null) return -Errno.ENOENT;
                     if (!(c instanceof ExecutionState st)) throw new HelperException("tail_call outside an execution");
@@ -122,8 +123,8 @@ public final class MapHelpers {
                 });
         b.register(HelperIds.SPIN_LOCK, "spin_lock", Prototype.of(ReturnType.VOID, PTR_TO_SPIN_LOCK),
                 (c, lock, x, y, z, w) -> {
-                    checkLock(lock);
                     Memory mem = c.memory();
+                    checkLock(mem, lock);
                     long start = 0;
                     while (mem.atomic(dev.bypass.vm.isa.AtomicOp.CMPXCHG, false, lock, 1, 0) != 0) {
                         if (start == 0) start = System.nanoTime();
@@ -131,14 +132,14 @@ public final class MapHelpers {
                             throw new HelperException("spin_lock: lock at 0x" + Long.toHexString(lock) + " was not released");
                         Thread.onSpinWait();
                     }
-                    HeldLocks.of(c).add(lock);
+                    HeldLocks.of(c).add(mem.regionOf(lock), lock);
                     return 0;
                 });
         b.register(HelperIds.SPIN_UNLOCK, "spin_unlock", Prototype.of(ReturnType.VOID, PTR_TO_SPIN_LOCK),
                 (c, lock, x, y, z, w) -> {
-                    checkLock(lock);
+                    checkLock(c.memory(), lock);
                     c.memory().atomic(dev.bypass.vm.isa.AtomicOp.XCHG, false, lock, 0, 0);
-                    HeldLocks.of(c).remove(lock);
+                    HeldLocks.of(c).remove(c.memory().regionOf(lock), lock);
                     return 0;
                 });
         b.register(HelperIds.TRACE_PRINTK, "trace_printk",
@@ -154,14 +155,8 @@ public final class MapHelpers {
         return b;
     }
 
-    private static BpfMap map(long handle) {
-        BpfMap m = BpfMap.ofHandle(handle);
-        if (m == null) throw new HelperException("0x" + Long.toHexString(handle) + " is not a map");
-        return m;
-    }
-
-    private static RingBuffer ring(long handle) {
-        if (!(map(handle) instanceof RingBuffer r)) throw new HelperException("map is not a ring buffer");
+    private static RingBuffer ring(HelperContext c, long handle) {
+        if (!(MapArgs.map(c, handle) instanceof RingBuffer r)) throw new HelperException("map is not a ring buffer");
         return r;
     }
 
@@ -170,20 +165,20 @@ public final class MapHelpers {
     }
 
     private static long take(HelperContext c, long map, long value, boolean remove) {
-        if (!(map(map) instanceof QueueMap q)) return -Errno.EINVAL;
+        if (!(MapArgs.map(c, map) instanceof QueueMap q)) return -Errno.EINVAL;
         return q.take(c.memory().slice(value, q.spec().valueSize(), true), remove);
     }
 
     private static long complete(HelperContext c, long data, long flags, boolean discard) {
-        RingBuffer owner = RingBuffer.ofRecord(data);
-        if (owner == null || !owner.complete(data, discard, flags))
+        if (!RingReservations.of(c).complete(c.memory(), data, discard, flags))
             throw new HelperException("0x" + Long.toHexString(data) + " is not a reserved ring buffer record");
-        RingReservations.of(c).remove(data);
         return 0;
     }
 
-    private static void checkLock(long lock) {
-        if (Pointers.region(lock) < Memory.FIRST_GLOBAL_REGION || (lock & 3) != 0)
+    /** A lock must be an aligned word in a map value of the program's own. */
+    private static void checkLock(Memory mem, long lock) {
+        int region = Pointers.region(lock);
+        if (region < Memory.FIRST_SHARED_REGION || region >= Memory.FIRST_LEASED_REGION || (lock & 3) != 0 || mem.regionOf(lock) == null)
             throw new HelperException("0x" + Long.toHexString(lock) + " is not an aligned lock inside a map value");
     }
 }

@@ -1,16 +1,20 @@
 package dev.bypass.vm.helpers;
 
 import dev.bypass.vm.exec.ExecutionState;
+import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.maps.RingBuffer;
 
 /**
- * Ring buffer records a thread reserved and has not yet submitted or discarded. The verifier proves every
- * reservation is released; this is the safety net when it is not (a program that stopped with an error, or one
- * run unverified): whoever ends the execution calls {@link #discardAll(ExecutionState)}, so a forgotten record
- * never blocks the consumer for good. Kept as an attachment of the {@link ExecutionState}.
+ * Ring buffer records a thread's programs reserved and have not yet submitted or discarded: for each, the ring, the
+ * record's host pointer, and the pointer the program holds (a region its {@link Memory} lends until the record is
+ * completed, so a write after submit faults). The verifier proves every reservation is released; this is also the
+ * safety net when it is not (a program that stopped with an error, or one run unverified): whoever ends the
+ * execution calls {@link #discardAll(ExecutionState)}, so a forgotten record never blocks the consumer for good.
+ * Kept as an attachment of the {@link ExecutionState}.
  */
 public final class RingReservations {
-    private long[] pointers = new long[4];
+    private RingBuffer[] rings = new RingBuffer[4];
+    private long[] records = new long[4], lent = new long[4];
     private int count;
     /** The state whose {@code heldResources} this keeps current (null for a throwaway instance). */
     private ExecutionState owner;
@@ -25,19 +29,38 @@ public final class RingReservations {
         return r == null ? new RingReservations() : r;
     }
 
-    void add(long p) {
+    /** Records a reservation; returns {@code lent}, the program's pointer to it. */
+    long add(RingBuffer ring, long record, long lent) {
         if (owner != null) owner.heldResources++;
-        if (count == pointers.length) pointers = java.util.Arrays.copyOf(pointers, count * 2);
-        pointers[count++] = p;
+        if (count == records.length) {
+            rings = java.util.Arrays.copyOf(rings, count * 2);
+            records = java.util.Arrays.copyOf(records, count * 2);
+            this.lent = java.util.Arrays.copyOf(this.lent, count * 2);
+        }
+        rings[count] = ring;
+        records[count] = record;
+        this.lent[count++] = lent;
+        return lent;
     }
 
-    void remove(long p) {
+    /**
+     * Submits or discards the record the program's pointer {@code lent} names and takes the lent region back; false
+     * when {@code lent} is not the pointer of a record this thread holds.
+     */
+    boolean complete(Memory memory, long lent, boolean discard, long flags) {
         for (int i = count - 1; i >= 0; i--)
-            if (pointers[i] == p) {
-                pointers[i] = pointers[--count];
+            if (this.lent[i] == lent) {
+                memory.revoke(lent);
+                rings[i].complete(records[i], discard, flags);
+                count--;
+                rings[i] = rings[count];
+                records[i] = records[count];
+                this.lent[i] = this.lent[count];
+                rings[count] = null;
                 if (owner != null) owner.heldResources--;
-                return;
+                return true;
             }
+        return false;
     }
 
     /** Discards every record the state's thread still holds; returns how many there were. */
@@ -46,8 +69,9 @@ public final class RingReservations {
         if (r == null || r.count == 0) return 0;
         int n = r.count;
         for (int i = 0; i < n; i++) {
-            RingBuffer rb = RingBuffer.ofRecord(r.pointers[i]);
-            if (rb != null) rb.complete(r.pointers[i], true, 0);
+            state.memory().revoke(r.lent[i]);
+            r.rings[i].complete(r.records[i], true, 0);
+            r.rings[i] = null;
         }
         r.count = 0;
         state.heldResources -= n;

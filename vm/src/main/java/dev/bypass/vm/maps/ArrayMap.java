@@ -26,7 +26,7 @@ public final class ArrayMap extends BpfMap {
         if (spec.valueSize() == 0) throw new MapException("array map " + spec.name() + ": value_size must be positive");
         this.perCpu = perCpu;
         this.cpus = perCpu ? possibleCpus() : 1;
-        this.slab = new Slab(spec.name(), (long) spec.maxEntries() * cpus, spec.valueSize(), programWritable);
+        this.slab = new Slab(spec.name(), id(), (long) spec.maxEntries() * cpus, spec.valueSize(), programWritable);
     }
 
     /** A global-data map (one element holding a whole section); {@code writable} false for {@code .rodata}. */
@@ -38,6 +38,8 @@ public final class ArrayMap extends BpfMap {
     }
 
     public boolean perCpu() { return perCpu; }
+
+    @Override public dev.bypass.vm.exec.Region programRegion() { return isClosed() ? null : slab.region; }
 
     private long index(MemorySegment key) {
         long i = key.get(U32, 0) & 0xffffffffL;

@@ -1,13 +1,15 @@
 package dev.bypass.vm.maps;
 
 import dev.bypass.vm.exec.Pointers;
+import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.exec.SharedObject;
+import dev.bypass.vm.exec.SharedObjects;
 import dev.bypass.vm.helpers.BaseHelpers;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A map shared by programs and host code, with the semantics of Linux's map of the same type. Programs reach it
@@ -17,17 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Thread-safe: any number of program threads and host threads may use a map at once. Lookups never take a lock.
  */
-public abstract class BpfMap implements AutoCloseable {
+public abstract class BpfMap implements AutoCloseable, SharedObject {
     /** Update flags of {@code bpf_map_update_elem}. */
     public static final long ANY = 0, NOEXIST = 1, EXIST = 2, F_LOCK = 4;
-
-    /**
-     * Maps by id, for the handles programs hold: a plain array read on every helper call (a hash map would box the
-     * id and hash it). Grown and written under the class lock; the volatile field is written after every change so
-     * a reader that reads it sees the element.
-     */
-    private static volatile BpfMap[] byId = new BpfMap[64];
-    private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
 
     protected final MapSpec spec;
     private final int id;
@@ -37,8 +31,7 @@ public abstract class BpfMap implements AutoCloseable {
 
     protected BpfMap(MapSpec spec) {
         this.spec = spec;
-        this.id = NEXT_ID.getAndIncrement();
-        register(id, this);
+        this.id = SharedObjects.register(this);
     }
 
     /** Creates a map of the declared type; fails with {@link MapException} on an invalid or oversized spec. */
@@ -61,23 +54,13 @@ public abstract class BpfMap implements AutoCloseable {
     /** Number of per-CPU slots (the range of {@link BaseHelpers#processorId()}). */
     public static int possibleCpus() { return BaseHelpers.cpuCount(); }
 
-    /** The map a handle names, or null when the value is not the handle of a live map. */
+    /** The map a host handle ({@link #handle()}) names, or null when the value is not the handle of a live map. */
     public static BpfMap ofHandle(long handle) {
         if (Pointers.region(handle) != Pointers.MAP_HANDLE_REGION) return null;
         return ofId((int) handle);
     }
 
-    public static BpfMap ofId(int id) {
-        BpfMap[] a = byId;
-        return id > 0 && id < a.length ? a[id] : null;
-    }
-
-    private static synchronized void register(int id, BpfMap m) {
-        BpfMap[] a = byId;
-        if (id >= a.length) a = java.util.Arrays.copyOf(a, Math.max(id + 1, a.length * 2));
-        a[id] = m;
-        byId = a;
-    }
+    public static BpfMap ofId(int id) { return SharedObjects.get(id) instanceof BpfMap m ? m : null; }
 
     public final MapSpec spec() { return spec; }
 
@@ -85,16 +68,25 @@ public abstract class BpfMap implements AutoCloseable {
 
     public final MapType type() { return spec.type(); }
 
-    public final int id() { return id; }
+    @Override public final int id() { return id; }
 
-    /** The value {@code lddw} loads for this map. */
+    /**
+     * The host handle of this map: what a {@link dev.bypass.vm.exec.PseudoResolver} returns for a reference to it.
+     * Linking turns it into the handle programs hold, an index into their own {@link dev.bypass.vm.exec.RegionTable}.
+     */
     public final long handle() { return Pointers.make(Pointers.MAP_HANDLE_REGION, id); }
+
+    /** Maps without values programs address directly (ring buffers, queues, program arrays) have none. */
+    @Override public Region programRegion() { return null; }
 
     public final boolean isClosed() { return closed; }
 
     // ---- program side: keys and values are checked views of program memory ----
 
-    /** A tagged pointer to the value stored under {@code key}, or 0. */
+    /**
+     * A host pointer ({@link SharedObjects#hostPointer}) to the value stored under {@code key}, or 0. Helpers hand
+     * programs the same offset in the program's own region for this map.
+     */
     public long lookupPointer(MemorySegment key) { return 0; }
 
     /**
@@ -147,11 +139,11 @@ public abstract class BpfMap implements AutoCloseable {
             throw new MapException("map " + name() + ": key is " + key.length + " bytes, the map's keys are " + spec.keySize(), -Errno.EINVAL);
     }
 
-    /** Unmaps the map's memory (stale pointers fault) and forgets its handle. */
+    /** Unmaps the map's memory from every program (stale pointers fault) and forgets its handle. */
     @Override public void close() {
         if (closed) return;
         closed = true;
-        register(id, null);
+        SharedObjects.unregister(id);
         release();
     }
 

@@ -102,7 +102,7 @@ public final class HashTableMap extends BpfMap {
         this.lru = lru;
         this.cpus = perCpu ? possibleCpus() : 1;
         long total = (long) spec.maxEntries() + Math.max(16, 2 * possibleCpus());
-        this.slab = new Slab(spec.name(), total * cpus, spec.valueSize(), true);
+        this.slab = new Slab(spec.name(), id(), total * cpus, spec.valueSize(), true);
         this.elements = (int) total;
         this.lastUse = lru ? new long[elements] : null;
     }
@@ -110,6 +110,8 @@ public final class HashTableMap extends BpfMap {
     public boolean perCpu() { return perCpu; }
 
     private long slot(int element, int cpu) { return (long) element * cpus + cpu; }
+
+    @Override public dev.bypass.vm.exec.Region programRegion() { return isClosed() ? null : slab.region; }
 
     @Override public long lookupPointer(MemorySegment key) { return pointerTo(index.get(new Probe(key))); }
 

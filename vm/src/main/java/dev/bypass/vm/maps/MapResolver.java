@@ -2,6 +2,7 @@ package dev.bypass.vm.maps;
 
 import dev.bypass.vm.exec.LoadException;
 import dev.bypass.vm.exec.PseudoResolver;
+import dev.bypass.vm.exec.RegionTable;
 import dev.bypass.vm.isa.Instruction.LoadImm64;
 import dev.bypass.vm.isa.Opcodes;
 import java.util.List;
@@ -10,12 +11,18 @@ import java.util.List;
  * Resolves {@code lddw} map forms at link time: by index into the program's map list ({@code PSEUDO_MAP_IDX},
  * {@code PSEUDO_MAP_IDX_VALUE}, what the ELF loader emits) or by map id standing in for a file descriptor
  * ({@code PSEUDO_MAP_FD}, {@code PSEUDO_MAP_VALUE}, what hand-written assembly uses). Map forms load the map's
- * handle; value forms load a pointer into element 0 of an array map (global data) at the given offset.
+ * handle; value forms load a pointer into element 0 of an array map (global data) at the given offset. The programs
+ * linked with one resolver (one loaded object) share one {@link RegionTable}: what they refer to, and nothing else.
  */
-public record MapResolver(List<BpfMap> maps) implements PseudoResolver {
-    public MapResolver {
-        maps = List.copyOf(maps);
-    }
+public final class MapResolver implements PseudoResolver {
+    private final List<BpfMap> maps;
+    private final RegionTable table = new RegionTable();
+
+    public MapResolver(List<BpfMap> maps) { this.maps = List.copyOf(maps); }
+
+    public List<BpfMap> maps() { return maps; }
+
+    @Override public RegionTable regionTable() { return table; }
 
     @Override public long resolve(int slot, LoadImm64 insn) {
         BpfMap map = switch (insn.pseudo()) {

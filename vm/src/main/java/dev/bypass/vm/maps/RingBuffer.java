@@ -1,6 +1,8 @@
 package dev.bypass.vm.maps;
 
 import dev.bypass.vm.exec.Pointers;
+import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.exec.SharedObjects;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -31,8 +33,6 @@ public final class RingBuffer extends BpfMap {
 
     private static final VarHandle HDR = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
-    private static final java.util.concurrent.ConcurrentHashMap<Integer, RingBuffer> BY_REGION = new java.util.concurrent.ConcurrentHashMap<>();
-
     private final Slab slab;
     private final MemorySegment data;
     private final long capacity;
@@ -51,20 +51,19 @@ public final class RingBuffer extends BpfMap {
             throw new MapException("ring buffer " + spec.name() + ": key_size and value_size must be 0");
         if (Integer.bitCount(size) != 1 || size < 4096)
             throw new MapException("ring buffer " + spec.name() + ": max_entries " + size + " must be a power of 2 and at least 4096");
-        this.slab = new Slab(spec.name(), 1, size, true);
+        this.slab = new Slab(spec.name(), id(), 1, size, true);
         this.data = slab.segment;
         this.capacity = size;
-        BY_REGION.put(slab.regionId, this);
     }
-
-    /** The ring buffer a record pointer (from {@link #reserve}) points into, or null. */
-    public static RingBuffer ofRecord(long pointer) { return BY_REGION.get(Pointers.region(pointer)); }
 
     private static long round8(long n) { return (n + 7) & ~7L; }
 
     private int header(long pos) { return (int) HDR.getAcquire(data, pos & (capacity - 1)); }
 
-    /** {@code bpf_ringbuf_reserve}: a pointer to {@code size} writable bytes, or 0 when the ring is full. */
+    /**
+     * {@code bpf_ringbuf_reserve}: a host pointer to {@code size} writable bytes, or 0 when the ring is full. Programs
+     * do not get it: the helper lends them {@link #record} of it, which stops being addressable at submit or discard.
+     */
     public long reserve(long size, long flags) {
         if (flags != 0 || size <= 0 || size > capacity / 2 - HEADER) return 0;
         long total = round8(size + HEADER);
@@ -80,13 +79,18 @@ public final class RingBuffer extends BpfMap {
             }
             HDR.setRelease(data, at, (int) size | BUSY);
             producerPos = prod + pad + total;
-            return Pointers.make(slab.regionId, at + HEADER);
+            return slab.pointer(0) + at + HEADER;
         }
+    }
+
+    /** The data of the reserved record at {@code pointer} ({@link #reserve}d with {@code size}), as a region to lend a program. */
+    public Region record(long pointer, long size) {
+        return new Region("ringbuf " + name() + " record", data.asSlice(Pointers.offset(pointer), size), true);
     }
 
     /** True when {@code pointer} is the data pointer of a record of this ring that is still reserved. */
     public boolean isReserved(long pointer) {
-        if (Pointers.region(pointer) != slab.regionId) return false;
+        if (SharedObjects.ofHostPointer(pointer) != this) return false;
         long off = Pointers.offset(pointer) - HEADER;
         return off >= 0 && off % 8 == 0 && off < capacity && (header(off) & BUSY) != 0;
     }
@@ -211,8 +215,5 @@ public final class RingBuffer extends BpfMap {
 
     @Override public int size() { return (int) Math.min(Integer.MAX_VALUE, producerPos - consumerPos); }
 
-    @Override protected void release() {
-        BY_REGION.remove(slab.regionId);
-        slab.close();
-    }
+    @Override protected void release() { slab.close(); }
 }

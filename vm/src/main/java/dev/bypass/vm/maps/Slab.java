@@ -1,16 +1,15 @@
 package dev.bypass.vm.maps;
 
-import dev.bypass.vm.exec.GlobalRegions;
-import dev.bypass.vm.exec.Pointers;
 import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.exec.SharedObjects;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Off-heap, 8-byte aligned storage for {@code count} fixed-size values, mapped as one global region so programs
- * address values with tagged pointers that {@code Memory} checks on every access. The arena is GC-managed: a
- * closed map's region is unmapped at once (stale pointers fault), and its memory is freed only when nothing can
- * reach it, so a host thread still holding the segment never touches freed memory.
+ * Off-heap, 8-byte aligned storage for {@code count} fixed-size values: one region, which the programs handed the
+ * map address through their region tables, with tagged pointers that {@code Memory} checks on every access. The
+ * arena is GC-managed: a closed map's region leaves every table (stale pointers fault), and its memory is freed
+ * only when nothing can reach it, so a host thread still holding the segment never touches freed memory.
  */
 final class Slab {
     /** Largest slab a map may allocate; bigger declarations fail at creation instead of exhausting the host. */
@@ -25,10 +24,12 @@ final class Slab {
 
     final MemorySegment segment;
     final int stride;
-    final int regionId;
-    private final Region region;
+    /** The owning map's id: host pointers into the slab carry it. */
+    private final int owner;
+    final Region region;
 
-    Slab(String name, long count, int valueSize, boolean programWritable) {
+    Slab(String name, int owner, long count, int valueSize, boolean programWritable) {
+        this.owner = owner;
         this.stride = stride(valueSize);
         long bytes = count * stride;
         if (count < 0 || bytes > MAX_BYTES || bytes < 0)
@@ -48,25 +49,16 @@ final class Slab {
             throw new MapException("map " + name + ": cannot allocate " + size + " bytes");
         }
         this.region = new Region("map " + name, segment.asSlice(0, bytes), programWritable);
-        this.regionId = GlobalRegions.register(region);
     }
 
     static int stride(int valueSize) { return (valueSize + 7) & ~7; }
 
-    long pointer(long slot) { return Pointers.make(regionId, slot * stride); }
+    /** The host pointer to a slot's value. */
+    long pointer(long slot) { return SharedObjects.hostPointer(owner, slot * stride); }
 
     long offsetOf(long slot) { return slot * stride; }
 
     MemorySegment value(long slot, int valueSize) { return segment.asSlice(slot * stride, valueSize); }
 
-    /** The slot a pointer into this slab falls in, or -1. */
-    long slotOf(long pointer) {
-        if (Pointers.region(pointer) != regionId) return -1;
-        return Pointers.offset(pointer) / stride;
-    }
-
-    void close() {
-        GlobalRegions.unregister(regionId);
-        TOTAL.addAndGet(-reserved);
-    }
+    void close() { TOTAL.addAndGet(-reserved); }
 }

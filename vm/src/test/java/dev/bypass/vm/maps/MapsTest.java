@@ -451,10 +451,15 @@ class MapsTest {
 
     @Test void closedMapPointersFault() {
         BpfMap m = BpfMap.create(new MapSpec("a", MapType.ARRAY, 4, 8, 1, 0));
-        long p = m.lookupPointer(java.lang.foreign.MemorySegment.ofArray(u32(0)));
+        RegionTable table = new RegionTable();
+        long p = RegionTable.pointer(table.indexOf(m), 0);
         Memory mem = new Memory();
+        mem.use(table); // as an engine does when it enters a program handed the map
         assertEquals(0, mem.load64(p));
+        long host = m.lookupPointer(java.lang.foreign.MemorySegment.ofArray(u32(0)));
+        assertThrows(MemoryFault.class, () -> mem.load64(host), "host pointers are never mapped for programs");
         m.close();
+        mem.use(table);
         assertThrows(MemoryFault.class, () -> mem.load64(p));
         assertNull(BpfMap.ofHandle(m.handle()));
     }

@@ -72,9 +72,14 @@ class RingBufferConcurrencyTest {
     @Test void aScribbledHeaderDropsPendingDataInsteadOfFailingTheConsumer() {
         try (RingBuffer rb = (RingBuffer) BpfMap.create(new MapSpec("rb", MapType.RINGBUF, 0, 0, 4096, 0))) {
             long a = rb.reserve(16, 0);
-            // the program writes past its record, over where the next header will be... and over its own header
+            // A program holds only its record's bytes: it cannot reach the header or the next record.
             dev.bypass.vm.exec.Memory mem = new dev.bypass.vm.exec.Memory();
-            mem.store32(a - 8, 0x3fff_0000); // a huge length, not busy
+            long lent = mem.lease(rb.record(a, 16));
+            mem.store64(lent + 8, -1);
+            assertThrows(dev.bypass.vm.exec.MemoryFault.class, () -> mem.store32(lent - 8, 0x3fff_0000));
+            assertThrows(dev.bypass.vm.exec.MemoryFault.class, () -> mem.store8(lent + 16, 1));
+            // Host code still could; the consumer then drops what is pending instead of reading past the record.
+            rb.record(a - 8, 4).segment().set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 0x3fff_0000); // a huge length, not busy
             assertEquals(0, rb.drain().size());
             assertEquals(1, rb.corruptions());
             long b = rb.reserve(8, 0);
