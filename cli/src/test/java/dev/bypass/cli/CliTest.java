@@ -48,6 +48,17 @@ class CliTest {
         assertEquals("0x3326\n", r.out()); // 0x3322 read at offset 1, plus r2 = 4
     }
 
+    /** A program the JIT declines (here a function that runs on into the next one) runs in the interpreter: exit 0. */
+    @Test
+    void aProgramTheJitDeclinesStillRuns() throws Exception {
+        Path prog = write("p.s", "mov %r0, 1\ncall local f\nexit\nf:\nadd %r0, 2\ncall local g\ng:\nadd %r0, 4\nexit\n");
+        for (String engine : new String[] {"jit", "auto", "interpreter"}) {
+            Result r = run("", "run", prog.toString(), "--engine", engine);
+            assertEquals(0, r.code(), engine + ": " + r.err());
+            assertEquals("0xb\n", r.out(), engine);
+        }
+    }
+
     @Test
     void asmThenDisasmRoundTripsThroughRawBytecode() throws Exception {
         Path prog = write("p.s", "mov %r0, 1\nloop:\nadd %r0, %r0\njlt %r0, 1000, loop\nexit\n");

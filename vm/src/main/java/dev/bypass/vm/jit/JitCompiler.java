@@ -597,12 +597,13 @@ public final class JitCompiler {
 
         /**
          * Pushes an instruction number without filling the constant pool: up to 32767 as is, within 32767 of the
-         * method's first slot relative to it (kept in {@code SLOT_BASE}), otherwise built from two halves.
+         * method's first slot relative to it (kept in {@code SLOT_BASE} by methods past slot 32767), otherwise built
+         * from its parts.
          */
         private void pushSlot(int s) {
             if (s <= Short.MAX_VALUE) {
                 cls.pushInt(mv, s);
-            } else if (s - from <= Short.MAX_VALUE) {
+            } else if (to > Short.MAX_VALUE && Math.abs(s - from) <= Short.MAX_VALUE) { // SLOT_BASE is set
                 mv.visitVarInsn(ILOAD, SLOT_BASE);
                 cls.pushInt(mv, s - from);
                 mv.visitInsn(IADD);
