@@ -773,23 +773,24 @@ public final class JitCompiler {
         private void alu(Alu a) {
             AluOp op = a.op();
             boolean wide = a.alu64();
-            if (op.readsDst()) {
-                load(a.dst());
-                if (!wide) mv.visitInsn(L2I);
-            }
-            if (op.readsSrc()) {
-                if (a.useRegister()) {
-                    load(a.src());
-                    if (!wide) mv.visitInsn(L2I);
-                } else if (wide) {
-                    cls.pushLong(mv, a.imm());
-                } else {
-                    cls.pushInt(mv, a.imm());
-                }
-            }
+            if (op.readsDst()) operand(a.dst(), wide);
+            if (op.readsSrc()) source(a.useRegister(), a.src(), a.imm(), wide);
             Intrinsics.apply(mv, Semantics.alu(op, wide), scratch);
             if (!wide) Intrinsics.apply(mv, Semantics.alu32Result(), scratch);
             store(a.dst());
+        }
+
+        /** Pushes register {@code r} as an operand: the long, or its low half for a 32-bit operation. */
+        private void operand(int r, boolean wide) {
+            load(r);
+            if (!wide) mv.visitInsn(L2I);
+        }
+
+        /** Pushes a source operand: register {@code src}, or {@code imm} (sign-extended for a 64-bit operation). */
+        private void source(boolean useRegister, int src, int imm, boolean wide) {
+            if (useRegister) operand(src, wide);
+            else if (wide) cls.pushLong(mv, imm);
+            else cls.pushInt(mv, imm);
         }
 
         private void atomic(int s, Atomic a) {
@@ -821,16 +822,8 @@ public final class JitCompiler {
         /** Pushes both operands (longs, or ints for JMP32) and branches as the condition's declaration says. */
         private void conditional(int s, Jump j) throws Unsupported {
             boolean wide = j.jmp64();
-            load(j.dst());
-            if (!wide) mv.visitInsn(L2I);
-            if (j.useRegister()) {
-                load(j.src());
-                if (!wide) mv.visitInsn(L2I);
-            } else if (wide) {
-                cls.pushLong(mv, j.imm());
-            } else {
-                cls.pushInt(mv, j.imm());
-            }
+            operand(j.dst(), wide);
+            source(j.useRegister(), j.src(), j.imm(), wide);
             Intrinsics.branch(mv, Semantics.jump(j.op(), wide), jumpLabel(s, s + 1 + j.offset()), scratch);
         }
 

@@ -34,6 +34,7 @@ public final class RingBuffer extends BpfMap {
     private static final VarHandle HDR = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final Slab slab;
+    private final String recordName;
     private final MemorySegment data;
     private final long capacity;
     private final Object producerLock = new Object();
@@ -52,6 +53,7 @@ public final class RingBuffer extends BpfMap {
         if (Integer.bitCount(size) != 1 || size < 4096)
             throw new MapException("ring buffer " + spec.name() + ": max_entries " + size + " must be a power of 2 and at least 4096");
         this.slab = new Slab(spec.name(), id(), 1, size, true);
+        this.recordName = "record of ring buffer " + spec.name();
         this.data = slab.segment;
         this.capacity = size;
     }
@@ -85,7 +87,7 @@ public final class RingBuffer extends BpfMap {
 
     /** The data of the reserved record at {@code pointer} ({@link #reserve}d with {@code size}), as a region to lend a program. */
     public Region record(long pointer, long size) {
-        return new Region("ringbuf " + name() + " record", data.asSlice(Pointers.offset(pointer), size), true);
+        return new Region(recordName, data.asSlice(Pointers.offset(pointer), size), true);
     }
 
     /** True when {@code pointer} is the data pointer of a record of this ring that is still reserved. */
