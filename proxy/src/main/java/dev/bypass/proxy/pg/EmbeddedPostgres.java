@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A private PostgreSQL server for demos and tests, run from the binaries that zonky publishes on Maven Central
@@ -28,14 +30,25 @@ import java.util.concurrent.TimeUnit;
  * ({@value #SERVICE_USER}, created when absent, else {@code nobody}) through {@code setpriv}; its data and socket
  * directories are handed to that user. The server listens on 127.0.0.1 only, with trust authentication for the
  * superuser {@code postgres} (it is reachable only from this machine and lives only as long as this object).
+ *
+ * <p>It counts as started once a login succeeds on the server this object started (the backend that answers is a
+ * child of its postmaster), not once its port accepts connections: the port opens while PostgreSQL still answers
+ * "the database system is starting up", and on a machine where other tests run, another server may answer on a port
+ * picked a moment before. A port picked here that another process takes first is replaced by a new one.
  */
 public final class EmbeddedPostgres implements AutoCloseable {
     public static final String SERVICE_USER = "bypass-pg";
     private static final String ARCHIVE = "/postgres-linux-x86_64.txz";
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
+    private static final int PORT_ATTEMPTS = 5;
 
     private final Path base;
     private final Path dataDir;
-    private final int port;
+    /** Picks the port when the caller gave none (a port another process takes first is replaced), else null. */
+    private final PortPicker picker;
+    private int port;
+    /** uid and gid the server runs as when this JVM is root, else null; and the command prefix that switches to them. */
+    private final String[] owner;
     private final List<String> asUser;
     private Process server;
 
@@ -43,14 +56,21 @@ public final class EmbeddedPostgres implements AutoCloseable {
     /** PEM certificate and key to serve TLS with, or null. */
     private final Path tlsCert, tlsKey;
 
-    private EmbeddedPostgres(Path base, int port, List<String> asUser, List<String> hbaRules, Path tlsCert, Path tlsKey) {
+    /** Picks a port to listen on. */
+    interface PortPicker {
+        int pick() throws IOException;
+    }
+
+    private EmbeddedPostgres(Path base, PortPicker picker, int port, String[] owner, List<String> hbaRules, Path tlsCert, Path tlsKey) {
         this.hbaRules = List.copyOf(hbaRules);
         this.tlsCert = tlsCert;
         this.tlsKey = tlsKey;
         this.base = base;
         this.dataDir = base.resolve("data");
+        this.picker = picker;
         this.port = port;
-        this.asUser = asUser;
+        this.owner = owner;
+        this.asUser = owner == null ? List.of() : List.of("setpriv", "--reuid=" + owner[0], "--regid=" + owner[1], "--clear-groups", "--");
     }
 
     /** Extracts the binaries if needed, creates a cluster in a fresh directory and starts the server. */
@@ -68,17 +88,25 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /** As {@link #start(int, List)}, also serving TLS (ssl = on) with a PEM certificate and key when they are given. */
     public static EmbeddedPostgres start(int port, List<String> hbaRules, Path tlsCert, Path tlsKey) throws IOException, InterruptedException {
+        return start(port == 0 ? EmbeddedPostgres::freePort : null, port, hbaRules, tlsCert, tlsKey);
+    }
+
+    static EmbeddedPostgres start(PortPicker picker, int port, List<String> hbaRules, Path tlsCert, Path tlsKey) throws IOException, InterruptedException {
         Path bin = binaries();
         Path base = Files.createTempDirectory("bypass-pg-");
-        List<String> asUser = List.of();
+        String[] owner = null;
         if (isRoot()) {
-            String[] ids = serviceUserIds();
-            asUser = List.of("setpriv", "--reuid=" + ids[0], "--regid=" + ids[1], "--clear-groups", "--");
-            run(List.of("chown", "-R", ids[0] + ":" + ids[1], base.toString()), Duration.ofSeconds(30));
+            owner = serviceUserIds();
+            run(List.of("chown", "-R", owner[0] + ":" + owner[1], base.toString()), Duration.ofSeconds(30));
             base.toFile().setExecutable(true, false);
         }
-        EmbeddedPostgres pg = new EmbeddedPostgres(base, port == 0 ? freePort() : port, asUser, hbaRules, tlsCert, tlsKey);
-        pg.initAndStart(bin);
+        EmbeddedPostgres pg = new EmbeddedPostgres(base, picker, port, owner, hbaRules, tlsCert, tlsKey);
+        try {
+            pg.initAndStart(bin);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            pg.close();
+            throw e;
+        }
         return pg;
     }
 
@@ -102,42 +130,47 @@ public final class EmbeddedPostgres implements AutoCloseable {
             // PostgreSQL wants its key readable by the server's user only
             Files.copy(tlsCert, dataDir.resolve("server.crt"));
             Files.copy(tlsKey, dataDir.resolve("server.key"));
-            if (!asUser.isEmpty()) {
-                String[] ids = serviceUserIds();
-                run(List.of("chown", ids[0] + ":" + ids[1], dataDir.resolve("server.crt").toString(), dataDir.resolve("server.key").toString()), Duration.ofSeconds(30));
-            }
+            if (owner != null)
+                run(List.of("chown", owner[0] + ":" + owner[1], dataDir.resolve("server.crt").toString(), dataDir.resolve("server.key").toString()), Duration.ofSeconds(30));
             Files.setPosixFilePermissions(dataDir.resolve("server.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             tls.addAll(List.of("-c", "ssl=on", "-c", "ssl_cert_file=server.crt", "-c", "ssl_key_file=server.key"));
         }
-        List<String> postgres = new ArrayList<>(asUser);
-        postgres.addAll(List.of(bin.resolve("bin/postgres").toString(), "-D", dataDir.toString(),
-                "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", base.toString(),
-                "-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                "-c", "full_page_writes=off", "-c", "shared_buffers=128MB"));
-        postgres.addAll(tls);
-        ProcessBuilder pb = new ProcessBuilder(postgres).redirectErrorStream(true)
-                .redirectOutput(base.resolve("postgres.log").toFile());
-        server = pb.start();
-        // Ready means a login succeeds: the port opens while the server still answers "the database system is
-        // starting up" (57P03), so a connect alone is not enough on a loaded machine.
+        for (int attempt = 1; ; attempt++) {
+            if (picker != null) port = picker.pick();
+            List<String> postgres = new ArrayList<>(asUser);
+            postgres.addAll(List.of(bin.resolve("bin/postgres").toString(), "-D", dataDir.toString(),
+                    "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", base.toString(),
+                    "-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                    "-c", "full_page_writes=off", "-c", "shared_buffers=128MB"));
+            postgres.addAll(tls);
+            server = new ProcessBuilder(postgres).redirectErrorStream(true).redirectOutput(base.resolve("postgres.log").toFile()).start();
+            if (awaitLogin()) return;
+            if (picker == null || attempt == PORT_ATTEMPTS || !tail().contains("Address already in use"))
+                throw new IOException("PostgreSQL exited during start-up: " + tail());
+            log.debug("port {} was taken before PostgreSQL could listen on it; picking another", port);
+        }
+    }
+
+    /** Waits until a login succeeds: true, or false when the server exited first; fails after 120 s. */
+    private boolean awaitLogin() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         String last = "no answer yet";
         while (System.nanoTime() < deadline) {
-            if (!server.isAlive()) throw new IOException("PostgreSQL exited during start-up: " + tail());
+            if (!server.isAlive()) return false;
             try {
-                if (loginSucceeds()) return;
+                if (loginSucceeds()) return true;
             } catch (IOException notYet) {
                 last = notYet.getMessage();
             }
             Thread.sleep(50);
         }
-        close();
         throw new IOException("PostgreSQL did not accept a login within 120 s (" + last + "): " + tail());
     }
 
     /**
-     * One login as {@code postgres} to database {@code postgres} over the protocol itself: true on ReadyForQuery,
-     * an exception naming PostgreSQL's answer otherwise (its ErrorResponse, or a closed connection).
+     * One login as {@code postgres} to database {@code postgres} over the protocol itself: true on ReadyForQuery
+     * from a backend of this object's server, an exception naming the answer otherwise (PostgreSQL's ErrorResponse,
+     * a closed connection, or another server on the port).
      */
     private boolean loginSucceeds() throws IOException {
         try (Socket s = new Socket()) {
@@ -158,13 +191,18 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 byte[] body = in.readNBytes(length - 4);
                 switch (type) {
                     case 'Z' -> { return true; }
+                    case 'K' -> { // BackendKeyData: the backend's process id
+                        long pid = ByteBuffer.wrap(body).getInt();
+                        long parent = ProcessHandle.of(pid).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+                        if (parent != server.pid()) throw new IOException("another server answers on port " + port);
+                    }
                     case 'E' -> throw new IOException(new String(body, StandardCharsets.UTF_8)
                             .replace('\0', ' ').strip());
                     case 'R' -> {
                         if (body.length < 4 || ByteBuffer.wrap(body).getInt() != 0)
                             throw new IOException("the server asked for a password (trust authentication expected)");
                     }
-                    default -> { } // ParameterStatus, BackendKeyData, notices
+                    default -> { } // ParameterStatus, notices
                 }
             }
         }
@@ -183,11 +221,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
     @Override
     public void close() {
         if (server != null && server.isAlive()) {
-            // SIGINT to the postmaster is PostgreSQL's "fast" shutdown; setpriv execs, so the pid is postgres.
-            server.toHandle().destroy();
+            // SIGINT to the postmaster is PostgreSQL's "fast" shutdown (SIGTERM, which destroy() sends, waits for every
+            // client to leave); setpriv execs, so the pid is postgres.
             try {
+                new ProcessBuilder("kill", "-INT", Long.toString(server.pid())).redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
                 if (!server.waitFor(20, TimeUnit.SECONDS)) server.toHandle().destroyForcibly();
                 server.waitFor(5, TimeUnit.SECONDS);
+            } catch (IOException noKill) {
+                server.toHandle().destroyForcibly();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -240,12 +281,18 @@ public final class EmbeddedPostgres implements AutoCloseable {
     /** uid and gid of the service user, creating it when possible, else nobody's. */
     private static String[] serviceUserIds() throws IOException, InterruptedException {
         if (ids(SERVICE_USER) == null) {
+            log.info("running as root, which PostgreSQL refuses: creating the system user {} to run it (useradd --system)", SERVICE_USER);
             new ProcessBuilder("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER)
                     .redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
         }
         String[] ids = ids(SERVICE_USER);
-        if (ids == null) ids = ids("nobody");
+        if (ids != null) {
+            log.info("running as root, which PostgreSQL refuses: it runs as the system user {}", SERVICE_USER);
+            return ids;
+        }
+        ids = ids("nobody");
         if (ids == null) throw new IOException("running as root and no unprivileged user is available for PostgreSQL");
+        log.warn("running as root, which PostgreSQL refuses, and the system user {} could not be created: it runs as nobody", SERVICE_USER);
         return ids;
     }
 
