@@ -3,6 +3,7 @@ package dev.bypass.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.programs.BundledPrograms;
+import dev.bypass.vm.SharedData;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.asm.DataFile;
 import java.io.ByteArrayOutputStream;
@@ -11,21 +12,12 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ElfCommandsTest {
     @TempDir Path dir;
-
-    static Path conformanceDir() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            for (Path c : List.of(p.resolve("shared/conformance/tests"), p.resolveSibling("shared").resolve("conformance/tests")))
-                if (Files.isDirectory(c)) return c;
-        }
-        throw new IllegalStateException("shared/conformance/tests not found beside the repository");
-    }
 
     /**
      * A relocatable BPF object laid out as the conformance runner writes it: section names in .shstrtab (also
@@ -70,7 +62,7 @@ class ElfCommandsTest {
 
     @Test void conformancePluginRunsEverySuiteProgramAsAnElfObject() throws Exception {
         int ran = 0;
-        try (Stream<Path> files = Files.list(conformanceDir())) {
+        try (Stream<Path> files = Files.list(SharedData.conformance())) {
             for (Path file : files.filter(p -> p.toString().endsWith(".data")).sorted().toList()) {
                 DataFile data = DataFile.parse(Files.readString(file));
                 if (data.result() == null) continue;

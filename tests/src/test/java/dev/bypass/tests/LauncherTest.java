@@ -2,6 +2,7 @@ package dev.bypass.tests;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.bypass.vm.SharedData;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.asm.DataFile;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,11 +20,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LauncherTest {
     static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
+    @TempDir Path dir;
+
     record Out(int code, String stdout, String stderr) {}
 
-    static Out exec(String stdin, String... cmd) throws IOException, InterruptedException {
+    Out exec(String stdin, String... cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
-        Path out = Files.createTempFile("out", ".txt"), err = Files.createTempFile("err", ".txt");
+        Path out = Files.createTempFile(dir, "out", ".txt"), err = Files.createTempFile(dir, "err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
         Process p = pb.start();
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.US_ASCII));
@@ -31,17 +35,10 @@ class LauncherTest {
         return new Out(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
-    static Path shared() {
-        for (Path p = ROOT; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolveSibling("shared").resolve("conformance"))) return p.resolveSibling("shared");
-        }
-        throw new IllegalStateException("no shared/ beside the checkout");
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"callx.data", "ldxdw.data", "rfc9669_call_local.data", "lock_cmpxchg.data", "mem-len.data"})
     void conformancePluginAsTheRunnerDrivesIt(String name) throws Exception {
-        DataFile data = DataFile.parse(Files.readString(shared().resolve("conformance/tests").resolve(name)));
+        DataFile data = DataFile.parse(Files.readString(SharedData.conformance().resolve(name)));
         StringBuilder program = new StringBuilder();
         for (byte b : Assembler.assemble(data.asm()).bytes()) program.append(String.format("%02x  ", b & 0xff));
         List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("bin/conformance-plugin").toString()));
@@ -58,7 +55,7 @@ class LauncherTest {
 
     @org.junit.jupiter.api.Test
     void bypassLauncherRunsAProgramAndReportsErrorsInOneLine() throws Exception {
-        Path prog = Files.createTempFile("prog", ".s");
+        Path prog = dir.resolve("prog.s");
         Files.writeString(prog, "mov %r0, 6\nmul %r0, 7\nexit\n");
         Out ok = exec("", ROOT.resolve("bypass").toString(), "run", prog.toString());
         assertEquals(0, ok.code(), ok.stderr());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.programs.ProgramType;
 import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.SharedData;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.asm.DataFile;
 import dev.bypass.vm.ctx.ContextLayout;
@@ -28,18 +29,10 @@ import org.junit.jupiter.api.Test;
  * reported by code. Programs that read r2 (the suite passes the memory length there) are rejected by design.
  */
 class ConformanceProgramsTest {
-    static Path shared() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path s = p.resolveSibling("shared");
-            if (Files.isDirectory(s.resolve("conformance/tests"))) return s;
-        }
-        throw new IllegalStateException("no shared/ beside the checkout");
-    }
-
     @Test
     void acceptedProgramsRunCleanly() throws Exception {
         List<Path> files;
-        try (Stream<Path> s = Files.list(shared().resolve("conformance/tests"))) {
+        try (Stream<Path> s = Files.list(SharedData.conformance())) {
             files = s.filter(p -> p.toString().endsWith(".data")).sorted().toList();
         }
         var helpers = CorpusTest.helpers();

@@ -1,16 +1,15 @@
 package dev.bypass.bench.kernels;
 
+import dev.bypass.vm.SharedData;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.isa.Program;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The six benchmark kernels of {@code shared/kernels}: their programs, inputs and expected results, read from the
- * shared data directory ({@code -Dbypass.shared=DIR}, else a {@code shared/} beside the working directory or an
- * ancestor of it).
+ * shared data directory ({@link SharedData}).
  */
 public enum Kernel {
     SUM("sum", null, 0x746a5a2920L),
@@ -32,7 +31,7 @@ public enum Kernel {
 
     public Program program() {
         try {
-            return Assembler.assemble(Files.readString(sharedDir().resolve("kernels").resolve(file + ".s")));
+            return Assembler.assemble(Files.readString(SharedData.kernels().resolve(file + ".s")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -61,13 +60,4 @@ public enum Kernel {
 
     public static Kernel named(String name) { return valueOf(name.toUpperCase(java.util.Locale.ROOT)); }
 
-    public static Path sharedDir() {
-        String prop = System.getProperty("bypass.shared");
-        if (prop != null) return Path.of(prop);
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("shared/kernels"))) return p.resolve("shared");
-            if (Files.isDirectory(p.resolveSibling("shared").resolve("kernels"))) return p.resolveSibling("shared");
-        }
-        throw new IllegalStateException("cannot find shared/kernels; pass -Dbypass.shared=DIR");
-    }
 }
