@@ -19,6 +19,7 @@ import java.sql.Statement;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.*;
+import org.junit.jupiter.api.io.TempDir;
 
 /** TLS between clients and the proxy (SSLRequest), with a certificate made by openssl; required mode refuses plain text. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -27,12 +28,11 @@ class ClientTlsTest {
     EmbeddedPostgres pg;
     ProxyServer proxy;
     ProgramQueryHook hook;
-    Path dir;
+    @TempDir Path dir; // holds a private key: removed after the class
 
     @BeforeAll
     void start() throws Exception {
         TestCertificates.assumeOpenssl();
-        dir = Files.createTempDirectory("bypass-tls");
         TestCertificates.selfSigned(dir, "cert", "localhost");
         pg = EmbeddedPostgres.start();
         hook = new ProgramQueryHook(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY);
@@ -45,8 +45,6 @@ class ClientTlsTest {
     @AfterAll
     void stop() throws Exception {
         Fixtures.close(proxy, hook, pg);
-        if (dir != null) for (String f : new String[] {"cert.pem", "cert.key"}) dir.resolve(f).toFile().delete();
-        if (dir != null) dir.toFile().delete();
     }
 
     String url(String sslmode) {

@@ -9,7 +9,6 @@ import dev.bypass.proxy.server.ProxyConfig;
 import dev.bypass.proxy.server.ProxyServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -19,6 +18,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.*;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TLS from the proxy to PostgreSQL: the server refuses plain-text logins, the proxy's connections are encrypted
@@ -30,12 +30,11 @@ import org.junit.jupiter.api.*;
 class ServerTlsTest {
     EmbeddedPostgres pg;
     ProgramQueryHook hook;
-    Path dir;
+    @TempDir Path dir; // holds a private key: removed after the class
 
     @BeforeAll
     void start() throws Exception {
         TestCertificates.assumeOpenssl();
-        dir = Files.createTempDirectory("bypass-server-tls");
         TestCertificates.selfSigned(dir, "cert", "127.0.0.1");
         pg = EmbeddedPostgres.start(0, List.of("hostnossl all app 127.0.0.1/32 reject", "hostssl all app 127.0.0.1/32 trust",
                         "hostnossl all bound 127.0.0.1/32 reject", "hostssl all bound 127.0.0.1/32 scram-sha-256"),

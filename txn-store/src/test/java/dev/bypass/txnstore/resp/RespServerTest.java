@@ -187,7 +187,7 @@ class RespServerTest {
     }
 
     @Test
-    void manyClientsPipeliningWritesSeeThemAndAreAcknowledgedOnlyOnceLogged() throws Exception {
+    void manyClientsPipeliningWritesSeeThemAndAreAcknowledgedOnlyOnceLogged(@TempDir Path copy) throws Exception {
         int n = 32;
         List<RawClient> clients = new ArrayList<>();
         try {
@@ -202,9 +202,7 @@ class RespServerTest {
             for (RawClient c : clients) c.close();
         }
         // Acknowledged means written to the log: a copy of the directory taken now recovers every key.
-        Path copy = dir.resolveSibling(dir.getFileName() + "-copy");
         try (var files = java.nio.file.Files.list(dir)) {
-            java.nio.file.Files.createDirectories(copy);
             for (Path f : files.toList()) if (!f.getFileName().toString().equals("LOCK")) java.nio.file.Files.copy(f, copy.resolve(f.getFileName()));
         }
         try (Store recovered = Store.open(StoreOptions.durable(copy))) {
