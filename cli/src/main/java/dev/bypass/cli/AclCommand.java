@@ -4,9 +4,9 @@ import dev.bypass.observability.acl.AclClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
-@Command(name = "acl", description = {"Administers the File/ACL table of the acl_filter program in a running JVM, live,",
-        "through its agent's admin endpoint (the 'admin PORT' line of the agent configuration), with the bearer token",
-        "the agent wrote at start. Rights are letters r, w, x (or - for none)."})
+@Command(name = "acl", description = {"Administers the File/ACL table of the acl_filter program in a running JVM, live.",
+        "Goes through the agent's admin endpoint (the 'admin PORT' line of the agent configuration), with the bearer token the agent wrote at start.",
+        "Rights are letters r, w, x (or - for none)."})
 final class AclCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ACTION", description = "protect, grant, revoke, show or decisions") String action;
 

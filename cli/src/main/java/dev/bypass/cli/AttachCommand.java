@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
-@Command(name = "attach", description = {"Loads the Bypass agent into a running JVM (the Attach API) with a configuration,",
-        "or detaches it: the instrumented methods get their original code back.",
+@Command(name = "attach", description = {"Loads the Bypass agent into a running JVM with a configuration, or detaches it.",
+        "Uses the Attach API; detaching gives the instrumented methods their original code back.",
         "The same jar works at startup: java -javaagent:bypass.jar=config=FILE ..."})
 final class AttachCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PID", description = "process id of the JVM") long pid;

@@ -8,8 +8,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
 @Command(name = "bench", description = {"Run one program repeatedly in-process; print r0 and the median nanoseconds per run.",
-        "Times are taken over batches sized to about a millisecond, after a warm-up, so any eBPF bytecode can be",
-        "timed side by side with other eBPF VMs on the same bytes."})
+        "Times are taken over batches sized to about a millisecond, after a warm-up, so any eBPF bytecode can be "
+                + "timed side by side with other eBPF VMs on the same bytes."})
 final class BenchCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE") Path file;
 

@@ -4,6 +4,8 @@ import dev.bypass.programs.ProgramVerifier;
 import dev.bypass.programs.VerificationException;
 import dev.bypass.programs.Verifiers;
 import dev.bypass.proxy.demo.Demo;
+import dev.bypass.proxy.demo.MetricsEndpoint;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -11,8 +13,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
-@Command(name = "demo", description = {"The main job: an embedded PostgreSQL, the pooling proxy in front of it and a",
-        "query program at its hook. Prints the proxy's URL as its first line once it accepts connections.",
+@Command(name = "demo", description = {"The main job: an embedded PostgreSQL behind the pooling proxy, with a query program at its hook.",
+        "Prints the proxy's URL as its first line once it accepts connections, then how to connect.",
+        "Runs until interrupted (Ctrl-C) or for --seconds; with --workload and no --seconds it stops when the workload is done.",
         "Subcommands: telemetry (per-query telemetry of a JDBC application), acl (file access control)."},
         subcommands = {DemoCommand.Telemetry.class, DemoCommand.Acl.class})
 final class DemoCommand implements Callable<Integer> {
@@ -25,7 +28,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seconds", description = "stop after this many seconds (default: run until interrupted)")
     Integer seconds;
 
-    @Option(names = "--workload", description = "run a short sample workload through the proxy and print what the program counted")
+    @Option(names = "--workload", description = "run a short sample workload through the proxy, print what the program counted, "
+            + "then stop (unless --seconds is given)")
     boolean workload;
 
     @Spec Model.CommandSpec spec;
@@ -39,8 +43,18 @@ final class DemoCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("warning: " + e.getMessage() + "; the demo runs its bundled program unverified");
             verifier = ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY;
         }
+        if (seconds != null && seconds < 0) throw new CliException("--seconds must not be negative", 2);
         var out = spec.commandLine().getOut();
-        Demo demo = Demo.start(port, metricsPort, verifier);
+        // Both ports are checked before PostgreSQL's start-up, which takes seconds.
+        MetricsEndpoint metrics = Listening.on(HOST, metricsPort, "--metrics-port", () -> new MetricsEndpoint(metricsPort));
+        try {
+            Listening.probe(HOST, port, "--port");
+        } catch (Exception e) {
+            metrics.close();
+            throw e;
+        }
+        ProgramVerifier v = verifier;
+        Demo demo = Listening.on(HOST, port, "--port", () -> Demo.start(port, metrics, v));
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             demo.close();
@@ -49,16 +63,24 @@ final class DemoCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         out.println(demo.url());
         demo.printGuide(out);
+        boolean stopAfterWorkload = workload && seconds == null;
+        out.println("stop:     " + (stopAfterWorkload ? "when the workload is done (--seconds N keeps the demo running for N seconds)"
+                : seconds != null ? "after " + seconds + " s, or Ctrl-C" : "Ctrl-C"));
+        out.flush();
         if (workload) runWorkload(demo, out);
-        if (seconds != null) {
-            Thread.sleep(seconds * 1000L);
+        if (seconds != null || stopAfterWorkload) {
+            if (seconds != null) Thread.sleep(seconds * 1000L);
             Runtime.getRuntime().removeShutdownHook(hook);
             demo.close();
+            out.println("demo stopped" + (stopAfterWorkload ? ": the workload is done" : " after " + seconds + " s"));
+            out.flush();
             return 0;
         }
         stop.await();
         return 0;
     }
+
+    private static final String HOST = "127.0.0.1";
 
     private static void runWorkload(Demo demo, java.io.PrintWriter out) throws Exception {
         String base = "jdbc:postgresql://127.0.0.1:" + demo.proxyPort() + "/" + Demo.DATABASE;
@@ -84,15 +106,17 @@ final class DemoCommand implements Callable<Integer> {
         out.flush();
     }
 
-    @Command(name = "telemetry", description = {"Query telemetry: an embedded PostgreSQL and a pgbench-like JDBC load, with the agent's",
-            "query_telemetry programs attached to pgjdbc; prints the top queries and their latency percentiles",
-            "read from the maps, and writes per-query feature records (training data)."})
+    @Command(name = "telemetry", description = {"Query telemetry: statistics and training data of a JDBC application, read from maps.",
+            "Starts an embedded PostgreSQL and a pgbench-like JDBC load with the agent's query_telemetry programs attached to "
+                    + "pgjdbc; prints the top queries and their latency percentiles read from the maps, and writes per-query "
+                    + "feature records (training data)."})
     static final class Telemetry implements Callable<Integer> {
         @Option(names = "--seconds", defaultValue = "10", description = "workload duration (default: ${DEFAULT-VALUE})") int seconds;
 
         @Option(names = "--clients", defaultValue = "4", description = "JDBC client threads (default: ${DEFAULT-VALUE})") int clients;
 
-        @Option(names = "--out", defaultValue = "bypass-telemetry.jsonl", description = "training data file (default: ${DEFAULT-VALUE})")
+        @Option(names = "--out", paramLabel = "FILE", description = "training data file (default: a new "
+                + "bypass-telemetry-DATE-TIME.jsonl or .csv in the temporary directory, ${sys:java.io.tmpdir})")
         java.nio.file.Path out;
 
         @Option(names = "--format", defaultValue = "jsonl", description = "jsonl or csv (default: ${DEFAULT-VALUE})") String format;
@@ -106,13 +130,22 @@ final class DemoCommand implements Callable<Integer> {
         @Override public Integer call() throws Exception {
             if (!format.equals("jsonl") && !format.equals("csv")) throw new CliException("--format must be jsonl or csv", 2);
             if (seconds < 1 || clients < 1) throw new CliException("--seconds and --clients must be positive", 2);
-            dev.bypass.cli.demo.TelemetryDemo.run(spec.commandLine().getOut(), seconds, clients, out, format, metricsPort, engine);
+            if (metricsPort != null) Listening.probe(HOST, metricsPort, "--metrics-port");
+            Path features = out != null ? out : defaultOut(format);
+            dev.bypass.cli.demo.TelemetryDemo.run(spec.commandLine().getOut(), seconds, clients, features, format, metricsPort, engine);
             return 0;
+        }
+
+        /** A new file in the temporary directory: the records never land in the working directory (a checkout). */
+        static Path defaultOut(String format) {
+            String time = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            return Path.of(System.getProperty("java.io.tmpdir"), "bypass-telemetry-" + time + "." + format);
         }
     }
 
-    @Command(name = "acl", description = {"Access control: the bundled acl_filter program attached to file opening in an",
-            "ordinary file-reading application; prints allowed and denied opens before and after a live ACL update."})
+    @Command(name = "acl", description = {"Access control: the bundled acl_filter program deciding the file opens of an application.",
+            "Attached to file opening (java.io and NIO) in an ordinary file-reading application; prints allowed and denied "
+                    + "opens before and after a live ACL update."})
     static final class Acl implements Callable<Integer> {
         @Option(names = "--rounds", defaultValue = "50", description = "passes over the files per phase (default: ${DEFAULT-VALUE})") int rounds;
 

@@ -9,13 +9,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
 @Command(name = "gen", description = "Generate code from BPF objects.", subcommands = GenCommand.Skeleton.class)
-final class GenCommand implements Runnable {
-    @Spec Model.CommandSpec spec;
-
-    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
-
-    @Command(name = "skeleton", description = {"Write a typed Java skeleton for an object: a record per BTF struct used by its maps,",
-            "programs and globals, and typed accessors per map."})
+final class GenCommand extends CommandGroup {
+    @Command(name = "skeleton", description = {"Write a typed Java skeleton for a BPF object.",
+            "It holds a record per BTF struct used by the object's maps, programs and globals, and typed accessors per map."})
     static final class Skeleton implements Callable<Integer> {
         @Parameters(paramLabel = "FILE") Path file;
         @Option(names = "--package", defaultValue = "", description = "Java package of the generated class") String pkg;

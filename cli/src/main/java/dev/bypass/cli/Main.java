@@ -1,14 +1,19 @@
 package dev.bypass.cli;
 
+import dev.bypass.cli.log.LogLevel;
 import dev.bypass.vm.BpfException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code bypass} command. Subcommands live in their own classes; a module that adds one registers it in the
  * {@code subcommands} list below. User errors print one line on stderr and exit non-zero, never a stack trace.
+ * Every command and subcommand inherits {@code --help}, {@code --version} and {@code --log-level}. Arguments are
+ * taken as they are: {@code @file} is not expanded into arguments, so {@code --mem @file} names the program's memory.
  */
-@Command(name = "bypass", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "bypass", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Main.Version.class,
         description = "Verified eBPF programs at hook points inside database software.",
         subcommands = {
                 RunCommand.class,
@@ -28,10 +33,17 @@ import picocli.CommandLine.Command;
                 AclCommand.class,
                 CommandLine.HelpCommand.class
         })
-public final class Main implements Runnable {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override public void run() { spec.commandLine().usage(System.out); }
+public final class Main extends CommandGroup {
+    @Option(names = "--log-level", paramLabel = "LEVEL", scope = ScopeType.INHERIT, defaultValue = "${env:" + LogLevel.ENVIRONMENT + ":-info}",
+            description = "events on standard error at this level and above: " + LogLevel.NAMES
+                    + " (default: $" + LogLevel.ENVIRONMENT + ", else info)")
+    void logLevel(String level) {
+        try {
+            LogLevel.set(level);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 
     public static void main(String[] args) {
         // Netty samples buffer allocations for leak reports by default, recording a stack trace each time: a
@@ -43,7 +55,17 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main()).setExpandAtFiles(false);
+        // A usage error: the message, the synopsis and where the rest is, not the whole usage text.
+        cl.setParameterExceptionHandler((ex, given) -> {
+            CommandLine cmd = ex.getCommandLine();
+            var err = cmd.getErr();
+            err.println("error: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            err.print(cmd.getHelp().fullSynopsis());
+            err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             Throwable t = ex;
             if (t instanceof BpfException || t instanceof CliException || t instanceof java.io.IOException) {

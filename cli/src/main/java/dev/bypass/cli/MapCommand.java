@@ -12,11 +12,7 @@ import picocli.CommandLine.*;
         "state directory, or with --agent HOST:PORT those of an agent in a running JVM (OBJECT/MAP as in its configuration;",
         "the agent's bearer token is sent)."},
         subcommands = {MapCommand.List.class, MapCommand.Dump.class, MapCommand.Update.class, MapCommand.Delete.class})
-final class MapCommand implements Runnable {
-    @Spec Model.CommandSpec spec;
-
-    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
-
+final class MapCommand extends CommandGroup {
     static byte[] hexArg(String what, String hex) throws java.io.IOException {
         try {
             return ProgramSource.memoryArgument(hex);

@@ -8,8 +8,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.*;
 
-@Command(name = "observe", description = {"Serves a Prometheus scrape endpoint (GET /metrics) for the maps of the objects",
-        "kept in the state directory (bypass prog load): counters per key, log2 histograms, map fill.",
+@Command(name = "observe", description = {"Serves the maps of the objects kept by bypass prog load as a Prometheus scrape endpoint.",
+        "GET /metrics gives counters per key, log2 histograms and map fill for the objects of the state directory.",
         "Every scrape reads the maps afresh, so runs and updates by other bypass commands show up.",
         "Prints the endpoint URL as its first line."})
 final class ObserveCommand implements Callable<Integer> {
@@ -52,7 +52,7 @@ final class ObserveCommand implements Callable<Integer> {
             return 0;
         }
         scrape(); // fail now, not at the first scrape, when the state cannot be read
-        var server = ScrapeEndpoint.serve(host, port, this::scrape);
+        var server = Listening.on(host, port, "--port", () -> ScrapeEndpoint.serve(host, port, this::scrape));
         out.println("http://" + host + ":" + server.getAddress().getPort() + "/metrics");
         out.flush();
         CountDownLatch stop = new CountDownLatch(1);

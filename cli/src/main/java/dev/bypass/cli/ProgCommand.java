@@ -10,11 +10,7 @@ import picocli.CommandLine.*;
 
 @Command(name = "prog", description = "Load, list, run and detach BPF programs kept in the state directory.",
         subcommands = {ProgCommand.Load.class, ProgCommand.List.class, ProgCommand.Run.class, ProgCommand.Detach.class})
-final class ProgCommand implements Runnable {
-    @Spec Model.CommandSpec spec;
-
-    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
-
+final class ProgCommand extends CommandGroup {
     static String programJson(String object, LoadedProgram p) {
         return "{\"object\":" + MapJson.quote(object) + ",\"name\":" + MapJson.quote(p.name()) + ",\"section\":" + MapJson.quote(p.section())
                 + ",\"type\":" + MapJson.quote(p.type().name()) + ",\"instructions\":" + p.instructionCount()

@@ -11,8 +11,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.*;
 
-@Command(name = "proxy", description = {"Runs the PostgreSQL pooling proxy from a configuration file (PgBouncer-style ini:",
-        "[databases] and [bypass] sections, see the README), with the bundled query_guard program at its query hook.",
+@Command(name = "proxy", description = {"Runs the PostgreSQL pooling proxy from a PgBouncer-style configuration file.",
+        "The file has [databases] and [bypass] sections (see the README); the bundled query_guard program runs at the query hook.",
         "The admin console is the virtual database 'bypass' (SHOW POOLS, RELOAD, PAUSE, RESUME).",
         "Prints the listening address as its first line."})
 final class ProxyCommand implements Callable<Integer> {
@@ -37,15 +37,21 @@ final class ProxyCommand implements Callable<Integer> {
                     + cfg.backendHost() + ":" + cfg.backendPort() + ", " + cfg.users().size() + " users)");
             return 0;
         }
-        MetricsEndpoint metrics = new MetricsEndpoint(metricsPort == null ? 0 : metricsPort);
+        int mport = metricsPort == null ? 0 : metricsPort;
+        MetricsEndpoint metrics = Listening.on("127.0.0.1", mport, "--metrics-port", () -> new MetricsEndpoint(mport));
         ProgramQueryHook hook = new ProgramQueryHook(Verifiers.standard());
         ProxyServer proxy;
         try {
-            proxy = new ProxyServer(cfg, hook, metrics.registry()).configFile(config.toAbsolutePath()).start();
+            proxy = Listening.on(cfg.listenHost(), cfg.port(), "listen_port in " + config,
+                    () -> new ProxyServer(cfg, hook, metrics.registry()).configFile(config.toAbsolutePath()).start());
         } catch (IllegalArgumentException e) {
             metrics.close();
             hook.close();
             throw new CliException(e.getMessage(), 2);
+        } catch (Exception e) {
+            metrics.close();
+            hook.close();
+            throw e;
         }
         out.println("postgres://" + cfg.listenHost() + ":" + proxy.port());
         if (metricsPort != null) out.println("metrics: http://127.0.0.1:" + metrics.port() + "/metrics");

@@ -8,8 +8,8 @@ import picocli.CommandLine.*;
 
 @Command(name = "run", description = {"Run a program (assembly text, .data file, raw bytecode, or a clang-built BPF object) and print r0.",
         "Assembly and bytecode: input memory is passed as r1 (address) and r2 (length).",
-        "BPF objects: loads, verifies and runs one program (the first unless --program is given) with --ctx as its context",
-        "  --repeat times, prints r0 of the last run on the first line, then every map's contents as JSON."})
+        "BPF objects: loads, verifies and runs one program (the first unless --program is given) with --ctx as its context "
+                + "--repeat times, prints r0 of the last run on the first line, then every map's contents as JSON."})
 final class RunCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE") Path file;
 

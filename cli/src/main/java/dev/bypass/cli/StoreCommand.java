@@ -17,18 +17,19 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.*;
 
 @Command(name = "store", description = "The embedded transactional store.", subcommands = {StoreCommand.Serve.class})
-final class StoreCommand implements Runnable {
-    @Spec Model.CommandSpec spec;
-
-    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
-
-    @Command(name = "serve", description = "Serve a store over the Redis protocol on 127.0.0.1.")
+final class StoreCommand extends CommandGroup {
+    @Command(name = "serve", description = {"Serve a store over the Redis protocol on 127.0.0.1.",
+            "Prints 'ready redis://127.0.0.1:PORT' once it accepts connections, then where its data is kept."})
     static final class Serve implements Callable<Integer> {
+        private static final Logger log = LoggerFactory.getLogger("dev.bypass.cli.store");
+
         @Option(names = "--port", description = "TCP port (default: ${DEFAULT-VALUE}; 0 picks a free one)", defaultValue = "6380") int port;
-        @Option(names = "--dir", description = "data directory, created when absent (default: ${DEFAULT-VALUE})", defaultValue = "bypass-data") Path dir;
+        @Option(names = "--dir", description = "data directory, created when absent (default: ${DEFAULT-VALUE} in the working directory)", defaultValue = "bypass-data") Path dir;
         @Option(names = "--in-memory", description = "keep nothing on disk") boolean inMemory;
         @Option(names = "--sync", description = "log sync policy: always, interval or never (default: ${DEFAULT-VALUE})", defaultValue = "interval") String sync;
         @Option(names = "--checkpoint-log-bytes", description = "checkpoint after this many log bytes, 0 = only SAVE/BGSAVE (default: ${DEFAULT-VALUE})",
@@ -58,7 +59,7 @@ final class StoreCommand implements Runnable {
             ProgramRuntime runtime = null;
             RespServer server = null;
             try {
-                for (String w : store.recovery().warnings()) System.err.println("warning: " + w);
+                for (String w : store.recovery().warnings()) log.warn("recovery: {}", w);
                 StoredProcedures procedures = new StoredProcedures(store);
                 if (programs != null && !programs.isEmpty()) {
                     ProgramVerifier v;
@@ -74,12 +75,18 @@ final class StoreCommand implements Runnable {
                     }
                 }
                 try {
-                    server = RespServer.start(store, procedures, port, threads == null ? RespServer.defaultThreads() : threads);
+                    server = Listening.on("127.0.0.1", port, "--port",
+                            () -> RespServer.start(store, procedures, port, threads == null ? RespServer.defaultThreads() : threads));
+                } catch (CliException e) {
+                    throw e;
                 } catch (Exception e) {
                     throw new CliException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), 1);
                 }
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("ready redis://127.0.0.1:" + server.port());
+                out.println(inMemory ? "data: in memory only (nothing is kept on disk)"
+                        : "data: " + options.directory() + (spec.commandLine().getParseResult().hasMatchedOption("--dir") ? ""
+                                : " (the default, bypass-data in the working directory; --dir chooses another)"));
                 out.flush();
                 RespServer s = server;
                 ProgramRuntime r = runtime;

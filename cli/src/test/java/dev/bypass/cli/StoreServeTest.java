@@ -16,11 +16,18 @@ class StoreServeTest {
     @TempDir Path dir;
 
     static Process serve(Path data, String... extra) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("--dir", data.toString()));
+        args.addAll(List.of(extra));
+        return serve(new ProcessBuilder().redirectError(ProcessBuilder.Redirect.INHERIT), args);
+    }
+
+    /** {@code bypass store serve --port 0 ARGS} in a JVM of its own. */
+    static Process serve(ProcessBuilder pb, List<String> args) throws Exception {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new java.util.ArrayList<>(List.of(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "store", "serve", "--port", "0", "--dir", data.toString()));
-        cmd.addAll(List.of(extra));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> cmd = new java.util.ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "store", "serve", "--port", "0"));
+        cmd.addAll(args);
+        return pb.command(cmd).start();
     }
 
     static String cli(int port, String... args) throws Exception {
@@ -42,6 +49,7 @@ class StoreServeTest {
                 String line = r.readLine();
                 assertNotNull(line, () -> "no ready line");
                 assertTrue(line.matches("ready redis://127\\.0\\.0\\.1:\\d+"), line);
+                assertEquals("data: " + data.toAbsolutePath(), r.readLine());
                 int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
                 if (round == 0) {
                     assertEquals("OK", cli(port, "SET", "greeting", "hello"));
@@ -79,6 +87,55 @@ class StoreServeTest {
         } finally {
             p.destroy();
             p.waitFor();
+        }
+    }
+
+    @Test
+    void withoutDirItSaysWhereItsDataGoes() throws Exception {
+        Process p = serve(new ProcessBuilder().directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT), List.of());
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
+            assertTrue(r.readLine().startsWith("ready redis://"));
+            assertEquals("data: " + dir.toRealPath().resolve("bypass-data")
+                    + " (the default, bypass-data in the working directory; --dir chooses another)", r.readLine());
+            assertTrue(Files.isDirectory(dir.resolve("bypass-data")));
+        } finally {
+            p.destroy();
+            p.waitFor();
+        }
+    }
+
+    /** Recovery's warnings (here: a torn log tail cut) are log events, at the level chosen by flag or environment. */
+    @Test
+    void recoveryWarningsAreLogEventsUnderTheChosenLevel() throws Exception {
+        Path data = dir.resolve("data"), errors = dir.resolve("stderr.txt");
+        for (String level : new String[] {null, "info", "error"}) {
+            if (level != null) {
+                Path wal;
+                try (var files = Files.list(data)) {
+                    wal = files.filter(f -> f.getFileName().toString().startsWith("wal-")).sorted().toList().getLast();
+                }
+                Files.write(wal, new byte[] {(byte) 0xff, 1, 2, 3, 4}, java.nio.file.StandardOpenOption.APPEND);
+            }
+            ProcessBuilder pb = new ProcessBuilder().redirectError(errors.toFile());
+            if ("error".equals(level)) pb.environment().put("BYPASS_LOG_LEVEL", "error");
+            Process p = serve(pb, "info".equals(level) ? List.of("--dir", data.toString(), "--log-level", "info") : List.of("--dir", data.toString()));
+            try {
+                String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
+                assertNotNull(line, () -> "no ready line");
+                if (level == null) assertEquals("OK", cli(Integer.parseInt(line.substring(line.lastIndexOf(':') + 1)), "SET", "k", "v"));
+            } finally {
+                p.destroy();
+                p.waitFor();
+            }
+            List<String> logged = Files.readAllLines(errors);
+            if ("info".equals(level)) {
+                assertEquals(1, logged.size(), logged.toString());
+                assertTrue(logged.get(0).matches(LoggingTest.LINE.replace(String.valueOf(ProcessHandle.current().pid()), "\\d+")
+                        + "WARN store: recovery: log \\S+wal-\\d+\\.log: cut a torn tail of 5 bytes at offset \\d+ .*"), logged.get(0));
+            } else {
+                assertEquals(List.of(), logged, "level " + level);
+            }
         }
     }
 

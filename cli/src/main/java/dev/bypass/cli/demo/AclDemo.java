@@ -51,6 +51,12 @@ public final class AclDemo {
 
     public static final int APP_USER = 1000, ADMIN = 0;
 
+    /** What the program decided between two readings of its decisions map (allowed, denied, without a rule). */
+    private static void printDecisions(PrintWriter out, long[] from, long[] to) {
+        out.printf("  acl_filter decided: %d allowed by a rule, %d without a rule (allowed), %d denied%n",
+                to[0] - from[0], to[2] - from[2], to[1] - from[1]);
+    }
+
     public static void run(PrintWriter out, int rounds) throws Exception {
         Path dir = Files.createTempDirectory("bypass-acl-demo");
         List<String> names = List.of("readme.txt", "payroll.csv", "audit.log", "notes.txt");
@@ -66,9 +72,12 @@ public final class AclDemo {
             out.println("files in " + dir + ": readme.txt (no rule), payroll.csv (admin's; user " + APP_USER
                     + " may read), audit.log (admin only), notes.txt (user " + APP_USER + "'s own)");
             out.println("the application runs as user " + APP_USER + "; acl_filter decides every open");
+            long[] start = admin.decisions();
             FileReaderApp app = new FileReaderApp();
             for (int i = 0; i < rounds; i++) app.pass(dir, names);
+            long[] mid = admin.decisions();
             out.printf("before the update: %d opens allowed, %d denied (last: %s)%n", app.allowed, app.denied, app.lastDenial);
+            printDecisions(out, start, mid);
 
             // the live update goes through the agent's admin endpoint, as `bypass acl` from another process would
             // with the bearer token the agent wrote at start (readable by this user only)
@@ -78,17 +87,26 @@ public final class AclDemo {
             out.println("admin: bypass acl revoke " + dir.resolve("payroll.csv") + " --user " + APP_USER + " --agent " + endpoint);
             out.println("       (bearer token from " + session.adminTokenFile() + ")");
             out.println("       -> " + client.show(dir.resolve("payroll.csv").toString()) + " (live, in the File/ACL map)");
+            long[] resumed = admin.decisions();
             FileReaderApp after = new FileReaderApp();
             for (int i = 0; i < rounds; i++) after.pass(dir, names);
             out.printf("after the update:  %d opens allowed, %d denied%n", after.allowed, after.denied);
+            printDecisions(out, resumed, admin.decisions());
+            long allowed = app.allowed + after.allowed, denied = app.denied + after.denied;
             try {
                 Files.readString(dir.resolve("payroll.csv"));
+                allowed++;
                 out.println("payroll.csv: read (unexpected)");
             } catch (AccessDeniedException e) {
+                denied++;
                 out.println("payroll.csv: denied -> " + e.getClass().getSimpleName() + ": " + e.getMessage());
             }
+            // The program decides every open of this JVM: also the few of the demo itself, outside the application.
             long[] d = admin.decisions();
-            out.printf("decisions counted by the program: %d allowed, %d denied, %d without a rule%n", d[0], d[1], d[2]);
+            long counted = d[0] + d[1] + d[2];
+            out.printf("decisions counted by the program: %d allowed, %d denied, %d without a rule = %d opens: the application's %d "
+                    + "(%d allowed, %d denied) and %d other opens of this JVM%n", d[0], d[1], d[2], counted, allowed + denied, allowed, denied,
+                    counted - allowed - denied);
         } finally {
             BypassAgent.detach();
             try (var s = Files.list(dir)) {

@@ -237,7 +237,16 @@ public final class AgentSession implements AutoCloseable {
     void error(String message) {
         errors.incrementAndGet();
         lastError = message;
-        System.err.println("bypass agent: " + message);
+        log(System.Logger.Level.WARNING, message);
+    }
+
+    /**
+     * An event of the agent, through the JDK's System.Logger: inside someone else's application it goes wherever
+     * that application routes JDK logging, and the agent brings no logging library onto its class path. The logger
+     * is looked up at the event, so that attaching does not start the application's logging early.
+     */
+    static void log(System.Logger.Level level, String message) {
+        System.getLogger("dev.bypass.observability.agent").log(level, message);
     }
 
     /** The exception a denied call throws: the configured class with a message naming the method. */
@@ -337,7 +346,7 @@ public final class AgentSession implements AutoCloseable {
             try {
                 closeables.get(i).close();
             } catch (Exception e) {
-                System.err.println("bypass agent: closing " + closeables.get(i) + ": " + e);
+                log(System.Logger.Level.WARNING, "closing " + closeables.get(i) + ": " + e);
             }
         }
         closeables.clear();

@@ -48,13 +48,13 @@ public final class BypassAgent {
         } catch (Exception | LinkageError e) {
             lastError = message(e);
             outcome = lastError;
-            System.err.println("bypass agent: " + lastError);
+            AgentSession.log(System.Logger.Level.WARNING, lastError);
         }
         if (status != null) {
             try {
                 Files.writeString(Path.of(status), outcome);
             } catch (IOException e) {
-                System.err.println("bypass agent: cannot write status file " + status + ": " + e.getMessage());
+                AgentSession.log(System.Logger.Level.WARNING, "cannot write status file " + status + ": " + e.getMessage());
             }
         }
     }

@@ -32,16 +32,26 @@ public final class Demo implements AutoCloseable {
         this.proxy = proxy;
     }
 
-    public static Demo start(int proxyPort, int metricsPort, ProgramVerifier verifier) throws Exception {
-        EmbeddedPostgres pg = EmbeddedPostgres.start();
+    /**
+     * Starts PostgreSQL, the program and the proxy on {@code proxyPort}, with its meters in {@code metrics}, which the
+     * demo owns from now on (the caller binds it first, so that a port in use is found before PostgreSQL starts).
+     */
+    public static Demo start(int proxyPort, MetricsEndpoint metrics, ProgramVerifier verifier) throws Exception {
+        EmbeddedPostgres pg;
+        try {
+            pg = EmbeddedPostgres.start();
+        } catch (Exception e) {
+            metrics.close();
+            throw e;
+        }
+        ProgramQueryHook hook = null;
         try {
             setUp(pg);
-            ProgramQueryHook hook = new ProgramQueryHook(verifier);
+            hook = new ProgramQueryHook(verifier);
             hook.deny("analyst", "insert");
             hook.deny("analyst", "update");
             hook.deny("analyst", "delete");
             hook.deny("analyst", "ddl");
-            MetricsEndpoint metrics = new MetricsEndpoint(metricsPort);
             ProxyConfig config = ProxyConfig.defaults(proxyPort, "127.0.0.1", pg.port());
             ProxyServer proxy = new ProxyServer(config, hook, metrics.registry()).start();
             for (String cls : new String[] {"select", "insert", "update", "delete", "ddl", "transaction", "utility", "other"}) {
@@ -51,6 +61,8 @@ public final class Demo implements AutoCloseable {
             }
             return new Demo(pg, hook, metrics, proxy);
         } catch (Exception e) {
+            if (hook != null) hook.close();
+            metrics.close();
             pg.close();
             throw e;
         }
@@ -90,7 +102,6 @@ public final class Demo implements AutoCloseable {
         out.println("admin:    psql postgres://app@127.0.0.1:" + proxy.port() + "/" + ProxyServer.ADMIN_DATABASE
                 + "  then SHOW POOLS; SHOW CLIENTS; SHOW SERVERS; SHOW STATS;");
         out.println("metrics:  http://127.0.0.1:" + metrics.port() + "/metrics  (Prometheus text format)");
-        out.println("stop:     Ctrl-C");
         out.flush();
     }
 
