@@ -30,6 +30,14 @@ class FaultTest {
         }
     }
 
+    static int sleeping(EmbeddedPostgres pg) throws SQLException {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres")); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(20)'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     @Test void aRestartedServerHealsThePool() throws Exception {
         EmbeddedPostgres pg = EmbeddedPostgres.start();
         int port = pg.port();
@@ -88,7 +96,10 @@ class FaultTest {
                 }));
             }
             started.await();
-            Thread.sleep(1000);
+            // every query runs on its server before the cancels go out (a cancel that arrives first cancels nothing)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (sleeping(pg) < n && System.nanoTime() < deadline) Thread.sleep(20);
+            assertEquals(n, sleeping(pg), "queries running pg_sleep");
             for (int round = 0; round < 3; round++) for (Statement s : stmts) s.cancel(); // repeated: late cancels must be harmless
             for (Thread t : threads) t.join(TimeUnit.SECONDS.toMillis(30));
             assertEquals(n, cancelled.get(), "every sleeping query was cancelled");

@@ -24,8 +24,15 @@ class LauncherTest {
 
     record Out(int code, String stdout, String stderr) {}
 
-    Out exec(String stdin, String... cmd) throws IOException, InterruptedException {
+    Out exec(String stdin, String... cmd) throws IOException, InterruptedException { return exec(java.util.Map.of(), stdin, cmd); }
+
+    /** Runs {@code cmd} in the checkout with the environment changed as given (a null value removes the variable). */
+    Out exec(java.util.Map<String, String> env, String stdin, String... cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
+        env.forEach((k, v) -> {
+            if (v == null) pb.environment().remove(k);
+            else pb.environment().put(k, v);
+        });
         Path out = Files.createTempFile(dir, "out", ".txt"), err = Files.createTempFile(dir, "err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
         Process p = pb.start();
@@ -51,6 +58,39 @@ class LauncherTest {
         Out out = exec(program.toString(), cmd.toArray(String[]::new));
         assertEquals(0, out.code(), out.stderr());
         assertEquals(Long.toHexString(data.result()), out.stdout().strip());
+    }
+
+    /**
+     * The README's commands where the default java is older (17, first on the PATH) and JAVA_HOME is unset or points
+     * to it: both find JDK 25 by themselves. The old JDK is a stand-in that says it is 17 and fails when run.
+     */
+    @org.junit.jupiter.api.Test
+    void theLaunchersFindJdk25WhereTheDefaultJavaIsOlder() throws Exception {
+        Path old = dir.resolve("jdk-17");
+        Files.createDirectories(old.resolve("bin"));
+        for (String tool : new String[] {"java", "javac"}) {
+            Path t = Files.writeString(old.resolve("bin").resolve(tool), """
+                    #!/bin/sh
+                    if [ "$1" = -version ]; then echo 'openjdk version "17.0.12" 2024-07-16' >&2; exit 0; fi
+                    echo 'Unrecognized option: --sun-misc-unsafe-memory-access=allow' >&2; exit 1
+                    """);
+            t.toFile().setExecutable(true);
+        }
+        Path prog = Files.writeString(dir.resolve("answer.s"), "mov %r0, 6\nmul %r0, 7\nexit\n");
+        String path = old.resolve("bin") + ":" + System.getenv("PATH");
+        java.util.Map<String, String> unset = new java.util.HashMap<>(), older = new java.util.HashMap<>();
+        unset.put("JAVA_HOME", null);
+        unset.put("PATH", path);
+        older.put("JAVA_HOME", old.toString());
+        older.put("PATH", path);
+        for (var env : List.of(unset, older)) {
+            Out run = exec(env, "", ROOT.resolve("bypass").toString(), "run", prog.toString());
+            assertEquals(0, run.code(), "JAVA_HOME " + env.get("JAVA_HOME") + ": " + run.stderr());
+            assertEquals("0x2a", run.stdout().strip());
+            Out mvn = exec(env, "", ROOT.resolve("mvnw").toString(), "--version");
+            assertEquals(0, mvn.code(), "JAVA_HOME " + env.get("JAVA_HOME") + ": " + mvn.stdout() + mvn.stderr());
+            assertTrue(mvn.stdout().matches("(?s).*Java version: (2[5-9]|[3-9]\\d)[. ].*"), mvn.stdout());
+        }
     }
 
     @org.junit.jupiter.api.Test

@@ -33,18 +33,45 @@ class ObservabilityDemosTest {
         if (state != null) pb.environment().put("BYPASS_STATE", state.toString());
         Process p = pb.start();
         p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(timeoutSeconds, TimeUnit.SECONDS), "finished in time");
+        String out = outputWithin(p, timeoutSeconds);
         assertEquals(exitStatus, p.exitValue(), out);
         return out;
+    }
+
+    /** The standard output of a process that must end by itself within the time given (else it is killed). */
+    static String outputWithin(Process p, int timeoutSeconds) throws Exception {
+        var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("did not finish within " + timeoutSeconds + " s: " + out.get(10, TimeUnit.SECONDS));
+        }
+        return out.get(30, TimeUnit.SECONDS);
     }
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void telemetryDemoPrintsTopQueriesFromTheMapsAndWritesTrainingData() throws Exception {
-        Path features = dir.resolve("features.csv");
-        String out = run(List.of(LauncherTest.ROOT.resolve("bypass").toString(), "demo", "telemetry", "--seconds", "3",
-                "--out", features.toString(), "--format", "csv"), 200);
+        // no --out: the records go to a new file in the temporary directory, never into the checkout (the working directory)
+        String out = run(List.of(LauncherTest.ROOT.resolve("bypass").toString(), "demo", "telemetry", "--seconds", "3", "--format", "csv"), 200);
+        Matcher written = Pattern.compile("training data: (\\d+) records in (\\S+) \\(csv\\)").matcher(out);
+        assertTrue(written.find(), out);
+        Path features = Path.of(written.group(2));
+        try {
+            assertEquals(Path.of(System.getProperty("java.io.tmpdir")).toRealPath(), features.getParent().toRealPath(), out);
+            assertFalse(features.startsWith(LauncherTest.ROOT), out);
+            checkTelemetry(out, Files.readAllLines(features));
+        } finally {
+            Files.deleteIfExists(features);
+        }
+    }
+
+    private static void checkTelemetry(String out, List<String> lines) {
         Matcher m = Pattern.compile("(\\d+) transactions .*the programs saw (\\d+) statements, (\\d+) distinct").matcher(out);
         assertTrue(m.find(), out);
         long tx = Long.parseLong(m.group(1)), statements = Long.parseLong(m.group(2));
@@ -57,7 +84,6 @@ class ObservabilityDemosTest {
         double p50 = Double.parseDouble(row.group(3)), p95 = Double.parseDouble(row.group(4)), p99 = Double.parseDouble(row.group(5));
         assertTrue(p50 > 0 && p50 <= p95 && p95 <= p99, out);
         assertTrue(out.contains("SELECT bid, sum(abalance) FROM accounts WHERE aid <= ? GROUP BY bid"), "literals normalised: " + out);
-        List<String> lines = Files.readAllLines(features);
         assertEquals("fingerprint,latency_ns,rows,thread_id", lines.get(0));
         assertEquals(statements, lines.size() - 1, "one training record per statement");
     }
@@ -67,12 +93,18 @@ class ObservabilityDemosTest {
     void aclDemoDeniesByTheTableAndFollowsTheLiveUpdate() throws Exception {
         String out = run(List.of(LauncherTest.ROOT.resolve("bypass").toString(), "demo", "acl", "--rounds", "10"), 100);
         // per round: readme, payroll, audit, notes read + notes append; audit.log is always denied
-        assertTrue(out.contains("before the update: 40 opens allowed, 10 denied"), out);
-        assertTrue(out.contains("after the update:  30 opens allowed, 20 denied"), out);
+        // what the program decided during each phase adds up to what the application saw
+        assertTrue(out.contains("before the update: 40 opens allowed, 10 denied (last: "), out);
+        assertTrue(out.contains("\n  acl_filter decided: 30 allowed by a rule, 10 without a rule (allowed), 10 denied\nadmin: "), out);
+        assertTrue(out.contains("after the update:  30 opens allowed, 20 denied\n  acl_filter decided: 20 allowed by a rule, 10 without a rule (allowed), 20 denied\n"), out);
         assertTrue(Pattern.compile("payroll.csv: denied -> AccessDeniedException: \\S+payroll.csv: denied by bypass program check_open for user 1000").matcher(out).find(), out);
-        Matcher m = Pattern.compile("decisions counted by the program: (\\d+) allowed, (\\d+) denied").matcher(out);
+        Matcher m = Pattern.compile("decisions counted by the program: (\\d+) allowed, (\\d+) denied, (\\d+) without a rule = (\\d+) opens: "
+                + "the application's 101 \\(70 allowed, 31 denied\\) and (\\d+) other opens of this JVM").matcher(out);
         assertTrue(m.find(), out);
-        assertEquals(31, Long.parseLong(m.group(2)), "10 + 20 denied opens and the final check: " + out);
+        long allowed = Long.parseLong(m.group(1)), denied = Long.parseLong(m.group(2)), noRule = Long.parseLong(m.group(3));
+        assertEquals(31, denied, "10 + 20 denied opens and the final check: " + out);
+        assertEquals(allowed + denied + noRule, Long.parseLong(m.group(4)), out);
+        assertEquals(allowed + denied + noRule, 101 + Long.parseLong(m.group(5)), out);
     }
 
     @Test
@@ -92,6 +124,8 @@ class ObservabilityDemosTest {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String url = out.readLine();
             assertTrue(url != null && url.matches("http://127\\.0\\.0\\.1:\\d+/metrics"), url);
+            String served = new String(java.net.URI.create(url).toURL().openStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(served.contains("bypass_counter_counts_total{key=\"7\"} 5.0"), served);
         } finally {
             p.destroy();
         }
