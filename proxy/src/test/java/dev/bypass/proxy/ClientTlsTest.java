@@ -28,7 +28,7 @@ class ClientTlsTest {
     EmbeddedPostgres pg;
     ProxyServer proxy;
     ProgramQueryHook hook;
-    @TempDir Path dir; // holds a private key: removed after the class
+    @TempDir static Path dir; // holds a private key: removed after the class (a static field is ready for @BeforeAll)
 
     @BeforeAll
     void start() throws Exception {

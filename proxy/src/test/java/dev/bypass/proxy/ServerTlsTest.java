@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerTlsTest {
     EmbeddedPostgres pg;
     ProgramQueryHook hook;
-    @TempDir Path dir; // holds a private key: removed after the class
+    @TempDir static Path dir; // holds a private key: removed after the class (a static field is ready for @BeforeAll)
 
     @BeforeAll
     void start() throws Exception {
