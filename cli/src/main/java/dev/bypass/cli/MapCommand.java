@@ -8,9 +8,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
-@Command(name = "map", description = {"List, dump, update and delete entries of the maps of loaded objects: those kept in the",
-        "state directory, or with --agent HOST:PORT those of an agent in a running JVM (OBJECT/MAP as in its configuration;",
-        "the agent's bearer token is sent)."},
+@Command(name = "map", description = {"List, dump, update and delete entries of the maps of loaded objects.",
+        "The objects are those kept in the state directory, or with --agent HOST:PORT those of an agent in a running JVM "
+                + "(OBJECT/MAP as in its configuration; the agent's bearer token is sent)."},
         subcommands = {MapCommand.List.class, MapCommand.Dump.class, MapCommand.Update.class, MapCommand.Delete.class})
 final class MapCommand extends CommandGroup {
     static byte[] hexArg(String what, String hex) throws java.io.IOException {
