@@ -1,11 +1,7 @@
 package dev.bypass.txnstore;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -59,16 +55,13 @@ final class Checkpoints {
             out.write(new Frames.Out().u8(HEADER).i32(FORMAT).i64(ts).i64(firstSegment).frame(MAGIC));
             Frames.Out o = new Frames.Out();
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-            byte[] header = new byte[Frames.HEADER];
             for (Table t : tables) {
                 byte[] name = Bytes.of(t.name());
                 for (Map.Entry<byte[], Record> e : t.records.entrySet()) {
                     Version h = e.getValue().head;
                     Version v = h == null ? null : h.visibleAt(ts);
                     if (v == null || v.value == null) continue;
-                    o.len = 0;
-                    o.u8(ENTRY).bytes(name).bytes(e.getKey()).bytes(v.value);
-                    o.writeFrame(out, MAGIC, crc, header);
+                    writeEntry(out, o, crc, name, e.getKey(), v.value);
                     count++;
                 }
             }
@@ -81,38 +74,42 @@ final class Checkpoints {
         return count;
     }
 
+    /** One entry frame; the value is written from its own array (never copied into the frame buffer). */
+    private static void writeEntry(OutputStream out, Frames.Out o, java.util.zip.CRC32C crc, byte[] table, byte[] key, byte[] value) throws IOException {
+        o.len = Frames.HEADER;
+        o.u8(ENTRY).bytes(table).bytes(key).i32(value.length);
+        int payload = o.len - Frames.HEADER + value.length;
+        crc.reset();
+        Frames.updateLength(crc, payload);
+        crc.update(o.buf, Frames.HEADER, o.len - Frames.HEADER);
+        crc.update(value);
+        o.putInt(0, MAGIC);
+        o.putInt(4, payload);
+        o.putInt(8, (int) crc.getValue());
+        out.write(o.buf, 0, o.len);
+        for (int off = 0; off < value.length; off += Frames.IO_SLICE) out.write(value, off, Math.min(Frames.IO_SLICE, value.length - off));
+    }
+
     interface Sink {
         void entry(long ts, String table, byte[] key, byte[] value);
     }
 
     /** Reads a checkpoint into {@code sink}; damage throws {@link StoreCorruptedException} naming file and offset. */
     static Info read(Path file, Sink sink) throws IOException {
-        long offset = 0;
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-             DataInputStream in = new DataInputStream(raw)) {
-            byte[] header = new byte[Frames.HEADER];
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size(), offset = 0;
+            ByteBuffer header = ByteBuffer.allocate(Frames.HEADER).order(ByteOrder.LITTLE_ENDIAN);
+            Frames.In p = new Frames.In(ch, ByteBuffer.allocate(1 << 16));
             long ts = -1, first = -1, count = 0;
             while (true) {
-                byte[] frame;
-                try {
-                    in.readFully(header);
-                } catch (EOFException e) {
-                    throw corrupt(file, offset, "ends without its end frame (truncated)");
-                }
-                ByteBuffer hb = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
-                int magic = hb.getInt(), len = hb.getInt();
+                if (size - offset < Frames.HEADER) throw corrupt(file, offset, "ends without its end frame (truncated)");
+                header.clear();
+                while (header.hasRemaining()) ch.read(header, offset + header.position());
+                int magic = header.getInt(0), len = header.getInt(4), crc = header.getInt(8);
                 if (magic != MAGIC) throw corrupt(file, offset, "bad frame magic 0x" + Integer.toHexString(magic));
                 if (len < 1 || len > Frames.MAX_PAYLOAD) throw corrupt(file, offset, "implausible frame length " + len);
-                frame = new byte[Frames.HEADER + len];
-                System.arraycopy(header, 0, frame, 0, Frames.HEADER);
-                try {
-                    in.readFully(frame, Frames.HEADER, len);
-                } catch (EOFException e) {
-                    throw corrupt(file, offset, "truncated frame");
-                }
-                String why = Frames.check(frame, 0, MAGIC);
-                if (why != null) throw corrupt(file, offset, why);
-                Frames.In p = new Frames.In(frame, Frames.HEADER, len);
+                if (size - offset - Frames.HEADER < len) throw corrupt(file, offset, "truncated frame");
+                p.start(offset + Frames.HEADER, len);
                 try {
                     int kind = p.u8();
                     if (ts < 0 && kind != HEADER) throw corrupt(file, offset, "missing header frame");
@@ -122,26 +119,31 @@ final class Checkpoints {
                             if (format != FORMAT) throw corrupt(file, offset, "unknown checkpoint format " + format);
                             ts = p.i64();
                             first = p.i64();
+                            if (!p.finish(crc)) throw corrupt(file, offset, "checksum mismatch");
                         }
                         case ENTRY -> {
-                            String table = Bytes.str(p.bytes());
-                            byte[] key = p.bytes(), value = p.bytes();
-                            sink.entry(ts, table, key, value);
+                            byte[] table = p.bytes(), key = p.bytes(), value = p.bytes();
+                            if (!p.finish(crc)) throw corrupt(file, offset, "checksum mismatch");
+                            sink.entry(ts, Bytes.str(table), key, value);
                             count++;
                         }
                         case END -> {
                             long expected = p.i64();
+                            if (!p.finish(crc)) throw corrupt(file, offset, "checksum mismatch");
                             if (expected != count) throw corrupt(file, offset, "end frame counts " + expected + " entries, file has " + count);
-                            if (in.read() != -1) throw corrupt(file, offset + frame.length, "data after the end frame");
+                            if (offset + Frames.HEADER + len != size) throw corrupt(file, offset + Frames.HEADER + len, "data after the end frame");
                             return new Info(file, ts, first);
                         }
-                        default -> throw corrupt(file, offset, "unknown frame kind " + kind);
+                        default -> {
+                            if (!p.finish(crc)) throw corrupt(file, offset, "checksum mismatch");
+                            throw corrupt(file, offset, "unknown frame kind " + kind);
+                        }
                     }
-                } catch (RuntimeException e) {
-                    if (e instanceof StoreCorruptedException) throw e;
+                } catch (IllegalArgumentException | java.io.EOFException e) {
+                    if (!p.finish(crc)) throw corrupt(file, offset, "checksum mismatch");
                     throw corrupt(file, offset, "malformed frame: " + e.getMessage());
                 }
-                offset += frame.length;
+                offset += Frames.HEADER + len;
             }
         }
     }

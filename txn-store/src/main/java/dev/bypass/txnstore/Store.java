@@ -7,7 +7,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -58,6 +57,8 @@ public final class Store implements AutoCloseable {
     private volatile CompletableFuture<CheckpointResult> runningCheckpoint;
     private volatile boolean closed;
     private final LongAdder commits = new LongAdder(), conflicts = new LongAdder(), deletions = new LongAdder();
+    /** Estimated heap bytes of the committed data (keys, versions and their values, per-record overhead). */
+    private final LongAdder dataBytes = new LongAdder();
     private volatile CheckpointResult lastCheckpoint;
 
     private Store(StoreOptions options) throws IOException {
@@ -147,7 +148,7 @@ public final class Store implements AutoCloseable {
             base.indexes.add(ix);
             if (rebuild) {
                 // Index the current rows in one commit, as if the index had always existed.
-                List<Map.Entry<Table, Map.Entry<byte[], byte[]>>> ops = new ArrayList<>();
+                List<Wal.Op> ops = new ArrayList<>();
                 for (Map.Entry<byte[], Record> e : base.records.entrySet()) {
                     Version h = e.getValue().head;
                     if (h == null || h.value == null) continue;
@@ -272,9 +273,7 @@ public final class Store implements AutoCloseable {
         java.util.concurrent.locks.LockSupport.parkNanos(nanos);
     }
 
-    private static Map.Entry<Table, Map.Entry<byte[], byte[]>> op(Table t, byte[] key, byte[] value) {
-        return new AbstractMap.SimpleImmutableEntry<>(t, new AbstractMap.SimpleImmutableEntry<>(key, value));
-    }
+    private static Wal.Op op(Table t, byte[] key, byte[] value) { return new Wal.Op(t, key, value); }
 
     /** Validation, timestamp, install and log append under the commit lock; the durability wait outside it. */
     long commit(Transaction tx, boolean awaitLog) {
@@ -284,7 +283,7 @@ public final class Store implements AutoCloseable {
         try {
             if (closed) throw new StoreException("store is closed");
             validate(tx);
-            List<Map.Entry<Table, Map.Entry<byte[], byte[]>>> ops = new ArrayList<>();
+            List<Wal.Op> ops = new ArrayList<>();
             for (Map.Entry<Table, TreeMap<byte[], byte[]>> tw : tx.writes.entrySet()) {
                 Table t = tw.getKey();
                 List<Index> indexes = t.indexes;
@@ -310,12 +309,13 @@ public final class Store implements AutoCloseable {
                 }
             }
             if (ops.isEmpty()) return tx.snapshot;
+            int size = checkRecordSize(ops);
             ts = ++lastAssigned;
             install(ops, ts);
             if (wal == null) {
                 visible.set(ts);
                 seq = -1;
-            } else seq = wal.append(Wal.encode(ts, ops), ts);
+            } else seq = wal.append(ts, ops, size);
         } finally {
             commitLock.unlock();
         }
@@ -332,34 +332,52 @@ public final class Store implements AutoCloseable {
     }
 
     /** Installs and logs ops as one commit; caller holds the commit lock. */
-    private void publishLocked(List<Map.Entry<Table, Map.Entry<byte[], byte[]>>> ops) {
+    private void publishLocked(List<Wal.Op> ops) {
+        int size = checkRecordSize(ops);
         long ts = ++lastAssigned;
         install(ops, ts);
         if (wal == null) visible.set(ts);
         else {
-            long seq = wal.append(Wal.encode(ts, ops), ts);
+            long seq = wal.append(ts, ops, size);
             wal.await(seq);
         }
     }
 
-    private void install(List<Map.Entry<Table, Map.Entry<byte[], byte[]>>> ops, long ts) {
+    /**
+     * The size of the commit's log record, checked against the limit before anything is installed: a commit the
+     * log could not hold, or recovery could not read back, is refused rather than acknowledged.
+     */
+    private int checkRecordSize(List<Wal.Op> ops) {
+        long size = Wal.recordSize(ops);
+        if (size > options.maxRecordBytes())
+            throw new CommitTooLargeException("commit refused: its log record would be " + size + " bytes, above the limit of "
+                    + options.maxRecordBytes() + " bytes per commit");
+        return (int) size;
+    }
+
+    private void install(List<Wal.Op> ops, long ts) {
         if (++commitsSinceHorizon >= 64) {
             commitsSinceHorizon = 0;
             horizon = epochs.horizon(visible.get());
         }
         long h = horizon;
-        for (Map.Entry<Table, Map.Entry<byte[], byte[]>> o : ops) {
-            Table t = o.getKey();
-            byte[] key = o.getValue().getKey(), value = o.getValue().getValue();
+        long added = 0;
+        for (Wal.Op o : ops) {
+            Table t = o.table();
+            byte[] key = o.key(), value = o.value();
             Record r = t.get(key);
             if (r == null) {
-                if (value != null) t.insert(key, new Record(new Version(ts, value, null)));
+                if (value != null) {
+                    t.insert(key, new Record(new Version(ts, value, null)));
+                    added += Version.recordBytes(key, value);
+                }
             } else {
                 Version head = new Version(ts, value, r.head);
-                head.prune(h);
+                added += Version.bytes(value) - head.prune(h);
                 r.head = head;
             }
         }
+        dataBytes.add(added);
     }
 
     private void validate(Transaction tx) {
@@ -407,7 +425,7 @@ public final class Store implements AutoCloseable {
             for (Map.Entry<byte[], Record> e : t.records.entrySet()) {
                 Version head = e.getValue().head;
                 if (head == null) continue;
-                head.prune(h);
+                dataBytes.add(-head.prune(h));
                 if (head.value == null && head.ts <= h) dead.add(Map.entry(t, Map.entry(e.getKey(), e.getValue())));
             }
         if (dead.isEmpty()) return;
@@ -416,12 +434,22 @@ public final class Store implements AutoCloseable {
             for (var d : dead) {
                 Record r = d.getValue().getValue();
                 Version head = r.head;
-                if (head != null && head.value == null && head.ts <= h) d.getKey().remove(d.getValue().getKey(), r);
+                if (head != null && head.value == null && head.ts <= h && d.getKey().remove(d.getValue().getKey(), r))
+                    dataBytes.add(-Version.recordOverhead(d.getValue().getKey()) - head.chainBytes());
             }
         } finally {
             commitLock.unlock();
         }
     }
+
+    /**
+     * Estimated heap bytes held by committed data: keys, every version still reachable and its value, and a fixed
+     * per-record and per-version overhead. Servers compare it with their memory limit.
+     */
+    public long memoryUsage() { return Math.max(0, dataBytes.sum()); }
+
+    /** Counts data recovery loaded. */
+    void accountRecovered(long bytes) { dataBytes.add(bytes); }
 
     /** Newest timestamp visible to new transactions. */
     public long lastCommitTimestamp() { return visible.get(); }

@@ -95,6 +95,22 @@ public final class Transaction implements AutoCloseable {
         return v == null ? 0 : v.ts;
     }
 
+    /**
+     * The newest commit timestamp among the versions of keys in {@code [from, to)} this transaction sees, deletions
+     * included (0 when none); counts as a read of the range. WATCH uses it for the members of a collection.
+     */
+    public long versionOfRange(Table table, byte[] from, byte[] to) {
+        checkActive();
+        if (ranges != null) ranges.add(new RangeRead(table, from == null ? null : from.clone(), to == null ? null : to.clone()));
+        long max = 0;
+        for (Record r : range(table.records, from, to).values()) {
+            Version h = r.head;
+            Version v = h == null ? null : h.visibleAt(snapshot);
+            if (v != null) max = Math.max(max, v.ts);
+        }
+        return max;
+    }
+
     private byte[] committedValue(Table table, byte[] key) {
         Record r = table.get(key);
         if (r == null) return null;
@@ -107,20 +123,35 @@ public final class Transaction implements AutoCloseable {
 
     public void put(Table table, byte[] key, byte[] value) {
         if (value == null) throw new IllegalArgumentException("value is null (use delete)");
-        write(table, key, value.clone());
+        write(table, keyCopy(key), value.clone());
+    }
+
+    /**
+     * Like {@link #put(Table, byte[], byte[])}, but the store takes both arrays as they are instead of copying them:
+     * the caller must never change them afterwards. For servers that decode each value into an array of its own,
+     * where a copy would double the memory a large value takes.
+     */
+    public void putOwned(Table table, byte[] key, byte[] value) {
+        if (value == null) throw new IllegalArgumentException("value is null (use delete)");
+        write(table, key, value);
     }
 
     public void delete(String table, byte[] key) { delete(store.table(table), key); }
 
     /** Deletes {@code key} (a no-op when absent). */
-    public void delete(Table table, byte[] key) { write(table, key, TOMBSTONE); }
+    public void delete(Table table, byte[] key) { write(table, keyCopy(key), TOMBSTONE); }
+
+    private static byte[] keyCopy(byte[] key) {
+        if (key == null) throw new IllegalArgumentException("key is null");
+        return key.clone();
+    }
 
     private void write(Table table, byte[] key, byte[] value) {
         checkActive();
         if (readOnly) throw new StoreException("write to " + table.name() + " in a read-only transaction");
         if (table.indexOf != null) throw new StoreException(table.name() + " holds index entries; write its base table");
         if (key == null) throw new IllegalArgumentException("key is null");
-        writes.computeIfAbsent(table, t -> new TreeMap<>(Bytes.ORDER)).put(key.clone(), value);
+        writes.computeIfAbsent(table, t -> new TreeMap<>(Bytes.ORDER)).put(key, value);
     }
 
     /** Visits keys in {@code [from, to)} in order (null bounds are open); the visitor may stop early. */

@@ -1,14 +1,12 @@
 package dev.bypass.txnstore;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,11 +30,13 @@ final class Wal implements AutoCloseable {
     private FileChannel channel;
     private long segment;
 
-    private Frames.Out pending = new Frames.Out();
+    private Batch pending = new Batch();
+    /** The batch written last, cleared, for reuse by the next swap (only the thread owning the file swaps). */
+    private Batch spare = new Batch();
     /** The segment frames appended now go to (the writer may still be on an older one). */
     private long appendSegment;
     /** Segment switches not yet carried out: frames before each switch, in order. */
-    private record Roll(Frames.Out frames, long ts, long seq) {}
+    private record Roll(Batch frames, long ts, long seq) {}
 
     private final java.util.ArrayDeque<Roll> rolls = new java.util.ArrayDeque<>();
     /** Finished segments whose fsync and close the background thread still owes (policies other than ALWAYS). */
@@ -73,31 +73,96 @@ final class Wal implements AutoCloseable {
         return ch;
     }
 
-    static byte[] encode(long ts, List<Map.Entry<Table, Map.Entry<byte[], byte[]>>> ops) {
-        int size = 12;
-        for (Map.Entry<Table, Map.Entry<byte[], byte[]>> op : ops) {
-            byte[] value = op.getValue().getValue();
-            size += 1 + 4 + op.getKey().nameBytes().length + 4 + op.getValue().getKey().length + (value == null ? 0 : 4 + value.length);
-        }
-        Frames.Out o = new Frames.Out(size);
-        o.i64(ts).i32(ops.size());
-        for (Map.Entry<Table, Map.Entry<byte[], byte[]>> op : ops) {
-            byte[] value = op.getValue().getValue();
-            o.u8(value == null ? DELETE : PUT).bytes(op.getKey().nameBytes()).bytes(op.getValue().getKey());
-            if (value != null) o.bytes(value);
-        }
-        return o.frame(MAGIC);
+    /** One change of a commit: a put, or a deletion when {@code value} is null. */
+    record Op(Table table, byte[] key, byte[] value) {}
+
+    /** The payload size of a commit's log record. */
+    static long recordSize(List<Op> ops) {
+        long size = 12;
+        for (Op op : ops) size += 1 + 4 + op.table().nameBytes().length + 4 + op.key().length + (op.value() == null ? 0 : 4 + op.value().length);
+        return size;
     }
 
-    /** Buffers a frame; returns the sequence number to wait for. Called in commit-timestamp order. */
-    synchronized long append(byte[] frame, long ts) {
+    /**
+     * Frames waiting for the file: small fields are copied into the buffer, fields of {@link Frames#LARGE_FIELD} bytes
+     * or more are referred to (their arrays are immutable once committed), so a large value is never copied on its
+     * way to the log.
+     */
+    static final class Batch extends Frames.Out {
+        /** Large fields, each written after the buffer's bytes before {@code at[i]}. */
+        private final List<byte[]> large = new ArrayList<>();
+        private int[] at = new int[4];
+        private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+
+        /** Appends one commit's frame. */
+        void frame(long ts, List<Op> ops, int payload) {
+            int start = len, firstLarge = large.size();
+            ensure(Frames.HEADER);
+            len += Frames.HEADER;
+            i64(ts).i32(ops.size());
+            for (Op op : ops) {
+                u8(op.value() == null ? DELETE : PUT).bytes(op.table().nameBytes());
+                field(op.key());
+                if (op.value() != null) field(op.value());
+            }
+            crc.reset();
+            Frames.updateLength(crc, payload);
+            int from = start + Frames.HEADER;
+            for (int i = firstLarge; i < large.size(); i++) {
+                crc.update(buf, from, at[i] - from);
+                crc.update(large.get(i));
+                from = at[i];
+            }
+            crc.update(buf, from, len - from);
+            putInt(start, MAGIC);
+            putInt(start + 4, payload);
+            putInt(start + 8, (int) crc.getValue());
+        }
+
+        private void field(byte[] b) {
+            if (b.length < Frames.LARGE_FIELD) {
+                bytes(b);
+                return;
+            }
+            i32(b.length);
+            if (large.size() == at.length) at = java.util.Arrays.copyOf(at, at.length * 2);
+            at[large.size()] = len;
+            large.add(b);
+        }
+
+        long size() {
+            long n = len;
+            for (byte[] b : large) n += b.length;
+            return n;
+        }
+
+        boolean isEmpty() { return len == 0; }
+
+        void writeTo(FileChannel ch) throws IOException {
+            int from = 0;
+            for (int i = 0; i < large.size(); i++) {
+                Frames.writeFully(ch, buf, from, at[i] - from);
+                Frames.writeFully(ch, large.get(i), 0, large.get(i).length);
+                from = at[i];
+            }
+            Frames.writeFully(ch, buf, from, len - from);
+        }
+
+        void clear() {
+            len = 0;
+            large.clear();
+            if (buf.length > 1 << 20) buf = new byte[256]; // give back what one burst needed
+        }
+    }
+
+    /** Buffers a commit's frame; returns the sequence number to wait for. Called in commit-timestamp order. */
+    synchronized long append(long ts, List<Op> ops, int payload) {
         if (failure != null) throw new StoreException("write-ahead log failed earlier: " + failure.getMessage(), failure);
         if (closing) throw new StoreException("store is closed");
-        pending.ensure(frame.length);
-        System.arraycopy(frame, 0, pending.buf, pending.len, frame.length);
-        pending.len += frame.length;
+        long before = pending.size();
+        pending.frame(ts, ops, payload);
         pendingTs = ts;
-        bytesSinceRoll += frame.length;
+        bytesSinceRoll += pending.size() - before;
         return ++appendedSeq;
     }
 
@@ -143,7 +208,7 @@ final class Wal implements AutoCloseable {
 
     /** Writes everything buffered (finishing a pending segment switch first); the caller owns the file. */
     private void drain() {
-        Frames.Out cur;
+        Batch cur;
         long curTs, curSeq;
         List<Roll> pre;
         synchronized (this) {
@@ -152,7 +217,8 @@ final class Wal implements AutoCloseable {
             cur = pending;
             curTs = pendingTs;
             curSeq = appendedSeq;
-            pending = new Frames.Out();
+            pending = spare != null ? spare : new Batch();
+            spare = null;
         }
         try {
             for (Roll r : pre) {
@@ -172,13 +238,17 @@ final class Wal implements AutoCloseable {
                 channel = open(segment);
                 publish(r.ts(), r.seq());
             }
-            if (cur.len > 0) {
+            if (!cur.isEmpty()) {
                 write(cur);
                 if (policy == SyncPolicy.ALWAYS) {
                     channel.force(false);
                     lastSync = System.nanoTime();
                 } else dirty = true;
                 publish(curTs, curSeq);
+            }
+            cur.clear();
+            synchronized (this) {
+                spare = cur;
             }
         } catch (IOException e) {
             synchronized (this) {
@@ -196,7 +266,7 @@ final class Wal implements AutoCloseable {
     synchronized long roll() {
         if (failure != null) throw new StoreException("write-ahead log failed: " + failure.getMessage(), failure);
         rolls.add(new Roll(pending, pendingTs, appendedSeq));
-        pending = new Frames.Out();
+        pending = new Batch();
         bytesSinceRoll = 0;
         notifyAll();
         return ++appendSegment;
@@ -260,9 +330,8 @@ final class Wal implements AutoCloseable {
         }
     }
 
-    private void write(Frames.Out o) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(o.buf, 0, o.len);
-        while (b.hasRemaining()) channel.write(b);
+    private void write(Batch b) throws IOException {
+        b.writeTo(channel);
         writes.increment();
     }
 

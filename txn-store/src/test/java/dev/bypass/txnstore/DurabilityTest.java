@@ -93,6 +93,12 @@ class DurabilityTest {
         throw new AssertionError("no segment with data");
     }
 
+    static byte[] encode(long ts, List<Wal.Op> ops) {
+        Wal.Batch b = new Wal.Batch();
+        b.frame(ts, ops, (int) Wal.recordSize(ops));
+        return java.util.Arrays.copyOf(b.buf, b.len);
+    }
+
     @Test
     void tornTailIsCutCleanly(@TempDir Path dir) throws Exception {
         try (Store s = Store.open(StoreOptions.durable(dir))) {
@@ -100,7 +106,7 @@ class DurabilityTest {
         }
         Path seg = lastSegment(dir);
         long size = Files.size(seg);
-        byte[] frame = Wal.encode(999, List.of(java.util.Map.entry(new Table("t"), java.util.Map.entry(of("torn"), of("x")))));
+        byte[] frame = encode(999, List.of(new Wal.Op(new Table("t"), of("torn"), of("x"))));
         try (RandomAccessFile f = new RandomAccessFile(seg.toFile(), "rw")) {
             f.seek(size);
             f.write(frame, 0, frame.length - 3); // the write a crash interrupted

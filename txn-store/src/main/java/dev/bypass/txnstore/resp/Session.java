@@ -6,29 +6,44 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Per-connection state: selected database, a MULTI queue, WATCHed keys with the version each had, and the log
- * write its replies wait for.
+ * Per-connection state: identity (CLIENT ID, SETNAME, SETINFO), selected database, a MULTI queue, WATCHed keys with
+ * the version each had, and the log write its replies wait for.
  */
 final class Session {
+    final long id;
+    final String address;
+    final long created = System.currentTimeMillis();
+    volatile long lastInteraction = created;
     int db;
-    List<List<byte[]>> queued;
+    String name = "", libName = "", libVersion = "";
+    String lastCommand = "NULL";
+    List<byte[][]> queued;
     boolean queueError;
+    /** Whether a queued command may add data (EXEC is refused above maxmemory then, as Redis does). */
+    boolean queuedDenyOom;
     final Map<WatchKey, Long> watched = new LinkedHashMap<>();
     /** The log write this connection's newest unacknowledged commit owes (0: none); see Store.awaitDurable. */
     long owed;
 
     record WatchKey(int db, String key) {}
 
+    Session(long id, String address) {
+        this.id = id;
+        this.address = address;
+    }
+
     boolean inMulti() { return queued != null; }
 
     void beginMulti() {
         queued = new ArrayList<>();
         queueError = false;
+        queuedDenyOom = false;
     }
 
     void endMulti() {
         queued = null;
         queueError = false;
+        queuedDenyOom = false;
         watched.clear();
     }
 }

@@ -133,7 +133,7 @@ class RespServerTest {
             assertEquals("*1\r\n+OK", a.call("EXEC"));
             assertEquals("mine", cli("GET", "x"));
             assertEquals("+OK", a.call("MULTI"));
-            assertEquals("-ERR unknown command 'NOPE'", a.call("NOPE"));
+            assertEquals("-ERR unknown command 'NOPE', with args beginning with:", a.call("NOPE"));
             assertEquals("-EXECABORT Transaction discarded because of previous errors.", a.call("EXEC"));
         }
     }
@@ -163,13 +163,19 @@ class RespServerTest {
 
     @Test
     void malformedRespGetsAProtocolErrorAndTheConnectionCloses() throws Exception {
-        for (String bad : List.of("*1\r\n$abc\r\n", "*2\r\n:1\r\n:2\r\n", "$-5\r\n", "*1\r\n$3\r\nGETXX\r\n")) {
+        for (String bad : List.of("*1\r\n$abc\r\n", "*2\r\n:1\r\n:2\r\n", "*1\r\n$3\r\nGETXX\r\n", "*3000000000\r\n", "*1\r\n$536870913\r\n",
+                "\"unbalanced\r\n", "x".repeat(70_000))) {
             try (RawClient c = new RawClient(server.port())) {
                 c.out.write(bad.getBytes(StandardCharsets.ISO_8859_1));
                 c.out.flush();
                 String reply = c.readAll();
                 assertTrue(reply.startsWith("-ERR Protocol error"), bad + " -> " + reply);
             }
+        }
+        try (RawClient c = new RawClient(server.port())) { // a line not starting with '*' is an inline command, as in Redis
+            c.out.write("$-5\r\n".getBytes(StandardCharsets.US_ASCII));
+            c.out.flush();
+            assertEquals("-ERR unknown command '$-5', with args beginning with: ", c.line());
         }
         assertEquals("PONG", cli("PING"), "the server keeps serving");
     }

@@ -1,0 +1,45 @@
+package dev.bypass.txnstore.resp;
+
+import dev.bypass.txnstore.Store;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What every connection of one server shares: the store and keyspace, configuration, commands, clients, counters. */
+final class Server {
+    final Store store;
+    final RedisData data;
+    final Procedures procedures;
+    final CommandTable commands;
+    private volatile RespConfig config;
+    /** Bytes held by partially received large arguments, counted in the memory that {@code maxmemory} bounds. */
+    final AtomicLong inputBytes = new AtomicLong();
+    final ConcurrentHashMap<Long, Connection> clients = new ConcurrentHashMap<>();
+    final AtomicLong nextClientId = new AtomicLong();
+    final long started = System.currentTimeMillis();
+    final Cursors cursors = new Cursors();
+    volatile long lastSave = System.currentTimeMillis() / 1000;
+    volatile int port;
+    final AtomicLong commandsProcessed = new AtomicLong(), connectionsReceived = new AtomicLong(), rejectedConnections = new AtomicLong(),
+            expiredKeys = new AtomicLong(), oomRejections = new AtomicLong(), outputLimitDisconnections = new AtomicLong();
+
+    Server(Store store, Procedures procedures, RespConfig config) {
+        this.store = store;
+        this.data = new RedisData(store);
+        this.procedures = procedures;
+        this.config = config;
+        this.commands = Commands.table();
+    }
+
+    RespConfig config() { return config; }
+
+    void config(RespConfig c) { config = c; }
+
+    /** Memory compared with {@code maxmemory}: the store's data and the partial large arguments being received. */
+    long usedMemory() { return store.memoryUsage() + inputBytes.get(); }
+
+    /** Whether a command that may add {@code incoming} bytes must be refused with {@code -OOM}. */
+    boolean overMemory(long incoming) {
+        long max = config.maxmemory();
+        return max > 0 && usedMemory() + incoming > max;
+    }
+}
