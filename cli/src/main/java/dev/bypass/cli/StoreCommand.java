@@ -10,6 +10,7 @@ import dev.bypass.txnstore.StoreException;
 import dev.bypass.txnstore.StoreOptions;
 import dev.bypass.txnstore.SyncPolicy;
 import dev.bypass.txnstore.programs.StoredProcedures;
+import dev.bypass.txnstore.resp.RespConfig;
 import dev.bypass.txnstore.resp.RespServer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -37,6 +38,12 @@ final class StoreCommand extends CommandGroup {
         @Option(names = "--program", paramLabel = "FILE.o", description = "load a BPF object whose programs BPF.RUN can call") List<Path> programs;
         @Option(names = "--threads", description = "I/O threads (default: half the cores, at least 1)") Integer threads;
         @Option(names = "--unverified", description = "load programs without the verifier (testing only)") boolean unverified;
+        @Option(names = "--maxmemory", description = "refuse writes with -OOM beyond this much data, e.g. 2gb (default: 60% of the heap)") String maxmemory;
+        @Option(names = "--maxclients", description = "connections beyond this are refused (default: ${DEFAULT-VALUE})", defaultValue = "10000") int maxclients;
+        @Option(names = "--timeout", description = "close clients idle for this many seconds, 0 = never (default: ${DEFAULT-VALUE})", defaultValue = "0") int timeout;
+        @Option(names = "--proto-max-bulk-len", description = "largest string a client may send (default: 512mb)") String protoMaxBulkLen;
+        @Option(names = "--client-output-buffer-limit", paramLabel = "HARD SOFT SECONDS",
+                description = "disconnect clients whose unread replies pass HARD, or SOFT for SECONDS (default: \"1gb 256mb 60\")") String outputLimit;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
@@ -47,6 +54,19 @@ final class StoreCommand extends CommandGroup {
                 policy = SyncPolicy.valueOf(sync.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new CliException("--sync must be always, interval or never, not " + sync, 2);
+            }
+            RespConfig config;
+            try {
+                config = RespConfig.defaults().withMaxclients(maxclients).withTimeout(timeout);
+                if (maxmemory != null) config = config.withMaxmemory(RespConfig.parseBytes(maxmemory));
+                if (protoMaxBulkLen != null) config = config.withProtoMaxBulkLen(RespConfig.parseBytes(protoMaxBulkLen));
+                if (outputLimit != null) {
+                    String[] f = outputLimit.trim().split("\\s+");
+                    if (f.length != 3) throw new IllegalArgumentException("--client-output-buffer-limit takes three values: hard soft seconds");
+                    config = config.withOutputLimits(RespConfig.parseBytes(f[0]), RespConfig.parseBytes(f[1]), Integer.parseInt(f[2]));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage(), 2);
             }
             StoreOptions options = inMemory ? StoreOptions.inMemory()
                     : new StoreOptions(dir.toAbsolutePath(), policy, 1000, Math.max(0, checkpointBytes));
@@ -75,8 +95,9 @@ final class StoreCommand extends CommandGroup {
                     }
                 }
                 try {
+                    RespConfig limits = config;
                     server = Listening.on("127.0.0.1", port, "--port",
-                            () -> RespServer.start(store, procedures, port, threads == null ? RespServer.defaultThreads() : threads));
+                            () -> RespServer.start(store, procedures, port, threads == null ? RespServer.defaultThreads() : threads, limits));
                 } catch (CliException e) {
                     throw e;
                 } catch (Exception e) {
