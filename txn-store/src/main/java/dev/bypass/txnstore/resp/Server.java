@@ -40,6 +40,15 @@ final class Server {
     /** Whether a command that may add {@code incoming} bytes must be refused with {@code -OOM}. */
     boolean overMemory(long incoming) {
         long max = config.maxmemory();
-        return max > 0 && usedMemory() + incoming > max;
+        if (max <= 0 || usedMemory() + incoming <= max) return false;
+        // Deleted and overwritten versions are reclaimed by vacuum (after checkpoints); before refusing a write, reclaim
+        // now, at most once a second since a vacuum visits every key.
+        long now = System.nanoTime();
+        if (now - lastVacuum < 1_000_000_000L) return true;
+        lastVacuum = now;
+        store.vacuum();
+        return usedMemory() + incoming > max;
     }
+
+    private volatile long lastVacuum = System.nanoTime() - 2_000_000_000L;
 }
