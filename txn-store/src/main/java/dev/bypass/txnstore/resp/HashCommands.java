@@ -44,23 +44,8 @@ final class HashCommands {
             for (int i = 2; i < c.argc; i++) c.out.bulkOrNull(field(c, c.arg(i)));
         });
         t.add("HEXISTS", 3, READONLY | FAST, 1, 1, 1, "hash", "Determines whether a field exists in a hash.", c -> c.out.integer(field(c, c.arg(2)) == null ? 0 : 1));
-        t.add("HDEL", -3, WRITE | FAST, 1, 1, 1, "hash", "Deletes one or more fields and their values from a hash.", c -> {
-            RedisData d = c.data();
-            if (d.getTyped(c.tx, c.db(), c.arg(1), HASH) == null) {
-                c.out.integer(0);
-                return;
-            }
-            int n = 0;
-            for (int i = 2; i < c.argc; i++) {
-                byte[] fk = RedisData.memberKey(c.arg(1), c.arg(i));
-                if (c.tx.get(d.hashes(c.db()), fk) != null) {
-                    c.tx.delete(d.hashes(c.db()), fk);
-                    n++;
-                }
-            }
-            if (n > 0) d.dropIfEmpty(c.tx, c.db(), c.arg(1), d.hashes(c.db()));
-            c.out.integer(n);
-        });
+        t.add("HDEL", -3, WRITE | FAST, 1, 1, 1, "hash", "Deletes one or more fields and their values from a hash.",
+                c -> c.out.integer(c.data().removeMembers(c.tx, c.db(), c.arg(1), HASH, c.data().hashes(c.db()), c.args, 2, c.argc)));
         t.add("HLEN", 2, READONLY | FAST, 1, 1, 1, "hash", "Returns the number of fields in a hash.", c -> {
             Value v = c.data().getTyped(c.tx, c.db(), c.arg(1), HASH);
             c.out.integer(v == null ? 0 : RedisData.count(c.tx, c.data().hashes(c.db()), c.arg(1)));

@@ -254,6 +254,24 @@ final class RedisData {
         }
     }
 
+    /**
+     * Removes members {@code args[from..argc)} of a collection of {@code type} kept in {@code table}; deletes the
+     * key once empty. Returns how many were there (HDEL, SREM).
+     */
+    int removeMembers(Transaction tx, int db, byte[] key, byte type, Table table, byte[][] args, int from, int argc) {
+        if (getTyped(tx, db, key, type) == null) return 0;
+        int n = 0;
+        for (int i = from; i < argc; i++) {
+            byte[] mk = memberKey(key, args[i]);
+            if (tx.get(table, mk) != null) {
+                tx.delete(table, mk);
+                n++;
+            }
+        }
+        if (n > 0) dropIfEmpty(tx, db, key, table);
+        return n;
+    }
+
     static boolean isEmpty(Transaction tx, Table members, byte[] key) {
         byte[] p = prefix(key);
         boolean[] any = {false};

@@ -26,23 +26,8 @@ final class SetCommands {
             }
             c.out.integer(added);
         });
-        t.add("SREM", -3, WRITE | FAST, 1, 1, 1, "set", "Removes one or more members from a set.", c -> {
-            RedisData d = c.data();
-            if (d.getTyped(c.tx, c.db(), c.arg(1), SET) == null) {
-                c.out.integer(0);
-                return;
-            }
-            int n = 0;
-            for (int i = 2; i < c.argc; i++) {
-                byte[] mk = RedisData.memberKey(c.arg(1), c.arg(i));
-                if (c.tx.get(d.sets(c.db()), mk) != null) {
-                    c.tx.delete(d.sets(c.db()), mk);
-                    n++;
-                }
-            }
-            if (n > 0) d.dropIfEmpty(c.tx, c.db(), c.arg(1), d.sets(c.db()));
-            c.out.integer(n);
-        });
+        t.add("SREM", -3, WRITE | FAST, 1, 1, 1, "set", "Removes one or more members from a set.",
+                c -> c.out.integer(c.data().removeMembers(c.tx, c.db(), c.arg(1), SET, c.data().sets(c.db()), c.args, 2, c.argc)));
         t.add("SISMEMBER", 3, READONLY | FAST, 1, 1, 1, "set", "Determines whether a member belongs to a set.", c -> c.out.integer(isMember(c, c.arg(1), c.arg(2)) ? 1 : 0));
         t.add("SMISMEMBER", -3, READONLY | FAST, 1, 1, 1, "set", "Determines whether multiple members belong to a set.", c -> {
             c.out.array(c.argc - 2);
