@@ -29,9 +29,9 @@ run() {
     local port=$1 name=$2
     # fill the keyspace first so BGSAVE has data to write, and warm up (JIT) with one unmeasured pass
     redis-benchmark -p "$port" -t set -n "$keyspace" -r "$keyspace" -d 100 -c "$clients" -q >/dev/null 2>&1
-    redis-benchmark -p "$port" -t set,get,incr,hset -n "$requests" -r "$keyspace" -d 100 -c "$clients" -q >/dev/null 2>&1
+    redis-benchmark -p "$port" -t set,get,incr,hset,lpush,sadd,zadd -n "$requests" -r "$keyspace" -d 100 -c "$clients" -q >/dev/null 2>&1
     bgsave_loop "$port" & local loop=$!
-    redis-benchmark -p "$port" -t set,get,incr,hset -n "$requests" -r "$keyspace" -d 100 -c "$clients" --csv 2>/dev/null \
+    redis-benchmark -p "$port" -t set,get,incr,hset,lpush,sadd,zadd -n "$requests" -r "$keyspace" -d 100 -c "$clients" --csv 2>/dev/null \
         | tail -n +2 | sed "s/^/\"$name\",/"
     kill "$loop" 2>/dev/null || true
 }

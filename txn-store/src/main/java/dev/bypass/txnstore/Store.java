@@ -46,6 +46,12 @@ public final class Store implements AutoCloseable {
     private long lastAssigned;
     /** Newest commit timestamp visible to new snapshots (durable as the sync policy promises). */
     private final AtomicLong visible = new AtomicLong();
+    /**
+     * Newest commit installed (ordered, its log write possibly still owed), and the log write it owes: deferred
+     * transactions read at this timestamp and acknowledge nothing before that write. The ticket is published before
+     * the timestamp, so a reader that sees a timestamp sees a ticket at least as new.
+     */
+    private volatile long installed, installedTicket;
     private volatile long horizon;
     private int commitsSinceHorizon;
     private final Wal wal;
@@ -90,6 +96,7 @@ public final class Store implements AutoCloseable {
             recovery = r.run();
             lastAssigned = recovery.lastTimestamp();
             visible.set(lastAssigned);
+            installed = lastAssigned;
             horizon = lastAssigned;
             wal = new Wal(dir, r.nextSegment(), options.syncPolicy(), options.syncIntervalMillis(), visible);
         } catch (IOException | RuntimeException e) {
@@ -188,6 +195,21 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * A transaction reading every installed commit, including those whose log write is still owed; it must not
+     * acknowledge anything before {@link #awaitDurable} returns for its {@link Transaction#logTicket()}, which
+     * starts at the log write of the newest commit it can see.
+     */
+    private Transaction startDeferred(Isolation isolation, boolean readOnly) {
+        if (closed) throw new StoreException("store is closed");
+        int slot = epochs.enter(installed);
+        long snapshot = installed, ticket = installedTicket;
+        if (wal == null && snapshot > visible.get()) snapshot = visible.get();
+        Transaction tx = new Transaction(this, isolation, readOnly, snapshot, slot);
+        tx.logTicket = ticket;
+        return tx;
+    }
+
+    /**
      * Runs {@code body} in a transaction, commits it and returns the body's result, running it again (in a fresh transaction) after each
      * {@link SerializationFailure}, up to {@link #MAX_ATTEMPTS} times. The body may commit or abort itself.
      */
@@ -206,20 +228,30 @@ public final class Store implements AutoCloseable {
 
     /**
      * Like {@link #call}, but the commit does not wait for its log write: the result comes with the ticket to pass
-     * to {@link #awaitDurable} before acknowledging it (0 when nothing is owed). Until then the commit is neither
-     * visible to other transactions nor durable; later transactions of the same client must await it first to see
-     * their own writes. A server uses this to cover all the commits of one round of reads with one log write.
+     * to {@link #awaitDurable} before acknowledging it (0 when nothing is owed). The transaction reads every installed
+     * commit, durable or not (so a client's next command sees its writes, and writers of one key in one round do
+     * not conflict with each other); its ticket covers the newest of them too. Until the ticket is written, the
+     * commit is not durable and not visible to {@link #begin} or {@link #read}. A server uses this to cover all the
+     * commits of one round of reads with one log write.
      */
     public <T> Deferred<T> callDeferred(Isolation isolation, Function<Transaction, T> body) {
         for (int attempt = 1; ; attempt++) {
-            try (Transaction tx = begin(isolation)) {
+            try (Transaction tx = startDeferred(isolation, false)) {
                 T result = body.apply(tx);
                 if (tx.isActive()) tx.commitDeferred();
                 return new Deferred<>(result, tx.logTicket());
             } catch (SerializationFailure e) {
                 if (attempt >= MAX_ATTEMPTS) throw e;
-                beforeRetry(attempt);
+                backoff(attempt); // the winner is installed, so the next attempt sees it: no need to wait for its log write
             }
+        }
+    }
+
+    /** Like {@link #read}, reading installed commits whose log write may be owed; see {@link #callDeferred}. */
+    public <T> Deferred<T> readDeferred(Function<Transaction, T> body) {
+        try (Transaction tx = startDeferred(Isolation.SNAPSHOT, true)) {
+            T result = body.apply(tx);
+            return new Deferred<>(result, tx.logTicket());
         }
     }
 
@@ -315,7 +347,11 @@ public final class Store implements AutoCloseable {
             if (wal == null) {
                 visible.set(ts);
                 seq = -1;
-            } else seq = wal.append(ts, ops, size);
+            } else {
+                seq = wal.append(ts, ops, size);
+                installedTicket = seq;
+            }
+            installed = ts;
         } finally {
             commitLock.unlock();
         }
@@ -339,8 +375,11 @@ public final class Store implements AutoCloseable {
         if (wal == null) visible.set(ts);
         else {
             long seq = wal.append(ts, ops, size);
+            installedTicket = seq;
+            installed = ts;
             wal.await(seq);
         }
+        installed = ts;
     }
 
     /**

@@ -275,6 +275,7 @@ public final class Transaction implements AutoCloseable {
 
     long logTicket;
 
+
     private long commit(boolean awaitLog) {
         checkActive();
         try {

@@ -79,16 +79,30 @@ final class Commands {
         long mark = c.out.mark();
         Store store = c.server.store;
         try {
-            if (c.spec.has(NO_TXN)) c.spec.handler().run(c);
-            else if (c.spec.has(READONLY)) store.read(c);
-            else {
-                Store.Deferred<Object> d = store.callDeferred(Isolation.SERIALIZABLE, c);
-                if (d.ticket() > c.session.owed) c.session.owed = d.ticket();
+            Store.Deferred<Object> d;
+            if (c.spec.has(NO_TXN)) {
+                if (c.spec.has(OWN_TXN)) settle(c.server, c.session); // it reads and writes through the store's own API
+                c.spec.handler().run(c);
+                return;
             }
+            d = c.spec.has(READONLY) ? store.readDeferred(c) : store.callDeferred(Isolation.SERIALIZABLE, c);
+            owe(c.session, d.ticket());
         } catch (RuntimeException e) {
             c.out.reset(mark);
             c.out.error(errorText(e));
         }
+    }
+
+    /** The reply now written owes log write {@code ticket}: it goes out only once that write is done. */
+    static void owe(Session s, long ticket) {
+        if (ticket > s.owed) s.owed = ticket;
+    }
+
+    /** Waits for the log write the session's replies owe. */
+    static void settle(Server server, Session s) {
+        if (s.owed == 0) return;
+        server.store.awaitDurable(s.owed);
+        s.owed = 0;
     }
 
     /** The error reply for a failed command. */
@@ -162,6 +176,6 @@ final class Commands {
             }
             return null;
         });
-        if (d.ticket() > s.owed) s.owed = d.ticket();
+        owe(s, d.ticket());
     }
 }

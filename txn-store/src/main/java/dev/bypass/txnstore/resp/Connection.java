@@ -97,14 +97,14 @@ final class Connection extends ChannelInboundHandlerAdapter implements RespDecod
 
     @Override public boolean command(byte[][] args, int argc) {
         if (closing) return false;
-        try {
-            settle(); // a command sees the writes of the ones before it
-        } catch (StoreException e) {
-            abortConnection();
-            return false;
-        }
         server.commandsProcessed.incrementAndGet();
         if (Commands.isQuit(args[0])) {
+            try {
+                settle();
+            } catch (StoreException e) {
+                abortConnection();
+                return false;
+            }
             out.simple("OK");
             closing = true;
             sendReplies();

@@ -24,12 +24,13 @@ final class TransactionCommands {
         });
         t.add("WATCH", -2, flags, 1, -1, 1, "transactions", "Monitors changes to keys to determine the execution of a transaction.", c -> {
             if (c.session.inMulti()) throw new RedisError("ERR WATCH inside MULTI is not allowed");
-            c.server.store.read(tx -> {
+            var d = c.server.store.readDeferred(tx -> {
                 for (int i = 1; i < c.argc; i++)
                     c.session.watched.putIfAbsent(new Session.WatchKey(c.db(), new String(c.arg(i), StandardCharsets.ISO_8859_1)),
                             c.data().watchVersion(tx, c.db(), c.arg(i)));
                 return null;
             });
+            Commands.owe(c.session, d.ticket());
             c.out.simple("OK");
         });
         t.add("UNWATCH", 1, flags & ~NO_MULTI, 0, 0, 0, "transactions", "Forgets about watched keys of a transaction.", c -> {

@@ -108,7 +108,9 @@ final class ZSetCommands {
         double[] scores = new double[pairs / 2];
         for (int k = 0; k < scores.length; k++) scores[k] = c.dbl(i + 2 * k); // all scores are checked before any change
         RedisData d = c.data();
+        boolean created = false;
         if (d.getTyped(c.tx, c.db(), c.arg(1), ZSET) == null) {
+            created = true;
             if (xx) { // nothing to update, nothing created
                 if (incr) c.out.nullBulk();
                 else c.out.integer(0);
@@ -132,7 +134,7 @@ final class ZSetCommands {
             put(c, c.arg(1), member, old, next);
             incrResult = next;
         }
-        if (added == 0 && RedisData.isEmpty(c.tx, d.zsets(c.db()), c.arg(1))) d.delete(c.tx, c.db(), c.arg(1));
+        if (created && added == 0) d.delete(c.tx, c.db(), c.arg(1)); // every member was skipped: no empty set is left
         if (incr) {
             if (incrResult == null) c.out.nullBulk();
             else c.out.dbl(incrResult);
