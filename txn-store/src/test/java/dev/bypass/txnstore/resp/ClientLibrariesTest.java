@@ -24,22 +24,9 @@ import redis.clients.jedis.Transaction;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /** Real client libraries against the server: Jedis 8 (RESP2 and RESP3) and Lettuce 7 (which negotiates RESP3). */
-class ClientLibrariesTest {
-    @TempDir Path dir;
-    Store store;
-    RespServer server;
+class ClientLibrariesTest extends ServerFixture {
 
-    @BeforeEach
-    void start() throws Exception {
-        store = Store.open(StoreOptions.durable(dir).withSync(SyncPolicy.INTERVAL));
-        server = RespServer.start(store, Procedures.NONE, 0);
-    }
 
-    @AfterEach
-    void stop() {
-        server.close();
-        store.close();
-    }
 
     @Test
     void jedisDataTypesPipelinesTransactionsAndErrors() {

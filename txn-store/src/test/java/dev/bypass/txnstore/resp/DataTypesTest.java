@@ -31,22 +31,9 @@ import redis.clients.jedis.params.ZRangeParams;
  * Lists, sets, sorted sets, key commands and expiry against the semantics Redis documents: through Jedis, inside
  * MULTI/EXEC, in RESP3, with active expiry, across a SIGKILL and recovery, and through redis-py.
  */
-class DataTypesTest {
-    @TempDir Path dir;
-    Store store;
-    RespServer server;
+class DataTypesTest extends ServerFixture {
 
-    @BeforeEach
-    void start() throws Exception {
-        store = Store.open(StoreOptions.durable(dir).withSync(SyncPolicy.INTERVAL));
-        server = RespServer.start(store, Procedures.NONE, 0);
-    }
 
-    @AfterEach
-    void stop() {
-        server.close();
-        store.close();
-    }
 
     Jedis jedis() { return new Jedis("127.0.0.1", server.port(), 30_000); }
 

@@ -18,15 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The RESP front end driven by the real redis-cli (Debian package redis-tools) and by raw sockets. */
-class RespServerTest {
-    @TempDir Path dir;
-    Store store;
-    RespServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        store = Store.open(StoreOptions.durable(dir).withSync(SyncPolicy.INTERVAL));
-        server = RespServer.start(store, new Procedures() {
+class RespServerTest extends ServerFixture {
+    @Override Procedures procedures() {
+        return new Procedures() {
             @Override public long run(String name, long[] args) {
                 if (!name.equals("sum")) throw new IllegalArgumentException("no program named " + name + " is loaded");
                 long s = 0;
@@ -35,13 +29,7 @@ class RespServerTest {
             }
 
             @Override public List<String> names() { return List.of("sum"); }
-        }, 0);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-        store.close();
+        };
     }
 
     String cli(String... args) throws Exception { return cliInput(null, args); }
