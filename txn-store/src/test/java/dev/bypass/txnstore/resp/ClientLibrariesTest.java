@@ -30,7 +30,7 @@ class ClientLibrariesTest extends ServerFixture {
 
     @Test
     void jedisDataTypesPipelinesTransactionsAndErrors() {
-        try (Jedis j = new Jedis("127.0.0.1", server.port())) {
+        try (Jedis j = new Jedis("127.0.0.1", server.port(), 30_000)) {
             assertEquals("PONG", j.ping());
             j.clientSetname("jedis-test");
             assertEquals("jedis-test", j.clientGetname());
@@ -74,7 +74,7 @@ class ClientLibrariesTest extends ServerFixture {
             assertEquals(List.of(3L, 1L), results);
         }
         try (Jedis j = new Jedis(redis.clients.jedis.HostAndPort.from("127.0.0.1:" + server.port()),
-                redis.clients.jedis.DefaultJedisClientConfig.builder().protocol(redis.clients.jedis.RedisProtocol.RESP3).build())) {
+                redis.clients.jedis.DefaultJedisClientConfig.builder().socketTimeoutMillis(30_000).protocol(redis.clients.jedis.RedisProtocol.RESP3).build())) {
             assertEquals("v", j.get("s"));
             assertEquals(Map.of("f", "1"), j.hgetAll("h"));
             assertEquals(2.5, j.zscore("z", "m"));
