@@ -40,6 +40,7 @@ final class ProxyCommand implements Callable<Integer> {
         int mport = metricsPort == null ? 0 : metricsPort;
         MetricsEndpoint metrics = Listening.on("127.0.0.1", mport, "--metrics-port", () -> new MetricsEndpoint(mport));
         ProgramQueryHook hook = new ProgramQueryHook(Verifiers.standard());
+        hook.bindTo(metrics.registry());
         ProxyServer proxy;
         try {
             proxy = Listening.on(cfg.listenHost(), cfg.port(), "listen_port in " + config,

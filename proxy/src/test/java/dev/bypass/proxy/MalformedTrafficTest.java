@@ -148,7 +148,7 @@ class MalformedTrafficTest {
         try (EmbeddedPostgres pg = EmbeddedPostgres.start()) {
             SimpleMeterRegistry metrics = new SimpleMeterRegistry();
             ProxyConfig config = ProxyConfig.defaults(0, "127.0.0.1", pg.port()).withPoolSize(2);
-            try (ProxyServer proxy = new ProxyServer(config, (u, d, s) -> QueryHook.Verdict.allow(), metrics).start()) {
+            try (ProxyServer proxy = new ProxyServer(config, QueryHook.ALLOW_ALL, metrics).start()) {
                 Conversation c = conversation();
                 assertEquals("answered", converse(proxy.port(), c.bytes()), "the unmutated conversation runs");
                 Random rnd = new Random(20261201);

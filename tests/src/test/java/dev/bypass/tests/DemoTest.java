@@ -80,7 +80,7 @@ class DemoTest {
             }
             String scrape = new String(URI.create("http://127.0.0.1:" + metrics + "/metrics").toURL().openStream().readAllBytes(),
                     StandardCharsets.UTF_8);
-            assertTrue(scrape.lines().anyMatch(l -> l.startsWith("bypass_proxy_program_queries{class=\"update\"}")), scrape);
+            assertTrue(scrape.lines().anyMatch(l -> l.startsWith("bypass_proxy_program_queries_total{class=\"update\"}")), scrape);
             assertTheServiceUserIsNamedWhenRoot();
         } finally {
             p.destroy();

@@ -5,7 +5,6 @@ import dev.bypass.proxy.hooks.ProgramQueryHook;
 import dev.bypass.proxy.pg.EmbeddedPostgres;
 import dev.bypass.proxy.server.ProxyConfig;
 import dev.bypass.proxy.server.ProxyServer;
-import io.micrometer.core.instrument.Gauge;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -48,17 +47,10 @@ public final class Demo implements AutoCloseable {
         try {
             setUp(pg);
             hook = new ProgramQueryHook(verifier);
-            hook.deny("analyst", "insert");
-            hook.deny("analyst", "update");
-            hook.deny("analyst", "delete");
-            hook.deny("analyst", "ddl");
+            hook.readOnly("analyst");
             ProxyConfig config = ProxyConfig.defaults(proxyPort, "127.0.0.1", pg.port());
             ProxyServer proxy = new ProxyServer(config, hook, metrics.registry()).start();
-            for (String cls : new String[] {"select", "insert", "update", "delete", "ddl", "transaction", "utility", "other"}) {
-                Gauge.builder("bypass.proxy.program.queries", hook, h -> h.classCounts().getOrDefault(cls, 0L))
-                        .description("queries counted by the query_guard program, by statement class")
-                        .tag("class", cls).register(metrics.registry());
-            }
+            hook.bindTo(metrics.registry());
             return new Demo(pg, hook, metrics, proxy);
         } catch (Exception e) {
             if (hook != null) hook.close();

@@ -3,6 +3,8 @@ package dev.bypass.proxy.hooks;
 import dev.bypass.programs.*;
 import dev.bypass.proxy.server.ProxyConfig;
 import dev.bypass.proxy.server.QueryHook;
+import dev.bypass.proxy.server.QueryRequest;
+import dev.bypass.proxy.sql.StatementClass;
 import dev.bypass.vm.ctx.ContextField;
 import dev.bypass.vm.ctx.ContextLayout;
 import dev.bypass.vm.maps.BpfMap;
@@ -19,15 +21,18 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The proxy's hooks backed by the bundled eBPF object {@code query_guard}: for each query the proxy fills a
- * {@code struct query_ctx} (normalized text hash, role hash, statement class, length) and runs the program, which
- * counts queries in its maps and returns 1 for a (role, statement class) an operator denied. The same object holds
- * the connect, authentication, result, route and mirror programs, each with its own small context. Host code reads
- * the counts from the same maps and changes the programs' tables live.
+ * {@code struct query_ctx} (normalized text hash, role hash, the class standing for the query, length, the mask of
+ * every statement class in it and the number of statements, as {@link dev.bypass.proxy.sql.StatementClassifier}
+ * found them) and runs the program, which counts queries in its maps and returns 1 + the class for a (role, statement
+ * class) an operator denied. The same object holds the connect, authentication, result, route and mirror programs,
+ * each with its own small context. Host code reads the counts from the same maps and changes the programs' tables
+ * live.
  */
 public final class ProgramQueryHook implements QueryHook, AutoCloseable {
-    public static final ProgramType TYPE = new ProgramType("proxy_query", "bypass/query", ContextLayout.of("query_ctx", 24,
+    public static final ProgramType TYPE = new ProgramType("proxy_query", "bypass/query", ContextLayout.of("query_ctx", 32,
             ContextField.readOnly("text_hash", 0, 8), ContextField.readOnly("role_hash", 8, 8),
-            ContextField.readOnly("stmt_class", 16, 4), ContextField.readOnly("length", 20, 4)));
+            ContextField.readOnly("stmt_class", 16, 4), ContextField.readOnly("length", 20, 4),
+            ContextField.readOnly("stmt_mask", 24, 4), ContextField.readOnly("statements", 28, 4)));
 
     /** The connect hook's context: role and database hashes, client IPv4 address and port. */
     public static final ProgramType CONNECT_TYPE = new ProgramType("proxy_connect", "bypass/connect", ContextLayout.of("connect_ctx", 24,
@@ -61,11 +66,14 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     /** Sample text per normalized hash, for display (bounded). */
     private final Map<Long, String> texts = new ConcurrentHashMap<>();
     /**
-     * Per-thread context arrays, reused call after call: the query and result contexts are both 24 bytes (a program
-     * run ends before the next begins on a thread, so they share one), the route context is 16.
+     * Per-thread context arrays, reused call after call (a program run ends before the next begins on a thread): the
+     * query context (32 bytes), the result and authentication contexts (24), the route and mirror contexts (16), and
+     * the buffer the query text is normalised in.
      */
+    private final ThreadLocal<byte[]> queryContexts = ThreadLocal.withInitial(() -> new byte[32]);
     private final ThreadLocal<byte[]> contexts = ThreadLocal.withInitial(() -> new byte[24]);
     private final ThreadLocal<byte[]> routeContexts = ThreadLocal.withInitial(() -> new byte[16]);
+    private final ThreadLocal<byte[]> textBuffers = ThreadLocal.withInitial(() -> new byte[1024]);
 
     public ProgramQueryHook(ProgramVerifier verifier) throws IOException {
         ProgramTypes types = new ProgramTypes().register(TYPE).register(CONNECT_TYPE).register(RESULT_TYPE).register(ROUTE_TYPE)
@@ -99,10 +107,10 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     }
 
     @Override
-    public boolean mirror(String user, String database, String sql) {
+    public boolean mirror(QueryRequest request) {
         byte[] ctx = routeContexts.get(); // same size as the route context; runs never overlap on a thread
-        ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putInt(8, QueryText.statementClass(sql))
-                .putInt(12, sql.length());
+        ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(request.user())).putInt(8, request.primary().id)
+                .putInt(12, (int) Math.min(0xffffffffL, request.length()));
         return mirrorProgram.run(ctx) == 1;
     }
 
@@ -112,7 +120,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
      */
     public void mirrorSample(long oneIn, String... statementClasses) {
         long mask = 0;
-        for (String c : statementClasses) mask |= 1L << QueryText.classNamed(c);
+        for (String c : statementClasses) mask |= StatementClass.named(c).bit();
         mirrorConfig.update(le32(1), le64(mask), BpfMap.ANY);
         mirrorConfig.update(le32(0), le64(oneIn), BpfMap.ANY);
     }
@@ -143,9 +151,9 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     }
 
     @Override
-    public int route(String user, String database, String sql, int replicas) {
+    public int route(String user, String database, StatementClass first, int replicas) {
         byte[] ctx = routeContexts.get();
-        ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putInt(8, QueryText.statementClass(sql))
+        ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putInt(8, first.id)
                 .putInt(12, replicas);
         long backend = routeProgram.run(ctx);
         return backend < 0 || backend > replicas ? 0 : (int) backend;
@@ -166,7 +174,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
 
     @Override
     public void onResult(String user, String database, String tag) {
-        int cls = QueryText.statementClass(tag);
+        int cls = QueryText.tagClass(tag).id;
         long rows = 0;
         int last = tag.lastIndexOf(' ');
         if (last >= 0) {
@@ -183,7 +191,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
 
     /** Statements completed and their rows for a role and statement class, as the result program counted them. */
     public long[] resultsOf(String role, String statementClass) {
-        byte[] v = resultRows.lookup(roleClass(role, QueryText.classNamed(statementClass)));
+        byte[] v = resultRows.lookup(roleClass(role, StatementClass.named(statementClass).id));
         if (v == null) return new long[2];
         ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
         return new long[] {b.getLong(0), b.getLong(8)};
@@ -225,28 +233,45 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     public LoadedProgram program() { return program; }
 
     @Override
-    public Verdict onQuery(String user, String database, String sql) {
-        byte[] text = sql.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        long hash = SqlText.normalize(text, text.length);
-        int cls = QueryText.statementClass(sql);
-        if (texts.size() < 10_000 && !texts.containsKey(hash)) texts.putIfAbsent(hash, SqlText.terminated(text));
-        byte[] ctx = contexts.get();
-        ByteBuffer b = ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(0, hash).putLong(8, QueryText.fnv1a(user)).putInt(16, cls).putInt(20, sql.length());
-        long verdict = program.run(ctx);
-        if (verdict == 1) {
-            return Verdict.reject("42501", "permission denied: " + QueryText.className(cls) + " statements are denied for role \""
-                    + user + "\" (program " + program.name() + ")");
+    public Verdict onQuery(QueryRequest request) {
+        byte[] text = textBuffers.get();
+        if (text.length < request.textLength() + 1) {
+            text = new byte[Math.min(QueryRequest.TEXT_LIMIT + 1, Math.max(request.textLength() + 1, 2 * text.length))];
+            textBuffers.set(text);
         }
-        return Verdict.allow();
+        int n = request.copyText(text);
+        long hash = SqlText.normalize(text, n); // in place, on the copy
+        if (texts.size() < 10_000 && !texts.containsKey(hash)) texts.putIfAbsent(hash, SqlText.terminated(java.util.Arrays.copyOf(text, n)));
+        byte[] ctx = queryContexts.get();
+        ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, hash).putLong(8, QueryText.fnv1a(request.user()))
+                .putInt(16, request.primary().id).putInt(20, (int) Math.min(0xffffffffL, request.length()))
+                .putInt(24, request.mask()).putInt(28, request.statements());
+        long verdict = program.run(ctx);
+        if (verdict == 0) return Verdict.allow();
+        String what = verdict >= 1 && verdict <= StatementClass.values().length
+                ? StatementClass.ofId((int) verdict - 1).label() + " statements are"
+                : "this statement is";
+        return Verdict.reject("42501", "permission denied: " + what + " denied for role \"" + request.user() + "\" (program "
+                + program.name() + ")");
     }
 
     /** Denies a statement class to a role, live: the program reads the map on the next query. */
     public void deny(String role, String statementClass) {
-        denied.update(roleClass(role, QueryText.classNamed(statementClass)), new byte[8], BpfMap.ANY);
+        denied.update(roleClass(role, StatementClass.named(statementClass).id), new byte[8], BpfMap.ANY);
     }
 
-    public void allow(String role, String statementClass) { denied.delete(roleClass(role, QueryText.classNamed(statementClass))); }
+    public void allow(String role, String statementClass) { denied.delete(roleClass(role, StatementClass.named(statementClass).id)); }
+
+    /**
+     * A read-only role, live: denies every class that changes data, schema or settings beyond the session, or whose
+     * effect cannot be known (insert, update, delete, ddl, routine, other).
+     */
+    public void readOnly(String role) {
+        for (StatementClass c : READ_ONLY_DENIES) deny(role, c.label());
+    }
+
+    private static final List<StatementClass> READ_ONLY_DENIES = List.of(StatementClass.INSERT, StatementClass.UPDATE, StatementClass.DELETE,
+            StatementClass.DDL, StatementClass.ROUTINE, StatementClass.OTHER);
 
     private static byte[] roleClass(String role, int cls) {
         return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(QueryText.fnv1a(role)).putInt(cls).putInt(0).array();
@@ -255,12 +280,29 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     /** Queries per statement class, summed over the per-CPU slots, read from the program's map. */
     public Map<String, Long> classCounts() {
         Map<String, Long> out = new LinkedHashMap<>();
-        for (int c = 0; c <= QueryText.UTILITY; c++) {
-            byte[] v = classCounts.lookup(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(c).array());
-            long n = v == null ? 0 : BpfMap.sumPerCpu(v, 8, 0);
-            if (n > 0) out.put(QueryText.className(c), n);
+        for (StatementClass c : StatementClass.values()) {
+            long n = classCount(c);
+            if (n > 0) out.put(c.label(), n);
         }
         return out;
+    }
+
+    /** Queries the program counted for one class. */
+    public long classCount(StatementClass c) {
+        byte[] v = classCounts.lookup(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(c.id).array());
+        return v == null ? 0 : BpfMap.sumPerCpu(v, 8, 0);
+    }
+
+    /**
+     * Registers the program's counts as Micrometer counters: {@code bypass.proxy.program.queries} tagged by class
+     * (monotonic, read from the program's map at each scrape).
+     */
+    public void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+        for (StatementClass c : StatementClass.values()) {
+            io.micrometer.core.instrument.FunctionCounter.builder("bypass.proxy.program.queries", this, h -> h.classCount(c))
+                    .description("queries the query_guard program counted, by statement class (a query counts once per class it holds)")
+                    .tag("class", c.label()).register(registry);
+        }
     }
 
     public record QueryCount(String text, long count) {}

@@ -1,15 +1,16 @@
 package dev.bypass.proxy.hooks;
 
+import dev.bypass.proxy.sql.StatementClass;
+
 /**
- * What the proxy's hooks learn about a statement without parsing it: its class (from the first keyword, which also
- * classifies CommandComplete tags) and FNV-1a hashes of names. Its normalised text and fingerprint come from
+ * What the proxy's hooks compute from names and command tags: FNV-1a hashes of names (role and database hashes in
+ * the programs' contexts) and the class of a CommandComplete tag ("INSERT 0 1", "CREATE TABLE") by its first word:
+ * tags come from the server, so their first word is the statement. Queries are classified by
+ * {@link dev.bypass.proxy.sql.StatementClassifier}; their normalised text and fingerprint come from
  * {@link dev.bypass.programs.SqlText}, the one definition all hooks share.
  */
 public final class QueryText {
     private QueryText() {}
-
-    public static final int OTHER = 0, SELECT = 1, INSERT = 2, UPDATE = 3, DELETE = 4, DDL = 5, TRANSACTION = 6, UTILITY = 7;
-    private static final String[] CLASS_NAMES = {"other", "select", "insert", "update", "delete", "ddl", "transaction", "utility"};
 
     public static long fnv1a(String s) {
         long h = 0xcbf29ce484222325L;
@@ -31,43 +32,38 @@ public final class QueryText {
         return h;
     }
 
-    /** First keywords and their classes; looked up without copying the statement (it runs for every query). */
-    private static final String[][] KEYWORDS = {
-            {"SELECT", "WITH", "VALUES", "TABLE", "SHOW"},
+    /** First words of command tags and their classes; looked up without copying the tag (one per statement). */
+    private static final String[][] TAG_WORDS = {
+            {"SELECT", "SHOW", "FETCH", "MOVE"},
             {"INSERT", "COPY"},
-            {"UPDATE"},
+            {"UPDATE", "MERGE"},
             {"DELETE", "TRUNCATE"},
-            {"CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE"},
-            {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE"},
-            {"SET", "RESET", "DISCARD", "VACUUM", "ANALYZE", "EXPLAIN", "LISTEN", "NOTIFY", "UNLISTEN", "DEALLOCATE"}};
-    private static final int[] KEYWORD_CLASSES = {SELECT, INSERT, UPDATE, DELETE, DDL, TRANSACTION, UTILITY};
+            {"CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE", "REINDEX", "CLUSTER", "REFRESH", "IMPORT"},
+            {"BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE"},
+            {"SET", "RESET", "DISCARD", "VACUUM", "ANALYZE", "EXPLAIN", "LISTEN", "NOTIFY", "UNLISTEN", "DEALLOCATE", "LOCK"},
+            {"CALL", "DO", "LOAD"}};
+    private static final StatementClass[] TAG_CLASSES = {StatementClass.SELECT, StatementClass.INSERT, StatementClass.UPDATE,
+            StatementClass.DELETE, StatementClass.DDL, StatementClass.TRANSACTION, StatementClass.UTILITY, StatementClass.ROUTINE};
 
-    /** The class of a statement, or of a CommandComplete tag ("INSERT 0 1", "CREATE TABLE"), by its first word. */
-    public static int statementClass(String sql) {
+    /** The class of a CommandComplete tag ("INSERT 0 1", "CREATE TABLE"), by its first word. */
+    public static StatementClass tagClass(String tag) {
         int start = 0;
-        while (start < sql.length() && Character.isWhitespace(sql.charAt(start))) start++;
+        while (start < tag.length() && Character.isWhitespace(tag.charAt(start))) start++;
         int end = start;
-        while (end < sql.length() && Character.isLetter(sql.charAt(end))) end++;
+        while (end < tag.length() && Character.isLetter(tag.charAt(end))) end++;
         int length = end - start;
-        for (int c = 0; c < KEYWORDS.length; c++)
-            for (String k : KEYWORDS[c])
-                if (k.length() == length && sql.regionMatches(true, start, k, 0, length)) return KEYWORD_CLASSES[c];
-        return OTHER;
+        for (int c = 0; c < TAG_WORDS.length; c++)
+            for (String k : TAG_WORDS[c])
+                if (k.length() == length && tag.regionMatches(true, start, k, 0, length)) return TAG_CLASSES[c];
+        return StatementClass.OTHER;
     }
 
-    /** Whether the statement's first word is {@code keyword} (upper case), ignoring case and leading white space. */
+    /** Whether the text's first word is {@code keyword} (upper case), ignoring case and leading white space. */
     public static boolean startsWithKeyword(String sql, String keyword) {
         int start = 0;
         while (start < sql.length() && Character.isWhitespace(sql.charAt(start))) start++;
         int end = start + keyword.length();
         return sql.regionMatches(true, start, keyword, 0, keyword.length())
                 && (end == sql.length() || !Character.isLetterOrDigit(sql.charAt(end)) && sql.charAt(end) != '_');
-    }
-
-    public static String className(int cls) { return cls >= 0 && cls < CLASS_NAMES.length ? CLASS_NAMES[cls] : "other"; }
-
-    public static int classNamed(String name) {
-        for (int i = 0; i < CLASS_NAMES.length; i++) if (CLASS_NAMES[i].equalsIgnoreCase(name)) return i;
-        throw new IllegalArgumentException("unknown statement class '" + name + "' (" + String.join(", ", CLASS_NAMES) + ")");
     }
 }

@@ -3,6 +3,9 @@ package dev.bypass.proxy.server;
 import dev.bypass.proxy.pool.Md5;
 import dev.bypass.proxy.pool.Pool;
 import dev.bypass.proxy.pool.ServerConnection;
+import dev.bypass.proxy.sql.Classification;
+import dev.bypass.proxy.sql.PreparedStatements;
+import dev.bypass.proxy.sql.StatementClass;
 import dev.bypass.proxy.wire.*;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -50,6 +53,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private final ArrayDeque<PgFrame> queued = new ArrayDeque<>();
     /** Replies owed to the client, in request order. Guarded by the session lock. */
     private final ArrayDeque<Expected> expected = new ArrayDeque<>();
+    /** SQL-level prepared statements of this client (PREPARE name AS ...) and what each does. */
+    private final PreparedStatements sqlPrepared = new PreparedStatements();
+    /** The classification of the text the hook was last asked about (null for a FunctionCall). */
+    private Classification lastClassification;
+    /** What each named protocol-level statement of this client was parsed as (the route hook reads it at Bind). */
+    private final java.util.Map<String, StatementClass> statementClasses = new java.util.HashMap<>();
     /** Named prepared statements of this client (transaction mode): name to definition. */
     private final java.util.HashMap<String, Parse> statements = new java.util.HashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger crossLoopWrites = new java.util.concurrent.atomic.AtomicInteger();
@@ -304,19 +313,38 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 skipUntilSync = false;
             }
             if (mirrorBatch != null) mirrorFollow(frame);
-            if (type == Query.TYPE || type == Parse.TYPE) {
-                String sql = type == Query.TYPE ? Query.decode(frame.body()).sql() : Parse.decode(frame.body()).sql();
-                QueryHook.Verdict v = proxy.queryHook().onQuery(user, database, sql);
+            QueryRequest request = null;
+            if (type == Query.TYPE || type == Parse.TYPE || type == FUNCTION_CALL) {
+                request = classify(frame);
+                QueryHook.Verdict v;
+                try {
+                    v = proxy.queryHook().onQuery(request);
+                } catch (RuntimeException e) { // a failing program must not let the query through
+                    v = QueryHook.Verdict.reject("XX000", "query hook failed: " + e.getMessage());
+                }
                 if (!v.allowed()) {
+                    lastClassification = null;
                     refuse(type, v.sqlState(), v.message());
                     return;
                 }
-                proxy.countQuery();
-                if (proxy.mirror() != null) mirrorStart(frame, sql);
-                if (type == Query.TYPE && proxy.config().poolMode() == ProxyConfig.PoolMode.TRANSACTION && isSessionOnly(sql)) {
+                Classification c = lastClassification;
+                if (c != null) {
+                    sqlPrepared.apply(c);
+                    if (c.ops().contains(DROP_ALL)) frame.mark(PgFrame.DROPS_PREPARED);
+                    if (type == Parse.TYPE && statementClasses.size() < 10_000) {
+                        String name = Messages.readCString(frame.body());
+                        if (!name.isEmpty()) statementClasses.put(name, request.primary());
+                    }
+                }
+                if (type == Query.TYPE) proxy.countStatements(ProxyServer.Protocol.SIMPLE, request.statements());
+                else if (type == FUNCTION_CALL) proxy.countStatements(ProxyServer.Protocol.FUNCTION_CALL, 1);
+                if (proxy.mirror() != null && type != FUNCTION_CALL) mirrorStart(frame, request);
+                if (type == Query.TYPE && proxy.config().poolMode() == ProxyConfig.PoolMode.TRANSACTION && isSessionOnly(request.sql())) {
                     refuse(type, "0A000", "LISTEN is not supported in transaction pooling mode; use session mode");
                     return;
                 }
+            } else if (type == 'E') {
+                proxy.countStatements(ProxyServer.Protocol.EXTENDED, 1);
             }
             if (type == 'P' || type == 'B' || type == 'D' || type == 'E' || type == 'C') inExtended = true;
             if (type == 'S') {
@@ -335,7 +363,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             if (type == Parse.TYPE && queued.isEmpty() && !acquiring && prepareWithoutServer(frame)) return;
             queued.add(frame.retain());
             if (acquiring) return;
-            target = routeOf(queued.peek());
+            target = routeOf(queued.peek(), frame == queued.peek() ? request : null);
             // An idle server at hand is taken on the spot; only a wait goes through the pool's queue.
             ServerConnection idle = target.tryAcquire();
             if (idle != null) {
@@ -382,10 +410,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
      * with a Parse of the unnamed statement is copied frame by frame up to its Sync and sent then (a batch that
      * turns to a named statement is not mirrored: the shadow would not know it).
      */
-    private void mirrorStart(PgFrame frame, String sql) {
+    private void mirrorStart(PgFrame frame, QueryRequest request) {
         boolean pick;
         try {
-            pick = proxy.queryHook().mirror(user, database, sql);
+            pick = proxy.queryHook().mirror(request);
         } catch (RuntimeException e) {
             pick = false;
         }
@@ -429,7 +457,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private void refuse(byte type, String sqlState, String message) {
         dropMirrorBatch(); // what the primary refuses, the shadow does not run either
         answer(ErrorResponse.of("ERROR", sqlState, message).encode(client.alloc()));
-        if (type == Query.TYPE) answer(new ReadyForQuery(server == null ? 'I' : server.transactionStatus()).encode(client.alloc()));
+        // a simple Query and a FunctionCall end with ReadyForQuery; an extended batch is skipped up to its Sync
+        if (type == Query.TYPE || type == FUNCTION_CALL) answer(new ReadyForQuery(server == null ? 'I' : server.transactionStatus()).encode(client.alloc()));
         else skipUntilSync = true;
         flushClient();
     }
@@ -504,7 +533,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             case 'S' -> forward(s, frame, Expected.of(Expected.Kind.SYNC));
             case 'F' -> forward(s, frame, Expected.of(Expected.Kind.SIMPLE));
             case 'Q' -> {
-                if (renames && startsWithD(frame.body()) && dropsAllStatements(Query.decode(frame.body()).sql())) {
+                if (renames && frame.marked(PgFrame.DROPS_PREPARED)) {
                     statements.clear();
                     s.forgetAllPrepared();
                 }
@@ -528,44 +557,68 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         return name;
     }
 
-    /** Whether a query's text starts with a 'd' after white space: every query passes here, most are not DISCARD ALL. */
-    private static boolean startsWithD(ByteBuf body) {
-        for (int i = body.readerIndex(); i < body.writerIndex(); i++) {
-            byte b = body.getByte(i);
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r' && b != '\f') return (b | 0x20) == 'd';
-        }
-        return false;
-    }
-
-    private static boolean dropsAllStatements(String sql) {
-        String s = sql.strip().toUpperCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
-        if (s.endsWith(";")) s = s.substring(0, s.length() - 1).strip();
-        return s.equals("DISCARD ALL") || s.equals("DEALLOCATE ALL") || s.equals("DEALLOCATE PREPARE ALL");
-    }
-
-    /** The pool for the transaction this frame starts: the route hook decides when replicas are configured. */
-    private Pool routeOf(PgFrame first) {
+    /**
+     * The pool for the transaction this frame starts: the route hook decides when replicas are configured, from the
+     * class of its first request ({@code request} when the frame was just classified, else what its named
+     * statement was parsed as).
+     */
+    private Pool routeOf(PgFrame first, QueryRequest request) {
         int replicas = proxy.config().replicas().size();
         if (replicas == 0 || proxy.config().poolMode() != ProxyConfig.PoolMode.TRANSACTION) return pool;
-        String sql = switch (first.type()) {
-            case Query.TYPE -> Query.decode(first.body()).sql();
-            case 'P' -> Parse.decode(first.body()).sql();
-            case 'B' -> {
-                Parse p = statements.get(Bind.decode(first.body()).statement());
-                yield p == null ? null : p.sql();
-            }
-            default -> null;
-        };
-        if (sql == null) return pool;
+        StatementClass cls = request != null ? request.primary()
+                : first.type() == 'B' ? statementClasses.get(Bind.decode(first.body()).statement()) : null;
+        if (cls == null) return pool;
         int backend;
         try {
-            backend = proxy.queryHook().route(user, database, sql, replicas);
+            backend = proxy.queryHook().route(user, database, cls, replicas);
         } catch (RuntimeException e) {
             System.err.println("bypass proxy: route hook: " + e.getMessage());
             backend = 0;
         }
         return backend == 0 ? pool : proxy.pool(database, user, backend);
     }
+
+    /**
+     * Reads what a Query, Parse or FunctionCall asks to run: its text (up to its NUL), classified statement by
+     * statement, with EXECUTEs resolved against this session's prepared statements. Called with the session lock
+     * held; leaves the text's classification in {@link #lastClassification}.
+     */
+    private QueryRequest classify(PgFrame frame) {
+        if (frame.type() == FUNCTION_CALL) {
+            lastClassification = null;
+            return new QueryRequest(user, database, QueryRequest.Kind.FUNCTION_CALL, new byte[0], 0, 0, StatementClass.ROUTINE.bit(), 1);
+        }
+        ByteBuf body = frame.body();
+        int from = body.readerIndex();
+        if (frame.type() == Parse.TYPE) {
+            int nameEnd = body.indexOf(from, body.writerIndex(), (byte) 0);
+            if (nameEnd < 0) throw new ProtocolException("Parse message without a statement name");
+            from = nameEnd + 1;
+        }
+        int end = body.indexOf(from, body.writerIndex(), (byte) 0);
+        if (end < 0) throw new ProtocolException((frame.type() == Parse.TYPE ? "Parse" : "Query") + " text is not NUL-terminated");
+        byte[] text = new byte[end - from];
+        body.getBytes(from, text);
+        Classification c = proxy.classifier().classify(text, text.length, rawBackslashes());
+        lastClassification = c;
+        return new QueryRequest(user, database, frame.type() == Parse.TYPE ? QueryRequest.Kind.PARSE : QueryRequest.Kind.QUERY,
+                text, text.length, text.length, c.mask() | sqlPrepared.effects(c), c.statements());
+    }
+
+    /**
+     * Whether the client's encoding may hide a backslash inside a multibyte character (the server converts the text
+     * before reading it), so the classifier also reads backslashes as plain bytes.
+     */
+    private boolean rawBackslashes() {
+        String encoding = lastParameters.get("client_encoding");
+        return encoding != null && RAW_BACKSLASH_ENCODINGS.contains(encoding.toUpperCase(java.util.Locale.ROOT).replace("-", "").replace("_", ""));
+    }
+
+    private static final java.util.Set<String> RAW_BACKSLASH_ENCODINGS = java.util.Set.of("SJIS", "SHIFTJIS", "SHIFTJIS2004", "BIG5",
+            "GBK", "GB18030", "UHC", "JOHAB", "WIN932", "WIN936", "WIN949", "WIN950", "CP932", "CP936", "CP949", "CP950");
+
+    private static final Classification.Deallocate DROP_ALL = new Classification.Deallocate(null);
+    private static final byte FUNCTION_CALL = 'F';
 
     private void trace(String event) {
         System.err.println("bypass proxy trace: client " + processId + ": " + event);

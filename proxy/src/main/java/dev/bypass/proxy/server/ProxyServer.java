@@ -43,7 +43,7 @@ public final class ProxyServer implements AutoCloseable {
     private final AdminConsole admin = new AdminConsole(this);
     /** Copies picked statements to the shadow server; null without {@code mirror} in the config. */
     private final Mirror mirror;
-    private final Counter queryCounter;
+    private final Counter[] statementCounters = new Counter[Protocol.values().length];
     private final Counter rejectedClients;
     private Channel listener;
 
@@ -61,7 +61,10 @@ public final class ProxyServer implements AutoCloseable {
         this.queryHook = queryHook;
         this.transport = Transport.create();
         this.group = transport.group();
-        this.queryCounter = Counter.builder("bypass.proxy.queries").description("queries forwarded to servers").register(metrics);
+        for (Protocol p : Protocol.values())
+            statementCounters[p.ordinal()] = Counter.builder("bypass.proxy.queries").tag("protocol", p.name().toLowerCase(java.util.Locale.ROOT))
+                    .description("statements sent to servers to run: each statement of a simple query, each Execute, each FunctionCall")
+                    .register(metrics);
         this.rejectedClients = Counter.builder("bypass.proxy.clients.rejected").description("clients refused at max_client_conn").register(metrics);
         this.mirror = config.mirror() == null ? null : new Mirror(this::mirrorPool, config.mirror().queueLimit());
         if (mirror != null) {
@@ -227,9 +230,18 @@ public final class ProxyServer implements AutoCloseable {
 
     Map<Integer, ClientSession> sessions() { return sessions; }
 
-    void countQuery() {
-        queryCounter.increment();
+    /** How statements reach the server: simple Query, extended Execute, FunctionCall. */
+    enum Protocol { SIMPLE, EXTENDED, FUNCTION_CALL }
+
+    /** Counts statements sent to be run, whatever the protocol: each statement of a simple query, each Execute. */
+    void countStatements(Protocol protocol, int statements) {
+        statementCounters[protocol.ordinal()].increment(statements);
     }
+
+    private final dev.bypass.proxy.sql.StatementClassifier classifier = new dev.bypass.proxy.sql.StatementClassifier();
+
+    /** The classifier shared by all sessions (its cache is per proxy). */
+    dev.bypass.proxy.sql.StatementClassifier classifier() { return classifier; }
 
     void sessionOpened(ClientSession s) { sessions.put(s.processId, s); }
 

@@ -1,14 +1,17 @@
 package dev.bypass.proxy.server;
 
+import dev.bypass.proxy.sql.StatementClass;
+
 /**
- * Called for every query a client sends (simple Query and extended Parse) before it reaches a server. A verdict
- * of {@link Verdict#allow()} forwards it; a rejection answers the client with a PostgreSQL error instead.
+ * Called for every request to run SQL a client sends (simple Query, extended Parse, FunctionCall) before it reaches a
+ * server, with the statement classes the proxy found in it ({@link QueryRequest}). A verdict of
+ * {@link Verdict#allow()} forwards it; a rejection answers the client with a PostgreSQL error instead.
  * {@link #onConnect} is called once per client at start-up, before authentication; a rejection ends the connection
  * with the error.
  */
 @FunctionalInterface
 public interface QueryHook {
-    Verdict onQuery(String user, String database, String sql);
+    Verdict onQuery(QueryRequest request);
 
     /** The connect hook: a client asks for {@code database} as {@code user} from {@code client}. Default: allow. */
     default Verdict onConnect(String user, String database, java.net.InetSocketAddress client) { return Verdict.allow(); }
@@ -20,17 +23,17 @@ public interface QueryHook {
     default void onResult(String user, String database, String tag) {}
 
     /**
-     * The route hook: where a transaction (transaction pooling) whose first statement is {@code sql} runs, 0 for
+     * The route hook: where a transaction (transaction pooling) whose first request is {@code request} runs, 0 for
      * the primary, 1..{@code replicas} for a replica. Called only when replicas are configured; default: primary.
      */
-    default int route(String user, String database, String sql, int replicas) { return 0; }
+    default int route(String user, String database, StatementClass first, int replicas) { return 0; }
 
     /**
-     * The mirror hook: whether to copy this statement (already allowed) to the shadow server. Called only when a
+     * The mirror hook: whether to copy this request (already allowed) to the shadow server. Called only when a
      * mirror is configured, for simple queries and for extended-protocol batches on the unnamed statement; default:
      * no.
      */
-    default boolean mirror(String user, String database, String sql) { return false; }
+    default boolean mirror(QueryRequest request) { return false; }
 
     /**
      * The authentication hook: {@code user} proved who they are with {@code method}, over TLS or not. A rejection
@@ -46,5 +49,5 @@ public interface QueryHook {
         public static Verdict reject(String sqlState, String message) { return new Verdict(false, sqlState, message); }
     }
 
-    QueryHook ALLOW_ALL = (u, d, s) -> Verdict.allow();
+    QueryHook ALLOW_ALL = request -> Verdict.allow();
 }

@@ -13,6 +13,8 @@ public final class PgFrame extends AbstractReferenceCounted {
     private final byte type;
     private final ByteBuf frame;
     private final int headerLength;
+    /** What the session learnt about this message on its way in (see {@link #mark}). */
+    private int marks;
 
     public PgFrame(byte type, ByteBuf frame, int headerLength) {
         this.type = type;
@@ -21,6 +23,14 @@ public final class PgFrame extends AbstractReferenceCounted {
     }
 
     public byte type() { return type; }
+
+    /** A query that drops every prepared statement (DISCARD ALL, DEALLOCATE ALL), known once it was classified. */
+    public static final int DROPS_PREPARED = 1;
+
+    /** Records a fact about this message for when it is forwarded (it may wait in a queue meanwhile). */
+    public void mark(int mark) { marks |= mark; }
+
+    public boolean marked(int mark) { return (marks & mark) != 0; }
 
     /** The full frame, ready to be written to the other side (write a {@link ByteBuf#retainedDuplicate()}). */
     public ByteBuf frame() { return frame; }

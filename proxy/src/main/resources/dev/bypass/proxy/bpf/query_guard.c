@@ -1,7 +1,8 @@
 // Hooks of the proxy. query_guard (query hook) counts every query by statement class and by normalized-text hash,
 // and rejects statement classes an operator has denied for a role; context struct query_ctx, filled by the proxy
-// for each Query or Parse. connect_guard (connect hook) counts logins per role and refuses roles and client
-// addresses an operator has blocked; context struct connect_ctx. Both return 0 to allow, 1 to reject.
+// for each Query, Parse or FunctionCall. connect_guard (connect hook) counts logins per role and refuses roles and
+// client addresses an operator has blocked (context struct connect_ctx). Both return 0 to allow, nonzero to reject
+// (query_guard returns 1 + the denied class, so the proxy can name it).
 // result_counter (result hook) adds up completed statements and their row counts per (role, statement class).
 // route_query (route hook) picks the backend of a transaction: 0 the primary, 1..n a replica.
 #include <linux/bpf.h>
@@ -9,11 +10,15 @@
 
 #define CLASS_COUNT 16
 
+// Statement classes: 0 other, 1 select, 2 insert, 3 update, 4 delete, 5 ddl, 6 transaction control, 7 utility,
+// 8 routine (DO, CALL, EXECUTE of an unknown statement, state-changing built-ins, SET ROLE: effect unknowable).
 struct query_ctx {
-    __u64 text_hash;   // FNV-1a of the normalized query text
+    __u64 text_hash;   // FNV-1a of the normalized query text (of its first 64 KiB)
     __u64 role_hash;   // FNV-1a of the user name
-    __u32 stmt_class;  // 0 other, 1 select, 2 insert, 3 update, 4 delete, 5 ddl, 6 transaction control, 7 utility
-    __u32 length;      // query text length in bytes
+    __u32 stmt_class;  // the class that stands for the query: the most harmful one present
+    __u32 length;      // query text length in bytes (saturated at 2^32 - 1)
+    __u32 stmt_mask;   // every class present in any of its statements: bit 1 << class
+    __u32 statements;  // number of statements in the text
 };
 
 struct role_class {
@@ -49,12 +54,8 @@ struct {
 SEC("bypass/query")
 int query_guard(struct query_ctx *ctx)
 {
-    __u32 cls = ctx->stmt_class;
-    if (cls >= CLASS_COUNT)
-        cls = 0;
-    __u64 *n = bpf_map_lookup_elem(&class_counts, &cls);
-    if (n)
-        *n += 1;
+    __u32 mask = ctx->stmt_mask;
+    __u64 role = ctx->role_hash;
 
     __u64 hash = ctx->text_hash;
     __u64 *q = bpf_map_lookup_elem(&query_counts, &hash);
@@ -65,13 +66,26 @@ int query_guard(struct query_ctx *ctx)
         bpf_map_update_elem(&query_counts, &hash, &one, BPF_NOEXIST);
     }
 
-    struct role_class rc = { .role_hash = ctx->role_hash, .stmt_class = cls, .pad = 0 };
-    __u64 *hits = bpf_map_lookup_elem(&denied, &rc);
-    if (hits) {
-        __sync_fetch_and_add(hits, 1);
-        return 1;
+    // every class of every statement is counted, and a denied one refuses the whole query
+    __u32 refused = 0;
+#pragma unroll
+    for (__u32 cls = 0; cls < CLASS_COUNT; cls++) {
+        if (!(mask & (1u << cls)))
+            continue;
+        __u32 key = cls;
+        __u64 *n = bpf_map_lookup_elem(&class_counts, &key);
+        if (n)
+            *n += 1;
+        if (refused)
+            continue;
+        struct role_class rc = { .role_hash = role, .stmt_class = cls, .pad = 0 };
+        __u64 *hits = bpf_map_lookup_elem(&denied, &rc);
+        if (hits) {
+            __sync_fetch_and_add(hits, 1);
+            refused = 1 + cls;
+        }
     }
-    return 0;
+    return refused;
 }
 
 struct connect_ctx {
