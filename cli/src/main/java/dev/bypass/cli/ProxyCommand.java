@@ -11,16 +11,16 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.*;
 
-@Command(name = "proxy", description = {"Runs the PostgreSQL pooling proxy from a PgBouncer-style configuration file.",
-        "The file has [databases] and [bypass] sections (see the README); the bundled query_guard program runs at the query hook.",
-        "The admin console is the virtual database 'bypass' (SHOW POOLS, RELOAD, PAUSE, RESUME).",
-        "Prints the listening address as its first line."})
+@Command(name = "proxy", description = {"Runs the PostgreSQL pooling proxy from a PgBouncer 1.24 configuration file (pgbouncer.ini).",
+        "Sections [databases], [pgbouncer] (or [bypass]), [users] and [peers], with every key of PgBouncer 1.24 (see the README).",
+        "The bundled query_guard program runs at the query hook. The admin console is the virtual database pgbouncer (also bypass).",
+        "Prints the listening address as its first line. SIGHUP reloads the configuration, SIGUSR1 pauses, SIGUSR2 resumes."})
 final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "configuration file") Path config;
 
     @Option(names = "--metrics-port", description = "serve Prometheus metrics on this port (0 picks one)") Integer metricsPort;
 
-    @Option(names = "--check", description = "validate the configuration and exit") boolean check;
+    @Option(names = "--check", description = "validate the configuration (keys, values, files, TLS certificates) and exit") boolean check;
 
     @Spec Model.CommandSpec spec;
 
@@ -28,13 +28,13 @@ final class ProxyCommand implements Callable<Integer> {
         ProxyConfig cfg;
         try {
             cfg = ProxyConfigFile.read(config);
-        } catch (ProxyConfigFile.ConfigException e) {
+            if (check) ProxyServer.validate(cfg);
+        } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2);
         }
         var out = spec.commandLine().getOut();
         if (check) {
-            out.println(config + ": ok (" + cfg.poolMode().name().toLowerCase(java.util.Locale.ROOT) + " pooling to "
-                    + cfg.backendHost() + ":" + cfg.backendPort() + ", " + cfg.users().size() + " users)");
+            out.println(config + ": ok (" + ProxyServer.summary(cfg) + ")");
             return 0;
         }
         int mport = metricsPort == null ? 0 : metricsPort;
@@ -54,17 +54,33 @@ final class ProxyCommand implements Callable<Integer> {
             hook.close();
             throw e;
         }
-        out.println("postgres://" + cfg.listenHost() + ":" + proxy.port());
+        out.println(proxy.port() > 0 ? "postgres://" + cfg.listenHost() + ":" + proxy.port() : "unix socket " + proxy.unixSocket());
         if (metricsPort != null) out.println("metrics: http://127.0.0.1:" + metrics.port() + "/metrics");
         out.flush();
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            proxy.close();
-            hook.close();
-            metrics.close();
-            stop.countDown();
-        }, "bypass-proxy-shutdown"));
+        proxy.requestShutdown(stop::countDown); // the console's SHUTDOWN
+        Signals.on("HUP", proxy::reloadQuietly);
+        Signals.on("USR1", proxy::pauseAll);
+        Signals.on("USR2", proxy::resumeAll);
+        Thread hookThread = new Thread(stop::countDown, "bypass-proxy-shutdown");
+        Runtime.getRuntime().addShutdownHook(hookThread);
         stop.await();
+        proxy.close();
+        hook.close();
+        metrics.close();
         return 0;
+    }
+
+    /** Unix signals through the JDK's sun.misc.Signal where it is available; without it they are not handled. */
+    static final class Signals {
+        private Signals() {}
+
+        static void on(String name, Runnable action) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> action.run());
+            } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError unavailable) {
+                // a platform without the signal: the console's commands do the same
+            }
+        }
     }
 }

@@ -45,7 +45,8 @@ class PoolUpkeepTest {
                     .withPoolLimits(new ProxyConfig.PoolLimits(2, Duration.ofSeconds(1), Duration.ofSeconds(4)));
             try (ProxyServer proxy = new ProxyServer(config, hook, new SimpleMeterRegistry()).start()) {
                 String url = "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres?user=postgres";
-                DriverManager.getConnection(url).close(); // creates the pool
+                // min_pool_size is kept for pools with a client (or a forced user), as PgBouncer keeps it
+                Connection idleClient = DriverManager.getConnection(url);
                 assertEquals(2, awaitCount(pg, 2, 5000).size(), "the pool fills up to min_pool_size");
                 // five clients in transactions at once: five servers
                 List<Connection> held = new ArrayList<>();
@@ -71,6 +72,7 @@ class PoolUpkeepTest {
                 try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 2")) {
                     assertTrue(rs.next());
                 }
+                idleClient.close();
             }
         }
     }

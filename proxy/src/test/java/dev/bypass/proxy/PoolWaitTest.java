@@ -80,7 +80,7 @@ class PoolWaitTest {
             });
             long millis = (System.nanoTime() - t0) / 1_000_000;
             assertEquals("53300", e.getSQLState(), e.getMessage());
-            assertTrue(e.getMessage().contains("acquire timeout"), e.getMessage());
+            assertTrue(e.getMessage().contains("query_wait_timeout"), e.getMessage());
             assertTrue(millis >= 1400 && millis < 5000, "gave up after the 1.5 s acquire timeout, not " + millis + " ms");
             holder.commit();
             // the server the holder gives back is not handed to the client that gave up

@@ -33,7 +33,8 @@ class ProxyConfigFileTest {
                 [bypass]
                 listen_addr = 0.0.0.0
                 listen_port = 7432
-                pool_mode = session     ; trailing comment
+                ; a comment on a line of its own
+                pool_mode = session
                 default_pool_size = 7
                 max_client_conn = 99
                 query_wait_timeout = 12
@@ -42,31 +43,33 @@ class ProxyConfigFileTest {
                 """, "p.ini", dir);
         assertEquals("0.0.0.0", c.listenHost());
         assertEquals(7432, c.port());
-        assertEquals("10.0.0.5", c.backendHost());
-        assertEquals(5433, c.backendPort());
-        assertEquals(ProxyConfig.PoolMode.SESSION, c.poolMode());
+        assertEquals(java.util.List.of("10.0.0.5"), c.database("anything").hosts());
+        assertEquals(5433, c.database("anything").port());
+        assertEquals("anything", c.database("anything").dbname());
+        assertEquals(dev.bypass.proxy.config.Settings.PoolMode.SESSION, c.poolMode());
         assertEquals(7, c.poolSize());
         assertEquals(99, c.maxClients());
         assertEquals(Duration.ofSeconds(12), c.acquireTimeout());
-        assertEquals(ProxyConfig.ClientAuth.SCRAM_SHA_256, c.clientAuth());
-        assertEquals("pa\"ss", c.users().get("app"));
-        assertEquals(2, c.users().size());
+        assertEquals(dev.bypass.proxy.config.Settings.AuthType.SCRAM_SHA_256, c.authType());
+        assertEquals(new dev.bypass.proxy.config.Secret.Plain("pa\"ss"), c.secret("app"));
+        assertEquals(2, c.secrets().size());
         assertNull(c.clientTls());
     }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-            "[bypass]\\nlisten_port = 6432|p.ini:2: no [databases] entry",
-            "[databases]\\n* = host=h\\n[bypass]\\nlisten_prot = 1|p.ini:4: listen_prot: unknown setting",
+            "[databases]\\n* = host=h\\n[bypass]\\nlisten_prot = 1|p.ini:4: listen_prot: unknown setting (did you mean listen_port?)",
             "[databases]\\n* = host=h\\n[bypass]\\nlisten_port = 70000|p.ini:4: listen_port: must be between 0 and 65535, is 70000",
-            "[databases]\\n* = host=h\\n[bypass]\\npool_mode = statement|p.ini:4: pool_mode: expected session or transaction, got statement",
-            "[databases]\\n* = host=h\\n[bypass]\\nauth_type = md5|p.ini:4: auth_type: md5 needs an auth_file",
-            "[databases]\\n* = host=h\\n[bypass]\\ndefault_pool_size = many|p.ini:4: default_pool_size: expected a number, got many",
-            "[databases]\\na = host=h port=1\\nb = host=g port=1|p.ini:3: b: all databases must be on one server",
+            "[databases]\\n* = host=h\\n[bypass]\\npool_mode = sessions|p.ini:4: pool_mode: expected one of session, transaction, statement, got 'sessions'",
+            "[databases]\\n* = host=h\\n[bypass]\\npool_mode = session ; comment|p.ini:4: pool_mode: expected one of session, transaction, statement, got 'session ; comment' (a comment must be on a line of its own",
+            "[databases]\\n* = host=h\\n[bypass]\\nauth_type = md5|p.ini:4: auth_type: auth_type = md5 needs auth_file",
+            "[databases]\\n* = host=h\\n[bypass]\\ndefault_pool_size = many|p.ini:4: default_pool_size: expected an integer, got 'many'",
+            "[databases]\\na = host=h port=1 frobnicate=2|p.ini:2: a: unrecognized connection parameter frobnicate",
             "[databases]\\n* = host=h\\n[bypass]\\nclient_tls_sslmode = require|p.ini:4: client_tls_cert_file: needed for client_tls_sslmode = require",
             "[databases]\\n* = host=h\\n[bypass]\\nauth_type = md5\\nauth_file = missing.txt|p.ini:5: auth_file: cannot read",
             "[dbs]\\n* = host=h|p.ini:1: unknown section [dbs]",
-            "[databases]\\n* = host=h\\n[bypass]\\nmax_client_conn = 5\\nmax_client_conn = 6|p.ini:5: max_client_conn: set twice",
+            "[databases]\\n* = host=h\\n[bypass]\\nuser = postgres|p.ini:4: user: a JVM cannot switch to another Unix user",
+            "[databases]\\n* = host=h\\n[bypass]\\nauth_type = pam|p.ini:4: auth_type: auth_type = pam is not available",
     })
     void errorsNameTheLineAndTheKey(String text, String message) {
         var e = assertThrows(ProxyConfigFile.ConfigException.class, () -> ProxyConfigFile.parse(text.replace("\\n", "\n"), "p.ini", dir));
@@ -77,19 +80,20 @@ class ProxyConfigFileTest {
         try (EmbeddedPostgres pg = EmbeddedPostgres.start(); ProgramQueryHook hook = new ProgramQueryHook(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY)) {
             Path users = Files.writeString(dir.resolve("users.txt"), "\"postgres\" \"one\"\n");
             Path ini = dir.resolve("proxy.ini");
-            String base = "[databases]\n* = host=127.0.0.1 port=" + pg.port() + "\n[bypass]\nlisten_port = 0\nauth_type = md5\nauth_file = users.txt\n";
+            String base = "[databases]\n* = host=127.0.0.1 port=" + pg.port() + "\n[bypass]\nlisten_addr = 127.0.0.1\nlisten_port = 0\nunix_socket_dir =\n"
+                    + "auth_type = md5\nauth_file = users.txt\nadmin_users = postgres\nignore_startup_parameters = extra_float_digits\n";
             Files.writeString(ini, base);
             try (ProxyServer proxy = new ProxyServer(ProxyConfigFile.read(ini), hook, new SimpleMeterRegistry()).configFile(ini).start()) {
                 String url = "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres?user=postgres&password=";
                 DriverManager.getConnection(url + "one").close();
                 Files.writeString(users, "\"postgres\" \"two\"\n");
-                Files.writeString(ini, base + "default_pool_size = 3\n");
+                Files.writeString(ini, base + "listen_backlog = 64\n");
                 try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/bypass?user=postgres&password=one&preferQueryMode=simple");
                      Statement s = admin.createStatement()) {
                     s.execute("RELOAD");
                     SQLWarning w = s.getWarnings();
                     assertNotNull(w, "a notice names the setting that needs a restart");
-                    assertTrue(w.getMessage().contains("default_pool_size"), w.getMessage());
+                    assertTrue(w.getMessage().contains("listen_backlog"), w.getMessage());
                 }
                 assertThrows(SQLException.class, () -> DriverManager.getConnection(url + "one").close(), "the old password no longer works");
                 DriverManager.getConnection(url + "two").close();
@@ -97,7 +101,7 @@ class ProxyConfigFileTest {
                 try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/bypass?user=postgres&password=two&preferQueryMode=simple");
                      Statement s = admin.createStatement()) {
                     SQLException e = assertThrows(SQLException.class, () -> s.execute("RELOAD"));
-                    assertTrue(e.getMessage().contains("no [databases] entry"), e.getMessage());
+                    assertTrue(e.getMessage().contains("needs auth_file"), e.getMessage());
                 }
                 DriverManager.getConnection(url + "two").close(); // a bad file leaves the running settings alone
             }

@@ -94,7 +94,7 @@ class ServerTlsTest {
     }
 
     @Test void withoutTlsTheServerRefusesTheProxy() throws Exception {
-        try (ProxyServer proxy = new ProxyServer(ProxyConfig.defaults(0, "127.0.0.1", pg.port()), hook, new SimpleMeterRegistry()).start()) {
+        try (ProxyServer proxy = new ProxyServer(ProxyConfig.defaults(0, "127.0.0.1", pg.port()).withServerTls(null), hook, new SimpleMeterRegistry()).start()) {
             SQLException e = assertThrows(SQLException.class, () -> sslOfOwnConnection(proxy.port()));
             assertTrue(e.getMessage().contains("no encryption") || e.getMessage().contains("rejects connection"), e.getMessage());
         }

@@ -10,8 +10,17 @@ public final class Md5 {
     private Md5() {}
 
     public static String hash(String user, String password, byte[] salt) {
-        String inner = hex(md5(concat((password + user).getBytes(StandardCharsets.UTF_8), new byte[0])));
-        return "md5" + hex(md5(concat(inner.getBytes(StandardCharsets.US_ASCII), salt)));
+        return hashOfStored(stored(user, password), salt);
+    }
+
+    /** What PostgreSQL stores for an MD5 password: "md5" + md5(password + user). */
+    public static String stored(String user, String password) {
+        return "md5" + hex(md5((password + user).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The answer to an MD5 challenge from the stored form ("md5" + 32 hex digits) alone. */
+    public static String hashOfStored(String stored, byte[] salt) {
+        return "md5" + hex(md5(concat(stored.substring(3).getBytes(StandardCharsets.US_ASCII), salt)));
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -5,10 +5,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import dev.bypass.proxy.config.Secret;
 
 /**
  * One connection to PostgreSQL, owned by a {@link Pool}. It logs in once (start-up, authentication, parameter
@@ -21,6 +21,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     public interface ServerUser {
         void fromServer(ServerConnection server, PgFrame frame);
 
+        /** A piece of a large message whose head came through {@link #fromServer} (ownership passes). */
+        void fromServer(ServerConnection server, PgChunk chunk);
+
+        /** The connection to the server can take more writes again (or cannot): the client is read accordingly. */
+        void serverWritabilityChanged(ServerConnection server, boolean writable);
+
         void serverLost(ServerConnection server, String reason);
 
         /** The server's current read batch is done: a good moment to flush what was forwarded. */
@@ -31,7 +37,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private final Pool pool;
     private final String user;
-    private final String password;
+    private final Secret secret;
+    /** A SCRAM login's ClientKey for this user (with a SCRAM secret, it is what logs in to the server), or null. */
+    private final byte[] clientKey;
+    private final String database;
+    private final Map<String, String> startupParameters;
+    /** The host (or Unix socket directory) this connection went to, for SHOW SERVERS and cancel requests. */
+    final String host;
+    /** The pool's RECONNECT count when this connection logged in: an older one is closed when next released. */
+    long epoch;
+    /** Its opening already failed (the connect and the login both report a failure). */
+    boolean openFailed;
     private final CompletableFuture<ServerConnection> login = new CompletableFuture<>();
     private final Map<String, String> parameters = new LinkedHashMap<>();
     private Channel channel;
@@ -51,16 +67,63 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     private record Detached(Runnable done, Runnable lost, boolean healthCheck) {}
     private Detached detached;
     /** Prepared statements this server holds for clients in transaction mode: definition (unnamed) to server name. */
-    private final Map<Parse, String> prepared = new HashMap<>();
+    private final Map<Parse, String> prepared = new LinkedHashMap<>(16, 0.75f, true); // least recently used first
     private long preparedCounter;
 
-    ServerConnection(Pool pool, String user, String password) {
+    ServerConnection(Pool pool, String user, Secret secret, byte[] clientKey, String database, Map<String, String> startupParameters, String host) {
         this.pool = pool;
         this.user = user;
-        this.password = password;
+        this.secret = secret;
+        this.clientKey = clientKey;
+        this.database = database;
+        this.startupParameters = startupParameters;
+        this.host = host;
     }
 
+    /** Where this connection goes (for cancel requests to the same server). */
+    public java.net.SocketAddress remoteAddress() { return channel == null ? null : channel.remoteAddress(); }
+
+    public String user() { return user; }
+
     CompletableFuture<ServerConnection> login() { return login; }
+
+    private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger(1);
+    private final int id = IDS.getAndIncrement();
+    private final long createdMillis = System.currentTimeMillis();
+
+    /** A number of this connection's own, for SHOW SERVERS. */
+    public int id() { return id; }
+
+    public long createdMillis() { return createdMillis; }
+
+    /** When a client last took this connection (or it was created). */
+    public long lastUsedMillis() { return createdMillis + (lastUsedNanos - createdNanos) / 1_000_000; }
+
+    /** SHOW SERVERS' state: active (held), idle, tested (running a check or reset), new (logging in). */
+    public String stateName() {
+        return switch (state) {
+            case LOGIN -> "new";
+            case HELD -> "active";
+            case RESETTING -> "tested";
+            case IDLE -> "idle";
+            case CLOSED -> "closed";
+        };
+    }
+
+    /** Who holds this connection now, or null. */
+    public ServerUser holder() { return holder; }
+
+    /** Whether RECONNECT marked it to close when released. */
+    public boolean closeNeeded() { return pool.isMarked(this); }
+
+    /** The TLS protocol and cipher towards the server, or "" in plain text. */
+    public String tlsDescription() {
+        if (channel != null && channel.pipeline().get("tls") instanceof io.netty.handler.ssl.SslHandler h) {
+            var session = h.engine().getSession();
+            return session.getProtocol() + "/" + session.getCipherSuite();
+        }
+        return "";
+    }
 
     public Pool pool() { return pool; }
 
@@ -95,6 +158,20 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     /** The statement was not created after all (its Parse failed or was skipped after an error). */
     public synchronized void forgetPrepared(Parse definition, String name) { prepared.remove(definition, name); }
+
+    /**
+     * When more than {@code max} statements are prepared here: forgets the least recently used one and returns its
+     * name (the caller closes it on the server); else null.
+     */
+    public synchronized String evictBeyond(int max) {
+        if (prepared.size() <= max) return null;
+        var eldest = prepared.entrySet().iterator();
+        var e = eldest.next();
+        eldest.remove();
+        return e.getValue();
+    }
+
+    public synchronized int preparedCount() { return prepared.size(); }
 
     /** The server dropped all prepared statements (DISCARD ALL, DEALLOCATE ALL). */
     public synchronized void forgetAllPrepared() { prepared.clear(); }
@@ -157,13 +234,21 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         channel = ctx.channel();
         Map<String, String> params = new LinkedHashMap<>();
         params.put("user", user);
-        params.put("database", pool.key().database());
+        params.put("database", database);
         params.put("application_name", "bypass");
+        params.putAll(startupParameters);
         ctx.writeAndFlush(new StartupMessage(StartupMessage.PROTOCOL_3_0, params).encode(ctx.alloc()));
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof PgChunk chunk) {
+            // the rest of a large message (a DataRow, CopyData): it goes where its head went, or nowhere
+            ServerUser h = holder;
+            if (state == State.HELD && h != null) h.fromServer(this, chunk);
+            else chunk.release();
+            return;
+        }
         PgFrame frame = (PgFrame) msg;
         try {
             switch (state) {
@@ -171,12 +256,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
                 case HELD -> {
                     ServerUser h = holder;
                     if (frame.type() == ReadyForQuery.TYPE) transactionStatus = ReadyForQuery.decode(frame.body()).status();
+                    else if (frame.type() == ParameterStatus.TYPE) recordParameter(frame);
                     if (h != null) {
                         h.fromServer(this, frame.retain());
                     }
                 }
                 case RESETTING -> {
                     Detached d = detached;
+                    var sink = rowSink;
+                    if (sink != null) sink.accept(frame);
+                    if (frame.type() == ParameterStatus.TYPE) recordParameter(frame);
                     if (frame.type() == ReadyForQuery.TYPE) {
                         transactionStatus = ReadyForQuery.decode(frame.body()).status();
                         detached = null;
@@ -218,10 +307,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
                 switch (auth.code()) {
                     case Authentication.OK -> {}
                     case Authentication.CLEARTEXT -> {
-                        if (requirePassword() != null) ctx.writeAndFlush(new PasswordMessage(password).encode(ctx.alloc()));
+                        String pw = requirePassword("cleartext");
+                        if (pw != null) ctx.writeAndFlush(new PasswordMessage(pw).encode(ctx.alloc()));
                     }
                     case Authentication.MD5 -> {
-                        if (requirePassword() != null) ctx.writeAndFlush(new PasswordMessage(Md5.hash(user, password, auth.data())).encode(ctx.alloc()));
+                        // a stored MD5 hash answers an MD5 challenge as well as the password would
+                        String answer = secret instanceof Secret.Md5 m ? Md5.hashOfStored(m.hash(), auth.data())
+                                : requirePassword("md5") instanceof String pw ? Md5.hash(user, pw, auth.data()) : null;
+                        if (answer != null) ctx.writeAndFlush(new PasswordMessage(answer).encode(ctx.alloc()));
                     }
                     case Authentication.SASL -> scramStart(ctx, auth.data());
                     case Authentication.SASL_CONTINUE -> scramContinue(ctx, auth.data());
@@ -259,8 +352,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
             fail("server offers SASL mechanisms " + offered + "; this proxy speaks SCRAM-SHA-256 (and -PLUS over TLS)");
             return;
         }
-        String pw = requirePassword();
-        if (pw == null) return;
+        String pw = secret instanceof Secret.Scram && clientKey != null ? null : requirePassword("SCRAM-SHA-256");
+        if (pw == null && !(secret instanceof Secret.Scram && clientKey != null)) return;
         // Over TLS, bind the exchange to the server's certificate when the server offers it (tls-server-end-point).
         byte[] binding = null;
         if (offered.contains("SCRAM-SHA-256-PLUS") && ctx.pipeline().get("tls") instanceof io.netty.handler.ssl.SslHandler tls) {
@@ -273,9 +366,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
         var builder = com.ongres.scram.client.ScramClient.builder()
                 .advertisedMechanisms(binding != null ? java.util.List.of("SCRAM-SHA-256-PLUS") : java.util.List.of("SCRAM-SHA-256"))
-                .username(user).password(pw.toCharArray());
-        if (binding != null) builder.channelBinding("tls-server-end-point", binding);
-        scram = builder.build();
+                .username(user);
+        // with a stored SCRAM secret, the ClientKey a client's SCRAM login revealed logs in where the same secret is stored
+        var stage = pw != null ? builder.password(pw.toCharArray()) : builder.clientAndServerKey(clientKey, ((Secret.Scram) secret).serverKey());
+        if (binding != null) stage.channelBinding("tls-server-end-point", binding);
+        scram = stage.build();
         byte[] first = scram.clientFirstMessage().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         ctx.writeAndFlush(new SaslInitialResponse(scram.getScramMechanism().getName(), first).encode(ctx.alloc()));
     }
@@ -321,9 +416,79 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         scram = null;
     }
 
-    private String requirePassword() {
-        if (password == null) fail("server asked for a password for user " + user + " and none is configured");
-        return password;
+    /** The plain-text password, or null after failing the login with why there is none. */
+    private String requirePassword(String method) {
+        if (secret instanceof Secret.Plain p) return p.password();
+        if (secret == null) fail("server asked for a password for user " + user + " and none is configured (auth_file, or password= in [databases])");
+        else fail("server asked for " + method + " authentication for user " + user + " and only " + (secret instanceof Secret.Md5 ? "an MD5 hash" : "a SCRAM secret")
+                + " is known: give the password in plain text in auth_file, or log the client in with SCRAM so its keys can be used");
+        return null;
+    }
+
+    /** Server login took longer than server_connect_timeout. */
+    void loginTimedOut(String reason) { fail(reason); }
+
+    /** Runs {@code sql} with nobody holding the connection (connect_query), then {@code done}; errors are only logged. */
+    void runQuery(String sql, Runnable done) {
+        runDetached(new Query(sql).encode(channel.alloc()), new Detached(done, null, false));
+    }
+
+    /** The handler that asks the server for TLS before this connection logs in. */
+    public io.netty.channel.ChannelHandler tlsNegotiator(io.netty.handler.ssl.SslContext context, boolean required, String host, int port) {
+        return new ServerTls(context, required, host, port, this);
+    }
+
+    /**
+     * Runs {@code sql} with {@code parameters} (text, extended protocol) with nobody holding the connection and
+     * completes {@code rows} with the rows' text values (null for NULL), or exceptionally with the server's error.
+     * Must be called on the connection's event loop. Used for auth_query.
+     */
+    public void query(String sql, java.util.List<String> parameters, CompletableFuture<java.util.List<java.util.List<String>>> rows) {
+        io.netty.buffer.ByteBuf request = channel.alloc().buffer();
+        request.writeBytes(new Parse("", sql, new int[0]).encode(channel.alloc()));
+        io.netty.buffer.ByteBuf bind = Messages.begin(channel.alloc(), 'B');
+        Messages.writeCString(bind, "");
+        Messages.writeCString(bind, "");
+        bind.writeShort(0).writeShort(parameters.size());
+        for (String p : parameters) {
+            byte[] b = p.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            bind.writeInt(b.length).writeBytes(b);
+        }
+        bind.writeShort(0);
+        request.writeBytes(Messages.finish(bind));
+        io.netty.buffer.ByteBuf execute = Messages.begin(channel.alloc(), 'E');
+        Messages.writeCString(execute, "");
+        execute.writeInt(0);
+        request.writeBytes(Messages.finish(execute));
+        request.writeBytes(Messages.finish(Messages.begin(channel.alloc(), 'S')));
+        java.util.List<java.util.List<String>> collected = new java.util.ArrayList<>();
+        String[] error = new String[1];
+        rowSink = frame -> {
+            if (frame.type() == 'D') collected.add(dataRow(frame.body()));
+            else if (frame.type() == ErrorResponse.TYPE && error[0] == null) error[0] = ErrorResponse.decode(frame.body()).message();
+        };
+        runDetached(request, new Detached(() -> {
+            rowSink = null;
+            if (error[0] != null) rows.completeExceptionally(new IllegalStateException(error[0]));
+            else rows.complete(collected);
+        }, () -> {
+            rowSink = null;
+            rows.completeExceptionally(new IllegalStateException("server connection lost"));
+        }, false));
+    }
+
+    /** Receives the replies of a detached query that wants them (auth_query), else null. */
+    private java.util.function.Consumer<PgFrame> rowSink;
+
+    private static java.util.List<String> dataRow(io.netty.buffer.ByteBuf body) {
+        io.netty.buffer.ByteBuf b = body.duplicate();
+        int n = b.readUnsignedShort();
+        java.util.List<String> values = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int len = b.readInt();
+            values.add(len < 0 ? null : b.readCharSequence(len, java.nio.charset.StandardCharsets.UTF_8).toString());
+        }
+        return values;
     }
 
     /** TLS towards the server could not be set up: the login fails with the reason. */
@@ -332,6 +497,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     private void fail(String reason) {
         login.completeExceptionally(new ServerLoginException(reason));
         close();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ServerUser h = holder;
+        if (h != null) h.serverWritabilityChanged(this, ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override

@@ -1,11 +1,17 @@
 package dev.bypass.proxy.server;
 
-import dev.bypass.proxy.pool.Md5;
+import dev.bypass.proxy.config.DatabaseConfig;
+import dev.bypass.proxy.config.HbaRules;
+import dev.bypass.proxy.config.Secret;
+import dev.bypass.proxy.config.Settings;
+import dev.bypass.proxy.config.Settings.PoolMode;
+import dev.bypass.proxy.config.UserConfig;
 import dev.bypass.proxy.pool.Pool;
 import dev.bypass.proxy.pool.ServerConnection;
 import dev.bypass.proxy.sql.Classification;
 import dev.bypass.proxy.sql.PreparedStatements;
 import dev.bypass.proxy.sql.StatementClass;
+import dev.bypass.proxy.sql.StatementClassifier;
 import dev.bypass.proxy.wire.*;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -14,23 +20,30 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One client connection. Start-up: SSLRequest and GSSENCRequest are declined ('N'), CancelRequest is relayed to the
- * server running the client's query, StartupMessage is authenticated per config. Then every frame goes to a server
- * connection from the pool: held for the whole session in session mode; in transaction mode taken at the first
- * message and given back at a ReadyForQuery that says idle once every Query and Sync the client sent has been
- * answered, so extended-protocol batches stay on one server until their Sync. All state changes run on this
- * client's event loop.
+ * One client connection. Start-up: SSLRequest and GSSENCRequest are answered ('S' when client TLS is configured,
+ * else 'N'), CancelRequest is relayed to the server running the client's query, StartupMessage is checked
+ * ({@link StartupParameters}), the client authenticated (auth_type, auth_hba_file, auth_file or auth_query,
+ * {@link Authenticator}), and its database's limits applied. Then every frame goes to a server connection from the
+ * pool: held for the whole session in session pooling; in transaction (statement) pooling taken at the first message
+ * and given back at a ReadyForQuery that says idle (after every query) once every Query and Sync the client sent has
+ * been answered, so extended-protocol batches stay on one server until their Sync. The parameters the proxy tracks
+ * for the client (client_encoding, DateStyle, ...) are set on each server it gets. Messages too large to gather pass
+ * through in pieces. All state changes run on this client's event loop; replies from servers arrive on theirs.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter implements ServerConnection.ServerUser {
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** {@code -Dbypass.proxy.trace=true}: one stderr line per message in either direction, for protocol debugging. */
+    /** {@code -Dbypass.proxy.trace=true}: one log line per message in either direction, for protocol debugging. */
     private static final boolean TRACE = Boolean.getBoolean("bypass.proxy.trace");
 
     /** LOGGING_IN: the client proved who it is, the proxy is still logging in to a server for it. */
@@ -40,39 +53,60 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private final PgFrameDecoder decoder;
     private Channel client;
     private Phase phase = Phase.STARTUP;
+    final long openedNanos = System.nanoTime();
+    final long openedMillis = System.currentTimeMillis();
     private String user, database;
-    private byte[] md5Salt;
-    private ScramServer scram;
-    /** The pool the pending acquisition comes from (the primary's unless the route hook chose a replica). */
-    private Pool target;
+    private DatabaseConfig db;
+    private Authenticator authenticator;
     /** The client connection runs over TLS. */
     private boolean tls;
+    /** An admin console session, and whether it may change state (admin_users) or only look (stats_users). */
+    private boolean admin, adminPrivileged;
+    /** Counted in max_client_conn (the proxy sets and clears it). */
+    boolean countedAsClient;
+    /** What the client asked for at start-up and the values of the parameters tracked for it since. */
+    private final Map<String, String> tracked = new LinkedHashMap<>();
+    private String applicationName = "";
+    private PoolMode mode = PoolMode.SESSION;
+    /** The pool the pending acquisition comes from (the primary's unless the route hook chose a replica). */
+    private Pool target;
     private Pool pool;
     private ServerConnection server;
     private boolean acquiring;
-    private final ArrayDeque<PgFrame> queued = new ArrayDeque<>();
+    private long waitingSinceNanos;
+    private final ArrayDeque<Object> queued = new ArrayDeque<>();
     /** Replies owed to the client, in request order. Guarded by the session lock. */
     private final ArrayDeque<Expected> expected = new ArrayDeque<>();
-    /** SQL-level prepared statements of this client (PREPARE name AS ...) and what each does. */
-    private final PreparedStatements sqlPrepared = new PreparedStatements();
-    /** The classification of the text the hook was last asked about (null for a FunctionCall). */
-    private Classification lastClassification;
-    /** What each named protocol-level statement of this client was parsed as (the route hook reads it at Bind). */
-    private final java.util.Map<String, StatementClass> statementClasses = new java.util.HashMap<>();
     /** Named prepared statements of this client (transaction mode): name to definition. */
-    private final java.util.HashMap<String, Parse> statements = new java.util.HashMap<>();
+    private final HashMap<String, Parse> statements = new HashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger crossLoopWrites = new java.util.concurrent.atomic.AtomicInteger();
     /** Extended-protocol messages were sent since the last Sync. */
     private boolean inExtended;
     /** After an error in an extended-protocol batch: drop the client's messages until its Sync. */
     private boolean skipUntilSync;
     /** Frames that arrived while logging in to a server, replayed once the login completes. */
-    private final ArrayDeque<PgFrame> early = new ArrayDeque<>();
+    private final ArrayDeque<Object> early = new ArrayDeque<>();
     /** Copies of the client's extended-protocol frames since a mirrored Parse, sent to the shadow at Sync. */
-    private List<io.netty.buffer.ByteBuf> mirrorBatch;
+    private List<ByteBuf> mirrorBatch;
     final int processId;
     final int secretKey = RANDOM.nextInt();
     private Map<String, String> lastParameters = Map.of();
+    /** SQL-level prepared statements of this client (PREPARE name AS ...) and what each does. */
+    private final PreparedStatements sqlPrepared = new PreparedStatements();
+    /** The classification of the text the hook was last asked about (null for a FunctionCall). */
+    private Classification lastClassification;
+    /** What each named protocol-level statement of this client was parsed as (the route hook reads it at Bind). */
+    private final Map<String, StatementClass> statementClasses = new HashMap<>();
+    /** Where the pieces of the client's current large message go (null: none is under way). */
+    private Streamed streamed;
+    /** When the client last sent something, when its oldest unanswered request went out, when its transaction began. */
+    private volatile long lastRequestNanos = System.nanoTime(), requestStartNanos, transactionStartNanos;
+    private volatile String closeReason;
+    private int cancelRequests;
+    private ScramKeys scramKeys;
+
+    /** A ClientKey learnt by this login's SCRAM exchange. */
+    private record ScramKeys(byte[] clientKey) {}
 
     ClientSession(ProxyServer proxy, PgFrameDecoder decoder, int processId) {
         this.proxy = proxy;
@@ -84,7 +118,38 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
 
     String database() { return database; }
 
+    boolean isAdmin() { return admin; }
+
+    boolean adminPrivileged() { return adminPrivileged; }
+
+    String applicationName() { return applicationName; }
+
+    boolean tls() { return tls; }
+
+    Phase phase() { return phase; }
+
+    long bytesReceived() { return decoder.received(); }
+
+    Channel channel() { return client; }
+
     synchronized ServerConnection currentServer() { return server; }
+
+    /** The pool this client uses (null before login and for the console). */
+    Pool poolIfAny() { return pool; }
+
+    /** SHOW CLIENTS' state: active (linked or idle), waiting (for a server), login. */
+    String state() {
+        if (phase != Phase.READY) return "login";
+        return acquiring ? "waiting" : "active";
+    }
+
+    long waitingMicros() { return acquiring ? (System.nanoTime() - waitingSinceNanos) / 1000 : 0; }
+
+    long lastRequestMillis() { return openedMillis + (lastRequestNanos - openedNanos) / 1_000_000; }
+
+    int preparedStatementCount() { return statements.size(); }
+
+    void cancelRequested() { cancelRequests++; }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
@@ -94,23 +159,37 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        PgFrame frame = (PgFrame) msg;
         try {
+            if (msg instanceof PgChunk chunk) {
+                chunk.retain();
+                fromClientChunk(chunk);
+                return;
+            }
+            if (msg instanceof RefusedFrame refused) {
+                refusedFrame(refused);
+                return;
+            }
+            PgFrame frame = (PgFrame) msg;
             switch (phase) {
                 case STARTUP -> startup(frame);
                 case AUTH -> authenticate(frame);
                 // A client may send its first queries right behind the start-up (trust needs no round trip):
                 // they wait until the login is complete, as PostgreSQL leaves them in its socket buffer.
                 case LOGGING_IN -> early.add(frame.retain());
-                case READY -> fromClient(frame);
-                case CLOSED -> {}
+                case READY -> {
+                    lastRequestNanos = System.nanoTime();
+                    fromClient(frame);
+                }
+                case CLOSED -> { }
             }
         } catch (ProtocolException e) {
             fatal("08P01", "protocol violation: " + e.getMessage());
         } finally {
-            ReferenceCountUtil.release(frame);
+            ReferenceCountUtil.release(msg);
         }
     }
+
+    // ---- start-up and login ----
 
     private void startup(PgFrame frame) {
         ByteBuf body = frame.body();
@@ -123,9 +202,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
                     return;
                 }
+                if (decoder.pendingBytes() > 0) { // bytes sent before the handshake would bypass TLS
+                    fatal("08P01", "received unencrypted data after SSL request");
+                    return;
+                }
                 // 'S' goes out in plain text, then the handshake: the TLS handler sits in front of the frame decoder.
                 client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'S'}));
-                client.pipeline().addFirst("tls", tlsContext.newHandler(client.alloc()));
+                client.pipeline().addFirst("tls", TlsContexts.handler(tlsContext, proxy.config(), client.alloc()));
                 tls = true;
             }
             case StartupCodes.GSSENC_REQUEST -> client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
@@ -133,109 +216,237 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 proxy.cancel(CancelRequest.decode(body));
                 client.close();
             }
-            default -> {
-                StartupMessage sm = StartupMessage.decode(body);
-                if (sm.protocol() >> 16 != 3) {
-                    fatal("0A000", "unsupported frontend protocol " + (sm.protocol() >> 16) + "." + (sm.protocol() & 0xffff));
-                    return;
-                }
-                user = sm.user();
-                database = sm.database();
-                if (!tls && proxy.config().clientTls() != null && proxy.config().clientTls().required()) {
-                    fatal("28000", "TLS is required: connect with sslmode=require");
-                    return;
-                }
-                QueryHook.Verdict admitted = proxy.queryHook().onConnect(user, database,
-                        client.remoteAddress() instanceof java.net.InetSocketAddress a ? a : null);
-                if (!admitted.allowed()) {
-                    fatal(admitted.sqlState(), admitted.message());
-                    return;
-                }
-                if (user.isEmpty()) {
-                    fatal("28000", "no PostgreSQL user name specified in startup packet");
-                    return;
-                }
-                decoder.switchToRegular();
-                phase = Phase.AUTH;
-                switch (proxy.config().clientAuth()) {
-                    case TRUST -> loggedIn();
-                    case CLEARTEXT -> client.writeAndFlush(new Authentication(Authentication.CLEARTEXT, new byte[0]).encode(client.alloc()));
-                    case MD5 -> {
-                        md5Salt = new byte[4];
-                        RANDOM.nextBytes(md5Salt);
-                        client.writeAndFlush(new Authentication(Authentication.MD5, md5Salt).encode(client.alloc()));
-                    }
-                    case SCRAM_SHA_256 -> {
-                        scram = new ScramServer(user, proxy.config().users().get(user), tls ? proxy.clientTlsBinding() : null);
-                        byte[] mechanisms = (String.join("\0", scram.mechanisms()) + "\0\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                        client.writeAndFlush(new Authentication(Authentication.SASL, mechanisms).encode(client.alloc()));
-                    }
-                }
-            }
+            default -> login(StartupMessage.decode(body));
         }
+    }
+
+    private void login(StartupMessage sm) {
+        ProxyConfig config = proxy.config();
+        if (sm.protocol() >> 16 != 3) {
+            fatal("0A000", "unsupported frontend protocol " + (sm.protocol() >> 16) + "." + (sm.protocol() & 0xffff));
+            return;
+        }
+        StartupParameters params;
+        try {
+            params = StartupParameters.read(sm.parameters(), config);
+        } catch (StartupParameters.Refused e) {
+            user = sm.user();
+            database = sm.database();
+            fatal("08P01", e.getMessage());
+            return;
+        }
+        user = params.user();
+        database = params.database();
+        tracked.putAll(params.tracked());
+        if (user.isEmpty()) {
+            fatal("28000", "no PostgreSQL user name specified in startup packet");
+            return;
+        }
+        if (!params.protocolExtensions().isEmpty()) client.write(negotiateProtocol(params.protocolExtensions()));
+        if (!tls && config.clientTls() != null && config.clientTls().required()) {
+            fatal("28000", "TLS is required: connect with sslmode=require");
+            return;
+        }
+        admin = proxy.isAdminDatabase(database);
+        if (!admin) {
+            db = config.database(database);
+            if (db == null) {
+                fatal("3D000", "no such database: " + database);
+                return;
+            }
+            if (proxy.databaseDisabled(database)) {
+                fatal("55000", "database \"" + database + "\" does not allow connections (DISABLE)");
+                return;
+            }
+            if (proxy.shuttingDown()) {
+                fatal("57P01", "the proxy is shutting down");
+                return;
+            }
+            if (config.authType() == Settings.AuthType.ANY) user = db.forcedUser();
+        }
+        QueryHook.Verdict admitted;
+        try {
+            admitted = proxy.queryHook().onConnect(user, database, client.remoteAddress() instanceof InetSocketAddress a ? a : null);
+        } catch (RuntimeException e) {
+            admitted = QueryHook.Verdict.reject("28000", "connect hook failed: " + e.getMessage());
+        }
+        if (!admitted.allowed()) {
+            fatal(admitted.sqlState(), admitted.message());
+            return;
+        }
+        if (!admin && !clientLimitsAllow(config)) return;
+        if (config.get(Settings.LOG_CONNECTIONS))
+            proxy.log().info(prefix() + "login attempt: db=" + database + " user=" + user + " tls=" + (tls ? "yes" : "no"));
+        decoder.switchToRegular();
+        phase = Phase.AUTH;
+        chooseMethod(config);
+    }
+
+    /** max_client_conn (early refusal; counted at login), max_db_client_connections, max_user_client_connections. */
+    private boolean clientLimitsAllow(ProxyConfig config) {
+        if (proxy.clientCount() >= config.maxClients()) {
+            fatal("53300", "sorry, too many clients already");
+            return false;
+        }
+        int dbMax = db.maxDbClientConnections() != null ? db.maxDbClientConnections() : config.get(Settings.MAX_DB_CLIENT_CONNECTIONS);
+        if (dbMax > 0 && proxy.clientsOf(database) >= dbMax) {
+            fatal("53300", "too many client connections for database \"" + database + "\" (max_db_client_connections = " + dbMax + ")");
+            return false;
+        }
+        UserConfig u = config.user(user);
+        int userMax = u != null && u.maxUserClientConnections() != null ? u.maxUserClientConnections() : config.get(Settings.MAX_USER_CLIENT_CONNECTIONS);
+        if (userMax > 0 && proxy.clientsOfUser(user) >= userMax) {
+            fatal("53300", "too many client connections for user \"" + user + "\" (max_user_client_connections = " + userMax + ")");
+            return false;
+        }
+        return true;
+    }
+
+    /** auth_type, or the auth_hba_file rule that matches: how this client proves who it is. */
+    private void chooseMethod(ProxyConfig config) {
+        Settings.AuthType type = config.authType();
+        if (type == Settings.AuthType.ANY) {
+            loggedIn(ProxyConfig.ClientAuth.TRUST);
+            return;
+        }
+        HbaRules.Method method = switch (type) {
+            case TRUST -> HbaRules.Method.TRUST;
+            case PLAIN -> HbaRules.Method.PASSWORD;
+            case MD5 -> HbaRules.Method.MD5;
+            case SCRAM_SHA_256 -> HbaRules.Method.SCRAM_SHA_256;
+            case CERT -> HbaRules.Method.CERT;
+            case HBA -> null;
+            default -> HbaRules.Method.REJECT;
+        };
+        String map = null;
+        if (method == null) {
+            boolean unix = client.remoteAddress() instanceof io.netty.channel.unix.DomainSocketAddress;
+            java.net.InetAddress address = client.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+            HbaRules.Rule rule = config.hba().match(unix, address, tls, admin ? ProxyServer.PGBOUNCER_DATABASE : database, user);
+            if (rule == null) {
+                fatal("28000", "no pg_hba.conf entry for host \"" + (address == null ? "[local]" : address.getHostAddress()) + "\", user \"" + user
+                        + "\", database \"" + database + "\", " + (tls ? "SSL encryption" : "no encryption") + " (auth_hba_file)");
+                return;
+            }
+            method = rule.method();
+            map = rule.map();
+        }
+        switch (method) {
+            case REJECT -> fatal("28000", "pg_hba.conf rejects connection for user \"" + user + "\", database \"" + database + "\" (auth_hba_file)");
+            case TRUST -> withSecret(config, s -> {
+                if (s == null && config.hasUserList()) fatal("28000", "\"trust\" authentication failed for user \"" + user + "\" (not in auth_file)");
+                else loggedIn(ProxyConfig.ClientAuth.TRUST);
+            });
+            case CERT -> certificate(config, map);
+            case PEER -> peer(config, map);
+            case PASSWORD -> withSecret(config, s -> exchange(new Authenticator(user, s, Authenticator.Method.PLAIN, null)));
+            case MD5 -> withSecret(config, s -> exchange(new Authenticator(user, s,
+                    s instanceof Secret.Scram ? Authenticator.Method.SCRAM : Authenticator.Method.MD5, tls ? proxy.clientTlsBinding() : null)));
+            case SCRAM_SHA_256 -> withSecret(config, s -> exchange(new Authenticator(user, s, Authenticator.Method.SCRAM, tls ? proxy.clientTlsBinding() : null)));
+        }
+    }
+
+    /**
+     * What is known of the user's password: auth_file, else auth_query (run as auth_user, asynchronously); the
+     * continuation runs on this client's event loop with null for an unknown user.
+     */
+    private void withSecret(ProxyConfig config, java.util.function.Consumer<Secret> then) {
+        Secret s = config.secret(user);
+        boolean canQuery = !admin && (db.authUser() != null || config.get(Settings.AUTH_USER) != null);
+        if (s != null || !canQuery) {
+            then.accept(s);
+            return;
+        }
+        proxy.authQuery(db, user).whenComplete((secret, e) -> client.eventLoop().execute(() -> {
+            if (phase == Phase.CLOSED) return;
+            if (e != null) {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                proxy.log().error(prefix() + "auth_query failed: " + cause.getMessage());
+                fatal("08006", "could not look the user up (auth_query): " + cause.getMessage());
+                return;
+            }
+            then.accept(secret);
+        }));
+    }
+
+    private void exchange(Authenticator a) {
+        authenticator = a;
+        client.writeAndFlush(a.request(client.alloc()));
     }
 
     private void authenticate(PgFrame frame) {
-        if (frame.type() != PasswordMessage.TYPE) throw new ProtocolException("expected a password message, got '" + (char) frame.type() + "'");
-        if (scram != null) {
-            scramStep(frame);
-            return;
+        if (authenticator == null) throw new ProtocolException("unexpected message '" + (char) frame.type() + "' during authentication");
+        switch (authenticator.step(frame, client.alloc(), client::write)) {
+            case Authenticator.Failed f -> fatal(f.sqlState(), f.message());
+            case Authenticator.Ok ok -> {
+                authenticator = null;
+                if (ok.clientKey() != null) proxy.rememberClientKey(user, ok.clientKey());
+                loggedIn(ok.method());
+            }
+            default -> client.flush();
         }
-        String given = PasswordMessage.decode(frame.body()).password();
-        String expected = proxy.config().users().get(user);
-        boolean ok = expected != null && switch (proxy.config().clientAuth()) {
-            case CLEARTEXT -> given.equals(expected);
-            case MD5 -> given.equals(Md5.hash(user, expected, md5Salt));
-            case TRUST -> true;
-            case SCRAM_SHA_256 -> false; // handled by scramStep
-        };
-        if (!ok) {
-            fatal("28P01", "password authentication failed for user \"" + user + "\"");
-            return;
-        }
-        loggedIn();
     }
 
-    /** One SCRAM-SHA-256 round: SASLInitialResponse, then SASLResponse; PostgreSQL's messages and error codes. */
-    private void scramStep(PgFrame frame) {
+    /** A client certificate whose common name is the user (or maps to it): auth_type = cert, or an hba cert rule. */
+    private void certificate(ProxyConfig config, String map) {
+        String cn = null;
+        if (client.pipeline().get("tls") instanceof io.netty.handler.ssl.SslHandler h) {
+            try {
+                var certs = h.engine().getSession().getPeerCertificates();
+                if (certs.length > 0 && certs[0] instanceof java.security.cert.X509Certificate x) cn = commonName(x);
+            } catch (javax.net.ssl.SSLPeerUnverifiedException none) {
+                cn = null;
+            }
+        }
+        boolean ok = cn != null && (map != null && config.identMap() != null ? config.identMap().allows(map, cn, user) : cn.equals(user));
+        if (!ok) fatal("28000", "certificate authentication failed for user \"" + user + "\"" + (cn == null ? " (no client certificate)" : ""));
+        else loggedIn(ProxyConfig.ClientAuth.CERT);
+    }
+
+    private static String commonName(java.security.cert.X509Certificate cert) {
         try {
-            if (!scram.started()) {
-                SaslInitialResponse first = SaslInitialResponse.decode(frame.body());
-                if (!scram.mechanisms().contains(first.mechanism())) {
-                    fatal("28000", "SASL authentication mechanism " + first.mechanism() + " is not supported (offered: "
-                            + String.join(", ", scram.mechanisms()) + ")");
-                    return;
-                }
-                String serverFirst = scram.serverFirst(first.mechanism(), first.text());
-                client.writeAndFlush(new Authentication(Authentication.SASL_CONTINUE, serverFirst.getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode(client.alloc()));
-                return;
-            }
-            String serverFinal = scram.serverFinal(SaslResponse.decode(frame.body()).text());
-            if (serverFinal == null || proxy.config().users().get(user) == null) {
-                fatal("28P01", "password authentication failed for user \"" + user + "\"");
-                return;
-            }
-            scram = null;
-            client.write(new Authentication(Authentication.SASL_FINAL, serverFinal.getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode(client.alloc()));
-            loggedIn();
-        } catch (IllegalArgumentException e) {
-            fatal("08P01", "malformed SCRAM message: " + e.getMessage());
-        } catch (java.security.GeneralSecurityException e) {
-            fatal("XX000", "SCRAM failed: " + e.getMessage());
+            for (var rdn : new javax.naming.ldap.LdapName(cert.getSubjectX500Principal().getName()).getRdns())
+                if (rdn.getType().equalsIgnoreCase("CN")) return String.valueOf(rdn.getValue());
+        } catch (javax.naming.InvalidNameException e) {
+            return null;
         }
+        return null;
     }
 
-    private void loggedIn() {
-        phase = Phase.LOGGING_IN;
-        if (proxy.isAdminDatabase(database)) {
+    /** The Unix socket peer's system user is the database user (or maps to it). */
+    private void peer(ProxyConfig config, String map) {
+        String systemUser = null;
+        if (client instanceof io.netty.channel.epoll.EpollDomainSocketChannel d) {
+            try {
+                systemUser = SystemUsers.name(d.peerCredentials().uid());
+            } catch (java.io.IOException e) {
+                systemUser = null;
+            }
+        }
+        boolean ok = systemUser != null && (map != null && config.identMap() != null ? config.identMap().allows(map, systemUser, user) : systemUser.equals(user));
+        if (!ok) fatal("28000", "Peer authentication failed for user \"" + user + "\"");
+        else loggedIn(ProxyConfig.ClientAuth.PEER);
+    }
+
+    private void loggedIn(ProxyConfig.ClientAuth method) {
+        ProxyConfig config = proxy.config();
+        if (admin) {
+            // the console: admin_users may do everything, stats_users look; anyone else is refused, whatever their password
+            adminPrivileged = config.get(Settings.ADMIN_USERS).contains(user) || config.authType() == Settings.AuthType.ANY && config.get(Settings.ADMIN_USERS).contains(user);
+            boolean stats = config.get(Settings.STATS_USERS).contains(user) || config.authType() == Settings.AuthType.ANY;
+            if (!adminPrivileged && !stats) {
+                fatal("28000", "not allowed: \"" + user + "\" is not in admin_users or stats_users");
+                return;
+            }
+            if (!proxy.loggedIn(this, true)) return;
+            phase = Phase.LOGGING_IN;
             client.write(Authentication.ok().encode(client.alloc()));
-            finishLogin(Map.of("server_version", "17.0 (bypass admin console)", "client_encoding", "UTF8",
-                    "server_encoding", "UTF8", "DateStyle", "ISO, MDY", "integer_datetimes", "on", "standard_conforming_strings", "on"));
+            finishLogin(AdminConsole.PARAMETERS);
             return;
         }
         QueryHook.Verdict auth;
         try {
-            auth = proxy.queryHook().onAuthenticated(user, database, proxy.config().clientAuth(), tls);
+            auth = proxy.queryHook().onAuthenticated(user, database, method, tls);
         } catch (RuntimeException e) {
             auth = QueryHook.Verdict.reject("28000", "authentication hook failed: " + e.getMessage());
         }
@@ -243,16 +454,30 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             fatal(auth.sqlState(), auth.message());
             return;
         }
+        if (!proxy.loggedIn(this, false)) {
+            fatal("53300", "sorry, too many clients already");
+            return;
+        }
+        phase = Phase.LOGGING_IN;
+        String poolUser = db.forcedUser() != null ? db.forcedUser() : user;
+        mode = config.poolMode(db, poolUser);
         pool = proxy.pool(database, user);
+        if (config.get(Settings.APPLICATION_NAME_ADD_HOST)) {
+            String app = tracked.getOrDefault("application_name", "app");
+            tracked.put("application_name", app + " - " + addressText());
+        }
+        applicationName = tracked.getOrDefault("application_name", "");
         Map<String, String> known = pool.knownParameters();
-        if (known != null && proxy.config().poolMode() != ProxyConfig.PoolMode.SESSION) {
-            // A server of this pool logged in before: its parameters are the client's, no server is taken for it.
+        if (known != null && mode != PoolMode.SESSION) {
+            // A server of this pool logged in before: its parameters, with the client's own, are what the client is
+            // told, without taking a server for it.
             client.write(Authentication.ok().encode(client.alloc()));
-            finishLogin(known);
+            finishLogin(withTracked(known));
             return;
         }
         // Log in to a server first so that the client sees the real server parameters and a failing database is
         // reported at connect time, as PostgreSQL itself would.
+        waitingSinceNanos = System.nanoTime();
         pool.acquire().whenComplete((s, e) -> client.eventLoop().execute(() -> {
             if (e != null) {
                 fatal("08006", rootMessage(e));
@@ -263,14 +488,33 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 return;
             }
             client.write(Authentication.ok().encode(client.alloc()));
-            Map<String, String> params = s.parameters();
-            if (proxy.config().poolMode() == ProxyConfig.PoolMode.SESSION) {
+            Map<String, String> serverParams = s.parameters();
+            pool.assigned(System.nanoTime() - waitingSinceNanos);
+            if (mode == PoolMode.SESSION) {
+                finishLogin(withTracked(serverParams));
                 attach(s);
             } else {
                 pool.release(s);
+                finishLogin(withTracked(serverParams));
             }
-            finishLogin(params);
         }));
+    }
+
+    /** The server's parameters with the client's tracked values over them: what the client is told it has. */
+    private Map<String, String> withTracked(Map<String, String> serverParameters) {
+        if (tracked.isEmpty()) return serverParameters;
+        Map<String, String> out = new LinkedHashMap<>(serverParameters);
+        for (var e : tracked.entrySet()) {
+            String name = canonical(serverParameters, e.getKey());
+            out.put(name, e.getValue());
+        }
+        return out;
+    }
+
+    /** The name the server reports a parameter under (DateStyle, TimeZone, ...), matched without regard to case. */
+    private static String canonical(Map<String, String> parameters, String name) {
+        for (String k : parameters.keySet()) if (k.equalsIgnoreCase(name)) return k;
+        return name;
     }
 
     private void finishLogin(Map<String, String> params) {
@@ -279,52 +523,80 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         client.write(new BackendKeyData(processId, secretKey).encode(client.alloc()));
         client.writeAndFlush(new ReadyForQuery('I').encode(client.alloc()));
         phase = Phase.READY;
-        replay(early, this::fromClient);
+        if (!admin) {
+            for (var e : params.entrySet()) if (isTracked(e.getKey())) tracked.put(e.getKey(), e.getValue());
+        }
+        if (proxy.config().get(Settings.LOG_CONNECTIONS))
+            proxy.log().info(prefix() + "login: db=" + database + " user=" + user + (admin ? " (console, " + (adminPrivileged ? "admin" : "stats") + ")" : ""));
+        replay(early);
     }
 
-    /** Hands the frames to {@code step} in order; a protocol error ends the session and the rest are only released. */
-    private void replay(ArrayDeque<PgFrame> frames, java.util.function.Consumer<PgFrame> step) {
-        PgFrame f;
-        while ((f = frames.poll()) != null) {
+    private boolean isTracked(String name) {
+        for (String t : StartupParameters.TRACKED) if (t.equalsIgnoreCase(name)) return true;
+        for (String t : proxy.config().get(Settings.TRACK_EXTRA_PARAMETERS)) if (t.equalsIgnoreCase(name)) return true;
+        return false;
+    }
+
+    private ByteBuf negotiateProtocol(List<String> unsupported) {
+        ByteBuf b = Messages.begin(client.alloc(), 'v');
+        b.writeInt(StartupMessage.PROTOCOL_3_0 & 0xffff); // the newest minor version supported: 3.0
+        b.writeInt(unsupported.size());
+        for (String u : unsupported) Messages.writeCString(b, u);
+        return Messages.finish(b);
+    }
+
+    /** Hands the queued messages to the relay in order; a protocol error ends the session and the rest are only released. */
+    private void replay(ArrayDeque<Object> messages) {
+        Object m;
+        while ((m = messages.poll()) != null) {
             try {
-                if (phase != Phase.CLOSED) step.accept(f);
+                if (phase == Phase.CLOSED) continue;
+                if (m instanceof PgFrame f) fromClient(f);
+                else if (m instanceof PgChunk c) {
+                    ((PgChunk) m).retain();
+                    fromClientChunk(c);
+                }
             } catch (ProtocolException e) {
                 fatal("08P01", "protocol violation: " + e.getMessage());
             } finally {
-                f.release();
+                ReferenceCountUtil.release(m);
             }
         }
     }
+
+    // ---- the relay ----
 
     private void fromClient(PgFrame frame) {
         byte type = frame.type();
         if (TRACE) trace("client -> '" + (char) type + "' server=" + (server == null ? null : server.key()) + " skip=" + skipUntilSync + " acquiring=" + acquiring);
         if (type == 'X') { // Terminate
+            closeReason = "client close request";
             client.close();
             return;
         }
-        if (proxy.isAdminDatabase(database)) {
-            proxy.admin().handle(client, frame);
+        if (admin) {
+            proxy.admin().handle(this, frame);
+            return;
+        }
+        if (type == Query.TYPE && proxy.config().get(Settings.DISABLE_PQEXEC)) {
+            fatal("08P01", "the simple query protocol is not allowed here (disable_pqexec)");
             return;
         }
         synchronized (this) {
             if (skipUntilSync) {
-                if (type != 'S') return;
+                if (type != 'S') {
+                    if (frame.streamed()) discardRest(type);
+                    return;
+                }
                 skipUntilSync = false;
             }
             if (mirrorBatch != null) mirrorFollow(frame);
             QueryRequest request = null;
-            if (type == Query.TYPE || type == Parse.TYPE || type == FUNCTION_CALL) {
+            boolean streamedQuery = frame.streamed() && type == Query.TYPE;
+            if (!streamedQuery && (type == Query.TYPE || type == Parse.TYPE || type == FUNCTION_CALL)) {
                 request = classify(frame);
-                QueryHook.Verdict v;
-                try {
-                    v = proxy.queryHook().onQuery(request);
-                } catch (RuntimeException e) { // a failing program must not let the query through
-                    v = QueryHook.Verdict.reject("XX000", "query hook failed: " + e.getMessage());
-                }
-                if (!v.allowed()) {
-                    lastClassification = null;
-                    refuse(type, v.sqlState(), v.message());
+                if (!allowed(request, type)) {
+                    if (frame.streamed()) discardRest(type);
                     return;
                 }
                 Classification c = lastClassification;
@@ -338,13 +610,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 }
                 if (type == Query.TYPE) proxy.countStatements(ProxyServer.Protocol.SIMPLE, request.statements());
                 else if (type == FUNCTION_CALL) proxy.countStatements(ProxyServer.Protocol.FUNCTION_CALL, 1);
-                if (proxy.mirror() != null && type != FUNCTION_CALL) mirrorStart(frame, request);
-                if (type == Query.TYPE && proxy.config().poolMode() == ProxyConfig.PoolMode.TRANSACTION && isSessionOnly(request.sql())) {
+                if (proxy.mirror() != null && type != FUNCTION_CALL && !frame.streamed()) mirrorStart(frame, request);
+                if (type == Query.TYPE && mode == PoolMode.TRANSACTION && dev.bypass.proxy.hooks.QueryText.startsWithKeyword(request.sql(), "LISTEN")) {
                     refuse(type, "0A000", "LISTEN is not supported in transaction pooling mode; use session mode");
                     return;
                 }
             } else if (type == 'E') {
                 proxy.countStatements(ProxyServer.Protocol.EXTENDED, 1);
+            }
+            if (pool != null) {
+                if (type == 'B') pool.statistics().bind();
+                else if (type == Parse.TYPE && mode != PoolMode.SESSION) pool.statistics().clientParse();
             }
             if (type == 'P' || type == 'B' || type == 'D' || type == 'E' || type == 'C') inExtended = true;
             if (type == 'S') {
@@ -356,23 +632,53 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     return;
                 }
             }
-            if (server != null) {
+            if (server != null && queued.isEmpty()) {
                 toServer(frame);
                 return;
             }
             if (type == Parse.TYPE && queued.isEmpty() && !acquiring && prepareWithoutServer(frame)) return;
             queued.add(frame.retain());
             if (acquiring) return;
-            target = routeOf(queued.peek(), frame == queued.peek() ? request : null);
-            // An idle server at hand is taken on the spot; only a wait goes through the pool's queue.
-            ServerConnection idle = target.tryAcquire();
-            if (idle != null) {
-                attach(idle);
-                return;
-            }
-            acquiring = true;
+            startAcquire(frame == queued.peek() ? request : null);
         }
-        target.acquire().whenComplete((s, e) -> client.eventLoop().execute(() -> {
+    }
+
+    /** Runs the query hook; false when it refused (the refusal is answered in order). Called with the session lock held. */
+    private boolean allowed(QueryRequest request, byte type) {
+        QueryHook.Verdict v;
+        try {
+            v = proxy.queryHook().onQuery(request);
+        } catch (RuntimeException e) { // a failing program must not let the query through
+            v = QueryHook.Verdict.reject("XX000", "query hook failed: " + e.getMessage());
+        }
+        if (v.allowed()) return true;
+        lastClassification = null;
+        refuse(type, v.sqlState(), v.message());
+        if (proxy.config().get(Settings.LOG_POOLER_ERRORS)) proxy.log().info(prefix() + "query refused: " + v.message());
+        return false;
+    }
+
+    /** Takes a server for the queued requests: an idle one on the spot, else through the pool's queue. Lock held. */
+    private void startAcquire(QueryRequest first) {
+        if (proxy.databasePaused(database)) {
+            // PAUSE: the request waits until RESUME (the pool hands out nothing meanwhile)
+            acquiring = true;
+            waitingSinceNanos = System.nanoTime();
+            client.config().setAutoRead(false);
+            return;
+        }
+        target = routeOf(queued.peek(), first);
+        ServerConnection idle = target.tryAcquire();
+        if (idle != null) {
+            target.assigned(0);
+            attach(idle);
+            return;
+        }
+        acquiring = true;
+        waitingSinceNanos = System.nanoTime();
+        client.config().setAutoRead(false); // nothing more is read until a server takes what is queued
+        Pool from = target;
+        from.acquire().whenComplete((s, e) -> client.eventLoop().execute(() -> {
             synchronized (this) {
                 acquiring = false;
             }
@@ -381,11 +687,24 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 return;
             }
             if (phase == Phase.CLOSED) {
-                pool.release(s);
+                from.release(s);
                 return;
             }
+            from.assigned(System.nanoTime() - waitingSinceNanos);
             attach(s);
         }));
+    }
+
+    /** RESUME after PAUSE: a request held back by the pause now takes its server. */
+    void resumed() {
+        if (client == null) return;
+        client.eventLoop().execute(() -> {
+            synchronized (this) {
+                if (!acquiring || server != null || queued.isEmpty() || phase != Phase.READY || proxy.databasePaused(database)) return;
+                acquiring = false;
+                startAcquire(null);
+            }
+        });
     }
 
     /**
@@ -395,7 +714,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
      * by clients sharing its thread. Called with the session lock held; false when the usual path must take it.
      */
     private boolean prepareWithoutServer(PgFrame frame) {
-        if (proxy.config().poolMode() != ProxyConfig.PoolMode.TRANSACTION) return false;
+        if (mode == PoolMode.SESSION || !tracksStatements() || frame.streamed()) return false;
         Parse p = Parse.decode(frame.body());
         if (p.statement().isEmpty() || statements.containsKey(p.statement())) return false;
         Parse definition = p.named("");
@@ -403,6 +722,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         statements.put(p.statement(), definition);
         answer(Completion.PARSE.encode(client.alloc()));
         return true;
+    }
+
+    /** Whether named statements are the client's own, renamed per server (transaction and statement pooling). */
+    private boolean tracksStatements() {
+        return mode != PoolMode.SESSION && proxy.config().get(Settings.MAX_PREPARED_STATEMENTS) > 0;
     }
 
     /**
@@ -429,7 +753,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     /** The next client frame while an extended batch is being copied for the shadow. */
     private void mirrorFollow(PgFrame frame) {
         byte type = frame.type();
-        boolean fits = switch (type) {
+        boolean fits = !frame.streamed() && switch (type) {
             case 'B' -> Bind.decode(frame.body()).statement().isEmpty();
             case 'D', 'E', 'C', 'H', 'S' -> true;
             case 'P' -> Parse.decode(frame.body()).statement().isEmpty();
@@ -441,7 +765,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }
         mirrorBatch.add(frame.frame().copy());
         if (type == 'S') {
-            io.netty.buffer.ByteBuf all = io.netty.buffer.Unpooled.wrappedBuffer(mirrorBatch.toArray(io.netty.buffer.ByteBuf[]::new));
+            ByteBuf all = Unpooled.wrappedBuffer(mirrorBatch.toArray(ByteBuf[]::new));
             mirrorBatch = null;
             proxy.mirror().submit(database, user, all);
         }
@@ -449,7 +773,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
 
     private void dropMirrorBatch() {
         if (mirrorBatch == null) return;
-        for (io.netty.buffer.ByteBuf b : mirrorBatch) b.release();
+        for (ByteBuf b : mirrorBatch) b.release();
         mirrorBatch = null;
     }
 
@@ -461,6 +785,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         if (type == Query.TYPE || type == FUNCTION_CALL) answer(new ReadyForQuery(server == null ? 'I' : server.transactionStatus()).encode(client.alloc()));
         else skipUntilSync = true;
         flushClient();
+    }
+
+    /** A message larger than the whole buffer budget: its body is skipped, the client told why. */
+    private void refusedFrame(RefusedFrame r) {
+        if (phase != Phase.READY) {
+            fatal("54000", r.reason());
+            return;
+        }
+        synchronized (this) {
+            refuse(r.type(), "54000", r.reason() + " (buffer_budget)");
+        }
     }
 
     /** A reply made by the proxy, delivered after the replies to every earlier request. */
@@ -476,12 +811,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
      */
     private void toServer(PgFrame frame) {
         ServerConnection s = server;
-        boolean renames = proxy.config().poolMode() == ProxyConfig.PoolMode.TRANSACTION;
+        boolean renames = tracksStatements();
+        if (expected.isEmpty() && requestStartNanos == 0) requestStartNanos = System.nanoTime();
+        if (transactionStartNanos == 0) transactionStartNanos = System.nanoTime();
+        pool().statistics().received(frame.length());
+        if (frame.streamed()) {
+            streamToServer(s, frame, renames);
+            return;
+        }
         switch (frame.type()) {
             case 'P' -> {
                 Parse p = Parse.decode(frame.body());
                 if (!renames || p.statement().isEmpty()) {
                     forward(s, frame, Expected.of(Expected.Kind.PARSE));
+                    pool().statistics().serverParse();
                 } else if (statements.containsKey(p.statement())) {
                     refuse(Parse.TYPE, "42P05", "prepared statement \"" + p.statement() + "\" already exists");
                 } else {
@@ -494,7 +837,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     } else {
                         name = s.prepare(definition);
                         s.write(p.named(name).encode(s.channel().alloc()));
+                        pool().statistics().serverParse();
                         expected.add(new Expected(Expected.Kind.PARSE, null, p.statement(), definition, name));
+                        evictPrepared(s);
                     }
                 }
             }
@@ -541,6 +886,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             }
             default -> s.write(frame.frame().retainedDuplicate()); // Flush, COPY data: no reply of their own
         }
+        serverBackPressure(s);
     }
 
     private void forward(ServerConnection s, PgFrame frame, Expected reply) {
@@ -553,26 +899,222 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         if (name != null) return name;
         name = s.prepare(definition);
         s.write(definition.named(name).encode(s.channel().alloc()));
+        pool().statistics().serverParse();
         expected.add(new Expected(Expected.Kind.INJECTED_PARSE, null, null, definition, name));
+        evictPrepared(s);
         return name;
     }
+
+    /** Keeps at most max_prepared_statements on the server: the least recently used one is closed. Lock held. */
+    private void evictPrepared(ServerConnection s) {
+        int max = proxy.config().get(Settings.MAX_PREPARED_STATEMENTS);
+        String victim = max > 0 ? s.evictBeyond(max) : null;
+        if (victim == null) return;
+        s.write(new Close('S', victim).encode(s.channel().alloc()));
+        expected.add(Expected.of(Expected.Kind.INJECTED_CLOSE));
+    }
+
+    private Pool pool() { return server != null ? server.pool() : pool; }
+
+    /** Stops reading the client while its server cannot take more (the server is slow to read what it is sent). */
+    private void serverBackPressure(ServerConnection s) {
+        if (!s.channel().isWritable()) client.config().setAutoRead(false);
+    }
+
+    @Override
+    public void serverWritabilityChanged(ServerConnection s, boolean writable) {
+        client.eventLoop().execute(() -> {
+            synchronized (this) {
+                if (server == s && writable && !acquiring && !decoder.waitingForBudget()) client.config().setAutoRead(true);
+            }
+        });
+    }
+
+    // ---- large messages, in pieces ----
+
+    /** Where the pieces of a large client message go, and, for a Query, how its text is being judged. */
+    private final class Streamed {
+        final ServerConnection to;
+        final byte type;
+        /** Query: still in the text (before its NUL); the classification under way; the text's first bytes for the hook. */
+        boolean inText;
+        StatementClassifier.Streaming classifier;
+        byte[] prefix;
+        int prefixLength;
+        long textLength;
+        /** The query was refused: the rest of its bytes go out as 0x01, which makes the server reject the message. */
+        boolean refused;
+        /** Nothing goes to the server (a refused FunctionCall, or CopyData without a COPY under way). */
+        boolean discard;
+
+        Streamed(ServerConnection to, byte type) {
+            this.to = to;
+            this.type = type;
+        }
+    }
+
+    /** The head of a large message, to the held server. Lock held. */
+    private void streamToServer(ServerConnection s, PgFrame head, boolean renames) {
+        byte type = head.type();
+        Streamed st = new Streamed(s, type);
+        streamed = st;
+        ByteBuf frame = head.frame();
+        switch (type) {
+            case 'Q' -> {
+                st.inText = true;
+                st.classifier = StatementClassifier.streaming(rawBackslashes());
+                st.prefix = new byte[QueryRequest.TEXT_LIMIT];
+                s.write(frame.retainedSlice(frame.readerIndex(), 5));
+                queryText(st, frame.slice(frame.readerIndex() + 5, frame.readableBytes() - 5));
+                expected.add(Expected.of(Expected.Kind.SIMPLE));
+            }
+            case 'B' -> {
+                Bind b = Bind.decode(head.body());
+                Parse definition = renames && !b.statement().isEmpty() ? statements.get(b.statement()) : null;
+                if (definition == null) {
+                    s.write(frame.retainedDuplicate());
+                } else {
+                    String name = ensurePrepared(s, definition);
+                    // the same message with the server's name for the statement: its length changes by the names' difference
+                    long bodyLength = head.length() - 5 - b.statement().getBytes(StandardCharsets.UTF_8).length + name.getBytes(StandardCharsets.UTF_8).length;
+                    ByteBuf h = s.channel().alloc().buffer();
+                    h.writeByte('B').writeInt((int) (bodyLength + 4));
+                    Messages.writeCString(h, b.portal());
+                    Messages.writeCString(h, name);
+                    h.writeBytes(b.rest(), b.rest().readerIndex(), b.rest().readableBytes());
+                    s.write(h);
+                }
+                expected.add(Expected.of(Expected.Kind.BIND));
+            }
+            case 'F' -> {
+                s.write(frame.retainedDuplicate());
+                expected.add(Expected.of(Expected.Kind.SIMPLE));
+            }
+            default -> s.write(frame.retainedDuplicate()); // CopyData: no reply of its own
+        }
+        serverBackPressure(s);
+    }
+
+    /** Text bytes of a large Query: judged as they pass; at its NUL the hook decides what the server gets. Lock held. */
+    private void queryText(Streamed st, ByteBuf bytes) {
+        if (!bytes.isReadable()) return;
+        if (!st.inText) {
+            writeRest(st, bytes);
+            return;
+        }
+        int nul = bytes.indexOf(bytes.readerIndex(), bytes.writerIndex(), (byte) 0);
+        int textEnd = nul < 0 ? bytes.writerIndex() : nul;
+        int n = textEnd - bytes.readerIndex();
+        byte[] piece = new byte[n];
+        bytes.getBytes(bytes.readerIndex(), piece);
+        st.classifier.feed(piece, 0, n);
+        int keep = Math.min(n, st.prefix.length - st.prefixLength);
+        System.arraycopy(piece, 0, st.prefix, st.prefixLength, keep);
+        st.prefixLength += keep;
+        st.textLength += n;
+        st.to.write(bytes.retainedSlice(bytes.readerIndex(), n));
+        if (nul < 0) return;
+        st.inText = false;
+        Classification c = st.classifier.finish();
+        QueryRequest request = new QueryRequest(user, database, QueryRequest.Kind.QUERY, st.prefix, st.prefixLength, st.textLength,
+                c.mask() | sqlPrepared.effects(c), c.statements());
+        QueryHook.Verdict v;
+        try {
+            v = proxy.queryHook().onQuery(request);
+        } catch (RuntimeException e) {
+            v = QueryHook.Verdict.reject("XX000", "query hook failed: " + e.getMessage());
+        }
+        if (v.allowed()) {
+            sqlPrepared.apply(c);
+            proxy.countStatements(ProxyServer.Protocol.SIMPLE, c.statements());
+        } else {
+            // the server has the text so far: without its NUL it cannot read the message, and answers an error that
+            // the proxy replaces with the refusal
+            st.refused = true;
+            replaceLastExpected(Expected.substituting(ErrorResponse.of("ERROR", v.sqlState(), v.message()).encode(client.alloc())));
+            if (proxy.config().get(Settings.LOG_POOLER_ERRORS)) proxy.log().info(prefix() + "query refused: " + v.message());
+        }
+        writeRest(st, bytes.slice(nul, bytes.writerIndex() - nul));
+    }
+
+    private void writeRest(Streamed st, ByteBuf bytes) {
+        if (!bytes.isReadable()) return;
+        if (st.refused) {
+            ByteBuf filler = st.to.channel().alloc().buffer(bytes.readableBytes());
+            for (int i = bytes.readableBytes(); i > 0; i--) filler.writeByte(1);
+            st.to.write(filler);
+        } else {
+            st.to.write(bytes.retainedDuplicate());
+        }
+    }
+
+    private void replaceLastExpected(Expected e) {
+        // the streamed query's own reply is the last one expected
+        java.util.Iterator<Expected> it = expected.descendingIterator();
+        if (it.hasNext()) {
+            it.next();
+            it.remove();
+        }
+        expected.add(e);
+    }
+
+    /** The pieces that follow a large message the proxy answered itself are dropped. Lock held. */
+    private void discardRest(byte type) {
+        Streamed st = new Streamed(null, type);
+        st.discard = true;
+        streamed = st;
+    }
+
+    /** A piece of a large client message. */
+    private void fromClientChunk(PgChunk chunk) {
+        try {
+            if (phase == Phase.LOGGING_IN) {
+                early.add(chunk.retain());
+                return;
+            }
+            if (phase != Phase.READY) return;
+            synchronized (this) {
+                if (!queued.isEmpty() || acquiring || server == null && streamed == null) {
+                    queued.add(chunk.retain());
+                    if (server == null && !acquiring && streamed == null) startAcquire(null);
+                    return;
+                }
+                Streamed st = streamed;
+                if (st == null || st.discard || st.to != server) { // the head was refused, or its server is gone
+                    if (st != null && chunk.last()) streamed = null;
+                    return;
+                }
+                pool().statistics().received(chunk.data().readableBytes());
+                if (st.type == 'Q') queryText(st, chunk.data());
+                else st.to.write(chunk.data().retainedDuplicate());
+                if (chunk.last()) streamed = null;
+                serverBackPressure(st.to);
+            }
+        } finally {
+            chunk.release();
+        }
+    }
+
+    // ---- servers ----
 
     /**
      * The pool for the transaction this frame starts: the route hook decides when replicas are configured, from the
      * class of its first request ({@code request} when the frame was just classified, else what its named
      * statement was parsed as).
      */
-    private Pool routeOf(PgFrame first, QueryRequest request) {
-        int replicas = proxy.config().replicas().size();
-        if (replicas == 0 || proxy.config().poolMode() != ProxyConfig.PoolMode.TRANSACTION) return pool;
+    private Pool routeOf(Object first, QueryRequest request) {
+        ProxyConfig config = proxy.config();
+        pool = proxy.pool(database, user); // the pool of the running configuration (RELOAD may have replaced it)
+        int replicas = config.replicas().size();
+        if (replicas == 0 || mode != PoolMode.TRANSACTION) return pool;
         StatementClass cls = request != null ? request.primary()
-                : first.type() == 'B' ? statementClasses.get(Bind.decode(first.body()).statement()) : null;
+                : first instanceof PgFrame f && f.type() == 'B' && !f.streamed() ? statementClasses.get(Bind.decode(f.body()).statement()) : null;
         if (cls == null) return pool;
         int backend;
         try {
             backend = proxy.queryHook().route(user, database, cls, replicas);
         } catch (RuntimeException e) {
-            System.err.println("bypass proxy: route hook: " + e.getMessage());
+            proxy.log().error(prefix() + "route hook failed: " + e.getMessage());
             backend = 0;
         }
         return backend == 0 ? pool : proxy.pool(database, user, backend);
@@ -601,8 +1143,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         body.getBytes(from, text);
         Classification c = proxy.classifier().classify(text, text.length, rawBackslashes());
         lastClassification = c;
+        int keep = Math.min(text.length, QueryRequest.TEXT_LIMIT);
         return new QueryRequest(user, database, frame.type() == Parse.TYPE ? QueryRequest.Kind.PARSE : QueryRequest.Kind.QUERY,
-                text, text.length, text.length, c.mask() | sqlPrepared.effects(c), c.statements());
+                text, keep, text.length, c.mask() | sqlPrepared.effects(c), c.statements());
     }
 
     /**
@@ -610,7 +1153,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
      * before reading it), so the classifier also reads backslashes as plain bytes.
      */
     private boolean rawBackslashes() {
-        String encoding = lastParameters.get("client_encoding");
+        String encoding = tracked.getOrDefault("client_encoding", lastParameters.get("client_encoding"));
         return encoding != null && RAW_BACKSLASH_ENCODINGS.contains(encoding.toUpperCase(java.util.Locale.ROOT).replace("-", "").replace("_", ""));
     }
 
@@ -620,29 +1163,68 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private static final Classification.Deallocate DROP_ALL = new Classification.Deallocate(null);
     private static final byte FUNCTION_CALL = 'F';
 
-    private void trace(String event) {
-        System.err.println("bypass proxy trace: client " + processId + ": " + event);
-    }
-
-    private static boolean isSessionOnly(String sql) { return dev.bypass.proxy.hooks.QueryText.startsWithKeyword(sql, "LISTEN"); }
+    private void trace(String event) { proxy.log().info("trace: client " + processId + ": " + event); }
 
     private void attach(ServerConnection s) {
         if (TRACE) trace("attached server " + s.key() + " with " + queued.size() + " queued");
         proxy.hold(s, this);
         synchronized (this) {
             server = s;
-        // A server of another session may report different parameters: tell the client where they differ.
-        Map<String, String> params = s.parameters();
-        if (params != lastParameters && !params.equals(lastParameters)) {
-            params.forEach((k, v) -> {
-                if (!v.equals(lastParameters.get(k))) answer(new ParameterStatus(k, v).encode(client.alloc()));
-            });
-            lastParameters = params;
-        }
-            replay(queued, this::toServer);
+            // A server of another session may report different parameters: tell the client where they differ.
+            Map<String, String> params = s.parameters();
+            if (params != lastParameters && !params.equals(lastParameters)) {
+                Map<String, String> told = withTracked(params);
+                told.forEach((k, v) -> {
+                    if (!v.equals(lastParameters.get(k))) answer(new ParameterStatus(k, v).encode(client.alloc()));
+                });
+                lastParameters = told;
+            }
+            applyTracked(s);
+            replayQueued();
         }
         s.flush();
         flushClient();
+        if (!acquiring && !decoder.waitingForBudget() && phase == Phase.READY) client.config().setAutoRead(true);
+    }
+
+    /** Sets on the server the tracked parameters whose values differ from the client's; their replies are dropped. Lock held. */
+    private void applyTracked(ServerConnection s) {
+        if (tracked.isEmpty()) return;
+        Map<String, String> params = s.parameters();
+        StringBuilder sql = null;
+        for (var e : tracked.entrySet()) {
+            String name = canonical(params, e.getKey());
+            String now = params.get(name);
+            if (e.getValue().equals(now)) continue;
+            if (sql == null) sql = new StringBuilder();
+            sql.append(StartupParameters.setStatement(name, e.getValue())).append(';');
+        }
+        if (sql == null) return;
+        s.write(new Query(sql.toString()).encode(s.channel().alloc()));
+        expected.add(Expected.of(Expected.Kind.INJECTED_QUERY));
+    }
+
+    /** Sends what waited for a server, in order. Lock held. */
+    private void replayQueued() {
+        Object m;
+        while ((m = queued.poll()) != null) {
+            try {
+                if (phase == Phase.CLOSED) continue;
+                if (m instanceof PgFrame f) toServer(f);
+                else if (m instanceof PgChunk c) {
+                    Streamed st = streamed;
+                    if (st == null || st.discard || st.to != server) continue;
+                    pool().statistics().received(c.data().readableBytes());
+                    if (st.type == 'Q') queryText(st, c.data());
+                    else st.to.write(c.data().retainedDuplicate());
+                    if (c.last()) streamed = null;
+                }
+            } catch (ProtocolException e) {
+                fatal("08P01", "protocol violation: " + e.getMessage());
+            } finally {
+                ReferenceCountUtil.release(m);
+            }
+        }
     }
 
     @Override
@@ -662,8 +1244,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         try {
             synchronized (this) {
                 if (server != s) return;
-                if (type == 'N' || type == 'S' || type == 'A') { // notices, parameter changes, notifications: unsolicited
+                s.pool().statistics().sent(frame.length());
+                if (type == 'N' || type == 'A') { // notices and notifications: unsolicited
                     toClient(frame.frame().retainedDuplicate());
+                    return;
+                }
+                if (type == 'S') { // a parameter the client changed (or the proxy set): the client's tracked value too
+                    ParameterStatus ps = ParameterStatus.decode(frame.body());
+                    if (isTracked(ps.name())) tracked.put(ps.name(), ps.value());
+                    Expected head = expected.peek();
+                    if (head == null || head.kind() != Expected.Kind.INJECTED_QUERY) {
+                        toClient(frame.frame().retainedDuplicate());
+                        Map<String, String> told = new LinkedHashMap<>(lastParameters);
+                        told.put(ps.name(), ps.value());
+                        lastParameters = told;
+                    }
                     return;
                 }
                 deliverSynthetic();
@@ -672,25 +1267,30 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     toClient(frame.frame().retainedDuplicate());
                     return;
                 }
-                if (type == ErrorResponse.TYPE && head.kind() != Expected.Kind.SIMPLE) {
+                if (head.kind() == Expected.Kind.INJECTED_QUERY || head.kind() == Expected.Kind.INJECTED_CLOSE) {
+                    if (type == ErrorResponse.TYPE)
+                        proxy.log().warning(prefix() + "setting the client's parameters on its server failed: " + ErrorResponse.decode(frame.body()).message());
+                } else if (type == ErrorResponse.TYPE && head.kind() == Expected.Kind.SUBSTITUTE) {
+                    toClient(head.synthetic().retainedDuplicate()); // the refusal instead of the server's complaint
+                } else if (type == ErrorResponse.TYPE && head.kind() != Expected.Kind.SIMPLE && head.kind() != Expected.Kind.SUBSTITUTE) {
                     toClient(frame.frame().retainedDuplicate());
                     serverSkipsToSync(s);
                     return;
-                }
-                if (head.kind() != Expected.Kind.INJECTED_PARSE) {
-                    toClient(frame.frame().retainedDuplicate());
+                } else if (head.kind() != Expected.Kind.INJECTED_PARSE) {
+                    toClient(frame.streamed() ? frame.frame().retainedSlice() : frame.frame().retainedDuplicate());
                     if (type == 'C') {
                         try {
                             proxy.queryHook().onResult(user, database, Messages.readCString(frame.body().duplicate()));
                         } catch (RuntimeException e) { // a failing result program must not cost the client its reply
-                            System.err.println("bypass proxy: result hook: " + e.getMessage());
+                            proxy.log().error(prefix() + "result hook failed: " + e.getMessage());
                         }
                     }
                 }
                 if (head.endsWith(type)) {
                     if (type == '1' && head.serverStatement() != null) s.pool().parsedOk(head.serverStatement());
-                    if (type == ReadyForQuery.TYPE) s.pool().requestDone(s.transactionStatus() == 'I');
-                    expected.poll();
+                    if (type == ReadyForQuery.TYPE && head.kind() != Expected.Kind.INJECTED_QUERY) requestAnswered(s);
+                    Expected done = expected.poll();
+                    if (done.synthetic() != null) done.synthetic().release();
                     deliverSynthetic();
                     mayRelease = type == ReadyForQuery.TYPE && expected.isEmpty();
                 }
@@ -706,10 +1306,40 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }
         // Backpressure: stop reading this server while the client cannot keep up (a closed client is not slow).
         if (client.isActive() && !client.isWritable()) s.channel().config().setAutoRead(false);
-        if (mayRelease && proxy.config().poolMode() == ProxyConfig.PoolMode.TRANSACTION && s.transactionStatus() == 'I') {
+        if (mayRelease && mode != PoolMode.SESSION) {
             EventLoop loop = client.eventLoop();
             if (loop.inEventLoop()) releaseIfIdle(s);
             else loop.execute(() -> releaseIfIdle(s));
+        }
+    }
+
+    /** A request was answered (ReadyForQuery): the pool's query and transaction times. Lock held. */
+    private void requestAnswered(ServerConnection s) {
+        long now = System.nanoTime();
+        boolean idle = s.transactionStatus() == 'I';
+        long started = requestStartNanos == 0 ? now : requestStartNanos;
+        long xact = transactionStartNanos == 0 ? 0 : now - transactionStartNanos;
+        s.pool().statistics().answered((now - started) / 1000, idle, xact / 1000);
+        requestStartNanos = expected.size() > 1 ? now : 0;
+        if (idle) transactionStartNanos = 0;
+        lastRequestNanos = now;
+        if (mode == PoolMode.STATEMENT && !idle) {
+            // statement pooling: the server goes back after each query, so a transaction cannot span statements
+            client.eventLoop().execute(() -> fatal("0A000", "transaction blocks not allowed in statement pooling mode"));
+        }
+    }
+
+    @Override
+    public void fromServer(ServerConnection s, PgChunk chunk) {
+        try {
+            synchronized (this) {
+                if (server != s) return;
+                s.pool().statistics().sent(chunk.data().readableBytes());
+                toClient(chunk.data().retainedDuplicate());
+            }
+            if (client.isActive() && !client.isWritable()) s.channel().config().setAutoRead(false);
+        } finally {
+            chunk.release();
         }
     }
 
@@ -766,11 +1396,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
 
     private void releaseIfIdle(ServerConnection s) {
         synchronized (this) {
-            if (server != s || !expected.isEmpty() || inExtended || !queued.isEmpty() || s.transactionStatus() != 'I') return;
+            if (server != s || !expected.isEmpty() || inExtended || !queued.isEmpty() || streamed != null || s.transactionStatus() != 'I') return;
             server = null;
         }
         if (TRACE) trace("released server " + s.key());
-        proxy.release(s);
+        if (proxy.config().get(Settings.SERVER_RESET_QUERY_ALWAYS)) proxy.resetAndRelease(s, proxy.config().get(Settings.SERVER_RESET_QUERY));
+        else proxy.release(s);
     }
 
     @Override
@@ -798,30 +1429,38 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        Phase was = phase;
         phase = Phase.CLOSED;
-        PgFrame f;
-        while ((f = queued.poll()) != null) f.release();
-        while ((f = early.poll()) != null) f.release();
+        Object m;
+        while ((m = queued.poll()) != null) ReferenceCountUtil.release(m);
+        while ((m = early.poll()) != null) ReferenceCountUtil.release(m);
         ServerConnection s;
         boolean inFlight;
         synchronized (this) {
             s = server;
             server = null;
-            inFlight = !expected.isEmpty() || inExtended;
+            inFlight = !expected.isEmpty() || inExtended || streamed != null;
+            streamed = null;
             clearExpected();
             dropMirrorBatch();
         }
         if (s != null) {
+            ProxyConfig config = proxy.config();
             if (inFlight) {
                 // A query is still running or a batch is half sent: the server's state is unknown, so it goes.
                 proxy.discard(s, "client left with a query in flight");
             } else if (s.transactionStatus() != 'I') {
                 proxy.resetAndRelease(s, "ROLLBACK");
-            } else if (proxy.config().poolMode() == ProxyConfig.PoolMode.SESSION) {
-                proxy.resetAndRelease(s, "DISCARD ALL");
+            } else if (mode == PoolMode.SESSION || config.get(Settings.SERVER_RESET_QUERY_ALWAYS)) {
+                proxy.resetAndRelease(s, config.get(Settings.SERVER_RESET_QUERY));
             } else {
                 proxy.release(s);
             }
+        }
+        if (was != Phase.STARTUP || user != null) {
+            if (proxy.config().get(Settings.LOG_DISCONNECTIONS))
+                proxy.log().info(prefix() + "closing because: " + (closeReason == null ? "client unexpected eof" : closeReason)
+                        + " (age=" + (System.nanoTime() - openedNanos) / 1_000_000_000 + "s)");
         }
         proxy.sessionClosed(this);
     }
@@ -830,26 +1469,123 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof io.netty.handler.codec.DecoderException de && de.getCause() instanceof ProtocolException pe) {
             fatal("08P01", "protocol violation: " + pe.getMessage());
-        } else if (cause instanceof java.io.IOException) {
-            ctx.close(); // the client went away (reset, broken pipe): an ordinary end of a session
+        } else if (cause instanceof java.io.IOException || cause instanceof io.netty.handler.codec.DecoderException de2 && de2.getCause() instanceof javax.net.ssl.SSLException) {
+            closeReason = "client connection error: " + cause.getMessage();
+            ctx.close(); // the client went away (reset, broken pipe, a failed TLS handshake): an ordinary end of a session
         } else {
-            System.err.println("bypass proxy: closing client " + processId + ": " + cause);
-            cause.printStackTrace();
+            proxy.log().error(prefix() + "closing client after an internal error: " + cause);
+            closeReason = "internal error: " + cause;
             ctx.close();
         }
     }
 
+    // ---- timeouts, refusals ----
+
+    /**
+     * Called four times a second: client_login_timeout, client_idle_timeout (a client without a server),
+     * query_timeout (a request unanswered too long: its query is cancelled and both ends closed) and
+     * idle_transaction_timeout (a transaction left open with nothing running).
+     */
+    void checkTimeouts(long now) {
+        ProxyConfig config = proxy.config();
+        if (phase == Phase.CLOSED || client == null) return;
+        if (phase != Phase.READY) {
+            long login = config.get(Settings.CLIENT_LOGIN_TIMEOUT).toNanos();
+            if (login > 0 && now - openedNanos > login) {
+                client.eventLoop().execute(() -> {
+                    if (phase == Phase.READY || phase == Phase.CLOSED) return;
+                    proxy.loginTimedOut();
+                    refuseLogin("57014", "canceling authentication due to timeout (client_login_timeout = " + config.text(Settings.CLIENT_LOGIN_TIMEOUT) + " s)");
+                });
+            }
+            return;
+        }
+        if (admin) return;
+        UserConfig u = config.user(user);
+        long idle = timeout(u == null ? null : u.clientIdleTimeout(), config.get(Settings.CLIENT_IDLE_TIMEOUT));
+        long query = timeout(u == null ? null : u.queryTimeout(), config.get(Settings.QUERY_TIMEOUT));
+        long idleTx = timeout(u == null ? null : u.idleTransactionTimeout(), config.get(Settings.IDLE_TRANSACTION_TIMEOUT));
+        ServerConnection s;
+        boolean outstanding;
+        long requestStart = requestStartNanos;
+        synchronized (this) {
+            s = server;
+            outstanding = !expected.isEmpty();
+        }
+        if (idle > 0 && s == null && !acquiring && now - lastRequestNanos > idle) {
+            client.eventLoop().execute(() -> fatal("57P05", "terminating connection due to idle timeout (client_idle_timeout)"));
+        } else if (query > 0 && s != null && outstanding && requestStart != 0 && now - requestStart > query) {
+            if (s.key() != null && s.remoteAddress() != null) proxy.sendCancel(s.remoteAddress(), s.key().processId(), s.key().secretKey());
+            client.eventLoop().execute(() -> {
+                dropServer("query timeout");
+                fatal("57014", "canceling statement due to query timeout (query_timeout)");
+            });
+        } else if (idleTx > 0 && s != null && !outstanding && s.transactionStatus() != 'I' && now - lastRequestNanos > idleTx) {
+            client.eventLoop().execute(() -> {
+                dropServer("idle transaction timeout");
+                fatal("25P03", "terminating connection due to idle-in-transaction timeout (idle_transaction_timeout)");
+            });
+        }
+    }
+
+    private static long timeout(java.time.Duration user, java.time.Duration general) {
+        return user != null && !user.isZero() ? user.toNanos() : general.toNanos();
+    }
+
+    /** Closes the client's server instead of returning it (its state cannot be trusted). */
+    private void dropServer(String reason) {
+        ServerConnection s;
+        synchronized (this) {
+            s = server;
+            server = null;
+            clearExpected();
+        }
+        if (s != null) proxy.discard(s, reason);
+    }
+
+    /** A connection that has not logged in is refused (max_login_clients eviction, client_login_timeout). */
+    void refuseLogin(String sqlState, String message) {
+        if (client == null) return;
+        client.eventLoop().execute(() -> {
+            if (phase == Phase.READY) return;
+            fatal(sqlState, message);
+        });
+    }
+
+    /** KILL: the client goes at once, its server with it. */
+    void kill(String reason) {
+        if (client == null) return;
+        client.eventLoop().execute(() -> {
+            dropServer(reason);
+            fatal("57P01", "terminating connection due to administrator command: " + reason);
+        });
+    }
+
     private void fatal(String sqlState, String message) {
+        if (phase == Phase.CLOSED && !client.isActive()) return;
+        if (closeReason == null) closeReason = message;
         if (client.isActive()) {
             client.writeAndFlush(ErrorResponse.of("FATAL", sqlState, message).encode(client.alloc()))
                     .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            ProxyConfig config = proxy.config();
+            if (config.get(Settings.LOG_POOLER_ERRORS)) proxy.log().warning(prefix() + "pooler error: " + message);
         }
         phase = Phase.CLOSED;
     }
 
+    /** PgBouncer's log prefix: C-id: db/user@address:port. */
+    String prefix() {
+        return "C-" + processId + ": " + (database == null ? "(nodb)" : database) + "/" + (user == null ? "(nouser)" : user) + "@" + addressText() + " ";
+    }
+
+    String addressText() {
+        if (client == null) return "?";
+        return client.remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() + ":" + a.getPort() : "unix";
+    }
+
     private static String rootMessage(Throwable e) {
         while (e.getCause() != null && e instanceof java.util.concurrent.CompletionException) e = e.getCause();
-        if (e instanceof java.util.concurrent.TimeoutException) return "no server connection available within the acquire timeout";
+        if (e instanceof java.util.concurrent.TimeoutException) return "no server connection available within query_wait_timeout";
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 }

@@ -26,12 +26,20 @@ record Expected(Kind kind, ByteBuf synthetic, String clientStatement, Parse serv
         /** Simple Query or FunctionCall: ends at ReadyForQuery, an error inside does not skip anything. */
         SIMPLE,
         /** Answered by the proxy: {@code synthetic} is written to the client when its turn comes. */
-        SYNTHETIC
+        SYNTHETIC,
+        /** A Query the proxy sent itself (setting the client's parameters): every reply is dropped. */
+        INJECTED_QUERY,
+        /** A Close the proxy sent itself (a prepared statement evicted): its CloseComplete is dropped. */
+        INJECTED_CLOSE,
+        /** A simple query the server will reject: its error is replaced by {@code synthetic} (the proxy's refusal). */
+        SUBSTITUTE
     }
 
     static Expected of(Kind kind) { return new Expected(kind, null, null, null, null); }
 
     static Expected synthetic(ByteBuf reply) { return new Expected(Kind.SYNTHETIC, reply, null, null, null); }
+
+    static Expected substituting(ByteBuf error) { return new Expected(Kind.SUBSTITUTE, error, null, null, null); }
 
     /** Whether {@code serverMessage} is the last reply the server sends for this request (errors handled apart). */
     boolean endsWith(byte serverMessage) {
@@ -40,8 +48,8 @@ record Expected(Kind kind, ByteBuf synthetic, String clientStatement, Parse serv
             case BIND -> serverMessage == '2';
             case DESCRIBE -> serverMessage == 'T' || serverMessage == 'n';
             case EXECUTE -> serverMessage == 'C' || serverMessage == 'I' || serverMessage == 's';
-            case CLOSE -> serverMessage == '3';
-            case SYNC, SIMPLE -> serverMessage == 'Z';
+            case CLOSE, INJECTED_CLOSE -> serverMessage == '3';
+            case SYNC, SIMPLE, INJECTED_QUERY, SUBSTITUTE -> serverMessage == 'Z';
             case SYNTHETIC -> false;
         };
     }

@@ -1,260 +1,301 @@
 package dev.bypass.proxy.server;
 
+import dev.bypass.proxy.config.AuthFile;
+import dev.bypass.proxy.config.DatabaseConfig;
+import dev.bypass.proxy.config.HbaRules;
+import dev.bypass.proxy.config.IdentMap;
+import dev.bypass.proxy.config.PeerConfig;
+import dev.bypass.proxy.config.Secret;
+import dev.bypass.proxy.config.Setting;
+import dev.bypass.proxy.config.Settings;
+import dev.bypass.proxy.config.UserConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * The proxy's configuration file, in PgBouncer's ini style so existing knowledge carries over:
- *
- * <pre>
- * [databases]
- * * = host=127.0.0.1 port=5432          ; every database on one PostgreSQL server
- *
- * [bypass]                               ; [pgbouncer] is accepted too
- * listen_addr = 127.0.0.1
- * listen_port = 6432
- * pool_mode = transaction                ; or session
- * default_pool_size = 20
- * max_client_conn = 1000
- * query_wait_timeout = 30                ; seconds a client waits for a server
- * min_pool_size = 0                      ; servers kept open per pool
- * server_idle_timeout = 600              ; seconds; 0 keeps idle servers
- * server_lifetime = 3600                 ; seconds; servers older than this are replaced once idle
- * server_check_query = select 1         ; run on servers idle for server_check_delay; empty disables
- * server_check_delay = 30                ; seconds
- * replicas = 10.0.0.6:5432, 10.0.0.7:5432 ; read replicas the route hook may send transactions to
- * mirror = 10.0.0.9:5432                 ; shadow server the mirror hook copies statements to
- * mirror_queue_size = 1000               ; statements waiting per pool before new ones are dropped
- * auth_type = scram-sha-256              ; trust | plain | md5 | scram-sha-256
- * auth_file = userlist.txt               ; "user" "password" per line, as PgBouncer's
- * client_tls_sslmode = require           ; disable | allow | prefer | require
- * client_tls_cert_file = server.crt
- * client_tls_key_file = server.key
- * server_tls_sslmode = verify-ca         ; disable | prefer | require | verify-ca | verify-full
- * server_tls_ca_file = root.crt          ; for verify-ca
- * </pre>
- *
- * Every error names the file, the line and the key. Unknown keys are errors, so a misspelt setting is not silently
- * ignored. Relative paths resolve against the file's directory.
+ * The proxy's configuration file, PgBouncer's pgbouncer.ini as PgBouncer reads it: sections {@code [databases]},
+ * {@code [pgbouncer]} (also spelt {@code [bypass]}), {@code [users]} and {@code [peers]}; {@code key = value} lines;
+ * lines starting with ';' or '#' are comments (those characters mean nothing later in a line); a key set twice keeps
+ * its last value; {@code %include FILE} reads another file in place. Every key of {@link Settings} is known; every
+ * error names the file, the line and the key, and an unknown key or a value this proxy cannot honour stops the start.
+ * Relative paths (auth_file, %include, TLS files, ...) resolve against the directory of the file that names them.
  */
 public final class ProxyConfigFile {
     private ProxyConfigFile() {}
 
     /** A configuration error: where, which key, what is wrong. */
-    public static final class ConfigException extends IllegalArgumentException {
+    public static final class ConfigException extends dev.bypass.proxy.config.ConfigException {
         public ConfigException(String message) { super(message); }
     }
 
-    private static final Set<String> KEYS = Set.of("listen_addr", "listen_port", "pool_mode", "default_pool_size", "max_client_conn",
-            "query_wait_timeout", "auth_type", "auth_file", "client_tls_sslmode", "client_tls_cert_file", "client_tls_key_file",
-            "server_tls_sslmode", "server_tls_ca_file", "min_pool_size", "server_idle_timeout", "server_lifetime", "replicas",
-            "server_check_query", "server_check_delay", "mirror", "mirror_queue_size");
+    /** Files including files this deep are refused (an include loop). */
+    private static final int MAX_INCLUDE_DEPTH = 10;
+
+    /** Keys whose values are paths, resolved against the directory of the file that sets them. */
+    private static final List<Setting<String>> PATHS = List.of(Settings.AUTH_FILE, Settings.AUTH_HBA_FILE, Settings.AUTH_IDENT_FILE,
+            Settings.LOGFILE, Settings.PIDFILE, Settings.CLIENT_TLS_CERT_FILE, Settings.CLIENT_TLS_KEY_FILE, Settings.CLIENT_TLS_CA_FILE,
+            Settings.SERVER_TLS_CA_FILE, Settings.SERVER_TLS_CERT_FILE, Settings.SERVER_TLS_KEY_FILE);
+
+    private record Line(String file, int number, Path dir) {
+        ConfigException error(String key, String message) {
+            return new ConfigException(file + ":" + number + ": " + (key != null ? key + ": " : "") + message);
+        }
+    }
+
+    private record Entry(String value, Line line) {}
+
+    /** What the file says, before it is checked as a whole. */
+    private static final class Sections {
+        final Map<String, Entry> general = new LinkedHashMap<>(), databases = new LinkedHashMap<>(), users = new LinkedHashMap<>(),
+                peers = new LinkedHashMap<>();
+    }
 
     public static ProxyConfig read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new ConfigException(file + ": no such configuration file");
-        return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent());
+        Path abs = file.toAbsolutePath();
+        if (!Files.isRegularFile(abs)) throw new ConfigException(file + ": no such configuration file");
+        Sections s = new Sections();
+        read(abs, file.toString(), s, 0, new ArrayList<>());
+        return build(s, file.toString()).withFile(abs);
     }
 
-    private record Setting(String value, int line) {}
-
+    /** Reads text as if it were the file {@code source} in {@code baseDir} (tests). */
     public static ProxyConfig parse(String text, String source, Path baseDir) throws IOException {
-        Map<String, Setting> settings = new LinkedHashMap<>();
-        Map<String, Setting> databases = new LinkedHashMap<>();
-        String section = null;
-        String[] lines = text.split("\r?\n", -1);
+        Sections s = new Sections();
+        parseText(text, source, baseDir == null ? Path.of("").toAbsolutePath() : baseDir, s, 0, new ArrayList<>(), new String[1]);
+        return build(s, source);
+    }
+
+    private static void read(Path file, String shown, Sections s, int depth, List<Path> including) throws IOException {
+        parseText(Files.readString(file), shown, file.getParent(), s, depth, including, new String[1]);
+    }
+
+    private static void parseText(String text, String source, Path dir, Sections s, int depth, List<Path> including, String[] section) throws IOException {
+        String[] lines = text.split("\r?\n|\r", -1);
         for (int n = 1; n <= lines.length; n++) {
+            Line where = new Line(source, n, dir);
             String line = lines[n - 1].strip();
             if (line.isEmpty() || line.startsWith(";") || line.startsWith("#")) continue;
-            if (line.startsWith("[")) {
-                if (!line.endsWith("]")) throw error(source, n, null, "malformed section header " + line);
-                section = line.substring(1, line.length() - 1).strip().toLowerCase(Locale.ROOT);
-                if (!List.of("databases", "bypass", "pgbouncer", "users").contains(section))
-                    throw error(source, n, null, "unknown section [" + section + "] (expected [databases] and [bypass])");
+            if (line.startsWith("%include")) {
+                String name = line.substring("%include".length()).strip();
+                if (name.isEmpty()) throw where.error(null, "%include needs a file name");
+                Path inc = dir.resolve(name).normalize();
+                if (!Files.isRegularFile(inc)) throw where.error(null, "%include " + name + ": no such file (" + inc + ")");
+                if (depth >= MAX_INCLUDE_DEPTH || including.contains(inc))
+                    throw where.error(null, "%include " + name + ": included files nest too deep (a loop?)");
+                including.add(inc);
+                // an included file continues in the section where it was included, as PgBouncer reads it
+                parseText(Files.readString(inc), inc.toString(), inc.getParent(), s, depth + 1, including, section);
+                including.removeLast();
                 continue;
             }
-            int eq = line.indexOf('=');
-            if (eq <= 0) throw error(source, n, null, "expected key = value, got " + line);
-            String key = line.substring(0, eq).strip(), value = stripComment(line.substring(eq + 1)).strip();
-            if (section == null) throw error(source, n, key, "setting outside a section");
-            switch (section) {
-                case "databases" -> databases.put(key, new Setting(value, n));
-                case "users" -> throw error(source, n, key, "per-user settings are not supported");
+            if (line.startsWith("[")) {
+                if (!line.endsWith("]")) throw where.error(null, "malformed section header " + line);
+                String name = line.substring(1, line.length() - 1).strip().toLowerCase(Locale.ROOT);
+                if (!List.of("databases", "pgbouncer", "bypass", "users", "peers").contains(name))
+                    throw where.error(null, "unknown section [" + name + "] (known: [databases], [pgbouncer] or [bypass], [users], [peers])");
+                section[0] = name;
+                continue;
+            }
+            int eq = keyEnd(line);
+            if (eq <= 0 || line.charAt(eq) != '=') throw where.error(null, "expected key = value, got " + line);
+            String key = line.substring(0, eq).strip(), value = line.substring(eq + 1).strip();
+            if (key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")) key = key.substring(1, key.length() - 1).replace("\"\"", "\"");
+            if (section[0] == null) throw where.error(key, "setting outside a section");
+            Entry e = new Entry(value, where);
+            switch (section[0]) {
+                case "databases" -> {
+                    if (key.equalsIgnoreCase("pgbouncer") || key.equalsIgnoreCase(ProxyServer.ADMIN_DATABASE))
+                        throw where.error(key, "the name is reserved for the admin console");
+                    s.databases.put(key, e);
+                }
+                case "users" -> s.users.put(key, e);
+                case "peers" -> s.peers.put(key, e);
                 default -> {
                     String k = key.toLowerCase(Locale.ROOT);
-                    if (!KEYS.contains(k)) throw error(source, n, key, "unknown setting (known: " + String.join(", ", new java.util.TreeSet<>(KEYS)) + ")");
-                    if (settings.putIfAbsent(k, new Setting(value, n)) != null) throw error(source, n, key, "set twice");
+                    if (Settings.named(k) == null) throw where.error(key, "unknown setting" + suggestion(k));
+                    s.general.put(k, e); // the last assignment wins, as in PgBouncer
                 }
             }
         }
-        if (databases.isEmpty()) throw error(source, lines.length, null, "no [databases] entry: add e.g. * = host=127.0.0.1 port=5432");
-        String host = null;
-        int port = -1;
-        for (var e : databases.entrySet()) {
-            Map<String, String> conn = connectionString(e.getValue(), source, e.getKey());
-            String h = conn.getOrDefault("host", "127.0.0.1");
-            int p = integer(new Setting(conn.getOrDefault("port", "5432"), e.getValue().line()), source, e.getKey() + " port", 1, 65535);
-            if (host != null && (!host.equals(h) || port != p))
-                throw error(source, e.getValue().line(), e.getKey(), "all databases must be on one server (" + host + ":" + port + ")");
-            host = h;
-            port = p;
+    }
+
+    /** Where a key ends: at '=' outside double quotes (database names may be quoted). */
+    private static int keyEnd(String line) {
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '"') quoted = !quoted;
+            else if (c == '=' && !quoted) return i;
         }
-        String listenAddr = value(settings, "listen_addr", "127.0.0.1");
-        int listenPort = integer(settings, "listen_port", 6432, 0, 65535, source);
-        ProxyConfig.PoolMode mode = switch (value(settings, "pool_mode", "transaction").toLowerCase(Locale.ROOT)) {
-            case "transaction" -> ProxyConfig.PoolMode.TRANSACTION;
-            case "session" -> ProxyConfig.PoolMode.SESSION;
-            default -> throw error(source, settings.get("pool_mode").line(), "pool_mode", "expected session or transaction, got " + settings.get("pool_mode").value());
-        };
-        int poolSize = integer(settings, "default_pool_size", 20, 1, 100_000, source);
-        int maxClients = integer(settings, "max_client_conn", 1000, 1, 1_000_000, source);
-        int waitSeconds = integer(settings, "query_wait_timeout", 30, 1, 86_400, source);
-        ProxyConfig.ClientAuth auth = switch (value(settings, "auth_type", "trust").toLowerCase(Locale.ROOT)) {
-            case "trust" -> ProxyConfig.ClientAuth.TRUST;
-            case "plain" -> ProxyConfig.ClientAuth.CLEARTEXT;
-            case "md5" -> ProxyConfig.ClientAuth.MD5;
-            case "scram-sha-256" -> ProxyConfig.ClientAuth.SCRAM_SHA_256;
-            default -> throw error(source, settings.get("auth_type").line(), "auth_type", "expected trust, plain, md5 or scram-sha-256, got " + settings.get("auth_type").value());
-        };
-        Map<String, String> users = Map.of();
-        if (settings.containsKey("auth_file")) users = authFile(resolve(baseDir, settings.get("auth_file").value()), source, settings.get("auth_file").line());
-        else if (auth != ProxyConfig.ClientAuth.TRUST)
-            throw error(source, settings.get("auth_type").line(), "auth_type", auth.name().toLowerCase(Locale.ROOT) + " needs an auth_file with the users' passwords");
-        ProxyConfig.ClientTls tls = null;
-        String sslmode = value(settings, "client_tls_sslmode", "disable").toLowerCase(Locale.ROOT);
-        switch (sslmode) {
-            case "disable" -> {}
-            case "allow", "prefer", "require" -> {
-                for (String k : List.of("client_tls_cert_file", "client_tls_key_file"))
-                    if (!settings.containsKey(k)) throw error(source, settings.get("client_tls_sslmode").line(), k, "needed for client_tls_sslmode = " + sslmode);
-                Path cert = resolve(baseDir, settings.get("client_tls_cert_file").value()), key = resolve(baseDir, settings.get("client_tls_key_file").value());
-                for (var k : List.of(Map.entry("client_tls_cert_file", cert), Map.entry("client_tls_key_file", key)))
-                    if (!Files.isReadable(k.getValue())) throw error(source, settings.get(k.getKey()).line(), k.getKey(), "cannot read " + k.getValue());
-                tls = new ProxyConfig.ClientTls(cert, key, sslmode.equals("require"));
-            }
-            default -> throw error(source, settings.get("client_tls_sslmode").line(), "client_tls_sslmode", "expected disable, allow, prefer or require, got " + sslmode);
-        }
-        ProxyConfig.ServerTls serverTls = switch (value(settings, "server_tls_sslmode", "disable").toLowerCase(Locale.ROOT)) {
-            case "disable" -> null;
-            case "prefer", "allow" -> new ProxyConfig.ServerTls(false, null);
-            case "require" -> new ProxyConfig.ServerTls(true, null);
-            case "verify-ca", "verify-full" -> {
-                boolean full = settings.get("server_tls_sslmode").value().equalsIgnoreCase("verify-full");
-                if (!settings.containsKey("server_tls_ca_file"))
-                    throw error(source, settings.get("server_tls_sslmode").line(), "server_tls_ca_file", "needed for server_tls_sslmode = verify-ca");
-                Path ca = resolve(baseDir, settings.get("server_tls_ca_file").value());
-                if (!Files.isReadable(ca)) throw error(source, settings.get("server_tls_ca_file").line(), "server_tls_ca_file", "cannot read " + ca);
-                yield new ProxyConfig.ServerTls(true, ca, full);
-            }
-            default -> throw error(source, settings.get("server_tls_sslmode").line(), "server_tls_sslmode",
-                    "expected disable, prefer, require, verify-ca or verify-full, got " + settings.get("server_tls_sslmode").value());
-        };
-        int minPool = integer(settings, "min_pool_size", 0, 0, poolSize, source);
-        ProxyConfig.PoolLimits limits = new ProxyConfig.PoolLimits(minPool,
-                Duration.ofSeconds(integer(settings, "server_idle_timeout", 600, 0, 86_400 * 365, source)),
-                Duration.ofSeconds(integer(settings, "server_lifetime", 3600, 0, 86_400 * 365, source)),
-                value(settings, "server_check_query", ProxyConfig.PoolLimits.DEFAULT_CHECK_QUERY),
-                Duration.ofSeconds(integer(settings, "server_check_delay", 30, 0, 86_400, source)));
-        java.util.List<ProxyConfig.Replica> replicas = new java.util.ArrayList<>();
-        if (settings.containsKey("replicas")) {
-            for (String r : settings.get("replicas").value().split(",")) {
-                String hp = r.strip();
-                int colon = hp.lastIndexOf(':');
-                if (colon <= 0) throw error(source, settings.get("replicas").line(), "replicas", "expected HOST:PORT, got " + hp);
-                replicas.add(new ProxyConfig.Replica(hp.substring(0, colon),
-                        integer(new Setting(hp.substring(colon + 1), settings.get("replicas").line()), source, "replicas", 1, 65535)));
+        return -1;
+    }
+
+    private static String suggestion(String key) {
+        String best = null;
+        int bestDistance = 3;
+        for (Setting<?> s : Settings.all()) {
+            int d = distance(key, s.name());
+            if (d < bestDistance) {
+                best = s.name();
+                bestDistance = d;
             }
         }
-        ProxyConfig.Mirror mirror = null;
-        if (settings.containsKey("mirror")) {
-            Setting m = settings.get("mirror");
-            String hp = m.value().strip();
-            int colon = hp.lastIndexOf(':');
-            if (colon <= 0) throw error(source, m.line(), "mirror", "expected HOST:PORT, got " + hp);
-            mirror = new ProxyConfig.Mirror(hp.substring(0, colon), integer(new Setting(hp.substring(colon + 1), m.line()), source, "mirror", 1, 65535),
-                    integer(settings, "mirror_queue_size", 1000, 1, 1_000_000, source));
-        } else if (settings.containsKey("mirror_queue_size")) {
-            throw error(source, settings.get("mirror_queue_size").line(), "mirror_queue_size", "set without mirror");
-        }
-        return new ProxyConfig(listenAddr, listenPort, host, port, mode, poolSize, maxClients, Duration.ofSeconds(waitSeconds), auth, users, tls,
-                serverTls, limits, replicas, mirror);
+        return best == null ? " (SHOW CONFIG on the console, or the README, lists the keys)" : " (did you mean " + best + "?)";
     }
 
-    /** PgBouncer's auth_file: {@code "user" "password"} per line, {@code ""} for a quote inside a field. */
-    static Map<String, String> authFile(Path file, String source, int line) throws IOException {
-        if (!Files.isReadable(file)) throw error(source, line, "auth_file", "cannot read " + file);
-        Map<String, String> users = new LinkedHashMap<>();
-        List<String> lines = Files.readAllLines(file);
-        for (int n = 1; n <= lines.size(); n++) {
-            String l = lines.get(n - 1).strip();
-            if (l.isEmpty() || l.startsWith(";") || l.startsWith("#")) continue;
-            List<String> fields = new java.util.ArrayList<>();
-            int i = 0;
-            while (i < l.length()) {
-                if (Character.isWhitespace(l.charAt(i))) { i++; continue; }
-                if (l.charAt(i) != '"') throw error(file.toString(), n, null, "expected \"user\" \"password\"");
-                StringBuilder f = new StringBuilder();
-                i++;
-                while (true) {
-                    if (i >= l.length()) throw error(file.toString(), n, null, "unterminated quoted field");
-                    char c = l.charAt(i++);
-                    if (c == '"') {
-                        if (i < l.length() && l.charAt(i) == '"') { f.append('"'); i++; } else break;
-                    } else f.append(c);
-                }
-                fields.add(f.toString());
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++)
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** Checks the file as a whole and makes the configuration. */
+    private static ProxyConfig build(Sections s, String source) throws IOException {
+        ProxyConfig c = new ProxyConfig(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, null, null, null);
+        Map<Setting<?>, Line> lines = new HashMap<>();
+        for (var e : s.general.entrySet()) {
+            Setting<?> key = Settings.named(e.getKey());
+            Entry entry = e.getValue();
+            Object value;
+            try {
+                value = key.parse(entry.value());
+            } catch (IllegalArgumentException ex) {
+                String hint = entry.value().contains(" ;") || entry.value().contains(" #") || entry.value().contains("\t;")
+                        ? " (a comment must be on a line of its own: ';' and '#' mean nothing later in a line)" : "";
+                throw entry.line().error(key.name(), ex.getMessage() + hint);
             }
-            if (fields.size() < 2) throw error(file.toString(), n, null, "expected \"user\" \"password\"");
-            users.put(fields.get(0), fields.get(1));
+            if (value instanceof String path && PATHS.contains(key) && !path.isEmpty()) {
+                path = entry.line().dir().resolve(path).toString();
+                c = c.withText(key, path, path);
+            } else {
+                c = c.withText(key, value, entry.value());
+            }
+            lines.put(key, entry.line());
         }
-        return users;
-    }
-
-    private static Map<String, String> connectionString(Setting s, String source, String db) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String part : s.value().split("\\s+")) {
-            if (part.isEmpty()) continue;
-            int eq = part.indexOf('=');
-            if (eq <= 0) throw error(source, s.line(), db, "expected key=value pairs (host=... port=...), got " + part);
-            String k = part.substring(0, eq);
-            if (!List.of("host", "port", "dbname", "user", "password").contains(k)) throw error(source, s.line(), db, "unsupported connection parameter " + k);
-            out.put(k, part.substring(eq + 1));
+        Map<String, DatabaseConfig> dbs = new LinkedHashMap<>();
+        for (var e : s.databases.entrySet()) {
+            try {
+                dbs.put(e.getKey(), DatabaseConfig.parse(e.getKey(), e.getValue().value()));
+            } catch (IllegalArgumentException ex) {
+                throw e.getValue().line().error(e.getKey(), ex.getMessage());
+            }
         }
-        if (out.containsKey("dbname") || out.containsKey("user") || out.containsKey("password"))
-            throw error(source, s.line(), db, "dbname, user and password mappings are not supported: clients' own names are used");
-        return out;
+        Map<String, UserConfig> users = new LinkedHashMap<>();
+        for (var e : s.users.entrySet()) {
+            try {
+                users.put(e.getKey(), UserConfig.parse(e.getKey(), e.getValue().value()));
+            } catch (IllegalArgumentException ex) {
+                throw e.getValue().line().error(e.getKey(), ex.getMessage());
+            }
+        }
+        Map<Integer, PeerConfig> peers = new LinkedHashMap<>();
+        for (var e : s.peers.entrySet()) {
+            try {
+                PeerConfig p = PeerConfig.parse(e.getKey(), e.getValue().value());
+                peers.put(p.id(), p);
+            } catch (IllegalArgumentException ex) {
+                throw e.getValue().line().error(e.getKey(), ex.getMessage());
+            }
+        }
+        c = c.withDatabases(dbs).withUsers(users).withPeers(peers);
+        checkTls(c, lines, source);
+        Settings.AuthType auth = c.get(Settings.AUTH_TYPE);
+        Line authLine = lines.getOrDefault(Settings.AUTH_TYPE, new Line(source, 1, null));
+        String authFile = c.get(Settings.AUTH_FILE);
+        if (authFile != null && !authFile.isEmpty()) {
+            Line l = lines.get(Settings.AUTH_FILE);
+            Path p = Path.of(authFile);
+            if (!Files.isReadable(p)) throw l.error("auth_file", "cannot read " + p);
+            try {
+                c = c.withSecrets(AuthFile.read(p));
+            } catch (dev.bypass.proxy.config.ConfigException ex) {
+                throw l.error("auth_file", ex.getMessage());
+            }
+        } else if (auth != Settings.AuthType.ANY && auth != Settings.AuthType.CERT && c.get(Settings.AUTH_USER) == null
+                && dbs.values().stream().allMatch(d -> d.authUser() == null)) {
+            throw authLine.error("auth_type", "auth_type = " + c.text(Settings.AUTH_TYPE) + " needs auth_file (users and passwords) or auth_user with auth_query");
+        } else {
+            c = c.withSecrets(Map.of()); // users come from auth_query only
+        }
+        if (auth == Settings.AuthType.HBA) {
+            String hba = c.get(Settings.AUTH_HBA_FILE);
+            if (hba == null || hba.isEmpty()) throw authLine.error("auth_type", "auth_type = hba needs auth_hba_file");
+            Path p = Path.of(hba);
+            if (!Files.isReadable(p)) throw lines.get(Settings.AUTH_HBA_FILE).error("auth_hba_file", "cannot read " + p);
+            IdentMap ident = null;
+            String identFile = c.get(Settings.AUTH_IDENT_FILE);
+            if (identFile != null && !identFile.isEmpty()) {
+                Path ip = Path.of(identFile);
+                if (!Files.isReadable(ip)) throw lines.get(Settings.AUTH_IDENT_FILE).error("auth_ident_file", "cannot read " + ip);
+                ident = IdentMap.read(ip);
+            }
+            try {
+                c = c.withHba(HbaRules.read(p), ident);
+            } catch (dev.bypass.proxy.config.ConfigException ex) {
+                throw lines.get(Settings.AUTH_HBA_FILE).error("auth_hba_file", ex.getMessage());
+            }
+        }
+        if (auth == Settings.AuthType.ANY) {
+            for (DatabaseConfig d : dbs.values())
+                if (d.forcedUser() == null) throw authLine.error("auth_type", "auth_type = any needs user= on every database (" + d.name() + " has none)");
+        }
+        for (String hp : c.get(Settings.REPLICAS)) hostPort(hp, lines.get(Settings.REPLICAS), "replicas");
+        if (!c.get(Settings.MIRROR).isEmpty()) hostPort(c.get(Settings.MIRROR), lines.get(Settings.MIRROR), "mirror");
+        else if (lines.containsKey(Settings.MIRROR_QUEUE_SIZE)) throw lines.get(Settings.MIRROR_QUEUE_SIZE).error("mirror_queue_size", "set without mirror");
+        return c;
     }
 
-    private static String stripComment(String v) {
-        int i = v.indexOf(" ;");
-        return i >= 0 ? v.substring(0, i) : v;
+    private static void checkTls(ProxyConfig c, Map<Setting<?>, Line> lines, String source) {
+        Settings.SslMode client = c.get(Settings.CLIENT_TLS_SSLMODE);
+        if (client != Settings.SslMode.DISABLE) {
+            for (Setting<String> k : List.of(Settings.CLIENT_TLS_CERT_FILE, Settings.CLIENT_TLS_KEY_FILE)) {
+                String v = c.get(k);
+                Line at = lines.getOrDefault(Settings.CLIENT_TLS_SSLMODE, new Line(source, 1, null));
+                if (v.isEmpty()) throw at.error(k.name(), "needed for client_tls_sslmode = " + c.text(Settings.CLIENT_TLS_SSLMODE));
+                if (!Files.isReadable(Path.of(v))) throw lines.get(k).error(k.name(), "cannot read " + v);
+            }
+            if (client == Settings.SslMode.VERIFY_CA || client == Settings.SslMode.VERIFY_FULL) {
+                if (c.get(Settings.CLIENT_TLS_CA_FILE).isEmpty())
+                    throw lines.get(Settings.CLIENT_TLS_SSLMODE).error("client_tls_ca_file", "needed for client_tls_sslmode = " + c.text(Settings.CLIENT_TLS_SSLMODE));
+            }
+        }
+        if (c.get(Settings.AUTH_TYPE) == Settings.AuthType.CERT && client.compareTo(Settings.SslMode.VERIFY_CA) < 0)
+            throw lines.getOrDefault(Settings.AUTH_TYPE, new Line(source, 1, null)).error("auth_type", "auth_type = cert needs client_tls_sslmode = verify-ca or verify-full");
+        Settings.SslMode server = c.get(Settings.SERVER_TLS_SSLMODE);
+        if ((server == Settings.SslMode.VERIFY_CA || server == Settings.SslMode.VERIFY_FULL) && c.get(Settings.SERVER_TLS_CA_FILE).isEmpty())
+            throw lines.get(Settings.SERVER_TLS_SSLMODE).error("server_tls_ca_file", "needed for server_tls_sslmode = " + c.text(Settings.SERVER_TLS_SSLMODE));
+        for (Setting<String> k : List.of(Settings.CLIENT_TLS_CA_FILE, Settings.SERVER_TLS_CA_FILE, Settings.SERVER_TLS_CERT_FILE, Settings.SERVER_TLS_KEY_FILE)) {
+            String v = c.get(k);
+            if (!v.isEmpty() && !Files.isReadable(Path.of(v))) throw lines.get(k).error(k.name(), "cannot read " + v);
+        }
     }
 
-    private static Path resolve(Path base, String p) { return base == null ? Path.of(p) : base.resolve(p); }
-
-    private static String value(Map<String, Setting> m, String key, String dflt) { return m.containsKey(key) ? m.get(key).value() : dflt; }
-
-    private static int integer(Map<String, Setting> m, String key, int dflt, int min, int max, String source) {
-        return m.containsKey(key) ? integer(m.get(key), source, key, min, max) : dflt;
-    }
-
-    private static int integer(Setting s, String source, String key, int min, int max) {
+    private static void hostPort(String hp, Line line, String key) {
+        int colon = hp.lastIndexOf(':');
+        if (colon <= 0) throw line.error(key, "expected HOST:PORT, got " + hp);
         try {
-            int v = Integer.parseInt(s.value());
-            if (v < min || v > max) throw error(source, s.line(), key, "must be between " + min + " and " + max + ", is " + v);
-            return v;
+            int port = Integer.parseInt(hp.substring(colon + 1));
+            if (port < 1 || port > 65535) throw line.error(key, "port out of range in " + hp);
         } catch (NumberFormatException e) {
-            throw error(source, s.line(), key, "expected a number, got " + s.value());
+            throw line.error(key, "expected HOST:PORT, got " + hp);
         }
     }
 
-    private static ConfigException error(String source, int line, String key, String message) {
-        return new ConfigException(source + ":" + line + ": " + (key != null ? key + ": " : "") + message);
-    }
+    /** The users of an auth_file (kept for callers that read one directly). */
+    static Map<String, Secret> authFile(Path file) throws IOException { return AuthFile.read(file); }
 }

@@ -13,9 +13,11 @@ import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The server side of SCRAM-SHA-256 (RFC 5802, RFC 7677) as PostgreSQL speaks it, without channel binding: one
- * exchange per client login. Keys are derived once per user from the configured password (random salt, 4096
- * iterations) and kept, as a server keeps its stored verifier.
+ * The server side of SCRAM-SHA-256 (RFC 5802, RFC 7677) as PostgreSQL speaks it, with tls-server-end-point channel
+ * binding over TLS: one exchange per client login. The verifier is a stored SCRAM secret (auth_file, auth_query), or
+ * is derived once per user from a plain-text password (random salt, 4096 iterations) and kept, as a server keeps its
+ * stored verifier. A successful exchange yields the client's ClientKey, with which the proxy can log in to a server
+ * that holds the same secret.
  */
 final class ScramServer {
     static final String MECHANISM = "SCRAM-SHA-256", MECHANISM_PLUS = "SCRAM-SHA-256-PLUS";
@@ -41,17 +43,29 @@ final class ScramServer {
     private String clientFirstBare, serverFirst, nonce, gs2Header;
     private boolean plus;
 
-    ScramServer(String user, String password) { this(user, password, null); }
+    ScramServer(String user, String password) { this(user, password == null ? null : new dev.bypass.proxy.config.Secret.Plain(password), null); }
 
     /**
-     * A login for a user with this password (null when the user is unknown: the exchange then fails at the end);
-     * {@code bindingData} (RFC 5929 tls-server-end-point of the server certificate) when the client talks TLS.
+     * A login for a user with this secret (null when the user is unknown, or an MD5 hash, which cannot serve SCRAM:
+     * the exchange then fails at the end); {@code bindingData} (RFC 5929 tls-server-end-point of the server
+     * certificate) when the client talks TLS.
      */
-    ScramServer(String user, String password, byte[] bindingData) {
+    ScramServer(String user, dev.bypass.proxy.config.Secret secret, byte[] bindingData) {
         this.bindingData = bindingData;
         // An unknown user still gets a well-formed exchange, so the reply does not reveal which users exist.
-        this.verifier = password == null ? Verifier.of(randomNonce()) : VERIFIERS.computeIfAbsent(user + '\0' + password, k -> Verifier.of(password));
+        this.verifier = switch (secret) {
+            case dev.bypass.proxy.config.Secret.Plain p -> VERIFIERS.computeIfAbsent(user + '\0' + p.password(), k -> Verifier.of(p.password()));
+            case dev.bypass.proxy.config.Secret.Scram sc -> new Verifier(sc.salt(), sc.iterations(), sc.storedKey(), sc.serverKey());
+            case null, default -> Verifier.of(randomNonce());
+        };
+        this.known = secret instanceof dev.bypass.proxy.config.Secret.Plain || secret instanceof dev.bypass.proxy.config.Secret.Scram;
     }
+
+    private final boolean known;
+    private byte[] clientKey;
+
+    /** After a successful exchange: the client's ClientKey (RFC 5802), which logs in wherever this secret is stored. */
+    byte[] clientKey() { return clientKey; }
 
     /** True once the client's first message was handled (the next message is the client's final one). */
     boolean started() { return clientFirstBare != null; }
@@ -111,7 +125,8 @@ final class ScramServer {
         if (proof.length != signature.length) return null;
         byte[] clientKey = new byte[proof.length];
         for (int i = 0; i < proof.length; i++) clientKey[i] = (byte) (proof[i] ^ signature[i]);
-        if (!MessageDigest.isEqual(sha256(clientKey), verifier.storedKey())) return null;
+        if (!known || !MessageDigest.isEqual(sha256(clientKey), verifier.storedKey())) return null;
+        this.clientKey = clientKey;
         return "v=" + Base64.getEncoder().encodeToString(hmac(verifier.serverKey(), authMessage));
     }
 

@@ -12,5 +12,12 @@ public record NoticeResponse(Map<Character, String> fields) {
         return new NoticeResponse(Messages.fields(severity, sqlState, message));
     }
 
+    /** With a detail (field D). */
+    public static NoticeResponse of(String severity, String sqlState, String message, String detail) {
+        Map<Character, String> f = new java.util.LinkedHashMap<>(Messages.fields(severity, sqlState, message));
+        f.put('D', detail);
+        return new NoticeResponse(f);
+    }
+
     public ByteBuf encode(ByteBufAllocator alloc) { return Messages.fields(alloc, 'N', fields); }
 }

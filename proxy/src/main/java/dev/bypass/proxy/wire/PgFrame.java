@@ -8,18 +8,30 @@ import io.netty.util.ReferenceCounted;
  * One protocol message exactly as it arrived: its type byte (0 for the untyped start-up phase messages) and the
  * whole frame (type, length and body) as a retained slice of the input. The proxy forwards frames without decoding
  * them; it decodes a message into its own class only where it needs to look inside.
+ *
+ * <p>A message too large to gather ({@link #streamed()}) arrives as this head, holding the header and the first
+ * bytes of the body, followed by {@link PgChunk}s with the rest; {@link #length()} is the whole message's length.
  */
 public final class PgFrame extends AbstractReferenceCounted {
     private final byte type;
     private final ByteBuf frame;
     private final int headerLength;
+    private final long length;
+    private final boolean streamed;
+    /** Ends the message's reservation in the buffer budget (null: none was taken). */
+    private final Runnable onRelease;
     /** What the session learnt about this message on its way in (see {@link #mark}). */
     private int marks;
 
-    public PgFrame(byte type, ByteBuf frame, int headerLength) {
+    public PgFrame(byte type, ByteBuf frame, int headerLength) { this(type, frame, headerLength, frame.readableBytes(), false, null); }
+
+    PgFrame(byte type, ByteBuf frame, int headerLength, long length, boolean streamed, Runnable onRelease) {
         this.type = type;
         this.frame = frame;
         this.headerLength = headerLength;
+        this.length = length;
+        this.streamed = streamed;
+        this.onRelease = onRelease;
     }
 
     public byte type() { return type; }
@@ -32,18 +44,27 @@ public final class PgFrame extends AbstractReferenceCounted {
 
     public boolean marked(int mark) { return (marks & mark) != 0; }
 
-    /** The full frame, ready to be written to the other side (write a {@link ByteBuf#retainedDuplicate()}). */
+    /** The full frame, ready to be written to the other side (write a {@link ByteBuf#retainedDuplicate()}); for a streamed message its first part. */
     public ByteBuf frame() { return frame; }
 
-    /** The body after type and length, as a slice sharing the frame's memory. */
+    /** The body after type and length, as a slice sharing the frame's memory (its first part when streamed). */
     public ByteBuf body() { return frame.slice(frame.readerIndex() + headerLength, frame.readableBytes() - headerLength); }
+
+    /** Bytes of the whole message on the wire, header included. */
+    public long length() { return length; }
+
+    /** Whether the rest of the message follows as {@link PgChunk}s. */
+    public boolean streamed() { return streamed; }
 
     @Override public PgFrame retain() {
         super.retain();
         return this;
     }
 
-    @Override protected void deallocate() { frame.release(); }
+    @Override protected void deallocate() {
+        frame.release();
+        if (onRelease != null) onRelease.run();
+    }
 
     @Override public ReferenceCounted touch(Object hint) {
         frame.touch(hint);
@@ -51,6 +72,6 @@ public final class PgFrame extends AbstractReferenceCounted {
     }
 
     @Override public String toString() {
-        return "PgFrame[" + (type == 0 ? "startup" : Character.toString((char) type)) + ", " + frame.readableBytes() + " bytes]";
+        return "PgFrame[" + (type == 0 ? "startup" : Character.toString((char) type)) + ", " + length + " bytes" + (streamed ? ", streamed]" : "]");
     }
 }

@@ -6,22 +6,42 @@ import io.netty.channel.Channel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Writes a text-format result set (RowDescription, DataRows, CommandComplete) for answers the proxy gives itself. */
+/**
+ * Writes a text-format result set (RowDescription, DataRows, CommandComplete) for answers the proxy gives itself,
+ * with each column's type as PostgreSQL names it, so clients read numbers as numbers.
+ */
 public final class ResultSetWriter {
     private ResultSetWriter() {}
 
-    private static final int TEXT_OID = 25;
+    /** A result column: its name and type (PostgreSQL's OID and size). */
+    public record Column(String name, int oid, int size) {
+        public static Column text(String name) { return new Column(name, 25, -1); }
 
+        public static Column int4(String name) { return new Column(name, 23, 4); }
+
+        public static Column int8(String name) { return new Column(name, 20, 8); }
+
+        public static Column numeric(String name) { return new Column(name, 1700, -1); }
+
+        public static Column bytea(String name) { return new Column(name, 17, -1); }
+    }
+
+    /** Text columns, for callers that have only names. */
     public static void write(Channel ch, List<String> columns, List<List<String>> rows, String tag) {
+        writeTyped(ch, columns.stream().map(Column::text).toList(), rows, tag);
+    }
+
+    public static void writeTyped(Channel ch, List<Column> columns, List<? extends List<String>> rows, String tag) {
         ByteBufAllocator alloc = ch.alloc();
         ByteBuf d = Messages.begin(alloc, 'T');
         d.writeShort(columns.size());
-        for (String c : columns) {
-            Messages.writeCString(d, c);
-            d.writeInt(0).writeShort(0).writeInt(TEXT_OID).writeShort(-1).writeInt(-1).writeShort(0);
+        for (Column c : columns) {
+            Messages.writeCString(d, c.name());
+            d.writeInt(0).writeShort(0).writeInt(c.oid()).writeShort(c.size()).writeInt(-1).writeShort(0);
         }
         ch.write(Messages.finish(d));
         for (List<String> row : rows) {
+            if (row.size() != columns.size()) throw new IllegalArgumentException("row of " + row.size() + " values for " + columns.size() + " columns");
             ByteBuf r = Messages.begin(alloc, 'D');
             r.writeShort(row.size());
             for (String v : row) {
