@@ -190,11 +190,22 @@ public final class ProxyServer implements AutoCloseable {
                 throw new IllegalArgumentException("pidfile: cannot write " + pidfile + ": " + e.getMessage());
             }
         }
-        group.next().scheduleAtFixedRate(this::upkeep, 1, 1, TimeUnit.SECONDS);
-        group.next().scheduleAtFixedRate(this::checkTimeouts, 250, 250, TimeUnit.MILLISECONDS);
-        group.next().scheduleAtFixedRate(this::statsPeriod, 1, 1, TimeUnit.SECONDS);
+        every(this::upkeep, 1000);
+        every(this::checkTimeouts, 250);
+        every(this::statsPeriod, 1000);
         log.info("listening on " + String.join(", ", listeners.stream().map(l -> String.valueOf(l.localAddress())).toList()));
         return this;
+    }
+
+    /** A task every {@code millis}; an exception is logged and the task goes on (a scheduled task that throws stops). */
+    private void every(Runnable task, long millis) {
+        group.next().scheduleAtFixedRate(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("internal error in a periodic task: " + e);
+            }
+        }, millis, millis, TimeUnit.MILLISECONDS);
     }
 
     private Channel bind(InetSocketAddress address, ProxyConfig c) throws InterruptedException {
