@@ -124,7 +124,7 @@ public final class Settings {
     public static final Setting<Boolean> LOG_DISCONNECTIONS = add(Setting.of("log_disconnections", FLAG, "1", "log each disconnection with its reason"));
     public static final Setting<Boolean> LOG_POOLER_ERRORS = add(Setting.of("log_pooler_errors", FLAG, "1", "log the errors the proxy sends to clients"));
     public static final Setting<Boolean> LOG_STATS = add(Setting.of("log_stats", FLAG, "1", "log a statistics line every stats_period"));
-    public static final Setting<Integer> VERBOSE = add(Setting.of("verbose", integer(0, 3), "0", "1 and more log debug events (per-query, pool decisions)"));
+    public static final Setting<Integer> VERBOSE = add(Setting.of("verbose", integer(0, 3), "0", "1: also log each server a client is given and gives back; 2: also every message of every session (much output)"));
 
     // ---- console access ----
     public static final Setting<List<String>> ADMIN_USERS = add(Setting.of("admin_users", LIST, "",

@@ -63,6 +63,12 @@ public final class Pool {
 
         /** How the servers' messages are read (large rows streamed, the buffer budget). */
         PgFrameDecoder.Limits serverLimits();
+
+        /** Socket options for a new server connection (keepalive, buffers). */
+        void configure(Bootstrap b);
+
+        /** One log line about a server connection (connect, close). */
+        void event(String line);
     }
 
     private final Spec spec;
@@ -202,8 +208,10 @@ public final class Pool {
         SocketAddress address = network.address(host, spec.port());
         ServerConnection conn = new ServerConnection(this, spec.serverUser(), network.secret(spec), network.clientKey(spec.serverUser()),
                 spec.serverDatabase(), spec.startupParameters(), host);
-        ChannelFuture cf = new Bootstrap().group(group).channel(network.channelType(address))
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, Math.max(1, spec.connectTimeout().toMillis())))
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(network.channelType(address))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, Math.max(1, spec.connectTimeout().toMillis())));
+        network.configure(bootstrap);
+        ChannelFuture cf = bootstrap
                 .handler(new ChannelInitializer<Channel>() {
                     @Override protected void initChannel(Channel ch) {
                         io.netty.channel.ChannelHandler tls = network.tls(address, host, spec.port(), conn);
@@ -230,6 +238,7 @@ public final class Pool {
                 created++;
                 conn.epoch = reconnectEpoch;
             }
+            network.event(conn.prefix() + "new connection to server (from " + conn.channel().localAddress() + ")");
             knownParameters = conn.parameters();
             if (spec.connectQuery() != null && !spec.connectQuery().isEmpty()) {
                 // run once before any client sees the server; an error is logged and otherwise ignored (PgBouncer's meaning)
@@ -256,6 +265,7 @@ public final class Pool {
             if (conn.openFailed) return;
             conn.openFailed = true;
             opening--;
+            if (!spec.loadBalance()) nextHost++; // load_balance_hosts = disable: the next host once this one fails
             lastFailure = error;
             retryAfterNanos = System.nanoTime() + spec.loginRetry().toNanos();
             // Without any connection able to log in, waiting clients would only time out: tell them why now.
@@ -266,6 +276,7 @@ public final class Pool {
         }
         conn.close();
         caps.release(spec.key().database(), spec.serverUser());
+        network.event(conn.prefix() + "closing because: " + reason);
         for (var w : failed) w.completeExceptionally(error);
     }
 
@@ -335,6 +346,7 @@ public final class Pool {
     private void closeServer(ServerConnection c) {
         c.close();
         caps.release(spec.key().database(), spec.serverUser());
+        network.event(c.prefix() + "closing because: server retired (idle timeout, lifetime or RECONNECT) (age=" + c.ageSeconds() + "s)");
     }
 
     /** Health checks that failed (their servers were closed). */
@@ -377,6 +389,7 @@ public final class Pool {
     public void discard(ServerConnection conn, String reason) {
         conn.close();
         lost(conn);
+        network.event(conn.prefix() + "closing because: " + reason + " (age=" + conn.ageSeconds() + "s)");
     }
 
     /** The health check failed on {@code conn}: it is closed and counted. */

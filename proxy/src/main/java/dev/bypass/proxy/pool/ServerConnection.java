@@ -91,6 +91,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final int id = IDS.getAndIncrement();
     private final long createdMillis = System.currentTimeMillis();
 
+    /** PgBouncer's log prefix for a server: S-id: db/user@host:port. */
+    public String prefix() {
+        return "S-" + id + ": " + pool.key().database() + "/" + user + "@" + (host.startsWith("/") ? host : host + ":" + pool.spec().port()) + " ";
+    }
+
+    public long ageSeconds() { return (System.nanoTime() - createdNanos) / 1_000_000_000L; }
+
     /** A number of this connection's own, for SHOW SERVERS. */
     public int id() { return id; }
 

@@ -44,7 +44,6 @@ import java.util.Map;
 final class ClientSession extends ChannelInboundHandlerAdapter implements ServerConnection.ServerUser {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** {@code -Dbypass.proxy.trace=true}: one log line per message in either direction, for protocol debugging. */
-    private static final boolean TRACE = Boolean.getBoolean("bypass.proxy.trace");
 
     /** LOGGING_IN: the client proved who it is, the proxy is still logging in to a server for it. */
     enum Phase { STARTUP, AUTH, LOGGING_IN, READY, CLOSED }
@@ -568,7 +567,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
 
     private void fromClient(PgFrame frame) {
         byte type = frame.type();
-        if (TRACE) trace("client -> '" + (char) type + "' server=" + (server == null ? null : server.key()) + " skip=" + skipUntilSync + " acquiring=" + acquiring);
+        if (proxy.verbose() >= 2) trace("client -> '" + (char) type + "' server=" + (server == null ? null : server.key()) + " skip=" + skipUntilSync + " acquiring=" + acquiring);
         if (type == 'X') { // Terminate
             closeReason = "client close request";
             client.close();
@@ -925,7 +924,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     public void serverWritabilityChanged(ServerConnection s, boolean writable) {
         client.eventLoop().execute(() -> {
             synchronized (this) {
-                if (server == s && writable && !acquiring && !decoder.waitingForBudget()) client.config().setAutoRead(true);
+                if (server == s && writable && mayRead()) client.config().setAutoRead(true);
             }
         });
     }
@@ -1163,10 +1162,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private static final Classification.Deallocate DROP_ALL = new Classification.Deallocate(null);
     private static final byte FUNCTION_CALL = 'F';
 
-    private void trace(String event) { proxy.log().info("trace: client " + processId + ": " + event); }
+    /** A debug event (verbose): what the session did with its server, or, at 2, every message. */
+    private void trace(String event) { proxy.log().debug(prefix() + event); }
 
     private void attach(ServerConnection s) {
-        if (TRACE) trace("attached server " + s.key() + " with " + queued.size() + " queued");
+        if (proxy.verbose() >= 1) trace("attached server " + s.key() + " with " + queued.size() + " queued");
         proxy.hold(s, this);
         synchronized (this) {
             server = s;
@@ -1184,7 +1184,25 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }
         s.flush();
         flushClient();
-        if (!acquiring && !decoder.waitingForBudget() && phase == Phase.READY) client.config().setAutoRead(true);
+        if (mayRead() && phase == Phase.READY) client.config().setAutoRead(true);
+    }
+
+    /** Whether the client may be read again: no server awaited, the budget not exhausted, no SUSPEND. Lock held. */
+    private boolean mayRead() {
+        return !acquiring && !decoder.waitingForBudget() && !proxy.suspended();
+    }
+
+    /** SUSPEND stops reading the client; RESUME reads it again unless something else still holds it back. */
+    void suspendReading(boolean on) {
+        if (client == null) return;
+        client.eventLoop().execute(() -> {
+            synchronized (this) {
+                if (on) {
+                    if (phase == Phase.READY) client.config().setAutoRead(false);
+                }
+                else if (mayRead() && phase == Phase.READY && (server == null || server.channel().isWritable())) client.config().setAutoRead(true);
+            }
+        });
     }
 
     /** Sets on the server the tracked parameters whose values differ from the client's; their replies are dropped. Lock held. */
@@ -1239,7 +1257,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     @Override
     public void fromServer(ServerConnection s, PgFrame frame) {
         byte type = frame.type();
-        if (TRACE) trace("server " + s.key() + " -> '" + (char) type + "' expecting " + expected);
+        if (proxy.verbose() >= 2) trace("server " + s.key() + " -> '" + (char) type + "' expecting " + expected);
         boolean mayRelease = false;
         try {
             synchronized (this) {
@@ -1310,6 +1328,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             EventLoop loop = client.eventLoop();
             if (loop.inEventLoop()) releaseIfIdle(s);
             else loop.execute(() -> releaseIfIdle(s));
+        } else if (mayRelease && s.transactionStatus() == 'I' && s.closeNeeded() && proxy.config().get(Settings.SERVER_FAST_CLOSE)) {
+            // server_fast_close: a server RECONNECT or RELOAD marked closes at the end of the transaction, and the
+            // session with it, so that the client notices
+            client.eventLoop().execute(() -> {
+                dropServer("server_fast_close");
+                fatal("57P01", "server connection closed (server_fast_close): reconnect");
+            });
         }
     }
 
@@ -1399,7 +1424,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             if (server != s || !expected.isEmpty() || inExtended || !queued.isEmpty() || streamed != null || s.transactionStatus() != 'I') return;
             server = null;
         }
-        if (TRACE) trace("released server " + s.key());
+        if (proxy.verbose() >= 1) trace("released server " + s.key());
         if (proxy.config().get(Settings.SERVER_RESET_QUERY_ALWAYS)) proxy.resetAndRelease(s, proxy.config().get(Settings.SERVER_RESET_QUERY));
         else proxy.release(s);
     }

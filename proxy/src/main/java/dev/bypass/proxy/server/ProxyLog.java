@@ -60,12 +60,15 @@ final class ProxyLog {
         toFile("ERROR", line);
     }
 
+    /**
+     * A debug event, asked for with {@code verbose}: at DEBUG when the backend lets DEBUG through, else at INFO, so that
+     * verbose alone shows it, as in PgBouncer.
+     */
     void debug(String line) {
-        LOG.debug(line);
-        if (LOG.isDebugEnabled()) toFile("DEBUG", line);
+        if (LOG.isDebugEnabled()) LOG.debug(line);
+        else LOG.info(line);
+        toFile("DEBUG", line);
     }
-
-    boolean debugEnabled() { return LOG.isDebugEnabled(); }
 
     private void toFile(String level, String line) {
         Writer w = file;

@@ -209,20 +209,13 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private Channel bind(InetSocketAddress address, ProxyConfig c) throws InterruptedException {
-        ServerBootstrap b = bootstrap(transport.serverChannel(), c).childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, c.get(Settings.TCP_KEEPALIVE));
+        ServerBootstrap b = bootstrap(transport.serverChannel(), c).childOption(ChannelOption.TCP_NODELAY, true);
+        socketOptions(c, b::childOption);
         if (transport.epoll()) {
             b.option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, c.get(Settings.SO_REUSEPORT));
             if (c.get(Settings.TCP_DEFER_ACCEPT)) b.option(io.netty.channel.epoll.EpollChannelOption.TCP_DEFER_ACCEPT, 45);
-            if (c.get(Settings.TCP_KEEPIDLE) > 0) b.childOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, c.get(Settings.TCP_KEEPIDLE));
-            if (c.get(Settings.TCP_KEEPINTVL) > 0) b.childOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, c.get(Settings.TCP_KEEPINTVL));
-            if (c.get(Settings.TCP_KEEPCNT) > 0) b.childOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, c.get(Settings.TCP_KEEPCNT));
-            if (c.get(Settings.TCP_USER_TIMEOUT) > 0) b.childOption(io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT, c.get(Settings.TCP_USER_TIMEOUT));
         } else if (c.get(Settings.SO_REUSEPORT)) {
             throw new IllegalArgumentException("so_reuseport needs the epoll transport, which did not load");
-        }
-        if (c.get(Settings.TCP_SOCKET_BUFFER) > 0) {
-            b.childOption(ChannelOption.SO_RCVBUF, c.get(Settings.TCP_SOCKET_BUFFER)).childOption(ChannelOption.SO_SNDBUF, c.get(Settings.TCP_SOCKET_BUFFER));
         }
         try {
             return b.bind(address).sync().channel();
@@ -309,6 +302,9 @@ public final class ProxyServer implements AutoCloseable {
     public Path unixSocket() { return unixSocket; }
 
     public ProxyConfig config() { return config; }
+
+    /** The verbose key (read per event, so RELOAD and SET take effect at once). */
+    int verbose() { return config.get(Settings.VERBOSE); }
 
     /** The file {@link #reload()} re-reads; without one, RELOAD is refused. */
     public ProxyServer configFile(Path file) {
@@ -517,7 +513,27 @@ public final class ProxyServer implements AutoCloseable {
         @Override public byte[] clientKey(String user) { return clientKeys.get(user); }
 
         @Override public PgFrameDecoder.Limits serverLimits() { return PgFrameDecoder.Limits.server(STREAM_THRESHOLD, budget); }
+
+        @Override public void configure(io.netty.bootstrap.Bootstrap b) { socketOptions(config, b::option); }
+
+        @Override public void event(String line) { if (config.get(Settings.LOG_CONNECTIONS)) log.info(line); }
     };
+
+    /** tcp_keepalive, tcp_keep*, tcp_user_timeout and tcp_socket_buffer on a client or server socket. */
+    private void socketOptions(ProxyConfig c, java.util.function.BiConsumer<ChannelOption<Object>, Object> option) {
+        @SuppressWarnings("unchecked") java.util.function.BiConsumer<ChannelOption<?>, Object> set = (o, v) -> option.accept((ChannelOption<Object>) o, v);
+        set.accept(ChannelOption.SO_KEEPALIVE, c.get(Settings.TCP_KEEPALIVE));
+        if (transport.epoll()) {
+            if (c.get(Settings.TCP_KEEPIDLE) > 0) set.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, c.get(Settings.TCP_KEEPIDLE));
+            if (c.get(Settings.TCP_KEEPINTVL) > 0) set.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, c.get(Settings.TCP_KEEPINTVL));
+            if (c.get(Settings.TCP_KEEPCNT) > 0) set.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, c.get(Settings.TCP_KEEPCNT));
+            if (c.get(Settings.TCP_USER_TIMEOUT) > 0) set.accept(io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT, c.get(Settings.TCP_USER_TIMEOUT));
+        }
+        if (c.get(Settings.TCP_SOCKET_BUFFER) > 0) {
+            set.accept(ChannelOption.SO_RCVBUF, c.get(Settings.TCP_SOCKET_BUFFER));
+            set.accept(ChannelOption.SO_SNDBUF, c.get(Settings.TCP_SOCKET_BUFFER));
+        }
+    }
 
     /** A host's address, looked up again after dns_max_ttl (failures remembered for dns_nxdomain_ttl). */
     private InetAddress resolve(String host) {
@@ -690,16 +706,30 @@ public final class ProxyServer implements AutoCloseable {
             pausedDatabases.remove(db);
         }
         for (Pool p : pools.values()) if (!databasePaused(p.key().database())) p.resume();
-        for (ClientSession s : sessions.values()) s.resumed();
+        for (ClientSession s : sessions.values()) {
+            if (!s.isAdmin()) s.suspendReading(false);
+            s.resumed();
+        }
     }
 
     boolean globallyPaused() { return paused; }
 
     boolean suspended() { return suspended; }
 
+    /**
+     * SUSPEND: no server is handed out and no socket is read; a connection whose output has not drained within
+     * suspend_timeout is dropped.
+     */
     void suspend() {
         suspended = true;
         for (Pool p : pools.values()) p.pause();
+        for (ClientSession s : sessions.values()) if (!s.isAdmin()) s.suspendReading(true);
+        long wait = Math.max(1, config.get(Settings.SUSPEND_TIMEOUT).toMillis());
+        group.next().schedule(() -> {
+            if (!suspended) return;
+            for (ClientSession s : sessions.values())
+                if (!s.isAdmin() && s.channel() != null && !s.channel().isWritable()) s.kill("output not drained within suspend_timeout");
+        }, wait, TimeUnit.MILLISECONDS);
     }
 
     void disable(String db, boolean disabled) {
@@ -866,7 +896,7 @@ public final class ProxyServer implements AutoCloseable {
         ProxyConfig c = config;
         if (c.get(Settings.PEER_ID) != 0 && peer != c.get(Settings.PEER_ID)) {
             PeerConfig p = c.peers().get(peer);
-            if (p != null) sendCancel(network.address(p.host(), p.port()), req.processId(), req.secretKey());
+            if (p != null) forwardToPeer(p, req);
             return;
         }
         ClientSession s = sessions.get(req.processId());
@@ -877,8 +907,51 @@ public final class ProxyServer implements AutoCloseable {
         sendCancel(server.remoteAddress(), server.key().processId(), server.key().secretKey());
     }
 
-    /** Sends a CancelRequest to {@code address} and waits for it to close the connection (at most cancel_wait_timeout). */
-    void sendCancel(SocketAddress address, int processId, int secretKey) {
+    /** Cancels in flight to each peer, and those waiting for one of its pool_size slots. */
+    private final Map<Integer, PeerSlots> peerSlots = new ConcurrentHashMap<>();
+
+    private static final class PeerSlots {
+        int inFlight;
+        final java.util.ArrayDeque<Runnable> waiting = new java.util.ArrayDeque<>();
+    }
+
+    /** Forwards a cancel to its peer, at most the peer's pool_size (default_pool_size when unset) at a time. */
+    private void forwardToPeer(PeerConfig p, CancelRequest req) {
+        int limit = p.poolSize() != null ? p.poolSize() : config.get(Settings.DEFAULT_POOL_SIZE);
+        PeerSlots slots = peerSlots.computeIfAbsent(p.id(), k -> new PeerSlots());
+        Runnable send = new Runnable() {
+            @Override public void run() {
+                sendCancel(network.address(p.host(), p.port()), req.processId(), req.secretKey(), () -> {
+                    Runnable next;
+                    synchronized (slots) {
+                        next = slots.waiting.poll();
+                        if (next == null) slots.inFlight--;
+                    }
+                    if (next != null) next.run();
+                });
+            }
+        };
+        synchronized (slots) {
+            if (slots.inFlight >= Math.max(1, limit)) {
+                slots.waiting.add(send);
+                return;
+            }
+            slots.inFlight++;
+        }
+        send.run();
+    }
+
+    void sendCancel(SocketAddress address, int processId, int secretKey) { sendCancel(address, processId, secretKey, () -> { }); }
+
+    /**
+     * Sends a CancelRequest to {@code address} and waits for it to close the connection (at most cancel_wait_timeout);
+     * {@code done} runs once either way.
+     */
+    void sendCancel(SocketAddress address, int processId, int secretKey, Runnable done) {
+        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable once = () -> {
+            if (finished.compareAndSet(false, true)) done.run();
+        };
         long wait = Math.max(1, config.get(Settings.CANCEL_WAIT_TIMEOUT).toMillis());
         new io.netty.bootstrap.Bootstrap().group(group).channel(network.channelType(address))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, wait))
@@ -888,8 +961,13 @@ public final class ProxyServer implements AutoCloseable {
                         ctx.channel().eventLoop().schedule(() -> { ctx.close(); }, wait, TimeUnit.MILLISECONDS);
                     }
 
+                    @Override public void channelInactive(io.netty.channel.ChannelHandlerContext ctx) { once.run(); }
+
                     @Override public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) { ctx.close(); }
-                }).connect(address); // best effort, as in PostgreSQL
+                }).connect(address) // best effort, as in PostgreSQL
+                .addListener(f -> {
+                    if (!f.isSuccess()) once.run();
+                });
     }
 
     @Override
