@@ -58,8 +58,11 @@ final class RawClient implements AutoCloseable {
         return out.toByteArray();
     }
 
-    static byte[] startup(String user, String database) {
-        byte[] params = concat(cstring("user"), cstring(user), cstring("database"), cstring(database), new byte[] {0});
+    /** A StartupMessage (protocol 3.0) with {@code extra} name, value pairs after user and database. */
+    static byte[] startup(String user, String database, String... extra) {
+        ByteArrayOutputStream more = new ByteArrayOutputStream();
+        for (String s : extra) more.writeBytes(cstring(s));
+        byte[] params = concat(cstring("user"), cstring(user), cstring("database"), cstring(database), more.toByteArray(), new byte[] {0});
         return ByteBuffer.allocate(8 + params.length).putInt(8 + params.length).putInt(196608).put(params).array();
     }
 

@@ -102,6 +102,7 @@ public final class Pool {
         this.idleTimeoutNanos = spec.limits().idleTimeout().toNanos();
         this.lifetimeNanos = spec.limits().lifetime().toNanos();
         this.checkDelayNanos = spec.limits().checkQuery().isEmpty() ? 0 : spec.limits().checkDelay().toNanos();
+        caps.register(this);
     }
 
     public PoolKey key() { return spec.key(); }
@@ -198,10 +199,16 @@ public final class Pool {
         if (!caps.take(spec.key().database(), spec.serverUser())) {
             if (!waitingForSlot) {
                 waitingForSlot = true;
-                caps.await(this);
+                // outside this pool's lock: the other pools' idle servers are closed for this one
+                group.next().execute(() -> caps.await(this));
             }
             return;
         }
+        openWithSlot();
+    }
+
+    /** Opens one more server with a slot under the caps already taken; called with the pool lock held. */
+    private void openWithSlot() {
         opening++;
         String host = spec.hosts().get(nextHost % spec.hosts().size());
         if (spec.loadBalance()) nextHost++;
@@ -249,12 +256,38 @@ public final class Pool {
         });
     }
 
-    /** Another pool's server closed: a slot under the caps may be free for this pool's waiters. */
-    void slotFreed() {
+    /**
+     * Another pool's server closed and its slot under the caps is this pool's now: a server opens with it if clients
+     * still wait, else the slot goes back (on an event loop, never inside the closing pool's lock).
+     */
+    void slotGranted() {
+        group.next().execute(() -> {
+            boolean use;
+            synchronized (this) {
+                waitingForSlot = false;
+                use = !paused && !waiters.isEmpty() && all.size() + opening < limit();
+                if (use) openWithSlot();
+            }
+            if (!use) caps.release(spec.key().database(), spec.serverUser());
+        });
+    }
+
+    /** Servers open or opening, read without the lock (a hint for sharing the caps evenly, may be stale). */
+    int serverCountRelaxed() { return all.size() + opening; }
+
+    /** Closes this pool's longest-idle server for a pool waiting under a shared cap; false when none is idle. */
+    boolean evictIdle() {
+        ServerConnection victim;
         synchronized (this) {
-            waitingForSlot = false;
-            if (!paused && !waiters.isEmpty() && all.size() + opening < limit()) open();
+            victim = idle.pollLast();
+            if (victim == null) return false;
+            all.remove(victim);
+            retired++;
         }
+        victim.close();
+        caps.release(spec.key().database(), spec.serverUser());
+        network.event(victim.prefix() + "closing because: evicted (another pool waits under max_db_connections or max_user_connections)");
+        return true;
     }
 
     private void failOpen(ServerConnection conn, String reason, boolean slotTaken) {
@@ -358,6 +391,7 @@ public final class Pool {
     /** {@code used}: the connection served a client (restarts its idle time), rather than a health check. */
     private void giveBack(ServerConnection conn, boolean used) {
         Waiter next;
+        boolean evict = false;
         synchronized (this) {
             if (conn.state() == ServerConnection.State.CLOSED) return;
             boolean expired = lifetimeNanos >= 0 && (lifetimeNanos == 0 && used || lifetimeNanos > 0 && System.nanoTime() - conn.createdNanos > lifetimeNanos);
@@ -369,15 +403,30 @@ public final class Pool {
                 if (!waiters.isEmpty() && all.size() + opening < limit()) open();
                 return;
             }
+            if (caps.othersWaiting(this, all.size() + opening)) {
+                // another pool under a shared max_db/user_connections waits for a slot: it gets this one
+                all.remove(conn);
+                retired++;
+                evict = true;
+            }
             next = null;
-            if (!paused) while ((next = waiters.pollFirst()) != null && next.future().isDone()) { }
-            if (next == null) {
+            if (!evict && !paused) while ((next = waiters.pollFirst()) != null && next.future().isDone()) { }
+            if (evict) {
+                // closed below, outside the lock; this pool's own waiters queue for a slot again
+                if (!waiters.isEmpty() && all.size() + opening < limit()) open();
+            } else if (next == null) {
                 conn.idle();
                 if (used) conn.lastUsedNanos = System.nanoTime();
                 if (spec.roundRobin()) idle.addLast(conn);
                 else idle.addFirst(conn);
                 return;
             }
+        }
+        if (evict) {
+            conn.close();
+            caps.release(spec.key().database(), spec.serverUser());
+            network.event(conn.prefix() + "closing because: evicted (another pool waits under max_db_connections or max_user_connections)");
+            return;
         }
         if (!next.future().complete(conn)) giveBack(conn, used);
     }
@@ -470,7 +519,10 @@ public final class Pool {
                         long maxWaitMicros, long created, long lost, long retired) {}
 
     /** Ends every server and fails every waiter (shutdown, KILL). */
-    public void close() { kill("proxy shutting down"); }
+    public void close() {
+        kill("proxy shutting down");
+        caps.unregister(this);
+    }
 
     public void kill(String reason) {
         List<ServerConnection> conns;

@@ -811,7 +811,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private void toServer(PgFrame frame) {
         ServerConnection s = server;
         boolean renames = tracksStatements();
-        if (expected.isEmpty() && requestStartNanos == 0) requestStartNanos = System.nanoTime();
+        if (requestStartNanos == 0) requestStartNanos = System.nanoTime();
         if (transactionStartNanos == 0) transactionStartNanos = System.nanoTime();
         pool().statistics().received(frame.length());
         if (frame.streamed()) {

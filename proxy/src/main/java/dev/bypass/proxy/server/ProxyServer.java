@@ -816,7 +816,10 @@ public final class ProxyServer implements AutoCloseable {
         }
         for (Pool p : retiredPools) {
             p.maintain(0, false);
-            if (p.servers().isEmpty()) retiredPools.remove(p);
+            if (p.servers().isEmpty()) {
+                retiredPools.remove(p);
+                caps.unregister(p);
+            }
         }
     }
 
