@@ -76,6 +76,16 @@ class ProxyConfigFileTest {
         assertTrue(e.getMessage().startsWith(message), e.getMessage());
     }
 
+    /** The README's key table has a row for every key, with the default and reload columns the code has. */
+    @Test void theReadmeTableListsEveryKeyWithItsDefault() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        for (dev.bypass.proxy.config.Setting<?> s : dev.bypass.proxy.config.Settings.all()) {
+            String d = s.defaultText() == null ? "not set" : s.defaultText().isEmpty() ? "empty" : "`" + s.defaultText() + "`";
+            String row = "| `" + s.name() + "` | " + d + " | " + (s.reloadable() ? "yes" : "no") + " | ";
+            assertTrue(readme.contains(row), "README.md lacks the row " + row);
+        }
+    }
+
     @Test void reloadChangesPasswordsLiveAndNamesWhatNeedsARestart() throws Exception {
         try (EmbeddedPostgres pg = EmbeddedPostgres.start(); ProgramQueryHook hook = new ProgramQueryHook(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY)) {
             Path users = Files.writeString(dir.resolve("users.txt"), "\"postgres\" \"one\"\n");

@@ -189,7 +189,7 @@ public final class Settings {
 
     // ---- dangerous timeouts ----
     public static final Setting<Duration> QUERY_TIMEOUT = add(Setting.of("query_timeout", SECONDS, "0",
-            "a query running longer is cancelled on the server (0: never)"));
+            "a query running longer is cancelled on the server and its client disconnected (0: never)"));
     public static final Setting<Duration> QUERY_WAIT_TIMEOUT = add(Setting.of("query_wait_timeout", SECONDS, "120",
             "a client waiting longer for a server is disconnected (0: waits forever)"));
     public static final Setting<Duration> CANCEL_WAIT_TIMEOUT = add(Setting.of("cancel_wait_timeout", SECONDS, "10",

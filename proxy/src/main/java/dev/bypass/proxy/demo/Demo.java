@@ -1,6 +1,7 @@
 package dev.bypass.proxy.demo;
 
 import dev.bypass.programs.ProgramVerifier;
+import dev.bypass.proxy.config.Settings;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
 import dev.bypass.proxy.pg.EmbeddedPostgres;
 import dev.bypass.proxy.server.ProxyConfig;
@@ -48,7 +49,9 @@ public final class Demo implements AutoCloseable {
             setUp(pg);
             hook = new ProgramQueryHook(verifier);
             hook.readOnly("analyst");
-            ProxyConfig config = ProxyConfig.defaults(proxyPort, "127.0.0.1", pg.port());
+            // app may use the admin console (admin_users), as the guide below says; room for pgbench -c 200
+            ProxyConfig config = ProxyConfig.defaults(proxyPort, "127.0.0.1", pg.port())
+                    .with(Settings.ADMIN_USERS, java.util.List.of("app")).with(Settings.MAX_CLIENT_CONN, 1000);
             ProxyServer proxy = new ProxyServer(config, hook, metrics.registry()).start();
             hook.bindTo(metrics.registry());
             return new Demo(pg, hook, metrics, proxy);

@@ -431,7 +431,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         ProxyConfig config = proxy.config();
         if (admin) {
             // the console: admin_users may do everything, stats_users look; anyone else is refused, whatever their password
-            adminPrivileged = config.get(Settings.ADMIN_USERS).contains(user) || config.authType() == Settings.AuthType.ANY && config.get(Settings.ADMIN_USERS).contains(user);
+            adminPrivileged = config.get(Settings.ADMIN_USERS).contains(user) || config.authType() == Settings.AuthType.ANY;
             boolean stats = config.get(Settings.STATS_USERS).contains(user) || config.authType() == Settings.AuthType.ANY;
             if (!adminPrivileged && !stats) {
                 fatal("28000", "not allowed: \"" + user + "\" is not in admin_users or stats_users");
