@@ -72,11 +72,12 @@ class QueryGuardTest {
         hook = new ProgramQueryHook(Verifiers.standard());
         hook.readOnly("analyst");
         proxy = new ProxyServer(ProxyConfig.defaults(0, "127.0.0.1", pg.port()).withPoolSize(4), hook, new SimpleMeterRegistry()).start();
+        direct = DriverManager.getConnection(pg.jdbcUrl("postgres"));
     }
 
     @AfterAll
     void stop() throws Exception {
-        Fixtures.close(proxy, hook, pg);
+        Fixtures.close(direct, proxy, hook, pg);
     }
 
     Connection connect(String role, String mode) throws SQLException {
@@ -84,15 +85,18 @@ class QueryGuardTest {
                 + "&preferQueryMode=" + mode + "&prepareThreshold=1&socketTimeout=30");
     }
 
+    /** Straight to PostgreSQL, for resetting and reading the state between attempts (one connection for all). */
+    Connection direct;
+
     String state() throws SQLException {
-        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres")); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(STATE)) {
+        try (Statement s = direct.createStatement(); ResultSet rs = s.executeQuery(STATE)) {
             rs.next();
             return rs.getString(1);
         }
     }
 
     void reset() throws SQLException {
-        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres")); Statement s = c.createStatement()) {
+        try (Statement s = direct.createStatement()) {
             s.execute(RESET);
         }
     }

@@ -19,6 +19,8 @@ public final class Setting<T> {
     private final boolean reloadable;
     private final Function<T, String> refusal;
     private final String note;
+    /** The default, read once (configurations ask for it on every message). */
+    private final T defaultValue;
 
     /** Reads a value's text; throws IllegalArgumentException with what was expected. */
     @FunctionalInterface
@@ -33,6 +35,7 @@ public final class Setting<T> {
         this.reloadable = reloadable;
         this.refusal = refusal;
         this.note = note;
+        this.defaultValue = defaultText == null ? null : parser.parse(defaultText);
     }
 
     static <T> Setting<T> of(String name, Parser<T> parser, String defaultText, String note) {
@@ -69,7 +72,7 @@ public final class Setting<T> {
     }
 
     /** The default value (null when there is none). */
-    public T defaultValue() { return defaultText == null ? null : parser.parse(defaultText); }
+    public T defaultValue() { return defaultValue; }
 
     @Override public String toString() { return name; }
 

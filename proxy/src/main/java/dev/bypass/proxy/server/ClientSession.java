@@ -1153,8 +1153,17 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
      */
     private boolean rawBackslashes() {
         String encoding = tracked.getOrDefault("client_encoding", lastParameters.get("client_encoding"));
-        return encoding != null && RAW_BACKSLASH_ENCODINGS.contains(encoding.toUpperCase(java.util.Locale.ROOT).replace("-", "").replace("_", ""));
+        if (encoding == null) return false;
+        if (encoding != lastEncoding) {
+            // decided once per encoding string the session has (it changes with SET client_encoding only)
+            lastEncodingRaw = RAW_BACKSLASH_ENCODINGS.contains(encoding.toUpperCase(java.util.Locale.ROOT).replace("-", "").replace("_", ""));
+            lastEncoding = encoding;
+        }
+        return lastEncodingRaw;
     }
+
+    private String lastEncoding;
+    private boolean lastEncodingRaw;
 
     private static final java.util.Set<String> RAW_BACKSLASH_ENCODINGS = java.util.Set.of("SJIS", "SHIFTJIS", "SHIFTJIS2004", "BIG5",
             "GBK", "GB18030", "UHC", "JOHAB", "WIN932", "WIN936", "WIN949", "WIN950", "CP932", "CP936", "CP949", "CP950");

@@ -62,6 +62,8 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Replaced by {@link #reload()} and the console's SET: sessions read it afresh for each login. */
     private volatile ProxyConfig config;
+    /** The verbose key, read for every message (kept apart from config: no map lookup on that path). */
+    private volatile int verbose;
     private final QueryHook queryHook;
     private final Transport transport;
     private final EventLoopGroup group;
@@ -96,6 +98,7 @@ public final class ProxyServer implements AutoCloseable {
 
     public ProxyServer(ProxyConfig config, QueryHook queryHook, MeterRegistry metrics) {
         this.config = config;
+        this.verbose = config.get(Settings.VERBOSE);
         this.tls = new Tls(config);
         this.queryHook = queryHook;
         this.transport = Transport.create();
@@ -303,8 +306,8 @@ public final class ProxyServer implements AutoCloseable {
 
     public ProxyConfig config() { return config; }
 
-    /** The verbose key (read per event, so RELOAD and SET take effect at once). */
-    int verbose() { return config.get(Settings.VERBOSE); }
+    /** The verbose key (RELOAD and SET take effect at once). */
+    int verbose() { return verbose; }
 
     /** The file {@link #reload()} re-reads; without one, RELOAD is refused. */
     public ProxyServer configFile(Path file) {
@@ -340,6 +343,7 @@ public final class ProxyServer implements AutoCloseable {
     /** Makes {@code next} the running configuration: caps, log file, and pools whose servers now go elsewhere. */
     private void install(ProxyConfig next, ProxyConfig now) {
         config = next;
+        verbose = next.get(Settings.VERBOSE);
         applyCaps(next);
         log.file(next.get(Settings.LOGFILE)); // reopened every time: log rotation
         for (Pool p : pools.values()) {

@@ -56,6 +56,9 @@ public final class StatementClassifier {
     }
 
     private final ConcurrentHashMap<Key, Classification> cache = new ConcurrentHashMap<>(), rawCache = new ConcurrentHashMap<>();
+    /** Hashes of texts seen once and not cached yet (racy by design: a lost update only delays caching a text). */
+    private final int[] seen = new int[SEEN_SLOTS];
+    private static final int SEEN_SLOTS = 4096;
 
     /**
      * The classification of {@code text[0, length)} (UTF-8 or the client's encoding, without the terminating NUL).
@@ -69,6 +72,13 @@ public final class StatementClassifier {
         Classification known = c.get(probe);
         if (known != null) return known;
         Classification fresh = classifyUncached(text, length, rawBackslashes);
+        // Admission: a text is cached the second time it is seen (its hash remembered in a small table the first
+        // time), so that one-off texts (simple queries with literals) cost no copy and no insertion.
+        int slot = probe.hash() & (SEEN_SLOTS - 1);
+        if (seen[slot] != probe.hash()) {
+            seen[slot] = probe.hash();
+            return fresh;
+        }
         if (c.size() >= CACHE_ENTRIES) c.clear();
         c.put(probe.stored(), fresh);
         return fresh;
