@@ -262,8 +262,9 @@ class PgBouncerBehaviourTest {
 
     @Test
     void theReservePoolOpensWhenClientsWaitLongerThanReservePoolTimeout() throws Exception {
-        // pool of 2, reserve of 2: eight clients each holding a server for 50 ms wait more than 0.2 s
-        int peak = pgbenchPeak("SELECT pg_sleep(0.05);\n", 8, new String[] {"reserve"}, "reserve@resdb");
+        // pool of 2, reserve of 2: eight clients each holding a server for 200 ms queue for about 0.6 s each round,
+        // well past reserve_pool_timeout's 0.2 s (with 50 ms the wait sat at the threshold)
+        int peak = pgbenchPeak("SELECT pg_sleep(0.2);\n", 8, new String[] {"reserve"}, "reserve@resdb");
         assertEquals(4, peak, "pool_size 2 + reserve_pool_size 2 servers");
         try (Connection c = console(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW POOLS")) {
             boolean seen = false;

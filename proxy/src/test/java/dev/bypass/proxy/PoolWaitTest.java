@@ -43,11 +43,10 @@ class PoolWaitTest {
             try (Statement s = holder.createStatement()) {
                 s.execute("SELECT 1");
             }
-            long t0 = System.nanoTime();
+            // Logging in needs no server once the pool knows its parameters: were it to wait for one, this login would
+            // give up after the 1.5 s acquire timeout with 53300, since the holder keeps the only server.
             // (pgjdbc sends SET extra_float_digits after logging in unless told the server is new enough)
             try (Connection late = DriverManager.getConnection(url + "&assumeMinServerVersion=10")) {
-                long millis = (System.nanoTime() - t0) / 1_000_000;
-                assertTrue(millis < 1000, "logging in needs no server once the pool knows its parameters (" + millis + " ms)");
                 assertFalse(late.getMetaData().getDatabaseProductVersion().isEmpty(), "server_version was reported");
                 // its first query waits for the server, and runs once the holder commits
                 CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {

@@ -440,6 +440,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         runDetached(new Query(sql).encode(channel.alloc()), new Detached(done, null, false));
     }
 
+    /** Copies one encoded message into a batch and frees it (the batch is what gets written). */
+    private static void appendReleasing(io.netty.buffer.ByteBuf batch, io.netty.buffer.ByteBuf message) {
+        try {
+            batch.writeBytes(message);
+        } finally {
+            message.release();
+        }
+    }
+
     /** The handler that asks the server for TLS before this connection logs in. */
     public io.netty.channel.ChannelHandler tlsNegotiator(io.netty.handler.ssl.SslContext context, boolean required, String host, int port) {
         return new ServerTls(context, required, host, port, this);
@@ -452,7 +461,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
      */
     public void query(String sql, java.util.List<String> parameters, CompletableFuture<java.util.List<java.util.List<String>>> rows) {
         io.netty.buffer.ByteBuf request = channel.alloc().buffer();
-        request.writeBytes(new Parse("", sql, new int[0]).encode(channel.alloc()));
+        appendReleasing(request, new Parse("", sql, new int[0]).encode(channel.alloc()));
         io.netty.buffer.ByteBuf bind = Messages.begin(channel.alloc(), 'B');
         Messages.writeCString(bind, "");
         Messages.writeCString(bind, "");
@@ -462,12 +471,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
             bind.writeInt(b.length).writeBytes(b);
         }
         bind.writeShort(0);
-        request.writeBytes(Messages.finish(bind));
+        appendReleasing(request, Messages.finish(bind));
         io.netty.buffer.ByteBuf execute = Messages.begin(channel.alloc(), 'E');
         Messages.writeCString(execute, "");
         execute.writeInt(0);
-        request.writeBytes(Messages.finish(execute));
-        request.writeBytes(Messages.finish(Messages.begin(channel.alloc(), 'S')));
+        appendReleasing(request, Messages.finish(execute));
+        appendReleasing(request, Messages.finish(Messages.begin(channel.alloc(), 'S')));
         java.util.List<java.util.List<String>> collected = new java.util.ArrayList<>();
         String[] error = new String[1];
         rowSink = frame -> {
