@@ -38,7 +38,7 @@ final class StoreCommand extends CommandGroup {
         @Option(names = "--program", paramLabel = "FILE.o", description = "load a BPF object whose programs BPF.RUN can call") List<Path> programs;
         @Option(names = "--threads", description = "I/O threads (default: half the cores, at least 1)") Integer threads;
         @Option(names = "--unverified", description = "load programs without the verifier (testing only)") boolean unverified;
-        @Option(names = "--maxmemory", description = "refuse writes with -OOM beyond this much data, e.g. 2gb (default: 60% of the heap)") String maxmemory;
+        @Option(names = "--maxmemory", description = "refuse writes with -OOM beyond this much data, e.g. 2gb (default: 60%% of the heap)") String maxmemory;
         @Option(names = "--maxclients", description = "connections beyond this are refused (default: ${DEFAULT-VALUE})", defaultValue = "10000") int maxclients;
         @Option(names = "--timeout", description = "close clients idle for this many seconds, 0 = never (default: ${DEFAULT-VALUE})", defaultValue = "0") int timeout;
         @Option(names = "--proto-max-bulk-len", description = "largest string a client may send (default: 512mb)") String protoMaxBulkLen;

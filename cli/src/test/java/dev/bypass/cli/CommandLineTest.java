@@ -12,12 +12,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** The command line itself: help everywhere, usage errors, arguments taken as given, ports in use. */
+// a command that starts serving instead of failing would otherwise wait forever
+@Timeout(value = 180, unit = java.util.concurrent.TimeUnit.SECONDS)
 class CommandLineTest {
     @TempDir Path dir;
 
@@ -112,9 +115,9 @@ class CommandLineTest {
             assertInUse(p, "--port", "demo", "--port", p, "--metrics-port", "0");
             assertInUse(p, "--metrics-port", "demo", "--metrics-port", p, "--port", "0");
             assertInUse(p, "--metrics-port", "demo", "telemetry", "--metrics-port", p);
-            Path ini = Files.writeString(dir.resolve("proxy.ini"), "[databases]\n* = host=127.0.0.1 port=5432\n[bypass]\nlisten_port = " + p + "\n");
+            Path ini = Files.writeString(dir.resolve("proxy.ini"), "[databases]\n* = host=127.0.0.1 port=5432 user=postgres\n[bypass]\nauth_type = any\nlisten_addr = 127.0.0.1\nlisten_port = " + p + "\n");
             assertInUse(p, "listen_port in " + ini, "proxy", "--config", ini.toString());
-            Files.writeString(ini, "[databases]\n* = host=127.0.0.1 port=5432\n[bypass]\nlisten_port = 0\n");
+            Files.writeString(ini, "[databases]\n* = host=127.0.0.1 port=5432 user=postgres\n[bypass]\nauth_type = any\nlisten_addr = 127.0.0.1\nlisten_port = 0\n");
             assertInUse(p, "--metrics-port", "proxy", "--config", ini.toString(), "--metrics-port", p);
         }
     }
