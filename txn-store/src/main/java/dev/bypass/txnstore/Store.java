@@ -130,6 +130,15 @@ public final class Store implements AutoCloseable {
         return tables.computeIfAbsent(name, Table::new);
     }
 
+    /**
+     * A table of the store's own, named {@code #name}: logged, checkpointed and recovered like any other, but out of
+     * reach of {@link #table}, so neither programs nor RESP clients can write it.
+     */
+    public Table systemTable(String name) {
+        if (name.isEmpty() || name.indexOf('#') >= 0) throw new IllegalArgumentException("bad system table name '" + name + "'");
+        return tableForReplay("#" + name);
+    }
+
     /** Tables created so far (including index tables, whose names contain '#'), by name. */
     public Collection<Table> tables() {
         TreeMap<String, Table> sorted = new TreeMap<>(tables);

@@ -32,6 +32,7 @@ final class Commands {
         ZSetCommands.register(t);
         TransactionCommands.register(t);
         AclCommands.register(t);
+        ProcedureCommands.register(t);
         return t;
     }
 

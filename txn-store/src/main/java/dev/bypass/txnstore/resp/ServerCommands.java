@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Connection and server commands: PING, HELLO, CLIENT, COMMAND, CONFIG, INFO, SELECT, SAVE, BPF.RUN and the like. */
+/** Connection and server commands: PING, HELLO, CLIENT, COMMAND, CONFIG, INFO, SELECT, SAVE and the like. */
 final class ServerCommands {
     private ServerCommands() {}
 
@@ -81,16 +81,6 @@ final class ServerCommands {
             c.out.simple("Background saving started");
         });
         t.add("LASTSAVE", 1, conn | DANGEROUS, 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.", c -> c.out.integer(c.server.lastSave));
-        t.add("BPF.RUN", -2, NO_TXN | OWN_TXN | WRITE | DENYOOM, 0, 0, 0, "server", "Runs a loaded BPF program as a transaction.", c -> {
-            long[] a = new long[c.argc - 2];
-            for (int i = 0; i < a.length; i++) a[i] = c.integer(i + 2);
-            c.out.integer(c.server.procedures.run(c.str(1), a));
-        });
-        t.add("BPF.LIST", 1, NO_TXN | FAST, 0, 0, 0, "server", "Lists the BPF programs BPF.RUN can call.", c -> {
-            List<String> names = c.server.procedures.names();
-            c.out.array(names.size());
-            for (String n : names) c.out.bulk(n);
-        });
     }
 
     private static void flushOptions(Call c) {
