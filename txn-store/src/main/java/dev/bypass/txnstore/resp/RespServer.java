@@ -108,6 +108,9 @@ public final class RespServer implements AutoCloseable {
 
     public RespConfig config() { return server.config(); }
 
+    /** The server's users (for tests in this package). */
+    Acl acl() { return server.acl; }
+
     /** Bytes counted against {@code maxmemory} now. */
     public long usedMemory() { return server.usedMemory(); }
 
