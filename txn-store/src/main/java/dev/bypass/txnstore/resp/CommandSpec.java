@@ -31,7 +31,9 @@ record CommandSpec(String name, int arity, int flags, int firstKey, int lastKey,
     /** In Redis's {@code @dangerous} ACL category without being an admin command (FLUSHDB, KEYS, BPF.RUN). */
     DANGEROUS = 1 << 18,
     /** May run before the connection has authenticated (Redis's {@code no-auth} flag: AUTH, HELLO). */
-    NO_AUTH = 1 << 19;
+    NO_AUTH = 1 << 19,
+    /** In Redis's {@code @keyspace} category though its group is another (DBSIZE, FLUSHDB). */
+    KEYSPACE = 1 << 20;
 
     private static final String[] FLAG_NAMES = {"write", "readonly", "denyoom", "admin", "fast", "noscript", "loading", "stale", "no_multi", "allow_busy"};
 
@@ -60,6 +62,7 @@ record CommandSpec(String name, int arity, int flags, int firstKey, int lastKey,
             case "server" -> { }
             default -> { }
         }
+        if (has(KEYSPACE)) out.add("@keyspace");
         if (has(WRITE)) out.add("@write");
         if (has(READONLY)) out.add("@read");
         if (has(ADMIN)) out.add("@admin");

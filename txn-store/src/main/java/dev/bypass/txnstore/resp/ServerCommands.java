@@ -54,14 +54,14 @@ final class ServerCommands {
             c.out.bulk(Long.toString(micros / 1_000_000));
             c.out.bulk(Long.toString(micros % 1_000_000));
         });
-        t.add("DBSIZE", 1, READONLY | FAST, 0, 0, 0, "server", "Returns the number of keys in the database.",
+        t.add("DBSIZE", 1, READONLY | FAST | KEYSPACE, 0, 0, 0, "server", "Returns the number of keys in the database.",
                 c -> c.out.integer(c.data().allKeys(c.tx, c.db()).size()));
-        t.add("FLUSHDB", -1, WRITE | DANGEROUS, 0, 0, 0, "server", "Removes all keys from the current database.", c -> {
+        t.add("FLUSHDB", -1, WRITE | DANGEROUS | KEYSPACE, 0, 0, 0, "server", "Removes all keys from the current database.", c -> {
             flushOptions(c);
             for (byte[] k : c.data().allKeys(c.tx, c.db())) c.data().delete(c.tx, c.db(), k);
             c.out.simple("OK");
         });
-        t.add("FLUSHALL", -1, WRITE | DANGEROUS, 0, 0, 0, "server", "Removes all keys from all databases.", c -> {
+        t.add("FLUSHALL", -1, WRITE | DANGEROUS | KEYSPACE, 0, 0, 0, "server", "Removes all keys from all databases.", c -> {
             flushOptions(c);
             for (int d = 0; d < RedisData.DATABASES; d++) for (byte[] k : c.data().allKeys(c.tx, d)) c.data().delete(c.tx, d, k);
             c.out.simple("OK");
