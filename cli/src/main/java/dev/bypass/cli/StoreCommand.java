@@ -162,6 +162,9 @@ final class StoreCommand extends CommandGroup {
         /** The listening address, users and TLS from the options; a bad value is a one-line error. */
         private RespAccess access() {
             if (!protectedMode.equals("yes") && !protectedMode.equals("no")) throw new CliException("--protected-mode must be yes or no, not " + protectedMode, 2);
+            if (requirepass != null && aclFile != null)
+                throw new CliException("--requirepass and --aclfile do not go together: give the default user's password in the ACL file"
+                        + " (user default on >PASSWORD ~* &* +@all)", 2);
             RespAccess access = RespAccess.defaults().withBind(bind).withProtectedMode(protectedMode.equals("yes")).withRequirepass(requirepass)
                     .withAclFile(aclFile == null ? null : aclFile.toAbsolutePath()).withUsers(users == null ? List.of() : users.stream().map(u -> "user " + u).toList());
             if (tlsCert == null && tlsKey == null) {

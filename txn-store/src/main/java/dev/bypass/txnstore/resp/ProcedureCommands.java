@@ -41,19 +41,14 @@ final class ProcedureCommands {
             List<Procedures.Info> all = c.server.procedures.list();
             c.out.array(all.size());
             for (Procedures.Info p : all) {
-                c.out.map(6);
-                c.out.bulk("name");
-                c.out.bulk(p.name());
-                c.out.bulk("library");
-                c.out.bulk(p.library());
-                c.out.bulk("origin");
-                c.out.bulk(p.origin());
-                c.out.bulk("instructions");
-                c.out.integer(p.instructions());
-                c.out.bulk("run_count");
-                c.out.integer(p.runs());
-                c.out.bulk("run_time_ns");
-                c.out.integer(p.runNanos());
+                Object[] fields = {"name", p.name(), "library", p.library(), "origin", p.origin(), "instructions", p.instructions(), "run_count", p.runs(),
+                        "run_time_ns", p.runNanos()};
+                c.out.map(fields.length / 2);
+                for (int i = 0; i < fields.length; i += 2) {
+                    c.out.bulk((String) fields[i]);
+                    if (fields[i + 1] instanceof String text) c.out.bulk(text);
+                    else c.out.integer(((Number) fields[i + 1]).longValue());
+                }
             }
         });
     }

@@ -13,7 +13,7 @@ import java.util.List;
  * @param bind the address to listen on; loopback by default, so only local processes can connect
  * @param protectedMode Redis's protected mode (default on): while the default user takes no password, clients that
  *        do not come from a loopback address get Redis's {@code -DENIED} message and are disconnected
- * @param requirepass the default user's password (null: none, the default user needs no AUTH)
+ * @param requirepass the default user's password (null: none, the default user needs no AUTH); not with an ACL file
  * @param aclFile users, one {@code user NAME rules...} line each, as {@code ACL LIST} prints them; read at start and
  *        by {@code ACL LOAD}, written by {@code ACL SAVE} (null: none)
  * @param users more users, lines of the same form, applied after the file (Redis's {@code user} directive)
@@ -25,6 +25,10 @@ public record RespAccess(String bind, boolean protectedMode, String requirepass,
     public RespAccess {
         if (bind == null || bind.isBlank()) throw new IllegalArgumentException("bind address must not be empty");
         users = List.copyOf(users);
+        // ACL LOAD would give the default user the file's definition and drop the password: one place decides it.
+        if (requirepass != null && aclFile != null)
+            throw new IllegalArgumentException("requirepass and an ACL file do not go together: give the default user's password in the ACL file"
+                    + " (user default on >PASSWORD ~* &* +@all)");
     }
 
     public static RespAccess defaults() { return new RespAccess(LOOPBACK, true, null, null, List.of(), null); }
