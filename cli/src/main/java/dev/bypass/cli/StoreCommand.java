@@ -12,10 +12,10 @@ import dev.bypass.txnstore.SyncPolicy;
 import dev.bypass.txnstore.programs.StoredProcedures;
 import dev.bypass.txnstore.resp.RespAccess;
 import dev.bypass.txnstore.resp.RespConfig;
-import io.netty.handler.ssl.ClientAuth;
-import java.net.InetAddress;
 import dev.bypass.txnstore.resp.RespServer;
+import io.netty.handler.ssl.ClientAuth;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -131,7 +131,7 @@ final class StoreCommand extends CommandGroup {
                 } catch (Exception e) {
                     throw new CliException("cannot listen on " + bind + ":" + port + ": " + e.getMessage(), 1);
                 }
-                if (!InetAddress.getByName(bind).isLoopbackAddress() && requirepass == null && aclFile == null && users == null)
+                if (!InetAddress.getByName(bind).isLoopbackAddress() && requirepass == null && aclFile == null)
                     log.warn("listening on {} without a password: {}", bind, access.protectedMode() ? "protected mode refuses clients from other hosts until"
                             + " the default user has one (--requirepass)" : "anyone who can reach it may read, change and delete all data");
                 PrintWriter out = spec.commandLine().getOut();

@@ -202,6 +202,60 @@ class BpfLoadTest {
         }
     }
 
+    /** Clients running a procedure while it is replaced again and again see no error: runs finish on the old program. */
+    @Test
+    void replacingWhileClientsRunIt() throws Exception {
+        try (Jedis j = admin()) {
+            call(j, "BPF.LOAD", "counters", counter);
+        }
+        int clients = 3;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<java.util.concurrent.Future<Long>> runs = new ArrayList<>();
+        try {
+            for (int t = 0; t < clients; t++) {
+                int key = 100 + t;
+                runs.add(pool.submit(() -> {
+                    long n = 0, last = 0;
+                    try (Jedis app = jedis("app", APP_PW)) {
+                        while (!stop.get() || n < 20) {
+                            long v = (Long) call(app, "BPF.RUN", "bump", key, 1);
+                            assertTrue(v > last, "the counter grows under either program: " + v + " after " + last);
+                            last = v;
+                            n++;
+                        }
+                    }
+                    return n;
+                }));
+            }
+            try (Jedis j = admin()) {
+                for (int i = 0; i < 6; i++) call(j, "BPF.LOAD", "counters", "REPLACE", i % 2 == 0 ? counterTimesTen : counter);
+            }
+        } finally {
+            stop.set(true);
+            pool.shutdown();
+        }
+        for (var f : runs) assertTrue(f.get(120, TimeUnit.SECONDS) >= 20);
+        try (Jedis j = admin()) {
+            assertEquals(1, list(j).size());
+        }
+    }
+
+    /** A library in the store that no longer loads is reported, and the server starts without it. */
+    @Test
+    void aKeptLibraryThatNoLongerLoadsIsReported() throws Exception {
+        stop();
+        store = Store.open(StoreOptions.durable(dir));
+        store.run(dev.bypass.txnstore.Isolation.SERIALIZABLE, tx -> tx.put(store.systemTable("bpf.libraries"), "broken".getBytes(StandardCharsets.UTF_8),
+                "garbage".getBytes(StandardCharsets.UTF_8)));
+        runtime = ProgramRuntime.builder().verifier(new StandardVerifier()).helpers(StoredProcedures.helpers()).build();
+        StoredProcedures procedures = new StoredProcedures(store, runtime);
+        assertEquals(1, procedures.restoreWarnings().size());
+        assertTrue(procedures.restoreWarnings().getFirst().startsWith("library broken kept in the store was not loaded: "), procedures.restoreWarnings().toString());
+        assertEquals(List.of(), procedures.names());
+        server = RespServer.start(store, procedures, 0);
+    }
+
     /** redis-cli sends the object from its standard input ({@code -x}), as an operator would. */
     @Test
     void redisCliLoadsAnObjectFile() throws Exception {
