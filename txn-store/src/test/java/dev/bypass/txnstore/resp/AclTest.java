@@ -116,6 +116,33 @@ class AclTest extends ServerFixture {
         assertTrue(e.getMessage().contains("WRONGPASS"), e.getMessage());
     }
 
+    /** Lettuce authenticates in its RESP3 handshake (HELLO 3 AUTH user pass); refused credentials fail the connect. */
+    @Test
+    void lettuceAuthenticatesInItsHandshake() {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(
+                io.lettuce.core.RedisURI.builder().withHost("127.0.0.1").withPort(server.port()).withAuthentication("app", APP_PW).build());
+        try (var conn = client.connect()) {
+            var r = conn.sync();
+            assertEquals("app", r.aclWhoami());
+            assertEquals("OK", r.set("lettuce", "1"));
+            var e = assertThrows(io.lettuce.core.RedisCommandExecutionException.class, r::flushdb);
+            assertEquals("NOPERM User app has no permissions to run the 'flushdb' command", e.getMessage());
+            assertTrue(r.clientInfo().contains("user=app"), r.clientInfo());
+        } finally {
+            client.shutdown();
+        }
+        io.lettuce.core.RedisClient wrong = io.lettuce.core.RedisClient.create(
+                io.lettuce.core.RedisURI.builder().withHost("127.0.0.1").withPort(server.port()).withAuthentication("app", "wrong").build());
+        try {
+            var e = assertThrows(io.lettuce.core.RedisConnectionException.class, wrong::connect);
+            Throwable root = e;
+            while (root.getCause() != null) root = root.getCause();
+            assertTrue(root.getMessage().contains("WRONGPASS"), root.toString());
+        } finally {
+            wrong.shutdown();
+        }
+    }
+
     /** One command on a raw connection; returns the first line of the reply, having read the whole reply. */
     static String exchange(Socket s, String... args) throws Exception {
         OutputStream out = s.getOutputStream();
