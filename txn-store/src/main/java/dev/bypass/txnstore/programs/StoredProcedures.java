@@ -30,10 +30,13 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Programs come in libraries: an ELF object and the programs in it. Libraries given by the host ({@link #add})
  * live as long as this object; libraries loaded at run time ({@link #load}, {@code BPF.LOAD}) are verified by the
- * runtime's verifier and kept in the store's system table {@code #bpf.libraries} (name to object bytes), written
- * in a transaction of their own, so they are logged, checkpointed, recovered and replicated with the data; a new
- * instance loads them again (verifying them again) from there. Program names are unique across libraries, so
- * {@code BPF.RUN name} finds a program by its name, or a library of one program by the library's name.
+ * runtime's verifier and kept in the store's system table {@code #bpf.libraries} (name to a version stamp and the
+ * object bytes), written in a transaction of their own, so they are logged, checkpointed, recovered and replicated
+ * with the data; a new instance loads them again (verifying them again) from there. The table is the truth: a run of
+ * a stored library first reads its stamp (one read-only lookup), so a library that another instance over the same
+ * data (a replica's, after its log brought a change) loaded, replaced or unloaded is loaded, swapped or dropped here
+ * before the run. Program names are unique across libraries, so {@code BPF.RUN name} finds a program by its name, or
+ * a library of one program by the library's name.
  *
  * <p>A library replaced or unloaded while its programs run is closed (its maps freed) once the last run ends.
  */
@@ -51,20 +54,24 @@ public final class StoredProcedures implements Procedures {
     private final List<String> restoreWarnings = new ArrayList<>();
     /** Kept libraries that failed to load, by name, with the bytes that failed: not tried again until they change. */
     private final Map<String, byte[]> unloadable = new ConcurrentHashMap<>();
+    private static final java.security.SecureRandom STAMPS = new java.security.SecureRandom();
 
     /** A library: an object and whether it came from the host or from the store. */
     private static final class Library {
         final String name;
         final LoadedObject object;
         final boolean stored;
+        /** The stamp of the stored version this is (0: given by the host). */
+        final long version;
         final AtomicInteger running = new AtomicInteger();
         final AtomicBoolean closed = new AtomicBoolean();
         volatile boolean retired;
 
-        Library(String name, LoadedObject object, boolean stored) {
+        Library(String name, LoadedObject object, boolean stored, long version) {
             this.name = name;
             this.object = object;
             this.stored = stored;
+            this.version = version;
         }
 
         /** Closes the object once retired and no run holds it. */
@@ -102,12 +109,16 @@ public final class StoredProcedures implements Procedures {
 
     /** Makes every program of the object callable by its name, as a library named after the object. */
     public synchronized StoredProcedures add(LoadedObject object) {
-        Library lib = new Library(object.name(), object, false);
+        Library lib = new Library(object.name(), object, false, 0);
         checkNames(lib, null);
         register(lib, null);
         return this;
     }
 
+    /**
+     * Brings the loaded libraries in line with the table: loads those it has that are not loaded (or loaded in another
+     * version), drops stored ones it no longer has.
+     */
     private synchronized void restore() {
         Map<String, byte[]> kept = new TreeMap<>();
         store.read(tx -> {
@@ -117,27 +128,47 @@ public final class StoredProcedures implements Procedures {
             });
             return null;
         });
+        for (Library lib : List.copyOf(libraries.values()))
+            if (lib.stored && !kept.containsKey(lib.name)) register(null, lib);
         for (var e : kept.entrySet()) {
-            if (libraries.containsKey(e.getKey()) || java.util.Arrays.equals(unloadable.get(e.getKey()), e.getValue())) continue;
+            String name = e.getKey();
+            byte[] value = e.getValue();
+            Library old = libraries.get(name);
+            if (old != null && old.version == version(value) || java.util.Arrays.equals(unloadable.get(name), value)) continue;
             try {
-                Library lib = new Library(e.getKey(), runtime.load(e.getKey(), e.getValue()), true);
+                if (value.length < STAMP) throw new IllegalArgumentException("the stored entry is " + value.length + " bytes, too short to hold an object");
+                Library lib = new Library(name, runtime.load(name, java.util.Arrays.copyOfRange(value, STAMP, value.length)), true, version(value));
                 try {
-                    checkNames(lib, null);
+                    checkNames(lib, old);
                 } catch (IllegalArgumentException x) {
                     lib.object.close();
                     throw x;
                 }
-                register(lib, null);
+                register(lib, old);
             } catch (BpfException | IllegalArgumentException x) {
-                unloadable.put(e.getKey(), e.getValue());
-                restoreWarnings.add("library " + e.getKey() + " kept in the store was not loaded: " + x.getMessage());
+                unloadable.put(name, value);
+                restoreWarnings.add("library " + name + " kept in the store was not loaded: " + x.getMessage());
             }
         }
+    }
+
+    /** Bytes of the version stamp before the object in a stored entry. */
+    private static final int STAMP = 8;
+
+    private static long version(byte[] value) {
+        return value == null || value.length < STAMP ? -1 : ByteBuffer.wrap(value, 0, STAMP).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** The stamp the table holds for a library now (-1: none). */
+    private long storedVersion(String library) {
+        byte[] key = library.getBytes(StandardCharsets.UTF_8);
+        return store.read(tx -> version(tx.get(saved, key)));
     }
 
     @Override public synchronized List<String> load(String library, byte[] object, boolean replace) {
         if (runtime == null) throw new IllegalArgumentException("this server was started without a verifier for programs loaded at run time");
         checkLibraryName(library);
+        restore(); // decide against what the store holds now, which another instance may have changed
         Library old = libraries.get(library);
         if (old != null && !old.stored) throw new IllegalArgumentException("library " + library + " was given when the server started and cannot be replaced");
         if (old != null && !replace) throw new IllegalArgumentException("library " + library + " already exists (BPF.LOAD " + library + " REPLACE <object> replaces it)");
@@ -147,12 +178,15 @@ public final class StoredProcedures implements Procedures {
         } catch (BpfException e) {
             throw new IllegalArgumentException("library " + library + ": " + e.getMessage());
         }
-        Library lib = new Library(library, o, true);
+        long version;
+        do version = STAMPS.nextLong(); while (version <= 0);
+        Library lib = new Library(library, o, true, version);
         try {
             if (o.programs().isEmpty()) throw new IllegalArgumentException("library " + library + ": the object holds no programs");
             checkNames(lib, old);
             byte[] key = library.getBytes(StandardCharsets.UTF_8);
-            store.run(Isolation.SERIALIZABLE, tx -> tx.put(saved, key, object));
+            byte[] value = ByteBuffer.allocate(STAMP + object.length).order(ByteOrder.LITTLE_ENDIAN).putLong(version).put(object).array();
+            store.run(Isolation.SERIALIZABLE, tx -> tx.put(saved, key, value));
         } catch (RuntimeException e) {
             o.close();
             throw e;
@@ -163,6 +197,7 @@ public final class StoredProcedures implements Procedures {
 
     @Override public synchronized List<String> unload(String library) {
         if (runtime == null) throw new IllegalArgumentException("this server was started without a verifier for programs loaded at run time");
+        restore();
         Library lib = libraries.get(library);
         if (lib == null) throw new IllegalArgumentException("no library named " + library + " (loaded: " + String.join(", ", new TreeMap<>(libraries).keySet()) + ")");
         if (!lib.stored) throw new IllegalArgumentException("library " + library + " was given when the server started and cannot be unloaded");
@@ -203,6 +238,7 @@ public final class StoredProcedures implements Procedures {
     @Override public List<String> names() { return programs.keySet().stream().sorted().toList(); }
 
     @Override public List<Info> list() {
+        if (saved != null) restore(); // show what the store holds now
         List<Info> out = new ArrayList<>();
         for (Entry e : new TreeMap<>(programs).values())
             out.add(new Info(e.program().name(), e.library().name, e.library().stored ? "store" : "host", e.program().instructionCount(), e.runs().sum(),
@@ -216,8 +252,9 @@ public final class StoredProcedures implements Procedures {
         for (long a : args) b.putLong(a);
         for (int tries = 0; ; tries++) {
             Entry e = find(name);
-            if (e == null && tries == 0 && saved != null) {
-                restore(); // a library another node's log brought into the store since
+            // A miss, or a stored library whose stamp in the table is no longer this one: the table changed.
+            if (tries == 0 && saved != null && (e == null || e.library().stored && storedVersion(e.library().name) != e.library().version)) {
+                restore();
                 continue;
             }
             if (e == null)
@@ -225,7 +262,7 @@ public final class StoredProcedures implements Procedures {
             Library lib = e.library();
             lib.running.incrementAndGet();
             try {
-                if (lib.retired) continue; // replaced just now: run the new one
+                if (lib.retired && tries < 3) continue; // replaced just now: run the new one
                 long start = System.nanoTime();
                 try {
                     return run(e.program(), b.array());

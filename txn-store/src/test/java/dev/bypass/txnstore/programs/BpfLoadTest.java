@@ -241,6 +241,30 @@ class BpfLoadTest {
         }
     }
 
+    /**
+     * The table decides: a second server over the same store (as a replica's, whose log brings the first one's
+     * changes) runs what the first loaded, the replacement once it is replaced, nothing once it is unloaded.
+     */
+    @Test
+    void anotherServerOverTheSameDataFollowsTheTable() throws Exception {
+        try (ProgramRuntime otherRuntime = ProgramRuntime.builder().verifier(new StandardVerifier()).helpers(StoredProcedures.helpers()).build();
+             RespServer other = RespServer.start(store, new StoredProcedures(store, otherRuntime), 0);
+             Jedis j = admin();
+             Jedis o = new Jedis(HostAndPort.from("127.0.0.1:" + other.port()), DefaultJedisClientConfig.builder().socketTimeoutMillis(60_000).build())) {
+            assertEquals(Map.of(), list(o));
+            call(j, "BPF.LOAD", "counters", counter);
+            assertEquals(List.of("bump"), List.copyOf(list(o).keySet()));
+            assertEquals(1L, call(o, "BPF.RUN", "bump", 5, 1));
+            call(j, "BPF.LOAD", "counters", "REPLACE", counterTimesTen);
+            assertEquals(11L, call(o, "BPF.RUN", "bump", 5, 1), "the replacement, not the version loaded before");
+            call(j, "BPF.UNLOAD", "counters");
+            assertEquals("ERR no program named bump is loaded (loaded: )", error(() -> call(o, "BPF.RUN", "bump", 5, 1)));
+            call(j, "BPF.LOAD", "again", counter);
+            call(j, "BPF.UNLOAD", "again");
+            assertEquals(Map.of(), list(o));
+        }
+    }
+
     /** A library in the store that no longer loads is reported, and the server starts without it. */
     @Test
     void aKeptLibraryThatNoLongerLoadsIsReported() throws Exception {
