@@ -1,5 +1,6 @@
 package dev.bypass.vm.maps;
 
+import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.exec.Pointers;
 import dev.bypass.vm.exec.Region;
 import dev.bypass.vm.exec.SharedObjects;
@@ -85,9 +86,18 @@ public final class RingBuffer extends BpfMap {
         }
     }
 
-    /** The data of the reserved record at {@code pointer} ({@link #reserve}d with {@code size}), as a region to lend a program. */
+    /** The data of the reserved record at {@code pointer} ({@link #reserve}d with {@code size}), as a region of its own. */
     public Region record(long pointer, long size) {
         return new Region(recordName, data.asSlice(Pointers.offset(pointer), size), true);
+    }
+
+    /**
+     * Lends the reserved record at {@code pointer} ({@link #reserve}d with {@code size}) to the program whose memory is
+     * {@code memory}; returns the program's pointer to it, valid until {@link Memory#revoke}. No allocation: the
+     * memory moves a window of its own onto the record.
+     */
+    public long lend(Memory memory, long pointer, long size) {
+        return memory.lend(data, recordName, Pointers.offset(pointer), size);
     }
 
     /** True when {@code pointer} is the data pointer of a record of this ring that is still reserved. */
@@ -163,7 +173,8 @@ public final class RingBuffer extends BpfMap {
                 break;
             }
             if ((hdr & DISCARD) == 0) {
-                byte[] rec = data.asSlice(at + HEADER, len).toArray(ValueLayout.JAVA_BYTE);
+                byte[] rec = new byte[len]; // copied directly: MemorySegment.toArray costs a class-name lookup per call
+                MemorySegment.copy(data, ValueLayout.JAVA_BYTE, at + HEADER, rec, 0, len);
                 delivered++;
                 cons += round8(len + HEADER);
                 consumerPos = cons; // free the space before the handler runs, as libbpf does after each record
