@@ -93,15 +93,10 @@ public final class JitSupport {
         long r0;
         try {
             r0 = spec.implementation().call(st, r1, r2, r3, r4, r5);
-        } catch (HelperException e) {
-            throw new ExecutionException(ExecutionException.Kind.HELPER_ERROR, slot, spec.name() + ": " + e.getMessage());
-        } catch (MemoryFault f) {
-            throw new ExecutionException(ExecutionException.Kind.MEMORY_FAULT, slot, spec.name() + ": " + f.getMessage());
+        } catch (RuntimeException e) {
+            throw helperFailed(e, slot, spec.name());
         }
-        Engine tail = st.takeTailCall();
-        // A successful tail call replaces the whole running program: its r0 is the result of this invocation.
-        if (tail != null) throw new ProgramReturn(tail.invoke(st, 0, baseDepth, st.tailCallContext(), 0, 0, 0, 0));
-        st.enter(self, depth);
+        afterHelper(st, self, depth, baseDepth);
         return r0;
     }
 
@@ -111,6 +106,7 @@ public final class JitSupport {
      */
     public static void afterHelper(ExecutionState st, Engine self, int depth, int baseDepth) {
         Engine tail = st.takeTailCall();
+        // A successful tail call replaces the whole running program: its r0 is the result of this invocation.
         if (tail != null) throw new ProgramReturn(tail.invoke(st, 0, baseDepth, st.tailCallContext(), 0, 0, 0, 0));
         st.enter(self, depth);
     }
