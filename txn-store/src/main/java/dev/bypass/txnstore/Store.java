@@ -324,6 +324,7 @@ public final class Store implements AutoCloseable {
         try {
             if (closed) throw new StoreException("store is closed");
             validate(tx);
+            tx.runCommitActions(lastAssigned);
             List<Wal.Op> ops = new ArrayList<>();
             for (Map.Entry<Table, TreeMap<byte[], byte[]>> tw : tx.writes.entrySet()) {
                 Table t = tw.getKey();
