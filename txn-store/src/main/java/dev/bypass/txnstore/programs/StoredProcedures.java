@@ -55,6 +55,7 @@ public final class StoredProcedures implements Procedures {
     /** Kept libraries that failed to load, by name, with the bytes that failed: not tried again until they change. */
     private final Map<String, byte[]> unloadable = new ConcurrentHashMap<>();
     private static final java.security.SecureRandom STAMPS = new java.security.SecureRandom();
+    private final Map<ByteBuffer, Table> tableNames = new ConcurrentHashMap<>();
 
     /** A library: an object and whether it came from the host or from the store. */
     private static final class Library {
@@ -297,7 +298,7 @@ public final class StoredProcedures implements Procedures {
         try {
             for (int attempt = 1; ; attempt++) {
                 System.arraycopy(original, 0, context, 0, original.length);
-                StoreHelpers.Session s = new StoreHelpers.Session(store);
+                StoreHelpers.Session s = new StoreHelpers.Session(store, tableNames);
                 StoreHelpers.CURRENT.set(s);
                 long r;
                 try {
