@@ -422,7 +422,11 @@ public final class Store implements AutoCloseable {
                 }
             } else {
                 Version head = new Version(ts, value, r.head);
-                added += Version.bytes(value) - head.prune(h);
+                added += Version.bytes(value);
+                if (h > r.prunedAt) {
+                    added -= head.prune(h);
+                    r.prunedAt = h;
+                }
                 r.head = head;
             }
         }

@@ -96,20 +96,21 @@ public final class CheckpointLatency {
         System.out.println(row(count[0] + " checkpoints running back to back", during));
         System.out.printf(Locale.ROOT, "p99.9 during checkpoints / steady: %.2fx; last checkpoint: %,d entries, snapshot %.1f us, written in %.0f ms%n",
                 (double) during.getValueAtPercentile(99.9) / steady.getValueAtPercentile(99.9), last.entries(), last.snapshotNanos() / 1e3, last.totalNanos() / 1e6);
-        System.out.println("| keys | data (keys x 100 B) | snapshot start (writers held), median of 11 | checkpoint total |");
-        System.out.println("|---|---|---|---|");
-        for (long n : new long[] {keys, bigKeys}) {
-            if (n <= 0) continue;
-            try (Store store = loaded(dir.resolve("s" + n), n)) {
-                long[] starts = new long[11];
-                long total = 0;
-                for (int i = 0; i < starts.length; i++) {
-                    CheckpointResult r = store.checkpoint();
-                    starts[i] = r.snapshotNanos();
-                    total = r.totalNanos();
+        if (bigKeys > 0) {
+            System.out.println("| keys | data (keys x 100 B) | snapshot start (writers held), median of 11 | checkpoint total |");
+            System.out.println("|---|---|---|---|");
+            for (long n : new long[] {keys, bigKeys}) {
+                try (Store store = loaded(dir.resolve("s" + n), n)) {
+                    long[] starts = new long[11];
+                    long total = 0;
+                    for (int i = 0; i < starts.length; i++) {
+                        CheckpointResult r = store.checkpoint();
+                        starts[i] = r.snapshotNanos();
+                        total = r.totalNanos();
+                    }
+                    java.util.Arrays.sort(starts);
+                    System.out.printf(Locale.ROOT, "| %,d | %,d MB | %.1f us (min %.1f) | %,.0f ms |%n", n, n * 100 / 1_000_000, starts[5] / 1e3, starts[0] / 1e3, total / 1e6);
                 }
-                java.util.Arrays.sort(starts);
-                System.out.printf(Locale.ROOT, "| %,d | %,d MB | %.1f us (min %.1f) | %,.0f ms |%n", n, n * 100 / 1_000_000, starts[5] / 1e3, starts[0] / 1e3, total / 1e6);
             }
         }
         try (var s = Files.walk(dir)) {
