@@ -24,7 +24,7 @@ final class RespDecoder {
         boolean command(byte[][] args, int argc);
     }
 
-    private enum State { START, INLINE, COUNT, BULK_HEADER, BULK_BODY, BULK_END }
+    private enum State { START, INLINE, COUNT, BULK_HEADER, BULK_BODY, BULK_CR, BULK_LF }
 
     /** Redis's PROTO_INLINE_MAX_SIZE: the longest inline command or count line. */
     static final int MAX_LINE = 64 << 10;
@@ -48,7 +48,10 @@ final class RespDecoder {
         this.inputBytes = inputBytes;
     }
 
-    /** Decodes commands from {@code in} until it is exhausted or the sink stops; consumed bytes are skipped. */
+    /**
+     * Decodes commands from {@code in} until it is exhausted or the sink stops. Every byte is consumed unless the sink
+     * stopped: a partial command is kept in this decoder's state, never left in {@code in}.
+     */
     void decode(ByteBuf in, Sink sink) {
         while (true) {
             switch (state) {
@@ -103,11 +106,17 @@ final class RespDecoder {
                     in.readBytes(bulk, filled, take);
                     filled += take;
                     if (filled < bulkLen) return;
-                    state = State.BULK_END;
+                    state = State.BULK_CR;
                 }
-                case BULK_END -> {
-                    if (in.readableBytes() < 2) return;
-                    if (in.readByte() != '\r' || in.readByte() != '\n') throw new ProtocolError("expected CRLF after a bulk string");
+                // CR and LF are states of their own: a read may end between them, and every byte read is consumed
+                case BULK_CR -> {
+                    if (!in.isReadable()) return;
+                    if (in.readByte() != '\r') throw new ProtocolError("expected CRLF after a bulk string");
+                    state = State.BULK_LF;
+                }
+                case BULK_LF -> {
+                    if (!in.isReadable()) return;
+                    if (in.readByte() != '\n') throw new ProtocolError("expected CRLF after a bulk string");
                     add(bulk);
                     bulk = null;
                     if (argc < expected) {
