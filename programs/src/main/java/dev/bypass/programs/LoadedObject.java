@@ -67,9 +67,14 @@ public final class LoadedObject implements AutoCloseable {
 
     private final Map<String, ProgramType> arrayTypes = new java.util.HashMap<>();
 
-    @Override public void close() {
+    private boolean closed;
+
+    @Override public synchronized void close() {
         for (Hook.Attachment a : List.copyOf(attachments)) a.close();
-        for (BpfMap m : maps) m.close();
+        if (!closed) {
+            closed = true;
+            for (BpfMap m : maps) runtime.release(m); // shared maps stay open for the other objects holding them
+        }
         runtime.forget(this);
     }
 }

@@ -66,7 +66,13 @@ public final class LoadedProgram {
      * pointers to its first byte and one past its last before the run, so C code reads
      * {@code (void *)(long)ctx->data} and {@code ctx->data_end} as on Linux.
      */
-    public long run(byte[] context, byte[] packet) {
+    public long run(byte[] context, byte[] packet) { return run(context, packet, true); }
+
+    /**
+     * As {@link #run(byte[], byte[])}, with the packet read-only when {@code packetWritable} is false: a store into
+     * it stops the program with an error (host-enforced, whatever the verifier proved).
+     */
+    public long run(byte[] context, byte[] packet, boolean packetWritable) {
         if (context.length > type.context().size() || (!type.context().unstructured() && context.length != type.context().size()))
             throw new ContextException("program " + name() + ": context of " + context.length + " bytes does not fit the "
                     + type.context().size() + "-byte " + type.context().name() + " of program type " + type.name());
@@ -76,7 +82,7 @@ public final class LoadedProgram {
         Memory mem = st.memory();
         long r1 = context.length == 0 ? 0 : mem.bind(Memory.CTX_REGION, st.contextRegion(context));
         if (packet != null) {
-            long start = mem.bind(Memory.PACKET_REGION, Region.of("packet", packet, true));
+            long start = mem.bind(Memory.PACKET_REGION, Region.of("packet", packet, packetWritable));
             java.nio.ByteBuffer ctx = java.nio.ByteBuffer.wrap(context).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             for (dev.bypass.vm.ctx.ContextField f : type.context().fields()) {
                 if (f.size() != 8) continue;

@@ -96,6 +96,21 @@ public final class ProgramRuntime implements AutoCloseable {
 
     void forget(LoadedObject o) { objects.remove(o); }
 
+    /** Objects holding each map: a map shared by objects ({@link #load(String, ElfObject, java.util.function.Function)}) closes with the last. */
+    private final java.util.IdentityHashMap<BpfMap, Integer> mapHolders = new java.util.IdentityHashMap<>();
+
+    /** An object let go of a map: closed when no loaded object holds it any more. */
+    void release(BpfMap m) {
+        boolean last;
+        synchronized (mapHolders) {
+            Integer n = mapHolders.get(m);
+            last = n == null || n <= 1;
+            if (last) mapHolders.remove(m);
+            else mapHolders.put(m, n - 1);
+        }
+        if (last) m.close();
+    }
+
     /** Closes every object still loaded: programs detach from their hooks, maps are freed. */
     @Override public void close() {
         for (LoadedObject o : List.copyOf(objects)) o.close();
@@ -107,10 +122,25 @@ public final class ProgramRuntime implements AutoCloseable {
 
     public LoadedObject load(String name, byte[] object) { return load(name, ElfLoader.load(object)); }
 
-    public LoadedObject load(String name, ElfObject elf) {
+    public LoadedObject load(String name, ElfObject elf) { return load(name, elf, null); }
+
+    /**
+     * Loads an object whose maps may be taken over from objects loaded before, as libbpf's {@code bpf_map__reuse_fd}
+     * does with pinned maps: for each map the object declares (except {@code .rodata}, whose contents are the new
+     * object's constants), {@code reuse} may return an open map of exactly the same spec (name, type, key and value
+     * sizes, max entries, flags), which the new object then shares, contents and all; null (or a map of another
+     * spec) creates a fresh one. A map lives until the last object holding it is closed.
+     */
+    public LoadedObject load(String name, ElfObject elf, java.util.function.Function<MapSpec, BpfMap> reuse) {
         List<BpfMap> maps = new ArrayList<>();
+        java.util.Set<BpfMap> created = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         try {
             for (MapDefinition d : elf.maps()) {
+                BpfMap kept = reuse == null || d.kind() == MapDefinition.Kind.RODATA ? null : reuse.apply(d.spec());
+                if (kept != null && kept.spec().equals(d.spec()) && !kept.isClosed()) {
+                    maps.add(kept);
+                    continue;
+                }
                 maps.add(switch (d.kind()) {
                     case DATA, BSS -> ArrayMap.globalData(d.spec().name(), d.initialData(), d.spec().valueSize(), true);
                     case RODATA -> {
@@ -123,6 +153,7 @@ public final class ProgramRuntime implements AutoCloseable {
                     }
                     default -> BpfMap.create(d.spec());
                 });
+                created.add(maps.getLast());
             }
             LoadedObject obj = new LoadedObject(this, name, elf, maps);
             List<MapSpec> specs = maps.stream().map(BpfMap::spec).toList();
@@ -150,10 +181,13 @@ public final class ProgramRuntime implements AutoCloseable {
             }
             for (ElfObject.TailCallSlot t : elf.tailCallSlots())
                 obj.setTailCall(maps.get(t.mapIndex()).name(), t.slot(), obj.program(t.program()));
+            synchronized (mapHolders) {
+                for (BpfMap m : maps) mapHolders.merge(m, 1, Integer::sum);
+            }
             objects.add(obj);
             return obj;
         } catch (RuntimeException e) {
-            for (BpfMap m : maps) m.close();
+            for (BpfMap m : created) m.close();
             throw e;
         }
     }

@@ -98,6 +98,8 @@ final class AdminConsole {
         shows.put("dns_hosts", (s, ch, a) -> ResultSetWriter.writeTyped(ch, List.of(text("hostname"), int8("ttl"), text("addrs")), List.of(), "SHOW"));
         shows.put("dns_zones", (s, ch, a) -> ResultSetWriter.writeTyped(ch, List.of(text("zonename"), int8("serial"), int4("count")), List.of(), "SHOW"));
         shows.put("state", (s, ch, a) -> state(ch));
+        shows.put("programs", (s, ch, a) -> table(ch, programs().showPrograms()));
+        shows.put("maps", (s, ch, a) -> table(ch, programs().showMaps()));
     }
 
     /** Parameters the console pretends to have, for clients that look at them (PgBouncer's list). */
@@ -108,6 +110,23 @@ final class AdminConsole {
     private static final Pattern COMMAND = Pattern.compile("^\\s*" + WORD + "(?:\\s+" + WORD + ")?\\s*(?:;\\s*)?$");
     private static final Pattern SET = Pattern.compile("^\\s*set\\s+" + WORD + "\\s*(?:=|\\s+to\\s+)\\s*('(?:[^']|'')*'|" + WORD + ")\\s*(?:;\\s*)?$",
             Pattern.CASE_INSENSITIVE);
+
+    /** SHOW MAP name; SET MAP name key value (the key and value as one word each, or quoted). */
+    private static final String ARG = "('(?:[^']|'')*'|x'[0-9a-fA-F]*'|[^\\s;']+)";
+    private static final Pattern SHOW_MAP = Pattern.compile("^\\s*show\\s+map\\s+" + WORD + "\\s*(?:;\\s*)?$", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SET_MAP = Pattern.compile("^\\s*set\\s+map\\s+" + WORD + "\\s+" + ARG + "\\s+" + ARG + "\\s*(?:;\\s*)?$",
+            Pattern.CASE_INSENSITIVE);
+
+    private HookPrograms programs() {
+        if (proxy.queryHook() instanceof HookPrograms p) return p;
+        throw new IllegalStateException("this proxy runs the bundled query_guard object; programs come from a [programs] section");
+    }
+
+    private static void table(Channel ch, HookPrograms.Table t) { ResultSetWriter.writeTyped(ch, t.columns(), t.rows(), "SHOW"); }
+
+    private static String mapArgument(String a) {
+        return a.length() >= 2 && a.startsWith("'") && a.endsWith("'") ? a.substring(1, a.length() - 1).replace("''", "'") : a;
+    }
 
     void handle(ClientSession session, PgFrame frame) {
         Channel ch = session.channel();
@@ -131,6 +150,23 @@ final class AdminConsole {
 
     /** Runs one command; false when it answers later (then it writes its own ReadyForQuery). */
     private boolean dispatch(ClientSession session, Channel ch, String sql) throws java.io.IOException {
+        Matcher showMap = SHOW_MAP.matcher(sql);
+        if (showMap.matches()) {
+            table(ch, programs().showMap(unquote(showMap.group(1), '"')));
+            return true;
+        }
+        Matcher setMap = SET_MAP.matcher(sql);
+        if (setMap.matches()) {
+            if (!session.adminPrivileged()) {
+                error(ch, "42501", "admin access needed");
+                return true;
+            }
+            String name = unquote(setMap.group(1), '"');
+            programs().setMap(name, mapArgument(setMap.group(2)), mapArgument(setMap.group(3)));
+            proxy.log().info(session.prefix() + "console: " + sql.strip());
+            ResultSetWriter.commandComplete(ch, "SET MAP");
+            return true;
+        }
         Matcher set = SET.matcher(sql);
         if (set.matches()) {
             set(session, ch, unquote(set.group(1), '"'), set.group(2).startsWith("'") ? unquote(set.group(2), '\'') : unquote(set.group(2), '"'));
@@ -202,7 +238,7 @@ final class AdminConsole {
     private void help(Channel ch) {
         ch.write(NoticeResponse.of("NOTICE", "00000", "Console usage", "\n\tSHOW HELP|CONFIG|DATABASES|POOLS|CLIENTS|SERVERS|USERS|VERSION\n"
                 + "\tSHOW PEERS|PEER_POOLS\n\tSHOW FDS|SOCKETS|ACTIVE_SOCKETS|LISTS|MEM|STATE\n\tSHOW DNS_HOSTS|DNS_ZONES\n"
-                + "\tSHOW STATS|STATS_TOTALS|STATS_AVERAGES|TOTALS\n\tSET key = arg\n\tRELOAD\n\tPAUSE [<db>]\n\tRESUME [<db>]\n"
+                + "\tSHOW STATS|STATS_TOTALS|STATS_AVERAGES|TOTALS\n\tSHOW PROGRAMS|MAPS\n\tSHOW MAP <name>\n\tSET MAP <name> <key> <value>\n\tSET key = arg\n\tRELOAD\n\tPAUSE [<db>]\n\tRESUME [<db>]\n"
                 + "\tDISABLE <db>\n\tENABLE <db>\n\tRECONNECT [<db>]\n\tKILL <db>\n\tKILL_CLIENT <client_id>\n\tSUSPEND\n\tSHUTDOWN\n"
                 + "\tSHUTDOWN WAIT_FOR_SERVERS|WAIT_FOR_CLIENTS\n\tWAIT_CLOSE [<db>]").encode(ch.alloc()));
         ResultSetWriter.commandComplete(ch, "SHOW");

@@ -100,6 +100,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private Streamed streamed;
     /** When the client last sent something, when its oldest unanswered request went out, when its transaction began. */
     private volatile long lastRequestNanos = System.nanoTime(), requestStartNanos, transactionStartNanos;
+    /** When the statement whose CommandComplete comes next began (its request sent, or the previous one completed). */
+    private volatile long statementStartNanos;
+    /** The session as hooks see it, made at start-up. */
+    private SessionInfo hookSession;
+    /** Texts of named prepared statements (their first bytes), for the query hook at Bind when it asks for them. */
+    private final Map<String, QueryRequest> boundTexts = new HashMap<>();
     private volatile String closeReason;
     private int cancelRequests;
     private ScramKeys scramKeys;
@@ -265,7 +271,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }
         QueryHook.Verdict admitted;
         try {
-            admitted = proxy.queryHook().onConnect(user, database, client.remoteAddress() instanceof InetSocketAddress a ? a : null);
+            hookSession = new SessionInfo(processId, user, database, client.remoteAddress(), tls);
+            admitted = proxy.queryHook().onConnect(hookSession());
         } catch (RuntimeException e) {
             admitted = QueryHook.Verdict.reject("28000", "connect hook failed: " + e.getMessage());
         }
@@ -445,7 +452,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }
         QueryHook.Verdict auth;
         try {
-            auth = proxy.queryHook().onAuthenticated(user, database, method, tls);
+            auth = proxy.queryHook().onAuthenticated(hookSession(), method);
         } catch (RuntimeException e) {
             auth = QueryHook.Verdict.reject("28000", "authentication hook failed: " + e.getMessage());
         }
@@ -604,7 +611,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     if (c.ops().contains(DROP_ALL)) frame.mark(PgFrame.DROPS_PREPARED);
                     if (type == Parse.TYPE && statementClasses.size() < 10_000) {
                         String name = Messages.readCString(frame.body());
-                        if (!name.isEmpty()) statementClasses.put(name, request.primary());
+                        if (!name.isEmpty()) {
+                            statementClasses.put(name, request.primary());
+                            if (proxy.queryHook().wantsBinds()) boundTexts.put(name, request.forBind());
+                        }
                     }
                 }
                 if (type == Query.TYPE) proxy.countStatements(ProxyServer.Protocol.SIMPLE, request.statements());
@@ -616,6 +626,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 }
             } else if (type == 'E') {
                 proxy.countStatements(ProxyServer.Protocol.EXTENDED, 1);
+            } else if (type == 'B' && !frame.streamed() && !boundTexts.isEmpty()) {
+                QueryRequest bound = boundTexts.get(Bind.decode(frame.body()).statement());
+                if (bound != null && !allowed(bound, type)) return;
             }
             if (pool != null) {
                 if (type == 'B') pool.statistics().bind();
@@ -642,11 +655,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }
     }
 
+    /** The session for a hook call, with what may have changed since the last one. */
+    private SessionInfo hookSession() {
+        if (hookSession == null) hookSession = new SessionInfo(processId, user, database, client.remoteAddress(), tls);
+        ServerConnection s = server;
+        hookSession.update(tracked.getOrDefault("application_name", applicationName), s != null && s.transactionStatus() != 'I');
+        return hookSession;
+    }
+
     /** Runs the query hook; false when it refused (the refusal is answered in order). Called with the session lock held. */
     private boolean allowed(QueryRequest request, byte type) {
         QueryHook.Verdict v;
         try {
-            v = proxy.queryHook().onQuery(request);
+            v = proxy.queryHook().onQuery(request.session(hookSession()));
         } catch (RuntimeException e) { // a failing program must not let the query through
             v = QueryHook.Verdict.reject("XX000", "query hook failed: " + e.getMessage());
         }
@@ -812,6 +833,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         ServerConnection s = server;
         boolean renames = tracksStatements();
         if (requestStartNanos == 0) requestStartNanos = System.nanoTime();
+        if (statementStartNanos == 0) statementStartNanos = requestStartNanos;
         if (transactionStartNanos == 0) transactionStartNanos = System.nanoTime();
         pool().statistics().received(frame.length());
         if (frame.streamed()) {
@@ -1019,7 +1041,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 c.mask() | sqlPrepared.effects(c), c.statements());
         QueryHook.Verdict v;
         try {
-            v = proxy.queryHook().onQuery(request);
+            v = proxy.queryHook().onQuery(request.session(hookSession()));
         } catch (RuntimeException e) {
             v = QueryHook.Verdict.reject("XX000", "query hook failed: " + e.getMessage());
         }
@@ -1111,7 +1133,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         if (cls == null) return pool;
         int backend;
         try {
-            backend = proxy.queryHook().route(user, database, cls, replicas);
+            backend = proxy.queryHook().route(hookSession(), request, cls, replicas);
         } catch (RuntimeException e) {
             proxy.log().error(prefix() + "route hook failed: " + e.getMessage());
             backend = 0;
@@ -1307,7 +1329,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     toClient(frame.streamed() ? frame.frame().retainedSlice() : frame.frame().retainedDuplicate());
                     if (type == 'C') {
                         try {
-                            proxy.queryHook().onResult(user, database, Messages.readCString(frame.body().duplicate()));
+                            long now = System.nanoTime(), started = statementStartNanos;
+                            statementStartNanos = now; // the next statement of the same query starts here
+                            proxy.queryHook().onResult(hookSession(), Messages.readCString(frame.body().duplicate()), started == 0 ? 0 : now - started);
                         } catch (RuntimeException e) { // a failing result program must not cost the client its reply
                             proxy.log().error(prefix() + "result hook failed: " + e.getMessage());
                         }
@@ -1349,6 +1373,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
 
     /** A request was answered (ReadyForQuery): the pool's query and transaction times. Lock held. */
     private void requestAnswered(ServerConnection s) {
+        statementStartNanos = 0;
         long now = System.nanoTime();
         boolean idle = s.transactionStatus() == 'I';
         long started = requestStartNanos == 0 ? now : requestStartNanos;

@@ -35,10 +35,13 @@ public final class ProxyConfig {
     private final HbaRules hba;
     private final IdentMap identMap;
     private final Path file;
+    /** The [programs] section by hook key; null when the file has no such section. */
+    private final Map<String, dev.bypass.proxy.config.ProgramSpec> programs;
 
     ProxyConfig(Map<Setting<?>, Object> values, Map<Setting<?>, String> texts, Map<String, DatabaseConfig> databases,
                 Map<String, UserConfig> users, Map<Integer, PeerConfig> peers, Map<String, Secret> secrets, HbaRules hba,
-                IdentMap identMap, Path file) {
+                IdentMap identMap, Path file, Map<String, dev.bypass.proxy.config.ProgramSpec> programs) {
+        this.programs = programs == null ? null : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(programs));
         this.values = Map.copyOf(values);
         this.texts = Map.copyOf(texts);
         this.databases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(databases));
@@ -57,7 +60,7 @@ public final class ProxyConfig {
      */
     public static ProxyConfig defaults(int port, String backendHost, int backendPort) {
         return new ProxyConfig(Map.of(), Map.of(), Map.of(DatabaseConfig.AUTO, DatabaseConfig.to(DatabaseConfig.AUTO, backendHost, backendPort)),
-                Map.of(), Map.of(), null, null, null, null)
+                Map.of(), Map.of(), null, null, null, null, null)
                 .with(Settings.LISTEN_ADDR, List.of("127.0.0.1")).with(Settings.LISTEN_PORT, port).with(Settings.UNIX_SOCKET_DIR, "")
                 .with(Settings.POOL_MODE, PoolMode.TRANSACTION).with(Settings.AUTH_TYPE, Settings.AuthType.TRUST)
                 .with(Settings.IGNORE_STARTUP_PARAMETERS, List.of("extra_float_digits"));
@@ -95,7 +98,7 @@ public final class ProxyConfig {
         Map<Setting<?>, String> t = new HashMap<>(texts);
         v.put(s, value);
         t.remove(s);
-        return new ProxyConfig(v, t, databases, users, peers, secrets, hba, identMap, file);
+        return new ProxyConfig(v, t, databases, users, peers, secrets, hba, identMap, file, programs);
     }
 
     ProxyConfig withText(Setting<?> s, Object value, String text) {
@@ -103,20 +106,27 @@ public final class ProxyConfig {
         Map<Setting<?>, String> t = new HashMap<>(texts);
         v.put(s, value);
         t.put(s, text);
-        return new ProxyConfig(v, t, databases, users, peers, secrets, hba, identMap, file);
+        return new ProxyConfig(v, t, databases, users, peers, secrets, hba, identMap, file, programs);
     }
 
-    public ProxyConfig withDatabases(Map<String, DatabaseConfig> d) { return new ProxyConfig(values, texts, d, users, peers, secrets, hba, identMap, file); }
+    public ProxyConfig withDatabases(Map<String, DatabaseConfig> d) { return new ProxyConfig(values, texts, d, users, peers, secrets, hba, identMap, file, programs); }
 
-    public ProxyConfig withUsers(Map<String, UserConfig> u) { return new ProxyConfig(values, texts, databases, u, peers, secrets, hba, identMap, file); }
+    public ProxyConfig withUsers(Map<String, UserConfig> u) { return new ProxyConfig(values, texts, databases, u, peers, secrets, hba, identMap, file, programs); }
 
-    public ProxyConfig withPeers(Map<Integer, PeerConfig> p) { return new ProxyConfig(values, texts, databases, users, p, secrets, hba, identMap, file); }
+    public ProxyConfig withPeers(Map<Integer, PeerConfig> p) { return new ProxyConfig(values, texts, databases, users, p, secrets, hba, identMap, file, programs); }
 
-    public ProxyConfig withSecrets(Map<String, Secret> s) { return new ProxyConfig(values, texts, databases, users, peers, s, hba, identMap, file); }
+    public ProxyConfig withSecrets(Map<String, Secret> s) { return new ProxyConfig(values, texts, databases, users, peers, s, hba, identMap, file, programs); }
 
-    public ProxyConfig withHba(HbaRules h, IdentMap m) { return new ProxyConfig(values, texts, databases, users, peers, secrets, h, m, file); }
+    public ProxyConfig withHba(HbaRules h, IdentMap m) { return new ProxyConfig(values, texts, databases, users, peers, secrets, h, m, file, programs); }
 
-    ProxyConfig withFile(Path f) { return new ProxyConfig(values, texts, databases, users, peers, secrets, hba, identMap, f); }
+    /** The [programs] section by hook key (connect, auth, query, result, route, mirror), or null when there is none. */
+    public Map<String, dev.bypass.proxy.config.ProgramSpec> programs() { return programs; }
+
+    public ProxyConfig withPrograms(Map<String, dev.bypass.proxy.config.ProgramSpec> p) {
+        return new ProxyConfig(values, texts, databases, users, peers, secrets, hba, identMap, file, p);
+    }
+
+    ProxyConfig withFile(Path f) { return new ProxyConfig(values, texts, databases, users, peers, secrets, hba, identMap, f, programs); }
 
     // ---- what the rest of the proxy asks ----
 

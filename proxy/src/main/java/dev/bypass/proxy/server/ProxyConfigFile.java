@@ -35,6 +35,9 @@ public final class ProxyConfigFile {
         public ConfigException(String message) { super(message); }
     }
 
+    /** The keys of the [programs] section: the proxy's hooks. */
+    public static final List<String> PROGRAM_HOOKS = List.of("connect", "auth", "query", "result", "route", "mirror");
+
     /** Files including files this deep are refused (an include loop). */
     private static final int MAX_INCLUDE_DEPTH = 10;
 
@@ -55,6 +58,8 @@ public final class ProxyConfigFile {
     private static final class Sections {
         final Map<String, Entry> general = new LinkedHashMap<>(), databases = new LinkedHashMap<>(), users = new LinkedHashMap<>(),
                 peers = new LinkedHashMap<>();
+        /** Null until a [programs] header is read. */
+        Map<String, dev.bypass.proxy.config.ProgramSpec> programs;
     }
 
     public static ProxyConfig read(Path file) throws IOException {
@@ -98,8 +103,9 @@ public final class ProxyConfigFile {
             if (line.startsWith("[")) {
                 if (!line.endsWith("]")) throw where.error(null, "malformed section header " + line);
                 String name = line.substring(1, line.length() - 1).strip().toLowerCase(Locale.ROOT);
-                if (!List.of("databases", "pgbouncer", "bypass", "users", "peers").contains(name))
-                    throw where.error(null, "unknown section [" + name + "] (known: [databases], [pgbouncer] or [bypass], [users], [peers])");
+                if (!List.of("databases", "pgbouncer", "bypass", "users", "peers", "programs").contains(name))
+                    throw where.error(null, "unknown section [" + name + "] (known: [databases], [pgbouncer] or [bypass], [users], [peers], [programs])");
+                if (name.equals("programs") && s.programs == null) s.programs = new LinkedHashMap<>();
                 section[0] = name;
                 continue;
             }
@@ -117,6 +123,16 @@ public final class ProxyConfigFile {
                 }
                 case "users" -> s.users.put(key, e);
                 case "peers" -> s.peers.put(key, e);
+                case "programs" -> {
+                    String hook = key.toLowerCase(Locale.ROOT);
+                    if (!PROGRAM_HOOKS.contains(hook))
+                        throw where.error(key, "unknown hook (the [programs] keys are " + String.join(", ", PROGRAM_HOOKS) + ")");
+                    try {
+                        s.programs.put(hook, dev.bypass.proxy.config.ProgramSpec.parse(hook, value, dir, source + ":" + n));
+                    } catch (IllegalArgumentException ex) {
+                        throw where.error(key, ex.getMessage());
+                    }
+                }
                 default -> {
                     String k = key.toLowerCase(Locale.ROOT);
                     if (Settings.named(k) == null) throw where.error(key, "unknown setting" + suggestion(k));
@@ -166,7 +182,7 @@ public final class ProxyConfigFile {
 
     /** Checks the file as a whole and makes the configuration. */
     private static ProxyConfig build(Sections s, String source) throws IOException {
-        ProxyConfig c = new ProxyConfig(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, null, null, null);
+        ProxyConfig c = new ProxyConfig(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, null, null, null, null);
         Map<Setting<?>, Line> lines = new HashMap<>();
         for (var e : s.general.entrySet()) {
             Setting<?> key = Settings.named(e.getKey());
@@ -212,7 +228,7 @@ public final class ProxyConfigFile {
                 throw e.getValue().line().error(e.getKey(), ex.getMessage());
             }
         }
-        c = c.withDatabases(dbs).withUsers(users).withPeers(peers);
+        c = c.withDatabases(dbs).withUsers(users).withPeers(peers).withPrograms(s.programs);
         checkTls(c, lines, source);
         Settings.AuthType auth = c.get(Settings.AUTH_TYPE);
         Line authLine = lines.getOrDefault(Settings.AUTH_TYPE, new Line(source, 1, null));

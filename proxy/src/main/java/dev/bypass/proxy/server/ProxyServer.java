@@ -161,6 +161,7 @@ public final class ProxyServer implements AutoCloseable {
     /** Binds the listening sockets (TCP and the Unix socket); returns once clients can connect. */
     public ProxyServer start() throws InterruptedException {
         ProxyConfig c = config;
+        applyPrograms(c); // a program that fails verification stops the start
         int port = c.port();
         List<String> addresses = c.get(Settings.LISTEN_ADDR);
         for (String a : addresses) {
@@ -326,6 +327,9 @@ public final class ProxyServer implements AutoCloseable {
         if (file == null) throw new IllegalStateException("this proxy was started without a configuration file");
         ProxyConfig next = ProxyConfigFile.read(file);
         List<String> restart = new ArrayList<>();
+        if (!(queryHook instanceof HookPrograms) && next.programs() != null && !next.programs().equals(now.programs())) restart.add("[programs]");
+        if (next.programs() == null && now.programs() != null) next = next.withPrograms(Map.of()); // the section removed: nothing runs
+        applyPrograms(next); // first: a program the verifier refuses fails the RELOAD, and everything running stays
         for (Setting<?> s : Settings.all()) {
             if (!s.reloadable() && !java.util.Objects.equals(next.get(s), now.get(s))) {
                 restart.add(s.name());
@@ -335,6 +339,16 @@ public final class ProxyServer implements AutoCloseable {
         install(next, now);
         log.info("RELOAD command issued" + (restart.isEmpty() ? "" : "; needing a restart: " + String.join(", ", restart)));
         return restart;
+    }
+
+    /** Loads the [programs] section into a programmable hook and swaps it in; what it did goes to the log. */
+    private void applyPrograms(ProxyConfig c) {
+        if (!(queryHook instanceof HookPrograms hp) || c.programs() == null) return;
+        try {
+            for (String line : hp.apply(c.programs())) log.info(line);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -41,6 +41,34 @@ public interface QueryHook {
      */
     default Verdict onAuthenticated(String user, String database, ProxyConfig.ClientAuth method, boolean tls) { return Verdict.allow(); }
 
+    /** The connect hook with the whole session (application_name, TLS, client id); defaults to {@link #onConnect(String, String, java.net.InetSocketAddress)}. */
+    default Verdict onConnect(SessionInfo session) { return onConnect(session.user(), session.database(), session.inetClient()); }
+
+    /** The authentication hook with the whole session; defaults to {@link #onAuthenticated(String, String, ProxyConfig.ClientAuth, boolean)}. */
+    default Verdict onAuthenticated(SessionInfo session, ProxyConfig.ClientAuth method) {
+        return onAuthenticated(session.user(), session.database(), method, session.tls());
+    }
+
+    /**
+     * The result hook with the session and the statement's duration (nanoseconds from its request, or from the
+     * previous statement's completion in the same query); defaults to {@link #onResult(String, String, String)}.
+     */
+    default void onResult(SessionInfo session, String tag, long durationNanos) { onResult(session.user(), session.database(), tag); }
+
+    /**
+     * The route hook with the session and the transaction's first request when its text is known ({@code first} null
+     * for a Bind of a named statement); defaults to {@link #route(String, String, StatementClass, int)}.
+     */
+    default int route(SessionInfo session, QueryRequest first, StatementClass firstClass, int replicas) {
+        return route(session.user(), session.database(), firstClass, replicas);
+    }
+
+    /**
+     * Whether the query hook wants to see each Bind of a named prepared statement (its text was seen at Parse); a
+     * rate limiter does, a statement filter need not. Default: no.
+     */
+    default boolean wantsBinds() { return false; }
+
     record Verdict(boolean allowed, String sqlState, String message) {
         private static final Verdict ALLOW = new Verdict(true, null, null);
 

@@ -14,7 +14,8 @@ public final class QueryRequest {
     /** The largest text a hook is given whole. */
     public static final int TEXT_LIMIT = 64 * 1024;
 
-    public enum Kind { QUERY, PARSE, FUNCTION_CALL }
+    /** How the request came: a simple Query, a Parse, a Bind of a named prepared statement, a FunctionCall. */
+    public enum Kind { QUERY, PARSE, BIND, FUNCTION_CALL }
 
     private final String user, database;
     private final Kind kind;
@@ -23,6 +24,9 @@ public final class QueryRequest {
     private final long length;
     private final int mask, statements;
     private String sql;
+    private SessionInfo session;
+    /** The hook implementation's own per-request data (e.g. a fingerprint computed once), or null. */
+    public Object hookCache;
 
     /** {@code text[0, textLength)} is the text (or its first bytes); the array must not change afterwards. */
     public QueryRequest(String user, String database, Kind kind, byte[] text, int textLength, long length, int mask, int statements) {
@@ -42,6 +46,24 @@ public final class QueryRequest {
         var c = dev.bypass.proxy.sql.StatementClassifier.classifyUncached(b, b.length, false);
         return new QueryRequest(user, database, Kind.QUERY, b, b.length, b.length,
                 c.mask() | new dev.bypass.proxy.sql.PreparedStatements().effects(c), c.statements());
+    }
+
+    /** The session that sent it; null for a request made from text alone. */
+    public SessionInfo session() { return session; }
+
+    /** Sets the session (once, by the proxy, before the hook sees the request); returns this. */
+    public QueryRequest session(SessionInfo s) {
+        this.session = s;
+        return this;
+    }
+
+    /** Bytes of a named statement's text kept for the query hook at each Bind. */
+    public static final int BIND_TEXT_LIMIT = 1024;
+
+    /** This Parse request as the query hook sees a Bind of its statement: its classes and its first bytes of text. */
+    public QueryRequest forBind() {
+        int n = Math.min(textLength, BIND_TEXT_LIMIT);
+        return new QueryRequest(user, database, Kind.BIND, java.util.Arrays.copyOf(text, n), n, length, mask, statements);
     }
 
     public String user() { return user; }
@@ -64,6 +86,14 @@ public final class QueryRequest {
     }
 
     public int textLength() { return textLength; }
+
+    private byte[] exact;
+
+    /** The text's bytes ({@link #textLength()} of them) as an array of exactly that length; do not change it. */
+    public byte[] textBytes() {
+        if (exact == null) exact = text.length == textLength ? text : java.util.Arrays.copyOf(text, textLength);
+        return exact;
+    }
 
     /** The full length of the text in bytes. */
     public long length() { return length; }
