@@ -8,8 +8,30 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
-@Command(name = "gen", description = "Generate code from BPF objects.", subcommands = GenCommand.Skeleton.class)
+@Command(name = "gen", description = "Generate code from BPF objects.", subcommands = {GenCommand.Skeleton.class, GenCommand.Header.class})
 final class GenCommand extends CommandGroup {
+    @Command(name = "header", description = {"Print the C header of a host's program ABI: its hooks' context structs, return conventions and helpers.",
+            "  proxy   the PostgreSQL proxy's hooks (connect, auth, query, result, route, mirror): bypass_proxy.h"})
+    static final class Header implements Callable<Integer> {
+        @Parameters(paramLabel = "HOST", description = "proxy") String host;
+        @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "write here (a directory gets the header's file name); default: stdout") Path output;
+        @Spec Model.CommandSpec spec;
+
+        @Override public Integer call() throws Exception {
+            if (!host.equals("proxy")) throw new CliException("gen header: unknown host '" + host + "' (known: proxy)", 2);
+            String text = dev.bypass.proxy.hooks.ProxyAbi.header();
+            if (output == null) {
+                spec.commandLine().getOut().print(text);
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
+            Path target = Files.isDirectory(output) ? output.resolve(dev.bypass.proxy.hooks.ProxyAbi.HEADER_NAME) : output;
+            Files.writeString(target, text);
+            spec.commandLine().getOut().println("wrote " + target);
+            return 0;
+        }
+    }
+
     @Command(name = "skeleton", description = {"Write a typed Java skeleton for a BPF object.",
             "It holds a record per BTF struct used by the object's maps, programs and globals, and typed accessors per map."})
     static final class Skeleton implements Callable<Integer> {

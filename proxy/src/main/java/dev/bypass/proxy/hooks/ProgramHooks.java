@@ -317,8 +317,8 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
         volatile QueryRequest lastRequest;
     }
 
-    /** The statement's fingerprint, computed once per request. */
-    static long fingerprint(QueryRequest r) {
+    /** The statement's fingerprint (text_hash, bypass_fingerprint), computed once per request. */
+    public static long fingerprint(QueryRequest r) {
         if (r.hookCache instanceof Long l) return l;
         byte[] copy = new byte[r.textLength()];
         int n = r.copyText(copy);

@@ -89,13 +89,13 @@ public final class ProxyAbi {
                 Field.u64("role_hash", 0, "as session.role_hash"), Field.u64("db_hash", 8, "as session.db_hash"),
                 Field.u32("client_ip", 16, "as session.client_ip4"), Field.u32("client_port", 20, "as session.client_port")),
                 "1 lets the client log in; 0 refuses it with SQLSTATE 28000 naming the program",
-                "a client's StartupMessage, before authentication"),
+                "when a client has sent its StartupMessage, before authentication"),
         AUTH("auth", "bypass/proxy_auth", "bypass_auth_ctx", 24, false, List.of(
                 Field.u64("role_hash", 0, "as session.role_hash"), Field.u64("db_hash", 8, "as session.db_hash"),
                 Field.u32("method", 16, "how the client proved who it is: BYPASS_AUTH_TRUST .. BYPASS_AUTH_PEER"),
                 Field.u32("tls", 20, "as session.tls")),
                 "1 admits the authenticated client; 0 refuses it with SQLSTATE 28000 naming the program",
-                "a client proved who it is, before it is admitted"),
+                "when a client has proved who it is, before it is admitted"),
         QUERY("query", "bypass/query", "bypass_query_ctx", 56, true, List.of(
                 Field.u64("text_hash", 0, "the statement's fingerprint: constants, case and white space folded (bypass_fingerprint)"),
                 Field.u64("role_hash", 8, "as session.role_hash"),
@@ -108,7 +108,7 @@ public final class ProxyAbi {
                 new Field("data", "__u64", 40, 8, 1, ContextField.Kind.PACKET_START, "first byte of the statement text (read-only; cast (void *)(long)ctx->data)"),
                 new Field("data_end", "__u64", 48, 8, 1, ContextField.Kind.PACKET_END, "one past its last byte")),
                 "1 lets the statement through; 0 refuses it with SQLSTATE 42501 naming the program (the session goes on)",
-                "a Query, a Parse, a Bind of a named statement or a FunctionCall, before it reaches a server"),
+                "for each Query, Parse, Bind of a named statement and FunctionCall, before it reaches a server"),
         RESULT("result", "bypass/result", "bypass_result_ctx", 64, false, List.of(
                 Field.u64("role_hash", 0, "as session.role_hash"),
                 Field.u32("stmt_class", 8, "class of the command tag's first word (BYPASS_CLASS_*)"),
@@ -117,7 +117,7 @@ public final class ProxyAbi {
                 Field.u64("duration_ns", 24, "nanoseconds from the statement's request (or the previous statement's completion in the same query) to this CommandComplete"),
                 Field.chars("tag", 32, TAG_BYTES, "the command tag, NUL-padded (\"SELECT 5\", \"CREATE TABLE\")")),
                 "ignored (return 0)",
-                "a CommandComplete passes from a server to the client"),
+                "for each CommandComplete passing from a server to the client"),
         ROUTE("route", "bypass/proxy_route", "bypass_route_ctx", 40, true, List.of(
                 Field.u64("role_hash", 0, "as session.role_hash"),
                 Field.u32("stmt_class", 8, "class of the transaction's first statement (BYPASS_CLASS_*)"),
@@ -127,7 +127,7 @@ public final class ProxyAbi {
                 new Field("data", "__u64", 24, 8, 1, ContextField.Kind.PACKET_START, "the first statement's text, read-only (empty for a Bind)"),
                 new Field("data_end", "__u64", 32, 8, 1, ContextField.Kind.PACKET_END, "one past its last byte")),
                 "the target: 0 the database's own server, i (1..replicas) the i-th replicas entry; anything else means 0",
-                "a transaction starts (transaction pooling with replicas set)"),
+                "when a transaction starts (transaction pooling with replicas set)"),
         MIRROR("mirror", "bypass/proxy_mirror", "bypass_mirror_ctx", 40, true, List.of(
                 Field.u64("role_hash", 0, "as session.role_hash"),
                 Field.u32("stmt_class", 8, "as in the query context"),
@@ -137,7 +137,7 @@ public final class ProxyAbi {
                 new Field("data", "__u64", 24, 8, 1, ContextField.Kind.PACKET_START, "the statement text, read-only"),
                 new Field("data_end", "__u64", 32, 8, 1, ContextField.Kind.PACKET_END, "one past its last byte")),
                 "1 copies the (allowed) request to the mirror server; 0 does not",
-                "an allowed request, when mirror is set");
+                "for each allowed request, when mirror is set");
 
         private final String key, section, struct, returns, when;
         private final int sessionOffset;
@@ -246,7 +246,7 @@ public final class ProxyAbi {
                 .append(" * Contexts are read-only. Names are NUL-padded char arrays read at constant offsets; the statement text is\n")
                 .append(" * reached as Linux's direct packet access: compare a pointer with data_end before loading through it.\n")
                 .append(" * Hashes are FNV-1a 64 over UTF-8 bytes (bypass_hash below computes the same).\n */\n")
-                .append("#ifndef BYPASS_PROXY_H\n#define BYPASS_PROXY_H\n\n#include <linux/types.h>\n\n#ifndef __always_inline\n#define __always_inline inline __attribute__((always_inline))\n#endif\n\n");
+                .append("#ifndef BYPASS_PROXY_H\n#define BYPASS_PROXY_H\n\n#include <linux/bpf.h> /* __u64 and friends, map types, flags */\n\n#ifndef __always_inline\n#define __always_inline inline __attribute__((always_inline))\n#endif\n\n");
         b.append("/* Program sections, one per hook. */\n");
         for (Hook h : Hook.values())
             b.append("#define BYPASS_SEC_").append(h.key.toUpperCase(Locale.ROOT)).append(" \"").append(h.section).append("\"\n");
@@ -263,7 +263,7 @@ public final class ProxyAbi {
         for (Field f : SESSION) member(b, f);
         b.append("};\n");
         for (Hook h : Hook.values()) {
-            b.append("\n/* Hook ").append(h.key).append(": SEC(\"").append(h.section).append("\") runs at ").append(h.when).append(".\n")
+            b.append("\n/* Hook ").append(h.key).append(": SEC(\"").append(h.section).append("\") runs ").append(h.when).append(".\n")
                     .append(" * Returns: ").append(h.returns).append(".\n")
                     .append(" * Helpers: ").append(String.join(", ", h.helpers().stream().map(ProxyAbi::helperName).toList())).append(".\n */\n")
                     .append("struct ").append(h.struct).append(" {\n");
