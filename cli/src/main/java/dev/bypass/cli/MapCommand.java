@@ -10,7 +10,8 @@ import picocli.CommandLine.*;
 
 @Command(name = "map", description = {"List, dump, update and delete entries of the maps of loaded objects.",
         "The objects are those kept in the state directory, or with --agent HOST:PORT those of an agent in a running JVM "
-                + "(OBJECT/MAP as in its configuration; the agent's bearer token is sent)."},
+                + "(OBJECT/MAP as in its configuration; the agent's bearer token is sent), or with --proxy HOST:PORT those attached "
+                + "to a running proxy's hooks (through its admin console: SHOW MAPS, SHOW MAP, SET MAP)."},
         subcommands = {MapCommand.List.class, MapCommand.Dump.class, MapCommand.Update.class, MapCommand.Delete.class})
 final class MapCommand extends CommandGroup {
     static byte[] hexArg(String what, String hex) throws java.io.IOException {
@@ -41,6 +42,9 @@ final class MapCommand extends CommandGroup {
         return 0;
     }
 
+    /** A SET MAP argument: quoted unless it is one plain word. */
+    static String quoted(String arg) { return arg.matches("[A-Za-z0-9_:.x-]+") ? arg : "'" + arg.replace("'", "''") + "'"; }
+
     interface AgentCall { String run(dev.bypass.observability.agent.AdminClient c) throws java.io.IOException; }
 
     static void check(BpfMap m, String op, int rc) {
@@ -50,9 +54,11 @@ final class MapCommand extends CommandGroup {
     @Command(name = "list", description = "List the maps of loaded objects.")
     static final class List implements Callable<Integer> {
         @Mixin StateOptions opts;
+        @Mixin ProxyConsoleOptions console;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
+            if (console.proxy != null) return console.run(spec.commandLine().getOut(), "SHOW MAPS");
             try (StateStore s = opts.open()) {
                 PrintWriter out = spec.commandLine().getOut();
                 StringBuilder sb = new StringBuilder("[");
@@ -74,9 +80,11 @@ final class MapCommand extends CommandGroup {
         @Parameters(paramLabel = "MAP", description = "map name, or object/map") String map;
         @Mixin StateOptions opts;
         @Mixin AgentOptions agent;
+        @Mixin ProxyConsoleOptions console;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
+            if (console.proxy != null) return console.run(spec.commandLine().getOut(), "SHOW MAP \"" + map.replace("\"", "\"\"") + "\"");
             if (agent.agent != null) return viaAgent(spec, agent, c -> c.get(agentPath(map, null)));
             try (StateStore s = opts.open()) {
                 BpfMap m = s.map(map);
@@ -109,14 +117,20 @@ final class MapCommand extends CommandGroup {
     @Command(name = "update", description = "Set the value of a key (queues and stacks: push; give an empty KEY).")
     static final class Update implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "MAP") String map;
-        @Parameters(index = "1", paramLabel = "KEY", description = "key as hex bytes (little-endian as stored)") String key;
-        @Parameters(index = "2", paramLabel = "VALUE", description = "value as hex bytes") String value;
+        @Parameters(index = "1", paramLabel = "KEY", description = "key as hex bytes (little-endian as stored); with --proxy as SET MAP takes it:"
+                + " 0x-prefixed hex, an integer, or hash:NAME") String key;
+        @Parameters(index = "2", paramLabel = "VALUE", description = "value as hex bytes (with --proxy: as KEY)") String value;
         @Option(names = "--flags", defaultValue = "any", description = "any, noexist or exist (default: ${DEFAULT-VALUE})") String flags;
         @Mixin StateOptions opts;
         @Mixin AgentOptions agent;
+        @Mixin ProxyConsoleOptions console;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
+            if (console.proxy != null) {
+                if (!flags.equalsIgnoreCase("any")) throw new CliException("--flags is not available with --proxy (updates insert or replace)", 2);
+                return console.run(spec.commandLine().getOut(), "SET MAP \"" + map.replace("\"", "\"\"") + "\" " + quoted(key) + " " + quoted(value));
+            }
             if (agent.agent != null) {
                 if (!flags.equalsIgnoreCase("any")) throw new CliException("--flags is not available with --agent (updates insert or replace)", 2);
                 return viaAgent(spec, agent, c -> c.put(agentPath(map, key), value));

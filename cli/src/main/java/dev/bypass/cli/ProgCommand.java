@@ -45,12 +45,15 @@ final class ProgCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "list", description = "List loaded programs.")
+    @Command(name = "list", description = {"List loaded programs.",
+            "With --proxy HOST:PORT: the programs attached to a running proxy's hooks, with run count, run time and denies (SHOW PROGRAMS)."})
     static final class List implements Callable<Integer> {
         @Mixin StateOptions opts;
+        @Mixin ProxyConsoleOptions console;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
+            if (console.proxy != null) return console.run(spec.commandLine().getOut(), "SHOW PROGRAMS");
             try (StateStore s = opts.open()) {
                 PrintWriter out = spec.commandLine().getOut();
                 StringBuilder sb = new StringBuilder("[");

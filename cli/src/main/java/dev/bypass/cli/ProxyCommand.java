@@ -2,7 +2,9 @@ package dev.bypass.cli;
 
 import dev.bypass.programs.Verifiers;
 import dev.bypass.proxy.demo.MetricsEndpoint;
+import dev.bypass.proxy.hooks.ProgramHooks;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
+import dev.bypass.proxy.server.QueryHook;
 import dev.bypass.proxy.server.ProxyConfig;
 import dev.bypass.proxy.server.ProxyConfigFile;
 import dev.bypass.proxy.server.ProxyServer;
@@ -13,7 +15,8 @@ import picocli.CommandLine.*;
 
 @Command(name = "proxy", description = {"Runs the PostgreSQL pooling proxy from a PgBouncer 1.24 configuration file (pgbouncer.ini).",
         "Sections [databases], [pgbouncer] (or [bypass]), [users] and [peers], with every key of PgBouncer 1.24 (see the README).",
-        "The bundled query_guard program runs at the query hook. The admin console is the virtual database pgbouncer (also bypass).",
+        "A [programs] section attaches programs to the hooks (query = guard.o, route = router.o:pick; see bypass gen header proxy);",
+        "without one the bundled query_guard object runs. The admin console is the virtual database pgbouncer (also bypass).",
         "Prints the listening address as its first line. SIGHUP reloads the configuration, SIGUSR1 pauses, SIGUSR2 resumes."})
 final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "configuration file") Path config;
@@ -28,23 +31,36 @@ final class ProxyCommand implements Callable<Integer> {
         ProxyConfig cfg;
         try {
             cfg = ProxyConfigFile.read(config);
-            if (check) ProxyServer.validate(cfg);
+            if (check) {
+                ProxyServer.validate(cfg);
+                if (cfg.programs() != null)
+                    try (ProgramHooks programs = new ProgramHooks(Verifiers.standard())) {
+                        programs.apply(cfg.programs()); // loads and verifies every program the section names
+                    }
+            }
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2);
         }
         var out = spec.commandLine().getOut();
         if (check) {
-            out.println(config + ": ok (" + ProxyServer.summary(cfg) + ")");
+            out.println(config + ": ok (" + ProxyServer.summary(cfg) + (cfg.programs() == null ? "" : "; " + cfg.programs().size() + " program(s) verified") + ")");
             return 0;
         }
         int mport = metricsPort == null ? 0 : metricsPort;
         MetricsEndpoint metrics = Listening.on("127.0.0.1", mport, "--metrics-port", () -> new MetricsEndpoint(mport));
-        ProgramQueryHook hook = new ProgramQueryHook(Verifiers.standard());
-        hook.bindTo(metrics.registry());
+        // with a [programs] section, operators' programs run at the hooks; without one, the bundled query_guard object
+        AutoCloseable hook;
+        if (cfg.programs() != null) {
+            hook = new ProgramHooks(Verifiers.standard());
+        } else {
+            ProgramQueryHook bundled = new ProgramQueryHook(Verifiers.standard());
+            bundled.bindTo(metrics.registry());
+            hook = bundled;
+        }
         ProxyServer proxy;
         try {
             proxy = Listening.on(cfg.listenHost(), cfg.port(), "listen_port in " + config,
-                    () -> new ProxyServer(cfg, hook, metrics.registry()).configFile(config.toAbsolutePath()).start());
+                    () -> new ProxyServer(cfg, (QueryHook) hook, metrics.registry()).configFile(config.toAbsolutePath()).start());
         } catch (IllegalArgumentException e) {
             metrics.close();
             hook.close();

@@ -110,11 +110,17 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
     }
 
     public ProgramHooks(ProgramVerifier verifier) {
-        HelperRegistry helpers = MapHelpers.registry().toBuilder()
-                .register(ProxyAbi.FINGERPRINT, "bypass_fingerprint", Prototype.of(ReturnType.INTEGER, ArgType.PTR_TO_CTX),
-                        (c, ctx, a, b, d, e) -> Current.get().fingerprint())
-                .build();
+        HelperRegistry helpers = registerHelpers(MapHelpers.registry().toBuilder()).build();
         runtime = ProgramRuntime.builder().verifier(verifier).types(ProxyAbi.types()).helpers(helpers).engine(EngineKind.AUTO).build();
+    }
+
+    /**
+     * Adds the proxy's own helpers ({@code bypass_fingerprint}); outside a hook call (a program run from the command
+     * line) the fingerprint is 0.
+     */
+    public static HelperRegistry.Builder registerHelpers(HelperRegistry.Builder b) {
+        return b.register(ProxyAbi.FINGERPRINT, "bypass_fingerprint", Prototype.of(ReturnType.INTEGER, ArgType.PTR_TO_CTX),
+                (c, ctx, a, x, d, e) -> Current.get().fingerprint());
     }
 
     // ---------------------------------------------------------------- loading and swapping
