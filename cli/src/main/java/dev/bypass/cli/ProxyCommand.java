@@ -51,7 +51,9 @@ final class ProxyCommand implements Callable<Integer> {
         // with a [programs] section, operators' programs run at the hooks; without one, the bundled query_guard object
         AutoCloseable hook;
         if (cfg.programs() != null) {
-            hook = new ProgramHooks(Verifiers.standard());
+            ProgramHooks programs = new ProgramHooks(Verifiers.standard());
+            programs.bindTo(metrics.registry());
+            hook = programs;
         } else {
             ProgramQueryHook bundled = new ProgramQueryHook(Verifiers.standard());
             bundled.bindTo(metrics.registry());

@@ -65,7 +65,7 @@ class ProxyProgramsCommandTest {
         Path bad = config("query = " + EXAMPLES.resolve("unchecked_text.o"));
         CliTest.Result refused = CliTest.run("", "proxy", "--config", bad.toString(), "--check");
         assertEquals(2, refused.code(), refused.out());
-        for (String part : new String[] {"[programs] query", "unchecked_text.o", "program unchecked_text", "instruction 1", "outside packet"})
+        for (String part : new String[] {"[programs] query", "unchecked_text.o", "program unchecked_text", "OUT_OF_BOUNDS at instruction 1"})
             assertTrue(refused.err().contains(part), part + ": " + refused.err());
     }
 

@@ -309,7 +309,7 @@ class ProgramsTest {
 
     /** The rejection names the key, the file, the program, the instruction and the reason. */
     static void assertRejection(String message) {
-        for (String part : List.of("[programs] query", "unchecked_text.o", "program unchecked_text", "instruction 1", "outside packet",
+        for (String part : List.of("[programs] query", "unchecked_text.o", "program unchecked_text", "OUT_OF_BOUNDS at instruction 1",
                 "unchecked_text.c:9"))
             assertTrue(message.contains(part), "names " + part + ": " + message);
     }

@@ -58,6 +58,8 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
     private final ProgramRuntime runtime;
     private volatile Generation current = new Generation(Map.of(), new EnumMap<>(Hook.class));
     private final java.util.concurrent.locks.ReentrantLock applying = new java.util.concurrent.locks.ReentrantLock();
+    /** Per hook, over every program it ran (monotonic across swaps, for metrics): runs, nanoseconds, denies. */
+    private final LongAdder[][] totals = new LongAdder[Hook.values().length][];
 
     /** The objects of one configuration and the program attached to each hook. */
     private static final class Generation {
@@ -71,7 +73,15 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
             for (var e : attached.entrySet()) byHook[e.getKey().ordinal()] = e.getValue();
         }
 
-        boolean busy() { return entered.sum() != exited.sum(); }
+        /**
+         * Whether a call may still run in this generation. Exits are read before entries: every exit counted was
+         * preceded by its entry, which the later read sees, so equal sums leave no call inside (read the other way
+         * round, a late caller's entry and retreat could hide a running call).
+         */
+        boolean busy() {
+            long out = exited.sum();
+            return entered.sum() != out;
+        }
     }
 
     /** A loaded object and the bytes it was loaded from (to tell whether a RELOAD changed it). */
@@ -84,7 +94,11 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
         final LoadedProgram program;
         final LongAdder runs = new LongAdder(), nanos = new LongAdder(), denies = new LongAdder();
 
-        Attached(Hook hook, ProgramSpec spec, LoadedProgram program) {
+        /** The hook's totals (runs, nanoseconds, denies), which this program's calls add to as well. */
+        final LongAdder[] hookTotals;
+
+        Attached(Hook hook, ProgramSpec spec, LoadedProgram program, LongAdder[] hookTotals) {
+            this.hookTotals = hookTotals;
             this.hook = hook;
             this.spec = spec;
             this.program = program;
@@ -95,9 +109,17 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
             try {
                 return program.run(ctx, text, false);
             } finally {
-                nanos.add(System.nanoTime() - start);
+                long took = System.nanoTime() - start;
+                nanos.add(took);
                 runs.increment();
+                hookTotals[1].add(took);
+                hookTotals[0].increment();
             }
+        }
+
+        void denied() {
+            denies.increment();
+            hookTotals[2].increment();
         }
 
         public LoadedProgram program() { return program; }
@@ -110,6 +132,7 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
     }
 
     public ProgramHooks(ProgramVerifier verifier) {
+        for (int i = 0; i < totals.length; i++) totals[i] = new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder()};
         HelperRegistry helpers = registerHelpers(MapHelpers.registry().toBuilder()).build();
         runtime = ProgramRuntime.builder().verifier(verifier).types(ProxyAbi.types()).helpers(helpers).engine(EngineKind.AUTO).build();
     }
@@ -164,7 +187,7 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
                 LoadedProgram p = pick(spec, hook, l.object());
                 Attached was = old.byHook[hook.ordinal()];
                 boolean same = was != null && was.program == p;
-                attached.put(hook, same ? was : new Attached(hook, spec, p));
+                attached.put(hook, same ? was : new Attached(hook, spec, p, totals[hook.ordinal()]));
                 if (!same) log.add("[programs] " + hook.key() + ": program " + p.name() + " of " + file + " attached"
                         + (was == null ? "" : " (replacing " + was.program.name() + " of " + was.spec.object() + ")"));
             }
@@ -353,7 +376,7 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
                     .putInt(32, request.kind().ordinal()).putInt(36, 0);
             session(ctx, Hook.QUERY, request.session(), st);
             if (run(cur, a, ctx, request, st) == 1) return Verdict.allow();
-            a.denies.increment();
+            a.denied();
             return Verdict.reject("42501", "permission denied: statement refused by " + a.describe());
         } finally {
             exit(g);
@@ -381,7 +404,7 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
             SessionState st = state(session);
             session(ctx, hook, session, st);
             if (run(cur, a, ctx, null, st) == 1) return Verdict.allow();
-            a.denies.increment();
+            a.denied();
             return Verdict.reject("28000", what + " for role \"" + session.user() + "\" by " + a.describe());
         } finally {
             exit(g);
@@ -533,6 +556,22 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
     }
 
     // ---------------------------------------------------------------- operating them
+
+    /**
+     * Registers per-hook meters, monotonic across RELOADs: {@code bypass.proxy.hook.runs} and
+     * {@code bypass.proxy.hook.denies} (counters) and {@code bypass.proxy.hook.run.time} (seconds), tagged by hook.
+     */
+    public void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+        for (Hook h : Hook.values()) {
+            LongAdder[] t = totals[h.ordinal()];
+            io.micrometer.core.instrument.FunctionCounter.builder("bypass.proxy.hook.runs", t[0], LongAdder::sum).tag("hook", h.key())
+                    .description("program runs at the hook").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("bypass.proxy.hook.run.time", t[1], x -> x.sum() / 1e9).tag("hook", h.key())
+                    .baseUnit("seconds").description("time programs ran at the hook").register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("bypass.proxy.hook.denies", t[2], LongAdder::sum).tag("hook", h.key())
+                    .description("clients or statements the hook's program refused").register(registry);
+        }
+    }
 
     /** The program attached to a hook, or null. */
     public Attached attached(Hook hook) { return current.byHook[hook.ordinal()]; }
