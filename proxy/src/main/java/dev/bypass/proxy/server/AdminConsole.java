@@ -64,7 +64,14 @@ final class AdminConsole {
         for (Command c : List.of(
                 new Command("show", false, this::show),
                 new Command("select", false, this::show),
-                new Command("reload", true, (s, ch, a) -> noArgument(ch, a, () -> reload(ch))),
+                new Command("reload", true, (s, ch, a) -> {
+                    if (a.isEmpty()) {
+                        reload(ch);
+                    } else {
+                        error(ch, "42601", "this command takes no argument");
+                        ready(ch);
+                    }
+                }),
                 new Command("pause", true, this::pause),
                 new Command("resume", true, this::resume),
                 new Command("suspend", true, (s, ch, a) -> noArgument(ch, a, () -> suspend(ch))),
@@ -196,7 +203,7 @@ final class AdminConsole {
         return true;
     }
 
-    private static final java.util.Set<String> WAITING = java.util.Set.of("pause", "wait_close");
+    private static final java.util.Set<String> WAITING = java.util.Set.of("pause", "wait_close", "reload");
 
     private static String unquote(String s, char quote) {
         if (s.length() >= 2 && s.charAt(0) == quote && s.charAt(s.length() - 1) == quote)
@@ -524,16 +531,37 @@ final class AdminConsole {
         ResultSetWriter.commandComplete(ch, "SET " + key + "=" + value);
     }
 
+    /**
+     * RELOAD reads files and loads and verifies programs: it runs off the event loop, whose other clients go on, and
+     * answers when done.
+     */
     private void reload(Channel ch) {
-        try {
-            List<String> restart = proxy.reload();
-            if (!restart.isEmpty())
-                ch.write(NoticeResponse.of("WARNING", "01000", "RELOAD: changed settings that take effect only after a restart: "
-                        + String.join(", ", restart)).encode(ch.alloc()));
-            ResultSetWriter.commandComplete(ch, "RELOAD");
-        } catch (IllegalStateException | IllegalArgumentException | java.io.IOException e) {
-            error(ch, "55000", "RELOAD: " + e.getMessage());
-        }
+        ch.config().setAutoRead(false); // the console's next command waits for this answer
+        Thread.ofVirtual().name("bypass-reload").start(() -> {
+            List<String> restart = null;
+            String failure = null;
+            try {
+                restart = proxy.reload();
+            } catch (IllegalStateException | IllegalArgumentException | java.io.IOException e) {
+                failure = e.getMessage();
+            } catch (RuntimeException e) {
+                failure = e.toString();
+            }
+            List<String> needRestart = restart;
+            String why = failure;
+            ch.eventLoop().execute(() -> {
+                if (why != null) {
+                    error(ch, "55000", "RELOAD: " + why);
+                } else {
+                    if (!needRestart.isEmpty())
+                        ch.write(NoticeResponse.of("WARNING", "01000", "RELOAD: changed settings that take effect only after a restart: "
+                                + String.join(", ", needRestart)).encode(ch.alloc()));
+                    ResultSetWriter.commandComplete(ch, "RELOAD");
+                }
+                ready(ch);
+                ch.config().setAutoRead(true);
+            });
+        });
     }
 
     /** PAUSE [db]: no server is handed out; answers once every server of it is released and closed. */
