@@ -116,7 +116,7 @@ struct bypass_query_ctx {
 	__u32 stmt_mask; /* 24: every class present, bit (1 << BYPASS_CLASS_*) */
 	__u32 statements; /* 28: statements in the text */
 	__u32 protocol; /* 32: BYPASS_PROTO_SIMPLE (Query), _PARSE (Parse), _BIND (Bind of a named statement), _FUNCTION_CALL */
-	__u32 reserved; /* 36: zero */
+	__u32 named; /* 36: 1 for a Parse or Bind of a named prepared statement (a Parse prepares it; each execution is a Bind) */
 	__u64 data; /* 40: first byte of the statement text (read-only; cast (void *)(long)ctx->data) */
 	__u64 data_end; /* 48: one past its last byte */
 	struct bypass_session session; /* offset 56 */

@@ -1,6 +1,6 @@
 // A per-role rate limiter for the proxy's query hook: a token bucket per role in a map. An operator sets a role's
-// limit (statements per second and burst) in `limits`; a role without a limit is not limited. Each statement takes
-// one token; with none left it is refused (SQLSTATE 42501, naming the program) and counted in `limited`.
+// limit (statements per second and burst) in `limits`; a role without a limit is not limited. Each execution (a
+// simple Query, an unnamed Parse, a Bind of a named statement, a FunctionCall) takes one token; with none left it is refused (SQLSTATE 42501, naming the program) and counted in `limited`.
 //   [programs]  query = rate_limiter.o
 //   console:    SET MAP limits hash:reporting 0x0a000000000000001400000000000000   (10/s, burst 20)
 #include "bypass_proxy.h"
@@ -44,6 +44,9 @@ struct {
 SEC("bypass/query")
 int rate_limit(struct bypass_query_ctx *ctx)
 {
+    // executions are charged: a Parse of a named statement only prepares it (each execution comes as a Bind)
+    if (ctx->protocol == BYPASS_PROTO_PARSE && ctx->named)
+        return BYPASS_ALLOW;
     __u64 role = ctx->session.role_hash;
     struct limit *l = bpf_map_lookup_elem(&limits, &role);
     if (!l || l->per_second == 0)

@@ -403,6 +403,35 @@ class ProgramsTest {
         assertEquals(Integer.toString(refused), limited.get(0).get(3));
     }
 
+    @Test void theRateLimiterRefusesBindsOfNamedStatements() throws Exception {
+        object("rate_limiter");
+        configure("query = rate_limiter.o");
+        startProxy();
+        consoleRows("SET MAP limits hash:tenant 0x" + HexFormat.of().formatHex(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(1).putLong(5).array()));
+        int allowed = 0, refused = 0;
+        try (Connection c = connect("tenant", "&prepareThreshold=1"); PreparedStatement ps = c.prepareStatement("SELECT ?::int + 1")) {
+            for (int i = 0; i < 20; i++) {
+                ps.setInt(1, i);
+                try (ResultSet rs = ps.executeQuery()) {
+                    assertTrue(rs.next());
+                    assertEquals(i + 1, rs.getInt(1));
+                    allowed++;
+                } catch (SQLException e) {
+                    assertEquals("42501", e.getSQLState(), e.getMessage());
+                    refused++;
+                }
+            }
+            assertTrue(allowed >= 5 && refused >= 10, allowed + " allowed, " + refused + " refused at 1/s with a burst of 5");
+            Thread.sleep(1200); // a token again: the session is still usable, with its named statement
+            ps.setInt(1, 41);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertTrue(rs.next());
+                assertEquals(42, rs.getInt(1));
+            }
+        }
+    }
+
     @Test void theTenantRouterSendsATenantToItsServer() throws Exception {
         object("tenant_router");
         // the replica entry is the same PostgreSQL: the two targets are told apart by their server connections

@@ -373,7 +373,7 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
             ByteBuffer b = ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN);
             b.putLong(0, fp).putLong(8, QueryText.fnv1a(request.user())).putInt(16, request.primary().id)
                     .putInt(20, (int) Math.min(0xffffffffL, request.length())).putInt(24, request.mask()).putInt(28, request.statements())
-                    .putInt(32, request.kind().ordinal()).putInt(36, 0);
+                    .putInt(32, request.kind().ordinal()).putInt(36, request.named() ? 1 : 0);
             session(ctx, Hook.QUERY, request.session(), st);
             if (run(cur, a, ctx, request, st) == 1) return Verdict.allow();
             a.denied();

@@ -104,7 +104,7 @@ public final class ProxyAbi {
                 Field.u32("stmt_mask", 24, "every class present, bit (1 << BYPASS_CLASS_*)"),
                 Field.u32("statements", 28, "statements in the text"),
                 Field.u32("protocol", 32, "BYPASS_PROTO_SIMPLE (Query), _PARSE (Parse), _BIND (Bind of a named statement), _FUNCTION_CALL"),
-                Field.u32("reserved", 36, "zero"),
+                Field.u32("named", 36, "1 for a Parse or Bind of a named prepared statement (a Parse prepares it; each execution is a Bind)"),
                 new Field("data", "__u64", 40, 8, 1, ContextField.Kind.PACKET_START, "first byte of the statement text (read-only; cast (void *)(long)ctx->data)"),
                 new Field("data_end", "__u64", 48, 8, 1, ContextField.Kind.PACKET_END, "one past its last byte")),
                 "1 lets the statement through; 0 refuses it with SQLSTATE 42501 naming the program (the session goes on)",

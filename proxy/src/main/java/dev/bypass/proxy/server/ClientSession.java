@@ -1153,9 +1153,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }
         ByteBuf body = frame.body();
         int from = body.readerIndex();
+        boolean named = false;
         if (frame.type() == Parse.TYPE) {
             int nameEnd = body.indexOf(from, body.writerIndex(), (byte) 0);
             if (nameEnd < 0) throw new ProtocolException("Parse message without a statement name");
+            named = nameEnd > from;
             from = nameEnd + 1;
         }
         int end = body.indexOf(from, body.writerIndex(), (byte) 0);
@@ -1166,7 +1168,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         lastClassification = c;
         int keep = Math.min(text.length, QueryRequest.TEXT_LIMIT);
         return new QueryRequest(user, database, frame.type() == Parse.TYPE ? QueryRequest.Kind.PARSE : QueryRequest.Kind.QUERY,
-                text, keep, text.length, c.mask() | sqlPrepared.effects(c), c.statements());
+                text, keep, text.length, c.mask() | sqlPrepared.effects(c), c.statements()).named(named);
     }
 
     /**

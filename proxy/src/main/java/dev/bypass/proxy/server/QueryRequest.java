@@ -25,6 +25,7 @@ public final class QueryRequest {
     private final int mask, statements;
     private String sql;
     private SessionInfo session;
+    private boolean named;
     /** The hook implementation's own per-request data (e.g. a fingerprint computed once), or null. */
     public Object hookCache;
 
@@ -48,6 +49,14 @@ public final class QueryRequest {
                 c.mask() | new dev.bypass.proxy.sql.PreparedStatements().effects(c), c.statements());
     }
 
+    /** A Parse of a named prepared statement: its executions come as Binds ({@link Kind#BIND}), the query hook sees each. */
+    public boolean named() { return named; }
+
+    public QueryRequest named(boolean n) {
+        this.named = n;
+        return this;
+    }
+
     /** The session that sent it; null for a request made from text alone. */
     public SessionInfo session() { return session; }
 
@@ -63,7 +72,7 @@ public final class QueryRequest {
     /** This Parse request as the query hook sees a Bind of its statement: its classes and its first bytes of text. */
     public QueryRequest forBind() {
         int n = Math.min(textLength, BIND_TEXT_LIMIT);
-        return new QueryRequest(user, database, Kind.BIND, java.util.Arrays.copyOf(text, n), n, length, mask, statements);
+        return new QueryRequest(user, database, Kind.BIND, java.util.Arrays.copyOf(text, n), n, length, mask, statements).named(true);
     }
 
     public String user() { return user; }
