@@ -248,6 +248,25 @@ class ProgramsTest {
         assertTrue(wrongHook.getMessage().contains("program deny_ddl is in section bypass/query, not bypass/proxy_route"), wrongHook.getMessage());
     }
 
+    @Test void theBundledObjectIsOneChoice() throws Exception {
+        configure("connect = @query_guard.o:connect_guard\nquery = @query_guard.o:query_guard");
+        startProxy();
+        String postgres = HexFormat.of().formatHex(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(dev.bypass.proxy.hooks.QueryText.fnv1a("postgres")).array());
+        consoleRows("SET MAP denied 0x" + postgres + "0500000000000000 0"); // (postgres, ddl)
+        consoleRows("SET MAP blocked_roles hash:limited 0");
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            SQLException e = assertThrows(SQLException.class, () -> s.execute("CREATE TABLE bundled_denied (x int)"));
+            assertEquals("42501", e.getSQLState());
+            assertTrue(e.getMessage().contains("program query_guard"), e.getMessage());
+            s.execute("SELECT 1");
+        }
+        SQLException blocked = assertThrows(SQLException.class, () -> connect("limited").close());
+        assertEquals("28000", blocked.getSQLState());
+        assertTrue(blocked.getMessage().contains("program connect_guard"), blocked.getMessage());
+        assertEquals(1, consoleRows("SHOW MAPS").stream().filter(r -> r.get(0).equals("denied")).count(), "one object, its maps shared by both hooks");
+    }
+
     @Test void theStatementTextIsReadOnly() throws Exception {
         object("writes_text");
         configure("query = writes_text.o");

@@ -169,12 +169,7 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
                 Path file = spec.object();
                 Loaded l = objects.get(file);
                 if (l == null) {
-                    byte[] bytes;
-                    try {
-                        bytes = Files.readAllBytes(file);
-                    } catch (IOException e) {
-                        throw failure(spec, "cannot read " + file + " (" + e.getMessage() + ")");
-                    }
+                    byte[] bytes = read(spec);
                     Loaded before = old.objects.get(file);
                     if (before != null && Arrays.equals(before.bytes(), bytes)) {
                         l = before;
@@ -202,6 +197,23 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
         current = next; // the swap: calls from now on run the new programs
         retire(old, next);
         return log;
+    }
+
+    /** Where bundled objects ({@code @query_guard.o}) are on the class path. */
+    private static final String BUNDLED_DIR = "/dev/bypass/proxy/bpf/";
+
+    private static byte[] read(ProgramSpec spec) {
+        Path file = spec.object();
+        try {
+            if (!spec.bundled()) return Files.readAllBytes(file);
+            String name = file.toString().substring(ProgramSpec.BUNDLED.length());
+            try (var in = name.contains("/") ? null : ProgramHooks.class.getResourceAsStream(BUNDLED_DIR + name)) {
+                if (in == null) throw failure(spec, "no bundled object " + name + " (bundled: @query_guard.o)");
+                return in.readAllBytes();
+            }
+        } catch (IOException e) {
+            throw failure(spec, "cannot read " + file + " (" + e.getMessage() + ")");
+        }
     }
 
     /** Loads and verifies an object, taking over the maps of the running objects that it declares alike. */

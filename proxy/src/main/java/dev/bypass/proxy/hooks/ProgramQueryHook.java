@@ -5,8 +5,6 @@ import dev.bypass.proxy.server.ProxyConfig;
 import dev.bypass.proxy.server.QueryHook;
 import dev.bypass.proxy.server.QueryRequest;
 import dev.bypass.proxy.sql.StatementClass;
-import dev.bypass.vm.ctx.ContextField;
-import dev.bypass.vm.ctx.ContextLayout;
 import dev.bypass.vm.maps.BpfMap;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,42 +18,32 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The proxy's hooks backed by the bundled eBPF object {@code query_guard}: for each query the proxy fills a
- * {@code struct query_ctx} (normalized text hash, role hash, the class standing for the query, length, the mask of
- * every statement class in it and the number of statements, as {@link dev.bypass.proxy.sql.StatementClassifier}
- * found them) and runs the program, which counts queries in its maps and returns 1 + the class for a (role, statement
- * class) an operator denied. The same object holds the connect, authentication, result, route and mirror programs,
+ * The proxy's hooks backed by the bundled eBPF object {@code query_guard}: for each query the proxy fills the leading
+ * fields of the query context of {@link ProxyAbi} (normalized text hash, role hash, the class standing for the query,
+ * length, the mask of every statement class in it and the number of statements, as
+ * {@link dev.bypass.proxy.sql.StatementClassifier} found them) and runs the program, which counts queries in its maps
+ * and returns 0 for a (role, statement class) an operator denied, 1 otherwise. The same object holds the connect, authentication, result, route and mirror programs,
  * each with its own small context. Host code reads the counts from the same maps and changes the programs' tables
  * live.
  */
 public final class ProgramQueryHook implements QueryHook, AutoCloseable {
-    public static final ProgramType TYPE = new ProgramType("proxy_query", "bypass/query", ContextLayout.of("query_ctx", 32,
-            ContextField.readOnly("text_hash", 0, 8), ContextField.readOnly("role_hash", 8, 8),
-            ContextField.readOnly("stmt_class", 16, 4), ContextField.readOnly("length", 20, 4),
-            ContextField.readOnly("stmt_mask", 24, 4), ContextField.readOnly("statements", 28, 4)));
+    /** The hooks' program types: the proxy's ABI ({@link ProxyAbi}), whose contexts begin with the fields below. */
+    public static final ProgramType TYPE = ProxyAbi.Hook.QUERY.type();
 
     /** The connect hook's context: role and database hashes, client IPv4 address and port. */
-    public static final ProgramType CONNECT_TYPE = new ProgramType("proxy_connect", "bypass/connect", ContextLayout.of("connect_ctx", 24,
-            ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("db_hash", 8, 8),
-            ContextField.readOnly("client_ip", 16, 4), ContextField.readOnly("client_port", 20, 4)));
+    public static final ProgramType CONNECT_TYPE = ProxyAbi.Hook.CONNECT.type();
 
     /** The result hook's context: role hash, statement class from the command tag, row count. */
-    public static final ProgramType RESULT_TYPE = new ProgramType("proxy_result", "bypass/result", ContextLayout.of("result_ctx", 24,
-            ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("stmt_class", 8, 4), ContextField.readOnly("pad", 12, 4),
-            ContextField.readOnly("rows", 16, 8)));
+    public static final ProgramType RESULT_TYPE = ProxyAbi.Hook.RESULT.type();
 
     /** The route hook's context: role hash, class of the first statement, number of replicas. */
-    public static final ProgramType ROUTE_TYPE = new ProgramType("proxy_route", "bypass/proxy_route", ContextLayout.of("route_ctx", 16,
-            ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("stmt_class", 8, 4), ContextField.readOnly("replicas", 12, 4)));
+    public static final ProgramType ROUTE_TYPE = ProxyAbi.Hook.ROUTE.type();
 
     /** The mirror hook's context: role hash, statement class, SQL length. */
-    public static final ProgramType MIRROR_TYPE = new ProgramType("proxy_mirror", "bypass/proxy_mirror", ContextLayout.of("mirror_ctx", 16,
-            ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("stmt_class", 8, 4), ContextField.readOnly("length", 12, 4)));
+    public static final ProgramType MIRROR_TYPE = ProxyAbi.Hook.MIRROR.type();
 
     /** The authentication hook's context: role and database hashes, method ({@link ProxyConfig.ClientAuth} order: 0 trust .. 3 scram-sha-256), TLS flag. */
-    public static final ProgramType AUTH_TYPE = new ProgramType("proxy_auth", "bypass/proxy_auth", ContextLayout.of("auth_ctx", 24,
-            ContextField.readOnly("role_hash", 0, 8), ContextField.readOnly("db_hash", 8, 8), ContextField.readOnly("method", 16, 4),
-            ContextField.readOnly("tls", 20, 4)));
+    public static final ProgramType AUTH_TYPE = ProxyAbi.Hook.AUTH.type();
 
     private final ProgramRuntime runtime;
     private final LoadedObject object;
@@ -66,13 +54,15 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
     /** Sample text per normalized hash, for display (bounded). */
     private final Map<Long, String> texts = new ConcurrentHashMap<>();
     /**
-     * Per-thread context arrays, reused call after call (a program run ends before the next begins on a thread): the
-     * query context (32 bytes), the result and authentication contexts (24), the route and mirror contexts (16), and
-     * the buffer the query text is normalised in.
+     * Per-thread context arrays, one per hook, reused call after call (a program run ends before the next begins on
+     * a thread; only the leading fields the bundled programs read are filled, the session block stays zero), and the
+     * buffer the query text is normalised in.
      */
-    private final ThreadLocal<byte[]> queryContexts = ThreadLocal.withInitial(() -> new byte[32]);
-    private final ThreadLocal<byte[]> contexts = ThreadLocal.withInitial(() -> new byte[24]);
-    private final ThreadLocal<byte[]> routeContexts = ThreadLocal.withInitial(() -> new byte[16]);
+    private final ThreadLocal<byte[][]> contexts = ThreadLocal.withInitial(() -> {
+        byte[][] c = new byte[ProxyAbi.Hook.values().length][];
+        for (ProxyAbi.Hook h : ProxyAbi.Hook.values()) c[h.ordinal()] = new byte[h.contextSize()];
+        return c;
+    });
     private final ThreadLocal<byte[]> textBuffers = ThreadLocal.withInitial(() -> new byte[1024]);
 
     public ProgramQueryHook(ProgramVerifier verifier) throws IOException {
@@ -108,7 +98,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
 
     @Override
     public boolean mirror(QueryRequest request) {
-        byte[] ctx = routeContexts.get(); // same size as the route context; runs never overlap on a thread
+        byte[] ctx = context(ProxyAbi.Hook.MIRROR);
         ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(request.user())).putInt(8, request.primary().id)
                 .putInt(12, (int) Math.min(0xffffffffL, request.length()));
         return mirrorProgram.run(ctx) == 1;
@@ -133,10 +123,10 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
 
     @Override
     public Verdict onAuthenticated(String user, String database, ProxyConfig.ClientAuth method, boolean tls) {
-        byte[] ctx = contexts.get();
+        byte[] ctx = context(ProxyAbi.Hook.AUTH);
         ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putLong(8, QueryText.fnv1a(database))
                 .putInt(16, method.ordinal()).putInt(20, tls ? 1 : 0);
-        if (authProgram.run(ctx) != 0)
+        if (authProgram.run(ctx) != 1)
             return Verdict.reject("28000", "role \"" + user + "\" must log in with scram-sha-256 over TLS (program " + authProgram.name() + ")");
         return Verdict.allow();
     }
@@ -152,7 +142,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
 
     @Override
     public int route(String user, String database, StatementClass first, int replicas) {
-        byte[] ctx = routeContexts.get();
+        byte[] ctx = context(ProxyAbi.Hook.ROUTE);
         ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putInt(8, first.id)
                 .putInt(12, replicas);
         long backend = routeProgram.run(ctx);
@@ -184,7 +174,7 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
                 rows = 0;
             }
         }
-        byte[] ctx = contexts.get();
+        byte[] ctx = context(ProxyAbi.Hook.RESULT);
         ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putInt(8, cls).putInt(12, 0).putLong(16, rows);
         resultProgram.run(ctx);
     }
@@ -199,11 +189,11 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
 
     @Override
     public Verdict onConnect(String user, String database, java.net.InetSocketAddress client) {
-        byte[] ctx = new byte[24];
+        byte[] ctx = context(ProxyAbi.Hook.CONNECT);
         int ip = client != null && client.getAddress() instanceof java.net.Inet4Address v4 ? ByteBuffer.wrap(v4.getAddress()).getInt() : 0;
         ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, QueryText.fnv1a(user)).putLong(8, QueryText.fnv1a(database))
                 .putInt(16, ip).putInt(20, client == null ? 0 : client.getPort());
-        if (connectProgram.run(ctx) != 0)
+        if (connectProgram.run(ctx) != 1)
             return Verdict.reject("28000", "connection refused for role \"" + user + "\" from " + (client == null ? "?" : client.getAddress().getHostAddress())
                     + " (program " + connectProgram.name() + ")");
         return Verdict.allow();
@@ -242,17 +232,25 @@ public final class ProgramQueryHook implements QueryHook, AutoCloseable {
         int n = request.copyText(text);
         long hash = SqlText.normalize(text, n); // in place, on the copy
         if (texts.size() < 10_000 && !texts.containsKey(hash)) texts.putIfAbsent(hash, SqlText.terminated(java.util.Arrays.copyOf(text, n)));
-        byte[] ctx = queryContexts.get();
+        byte[] ctx = context(ProxyAbi.Hook.QUERY);
         ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN).putLong(0, hash).putLong(8, QueryText.fnv1a(request.user()))
                 .putInt(16, request.primary().id).putInt(20, (int) Math.min(0xffffffffL, request.length()))
                 .putInt(24, request.mask()).putInt(28, request.statements());
-        long verdict = program.run(ctx);
-        if (verdict == 0) return Verdict.allow();
-        String what = verdict >= 1 && verdict <= StatementClass.values().length
-                ? StatementClass.ofId((int) verdict - 1).label() + " statements are"
-                : "this statement is";
+        if (program.run(ctx) == 1) return Verdict.allow();
+        StatementClass refused = deniedClass(request.user(), request.mask());
+        String what = refused != null ? refused.label() + " statements are" : "this statement is";
         return Verdict.reject("42501", "permission denied: " + what + " denied for role \"" + request.user() + "\" (program "
                 + program.name() + ")");
+    }
+
+    private byte[] context(ProxyAbi.Hook h) { return contexts.get()[h.ordinal()]; }
+
+    /** The class the program refused: the lowest class of the request denied to the role, as the program looks them up. */
+    private StatementClass deniedClass(String role, int mask) {
+        for (int cls = 0; cls < 32; cls++)
+            if ((mask & (1 << cls)) != 0 && cls < StatementClass.values().length && denied.lookup(roleClass(role, cls)) != null)
+                return StatementClass.ofId(cls);
+        return null;
     }
 
     /** Denies a statement class to a role, live: the program reads the map on the next query. */

@@ -1,8 +1,9 @@
 // Hooks of the proxy. query_guard (query hook) counts every query by statement class and by normalized-text hash,
 // and rejects statement classes an operator has denied for a role; context struct query_ctx, filled by the proxy
 // for each Query, Parse or FunctionCall. connect_guard (connect hook) counts logins per role and refuses roles and
-// client addresses an operator has blocked (context struct connect_ctx). Both return 0 to allow, nonzero to reject
-// (query_guard returns 1 + the denied class, so the proxy can name it).
+// client addresses an operator has blocked (context struct connect_ctx). As the proxy's program ABI says (bypass gen
+// header proxy), connect, auth and query programs return 1 to allow and 0 to refuse; the structs below are the leading
+// fields of the ABI's contexts, at the same offsets. Attach them through [programs] as @query_guard.o:PROGRAM.
 // result_counter (result hook) adds up completed statements and their row counts per (role, statement class).
 // route_query (route hook) picks the backend of a transaction: 0 the primary, 1..n a replica.
 #include <linux/bpf.h>
@@ -85,7 +86,7 @@ int query_guard(struct query_ctx *ctx)
             refused = 1 + cls;
         }
     }
-    return refused;
+    return refused ? 0 : 1; // the proxy names the denied class from the denied map
 }
 
 struct connect_ctx {
@@ -127,12 +128,12 @@ int connect_guard(struct connect_ctx *ctx)
     __u64 *hits = bpf_map_lookup_elem(&blocked_roles, &role);
     if (hits) {
         __sync_fetch_and_add(hits, 1);
-        return 1;
+        return 0;
     }
     hits = bpf_map_lookup_elem(&blocked_addresses, &ip);
     if (hits) {
         __sync_fetch_and_add(hits, 1);
-        return 1;
+        return 0;
     }
     __u64 *n = bpf_map_lookup_elem(&connects, &role);
     if (n) {
@@ -145,7 +146,7 @@ int connect_guard(struct connect_ctx *ctx)
                 __sync_fetch_and_add(n, 1);
         }
     }
-    return 0;
+    return 1;
 }
 
 struct result_ctx {
@@ -303,15 +304,15 @@ int auth_guard(struct auth_ctx *ctx)
 {
     __u64 role = ctx->role_hash;
     if (!bpf_map_lookup_elem(&strong_auth_roles, &role))
-        return 0;
+        return 1;
     if (ctx->tls == 1 && ctx->method == 3)
-        return 0;
+        return 1;
     __u64 one = 1, *n = bpf_map_lookup_elem(&auth_refused, &role);
     if (n)
         __sync_fetch_and_add(n, 1);
     else
         bpf_map_update_elem(&auth_refused, &role, &one, BPF_NOEXIST);
-    return 1;
+    return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";
