@@ -8,10 +8,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
-@Command(name = "gen", description = "Generate code from BPF objects.", subcommands = {GenCommand.Skeleton.class, GenCommand.Header.class})
+@Command(name = "gen", description = "Generate code: Java skeletons of BPF objects, C headers of program ABIs.", subcommands = {GenCommand.Skeleton.class, GenCommand.Header.class})
 final class GenCommand extends CommandGroup {
     @Command(name = "header", description = {"Print the C header of a host's program ABI: its hooks' context structs, return conventions and helpers.",
-            "  proxy   the PostgreSQL proxy's hooks (connect, auth, query, result, route, mirror): bypass_proxy.h"})
+            "The host proxy is the PostgreSQL proxy, whose hooks are connect, auth, query, result, route and mirror (bypass_proxy.h)."})
     static final class Header implements Callable<Integer> {
         @Parameters(paramLabel = "HOST", description = "proxy") String host;
         @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "write here (a directory gets the header's file name); default: stdout") Path output;

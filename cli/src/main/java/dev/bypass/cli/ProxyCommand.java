@@ -15,8 +15,8 @@ import picocli.CommandLine.*;
 
 @Command(name = "proxy", description = {"Runs the PostgreSQL pooling proxy from a PgBouncer 1.24 configuration file (pgbouncer.ini).",
         "Sections [databases], [pgbouncer] (or [bypass]), [users] and [peers], with every key of PgBouncer 1.24 (see the README).",
-        "A [programs] section attaches programs to the hooks (query = guard.o, route = router.o:pick; see bypass gen header proxy);",
-        "without one the bundled query_guard object runs. The admin console is the virtual database pgbouncer (also bypass).",
+        "A [programs] section attaches programs to the hooks (query = guard.o, route = router.o:pick; see bypass gen header proxy).",
+        "Without one the bundled query_guard object runs. The admin console is the virtual database pgbouncer (also bypass).",
         "Prints the listening address as its first line. SIGHUP reloads the configuration, SIGUSR1 pauses, SIGUSR2 resumes."})
 final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "configuration file") Path config;
