@@ -19,6 +19,8 @@ final class Server {
     final Cursors cursors = new Cursors();
     volatile long lastSave = System.currentTimeMillis() / 1000;
     volatile int port;
+    /** The lines of INFO's replication section when the store is replicated, else null. */
+    volatile java.util.function.Supplier<String> replicationInfo;
     final AtomicLong commandsProcessed = new AtomicLong(), connectionsReceived = new AtomicLong(), rejectedConnections = new AtomicLong(),
             expiredKeys = new AtomicLong(), oomRejections = new AtomicLong(), outputLimitDisconnections = new AtomicLong();
 

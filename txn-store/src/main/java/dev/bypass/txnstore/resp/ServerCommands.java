@@ -439,7 +439,10 @@ final class ServerCommands {
                     .append(st.commits()).append("\r\nserialization_failures:").append(st.conflicts()).append("\r\nlast_commit_timestamp:")
                     .append(st.lastCommitTimestamp()).append("\r\nlog_writes:").append(st.logWrites()).append("\r\n\r\n");
         }
-        if (all || section.equals("replication")) sb.append("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n\r\n");
+        if (all || section.equals("replication")) {
+            var replication = c.server.replicationInfo;
+            sb.append("# Replication\r\n").append(replication == null ? "role:master\r\nconnected_slaves:0\r\n" : replication.get()).append("\r\n");
+        }
         if (all || section.equals("keyspace")) {
             sb.append("# Keyspace\r\n");
             for (int d = 0; d < RedisData.DATABASES; d++) {
