@@ -360,16 +360,24 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
         long term = entry.getTerm(), index = entry.getIndex();
         LogEntries e = LogEntries.decode(entry.getStateMachineLogEntry().getLogData());
         boolean lostSome;
+        InFlight own = null;
         synchronized (lock) {
             InFlight head = inFlight.peek();
-            if (head != null && e instanceof LogEntries.Commit c && c.proposer() == proposer && c.ticket() == head.ticket()) {
+            if (head != null && e instanceof LogEntries.Commit c && c.proposer() == proposer && c.ticket() == head.ticket()) own = head;
+        }
+        if (own != null) {
+            // Outside the lock: publishing takes the store's commit lock, whose holder may be appending.
+            replica.publish(own.ts());
+            synchronized (lock) {
                 inFlight.poll();
-                replica.publish(head.ts());
-                confirmed = head.ticket();
+                confirmed = own.ticket();
                 lock.notifyAll();
-                updateLastAppliedTermIndex(term, index);
-                return;
             }
+            updateLastAppliedTermIndex(term, index);
+            return;
+        }
+        synchronized (lock) {
+            InFlight head = inFlight.peek();
             lostSome = head != null && !(head.term() == term && !(e instanceof LogEntries.Commit));
             if (lostSome) failInFlight();
         }

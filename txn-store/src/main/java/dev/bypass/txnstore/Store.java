@@ -381,10 +381,13 @@ public final class Store implements AutoCloseable {
             }
             if (ops.isEmpty()) return tx.snapshot;
             int size = checkRecordSize(ops);
-            ts = ++lastAssigned;
+            ts = lastAssigned + 1;
+            // An external log may refuse the commit (a follower): it is asked before anything is installed.
+            long externalSeq = external == null ? -1 : external.append(ts, Wal.encode(ts, ops, size));
+            lastAssigned = ts;
             install(ops, ts);
             if (external != null) {
-                seq = external.append(ts, Wal.encode(ts, ops, size));
+                seq = externalSeq;
                 installedTicket = seq;
             } else if (wal == null) {
                 visible.set(ts);
@@ -411,10 +414,12 @@ public final class Store implements AutoCloseable {
     /** Installs and logs ops as one commit; caller holds the commit lock. */
     private void publishLocked(List<Wal.Op> ops) {
         int size = checkRecordSize(ops);
-        long ts = ++lastAssigned;
+        long ts = lastAssigned + 1;
+        long externalSeq = external == null ? -1 : external.append(ts, Wal.encode(ts, ops, size));
+        lastAssigned = ts;
         install(ops, ts);
         if (external != null) {
-            long seq = external.append(ts, Wal.encode(ts, ops, size));
+            long seq = externalSeq;
             installedTicket = seq;
             installed = ts;
             external.await(seq);
@@ -672,7 +677,15 @@ public final class Store implements AutoCloseable {
     }
 
     /** Own commits up to {@code ts} became durable in the external log. */
-    void publishDurable(long ts) { visible.accumulateAndGet(ts, Math::max); }
+    void publishDurable(long ts) {
+        // Under the commit lock: the log may report a commit durable before its committer finished installing it.
+        commitLock.lock();
+        try {
+            visible.accumulateAndGet(ts, Math::max);
+        } finally {
+            commitLock.unlock();
+        }
+    }
 
     boolean hasUndurable() { return installed > visible.get(); }
 
