@@ -5,6 +5,9 @@ import dev.bypass.programs.ProgramRuntime;
 import dev.bypass.programs.ProgramVerifier;
 import dev.bypass.programs.VerificationException;
 import dev.bypass.programs.Verifiers;
+import dev.bypass.replication.LeaderRouter;
+import dev.bypass.replication.ReplicaOptions;
+import dev.bypass.replication.ReplicatedStore;
 import dev.bypass.txnstore.Store;
 import dev.bypass.txnstore.StoreException;
 import dev.bypass.txnstore.StoreOptions;
@@ -44,6 +47,11 @@ final class StoreCommand extends CommandGroup {
         @Option(names = "--proto-max-bulk-len", description = "largest string a client may send (default: 512mb)") String protoMaxBulkLen;
         @Option(names = "--client-output-buffer-limit", paramLabel = "HARD SOFT SECONDS",
                 description = "disconnect clients whose unread replies pass HARD, or SOFT for SECONDS (default: \"1gb 256mb 60\")") String outputLimit;
+        @Option(names = "--cluster", paramLabel = "N", description = "serve as replica N (1-based) of the replicated store whose consensus addresses --peers lists") Integer cluster;
+        @Option(names = "--peers", paramLabel = "HOST:PORT,...", description = "consensus addresses of every replica, in order (with --cluster)") String peers;
+        @Option(names = "--join", description = "with --cluster: this replica is being added to a running group (see 'store members')") boolean join;
+        @Option(names = "--election-timeout", paramLabel = "MS", description = "with --cluster: ms without a leader before an election, randomized up to twice (default: ${DEFAULT-VALUE})",
+                defaultValue = "1000") long electionTimeout;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
@@ -70,9 +78,10 @@ final class StoreCommand extends CommandGroup {
             }
             StoreOptions options = inMemory ? StoreOptions.inMemory()
                     : new StoreOptions(dir.toAbsolutePath(), policy, 1000, Math.max(0, checkpointBytes));
+            ReplicatedStore replica = cluster == null ? null : openReplica();
             Store store;
             try {
-                store = Store.open(options);
+                store = replica != null ? replica.store() : Store.open(options);
             } catch (StoreException e) {
                 throw new CliException(e.getMessage(), 1);
             }
@@ -103,8 +112,10 @@ final class StoreCommand extends CommandGroup {
                 } catch (Exception e) {
                     throw new CliException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), 1);
                 }
+                if (replica != null) LeaderRouter.attach(server, replica);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("ready redis://127.0.0.1:" + server.port());
+                if (replica != null) out.println("replica " + replica.name() + " of " + String.join(",", replica.members().keySet()) + ", consensus on " + peers);
                 out.println(inMemory ? "data: in memory only (nothing is kept on disk)"
                         : "data: " + options.directory() + (spec.commandLine().getParseResult().hasMatchedOption("--dir") ? ""
                                 : " (the default, bypass-data in the working directory; --dir chooses another)"));
@@ -113,16 +124,38 @@ final class StoreCommand extends CommandGroup {
                 ProgramRuntime r = runtime;
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     s.close();
-                    store.close();
+                    if (replica != null) replica.close();
+                    else store.close();
                     if (r != null) r.close();
                 }));
                 server.awaitClose();
                 return 0;
             } catch (RuntimeException e) {
                 if (server != null) server.close();
-                store.close();
+                if (replica != null) replica.close();
+                else store.close();
                 if (runtime != null) runtime.close();
                 throw e;
+            }
+        }
+
+        /** Starts this replica of a replicated store: --cluster and --peers, its data under --dir. */
+        private ReplicatedStore openReplica() {
+            if (inMemory) throw new CliException("--cluster keeps its log and checkpoints on disk: drop --in-memory", 2);
+            if (peers == null) throw new CliException("--cluster needs --peers host:port,... (every replica's consensus address, in order)", 2);
+            if (electionTimeout < 50) throw new CliException("--election-timeout must be at least 50 ms", 2);
+            ReplicaOptions o;
+            try {
+                o = ReplicaOptions.of(dir.toAbsolutePath(), ReplicaOptions.parsePeers(peers), cluster)
+                        .withElectionTimeout(java.time.Duration.ofMillis(electionTimeout));
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--cluster/--peers: " + e.getMessage(), 2);
+            }
+            if (join) o = o.joining();
+            try {
+                return ReplicatedStore.open(o);
+            } catch (StoreException e) {
+                throw new CliException(e.getMessage(), 1);
             }
         }
     }
