@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.*;
 
-@Command(name = "store", description = "The embedded transactional store.", subcommands = {StoreCommand.Serve.class})
+@Command(name = "store", description = "The embedded transactional store.", subcommands = {StoreCommand.Serve.class, StoreCommand.Members.class})
 final class StoreCommand extends CommandGroup {
     @Command(name = "serve", description = {"Serve a store over the Redis protocol on 127.0.0.1.",
             "Prints 'ready redis://127.0.0.1:PORT' once it accepts connections, then where its data is kept."})
@@ -49,7 +49,6 @@ final class StoreCommand extends CommandGroup {
                 description = "disconnect clients whose unread replies pass HARD, or SOFT for SECONDS (default: \"1gb 256mb 60\")") String outputLimit;
         @Option(names = "--cluster", paramLabel = "N", description = "serve as replica N (1-based) of the replicated store whose consensus addresses --peers lists") Integer cluster;
         @Option(names = "--peers", paramLabel = "HOST:PORT,...", description = "consensus addresses of every replica, in order (with --cluster)") String peers;
-        @Option(names = "--join", description = "with --cluster: this replica is being added to a running group (see 'store members')") boolean join;
         @Option(names = "--election-timeout", paramLabel = "MS", description = "with --cluster: ms without a leader before an election, randomized up to twice (default: ${DEFAULT-VALUE})",
                 defaultValue = "1000") long electionTimeout;
         @Spec Model.CommandSpec spec;
@@ -151,12 +150,44 @@ final class StoreCommand extends CommandGroup {
             } catch (IllegalArgumentException e) {
                 throw new CliException("--cluster/--peers: " + e.getMessage(), 2);
             }
-            if (join) o = o.joining();
             try {
                 return ReplicatedStore.open(o);
             } catch (StoreException e) {
                 throw new CliException(e.getMessage(), 1);
             }
+        }
+    }
+
+    @Command(name = "members", description = {"Change the members of a replicated store online.",
+            "Start a new replica first (serve --cluster N with its address at position N of --peers), then name the new set."})
+    static final class Members implements Callable<Integer> {
+        @Option(names = "--peers", required = true, paramLabel = "HOST:PORT,...", description = "consensus addresses of the replicas now running, in order (replica i is n<i>)") String peers;
+        @Option(names = "--set", required = true, paramLabel = "N=HOST:PORT,...", description = "the new members, each as its number and consensus address") String set;
+        @Spec Model.CommandSpec spec;
+
+        @Override public Integer call() {
+            java.util.Map<String, String> contact = new java.util.TreeMap<>(), target = new java.util.TreeMap<>();
+            try {
+                var list = ReplicaOptions.parsePeers(peers);
+                for (int i = 0; i < list.size(); i++) contact.put(ReplicaOptions.peerName(i + 1), list.get(i).getHostString() + ":" + list.get(i).getPort());
+                for (String m : set.split(",")) {
+                    int eq = m.indexOf('=');
+                    if (eq <= 0) throw new IllegalArgumentException("member '" + m.trim() + "' is not N=host:port");
+                    int n = Integer.parseInt(m.substring(0, eq).trim());
+                    if (n < 1) throw new IllegalArgumentException("member number " + n + " is not positive");
+                    var a = ReplicaOptions.parsePeers(m.substring(eq + 1)).getFirst();
+                    target.put(ReplicaOptions.peerName(n), a.getHostString() + ":" + a.getPort());
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--peers/--set: " + e.getMessage(), 2);
+            }
+            try {
+                dev.bypass.replication.Membership.set(contact, target);
+            } catch (StoreException e) {
+                throw new CliException(e.getMessage(), 1);
+            }
+            spec.commandLine().getOut().println("members: " + target);
+            return 0;
         }
     }
 }

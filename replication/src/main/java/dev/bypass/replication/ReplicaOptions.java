@@ -13,10 +13,9 @@ import java.util.List;
  * it, the maximum) bounds how long followers wait for a silent leader before electing another: failover time.
  * {@code linearizableReads}: reads on the leader confirm its leadership (a lease, else a heartbeat round) before
  * their replies go out. {@code snapshotEvery}: log entries between checkpoints (the Raft snapshots).
- * {@code join}: this replica is being added to a running group, which it learns from its leader.
  */
 public record ReplicaOptions(Path directory, List<InetSocketAddress> peers, int self, Duration electionTimeoutMin,
-                             boolean linearizableReads, long snapshotEvery, Duration commitTimeout, boolean join) {
+                             boolean linearizableReads, long snapshotEvery, Duration commitTimeout) {
     public ReplicaOptions {
         if (directory == null) throw new IllegalArgumentException("a replica needs a directory");
         peers = List.copyOf(peers);
@@ -29,23 +28,19 @@ public record ReplicaOptions(Path directory, List<InetSocketAddress> peers, int 
 
     /** Defaults: 1 s election timeout (1-2 s randomized), linearizable reads, a checkpoint every 20,000 entries. */
     public static ReplicaOptions of(Path directory, List<InetSocketAddress> peers, int self) {
-        return new ReplicaOptions(directory, peers, self, Duration.ofMillis(1000), true, 20_000, Duration.ofSeconds(30), false);
+        return new ReplicaOptions(directory, peers, self, Duration.ofMillis(1000), true, 20_000, Duration.ofSeconds(30));
     }
 
     public ReplicaOptions withElectionTimeout(Duration min) {
-        return new ReplicaOptions(directory, peers, self, min, linearizableReads, snapshotEvery, commitTimeout, join);
+        return new ReplicaOptions(directory, peers, self, min, linearizableReads, snapshotEvery, commitTimeout);
     }
 
     public ReplicaOptions withSnapshotEvery(long entries) {
-        return new ReplicaOptions(directory, peers, self, electionTimeoutMin, linearizableReads, entries, commitTimeout, join);
+        return new ReplicaOptions(directory, peers, self, electionTimeoutMin, linearizableReads, entries, commitTimeout);
     }
 
     public ReplicaOptions withLinearizableReads(boolean on) {
-        return new ReplicaOptions(directory, peers, self, electionTimeoutMin, on, snapshotEvery, commitTimeout, join);
-    }
-
-    public ReplicaOptions joining() {
-        return new ReplicaOptions(directory, peers, self, electionTimeoutMin, linearizableReads, snapshotEvery, commitTimeout, true);
+        return new ReplicaOptions(directory, peers, self, electionTimeoutMin, on, snapshotEvery, commitTimeout);
     }
 
     /** The name of replica {@code i} (1-based). */

@@ -206,33 +206,22 @@ public final class ReplicatedStore implements AutoCloseable {
         return out;
     }
 
-    /** Adds replica {@code name} at consensus address {@code hostPort} to the group (the new replica must be running). */
+    /** Adds replica {@code name} at consensus address {@code hostPort} (it must be running), through this replica's group. */
     public void addReplica(String name, String hostPort) {
-        List<RaftPeer> peers = new ArrayList<>(division.getRaftConf().getCurrentPeers());
-        for (RaftPeer p : peers) if (p.getId().toString().equals(name)) throw new IllegalArgumentException("replica " + name + " is already a member");
-        peers.add(RaftPeer.newBuilder().setId(name).setAddress(hostPort).build());
-        setConfiguration(peers);
+        Map<String, String> now = members();
+        if (now.containsKey(name)) throw new IllegalArgumentException("replica " + name + " is already a member");
+        Map<String, String> target = new java.util.TreeMap<>(now);
+        target.put(name, hostPort);
+        Membership.set(now, target);
     }
 
     /** Removes replica {@code name} from the group. */
     public void removeReplica(String name) {
-        List<RaftPeer> peers = new ArrayList<>();
-        boolean found = false;
-        for (RaftPeer p : division.getRaftConf().getCurrentPeers()) {
-            if (p.getId().toString().equals(name)) found = true;
-            else peers.add(p);
-        }
-        if (!found) throw new IllegalArgumentException("replica " + name + " is not a member");
-        setConfiguration(peers);
-    }
-
-    private void setConfiguration(List<RaftPeer> peers) {
-        try {
-            RaftClientReply r = client.admin().setConfiguration(peers);
-            if (!r.isSuccess()) throw new StoreException("membership change refused: " + r.getException());
-        } catch (IOException e) {
-            throw new StoreException("membership change failed: " + e.getMessage(), e);
-        }
+        Map<String, String> now = members();
+        if (!now.containsKey(name)) throw new IllegalArgumentException("replica " + name + " is not a member");
+        Map<String, String> target = new java.util.TreeMap<>(now);
+        target.remove(name);
+        Membership.set(now, target);
     }
 
     /** The lines of {@code INFO replication}. */
