@@ -25,8 +25,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * and so are relayed ones whose leader went away: clients reconnect and are routed afresh.
  */
 public final class LeaderRouter implements RespServer.Router {
-    private static final byte[] READONLY = "READONLY".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ReplicatedStore replica;
     private final Set<Channel> servedAsLeader = ConcurrentHashMap.newKeySet();
@@ -50,16 +48,13 @@ public final class LeaderRouter implements RespServer.Router {
     }
 
     @Override public void route(SocketChannel ch, Runnable serve) {
-        if (replica.isLeader()) {
-            servedAsLeader.add(ch);
-            ch.closeFuture().addListener(f -> servedAsLeader.remove(ch));
-            serve.run();
-            return;
-        }
         ch.pipeline().addLast(new FirstCommand(serve));
     }
 
-    /** Looks at a follower connection's first bytes: READONLY stays here, anything else is relayed. */
+    /**
+     * Reads a connection's first command: READONLY has it served here, anything else by the leader (here or
+     * relayed). Either way every byte read so far goes on to whoever serves it, in order.
+     */
     private final class FirstCommand extends ChannelInboundHandlerAdapter {
         private final Runnable serve;
         private ByteBuf seen;
@@ -69,17 +64,19 @@ public final class LeaderRouter implements RespServer.Router {
         @Override public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf in = (ByteBuf) msg;
             seen = seen == null ? in : Unpooled.wrappedBuffer(seen, in);
-            int consumed = readonlyCommandLength(seen);
-            if (consumed == 0) return; // not enough bytes to tell yet
+            Decision d = decide(seen);
+            if (d == Decision.UNDECIDED) return;
             ByteBuf buffered = seen;
             seen = null;
             ctx.pipeline().remove(this);
-            if (consumed > 0) {
-                buffered.skipBytes(consumed);
-                ctx.writeAndFlush(Unpooled.wrappedBuffer(OK));
+            if (d == Decision.LOCAL || replica.isLeader()) {
+                if (d != Decision.LOCAL) {
+                    servedAsLeader.add(ctx.channel());
+                    ctx.channel().closeFuture().addListener(f -> servedAsLeader.remove(ctx.channel()));
+                }
                 serve.run();
-                if (buffered.isReadable()) ctx.pipeline().fireChannelRead(buffered);
-                else buffered.release();
+                ctx.pipeline().fireChannelActive(); // the server's handler arrived after the channel became active
+                ctx.pipeline().fireChannelRead(buffered);
                 return;
             }
             relay(ctx.channel(), buffered);
@@ -94,27 +91,78 @@ public final class LeaderRouter implements RespServer.Router {
         }
     }
 
+    enum Decision { UNDECIDED, LOCAL, LEADER }
+
+    /** Longest first command looked at; anything longer goes to the leader. */
+    private static final int SCAN_LIMIT = 64 << 10;
+
+    /** Where the connection goes, from its first command at the start of {@code b} (not consumed). */
+    static Decision decide(ByteBuf b) {
+        int[] next = new int[1];
+        String name = commandName(b, b.readerIndex(), b.writerIndex(), next);
+        if (name != null) return name.equals("READONLY") ? Decision.LOCAL : Decision.LEADER;
+        return next[0] < 0 || b.readableBytes() > SCAN_LIMIT ? Decision.LEADER : Decision.UNDECIDED;
+    }
+
     /**
-     * The length of a leading {@code READONLY} command (RESP array or inline), -1 when the bytes start otherwise,
-     * 0 when more bytes are needed to tell.
+     * The upper-cased name of the command at {@code at}, its end in {@code next[0]}; null when incomplete
+     * ({@code next[0] = 0}) or not a well-formed command ({@code next[0] = -1}: the leader will say why).
      */
-    static int readonlyCommandLength(ByteBuf b) {
-        byte[] want = ("*1\r\n$8\r\n" + "READONLY" + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        int n = b.readableBytes(), base = b.readerIndex();
-        boolean array = n > 0 && b.getByte(base) == '*';
-        if (!array) want = ("READONLY" + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        int prefix = array ? 8 : 0;
-        for (int i = 0; i < want.length; i++) {
-            if (i >= n) return 0;
-            byte got = b.getByte(base + i), w = want[i];
-            boolean letter = i >= prefix && i < prefix + READONLY.length;
-            if (letter ? Character.toUpperCase((char) got) != w : got != w) {
-                // an inline command may end with a bare newline
-                if (!array && i == READONLY.length && got == '\n') return i + 1;
-                return -1;
-            }
+    static String commandName(ByteBuf b, int at, int end, int[] next) {
+        if (at >= end) return null;
+        if (b.getByte(at) != '*') {
+            int nl = b.indexOf(at, end, (byte) '\n');
+            if (nl < 0) return null;
+            String line = b.toString(at, nl - at, StandardCharsets.ISO_8859_1).trim();
+            next[0] = nl + 1;
+            int sp = line.indexOf(' ');
+            return (sp < 0 ? line : line.substring(0, sp)).toUpperCase(java.util.Locale.ROOT);
         }
-        return want.length;
+        int[] pos = {at + 1};
+        long count = number(b, pos, end);
+        if (count == -2) return null;
+        if (count < 1) {
+            next[0] = -1;
+            return null;
+        }
+        String name = null;
+        for (long i = 0; i < count; i++) {
+            if (pos[0] >= end) return null;
+            if (b.getByte(pos[0]) != '$') {
+                next[0] = -1;
+                return null;
+            }
+            pos[0]++;
+            long len = number(b, pos, end);
+            if (len == -2) return null;
+            if (len < 0 || len > SCAN_LIMIT) {
+                next[0] = -1;
+                return null;
+            }
+            if (pos[0] + len + 2 > end) return null;
+            if (i == 0) name = b.toString(pos[0], (int) len, StandardCharsets.ISO_8859_1).toUpperCase(java.util.Locale.ROOT);
+            pos[0] += (int) len + 2;
+        }
+        next[0] = pos[0];
+        return name;
+    }
+
+    /** A decimal number ending in CRLF at {@code pos[0]}, moving past it; -2 when incomplete, -1 when malformed. */
+    private static long number(ByteBuf b, int[] pos, int end) {
+        long n = 0;
+        int digits = 0;
+        for (int i = pos[0]; i < end; i++) {
+            byte c = b.getByte(i);
+            if (c == '\r') {
+                if (i + 1 >= end) return -2;
+                if (b.getByte(i + 1) != '\n' || digits == 0) return -1;
+                pos[0] = i + 2;
+                return n;
+            }
+            if (c < '0' || c > '9' || ++digits > 10) return -1;
+            n = n * 10 + (c - '0');
+        }
+        return -2;
     }
 
     /** Connects to the leader's RESP port and copies bytes both ways; the first bytes already read go first. */

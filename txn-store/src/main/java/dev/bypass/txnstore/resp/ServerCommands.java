@@ -26,6 +26,10 @@ final class ServerCommands {
             else c.out.simple("PONG");
         });
         t.add("ECHO", 2, conn, 0, 0, 0, "connection", "Returns the given string.", c -> c.out.bulk(c.arg(1)));
+        // As on Redis Cluster replicas: a replicated store's follower serves a connection that starts with READONLY
+        // itself (snapshot reads); the leader, and a single node, read their newest state whatever the mode.
+        t.add("READONLY", 1, conn, 0, 0, 0, "cluster", "Serves reads from the replica the connection is on.", c -> c.out.simple("OK"));
+        t.add("READWRITE", 1, conn, 0, 0, 0, "cluster", "Ends READONLY mode.", c -> c.out.simple("OK"));
         t.add("QUIT", -1, conn | ALLOW_BUSY, 0, 0, 0, "connection", "Closes the connection.", c -> c.out.simple("OK"));
         t.add("AUTH", -2, conn | NO_MULTI | ALLOW_BUSY, 0, 0, 0, "connection", "Authenticates the connection.", ServerCommands::auth);
         t.add("HELLO", -1, conn | NO_MULTI | ALLOW_BUSY, 0, 0, 0, "connection", "Handshakes with the server.", ServerCommands::hello);
