@@ -231,6 +231,15 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
         // The store must start from exactly the checkpoint the Raft snapshot names: the log replays what follows it.
         prepareStoreDir(latest == null ? 0 : readMeta(metaFile()).ts());
         if (latest != null) setLastAppliedTermIndex(latest.getTermIndex());
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+    }
+
+    @Override public void pause() {
+        // Ratis pauses the state machine (once per chunk) before it replaces its directory with a leader's snapshot.
+        if (getLifeCycle().getCurrentState() == org.apache.ratis.util.LifeCycle.State.PAUSED) return;
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.PAUSING);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.PAUSED);
     }
 
     @Override public void reinitialize() throws IOException {
@@ -246,6 +255,8 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
             failInFlight();
         }
         setLastAppliedTermIndex(latest.getTermIndex());
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
         LOG.info("loaded snapshot {} (checkpoint at timestamp {})", latest.getTermIndex(), ts);
     }
 
