@@ -70,6 +70,11 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
 
     private final long proposer = ThreadLocalRandom.current().nextLong();
     private final ClientId clientId = ClientId.randomId();
+    /**
+     * Read-index requests go under an id of their own: Ratis makes a client's reads wait until its previous writes
+     * are applied, which for the leader's own writes, always in flight, would make every read wait for the newest.
+     */
+    private final ClientId readerId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     /** Guards tickets, {@link #inFlight}, {@link #confirmed} and {@link #lost}; waiters wait on it. */
@@ -193,7 +198,7 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
         Barrier b = barrier.get();
         if (b == null || b.started() < now) {
             RaftClientRequest request = RaftClientRequest.newBuilder()
-                    .setClientId(clientId).setServerId(d.getId()).setGroupId(d.getMemberId().getGroupId())
+                    .setClientId(readerId).setServerId(d.getId()).setGroupId(d.getMemberId().getGroupId())
                     .setCallId(callIds.incrementAndGet()).setMessage(Message.EMPTY)
                     .setType(RaftClientRequest.readRequestType()).build();
             try {

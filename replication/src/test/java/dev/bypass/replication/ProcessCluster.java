@@ -43,8 +43,8 @@ final class ProcessCluster implements AutoCloseable {
     /** Starts replica {@code i} (1-based) knowing the first {@code groupSize} peers; waits for its RESP port. */
     void start(int i, int groupSize) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-Dorg.slf4j.simpleLogger.log.org.apache.ratis=error", "-cp", System.getProperty("java.class.path"),
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dorg.slf4j.simpleLogger.log.org.apache.ratis=warn", "-cp", System.getProperty("java.class.path"),
                 ReplicaMain.class.getName(), root.resolve("n" + i).toString(), peerList(groupSize), String.valueOf(i), String.valueOf(electionMs));
         pb.redirectErrorStream(true);
         Process p = pb.start();
@@ -54,7 +54,9 @@ final class ProcessCluster implements AutoCloseable {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     if (line.startsWith("ready ")) ready.complete(Integer.parseInt(line.substring(6).trim()));
-                    else if (line.contains("ERROR") || line.contains("Exception") && !line.contains("UNAVAILABLE")) System.out.println("[n" + i + "] " + line);
+                    else if ((line.contains("ERROR") || line.contains("WARN") || line.contains("Exception") || line.contains("Error")) && !line.contains("UNAVAILABLE")
+                            && !line.contains("ServerNotReady") && !line.contains("Failed appendEntries") && !line.contains("installSnapshot failed"))
+                        System.out.println("[n" + i + "] " + line);
                 }
             } catch (IOException ignored) {
                 // the process is gone
