@@ -4,16 +4,21 @@
 # alternating, then failover: the leader is killed with SIGKILL KILLS times while a client writes unique keys
 # through the other replicas and retries; it prints, per kill, the time from the kill to the first acknowledged
 # commit on the new leader, and at the end checks that every acknowledged key is on every replica.
-# Usage: bench/scripts/store-replicated.sh [requests=50000] [clients=50] [kills=20] [rounds=2] [election-ms=1000]
+# Usage: bench/scripts/store-replicated.sh [requests=50000] [clients=50] [kills=20] [rounds=2 (0: failover only)] [election-ms=1000]
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
 . "$root/bin/java-env"
 requests="${1:-50000}"; clients="${2:-50}"; kills="${3:-20}"; rounds="${4:-2}"; election="${5:-1000}"
 command -v redis-benchmark >/dev/null || { echo "needs redis-benchmark (Debian package redis-tools)" >&2; exit 2; }
-python3 -c 'import redis' 2>/dev/null || { echo "needs python3-redis (Debian package)" >&2; exit 2; }
+py=$(command -v /usr/bin/python3 || command -v python3)   # Debian's, where python3-redis installs
+"$py" -c 'import redis' 2>/dev/null || { echo "needs python3-redis (Debian package)" >&2; exit 2; }
 work=$(mktemp -d)
 declare -A pid
-cleanup() { for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+    for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    for p in $(pgrep -f -- "--dir $work/" || true); do kill -9 "$p" 2>/dev/null || true; done   # replicas restarted by the failover part
+    wait 2>/dev/null || true; rm -rf "$work"
+}
 trap cleanup EXIT
 "$root/bypass" --help >/dev/null   # builds the jar once, before anything is timed
 
@@ -51,9 +56,14 @@ for round in $(seq 1 "$rounds"); do
     redis-benchmark -p $((6400 + l)) -t set -n 20000 -r 100000 -d 100 -c "$clients" -q >/dev/null 2>&1   # warm-up
     bench $((6400 + l)) replicated >> "$work/results.csv"
     if [ "$round" -lt "$rounds" ]; then for n in 1 2 3; do kill -9 "${pid[r$n]}"; unset "pid[r$n]"; done; wait 2>/dev/null || true; fi
+    for n in 1 2 3; do grep -q '^ready ' "$work/r$n.out" || { echo "replica $n did not start" >&2; exit 1; }; done
 done
+if [ "$rounds" = 0 ]; then   # failover only
+    for n in 1 2 3; do replica $n fresh & done; wait
+    for n in 1 2 3; do grep -q '^ready ' "$work/r$n.out" || { echo "replica $n did not start" >&2; exit 1; }; done
+fi
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 - "$work/results.csv" "$requests" "$clients" "$rounds" "$load" <<'PY'
+"$py" - "$work/results.csv" "$requests" "$clients" "$rounds" "$load" <<'PY'
 import csv, sys, statistics
 rows = {}
 for r in csv.reader(open(sys.argv[1])):
@@ -70,14 +80,14 @@ for test in sorted({t for t, _ in rows}):
 PY
 
 # failover: a writer through the replicas while the leader is killed KILLS times
-python3 - "$kills" "$work" "$root" "$peers" "$election" <<'PY'
+"$py" - "$kills" "$work" "$root" "$peers" "$election" <<'PY'
 import os, re, signal, socket, statistics, subprocess, sys, threading, time
 import redis
 kills, work, root, peers, election = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 ports = {n: 6400 + n for n in (1, 2, 3)}
 
 def pid_of(n):
-    out = subprocess.run(["pgrep", "-f", f"--dir {work}/r{n} "], capture_output=True, text=True).stdout.split()
+    out = subprocess.run(["pgrep", "-f", "--", f"--dir {work}/r{n} "], capture_output=True, text=True).stdout.split()
     return int(out[0]) if out else None
 
 def role(n):

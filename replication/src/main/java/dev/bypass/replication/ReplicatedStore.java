@@ -104,6 +104,7 @@ public final class ReplicatedStore implements AutoCloseable {
     static RaftProperties properties(ReplicaOptions o, Path raftDir) {
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
+        GrpcConfigKeys.Server.setHost(p, o.peers().get(o.self() - 1).getHostString()); // its own address, not every interface
         GrpcConfigKeys.Server.setPort(p, o.peers().get(o.self() - 1).getPort());
         long min = o.electionTimeoutMin().toMillis();
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
