@@ -13,9 +13,12 @@ import dev.bypass.txnstore.StoreException;
 import dev.bypass.txnstore.StoreOptions;
 import dev.bypass.txnstore.SyncPolicy;
 import dev.bypass.txnstore.programs.StoredProcedures;
+import dev.bypass.txnstore.resp.RespAccess;
 import dev.bypass.txnstore.resp.RespConfig;
 import dev.bypass.txnstore.resp.RespServer;
+import io.netty.handler.ssl.ClientAuth;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,8 +30,8 @@ import picocli.CommandLine.*;
 
 @Command(name = "store", description = "The embedded transactional store.", subcommands = {StoreCommand.Serve.class, StoreCommand.Members.class})
 final class StoreCommand extends CommandGroup {
-    @Command(name = "serve", description = {"Serve a store over the Redis protocol on 127.0.0.1.",
-            "Prints 'ready redis://127.0.0.1:PORT' once it accepts connections, then where its data is kept."})
+    @Command(name = "serve", description = {"Serve a store over the Redis protocol (on 127.0.0.1 unless --bind says otherwise).",
+            "Prints 'ready redis://HOST:PORT' (rediss:// with TLS) once it accepts connections, then where its data is kept."})
     static final class Serve implements Callable<Integer> {
         private static final Logger log = LoggerFactory.getLogger("dev.bypass.cli.store");
 
@@ -47,6 +50,18 @@ final class StoreCommand extends CommandGroup {
         @Option(names = "--proto-max-bulk-len", description = "largest string a client may send (default: 512mb)") String protoMaxBulkLen;
         @Option(names = "--client-output-buffer-limit", paramLabel = "HARD SOFT SECONDS",
                 description = "disconnect clients whose unread replies pass HARD, or SOFT for SECONDS (default: \"1gb 256mb 60\")") String outputLimit;
+        @Option(names = "--bind", paramLabel = "ADDR", description = "address to listen on (default: ${DEFAULT-VALUE}, local clients only)",
+                defaultValue = RespAccess.LOOPBACK) String bind;
+        @Option(names = "--requirepass", paramLabel = "PASSWORD", description = "the default user's password (default: none, no AUTH needed)") String requirepass;
+        @Option(names = "--protected-mode", paramLabel = "yes|no",
+                description = "refuse clients from other hosts while the default user has no password (default: ${DEFAULT-VALUE})", defaultValue = "yes") String protectedMode;
+        @Option(names = "--aclfile", paramLabel = "FILE", description = "users, a 'user NAME rules...' line each (ACL LOAD re-reads it, ACL SAVE writes it)") Path aclFile;
+        @Option(names = "--user", paramLabel = "'NAME RULES...'", description = "a user and its ACL rules, e.g. --user 'admin on >secret ~* +@all'") List<String> users;
+        @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain: the port speaks TLS only") Path tlsCert;
+        @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key (PKCS#8) of --tls-cert") Path tlsKey;
+        @Option(names = "--tls-ca-cert", paramLabel = "FILE", description = "PEM CA certificates client certificates must chain to") Path tlsCaCert;
+        @Option(names = "--tls-auth-clients", paramLabel = "yes|no|optional",
+                description = "with --tls-ca-cert: whether clients must present a certificate (default: ${DEFAULT-VALUE})", defaultValue = "yes") String tlsAuthClients;
         @Option(names = "--cluster", paramLabel = "N", description = "serve as replica N (1-based) of the replicated store whose consensus addresses --peers lists") Integer cluster;
         @Option(names = "--peers", paramLabel = "HOST:PORT,...", description = "consensus addresses of every replica, in order (with --cluster)") String peers;
         @Option(names = "--election-timeout", paramLabel = "MS", description = "with --cluster: ms without a leader before an election, randomized up to twice (default: ${DEFAULT-VALUE})",
@@ -75,6 +90,7 @@ final class StoreCommand extends CommandGroup {
             } catch (IllegalArgumentException e) {
                 throw new CliException(e.getMessage(), 2);
             }
+            RespAccess access = access();
             StoreOptions options = inMemory ? StoreOptions.inMemory()
                     : new StoreOptions(dir.toAbsolutePath(), policy, 1000, Math.max(0, checkpointBytes));
             ReplicatedStore replica = cluster == null ? null : openReplica();
@@ -84,48 +100,64 @@ final class StoreCommand extends CommandGroup {
             } catch (StoreException e) {
                 throw new CliException(e.getMessage(), 1);
             }
-            ProgramRuntime runtime = null;
+            ProgramRuntime runtime = null, fileRuntime = null;
             RespServer server = null;
             try {
                 for (String w : store.recovery().warnings()) log.warn("recovery: {}", w);
-                StoredProcedures procedures = new StoredProcedures(store);
+                ProgramRuntime verified = null;
+                try {
+                    verified = ProgramRuntime.builder().verifier(Verifiers.standard()).helpers(StoredProcedures.helpers()).build();
+                } catch (VerificationException e) {
+                    log.warn("BPF.LOAD is not available: {}", e.getMessage());
+                }
+                runtime = verified;
+                StoredProcedures procedures = verified == null ? new StoredProcedures(store) : new StoredProcedures(store, verified);
+                for (String w : procedures.restoreWarnings()) log.warn("{}", w);
                 if (programs != null && !programs.isEmpty()) {
-                    ProgramVerifier v;
-                    try {
-                        v = unverified ? ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY : Verifiers.standard();
-                    } catch (VerificationException e) {
-                        throw new CliException(e.getMessage() + "; pass --unverified to load programs without verification", 2);
+                    ProgramRuntime files = verified;
+                    if (unverified || verified == null) {
+                        if (!unverified) throw new CliException("no verifier is available for --program; pass --unverified to load programs without verification", 2);
+                        files = fileRuntime = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY).helpers(StoredProcedures.helpers()).build();
                     }
-                    runtime = ProgramRuntime.builder().verifier(v).helpers(StoredProcedures.helpers()).build();
                     for (Path p : programs) {
-                        LoadedObject o = runtime.load(p.getFileName().toString(), Files.readAllBytes(p));
-                        procedures.add(o);
+                        LoadedObject o = files.load(p.getFileName().toString(), Files.readAllBytes(p));
+                        try {
+                            procedures.add(o);
+                        } catch (IllegalArgumentException e) {
+                            throw new CliException("--program " + p + ": " + e.getMessage(), 2);
+                        }
                     }
                 }
                 try {
                     RespConfig limits = config;
-                    server = Listening.on("127.0.0.1", port, "--port",
-                            () -> RespServer.start(store, procedures, port, threads == null ? RespServer.defaultThreads() : threads, limits));
+                    server = Listening.on(bind, port, "--port",
+                            () -> RespServer.start(store, procedures, port, threads == null ? RespServer.defaultThreads() : threads, limits, access));
                 } catch (CliException e) {
                     throw e;
+                } catch (IllegalArgumentException e) {
+                    throw new CliException(e.getMessage(), 2);
                 } catch (Exception e) {
-                    throw new CliException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), 1);
+                    throw new CliException("cannot listen on " + bind + ":" + port + ": " + e.getMessage(), 1);
                 }
+                if (!InetAddress.getByName(bind).isLoopbackAddress() && requirepass == null && aclFile == null)
+                    log.warn("listening on {} without a password: {}", bind, access.protectedMode() ? "protected mode refuses clients from other hosts until"
+                            + " the default user has one (--requirepass)" : "anyone who can reach it may read, change and delete all data");
                 if (replica != null) LeaderRouter.attach(server, replica);
                 PrintWriter out = spec.commandLine().getOut();
-                out.println("ready redis://127.0.0.1:" + server.port());
+                out.println("ready " + (access.tls() == null ? "redis" : "rediss") + "://" + hostForUrl(bind) + ":" + server.port());
                 if (replica != null) out.println("replica " + replica.name() + " of " + String.join(",", replica.members().keySet()) + ", consensus on " + peers);
                 out.println(inMemory ? "data: in memory only (nothing is kept on disk)"
                         : "data: " + options.directory() + (spec.commandLine().getParseResult().hasMatchedOption("--dir") ? ""
                                 : " (the default, bypass-data in the working directory; --dir chooses another)"));
                 out.flush();
                 RespServer s = server;
-                ProgramRuntime r = runtime;
+                ProgramRuntime r = runtime, f = fileRuntime;
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     s.close();
                     if (replica != null) replica.close();
                     else store.close();
                     if (r != null) r.close();
+                    if (f != null) f.close();
                 }));
                 server.awaitClose();
                 return 0;
@@ -134,10 +166,38 @@ final class StoreCommand extends CommandGroup {
                 if (replica != null) replica.close();
                 else store.close();
                 if (runtime != null) runtime.close();
+                if (fileRuntime != null) fileRuntime.close();
                 throw e;
             }
         }
 
+        /** The listening address, users and TLS from the options; a bad value is a one-line error. */
+        private RespAccess access() {
+            if (!protectedMode.equals("yes") && !protectedMode.equals("no")) throw new CliException("--protected-mode must be yes or no, not " + protectedMode, 2);
+            if (requirepass != null && aclFile != null)
+                throw new CliException("--requirepass and --aclfile do not go together: give the default user's password in the ACL file"
+                        + " (user default on >PASSWORD ~* &* +@all)", 2);
+            RespAccess access = RespAccess.defaults().withBind(bind).withProtectedMode(protectedMode.equals("yes")).withRequirepass(requirepass)
+                    .withAclFile(aclFile == null ? null : aclFile.toAbsolutePath()).withUsers(users == null ? List.of() : users.stream().map(u -> "user " + u).toList());
+            if (tlsCert == null && tlsKey == null) {
+                if (tlsCaCert != null) throw new CliException("--tls-ca-cert needs --tls-cert and --tls-key", 2);
+                return access;
+            }
+            if (tlsCert == null || tlsKey == null) throw new CliException("TLS needs both --tls-cert and --tls-key", 2);
+            ClientAuth auth = switch (tlsAuthClients) {
+                case "yes" -> ClientAuth.REQUIRE;
+                case "optional" -> ClientAuth.OPTIONAL;
+                case "no" -> ClientAuth.NONE;
+                default -> throw new CliException("--tls-auth-clients must be yes, no or optional, not " + tlsAuthClients, 2);
+            };
+            try {
+                return access.withTls(RespAccess.tlsContext(tlsCert, tlsKey, tlsCaCert, auth));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage(), 2);
+            }
+        }
+
+        private static String hostForUrl(String host) { return host.indexOf(':') >= 0 ? "[" + host + "]" : host; }
         /** Starts this replica of a replicated store: --cluster and --peers, its data under --dir. */
         private ReplicatedStore openReplica() {
             if (inMemory) throw new CliException("--cluster keeps its log and checkpoints on disk: drop --in-memory", 2);

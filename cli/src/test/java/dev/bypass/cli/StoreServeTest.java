@@ -77,7 +77,9 @@ class StoreServeTest {
             String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
             assertNotNull(line, () -> "no ready line");
             int port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
-            assertEquals("bank_total\nopen_account\ntransfer", cli(port, "BPF.LIST"));
+            List<String> listed = cli(port, "BPF.LIST").lines().toList();
+            assertEquals(List.of("bank_total", "open_account", "transfer"), java.util.stream.IntStream.range(0, listed.size())
+                    .filter(i -> i > 0 && listed.get(i - 1).equals("name")).mapToObj(listed::get).toList());
             assertEquals("0", cli(port, "BPF.RUN", "open_account", "1", "100"));
             assertEquals("0", cli(port, "BPF.RUN", "open_account", "2", "5"));
             assertEquals("1", cli(port, "BPF.RUN", "open_account", "2", "7"), "already open");
@@ -136,6 +138,96 @@ class StoreServeTest {
             } else {
                 assertEquals(List.of(), logged, "level " + level);
             }
+        }
+    }
+
+    /** The ready line's port; fails naming what the process said instead. */
+    static int readyPort(Process p, String scheme) throws Exception {
+        String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
+        assertNotNull(line, () -> "no ready line");
+        assertTrue(line.matches("ready " + scheme + "://127\\.0\\.0\\.1:\\d+"), line);
+        return Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+    }
+
+    /**
+     * An operator's session: a password for the default user, an application user that may run but not load
+     * programs, a program loaded by redis-cli from its file, still there after the process restarts.
+     */
+    @Test
+    void usersAndLoadedProgramsAcrossARestart() throws Exception {
+        Path obj = dir.resolve("bank.o");
+        try (var in = StoreServeTest.class.getResourceAsStream("/dev/bypass/txnstore/bpf/bank.o")) {
+            Files.write(obj, in.readAllBytes());
+        }
+        Path data = dir.resolve("data");
+        List<String> admin = List.of("--no-auth-warning", "-a", "root-pw"), app = List.of("--no-auth-warning", "--user", "app", "--pass", "app-pw");
+        for (int round = 0; round < 2; round++) {
+            Process p = serve(data, "--requirepass", "root-pw", "--user", "app on >app-pw ~* +@all -@dangerous +bpf.run");
+            try {
+                int port = readyPort(p, "redis");
+                assertEquals("NOAUTH Authentication required.", cli(port, "BPF.LIST"));
+                if (round == 0) {
+                    assertEquals("NOPERM User app has no permissions to run the 'bpf.load' command", cliFrom(port, obj, app, "-x", "BPF.LOAD", "bank"));
+                    assertEquals("bank", cliFrom(port, obj, admin, "-x", "BPF.LOAD", "bank"));
+                    assertEquals("0", cliWith(port, app, "BPF.RUN", "open_account", "1", "100"));
+                } else {
+                    assertEquals("100", cliWith(port, app, "BPF.RUN", "bank_total"), "the library came back from the store");
+                    assertTrue(cliWith(port, admin, "BPF.LIST").contains("origin\nstore"));
+                }
+                assertEquals("NOPERM User app has no permissions to run the 'flushdb' command", cliWith(port, app, "FLUSHDB"));
+            } finally {
+                p.destroy();
+                p.waitFor();
+            }
+        }
+    }
+
+    static String cliWith(int port, List<String> options, String... args) throws Exception { return cliFrom(port, null, options, args); }
+
+    /** redis-cli with options, its standard input from {@code input} when not null. */
+    static String cliFrom(int port, Path input, List<String> options, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("redis-cli", "-p", String.valueOf(port)));
+        cmd.addAll(options);
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (input != null) pb.redirectInput(input.toFile());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        p.waitFor();
+        return out;
+    }
+
+    @Test
+    void tlsFromCertificateFiles() throws Exception {
+        Process gen = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.crt", "-days", "2",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1").directory(dir.toFile()).redirectErrorStream(true).start();
+        String log = new String(gen.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, gen.waitFor(), log);
+        Process p = serve(dir.resolve("data"), "--tls-cert", dir.resolve("server.crt").toString(), "--tls-key", dir.resolve("server.key").toString());
+        try {
+            int port = readyPort(p, "rediss");
+            List<String> tls = List.of("--tls", "--cacert", dir.resolve("server.crt").toString());
+            assertEquals("OK", cliWith(port, tls, "SET", "k", "secret"));
+            assertEquals("secret", cliWith(port, tls, "GET", "k"));
+        } finally {
+            p.destroy();
+            p.waitFor();
+        }
+    }
+
+    @Test
+    void badAccessOptionsAreOneLineErrors() {
+        for (String[] bad : new String[][] {
+                {"error: TLS needs both --tls-cert and --tls-key\n", "--tls-cert", "x.crt"},
+                {"error: --tls-ca-cert needs --tls-cert and --tls-key\n", "--tls-ca-cert", "ca.crt"},
+                {"error: --protected-mode must be yes or no, not maybe\n", "--protected-mode", "maybe"},
+                {"error: TLS file " + dir.resolve("none.crt") + " does not exist or cannot be read\n", "--tls-cert", dir.resolve("none.crt").toString(), "--tls-key", "k"},
+                {"error: user directive line 1: Error in ACL SETUSER modifier '+nosuch': Unknown command or category name in ACL\n", "--user", "app on +nosuch"}}) {
+            List<String> args = new java.util.ArrayList<>(List.of("store", "serve", "--in-memory", "--port", "0"));
+            args.addAll(List.of(bad).subList(1, bad.length));
+            CliTest.Result r = CliTest.run("", args.toArray(String[]::new));
+            assertEquals(2, r.code(), r.err());
+            assertEquals(bad[0], r.err());
         }
     }
 

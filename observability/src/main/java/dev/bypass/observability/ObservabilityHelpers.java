@@ -4,6 +4,7 @@ import static dev.bypass.vm.helpers.ArgType.*;
 
 import dev.bypass.observability.telemetry.StatementCache;
 import dev.bypass.programs.SqlText;
+import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.helpers.HelperException;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.helpers.MapHelpers;
@@ -96,15 +97,15 @@ public final class ObservabilityHelpers {
                         if (bytes == null) return -Errno.EINVAL;
                         n = (int) Math.min(bytes.length, size);
                     }
-                    ProgramBuffers.write(c.memory(), dst, size, bytes, n);
+                    writeText(c.memory(), dst, size, bytes, n);
                     return n;
                 });
         b.register(NORMALIZE_SQL, "bypass_normalize_sql", Prototype.of(ReturnType.INTEGER, PTR_TO_MEM, CONST_SIZE),
                 (c, text, size, x, y, z) -> {
                     byte[] b1 = scratch((int) size);
-                    ProgramBuffers.read(c.memory(), text, b1, (int) size);
+                    c.memory().copyOut(text, b1, 0, (int) size);
                     long h = SqlText.normalize(b1, (int) size);
-                    ProgramBuffers.write(c.memory(), text, size, b1, (int) size); // faults on a read-only buffer
+                    c.memory().copyIn(text, b1, 0, (int) size); // faults on a read-only buffer
                     return h;
                 });
         b.register(ARG_SQL, "bypass_arg_sql", Prototype.of(ReturnType.INTEGER, ANYTHING, PTR_TO_UNINIT_MEM, CONST_SIZE, PTR_TO_LONG),
@@ -115,10 +116,16 @@ public final class ObservabilityHelpers {
                     if (s == null) return -Errno.EINVAL;
                     c.memory().store64(fingerprint, s.fingerprint());
                     int n = (int) Math.min(s.text().length, size);
-                    ProgramBuffers.write(c.memory(), dst, size, s.text(), n);
+                    writeText(c.memory(), dst, size, s.text(), n);
                     return n;
                 });
         return b;
+    }
+
+    /** Writes {@code src[0..n)} to the {@code size}-byte buffer at {@code dst}, then a NUL when {@code n < size}; checked, no view. */
+    private static void writeText(Memory mem, long dst, long size, byte[] src, int n) {
+        mem.copyIn(dst, src, 0, n);
+        if (n < size) mem.store8(dst + n, 0);
     }
 
     private static Object value(String helper, int index) {

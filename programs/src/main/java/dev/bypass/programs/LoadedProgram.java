@@ -8,7 +8,6 @@ import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.exec.Region;
 import dev.bypass.vm.facts.ProgramFacts;
-import dev.bypass.vm.helpers.BaseHelpers;
 import dev.bypass.vm.helpers.RingReservations;
 
 /**
@@ -22,12 +21,8 @@ public final class LoadedProgram {
     private final Engine engine;
     private final ProgramFacts facts;
     private final String verifiedBy;
-    /** True when the object has per-CPU maps or asks for the CPU id: runs then hold a processor slot. */
-    private final boolean perCpu;
 
-    LoadedProgram(LoadedObject owner, ElfProgram source, ProgramType type, Engine engine, ProgramFacts facts, String verifiedBy,
-                  boolean perCpu) {
-        this.perCpu = perCpu;
+    LoadedProgram(LoadedObject owner, ElfProgram source, ProgramType type, Engine engine, ProgramFacts facts, String verifiedBy) {
         this.owner = owner;
         this.source = source;
         this.type = type;
@@ -92,7 +87,7 @@ public final class LoadedProgram {
                 }
             }
         }
-        if (perCpu) BaseHelpers.claimProcessor();
+        // an execution takes a CPU cell by itself at its first per-CPU access (see dev.bypass.vm.exec.Cpus)
         try {
             // raw programs also get the context length in r2 (as the conformance suite's programs expect); typed
             // contexts have a fixed size and get r1 only, as on Linux
@@ -109,7 +104,6 @@ public final class LoadedProgram {
                 RingReservations.discardAll(st);
                 dev.bypass.vm.helpers.HeldLocks.releaseAll(st);
             }
-            if (perCpu) BaseHelpers.releaseProcessor();
         }
     }
 

@@ -130,7 +130,6 @@ public final class ProgramRuntime implements AutoCloseable {
             for (int i = 0; i < maps.size(); i++)
                 frozen.add(maps.get(i).frozen() ? maps.get(i).lookup(new byte[4]) : null);
             MapResolver resolver = new MapResolver(maps);
-            boolean perCpu = usesPerCpu(elf, maps);
             for (ElfProgram p : elf.programs()) {
                 ProgramType type = types.forSection(p.section());
                 ProgramFacts facts;
@@ -147,7 +146,7 @@ public final class ProgramRuntime implements AutoCloseable {
                     throw new LoadException("program " + p.name() + ": " + e.getMessage() + where(p, e.getMessage()));
                 }
                 Engine engine = Engines.create(linked, engineKind, facts);
-                obj.add(new LoadedProgram(obj, p, type, engine, facts, verifier.name(), perCpu));
+                obj.add(new LoadedProgram(obj, p, type, engine, facts, verifier.name()));
             }
             for (ElfObject.TailCallSlot t : elf.tailCallSlots())
                 obj.setTailCall(maps.get(t.mapIndex()).name(), t.slot(), obj.program(t.program()));
@@ -157,16 +156,6 @@ public final class ProgramRuntime implements AutoCloseable {
             for (BpfMap m : maps) m.close();
             throw e;
         }
-    }
-
-    /** Whether any program of the object (tail calls stay within it) can touch per-CPU state. */
-    private static boolean usesPerCpu(ElfObject elf, List<BpfMap> maps) {
-        for (BpfMap m : maps) if (m.type().perCpu()) return true;
-        for (ElfProgram p : elf.programs())
-            for (dev.bypass.vm.isa.Instruction i : p.program().instructions())
-                if (i instanceof dev.bypass.vm.isa.Instruction.Call c && c.kind() == dev.bypass.vm.isa.Instruction.CallKind.HELPER
-                        && c.imm() == dev.bypass.vm.helpers.HelperIds.GET_SMP_PROCESSOR_ID) return true;
-        return false;
     }
 
     private static String where(ElfProgram p, String message) {

@@ -16,8 +16,8 @@
  * Context fields of kind packet start/end receive pointers to packet bytes the hook passes (as {@code xdp_md}'s
  * {@code data}/{@code data_end}), so programs can parse wire messages with Linux's bounds-check idiom.
  * {@code .rodata} is frozen once loaded, so verified constants stay constant; a program array holds programs of one
- * type. Programs that touch per-CPU state hold a processor slot while they run, which keeps per-CPU values
- * single-writer even with more threads than CPUs.
+ * type. A run that touches per-CPU state holds a CPU cell of its own until it ends ({@link dev.bypass.vm.exec.Cpus}),
+ * which keeps per-CPU values single-writer even with more threads than cells.
  * Tail calls go through program arrays filled by the host ({@link dev.bypass.programs.LoadedObject#setTailCall}) or
  * statically in the map's C declaration ({@code .values = { [i] = &prog }}). Ring buffer events reach host code
  * through {@link dev.bypass.programs.RingBufferConsumer}, a background thread delivering batches in commit order.

@@ -176,7 +176,7 @@ class BundledProgramsTest {
         }
     }
 
-    /** Per-CPU counters updated without atomics stay exact with more threads than CPUs: runs hold a processor slot. */
+    /** Per-CPU counters updated without atomics stay exact with more threads than CPU cells: each run holds a cell. */
     @Test void perCpuCountsAreExactWithMoreThreadsThanCpus() throws Exception {
         try (LoadedObject o = load(BundledPrograms.ACL_FILTER)) {
             LoadedProgram check = o.program("check_open");

@@ -55,14 +55,20 @@ final class Checkpoints {
             out.write(new Frames.Out().u8(HEADER).i32(FORMAT).i64(ts).i64(firstSegment).frame(MAGIC));
             Frames.Out o = new Frames.Out();
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            long unsynced = 0;
             for (Table t : tables) {
                 byte[] name = Bytes.of(t.name());
                 for (Map.Entry<byte[], Record> e : t.records.entrySet()) {
                     Version h = e.getValue().head;
                     Version v = h == null ? null : h.visibleAt(ts);
                     if (v == null || v.value == null) continue;
-                    writeEntry(out, o, crc, name, e.getKey(), v.value);
+                    unsynced += writeEntry(out, o, crc, name, e.getKey(), v.value);
                     count++;
+                    if (unsynced >= SYNC_EVERY) {
+                        out.flush();
+                        ch.force(false);
+                        unsynced = 0;
+                    }
                 }
             }
             out.write(new Frames.Out().u8(END).i64(count).frame(MAGIC));
@@ -74,8 +80,15 @@ final class Checkpoints {
         return count;
     }
 
-    /** One entry frame; the value is written from its own array (never copied into the frame buffer). */
-    private static void writeEntry(OutputStream out, Frames.Out o, java.util.zip.CRC32C crc, byte[] table, byte[] key, byte[] value) throws IOException {
+    /**
+     * Bytes of a checkpoint written between syncs of its file. Synced as it goes, the file never holds much unwritten
+     * data: one sync of the whole snapshot at the end would make the file system's journal commit write it all at
+     * once, and the log's appends (which update the log file's size, so they join the journal) would wait behind it.
+     */
+    static final long SYNC_EVERY = 8 << 20;
+
+    /** One entry frame; the value is written from its own array (never copied into the frame buffer). Returns its size. */
+    private static long writeEntry(OutputStream out, Frames.Out o, java.util.zip.CRC32C crc, byte[] table, byte[] key, byte[] value) throws IOException {
         o.len = Frames.HEADER;
         o.u8(ENTRY).bytes(table).bytes(key).i32(value.length);
         int payload = o.len - Frames.HEADER + value.length;
@@ -88,6 +101,7 @@ final class Checkpoints {
         o.putInt(8, (int) crc.getValue());
         out.write(o.buf, 0, o.len);
         for (int off = 0; off < value.length; off += Frames.IO_SLICE) out.write(value, off, Math.min(Frames.IO_SLICE, value.length - off));
+        return (long) o.len + value.length;
     }
 
     interface Sink {

@@ -153,6 +153,15 @@ public final class Store implements AutoCloseable {
         return tables.computeIfAbsent(name, Table::new);
     }
 
+    /**
+     * A table of the store's own, named {@code #name}: logged, checkpointed and recovered like any other, but out of
+     * reach of {@link #table}, so neither programs nor RESP clients can write it.
+     */
+    public Table systemTable(String name) {
+        if (name.isEmpty() || name.indexOf('#') >= 0) throw new IllegalArgumentException("bad system table name '" + name + "'");
+        return tableForReplay("#" + name);
+    }
+
     /** Tables created so far (including index tables, whose names contain '#'), by name. */
     public Collection<Table> tables() {
         TreeMap<String, Table> sorted = new TreeMap<>(tables);
@@ -354,6 +363,7 @@ public final class Store implements AutoCloseable {
         try {
             if (closed) throw new StoreException("store is closed");
             validate(tx);
+            tx.runCommitActions(lastAssigned);
             List<Wal.Op> ops = new ArrayList<>();
             for (Map.Entry<Table, TreeMap<byte[], byte[]>> tw : tx.writes.entrySet()) {
                 Table t = tw.getKey();
@@ -463,7 +473,11 @@ public final class Store implements AutoCloseable {
                 }
             } else {
                 Version head = new Version(ts, value, r.head);
-                added += Version.bytes(value) - head.prune(h);
+                added += Version.bytes(value);
+                if (h > r.prunedAt) {
+                    added -= head.prune(h);
+                    r.prunedAt = h;
+                }
                 r.head = head;
             }
         }

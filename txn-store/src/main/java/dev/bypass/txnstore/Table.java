@@ -20,9 +20,14 @@ public final class Table {
      */
     private final java.util.concurrent.ConcurrentHashMap<Key, Record> byKey = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** A byte-string key with its hash computed once. */
-    private record Key(byte[] bytes, int hash) {
-        static Key of(byte[] b) { return new Key(b, java.util.Arrays.hashCode(b)); }
+    /**
+     * A byte-string key with its hash computed once. Comparable, so that a bin of colliding keys (chosen by a client,
+     * say) becomes an ordered tree with logarithmic search rather than a list.
+     */
+    private record Key(byte[] bytes, int hash) implements Comparable<Key> {
+        static Key of(byte[] b) { return new Key(b, Bytes.hash(b)); }
+
+        @Override public int compareTo(Key o) { return Bytes.ORDER.compare(bytes, o.bytes); }
 
         @Override public boolean equals(Object o) { return o instanceof Key k && k.hash == hash && java.util.Arrays.equals(k.bytes, bytes); }
 

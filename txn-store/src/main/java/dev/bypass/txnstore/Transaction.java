@@ -24,6 +24,20 @@ public final class Transaction implements AutoCloseable {
         boolean visit(byte[] key, byte[] value);
     }
 
+    /**
+     * Work done inside the commit, under the store's commit lock, once validation passed: it reads the newest
+     * committed state (every commit ordered before this one) through the transaction it is given, and its writes
+     * join this transaction's commit. What it reads is therefore exactly the state at the commit timestamp, so it
+     * needs no validation and never causes a conflict: a read-modify-write of a hot record (a counter, a list's
+     * ends) that depends on nothing else the transaction read commits without retries, serializably. It must be
+     * short (other committers wait) and must not commit, abort or begin transactions; an exception it throws aborts
+     * the commit.
+     */
+    @FunctionalInterface
+    public interface CommitAction {
+        void run(Transaction latest);
+    }
+
     record KeyRead(Table table, byte[] key) {}
 
     record RangeRead(Table table, byte[] from, byte[] to) {}
@@ -36,10 +50,13 @@ public final class Transaction implements AutoCloseable {
     final long snapshot;
     private final int epochSlot;
     private State state = State.ACTIVE;
-    final Map<Table, TreeMap<byte[], byte[]>> writes = new HashMap<>(4);
+    final Map<Table, TreeMap<byte[], byte[]>> writes;
     final List<KeyRead> reads;
     final List<RangeRead> ranges;
     private long commitTs;
+    private List<CommitAction> actions;
+    /** Set on the transaction a commit action runs in: the transaction whose commit it joins. */
+    private final Transaction owner;
 
     Transaction(Store store, Isolation isolation, boolean readOnly, long snapshot, int epochSlot) {
         this.store = store;
@@ -50,6 +67,43 @@ public final class Transaction implements AutoCloseable {
         boolean track = isolation == Isolation.SERIALIZABLE && !readOnly;
         this.reads = track ? new ArrayList<>() : null;
         this.ranges = track ? new ArrayList<>() : null;
+        this.writes = new HashMap<>(4);
+        this.owner = null;
+    }
+
+    /**
+     * The transaction {@code owner}'s commit actions run in: it reads the newest installed commit ({@code latest},
+     * whose versions no reclamation cuts while the commit lock is held), untracked, and shares the owner's writes.
+     */
+    private Transaction(Transaction owner, long latest) {
+        this.store = owner.store;
+        this.isolation = owner.isolation;
+        this.readOnly = false;
+        this.snapshot = latest;
+        this.epochSlot = -1;
+        this.reads = null;
+        this.ranges = null;
+        this.writes = owner.writes;
+        this.owner = owner;
+    }
+
+    /** Runs {@code action} inside this transaction's commit; see {@link CommitAction}. */
+    public void atCommit(CommitAction action) {
+        checkActive();
+        if (readOnly) throw new StoreException("commit action in a read-only transaction");
+        if (actions == null) actions = new ArrayList<>(2);
+        actions.add(action);
+    }
+
+    /** Runs the commit actions against the newest installed commit; the store calls it under the commit lock. */
+    void runCommitActions(long latest) {
+        if (actions == null) return;
+        Transaction view = new Transaction(this, latest);
+        try {
+            for (CommitAction a : actions) a.run(view);
+        } finally {
+            view.state = State.COMMITTED;
+        }
     }
 
     public Isolation isolation() { return isolation; }
@@ -278,8 +332,9 @@ public final class Transaction implements AutoCloseable {
 
     private long commit(boolean awaitLog) {
         checkActive();
+        if (owner != null) throw new IllegalStateException("a commit action's transaction is committed with the one it belongs to");
         try {
-            commitTs = hasWrites() ? store.commit(this, awaitLog) : snapshot;
+            commitTs = hasWrites() || actions != null ? store.commit(this, awaitLog) : snapshot;
             state = State.COMMITTED;
             return commitTs;
         } catch (RuntimeException e) {
@@ -292,7 +347,7 @@ public final class Transaction implements AutoCloseable {
 
     /** Discards the buffered writes. */
     public void abort() {
-        if (state != State.ACTIVE) return;
+        if (state != State.ACTIVE || owner != null) return;
         state = State.ABORTED;
         release();
     }
@@ -302,7 +357,7 @@ public final class Transaction implements AutoCloseable {
     private boolean released;
 
     private void release() {
-        if (released) return;
+        if (released || owner != null) return;
         released = true;
         writes.clear();
         store.epochs.exit(epochSlot);

@@ -31,6 +31,15 @@
  * transaction without writes) skip validation: a snapshot is a prefix of the commit order, so they are
  * serializable too, and they never block or abort.
  *
+ * <h2>Commit actions: read-modify-writes of hot records without conflicts</h2>
+ * A transaction may hand the store work to do inside its commit
+ * ({@link dev.bypass.txnstore.Transaction#atCommit}): after validation, under the commit lock, the action reads the
+ * newest installed state and its writes join the commit. It reads exactly the state at the commit timestamp, so it
+ * needs no validation of its own and the transaction stays serializable; what it cannot do is make the transaction's
+ * earlier reads depend on it (they are validated as usual). The Redis front end runs a list push this way, so
+ * pushes to one list follow each other in commit order, each seeing the length its predecessor left, instead of
+ * conflicting on the list's ends; the list-append history test checks such appends with the same checker.
+ *
  * <h2>Commit, log and visibility</h2>
  * Under the commit lock a committer validates, takes the next timestamp, installs its versions (and index
  * entries: an index entry is the escaped index key followed by the primary key, written in the same commit as

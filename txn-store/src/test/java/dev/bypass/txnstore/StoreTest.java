@@ -91,6 +91,78 @@ class StoreTest {
     }
 
     @Test
+    void commitActionsReadTheNewestCommitSoConcurrentIncrementsNeverConflict() throws Exception {
+        try (Store s = Store.inMemory()) {
+            Table t = s.table("t");
+            int threads = 4, each = 500;
+            List<Thread> workers = new java.util.ArrayList<>();
+            java.util.Set<Long> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            for (int w = 0; w < threads; w++)
+                workers.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < each; i++) {
+                        long[] now = {0};
+                        s.run(Isolation.SERIALIZABLE, tx -> tx.atCommit(latest -> {
+                            byte[] v = latest.get(t, of("n"));
+                            now[0] = (v == null ? 0 : Long.parseLong(str(v))) + 1;
+                            latest.put(t, of("n"), of(Long.toString(now[0])));
+                        }));
+                        seen.add(now[0]);
+                    }
+                }));
+            for (Thread w : workers) w.join();
+            assertEquals(String.valueOf(threads * each), str(s.read(tx -> tx.get(t, of("n")))));
+            assertEquals(threads * each, seen.size(), "every increment saw its own predecessor");
+            assertEquals(0, s.stats().conflicts());
+        }
+    }
+
+    @Test
+    void aCommitActionDoesNotExcuseTheTransactionsOwnStaleReads() {
+        try (Store s = Store.inMemory()) {
+            Table t = s.table("t");
+            Transaction tx = s.begin(Isolation.SERIALIZABLE);
+            tx.get(t, of("a"));
+            tx.atCommit(latest -> latest.put(t, of("b"), of("from the action")));
+            s.run(Isolation.SERIALIZABLE, other -> other.put(t, of("a"), of("changed")));
+            assertThrows(SerializationFailure.class, tx::commit);
+            assertNull(s.read(r -> r.get(t, of("b"))));
+        }
+    }
+
+    @Test
+    void aFailingCommitActionInstallsNothing() {
+        try (Store s = Store.inMemory()) {
+            Table t = s.table("t");
+            Transaction tx = s.begin(Isolation.SERIALIZABLE);
+            tx.put(t, of("a"), of("1"));
+            tx.atCommit(latest -> {
+                latest.put(t, of("b"), of("2"));
+                throw new IllegalStateException("refused");
+            });
+            assertThrows(IllegalStateException.class, tx::commit);
+            assertFalse(tx.isActive());
+            assertNull(s.read(r -> r.get(t, of("a"))));
+            assertNull(s.read(r -> r.get(t, of("b"))));
+            Transaction again = s.begin();
+            again.atCommit(latest -> assertThrows(IllegalStateException.class, latest::commit));
+            again.commit();
+        }
+    }
+
+    @Test
+    void keysWithACounterSuffixSpreadOverTheHash() {
+        java.util.Set<Integer> hashes = new java.util.HashSet<>();
+        byte[] prefix = Bytes.escapeTerminated(of("mylist"));
+        for (int i = 0; i < 65_536; i++) {
+            byte[] k = java.util.Arrays.copyOf(prefix, prefix.length + 8);
+            k[k.length - 2] = (byte) (i >>> 8);
+            k[k.length - 1] = (byte) i;
+            hashes.add(Bytes.hash(k));
+        }
+        assertTrue(hashes.size() > 65_000, hashes.size() + " distinct hashes of 65,536 keys");
+    }
+
+    @Test
     void retryHelperRerunsOnSerializationFailure() {
         try (Store s = Store.inMemory()) {
             Table t = s.table("t");

@@ -1,5 +1,9 @@
 package dev.bypass.observability.agent;
 
+import static java.lang.System.Logger.Level.ERROR;
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.bypass.observability.acl.AclAdmin;
@@ -24,8 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The agent's administration endpoint ({@code admin PORT [HOST] [token=FILE]} in the configuration), what
@@ -45,15 +47,15 @@ import org.slf4j.LoggerFactory;
  *
  * A request without the token gets 401 and changes nothing; a request the endpoint cannot take gets a 4xx naming the
  * reason (400 malformed, 404 no such object, map, key or path, 405 wrong method, 409 the map refused, 413 body
- * over {@value #MAX_BODY} bytes) and changes nothing. Each change is logged (SLF4J, logger
- * {@code dev.bypass.observability.agent.admin}) with what it changed, and each refused request with why. Requests
+ * over {@value #MAX_BODY} bytes) and changes nothing. Each change is logged (the JDK's {@code System.Logger}, as
+ * everything the agent logs, logger {@code dev.bypass.observability.agent.admin}) with what it changed, and each refused request with why. Requests
  * are served by {@value #THREADS} daemon threads, so a flood of them cannot take more from the application.
  */
 final class AdminEndpoint implements AutoCloseable {
     static final int MAX_BODY = 64 * 1024, THREADS = 2;
     /** Of a body over the limit, this much more is read and dropped so the client gets the 413 (not a reset). */
     private static final int DRAIN_LIMIT = 1 << 20;
-    private static final Logger LOG = LoggerFactory.getLogger("dev.bypass.observability.agent.admin");
+    private static final String LOGGER = "dev.bypass.observability.agent.admin";
 
     /** A request the endpoint refuses: the status and the reason sent back. */
     private static final class Refusal extends Exception {
@@ -87,7 +89,7 @@ final class AdminEndpoint implements AutoCloseable {
         }
         InetAddress bound = http.getAddress().getAddress();
         if (!bound.isLoopbackAddress())
-            LOG.warn("admin endpoint on {}: reachable from other machines, and the token travels in clear text", http.getAddress());
+            log(WARNING, "admin endpoint on " + http.getAddress() + ": reachable from other machines, and the token travels in clear text", null);
         http.createContext("/", this::serve);
         threads = Executors.newFixedThreadPool(THREADS, r -> Thread.ofPlatform().daemon().name("bypass-admin").unstarted(r));
         DaemonStart.start(http, threads);
@@ -116,11 +118,11 @@ final class AdminEndpoint implements AutoCloseable {
                 status = r.status;
                 body = "error: " + r.getMessage();
                 if (status == 401) ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"bypass-agent\"");
-                LOG.warn("refused {} {} from {}: {} {}", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), ex.getRemoteAddress(), status, r.getMessage());
+                log(WARNING, "refused " + ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath() + " from " + ex.getRemoteAddress() + ": " + status + " " + r.getMessage(), null);
             } catch (RuntimeException e) {
                 status = 500;
                 body = "error: " + e;
-                LOG.error("admin request {} {} failed", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), e);
+                log(ERROR, "admin request " + ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath() + " failed", e);
             }
             byte[] b = (body + "\n").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", body.startsWith("{") || body.startsWith("[") ? "application/json" : "text/plain; charset=utf-8");
@@ -251,7 +253,7 @@ final class AdminEndpoint implements AutoCloseable {
             int rc = m.delete(key);
             if (rc == -Errno.ENOENT) throw new Refusal(404, "map " + m.name() + " has no key " + p.get(2) + " (ENOENT)");
             if (rc != 0) throw new Refusal(409, "DELETE on map " + m.name() + " failed: " + Errno.name(rc));
-            LOG.info("{} deleted (was {}) by {}", what, value(before, types), ex.getRemoteAddress());
+            log(INFO, what + " deleted (was " + value(before, types) + ") by " + ex.getRemoteAddress(), null);
             return "ok";
         }
         byte[] value = hex(new String(body(ex), StandardCharsets.UTF_8).strip(), "value");
@@ -259,8 +261,13 @@ final class AdminEndpoint implements AutoCloseable {
             throw new Refusal(400, "value of " + value.length + " bytes; map " + m.name() + " has " + m.spec().valueSize());
         int rc = m.update(key, value, BpfMap.ANY);
         if (rc != 0) throw new Refusal(409, ex.getRequestMethod() + " on map " + m.name() + " failed: " + Errno.name(rc));
-        LOG.info("{} set to {} (was {}) by {}", what, value(value, types), before == null ? "absent" : value(before, types), ex.getRemoteAddress());
+        log(INFO, what + " set to " + value(value, types) + " (was " + (before == null ? "absent" : value(before, types)) + ") by " + ex.getRemoteAddress(), null);
         return "ok";
+    }
+
+    /** Looked up at the event, as {@link AgentSession#log} does. */
+    private static void log(System.Logger.Level level, String message, Throwable error) {
+        System.getLogger(LOGGER).log(level, message, error);
     }
 
     private static String value(byte[] v, BtfJson types) {
@@ -309,8 +316,8 @@ final class AdminEndpoint implements AutoCloseable {
             throw new Refusal(409, e.getMessage());
         }
         AclAdmin.FileRecord after = admin.record(file);
-        LOG.info("acl {}: {} {} by {}: {} -> {}", p.get(0), action, file, ex.getRemoteAddress(),
-                before == null ? "no rule" : describe(before), after == null ? "no rule" : describe(after));
+        log(INFO, "acl " + p.get(0) + ": " + action + " " + file + " by " + ex.getRemoteAddress() + ": "
+                + (before == null ? "no rule" : describe(before)) + " -> " + (after == null ? "no rule" : describe(after)), null);
         return "ok";
     }
 

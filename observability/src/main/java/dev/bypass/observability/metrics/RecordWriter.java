@@ -84,11 +84,14 @@ public final class RecordWriter implements AutoCloseable {
     }
 
     /** Adds one record (its line reaches the file by the next {@link #flush()} at the latest). */
-    public void write(byte[] record) {
+    public void write(byte[] record) { write(record, record.length); }
+
+    /** Adds the record in the first {@code length} bytes of {@code record} (a buffer its caller reuses). */
+    public void write(byte[] record, int length) {
         if (len > FLUSH_AT) flush();
         boolean any = false;
         for (Member m : members) {
-            if (m.offset() + m.size() > record.length) break;
+            if (m.offset() + m.size() > length) break;
             any = true;
             append(m.prefix());
             if (m.intSize() > 0) integer(record, m);

@@ -37,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AdminEndpointTest {
     @TempDir Path dir;
+
+    @org.junit.jupiter.api.BeforeAll static void recordLogs() { RecordingLogs.start(); }
     final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach void detach() { BypassAgent.detach(); }
@@ -132,7 +134,7 @@ class AdminEndpointTest {
             assertEquals(401, send("GET", base + "/maps/acl/files", null, token).statusCode(), "reading needs the token too");
         }
         List<RecordingLogs.Entry> refusals = RecordingLogs.from("dev.bypass.observability.agent.admin").stream()
-                .filter(e -> e.level() == org.slf4j.event.Level.WARN && e.message().contains("401")).toList();
+                .filter(e -> e.level() == java.util.logging.Level.WARNING && e.message().contains("401")).toList();
         assertTrue(refusals.size() >= 12 && refusals.stream().anyMatch(e -> e.message().contains("refused POST /acl/acl/grant")
                 && e.message().contains("wrong token")), "refusals are logged: " + refusals);
         HttpResponse<String> basic = http.send(HttpRequest.newBuilder(URI.create(grant)).header("Authorization", "Basic dXNlcjpwdw==")
@@ -153,7 +155,7 @@ class AdminEndpointTest {
         assertEquals(0, s.errors(), String.valueOf(s.lastError()));
         // every change is logged with what it changed
         List<String> changes = RecordingLogs.from("dev.bypass.observability.agent.admin").stream()
-                .filter(e -> e.level() == org.slf4j.event.Level.INFO).map(RecordingLogs.Entry::message).toList();
+                .filter(e -> e.level() == java.util.logging.Level.INFO).map(RecordingLogs.Entry::message).toList();
         assertTrue(changes.stream().anyMatch(l -> l.startsWith("acl acl: grant " + secret) && l.endsWith(
                 "secret.txt: owner 0, default --- -> secret.txt: owner 0, default ---, user 1000 r--")), String.join("\n", changes));
         assertTrue(changes.stream().anyMatch(l -> l.startsWith("acl acl: revoke " + secret) && l.endsWith(

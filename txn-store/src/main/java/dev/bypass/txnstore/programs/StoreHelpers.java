@@ -56,11 +56,16 @@ public final class StoreHelpers {
     /** The store and transaction of the program run on this thread. */
     static final class Session {
         final Store store;
+        /** Tables by the name bytes programs pass, shared by every run on this store (no String per lookup). */
+        final java.util.Map<java.nio.ByteBuffer, Table> names;
         Transaction tx;
-        final List<Table> tables = new ArrayList<>();
+        final List<Table> tables = new ArrayList<>(2);
         boolean conflicted;
 
-        Session(Store store) { this.store = store; }
+        Session(Store store, java.util.Map<java.nio.ByteBuffer, Table> names) {
+            this.store = store;
+            this.names = names;
+        }
     }
 
     static final ThreadLocal<Session> CURRENT = new ThreadLocal<>();
@@ -92,11 +97,17 @@ public final class StoreHelpers {
         });
         b.register(TABLE, "store_table", Prototype.of(ReturnType.INTEGER, PTR_TO_MEM, CONST_SIZE), (c, name, len, x, y, z) -> {
             Session s = session();
-            String n = new String(read(c, name, len), java.nio.charset.StandardCharsets.UTF_8);
-            int nul = n.indexOf('\0');
-            if (nul >= 0) n = n.substring(0, nul);
-            if (n.isEmpty() || n.indexOf('#') >= 0) return -Errno.EINVAL;
-            Table t = s.store.table(n);
+            byte[] raw = read(c, name, len);
+            java.nio.ByteBuffer nameKey = java.nio.ByteBuffer.wrap(raw);
+            Table t = s.names.get(nameKey);
+            if (t == null) {
+                String n = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+                int nul = n.indexOf('\0');
+                if (nul >= 0) n = n.substring(0, nul);
+                if (n.isEmpty() || n.indexOf('#') >= 0) return -Errno.EINVAL;
+                t = s.store.table(n);
+                s.names.putIfAbsent(nameKey, t);
+            }
             int i = s.tables.indexOf(t);
             if (i < 0) {
                 s.tables.add(t);
@@ -122,7 +133,7 @@ public final class StoreHelpers {
                     Session s = session();
                     Table t = table(s, tid);
                     if (s.tx == null || t == null || s.tx.isReadOnly()) return -Errno.EINVAL;
-                    s.tx.put(t, read(c, key, klen), read(c, val, vlen));
+                    s.tx.putOwned(t, read(c, key, klen), read(c, val, vlen)); // both are fresh copies already
                     return 0;
                 });
         b.register(DELETE, "store_delete", Prototype.of(ReturnType.INTEGER, ANYTHING, PTR_TO_MEM, CONST_SIZE),

@@ -18,6 +18,8 @@ final class Call implements Function<Transaction, Object> {
     byte[][] args;
     int argc;
     CommandSpec spec;
+    /** True while the command runs alone in its transaction (not queued in MULTI): its reply may wait for the commit. */
+    boolean alone;
     private long mark;
 
     Call(Server server, Session session, RespWriter out) {
@@ -38,12 +40,30 @@ final class Call implements Function<Transaction, Object> {
     @Override public Object apply(Transaction t) {
         out.reset(mark);
         tx = t;
+        alone = true;
         try {
             spec.handler().run(this);
         } finally {
             tx = null;
+            alone = false;
         }
         return null;
+    }
+
+    /**
+     * Runs {@code body} inside the commit of this command's transaction, with {@link #tx} reading the newest committed
+     * state ({@link Transaction#atCommit}); the reply it writes is the command's.
+     */
+    void atCommit(Runnable body) {
+        tx.atCommit(latest -> {
+            Transaction outer = tx;
+            tx = latest;
+            try {
+                body.run();
+            } finally {
+                tx = outer;
+            }
+        });
     }
 
     int db() { return session.db; }

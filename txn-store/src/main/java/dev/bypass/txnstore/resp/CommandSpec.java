@@ -8,7 +8,9 @@ import java.util.Locale;
  * One command: its arity and flags as Redis's command table states them, where its keys are, its group and summary
  * (what {@code COMMAND} and {@code COMMAND DOCS} report), and its handler. The flags also drive the server: which
  * commands run in a read-only transaction, which are refused above {@code maxmemory}, which may not be queued.
- * ACL categories derive from group and flags, so permissions can later be checked against the same table.
+ * ACL categories derive from group and flags, and {@link Acl} checks permissions against them. A container's
+ * subcommands ({@code CONFIG GET}) have specs of their own named {@code config|get}, without a handler, so that
+ * permissions and categories can be given per subcommand as Redis does.
  *
  * @param arity n exactly n arguments including the name; -n at least n
  * @param firstKey position of the first key argument (0: no keys); {@code lastKey} -1 means the last argument
@@ -25,7 +27,13 @@ record CommandSpec(String name, int arity, int flags, int firstKey, int lastKey,
     /** Runs without a store transaction (connection and server commands). Not a Redis flag. */
     NO_TXN = 1 << 16,
     /** Runs transactions of its own: refused inside MULTI. Not a Redis flag. */
-    OWN_TXN = 1 << 17;
+    OWN_TXN = 1 << 17,
+    /** In Redis's {@code @dangerous} ACL category without being an admin command (FLUSHDB, KEYS, BPF.RUN). */
+    DANGEROUS = 1 << 18,
+    /** May run before the connection has authenticated (Redis's {@code no-auth} flag: AUTH, HELLO). */
+    NO_AUTH = 1 << 19,
+    /** In Redis's {@code @keyspace} category though its group is another (DBSIZE, FLUSHDB). */
+    KEYSPACE = 1 << 20;
 
     private static final String[] FLAG_NAMES = {"write", "readonly", "denyoom", "admin", "fast", "noscript", "loading", "stale", "no_multi", "allow_busy"};
 
@@ -50,15 +58,15 @@ record CommandSpec(String name, int arity, int flags, int firstKey, int lastKey,
             case "generic" -> out.add("@keyspace");
             case "connection" -> out.add("@connection");
             case "transactions" -> out.add("@transaction");
+            case "scripting" -> out.add("@scripting");
             case "server" -> { }
             default -> { }
         }
+        if (has(KEYSPACE)) out.add("@keyspace");
         if (has(WRITE)) out.add("@write");
         if (has(READONLY)) out.add("@read");
-        if (has(ADMIN)) {
-            out.add("@admin");
-            out.add("@dangerous");
-        }
+        if (has(ADMIN)) out.add("@admin");
+        if (has(ADMIN) || has(DANGEROUS)) out.add("@dangerous");
         out.add(has(FAST) ? "@fast" : "@slow");
         return out;
     }

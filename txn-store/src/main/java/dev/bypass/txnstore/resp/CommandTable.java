@@ -13,6 +13,8 @@ import java.util.TreeMap;
  */
 final class CommandTable {
     private final TreeMap<String, CommandSpec> byName = new TreeMap<>();
+    /** Per container command (CONFIG, CLIENT, ACL, COMMAND), its subcommands by lowercase name. */
+    private final java.util.Map<CommandSpec, java.util.Map<String, CommandSpec>> subcommands = new java.util.IdentityHashMap<>();
     private CommandSpec[] slots = new CommandSpec[512];
     private byte[][] names = new byte[512][];
 
@@ -30,6 +32,32 @@ final class CommandTable {
     /** Adds a command; see {@link CommandSpec} for the parameters. */
     void add(String name, int arity, int flags, int firstKey, int lastKey, int step, String group, String summary, CommandSpec.Handler handler) {
         add(new CommandSpec(name, arity, flags, firstKey, lastKey, step, group, summary, "1.0.0", handler));
+    }
+
+    /**
+     * Declares subcommands of a registered container with their own flags and group (for ACL categories): named
+     * {@code container|sub}, found by {@link #subcommand}, never run by themselves.
+     */
+    void subcommands(String container, int flags, String group, String... names) {
+        CommandSpec c = lookup(container);
+        if (c == null) throw new IllegalStateException("no command " + container);
+        var subs = subcommands.computeIfAbsent(c, k -> new java.util.TreeMap<>());
+        for (String n : names) {
+            String lower = n.toLowerCase(Locale.ROOT);
+            subs.put(lower, new CommandSpec(c.lowerName() + "|" + lower, -2, flags, 0, 0, 0, group, "", c.since(), null));
+        }
+    }
+
+    /** The subcommand a call of container {@code spec} names, or null when it has none of that name. */
+    CommandSpec subcommand(CommandSpec spec, byte[] name) {
+        var subs = subcommands.get(spec);
+        return subs == null ? null : subs.get(new String(name, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT));
+    }
+
+    /** The declared subcommands of a container (empty for other commands). */
+    Collection<CommandSpec> subcommands(CommandSpec spec) {
+        var subs = subcommands.get(spec);
+        return subs == null ? List.of() : subs.values();
     }
 
     CommandSpec lookup(byte[] name) {

@@ -31,6 +31,8 @@ final class Commands {
         SetCommands.register(t);
         ZSetCommands.register(t);
         TransactionCommands.register(t);
+        AclCommands.register(t);
+        ProcedureCommands.register(t);
         return t;
     }
 
@@ -45,6 +47,7 @@ final class Commands {
         CommandSpec spec = server.commands.lookup(args[0]);
         String error = spec == null ? unknown(args, argc) : !spec.arityOk(argc) ? "ERR wrong number of arguments for '" + spec.lowerName() + "' command" : null;
         if (spec != null) s.lastCommand = spec.lowerName();
+        if (error == null && (error = server.acl.denied(s.account, spec, args, argc)) != null) server.aclDenials.incrementAndGet();
         if (s.inMulti() && (spec == null || !spec.has(NO_MULTI))) {
             if (error == null && spec.has(DENYOOM) && server.overMemory(argBytes(args, argc))) {
                 server.oomRejections.incrementAndGet();
@@ -160,6 +163,11 @@ final class Commands {
             c.out.array(queued.size());
             for (byte[][] q : queued) {
                 CommandSpec spec = server.commands.lookup(q[0]);
+                String denied = server.acl.denied(s.account, spec, q, q.length); // the user's rules may have changed since MULTI
+                if (denied != null) {
+                    c.out.error(denied);
+                    continue;
+                }
                 c.set(spec, q, q.length);
                 long m = c.out.mark();
                 c.tx = tx;

@@ -48,14 +48,35 @@ final class Connection extends ChannelInboundHandlerAdapter implements RespDecod
         session = new Session(server.nextClientId.incrementAndGet(), String.valueOf(ctx.channel().remoteAddress()).replaceFirst("^/", ""));
         out = new RespWriter(ctx.alloc());
         call = new Call(server, session, out);
+        session.account = server.acl.initialAccount();
         server.connectionsReceived.incrementAndGet();
         server.clients.put(session.id, this);
+        if (server.protectedMode && server.acl.defaultUserOpen() && !fromLoopback(ctx.channel().remoteAddress())) {
+            server.rejectedConnections.incrementAndGet();
+            closing = true;
+            ctx.writeAndFlush(Unpooled.copiedBuffer(DENIED, StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         if (server.clients.size() > server.config().maxclients()) {
             server.rejectedConnections.incrementAndGet();
             closing = true;
             ctx.writeAndFlush(Unpooled.copiedBuffer("-ERR max number of clients reached\r\n", StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
         }
     }
+
+    private static boolean fromLoopback(java.net.SocketAddress remote) {
+        return remote instanceof java.net.InetSocketAddress a && a.getAddress() != null && a.getAddress().isLoopbackAddress();
+    }
+
+    /** Redis's reply to a client from outside while protected mode is on and the default user has no password. */
+    static final String DENIED = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user."
+            + " In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may"
+            + " adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback"
+            + " interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet"
+            + " if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the"
+            + " Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server"
+            + " manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user."
+            + " NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
     @Override public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
@@ -260,11 +281,11 @@ final class Connection extends ChannelInboundHandlerAdapter implements RespDecod
     /** The CLIENT LIST / CLIENT INFO line. */
     String info() {
         long now = System.currentTimeMillis();
-        return "id=" + session.id + " addr=" + session.address + " laddr=127.0.0.1:" + server.port + " fd=0 name=" + session.name + " age="
+        return "id=" + session.id + " addr=" + session.address + " laddr=" + String.valueOf(ctx.channel().localAddress()).replaceFirst("^/", "") + " fd=0 name=" + session.name + " age="
                 + (now - session.created) / 1000 + " idle=" + (now - session.lastInteraction) / 1000 + " flags=" + (session.inMulti() ? "x" : "N")
                 + " db=" + session.db + " sub=0 psub=0 ssub=0 multi=" + (session.inMulti() ? session.queued.size() : -1) + " qbuf=" + decoder.partialBytes()
                 + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=" + out.parts.size() + " omem=" + out.pendingBytes()
-                + " tot-mem=0 events=r cmd=" + session.lastCommand + " user=default redir=-1 resp=" + out.protocol + " lib-name=" + session.libName
+                + " tot-mem=0 events=r cmd=" + session.lastCommand + " user=" + (session.account == null ? "default" : session.account.name) + " redir=-1 resp=" + out.protocol + " lib-name=" + session.libName
                 + " lib-ver=" + session.libVersion;
     }
 }

@@ -52,7 +52,7 @@ final class KeyCommands {
             c.data().setExpire(c.tx, c.db(), c.arg(1), v, 0);
             c.out.integer(1);
         });
-        t.add("KEYS", 2, READONLY, 0, 0, 0, "generic", "Returns all key names that match a pattern.", c -> {
+        t.add("KEYS", 2, READONLY | DANGEROUS, 0, 0, 0, "generic", "Returns all key names that match a pattern.", c -> {
             String pattern = c.str(1);
             List<byte[]> out = new ArrayList<>();
             for (byte[] k : c.data().allKeys(c.tx, c.db())) if (Glob.matches(pattern, latin1(k))) out.add(k);

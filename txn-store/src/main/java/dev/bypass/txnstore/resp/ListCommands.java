@@ -14,42 +14,52 @@ import java.util.List;
 /**
  * List commands. A list's key entry holds {@code head} and {@code tail}; element {@code i} (head ≤ i < tail) is
  * stored under {@code escaped(key) orderedIndex(i)}, so pushes and pops at either end and LINDEX are one write or
- * read, and LRANGE is one ordered scan. Pushes and pops change the header, so they conflict with each other on one
- * list, as they must (each returns the new length).
+ * read, and LRANGE is one ordered scan. Pushes and pops change the header. A push run alone (not inside MULTI)
+ * reads and writes the list inside its commit ({@link Call#atCommit}), so concurrent pushes to one list follow each
+ * other in commit order, each returning its own new length, and never conflict; pops, LSET, LREM and pushes inside
+ * MULTI read the header in the transaction and are validated like any read.
  */
 final class ListCommands {
     private ListCommands() {}
 
     private static final byte[] EMPTY_LIST = new byte[16];
 
-    /** A list's position: header and element table. */
-    private record ListRef(RedisData d, Transaction tx, int db, byte[] key, long head, long tail) {
+    /** A list's position: its key entry as read, the element keys' prefix and the element table. */
+    private record ListRef(RedisData d, Transaction tx, int db, byte[] key, byte[] prefix, byte[] raw, long head, long tail) {
         long size() { return tail - head; }
 
         Table table() { return d.lists(db); }
 
-        byte[] at(long i) { return tx.get(table(), element(key, i)); }
+        byte[] at(long i) { return tx.get(table(), element(i)); }
+
+        byte[] element(long i) { return ListCommands.element(prefix, i); }
 
         void store(long newHead, long newTail) {
             if (newHead == newTail) {
                 d.delete(tx, db, key);
                 return;
             }
-            Value v = d.get(tx, db, key);
-            byte[] raw = v.raw().clone();
-            RedisData.putLong(raw, RedisData.HEADER, newHead);
-            RedisData.putLong(raw, RedisData.HEADER + 8, newTail);
-            tx.putOwned(d.keys(db), key, raw);
+            byte[] header = raw.clone();
+            RedisData.putLong(header, RedisData.HEADER, newHead);
+            RedisData.putLong(header, RedisData.HEADER + 8, newTail);
+            tx.putOwned(d.keys(db), key, header);
         }
     }
 
-    static byte[] element(byte[] key, long i) { return dev.bypass.txnstore.Bytes.concat(RedisData.prefix(key), RedisData.orderedLong(i)); }
+    /** The key of element {@code i} of the list whose escaped key is {@code prefix}: one array, exactly sized. */
+    static byte[] element(byte[] prefix, long i) {
+        byte[] k = Arrays.copyOf(prefix, prefix.length + 8);
+        RedisData.putLong(k, prefix.length, i ^ Long.MIN_VALUE); // as RedisData.orderedLong
+        return k;
+    }
 
     private static ListRef open(Call c, boolean create) {
         RedisData d = c.data();
-        Value v = create ? d.ensure(c.tx, c.db(), c.arg(1), LIST, EMPTY_LIST) : d.getTyped(c.tx, c.db(), c.arg(1), LIST);
+        byte[] key = c.arg(1);
+        Value v = create ? d.ensure(c.tx, c.db(), key, LIST, EMPTY_LIST) : d.getTyped(c.tx, c.db(), key, LIST);
         if (v == null) return null;
-        return new ListRef(d, c.tx, c.db(), c.arg(1), RedisData.getLong(v.raw(), RedisData.HEADER), RedisData.getLong(v.raw(), RedisData.HEADER + 8));
+        byte[] raw = v.raw();
+        return new ListRef(d, c.tx, c.db(), key, RedisData.prefix(key), raw, RedisData.getLong(raw, RedisData.HEADER), RedisData.getLong(raw, RedisData.HEADER + 8));
     }
 
     static void register(CommandTable t) {
@@ -79,7 +89,7 @@ final class ListCommands {
             if (l == null) throw RedisData.NO_SUCH_KEY;
             long i = index < 0 ? l.tail() + index : l.head() + index;
             if (i < l.head() || i >= l.tail()) throw new RedisError("ERR index out of range");
-            c.tx.putOwned(l.table(), element(l.key(), i), c.arg(3));
+            c.tx.putOwned(l.table(), l.element(i), c.arg(3));
             c.out.simple("OK");
         });
         t.add("LRANGE", 4, READONLY, 1, 1, 1, "list", "Returns a range of elements from a list.", c -> {
@@ -108,9 +118,9 @@ final class ListCommands {
                 }
             }
             if (removed > 0) {
-                for (long i = l.head(); i < l.tail(); i++) c.tx.delete(l.table(), element(l.key(), i));
+                for (long i = l.head(); i < l.tail(); i++) c.tx.delete(l.table(), l.element(i));
                 long i = l.head();
-                for (int k = 0; k < all.size(); k++) if (!drop[k]) c.tx.putOwned(l.table(), element(l.key(), i++), all.get(k));
+                for (int k = 0; k < all.size(); k++) if (!drop[k]) c.tx.putOwned(l.table(), l.element(i++), all.get(k));
                 l.store(l.head(), i);
             }
             c.out.integer(removed);
@@ -118,6 +128,13 @@ final class ListCommands {
     }
 
     private static void push(Call c, boolean left, boolean create) {
+        // Alone in its transaction, a push reads and writes the list inside the commit: pushes to one list then
+        // follow each other in commit order instead of conflicting on its ends (each still returns its own length).
+        if (c.alone) c.atCommit(() -> pushNow(c, left, create));
+        else pushNow(c, left, create);
+    }
+
+    private static void pushNow(Call c, boolean left, boolean create) {
         ListRef l = open(c, create);
         if (l == null) {
             c.out.integer(0);
@@ -126,7 +143,7 @@ final class ListCommands {
         long head = l.head(), tail = l.tail();
         for (int i = 2; i < c.argc; i++) {
             long at = left ? --head : tail++;
-            c.tx.putOwned(l.table(), element(l.key(), at), c.arg(i));
+            c.tx.putOwned(l.table(), l.element(at), c.arg(i));
         }
         l.store(head, tail);
         c.out.integer(tail - head);
@@ -151,7 +168,7 @@ final class ListCommands {
         List<byte[]> out = new ArrayList<>();
         for (long k = 0; k < n; k++) {
             long at = left ? head++ : --tail;
-            byte[] ek = element(l.key(), at);
+            byte[] ek = l.element(at);
             out.add(c.tx.get(l.table(), ek));
             c.tx.delete(l.table(), ek);
         }
@@ -172,7 +189,7 @@ final class ListCommands {
         if (stop >= size) stop = size - 1;
         if (start > stop || start >= size) return List.of();
         List<byte[]> out = new ArrayList<>();
-        l.tx().scan(l.table(), element(l.key(), l.head() + start), element(l.key(), l.head() + stop + 1), (k, v) -> out.add(v));
+        l.tx().scan(l.table(), l.element(l.head() + start), l.element(l.head() + stop + 1), (k, v) -> out.add(v));
         return out;
     }
 }

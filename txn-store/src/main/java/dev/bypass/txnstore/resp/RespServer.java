@@ -29,7 +29,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Redis-protocol server over a {@link Store}. Listens on 127.0.0.1 only. Commands run on the I/O threads; their
+ * A Redis-protocol server over a {@link Store}. Listens on 127.0.0.1 unless {@link RespAccess} names another address,
+ * with TLS when it has a context; users and their permissions are {@link Acl}'s. Commands run on the I/O threads; their
  * commits do not wait there one by one: the replies of a round of reads wait together for one log write (as Redis
  * writes its append-only file once per event-loop iteration). A housekeeping thread removes expired keys in small
  * transactions of their own (active expiry: writers are never held for it) and closes idle clients.
@@ -43,14 +44,14 @@ public final class RespServer implements AutoCloseable {
     private final Server server;
     private final ScheduledExecutorService housekeeping;
 
-    private RespServer(Store store, Procedures procedures, int port, int threads, RespConfig config) throws InterruptedException {
+    private RespServer(Store store, Procedures procedures, int port, int threads, RespConfig config, RespAccess access) throws InterruptedException {
         Map<EventLoop, OwedReplies> owed = new ConcurrentHashMap<>();
         // Linux epoll when its native library loads (fewer system calls per read than NIO's selector), NIO otherwise.
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory handlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         boss = new MultiThreadIoEventLoopGroup(1, handlers);
         workers = new MultiThreadIoEventLoopGroup(threads, handlers);
-        Server shared = new Server(store, procedures, config);
+        Server shared = new Server(store, procedures, config, access);
         try {
             channel = new ServerBootstrap().group(boss, workers)
                     .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
@@ -62,9 +63,11 @@ public final class RespServer implements AutoCloseable {
                             Router r = router;
                             if (r == null) serve.run();
                             else r.route(ch, serve);
+                            if (access.tls() != null) ch.pipeline().addLast(access.tls().newHandler(ch.alloc()));
+                            ch.pipeline().addLast(new Connection(shared, loop -> owed.computeIfAbsent(loop, l -> new OwedReplies(l, store))));
                         }
                     })
-                    .bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+                    .bind(new InetSocketAddress(access.bind(), port)).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             boss.shutdownGracefully();
             workers.shutdownGracefully();
@@ -92,8 +95,17 @@ public final class RespServer implements AutoCloseable {
     }
 
     public static RespServer start(Store store, Procedures procedures, int port, int threads, RespConfig config) throws InterruptedException {
+        return start(store, procedures, port, threads, config, RespAccess.defaults());
+    }
+
+    /**
+     * Starts a server listening where {@code access} says, with its users and TLS.
+     *
+     * @throws IllegalArgumentException for an ACL file or user line that cannot be read, naming it and the line
+     */
+    public static RespServer start(Store store, Procedures procedures, int port, int threads, RespConfig config, RespAccess access) throws InterruptedException {
         if (threads < 1) throw new IllegalArgumentException("threads must be positive: " + threads);
-        return new RespServer(store, procedures, port, threads, config);
+        return new RespServer(store, procedures, port, threads, config, access);
     }
 
     public int port() { return server.port; }
@@ -117,6 +129,9 @@ public final class RespServer implements AutoCloseable {
     public void replicationInfo(java.util.function.Supplier<String> lines) { server.replicationInfo = lines; }
 
     public RespConfig config() { return server.config(); }
+
+    /** The server's users (for tests in this package). */
+    Acl acl() { return server.acl; }
 
     /** Bytes counted against {@code maxmemory} now. */
     public long usedMemory() { return server.usedMemory(); }

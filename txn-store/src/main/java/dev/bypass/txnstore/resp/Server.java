@@ -10,6 +10,8 @@ final class Server {
     final RedisData data;
     final Procedures procedures;
     final CommandTable commands;
+    final RespAccess access;
+    final Acl acl;
     private volatile RespConfig config;
     /** Bytes held by partially received large arguments, counted in the memory that {@code maxmemory} bounds. */
     final AtomicLong inputBytes = new AtomicLong();
@@ -21,15 +23,35 @@ final class Server {
     volatile int port;
     /** The lines of INFO's replication section when the store is replicated, else null. */
     volatile java.util.function.Supplier<String> replicationInfo;
+    /** Redis's protected mode, changed by CONFIG SET protected-mode. */
+    volatile boolean protectedMode;
     final AtomicLong commandsProcessed = new AtomicLong(), connectionsReceived = new AtomicLong(), rejectedConnections = new AtomicLong(),
-            expiredKeys = new AtomicLong(), oomRejections = new AtomicLong(), outputLimitDisconnections = new AtomicLong();
+            expiredKeys = new AtomicLong(), authFailures = new AtomicLong(), aclDenials = new AtomicLong(), oomRejections = new AtomicLong(), outputLimitDisconnections = new AtomicLong();
 
-    Server(Store store, Procedures procedures, RespConfig config) {
+    Server(Store store, Procedures procedures, RespConfig config, RespAccess access) {
         this.store = store;
         this.data = new RedisData(store);
         this.procedures = procedures;
         this.config = config;
         this.commands = Commands.table();
+        this.access = access;
+        this.acl = new Acl(commands);
+        this.protectedMode = access.protectedMode();
+        if (access.aclFile() != null) loadAclFile();
+        else acl.addUsers(access.users(), "user directive");
+        if (access.requirepass() != null) acl.setUser(Acl.DEFAULT, java.util.List.of("resetpass", ">" + access.requirepass()));
+    }
+
+    /** The users of the ACL file (and the user directives, which follow it); the accounts of users it dropped. */
+    java.util.List<Acl.Account> loadAclFile() {
+        java.nio.file.Path file = access.aclFile();
+        java.util.List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(file);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read the ACL file " + file + ": " + e);
+        }
+        return acl.replaceAll(lines, "ACL file " + file, access.users());
     }
 
     RespConfig config() { return config; }

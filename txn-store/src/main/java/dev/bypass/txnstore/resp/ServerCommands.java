@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Connection and server commands: PING, HELLO, CLIENT, COMMAND, CONFIG, INFO, SELECT, SAVE, BPF.RUN and the like. */
+/** Connection and server commands: PING, HELLO, CLIENT, COMMAND, CONFIG, INFO, SELECT, SAVE and the like. */
 final class ServerCommands {
     private ServerCommands() {}
 
@@ -31,8 +31,7 @@ final class ServerCommands {
         t.add("READONLY", 1, conn, 0, 0, 0, "cluster", "Serves reads from the replica the connection is on.", c -> c.out.simple("OK"));
         t.add("READWRITE", 1, conn, 0, 0, 0, "cluster", "Ends READONLY mode.", c -> c.out.simple("OK"));
         t.add("QUIT", -1, conn | ALLOW_BUSY, 0, 0, 0, "connection", "Closes the connection.", c -> c.out.simple("OK"));
-        t.add("AUTH", -2, conn | NO_MULTI | ALLOW_BUSY, 0, 0, 0, "connection", "Authenticates the connection.", ServerCommands::auth);
-        t.add("HELLO", -1, conn | NO_MULTI | ALLOW_BUSY, 0, 0, 0, "connection", "Handshakes with the server.", ServerCommands::hello);
+        t.add("HELLO", -1, conn | NO_AUTH | NO_MULTI | ALLOW_BUSY, 0, 0, 0, "connection", "Handshakes with the server.", ServerCommands::hello);
         t.add("SELECT", 2, conn, 0, 0, 0, "connection", "Changes the selected database.", c -> {
             int db;
             try {
@@ -45,9 +44,13 @@ final class ServerCommands {
             c.out.simple("OK");
         });
         t.add("CLIENT", -2, NO_TXN | NOSCRIPT | LOADING | STALE, 0, 0, 0, "connection", "A container for client connection commands.", ServerCommands::client);
-        t.add("COMMAND", -1, NO_TXN | LOADING | STALE, 0, 0, 0, "server", "Returns detailed information about all commands.", ServerCommands::command);
+        t.subcommands("CLIENT", NO_TXN | NOSCRIPT | LOADING | STALE, "connection", "ID", "SETNAME", "GETNAME", "SETINFO", "INFO", "NO-TOUCH", "HELP");
+        t.subcommands("CLIENT", NO_TXN | ADMIN | NOSCRIPT | LOADING | STALE, "connection", "LIST", "KILL", "NO-EVICT");
+        t.add("COMMAND", -1, NO_TXN | LOADING | STALE, 0, 0, 0, "connection", "Returns detailed information about all commands.", ServerCommands::command);
+        t.subcommands("COMMAND", NO_TXN | LOADING | STALE, "connection", "COUNT", "LIST", "INFO", "DOCS", "GETKEYS", "HELP");
         t.add("CONFIG", -2, NO_TXN | ADMIN | NOSCRIPT | LOADING | STALE, 0, 0, 0, "server", "A container for server configuration commands.", ServerCommands::config);
-        t.add("INFO", -1, NO_TXN | LOADING | STALE, 0, 0, 0, "server", "Returns information and statistics about the server.",
+        t.subcommands("CONFIG", NO_TXN | ADMIN | NOSCRIPT | LOADING | STALE, "server", "GET", "SET", "RESETSTAT", "REWRITE");
+        t.add("INFO", -1, NO_TXN | DANGEROUS | LOADING | STALE, 0, 0, 0, "server", "Returns information and statistics about the server.",
                 c -> c.out.verbatim(info(c)));
         t.add("TIME", 1, conn, 0, 0, 0, "server", "Returns the server time.", c -> {
             long micros = java.time.Instant.now().toEpochMilli() * 1000 + (System.nanoTime() / 1000) % 1000;
@@ -55,14 +58,14 @@ final class ServerCommands {
             c.out.bulk(Long.toString(micros / 1_000_000));
             c.out.bulk(Long.toString(micros % 1_000_000));
         });
-        t.add("DBSIZE", 1, READONLY | FAST, 0, 0, 0, "server", "Returns the number of keys in the database.",
+        t.add("DBSIZE", 1, READONLY | FAST | KEYSPACE, 0, 0, 0, "server", "Returns the number of keys in the database.",
                 c -> c.out.integer(c.data().allKeys(c.tx, c.db()).size()));
-        t.add("FLUSHDB", -1, WRITE, 0, 0, 0, "server", "Removes all keys from the current database.", c -> {
+        t.add("FLUSHDB", -1, WRITE | DANGEROUS | KEYSPACE, 0, 0, 0, "server", "Removes all keys from the current database.", c -> {
             flushOptions(c);
             for (byte[] k : c.data().allKeys(c.tx, c.db())) c.data().delete(c.tx, c.db(), k);
             c.out.simple("OK");
         });
-        t.add("FLUSHALL", -1, WRITE, 0, 0, 0, "server", "Removes all keys from all databases.", c -> {
+        t.add("FLUSHALL", -1, WRITE | DANGEROUS | KEYSPACE, 0, 0, 0, "server", "Removes all keys from all databases.", c -> {
             flushOptions(c);
             for (int d = 0; d < RedisData.DATABASES; d++) for (byte[] k : c.data().allKeys(c.tx, d)) c.data().delete(c.tx, d, k);
             c.out.simple("OK");
@@ -81,17 +84,7 @@ final class ServerCommands {
             store.checkpointAsync().thenRun(() -> server.lastSave = System.currentTimeMillis() / 1000);
             c.out.simple("Background saving started");
         });
-        t.add("LASTSAVE", 1, conn, 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.", c -> c.out.integer(c.server.lastSave));
-        t.add("BPF.RUN", -2, NO_TXN | OWN_TXN | WRITE | DENYOOM, 0, 0, 0, "server", "Runs a loaded BPF program as a transaction.", c -> {
-            long[] a = new long[c.argc - 2];
-            for (int i = 0; i < a.length; i++) a[i] = c.integer(i + 2);
-            c.out.integer(c.server.procedures.run(c.str(1), a));
-        });
-        t.add("BPF.LIST", 1, NO_TXN | FAST, 0, 0, 0, "server", "Lists the BPF programs BPF.RUN can call.", c -> {
-            List<String> names = c.server.procedures.names();
-            c.out.array(names.size());
-            for (String n : names) c.out.bulk(n);
-        });
+        t.add("LASTSAVE", 1, conn | DANGEROUS, 0, 0, 0, "server", "Returns the Unix timestamp of the last successful save to disk.", c -> c.out.integer(c.server.lastSave));
     }
 
     private static void flushOptions(Call c) {
@@ -100,14 +93,6 @@ final class ServerCommands {
     }
 
     private static final RedisError SYNTAX_ERROR = RedisData.SYNTAX;
-
-    private static void auth(Call c) {
-        if (c.argc > 3) throw RedisData.SYNTAX;
-        if (c.argc == 2)
-            throw new RedisError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
-        if (!c.str(1).equals("default")) throw new RedisError("WRONGPASS invalid username-password pair or user is disabled.");
-        c.out.simple("OK");
-    }
 
     private static void hello(Call c) {
         int proto = c.out.protocol;
@@ -124,14 +109,19 @@ final class ServerCommands {
             i = 2;
         }
         String name = null;
+        boolean authenticated = false;
         for (; i < c.argc; i++) {
             if (c.is(i, "AUTH") && i + 2 < c.argc) {
-                if (!c.str(i + 1).equals("default")) throw new RedisError("WRONGPASS invalid username-password pair or user is disabled.");
+                AclCommands.authenticate(c, c.str(i + 1), c.arg(i + 2));
+                authenticated = true;
                 i += 2;
             } else if (c.is(i, "SETNAME") && i + 1 < c.argc) {
                 name = checkName(c.str(++i));
             } else throw new RedisError("ERR Syntax error in HELLO option '" + c.str(i) + "'");
         }
+        if (!authenticated && c.session.account == null)
+            throw new RedisError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass>"
+                    + " option can be used to authenticate the client and select the RESP protocol version at the same time");
         if (name != null) c.session.name = name;
         c.out.protocol = proto;
         c.out.map(7);
@@ -342,14 +332,30 @@ final class ServerCommands {
             case "SET" -> {
                 if (c.argc < 4 || c.argc % 2 != 0) throw new RedisError("ERR wrong number of arguments for 'config|set' command");
                 RespConfig cfg = server.config();
-                for (int i = 2; i < c.argc; i += 2) cfg = set(cfg, c.str(i).toLowerCase(Locale.ROOT), c.str(i + 1));
+                Boolean protectedMode = null;
+                String requirepass = null;
+                for (int i = 2; i < c.argc; i += 2) {
+                    String name = c.str(i).toLowerCase(Locale.ROOT);
+                    if (name.equals("protected-mode")) protectedMode = yesNo(name, c.str(i + 1));
+                    else if (name.equals("requirepass")) requirepass = c.str(i + 1);
+                    else cfg = set(cfg, name, c.str(i + 1));
+                }
                 server.config(cfg);
+                if (protectedMode != null) server.protectedMode = protectedMode;
+                // As in Redis: the default user's password becomes this one; an empty one means none (nopass).
+                if (requirepass != null) server.acl.setUser(Acl.DEFAULT, requirepass.isEmpty() ? List.of("nopass") : List.of("resetpass", ">" + requirepass));
                 c.out.simple("OK");
             }
             case "RESETSTAT" -> c.out.simple("OK");
             case "REWRITE" -> throw new RedisError("ERR The server is running without a config file");
             default -> throw new RedisError("ERR unknown subcommand '" + c.str(1) + "'. Try CONFIG HELP.");
         }
+    }
+
+    private static boolean yesNo(String name, String value) {
+        if (value.equalsIgnoreCase("yes")) return true;
+        if (value.equalsIgnoreCase("no")) return false;
+        throw new RedisError("ERR CONFIG SET failed (possibly related to argument '" + name + "') - argument must be 'yes' or 'no'");
     }
 
     private static RespConfig set(RespConfig cfg, String name, String value) {
@@ -398,7 +404,9 @@ final class ServerCommands {
         m.put("appendonly", server.store.options().inMemoryMode() ? "no" : "yes");
         m.put("appendfsync", switch (sync) { case ALWAYS -> "always"; case INTERVAL -> "everysec"; case NEVER -> "no"; });
         m.put("port", Integer.toString(server.port));
-        m.put("bind", "127.0.0.1");
+        m.put("bind", server.access.bind());
+        m.put("protected-mode", server.protectedMode ? "yes" : "no");
+        m.put("aclfile", server.access.aclFile() == null ? "" : server.access.aclFile().toString());
         return m;
     }
 
@@ -438,7 +446,8 @@ final class ServerCommands {
         if (all || section.equals("stats")) {
             sb.append("# Stats\r\ntotal_connections_received:").append(server.connectionsReceived.get()).append("\r\ntotal_commands_processed:")
                     .append(server.commandsProcessed.get()).append("\r\nrejected_connections:").append(server.rejectedConnections.get())
-                    .append("\r\nexpired_keys:").append(server.expiredKeys.get()).append("\r\noom_rejections:").append(server.oomRejections.get())
+                    .append("\r\nexpired_keys:").append(server.expiredKeys.get()).append("\r\nacl_access_denied_auth:").append(server.authFailures.get())
+                    .append("\r\nacl_access_denied_cmd:").append(server.aclDenials.get()).append("\r\noom_rejections:").append(server.oomRejections.get())
                     .append("\r\nclient_output_buffer_limit_disconnections:").append(server.outputLimitDisconnections.get()).append("\r\ntotal_commits:")
                     .append(st.commits()).append("\r\nserialization_failures:").append(st.conflicts()).append("\r\nlast_commit_timestamp:")
                     .append(st.lastCommitTimestamp()).append("\r\nlog_writes:").append(st.logWrites()).append("\r\n\r\n");

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Per-connection state: identity (CLIENT ID, SETNAME, SETINFO), selected database, a MULTI queue, WATCHed keys with
+ * Per-connection state: identity (CLIENT ID, SETNAME, SETINFO), the user it authenticated as, selected database, a MULTI queue, WATCHed keys with
  * the version each had, and the log write its replies wait for.
  */
 final class Session {
@@ -22,6 +22,8 @@ final class Session {
     /** Whether a queued command may add data (EXEC is refused above maxmemory then, as Redis does). */
     boolean queuedDenyOom;
     final Map<WatchKey, Long> watched = new LinkedHashMap<>();
+    /** The user this connection authenticated as (null: not yet); see {@link Acl}. */
+    volatile Acl.Account account;
     /** The log write this connection's newest unacknowledged commit owes (0: none); see Store.awaitDurable. */
     long owed;
 

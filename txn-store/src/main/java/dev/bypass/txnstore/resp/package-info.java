@@ -5,6 +5,8 @@
  * second table. Each command runs in one serializable store transaction (reads in read-only ones, which never
  * abort); MULTI/EXEC runs the queue in one transaction retried on conflicts, and WATCH records the version each
  * key had and makes EXEC return a null array if any changed. SAVE/BGSAVE take store checkpoints; {@code BPF.RUN}
- * runs a loaded program as a transaction. Malformed input gets one {@code -ERR Protocol error} and a close.
+ * runs a loaded program as a transaction and {@code BPF.LOAD} loads one into the running store. Malformed input gets
+ * one {@code -ERR Protocol error} and a close. Who may connect and run what: {@link dev.bypass.txnstore.resp.RespAccess}
+ * (address, TLS, protected mode) and {@code Acl} (Redis 6-style users), checked before a command is queued or run.
  */
 package dev.bypass.txnstore.resp;

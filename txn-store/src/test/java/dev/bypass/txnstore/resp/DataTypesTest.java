@@ -37,6 +37,56 @@ class DataTypesTest extends ServerFixture {
 
     Jedis jedis() { return new Jedis("127.0.0.1", server.port(), 30_000); }
 
+    /**
+     * Pushes from many connections on several I/O threads to one list never conflict (each is evaluated inside its
+     * commit) and each reply is the length right after that push: the replies are exactly 1..N.
+     */
+    @Test
+    void concurrentPushesToOneListNeverConflictAndEachSeesItsOwnLength() throws Exception {
+        try (RespServer four = RespServer.start(store, Procedures.NONE, 0, 4)) {
+            int clients = 8, each = 100;
+            java.util.Set<Long> lengths = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.List<Thread> threads = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            long conflictsBefore = store.stats().conflicts();
+            for (int c = 0; c < clients; c++) {
+                int id = c;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try (Jedis j = new Jedis("127.0.0.1", four.port(), 30_000)) {
+                        for (int i = 0; i < each; i++) lengths.add(i % 2 == 0 ? j.lpush("shared", id + ":" + i) : j.rpush("shared", id + ":" + i));
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    }
+                }));
+            }
+            for (Thread t : threads) t.join();
+            if (failure.get() != null) throw new AssertionError(failure.get());
+            assertEquals(clients * each, lengths.size());
+            assertEquals(1L, java.util.Collections.min(lengths));
+            assertEquals((long) clients * each, java.util.Collections.max(lengths));
+            assertEquals(0, store.stats().conflicts() - conflictsBefore);
+            try (Jedis j = new Jedis("127.0.0.1", four.port(), 30_000)) {
+                List<String> all = j.lrange("shared", 0, -1);
+                assertEquals(clients * each, all.size());
+                assertEquals(clients * each, Set.copyOf(all).size());
+                for (int c = 0; c < clients; c++) { // one client's left pushes appear newest first, its right pushes oldest first
+                    List<String> mine = new java.util.ArrayList<>();
+                    for (String e : all) if (e.startsWith(c + ":")) mine.add(e);
+                    List<Integer> order = mine.stream().map(e -> Integer.parseInt(e.substring(e.indexOf(':') + 1))).toList();
+                    int split = (int) order.stream().filter(i -> i % 2 == 0).count();
+                    for (int k = 0; k + 1 < order.size(); k++)
+                        if (k + 1 < split) assertTrue(order.get(k) > order.get(k + 1), order.toString());
+                        else if (k >= split) assertTrue(order.get(k) < order.get(k + 1), order.toString());
+                }
+                j.set("str", "x");
+                assertThrows(JedisDataException.class, () -> j.lpush("str", "y"));
+                assertEquals("x", j.get("str"));
+                assertEquals(0, j.lpushx("absent", "y"));
+                assertFalse(j.exists("absent"));
+            }
+        }
+    }
+
     static void fill(Jedis j) {
         j.rpush("list", "b", "c");
         j.lpush("list", "a");

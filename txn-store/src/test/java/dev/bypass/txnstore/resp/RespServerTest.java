@@ -145,7 +145,7 @@ class RespServerTest extends ServerFixture {
     @Test
     void programsRunAsCommands() throws Exception {
         assertEquals("6", cli("BPF.RUN", "sum", "1", "2", "3"));
-        assertEquals("sum", cli("BPF.LIST"));
+        assertEquals("name\nsum\nlibrary\nsum\norigin\nhost\ninstructions\n0\nrun_count\n0\nrun_time_ns\n0", cli("BPF.LIST"));
         assertTrue(cli("BPF.RUN", "nope").contains("no program named nope"));
     }
 

@@ -17,10 +17,13 @@ abstract class ServerFixture {
     /** The programs BPF.RUN can call. */
     Procedures procedures() { return Procedures.NONE; }
 
+    /** Where the server listens, its users and TLS. */
+    RespAccess access() { return RespAccess.defaults(); }
+
     @BeforeEach
     void start() throws Exception {
         store = Store.open(StoreOptions.durable(dir).withSync(SyncPolicy.INTERVAL));
-        server = RespServer.start(store, procedures(), 0);
+        server = RespServer.start(store, procedures(), 0, RespServer.defaultThreads(), RespConfig.defaults(), access());
     }
 
     @AfterEach

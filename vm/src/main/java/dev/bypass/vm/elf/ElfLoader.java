@@ -273,7 +273,7 @@ public final class ElfLoader {
                 // libbpf's defaults: 4-byte keys and values, one entry per CPU
                 if (keySize < 0) keySize = 4;
                 if (valueSize < 0) valueSize = 4;
-                if (maxEntries <= 0) maxEntries = dev.bypass.vm.helpers.BaseHelpers.cpuCount();
+                if (maxEntries <= 0) maxEntries = dev.bypass.vm.exec.Cpus.count();
             }
             if (keySize < 0 || valueSize < 0) throw new ElfException(where, at, "map " + name + " has no key or value size");
             if (maxEntries <= 0) throw new ElfException(where, at, "map " + name + " has no max_entries");

@@ -1,6 +1,8 @@
 package dev.bypass.vm.exec;
 
+import dev.bypass.vm.helpers.HeldLocks;
 import dev.bypass.vm.helpers.HelperContext;
+import dev.bypass.vm.helpers.RingReservations;
 import dev.bypass.vm.isa.Registers;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -20,6 +22,12 @@ public final class ExecutionState implements HelperContext {
      * zero, the end of a run has nothing to clean up (the common case: no map lookup needed to know it).
      */
     public int heldResources;
+    /** Ring buffer records and spin locks held (made on first use): fields, not attachments, as every reserve needs them. */
+    private RingReservations reservations;
+    private HeldLocks locks;
+    /** The calling thread's CPU claim (see {@link Cpus}), and whether this execution holds its cell. */
+    private Cpus.Claim claim;
+    private boolean holdsCpu;
     private byte[] lastContext;
     private Region lastContextRegion;
     private long budgetLimit = DEFAULT_BUDGET;
@@ -58,6 +66,33 @@ public final class ExecutionState implements HelperContext {
 
     @Override public <T> T attachment(Class<T> type) { return type.cast(attachments.get(type)); }
 
+    /** The ring buffer records this state's executions reserved and have not completed. */
+    public RingReservations reservations() {
+        RingReservations r = reservations;
+        return r != null ? r : (reservations = new RingReservations(this));
+    }
+
+    /** The spin locks this state's executions took and have not released. */
+    public HeldLocks locks() {
+        HeldLocks h = locks;
+        return h != null ? h : (locks = new HeldLocks(this));
+    }
+
+    /**
+     * The CPU cell the running execution uses for per-CPU values: taken at the first call of a run and held until
+     * its top-level run ends (see {@link Cpus}). Outside a run, the thread's home cell, not held.
+     */
+    @Override public int cpu() { return holdsCpu ? claim.cell : takeCpu(); }
+
+    private int takeCpu() {
+        Cpus.Claim c = claim;
+        if (c == null || c.owner != Thread.currentThread()) claim = c = Cpus.claim();
+        if (nesting == 0) return Cpus.current();
+        int cell = Cpus.acquire(c);
+        holdsCpu = true;
+        return cell;
+    }
+
     public <T> void attach(Class<T> type, T value) {
         if (value == null) attachments.remove(type);
         else attachments.put(type, value);
@@ -67,8 +102,8 @@ public final class ExecutionState implements HelperContext {
     public void beginExecution() {
         if (nesting++ == 0) {
             budget = budgetLimit;
-            tailCalls = 0;
-            pendingTailCall = null;
+            if (tailCalls != 0) tailCalls = 0;
+            if (pendingTailCall != null) pendingTailCall = null;
         }
     }
 
@@ -76,6 +111,10 @@ public final class ExecutionState implements HelperContext {
         if (--nesting == 0) {
             memory.releaseScratch();
             current = null;
+            if (holdsCpu) {
+                holdsCpu = false;
+                Cpus.release(claim);
+            }
         }
     }
 
@@ -84,8 +123,8 @@ public final class ExecutionState implements HelperContext {
      * resolves shared regions through that program's {@link RegionTable}.
      */
     public void enter(Engine engine, int depth) {
-        this.current = engine;
-        this.depth = depth;
+        if (current != engine) current = engine;
+        if (this.depth != depth) this.depth = depth;
         memory.use(engine.program().regions());
     }
 

@@ -52,6 +52,11 @@ public final class Memory {
     private Region[] leased = new Region[4];
     private int leases;
     private int nextLease = FIRST_LEASED_REGION;
+    /** Windows made for {@link #lend}, reused once their lease is revoked (one per record held at a time). */
+    private Region[] windows = new Region[2];
+    private int windowCount;
+    /** Scratch words for reading a key that is not on the stack ({@link #loadWords}). */
+    private long[] scratchWords = new long[8];
     /**
      * Checking mode (soundness tests): which stack bytes the running frames have written. Null when off, which is
      * the normal case: the memory model keeps the host safe without it; it exists to catch verifier bugs that let
@@ -137,6 +142,7 @@ public final class Memory {
     }
 
     public void releaseScratch() {
+        if (nextScratch == FIRST_SCRATCH_REGION) return;
         for (int i = FIRST_SCRATCH_REGION; i < nextScratch; i++) local[i] = null;
         nextScratch = FIRST_SCRATCH_REGION;
     }
@@ -145,8 +151,11 @@ public final class Memory {
 
     /** Makes {@code t}'s objects the shared regions (engines call this, through the state, when a program is entered). */
     public void use(RegionTable t) {
-        table = t;
-        shared = t.regions();
+        Region[] r = t.regions();
+        // written only when they change: an engine enters on every run and after helpers, and stores are not free
+        // before an atomic instruction (which waits for them)
+        if (table != t) table = t;
+        if (shared != r) shared = r;
     }
 
     /** The running program's table: what its handles and shared-region pointers refer to. */
@@ -182,6 +191,33 @@ public final class Memory {
                 leased[leases] = null;
                 return true;
             }
+        return false;
+    }
+
+    /**
+     * Lends {@code backing[offset, offset + size)} as a region of its own, as {@link #lease} does, without a view
+     * object per call: a window onto {@code backing} is moved there (the windows of revoked leases are reused).
+     */
+    public long lend(MemorySegment backing, String name, long offset, long size) {
+        Region w = null;
+        for (int i = 0; i < windowCount && w == null; i++)
+            if (windows[i].backing == backing && !isLeased(windows[i])) w = windows[i];
+        if (w == null) {
+            w = Region.window(name, backing);
+            int free = -1; // past a few, replace an idle window (of a ring that may be gone) instead of keeping it alive
+            for (int i = 0; i < windowCount && windowCount >= 8 && free < 0; i++) if (!isLeased(windows[i])) free = i;
+            if (free >= 0) windows[free] = w;
+            else {
+                if (windowCount == windows.length) windows = java.util.Arrays.copyOf(windows, windowCount * 2);
+                windows[windowCount++] = w;
+            }
+        }
+        w.moveTo(offset, size);
+        return lease(w);
+    }
+
+    private boolean isLeased(Region r) {
+        for (int i = 0; i < leases; i++) if (leased[i] == r) return true;
         return false;
     }
 
@@ -232,28 +268,28 @@ public final class Memory {
         int w = stackWord(a, 1);
         if (w >= 0) return (stackWords[w] >>> ((a & 7) << 3)) & 0xffL;
         Region r = check(a, 1, false);
-        return r.bytes != null ? r.bytes[(int) Pointers.offset(a)] & 0xffL : r.segment().get(U8, Pointers.offset(a)) & 0xffL;
+        return r.bytes != null ? r.bytes[(int) Pointers.offset(a)] & 0xffL : r.backing.get(U8, r.base + Pointers.offset(a)) & 0xffL;
     }
 
     public long load16(long a) {
         int w = stackWord(a, 2);
         if (w >= 0) return (stackWords[w] >>> ((a & 6) << 3)) & 0xffffL;
         Region r = check(a, 2, false);
-        return (r.bytes != null ? (short) BYTES16.get(r.bytes, (int) Pointers.offset(a)) : r.segment().get(U16, Pointers.offset(a))) & 0xffffL;
+        return (r.bytes != null ? (short) BYTES16.get(r.bytes, (int) Pointers.offset(a)) : r.backing.get(U16, r.base + Pointers.offset(a))) & 0xffffL;
     }
 
     public long load32(long a) {
         int w = stackWord(a, 4);
         if (w >= 0) return (stackWords[w] >>> ((a & 4) << 3)) & 0xffffffffL;
         Region r = check(a, 4, false);
-        return (r.bytes != null ? (int) BYTES32.get(r.bytes, (int) Pointers.offset(a)) : r.segment().get(U32, Pointers.offset(a))) & 0xffffffffL;
+        return (r.bytes != null ? (int) BYTES32.get(r.bytes, (int) Pointers.offset(a)) : r.backing.get(U32, r.base + Pointers.offset(a))) & 0xffffffffL;
     }
 
     public long load64(long a) {
         int w = stackWord(a, 8);
         if (w >= 0) return stackWords[w];
         Region r = check(a, 8, false);
-        return r.bytes != null ? (long) BYTES64.get(r.bytes, (int) Pointers.offset(a)) : r.segment().get(U64, Pointers.offset(a));
+        return r.bytes != null ? (long) BYTES64.get(r.bytes, (int) Pointers.offset(a)) : r.backing.get(U64, r.base + Pointers.offset(a));
     }
 
     /** Zero-extended load of 1, 2, 4 or 8 bytes. */
@@ -271,7 +307,7 @@ public final class Memory {
         if (w >= 0) { storeBits(w, (int) (a & 7) << 3, 0xffL, v); return; }
         Region r = check(a, 1, true);
         if (r.bytes != null) r.bytes[(int) Pointers.offset(a)] = (byte) v;
-        else r.segment().set(U8, Pointers.offset(a), (byte) v);
+        else r.backing.set(U8, r.base + Pointers.offset(a), (byte) v);
     }
 
     public void store16(long a, long v) {
@@ -279,7 +315,7 @@ public final class Memory {
         if (w >= 0) { storeBits(w, (int) (a & 6) << 3, 0xffffL, v); return; }
         Region r = check(a, 2, true);
         if (r.bytes != null) BYTES16.set(r.bytes, (int) Pointers.offset(a), (short) v);
-        else r.segment().set(U16, Pointers.offset(a), (short) v);
+        else r.backing.set(U16, r.base + Pointers.offset(a), (short) v);
     }
 
     public void store32(long a, long v) {
@@ -287,7 +323,7 @@ public final class Memory {
         if (w >= 0) { storeBits(w, (int) (a & 4) << 3, 0xffffffffL, v); return; }
         Region r = check(a, 4, true);
         if (r.bytes != null) BYTES32.set(r.bytes, (int) Pointers.offset(a), (int) v);
-        else r.segment().set(U32, Pointers.offset(a), (int) v);
+        else r.backing.set(U32, r.base + Pointers.offset(a), (int) v);
     }
 
     public void store64(long a, long v) {
@@ -295,7 +331,7 @@ public final class Memory {
         if (w >= 0) { stackWords[w] = v; return; }
         Region r = check(a, 8, true);
         if (r.bytes != null) BYTES64.set(r.bytes, (int) Pointers.offset(a), v);
-        else r.segment().set(U64, Pointers.offset(a), v);
+        else r.backing.set(U64, r.base + Pointers.offset(a), v);
     }
 
     private void storeBits(int word, int shift, long mask, long v) {
@@ -319,6 +355,24 @@ public final class Memory {
             stackWords[w] = old + operand;
             return old;
         }
+        return sharedAtomicAdd64(a, operand);
+    }
+
+    /**
+     * {@link #atomicAdd64} where the address is expected to be in a map value (compiled code calls this where the
+     * verifier proved so): the region's bounds, write permission and alignment are still checked here, and the JVM
+     * checks the segment access again. Small, so that JIT compilers inline it; anything unusual (another region, a
+     * fault) takes {@link #atomic}.
+     */
+    public long sharedAtomicAdd64(long a, long operand) {
+        int index = (int) (a >>> 32) - FIRST_SHARED_REGION;
+        Region[] s = shared;
+        if (index >= 0 && index < s.length) {
+            Region r = s[index];
+            long off = a & 0xffffffffL;
+            if (r != null && off + 8 <= r.size && (off & 7) == 0 && r.aligned8 && r.writable())
+                return (long) ATOMIC64.getAndAdd(r.backing, r.base + off, operand);
+        }
         return atomic(AtomicOp.ADD, true, a, operand, 0);
     }
 
@@ -330,30 +384,11 @@ public final class Memory {
         int size = wide ? 8 : 4;
         if (stackWritten != null && Pointers.region(a) == STACK_REGION) check(a, size, false); // reads before it writes
         Region r = check(a, size, true);
-        long off = Pointers.offset(a);
-        MemorySegment seg = r.segment();
+        long off = r.base + Pointers.offset(a);
+        MemorySegment seg = r.backing;
         if (r.atomicCapable()) {
-            if ((seg.address() + off) % size != 0) throw new MemoryFault("misaligned " + size + "-byte atomic at offset " + off + " of " + r.name());
-            if (wide) {
-                return switch (op) {
-                    case ADD -> (long) ATOMIC64.getAndAdd(seg, off, operand);
-                    case OR -> (long) ATOMIC64.getAndBitwiseOr(seg, off, operand);
-                    case AND -> (long) ATOMIC64.getAndBitwiseAnd(seg, off, operand);
-                    case XOR -> (long) ATOMIC64.getAndBitwiseXor(seg, off, operand);
-                    case XCHG -> (long) ATOMIC64.getAndSet(seg, off, operand);
-                    case CMPXCHG -> (long) ATOMIC64.compareAndExchange(seg, off, expected, operand);
-                };
-            }
-            int v = (int) operand;
-            int old = switch (op) {
-                case ADD -> (int) ATOMIC32.getAndAdd(seg, off, v);
-                case OR -> (int) ATOMIC32.getAndBitwiseOr(seg, off, v);
-                case AND -> (int) ATOMIC32.getAndBitwiseAnd(seg, off, v);
-                case XOR -> (int) ATOMIC32.getAndBitwiseXor(seg, off, v);
-                case XCHG -> (int) ATOMIC32.getAndSet(seg, off, v);
-                case CMPXCHG -> (int) ATOMIC32.compareAndExchange(seg, off, (int) expected, v);
-            };
-            return old & 0xffffffffL;
+            if ((seg.address() + off) % size != 0) throw new MemoryFault("misaligned " + size + "-byte atomic at offset " + Pointers.offset(a) + " of " + r.name());
+            return wide ? atomic64(op, seg, off, operand, expected) : atomic32(op, seg, off, (int) operand, (int) expected) & 0xffffffffL;
         }
         // Heap byte[] memory belongs to one execution: a plain read-modify-write is atomic enough.
         long old = wide ? seg.get(U64, off) : seg.get(U32, off) & 0xffffffffL;
@@ -367,6 +402,28 @@ public final class Memory {
         if (wide) seg.set(U64, off, next);
         else seg.set(U32, off, (int) next);
         return old;
+    }
+
+    private static long atomic64(AtomicOp op, MemorySegment seg, long off, long operand, long expected) {
+        return switch (op) {
+            case ADD -> (long) ATOMIC64.getAndAdd(seg, off, operand);
+            case OR -> (long) ATOMIC64.getAndBitwiseOr(seg, off, operand);
+            case AND -> (long) ATOMIC64.getAndBitwiseAnd(seg, off, operand);
+            case XOR -> (long) ATOMIC64.getAndBitwiseXor(seg, off, operand);
+            case XCHG -> (long) ATOMIC64.getAndSet(seg, off, operand);
+            case CMPXCHG -> (long) ATOMIC64.compareAndExchange(seg, off, expected, operand);
+        };
+    }
+
+    private static int atomic32(AtomicOp op, MemorySegment seg, long off, int operand, int expected) {
+        return switch (op) {
+            case ADD -> (int) ATOMIC32.getAndAdd(seg, off, operand);
+            case OR -> (int) ATOMIC32.getAndBitwiseOr(seg, off, operand);
+            case AND -> (int) ATOMIC32.getAndBitwiseAnd(seg, off, operand);
+            case XOR -> (int) ATOMIC32.getAndBitwiseXor(seg, off, operand);
+            case XCHG -> (int) ATOMIC32.getAndSet(seg, off, operand);
+            case CMPXCHG -> (int) ATOMIC32.compareAndExchange(seg, off, expected, operand);
+        };
     }
 
     /**
@@ -386,24 +443,105 @@ public final class Memory {
     /** Releases a spin lock word (stores 0 atomically) at {@code offset} of {@code region}, whichever program took it. */
     public static void unlock(Region region, long offset) {
         if (offset + 4 > region.size()) return;
-        if (region.atomicCapable()) ATOMIC32.setVolatile(region.segment(), offset, 0);
-        else region.segment().set(U32, offset, 0);
+        if (region.atomicCapable()) ATOMIC32.setVolatile(region.backing, region.base + offset, 0);
+        else region.backing.set(U32, region.base + offset, 0);
     }
 
     /**
      * A checked view of {@code length} bytes at {@code address}, for helpers that take a buffer argument.
-     * Faults like a load or store would.
+     * Faults like a load or store would. Helpers that only copy use {@link #copyIn}/{@link #copyOut}, which make
+     * no view.
      */
     public MemorySegment slice(long address, long length, boolean write) {
         if (length < 0 || length > Integer.MAX_VALUE) throw new MemoryFault("buffer length " + length + " is invalid");
         if (length == 0) return MemorySegment.NULL.reinterpret(0);
         Region r = check(address, (int) length, write);
-        return r.segment().asSlice(Pointers.offset(address), length);
+        return r.backing.asSlice(r.base + Pointers.offset(address), length);
+    }
+
+    /**
+     * Copies {@code src[from, from + n)} to program memory at {@code address}, checked as a store of {@code n} bytes
+     * (bounds, write permission, the stack-checking mode), without a view object.
+     */
+    public void copyIn(long address, byte[] src, int from, int n) {
+        if (n == 0) return;
+        if (n < 0) throw new MemoryFault("buffer length " + n + " is invalid");
+        Region r = check(address, n, true);
+        int off = (int) Pointers.offset(address);
+        if (r.bytes != null) System.arraycopy(src, from, r.bytes, off, n);
+        else MemorySegment.copy(src, from, r.backing, U8, r.base + off, n);
+    }
+
+    /** Copies {@code n} bytes of program memory at {@code address} to {@code dst[to, to + n)}, checked as a load. */
+    public void copyOut(long address, byte[] dst, int to, int n) {
+        if (n == 0) return;
+        if (n < 0) throw new MemoryFault("buffer length " + n + " is invalid");
+        Region r = check(address, n, false);
+        int off = (int) Pointers.offset(address);
+        if (r.bytes != null) System.arraycopy(r.bytes, off, dst, to, n);
+        else MemorySegment.copy(r.backing, U8, r.base + off, dst, to, n);
+    }
+
+    /** Fills {@code n} bytes of program memory at {@code address} with {@code value}, checked as a store. */
+    public void fill(long address, int n, byte value) {
+        if (n == 0) return;
+        if (n < 0) throw new MemoryFault("buffer length " + n + " is invalid");
+        Region r = check(address, n, true);
+        int off = (int) Pointers.offset(address);
+        if (r.bytes != null) java.util.Arrays.fill(r.bytes, off, off + n, value);
+        else r.backing.asSlice(r.base + off, n).fill(value);
+    }
+
+    /**
+     * Copies {@code n} bytes of program memory from {@code src} to {@code dst} (which may overlap), checked as a load
+     * and a store, without view objects.
+     */
+    public void copy(long dst, long src, int n) {
+        if (n == 0) return;
+        if (n < 0) throw new MemoryFault("buffer length " + n + " is invalid");
+        Region from = check(src, n, false), to = check(dst, n, true);
+        MemorySegment.copy(from.backing, from.base + Pointers.offset(src), to.backing, to.base + Pointers.offset(dst), n);
     }
 
     /** Copies bytes out of program memory. */
     public byte[] read(long address, int length) {
-        return slice(address, length, false).toArray(ValueLayout.JAVA_BYTE);
+        byte[] out = new byte[length];
+        copyOut(address, out, 0, length);
+        return out;
+    }
+
+    /**
+     * The index in {@link #stackWords()} of an 8-byte aligned stack address whose {@code bytes} lie inside the
+     * stack, or -1 (another region, misaligned, out of range, or the stack-checking mode, which must see the read).
+     * Lets a map read a key in place: no copy, no view.
+     */
+    public int alignedStackWord(long address, int bytes) {
+        if ((int) (address >>> 32) != STACK_REGION || stackWritten != null || !LITTLE_ENDIAN_HOST) return -1;
+        long off = address & 0xffffffffL;
+        if ((off & 7) != 0 || off + bytes > STACK_BYTES) return -1;
+        return (int) (off >>> 3);
+    }
+
+    /**
+     * Reads {@code bytes} of program memory at {@code address}, checked as one load, into this memory's scratch words
+     * (little-endian, the last word zero-padded) and returns them; valid until the next call. For keys that are not
+     * on the stack.
+     */
+    public long[] loadWords(long address, int bytes) {
+        int words = (bytes + 7) >>> 3;
+        if (scratchWords.length < words) scratchWords = new long[Math.max(words, 2 * scratchWords.length)];
+        long[] out = scratchWords;
+        Region r = check(address, bytes, false);
+        long at = r.base + Pointers.offset(address);
+        MemorySegment seg = r.backing;
+        int full = bytes >>> 3;
+        for (int i = 0; i < full; i++) out[i] = seg.get(U64, at + 8L * i);
+        if (full < words) {
+            long w = 0;
+            for (int b = 8 * full, shift = 0; b < bytes; b++, shift += 8) w |= (seg.get(U8, at + b) & 0xffL) << shift;
+            out[full] = w;
+        }
+        return out;
     }
 
     /** Reads a NUL-terminated string of at most {@code max} bytes. */
@@ -414,7 +552,7 @@ public final class Memory {
         long end = Math.min(r.size(), off + max);
         StringBuilder sb = new StringBuilder();
         for (long i = off; i < end; i++) {
-            byte b = r.segment().get(U8, i);
+            byte b = r.backing.get(U8, r.base + i);
             if (b == 0) break;
             sb.append((char) (b & 0xff));
         }

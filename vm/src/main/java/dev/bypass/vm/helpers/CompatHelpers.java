@@ -40,10 +40,9 @@ public final class CompatHelpers {
                     read, (c, dst, size, src, x, y) -> probeReadStr(c.memory(), dst, size, src));
         b.register(HelperIds.GET_CURRENT_COMM, "get_current_comm", Prototype.of(ReturnType.INTEGER, PTR_TO_UNINIT_MEM, CONST_SIZE),
                 (c, buf, size, x, y, z) -> {
-                    MemorySegment out = c.memory().slice(buf, size, true);
-                    out.fill((byte) 0);
+                    c.memory().fill(buf, (int) size, (byte) 0);
                     byte[] name = Thread.currentThread().getName().getBytes(StandardCharsets.UTF_8);
-                    MemorySegment.copy(MemorySegment.ofArray(name), 0, out, 0, Math.min(name.length, Math.max(0, size - 1)));
+                    c.memory().copyIn(buf, name, 0, (int) Math.min(name.length, Math.max(0, size - 1)));
                     return 0;
                 });
         b.register(HelperIds.GET_CURRENT_UID_GID, "get_current_uid_gid", noArgs, (c, a, b1, c1, d, e) -> UID_GID);
@@ -85,10 +84,10 @@ public final class CompatHelpers {
                     for (int i = 0; i < args.length; i++) args[i] = c.memory().load64(data + 8L * i);
                     byte[] text = TraceFormat.format(c.memory(), c.memory().readCString(fmt, 4096), args).getBytes(StandardCharsets.UTF_8);
                     if (strSize > 0) {
-                        MemorySegment out = c.memory().slice(str, strSize, true);
+                        c.memory().slice(str, strSize, true); // the whole buffer must be writable, as its size says
                         int n = (int) Math.min(text.length, strSize - 1);
-                        MemorySegment.copy(MemorySegment.ofArray(text), 0, out, 0, n);
-                        out.set(ValueLayout.JAVA_BYTE, n, (byte) 0);
+                        c.memory().copyIn(str, text, 0, n);
+                        c.memory().store8(str + n, 0);
                     }
                     return text.length + 1; // the length the whole output needs, as snprintf reports
                 });
@@ -106,12 +105,12 @@ public final class CompatHelpers {
     }
 
     static long probeRead(Memory mem, long dst, long size, long src) {
-        MemorySegment out = mem.slice(dst, size, true);
+        if (size < 0 || size > Integer.MAX_VALUE) throw new MemoryFault("buffer length " + size + " is invalid");
         try {
-            MemorySegment.copy(mem.slice(src, size, false), 0, out, 0, size);
+            mem.copy(dst, src, (int) size);
             return 0;
         } catch (MemoryFault f) {
-            out.fill((byte) 0);
+            mem.fill(dst, (int) size, (byte) 0); // faults in turn when the destination was what failed
             return -EFAULT;
         }
     }
@@ -141,11 +140,10 @@ public final class CompatHelpers {
         if (!(c instanceof ExecutionState st)) throw new HelperException("for_each_map_elem outside an execution");
         byte[] keyBytes = new byte[m.spec().keySize()];
         long keyPtr = st.memory().bindScratch(Region.of("for_each key", keyBytes, false));
-        MemorySegment key = MemorySegment.ofArray(keyBytes);
         long n = 0;
         for (byte[] k : m.keys()) {
             System.arraycopy(k, 0, keyBytes, 0, keyBytes.length);
-            long value = MapArgs.valuePointer(map, m.lookupPointer(key));
+            long value = MapArgs.valuePointer(map, m.lookupPointer(c, keyPtr));
             if (value == 0) continue; // deleted meanwhile
             if (--st.budget < 0) throw new ExecutionException(ExecutionException.Kind.BUDGET_EXHAUSTED, -1,
                     "for_each_map_elem: program exceeded its budget of " + st.budgetLimit() + " back-edges and calls");

@@ -10,23 +10,20 @@ import dev.bypass.vm.exec.Region;
  * depends on the running program's table, the lock itself does not. The verifier proves every
  * {@code bpf_spin_lock} is released before exit; when a program stops with an error while holding one (or runs
  * unverified), whoever ends the execution calls {@link #releaseAll(ExecutionState)} so other programs do not wait
- * on it. Kept as an attachment of the {@link ExecutionState}.
+ * on it. Kept by the {@link ExecutionState}.
  */
 public final class HeldLocks {
     private Region[] regions = new Region[2];
     private long[] offsets = new long[2];
     private int count;
     /** The state whose {@code heldResources} this keeps current (null for a throwaway instance). */
-    private ExecutionState owner;
+    private final ExecutionState owner;
+
+    /** The locks of {@code owner}'s executions ({@link ExecutionState#locks()} makes it once). */
+    public HeldLocks(ExecutionState owner) { this.owner = owner; }
 
     static HeldLocks of(HelperContext c) {
-        HeldLocks h = c.attachment(HeldLocks.class);
-        if (h == null && c instanceof ExecutionState st) {
-            h = new HeldLocks();
-            h.owner = st;
-            st.attach(HeldLocks.class, h);
-        }
-        return h == null ? new HeldLocks() : h;
+        return c instanceof ExecutionState st ? st.locks() : new HeldLocks(null);
     }
 
     void add(Region region, long lock) {
@@ -54,8 +51,8 @@ public final class HeldLocks {
 
     /** Releases every lock the state's thread still holds; returns how many there were. */
     public static int releaseAll(ExecutionState state) {
-        HeldLocks h = state.attachment(HeldLocks.class);
-        if (h == null || h.count == 0) return 0;
+        HeldLocks h = state.locks();
+        if (h.count == 0) return 0;
         int n = h.count;
         for (int i = 0; i < n; i++) {
             Memory.unlock(h.regions[i], h.offsets[i]);

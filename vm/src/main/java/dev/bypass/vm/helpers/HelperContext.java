@@ -9,4 +9,7 @@ public interface HelperContext {
 
     /** Host objects attached to the execution (maps, the program's environment), looked up by type. */
     <T> T attachment(Class<T> type);
+
+    /** The CPU cell of the calling execution: which value of a per-CPU map it sees (see {@link dev.bypass.vm.exec.Cpus}). */
+    default int cpu() { return dev.bypass.vm.exec.Cpus.current(); }
 }

@@ -33,30 +33,21 @@ public final class MapHelpers {
     /** How long spin_lock spins before it gives up on a lock that is never released (a program bug). */
     private static final long SPIN_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-    private static final HelperRegistry STANDARD = CompatHelpers.register(register(BaseHelpers.register(HelperRegistry.builder()))).build();
+    /** Built on first use, after this class's helper implementations exist. */
+    private static final class Standard {
+        static final HelperRegistry REGISTRY = CompatHelpers.register(register(BaseHelpers.register(HelperRegistry.builder()))).build();
+    }
 
     /** Base helpers plus map, ring buffer, tail call, loop, lock and trace helpers, and {@link CompatHelpers}. */
-    public static HelperRegistry registry() { return STANDARD; }
+    public static HelperRegistry registry() { return Standard.REGISTRY; }
 
     public static HelperRegistry.Builder register(HelperRegistry.Builder b) {
         b.register(HelperIds.MAP_LOOKUP_ELEM, "map_lookup_elem",
-                Prototype.of(ReturnType.PTR_TO_MAP_VALUE_OR_NULL, CONST_MAP_PTR, PTR_TO_MAP_KEY),
-                (c, map, key, x, y, z) -> {
-                    BpfMap m = MapArgs.map(c, map);
-                    return MapArgs.valuePointer(map, m.lookupPointer(c.memory(), key));
-                });
+                Prototype.of(ReturnType.PTR_TO_MAP_VALUE_OR_NULL, CONST_MAP_PTR, PTR_TO_MAP_KEY), LOOKUP);
         b.register(HelperIds.MAP_UPDATE_ELEM, "map_update_elem",
-                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING),
-                (c, map, key, value, flags, z) -> {
-                    BpfMap m = MapArgs.map(c, map);
-                    return m.update(key(c, m, key), c.memory().slice(value, m.spec().valueSize(), false), flags);
-                });
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY, PTR_TO_MAP_VALUE, ANYTHING), UPDATE);
         b.register(HelperIds.MAP_DELETE_ELEM, "map_delete_elem",
-                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY),
-                (c, map, key, x, y, z) -> {
-                    BpfMap m = MapArgs.map(c, map);
-                    return m.delete(key(c, m, key));
-                });
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_KEY), DELETE);
         b.register(HelperIds.MAP_PUSH_ELEM, "map_push_elem",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MAP_VALUE, ANYTHING),
                 (c, map, value, flags, y, z) -> {
@@ -70,22 +61,13 @@ public final class MapHelpers {
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_UNINIT_MAP_VALUE),
                 (c, map, value, x, y, z) -> take(c, map, value, false));
         b.register(HelperIds.RINGBUF_OUTPUT, "ringbuf_output",
-                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MEM, CONST_SIZE_OR_ZERO, ANYTHING),
-                (c, map, data, size, flags, z) -> ring(c, map).output(c.memory().slice(data, size, false), flags));
+                Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, PTR_TO_MEM, CONST_SIZE_OR_ZERO, ANYTHING), RINGBUF_OUTPUT);
         b.register(HelperIds.RINGBUF_RESERVE, "ringbuf_reserve",
-                Prototype.of(ReturnType.PTR_TO_ALLOC_MEM_OR_NULL, CONST_MAP_PTR, CONST_ALLOC_SIZE_OR_ZERO, ANYTHING),
-                (c, map, size, flags, y, z) -> {
-                    RingBuffer ring = ring(c, map);
-                    long p = ring.reserve(size, flags);
-                    // The program writes the record through a lent region that its submit or discard takes back.
-                    return p == 0 ? 0 : RingReservations.of(c).add(ring, p, c.memory().lease(ring.record(p, size)));
-                });
+                Prototype.of(ReturnType.PTR_TO_ALLOC_MEM_OR_NULL, CONST_MAP_PTR, CONST_ALLOC_SIZE_OR_ZERO, ANYTHING), RINGBUF_RESERVE);
         b.register(HelperIds.RINGBUF_SUBMIT, "ringbuf_submit",
-                Prototype.of(ReturnType.VOID, PTR_TO_ALLOC_MEM_RELEASE, ANYTHING),
-                (c, data, flags, x, y, z) -> complete(c, data, flags, false));
+                Prototype.of(ReturnType.VOID, PTR_TO_ALLOC_MEM_RELEASE, ANYTHING), RINGBUF_SUBMIT);
         b.register(HelperIds.RINGBUF_DISCARD, "ringbuf_discard",
-                Prototype.of(ReturnType.VOID, PTR_TO_ALLOC_MEM_RELEASE, ANYTHING),
-                (c, data, flags, x, y, z) -> complete(c, data, flags, true));
+                Prototype.of(ReturnType.VOID, PTR_TO_ALLOC_MEM_RELEASE, ANYTHING), RINGBUF_DISCARD);
         b.register(HelperIds.RINGBUF_QUERY, "ringbuf_query",
                 Prototype.of(ReturnType.INTEGER, CONST_MAP_PTR, ANYTHING),
                 (c, map, flags, x, y, z) -> ring(c, map).query(flags));
@@ -94,7 +76,7 @@ public final class MapHelpers {
                 (c, ctx, map, flags, data, size) -> {
                     if (!(MapArgs.map(c, map) instanceof dev.bypass.vm.maps.PerfEventArray pa)) return -Errno.EINVAL;
                     if ((flags >>> 32) != 0) return -Errno.EINVAL; // appending context bytes (BPF_F_CTXLEN_MASK) is not supported
-                    return pa.output(flags & 0xffffffffL, BaseHelpers.processorId(), c.memory().slice(data, size, false));
+                    return pa.output(flags & 0xffffffffL, c.cpu(), c.memory().slice(data, size, false));
                 });
         b.register(HelperIds.TAIL_CALL, "tail_call", Prototype.of(ReturnType.VOID, PTR_TO_CTX, CONST_MAP_PTR, ANYTHING),
                 (c, ctx, map, index, y, z) -> {
@@ -155,13 +137,78 @@ public final class MapHelpers {
         return b;
     }
 
+    // ---- the hot helpers, as static methods: the registered implementations call them, compiled code calls them
+    // directly (see direct), so both engines run the same code ----
+
+    /** {@code bpf_map_lookup_elem}: the value's pointer in the program's region for the map, or 0. */
+    public static long mapLookupElem(HelperContext c, long map, long key) {
+        return MapArgs.valuePointer(map, MapArgs.map(c, map).lookupPointer(c, key));
+    }
+
+    /** {@code bpf_map_update_elem}. */
+    public static long mapUpdateElem(HelperContext c, long map, long key, long value, long flags) {
+        BpfMap m = MapArgs.map(c, map);
+        return m.update(c, key, c.memory().slice(value, m.spec().valueSize(), false), flags);
+    }
+
+    /** {@code bpf_map_delete_elem}. */
+    public static long mapDeleteElem(HelperContext c, long map, long key) { return MapArgs.map(c, map).delete(c, key); }
+
+    /** {@code bpf_ringbuf_reserve}: the record is lent to the program as a region of its own until its submit or discard. */
+    public static long ringbufReserve(HelperContext c, long map, long size, long flags) {
+        RingBuffer ring = ring(c, map);
+        long p = ring.reserve(size, flags);
+        return p == 0 ? 0 : RingReservations.of(c).add(ring, p, ring.lend(c.memory(), p, size));
+    }
+
+    /** {@code bpf_ringbuf_submit}. */
+    public static long ringbufSubmit(HelperContext c, long data, long flags) { return complete(c, data, flags, false); }
+
+    /** {@code bpf_ringbuf_discard}. */
+    public static long ringbufDiscard(HelperContext c, long data, long flags) { return complete(c, data, flags, true); }
+
+    /** {@code bpf_ringbuf_output}. */
+    public static long ringbufOutput(HelperContext c, long map, long data, long size, long flags) {
+        return ring(c, map).output(c.memory().slice(data, size, false), flags);
+    }
+
+    private static final Helper LOOKUP = (c, map, key, x, y, z) -> mapLookupElem(c, map, key);
+    private static final Helper UPDATE = (c, map, key, value, flags, z) -> mapUpdateElem(c, map, key, value, flags);
+    private static final Helper DELETE = (c, map, key, x, y, z) -> mapDeleteElem(c, map, key);
+    private static final Helper RINGBUF_RESERVE = (c, map, size, flags, y, z) -> ringbufReserve(c, map, size, flags);
+    private static final Helper RINGBUF_SUBMIT = (c, data, flags, x, y, z) -> ringbufSubmit(c, data, flags);
+    private static final Helper RINGBUF_DISCARD = (c, data, flags, x, y, z) -> ringbufDiscard(c, data, flags);
+    private static final Helper RINGBUF_OUTPUT = (c, map, data, size, flags, z) -> ringbufOutput(c, map, data, size, flags);
+
+    private static final java.util.Map<Helper, java.lang.reflect.Method> DIRECT = new java.util.IdentityHashMap<>();
+
+    static {
+        try {
+            Class<?> l = long.class;
+            DIRECT.put(LOOKUP, MapHelpers.class.getMethod("mapLookupElem", HelperContext.class, l, l));
+            DIRECT.put(UPDATE, MapHelpers.class.getMethod("mapUpdateElem", HelperContext.class, l, l, l, l));
+            DIRECT.put(DELETE, MapHelpers.class.getMethod("mapDeleteElem", HelperContext.class, l, l));
+            DIRECT.put(RINGBUF_RESERVE, MapHelpers.class.getMethod("ringbufReserve", HelperContext.class, l, l, l));
+            DIRECT.put(RINGBUF_SUBMIT, MapHelpers.class.getMethod("ringbufSubmit", HelperContext.class, l, l));
+            DIRECT.put(RINGBUF_DISCARD, MapHelpers.class.getMethod("ringbufDiscard", HelperContext.class, l, l));
+            DIRECT.put(RINGBUF_OUTPUT, MapHelpers.class.getMethod("ringbufOutput", HelperContext.class, l, l, l, l));
+        } catch (NoSuchMethodException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The public static method {@code long m(HelperContext, long...)} that {@code implementation} calls with its
+     * first arguments, when it is one of the standard map and ring buffer helpers: compiled code calls that method
+     * instead of dispatching through the {@link Helper} interface. These helpers never call back into the program
+     * nor replace it, so compiled code also skips what it checks after other helpers. Null for any other helper
+     * (including a host's replacement registered under the same id).
+     */
+    public static java.lang.reflect.Method direct(Helper implementation) { return DIRECT.get(implementation); }
+
     private static RingBuffer ring(HelperContext c, long handle) {
         if (!(MapArgs.map(c, handle) instanceof RingBuffer r)) throw new HelperException("map is not a ring buffer");
         return r;
-    }
-
-    private static MemorySegment key(HelperContext c, BpfMap m, long key) {
-        return c.memory().slice(key, m.spec().keySize(), false);
     }
 
     private static long take(HelperContext c, long map, long value, boolean remove) {

@@ -10,23 +10,20 @@ import dev.bypass.vm.maps.RingBuffer;
  * completed, so a write after submit faults). The verifier proves every reservation is released; this is also the
  * safety net when it is not (a program that stopped with an error, or one run unverified): whoever ends the
  * execution calls {@link #discardAll(ExecutionState)}, so a forgotten record never blocks the consumer for good.
- * Kept as an attachment of the {@link ExecutionState}.
+ * Kept by the {@link ExecutionState}.
  */
 public final class RingReservations {
     private RingBuffer[] rings = new RingBuffer[4];
     private long[] records = new long[4], lent = new long[4];
     private int count;
     /** The state whose {@code heldResources} this keeps current (null for a throwaway instance). */
-    private ExecutionState owner;
+    private final ExecutionState owner;
+
+    /** The reservations of {@code owner}'s executions ({@link ExecutionState#reservations()} makes it once). */
+    public RingReservations(ExecutionState owner) { this.owner = owner; }
 
     static RingReservations of(HelperContext c) {
-        RingReservations r = c.attachment(RingReservations.class);
-        if (r == null && c instanceof ExecutionState st) {
-            r = new RingReservations();
-            r.owner = st;
-            st.attach(RingReservations.class, r);
-        }
-        return r == null ? new RingReservations() : r;
+        return c instanceof ExecutionState st ? st.reservations() : new RingReservations(null);
     }
 
     /** Records a reservation; returns {@code lent}, the program's pointer to it. */
@@ -65,8 +62,8 @@ public final class RingReservations {
 
     /** Discards every record the state's thread still holds; returns how many there were. */
     public static int discardAll(ExecutionState state) {
-        RingReservations r = state.attachment(RingReservations.class);
-        if (r == null || r.count == 0) return 0;
+        RingReservations r = state.reservations();
+        if (r.count == 0) return 0;
         int n = r.count;
         for (int i = 0; i < n; i++) {
             state.memory().revoke(r.lent[i]);

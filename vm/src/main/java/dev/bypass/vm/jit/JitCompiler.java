@@ -11,6 +11,7 @@ import dev.bypass.vm.facts.ProgramFacts;
 import dev.bypass.vm.facts.RegisterType;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.helpers.HelperSpec;
+import dev.bypass.vm.helpers.MapHelpers;
 import dev.bypass.vm.isa.AluOp;
 import dev.bypass.vm.isa.AtomicOp;
 import dev.bypass.vm.isa.Instruction;
@@ -31,6 +32,8 @@ import java.util.function.IntFunction;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassTooLargeException;
 import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.ConstantDynamic;
+import org.objectweb.asm.Handle;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodTooLargeException;
 import org.objectweb.asm.MethodVisitor;
@@ -72,6 +75,11 @@ public final class JitCompiler {
     }
 
     private static final AtomicLong COUNTER = new AtomicLong();
+    /** {@code MethodHandles.classDataAt}: the bootstrap of constants taken from the class data. */
+    private static final Handle CLASS_DATA_AT = new Handle(H_INVOKESTATIC, "java/lang/invoke/MethodHandles", "classDataAt",
+            "(Ljava/lang/invoke/MethodHandles$Lookup;Ljava/lang/String;Ljava/lang/Class;I)Ljava/lang/Object;", false);
+    private static final String HELPER = Type.getInternalName(dev.bypass.vm.helpers.Helper.class);
+    private static final String CONTEXT = Type.getDescriptor(dev.bypass.vm.helpers.HelperContext.class);
     private static final String SUPPORT = Type.getInternalName(JitSupport.class);
     private static final String ENGINE = Type.getDescriptor(Engine.class);
     private static final String STATE = Type.getDescriptor(ExecutionState.class);
@@ -132,7 +140,7 @@ public final class JitCompiler {
         try {
             ClassEmitter emitter = new ClassEmitter(linked, facts.verified() ? facts : ProgramFacts.NONE, name, entries, chunkSlots);
             byte[] bytes = emitter.emit();
-            return load(linked, bytes, entries, emitter.chunkStarts);
+            return load(linked, bytes, entries, emitter.chunkStarts, emitter.constants);
         } catch (ClassTooLargeException e) {
             throw new Unsupported("its constants do not fit one JVM class (" + e.getConstantPoolCount() + " constant pool entries)");
         } catch (MethodTooLargeException e) {
@@ -161,19 +169,16 @@ public final class JitCompiler {
         return java.util.Arrays.copyOf(entries, functions);
     }
 
-    private static Compiled load(LinkedProgram linked, byte[] bytes, int[] entries, int[][] chunkStarts) throws Unsupported {
-        int n = linked.slotCount();
+    private static Compiled load(LinkedProgram linked, byte[] bytes, int[] entries, int[][] chunkStarts, List<Object> constants) throws Unsupported {
         MethodHandles.Lookup lookup;
         try {
-            lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
+            // the class data holds the objects compiled code loads as constants (helper implementations)
+            lookup = MethodHandles.lookup().defineHiddenClassWithClassData(bytes, List.copyOf(constants), true);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
         try {
             Class<?> c = lookup.lookupClass();
-            HelperSpec[] helpers = new HelperSpec[n];
-            for (int s = 0; s < n; s++) helpers[s] = linked.helperAt(s);
-            lookup.findStaticVarHandle(c, "HELPERS", HelperSpec[].class).set(helpers);
             lookup.findStaticVarHandle(c, "REGISTRY", HelperRegistry.class).set(linked.helpers());
             lookup.findStaticVarHandle(c, "ENTRIES", int[].class).set(entries);
             lookup.findStaticVarHandle(c, "CHUNKS", int[][].class).set(chunkStarts);
@@ -238,6 +243,20 @@ public final class JitCompiler {
         private final ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
         /** Dispatch helper methods to write once the method that calls them is complete. */
         private final List<Runnable> pending = new ArrayList<>();
+        /** Objects the code loads as constants (class data, by index), each once. */
+        final List<Object> constants = new ArrayList<>();
+        private final java.util.IdentityHashMap<Object, ConstantDynamic> constantIndex = new java.util.IdentityHashMap<>();
+
+        /**
+         * A constant the code loads with {@code ldc}: {@code value}, taken from the class data. A JIT compiler sees it
+         * as a constant, so a call on it is bound and inlined like a static call.
+         */
+        ConstantDynamic constant(Object value, Class<?> type) {
+            return constantIndex.computeIfAbsent(value, v -> {
+                constants.add(v);
+                return new ConstantDynamic("_", Type.getDescriptor(type), CLASS_DATA_AT, constants.size() - 1); // classDataAt wants "_"
+            });
+        }
         private long codeBytes;
 
         ClassEmitter(LinkedProgram linked, ProgramFacts facts, String name, int[] entries, int chunkSlots) {
@@ -262,8 +281,7 @@ public final class JitCompiler {
         byte[] emit() throws Unsupported {
             int n = linked.slotCount();
             cw.visit(V21, ACC_PUBLIC | ACC_FINAL | ACC_SUPER, name, null, "java/lang/Object", new String[] {Type.getInternalName(Compiled.class)});
-            for (String[] f : new String[][] {{"HELPERS", Type.getDescriptor(HelperSpec[].class)}, {"REGISTRY", Type.getDescriptor(HelperRegistry.class)},
-                    {"ENTRIES", "[I"}, {"CHUNKS", "[[I"}})
+            for (String[] f : new String[][] {{"REGISTRY", Type.getDescriptor(HelperRegistry.class)}, {"ENTRIES", "[I"}, {"CHUNKS", "[[I"}})
                 cw.visitField(ACC_STATIC | ACC_PRIVATE, f[0], f[1], null, null).visitEnd();
             constructor();
             run();
@@ -796,11 +814,14 @@ public final class JitCompiler {
         private void atomic(int s, Atomic a) {
             boolean wide = a.width() == Width.DW;
             if (wide && a.op() == AtomicOp.ADD) { // the common counter update: no operation switch at run time
+                AccessFact f = facts.access(s);
+                // proven a map value: the shared-region path straight away (still checked there and by the JVM)
+                boolean mapValue = f != null && f.base() == RegisterType.PTR_TO_MAP_VALUE;
                 mv.visitVarInsn(ALOAD, MEM);
                 address(a.dst(), a.offset());
                 load(a.src());
                 pushSlot(s);
-                mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "atomicAdd64", "(" + MEMORY + "JJI)J", false);
+                mv.visitMethodInsn(INVOKESTATIC, SUPPORT, mapValue ? "sharedAtomicAdd64" : "atomicAdd64", "(" + MEMORY + "JJI)J", false);
                 if (a.fetch()) store(a.src());
                 else mv.visitInsn(POP2);
                 return;
@@ -872,21 +893,46 @@ public final class JitCompiler {
             mv.visitLabel(ok);
         }
 
+        /**
+         * A helper call. The standard map and ring buffer helpers are called directly (their static methods, see
+         * {@link MapHelpers#direct}); any other helper through its implementation loaded as a constant, so the call is
+         * bound to it rather than dispatched, then the tail call and re-entry checks. Errors name the instruction
+         * and the helper, as the interpreter's do.
+         */
         private void helperCall(int s, HelperSpec spec) {
             payBudget(s);
-            storeBudget();
-            mv.visitVarInsn(ALOAD, ST);
-            mv.visitVarInsn(ALOAD, SELF);
-            mv.visitFieldInsn(GETSTATIC, owner, "HELPERS", Type.getDescriptor(HelperSpec[].class));
-            pushSlot(s);
-            mv.visitInsn(AALOAD);
-            pushSlot(s);
-            mv.visitVarInsn(ILOAD, DEPTH);
-            mv.visitVarInsn(ILOAD, BASE);
-            for (int r = 1; r <= 5; r++) load(r);
-            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "helper", "(" + STATE + ENGINE + Type.getDescriptor(HelperSpec.class) + "IIIJJJJJ)J", false);
+            java.lang.reflect.Method direct = MapHelpers.direct(spec.implementation());
+            Label start = new Label(), end = new Label(), failed = new Label();
+            mv.visitTryCatchBlock(start, end, failed, "java/lang/RuntimeException"); // one type: no frame merging
+            if (direct == null) storeBudget();
+            mv.visitLabel(start);
+            if (direct != null) {
+                mv.visitVarInsn(ALOAD, ST);
+                for (int r = 1; r < direct.getParameterCount(); r++) load(r);
+                mv.visitMethodInsn(INVOKESTATIC, Type.getInternalName(direct.getDeclaringClass()), direct.getName(), Type.getMethodDescriptor(direct), false);
+            } else {
+                mv.visitLdcInsn(cls.constant(spec.implementation(), dev.bypass.vm.helpers.Helper.class));
+                mv.visitVarInsn(ALOAD, ST);
+                for (int r = 1; r <= 5; r++) load(r);
+                mv.visitMethodInsn(INVOKEINTERFACE, HELPER, "call", "(" + CONTEXT + "JJJJJ)J", true);
+            }
+            mv.visitLabel(end);
             store(0);
-            reloadBudget();
+            if (direct == null) {
+                mv.visitVarInsn(ALOAD, ST);
+                mv.visitVarInsn(ALOAD, SELF);
+                mv.visitVarInsn(ILOAD, DEPTH);
+                mv.visitVarInsn(ILOAD, BASE);
+                mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "afterHelper", "(" + STATE + ENGINE + "II)V", false);
+                reloadBudget();
+            }
+            tails.add(() -> {
+                mv.visitLabel(failed);
+                pushSlot(s);
+                mv.visitLdcInsn(spec.name());
+                mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "helperFailed", "(Ljava/lang/RuntimeException;ILjava/lang/String;)Ldev/bypass/vm/exec/ExecutionException;", false);
+                mv.visitInsn(ATHROW);
+            });
         }
 
         private void callx(int s, int reg) {

@@ -70,6 +70,15 @@ public final class JitSupport {
         }
     }
 
+    /** {@link #atomicAdd64} where the verifier proved the address is in a map value ({@link Memory#sharedAtomicAdd64}). */
+    public static long sharedAtomicAdd64(Memory m, long a, long operand, int slot) {
+        try {
+            return m.sharedAtomicAdd64(a, operand);
+        } catch (MemoryFault f) {
+            throw fault(slot, f);
+        }
+    }
+
     public static long atomic(Memory m, int imm, boolean wide, long a, long operand, long r0, int slot) {
         try {
             return m.atomic(AtomicOp.ofImm(imm), wide, a, operand, r0);
@@ -84,16 +93,32 @@ public final class JitSupport {
         long r0;
         try {
             r0 = spec.implementation().call(st, r1, r2, r3, r4, r5);
-        } catch (HelperException e) {
-            throw new ExecutionException(ExecutionException.Kind.HELPER_ERROR, slot, spec.name() + ": " + e.getMessage());
-        } catch (MemoryFault f) {
-            throw new ExecutionException(ExecutionException.Kind.MEMORY_FAULT, slot, spec.name() + ": " + f.getMessage());
+        } catch (RuntimeException e) {
+            throw helperFailed(e, slot, spec.name());
         }
+        afterHelper(st, self, depth, baseDepth);
+        return r0;
+    }
+
+    /**
+     * After a helper compiled code called through its implementation: a tail call it requested replaces the running
+     * program (its r0 becomes the result), and the state is re-entered, as a helper may have run other code on it.
+     */
+    public static void afterHelper(ExecutionState st, Engine self, int depth, int baseDepth) {
         Engine tail = st.takeTailCall();
         // A successful tail call replaces the whole running program: its r0 is the result of this invocation.
         if (tail != null) throw new ProgramReturn(tail.invoke(st, 0, baseDepth, st.tailCallContext(), 0, 0, 0, 0));
         st.enter(self, depth);
-        return r0;
+    }
+
+    /**
+     * The error of a helper that failed at {@code slot}, worded as the interpreter words it; anything but a helper
+     * error or a memory fault (a callback's own error, a host bug) is rethrown as it is.
+     */
+    public static ExecutionException helperFailed(RuntimeException e, int slot, String helper) {
+        if (e instanceof MemoryFault) return new ExecutionException(ExecutionException.Kind.MEMORY_FAULT, slot, helper + ": " + e.getMessage());
+        if (e instanceof HelperException) return new ExecutionException(ExecutionException.Kind.HELPER_ERROR, slot, helper + ": " + e.getMessage());
+        throw e;
     }
 
     public static long callx(ExecutionState st, Engine self, HelperRegistry helpers, long id, int slot, int depth, int baseDepth,

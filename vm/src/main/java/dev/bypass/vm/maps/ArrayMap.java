@@ -1,6 +1,7 @@
 package dev.bypass.vm.maps;
 
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.exec.Cpus;
+import dev.bypass.vm.helpers.HelperContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -26,7 +27,7 @@ public final class ArrayMap extends BpfMap {
         if (spec.valueSize() == 0) throw new MapException("array map " + spec.name() + ": value_size must be positive");
         this.perCpu = perCpu;
         this.cpus = perCpu ? possibleCpus() : 1;
-        this.slab = new Slab(spec.name(), id(), (long) spec.maxEntries() * cpus, spec.valueSize(), programWritable);
+        this.slab = new Slab(spec.name(), id(), spec.maxEntries(), cpus, spec.valueSize(), programWritable);
     }
 
     /** A global-data map (one element holding a whole section); {@code writable} false for {@code .rodata}. */
@@ -46,26 +47,34 @@ public final class ArrayMap extends BpfMap {
         return i < spec.maxEntries() ? i : -1;
     }
 
-    private long slotFor(long index, int cpu) { return perCpu ? index * cpus + cpu : index; }
-
     @Override public long lookupPointer(MemorySegment key) {
         long i = index(key);
-        return i < 0 ? 0 : slab.pointer(perCpu ? slotFor(i, BaseHelpers.processorId()) : i);
+        return i < 0 ? 0 : slab.pointer(slab.offsetOf(i, perCpu ? Cpus.current() : 0));
     }
 
-    @Override public long lookupPointer(dev.bypass.vm.exec.Memory memory, long keyAddress) {
-        long i = memory.load32(keyAddress);
+    @Override public long lookupPointer(HelperContext c, long keyAddress) {
+        long i = c.memory().load32(keyAddress);
         if (i >= spec.maxEntries()) return 0;
-        return slab.pointer(perCpu ? slotFor(i, BaseHelpers.processorId()) : i);
+        return slab.pointer(slab.offsetOf(i, perCpu ? c.cpu() : 0));
     }
 
     @Override public long lookupPointerOnCpu(MemorySegment key, int cpu) {
         long i = index(key);
-        return !perCpu || i < 0 || cpu < 0 || cpu >= cpus ? 0 : slab.pointer(slotFor(i, cpu));
+        return !perCpu || i < 0 || cpu < 0 || cpu >= cpus ? 0 : slab.pointer(slab.offsetOf(i, cpu));
     }
 
     /** Pointer to the first byte of element {@code index} (global data: the section start). */
-    public long valuePointer(long index) { return slab.pointer(slotFor(index, 0)); }
+    public long valuePointer(long index) { return slab.pointer(slab.offsetOf(index)); }
+
+    @Override public int update(HelperContext c, long key, MemorySegment value, long flags) {
+        int bad = checkFlags(flags, false);
+        if (bad != 0) return bad;
+        long i = c.memory().load32(key);
+        if (i >= spec.maxEntries()) return -Errno.E2BIG;
+        if ((flags & ~F_LOCK) == NOEXIST) return -Errno.EEXIST; // every element always exists
+        MemorySegment.copy(value, 0, slab.segment, slab.offsetOf(i, perCpu ? c.cpu() : 0), spec.valueSize());
+        return 0;
+    }
 
     @Override public int update(MemorySegment key, MemorySegment value, long flags) {
         int bad = checkFlags(flags, false);
@@ -73,7 +82,7 @@ public final class ArrayMap extends BpfMap {
         long i = index(key);
         if (i < 0) return -Errno.E2BIG;
         if ((flags & ~F_LOCK) == NOEXIST) return -Errno.EEXIST; // every element always exists
-        MemorySegment.copy(value, 0, slab.segment, slab.offsetOf(slotFor(i, BaseHelpers.processorId())), spec.valueSize());
+        MemorySegment.copy(value, 0, slab.segment, slab.offsetOf(i, perCpu ? Cpus.current() : 0), spec.valueSize());
         return 0;
     }
 
@@ -83,11 +92,7 @@ public final class ArrayMap extends BpfMap {
         checkKey(key);
         long i = index(MemorySegment.ofArray(key));
         if (i < 0) return null;
-        if (!perCpu) return copy(slab.value(i, spec.valueSize()));
-        byte[] out = new byte[slab.stride * cpus];
-        for (int c = 0; c < cpus; c++)
-            MemorySegment.copy(slab.segment, slab.offsetOf(slotFor(i, c)), MemorySegment.ofArray(out), (long) c * slab.stride, spec.valueSize());
-        return out;
+        return perCpu ? slab.allCells(i, spec.valueSize()) : copy(slab.value(i, 0, spec.valueSize()));
     }
 
     @Override public int update(byte[] key, byte[] value, long flags) {
@@ -98,21 +103,13 @@ public final class ArrayMap extends BpfMap {
         long i = index(MemorySegment.ofArray(key));
         if (i < 0) return -Errno.E2BIG;
         if ((flags & ~F_LOCK) == NOEXIST) return -Errno.EEXIST;
-        if (!perCpu) {
-            if (value.length != spec.valueSize()) return -Errno.EINVAL;
-            MemorySegment.copy(MemorySegment.ofArray(value), 0, slab.segment, slab.offsetOf(i), value.length);
-            return 0;
-        }
-        boolean each = value.length == slab.stride * cpus;
-        if (!each && value.length != spec.valueSize()) return -Errno.EINVAL;
-        for (int c = 0; c < cpus; c++)
-            MemorySegment.copy(MemorySegment.ofArray(value), each ? (long) c * slab.stride : 0, slab.segment,
-                    slab.offsetOf(slotFor(i, c)), spec.valueSize());
+        if (value.length != spec.valueSize() && !(perCpu && value.length == slab.stride * cpus)) return -Errno.EINVAL;
+        slab.writeAllCells(i, MemorySegment.ofArray(value), spec.valueSize());
         return 0;
     }
 
     /** The raw storage of element {@code index} (CPU 0 for per-CPU maps), for host code that reads in place. */
-    public MemorySegment segment(long index) { return slab.value(slotFor(index, 0), spec.valueSize()); }
+    public MemorySegment segment(long index) { return slab.value(index, 0, spec.valueSize()); }
 
     @Override public List<byte[]> keys() { return indexKeys(spec.maxEntries()); }
 

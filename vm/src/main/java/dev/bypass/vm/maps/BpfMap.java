@@ -4,7 +4,7 @@ import dev.bypass.vm.exec.Pointers;
 import dev.bypass.vm.exec.Region;
 import dev.bypass.vm.exec.SharedObject;
 import dev.bypass.vm.exec.SharedObjects;
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.helpers.HelperContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -51,8 +51,8 @@ public abstract class BpfMap implements AutoCloseable, SharedObject {
         };
     }
 
-    /** Number of per-CPU slots (the range of {@link BaseHelpers#processorId()}). */
-    public static int possibleCpus() { return BaseHelpers.cpuCount(); }
+    /** Number of per-CPU values per key: the CPU cells of {@link dev.bypass.vm.exec.Cpus}. */
+    public static int possibleCpus() { return dev.bypass.vm.exec.Cpus.count(); }
 
     /** The map a host handle ({@link #handle()}) names, or null when the value is not the handle of a live map. */
     public static BpfMap ofHandle(long handle) {
@@ -90,11 +90,22 @@ public abstract class BpfMap implements AutoCloseable, SharedObject {
     public long lookupPointer(MemorySegment key) { return 0; }
 
     /**
-     * The lookup a program's helper call makes, with the key still in program memory at {@code keyAddress}:
-     * maps with small fixed keys read them with one checked load instead of a segment slice.
+     * The lookup a program's helper call makes, with the key still in program memory at {@code keyAddress} (read
+     * through {@code c}'s memory, checked): maps read it in place, without a view or a key object. Per-CPU maps
+     * return the value of the execution's CPU cell ({@link HelperContext#cpu()}).
      */
-    public long lookupPointer(dev.bypass.vm.exec.Memory memory, long keyAddress) {
-        return lookupPointer(memory.slice(keyAddress, spec.keySize(), false));
+    public long lookupPointer(HelperContext c, long keyAddress) {
+        return lookupPointer(c.memory().slice(keyAddress, spec.keySize(), false));
+    }
+
+    /** A program's update: the key in program memory at {@code keyAddress}; per-CPU maps write the execution's cell. */
+    public int update(HelperContext c, long keyAddress, MemorySegment value, long flags) {
+        return update(c.memory().slice(keyAddress, spec.keySize(), false), value, flags);
+    }
+
+    /** A program's delete: the key in program memory at {@code keyAddress}. */
+    public int delete(HelperContext c, long keyAddress) {
+        return delete(c.memory().slice(keyAddress, spec.keySize(), false));
     }
 
     /** Per-CPU maps: a pointer to CPU {@code cpu}'s value under {@code key}, or 0 (also for other map types). */
@@ -155,7 +166,11 @@ public abstract class BpfMap implements AutoCloseable, SharedObject {
         return 0;
     }
 
-    static byte[] copy(MemorySegment s) { return s.toArray(ValueLayout.JAVA_BYTE); }
+    static byte[] copy(MemorySegment s) {
+        byte[] out = new byte[(int) s.byteSize()];
+        MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, out, 0, out.length);
+        return out;
+    }
 
     static List<byte[]> indexKeys(int n) {
         List<byte[]> out = new ArrayList<>(n);

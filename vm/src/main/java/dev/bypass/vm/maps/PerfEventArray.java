@@ -40,7 +40,7 @@ public final class PerfEventArray extends BpfMap {
     public int output(long index, int currentCpu, MemorySegment data) {
         long i = index == CURRENT_CPU ? currentCpu : index;
         if (i < 0 || i >= spec.maxEntries()) return -Errno.E2BIG;
-        if (!queue.offer(new Sample((int) i, data.toArray(ValueLayout.JAVA_BYTE)))) {
+        if (!queue.offer(new Sample((int) i, copy(data)))) {
             lost.incrementAndGet();
             return -Errno.ENOSPC;
         }

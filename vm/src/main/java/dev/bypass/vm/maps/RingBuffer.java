@@ -1,5 +1,6 @@
 package dev.bypass.vm.maps;
 
+import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.exec.Pointers;
 import dev.bypass.vm.exec.Region;
 import dev.bypass.vm.exec.SharedObjects;
@@ -85,9 +86,18 @@ public final class RingBuffer extends BpfMap {
         }
     }
 
-    /** The data of the reserved record at {@code pointer} ({@link #reserve}d with {@code size}), as a region to lend a program. */
+    /** The data of the reserved record at {@code pointer} ({@link #reserve}d with {@code size}), as a region of its own. */
     public Region record(long pointer, long size) {
         return new Region(recordName, data.asSlice(Pointers.offset(pointer), size), true);
+    }
+
+    /**
+     * Lends the reserved record at {@code pointer} ({@link #reserve}d with {@code size}) to the program whose memory is
+     * {@code memory}; returns the program's pointer to it, valid until {@link Memory#revoke}. No allocation: the
+     * memory moves a window of its own onto the record.
+     */
+    public long lend(Memory memory, long pointer, long size) {
+        return memory.lend(data, recordName, Pointers.offset(pointer), size);
     }
 
     /** True when {@code pointer} is the data pointer of a record of this ring that is still reserved. */
@@ -137,7 +147,7 @@ public final class RingBuffer extends BpfMap {
         }
     }
 
-    /** Delivers committed records in order, at most {@code max}; returns how many were delivered. */
+    /** Delivers committed records in order, at most {@code max}, each in an array of its own; returns how many. */
     public int drain(int max, Consumer<byte[]> handler) {
         consumerLock.lock();
         try {
@@ -147,7 +157,33 @@ public final class RingBuffer extends BpfMap {
         }
     }
 
-    private int consumeLocked(int max, Consumer<byte[]> handler) {
+    /** Receives a record in the first {@code length} bytes of {@code buffer}, which is the ring's and reused after the call. */
+    @FunctionalInterface
+    public interface RecordSink {
+        void accept(byte[] buffer, int length);
+    }
+
+    /** The buffer {@link #drainReusing} copies records into; guarded by the consumer lock. */
+    private byte[] consumerBuffer = new byte[256];
+
+    /**
+     * Delivers committed records in order, at most {@code max}, as {@link #drain} does but copied one after the other
+     * into one buffer the ring reuses (no allocation per record): for consumers that are done with a record when
+     * {@code sink} returns, such as a writer formatting it. Returns how many were delivered.
+     */
+    public int drainReusing(int max, RecordSink sink) {
+        consumerLock.lock();
+        try {
+            return consumeLocked(max, null, sink);
+        } finally {
+            consumerLock.unlock();
+        }
+    }
+
+    private int consumeLocked(int max, Consumer<byte[]> handler) { return consumeLocked(max, handler, null); }
+
+    /** Delivers to {@code handler} (a fresh array per record) or else to {@code sink} (the reused buffer). */
+    private int consumeLocked(int max, Consumer<byte[]> handler, RecordSink sink) {
         int delivered = 0;
         long cons = consumerPos;
         while (delivered < max && cons < producerPos) {
@@ -163,11 +199,15 @@ public final class RingBuffer extends BpfMap {
                 break;
             }
             if ((hdr & DISCARD) == 0) {
-                byte[] rec = data.asSlice(at + HEADER, len).toArray(ValueLayout.JAVA_BYTE);
+                byte[] rec = handler != null ? new byte[len] : consumerBuffer.length >= len ? consumerBuffer
+                        : (consumerBuffer = new byte[Math.max(len, 2 * consumerBuffer.length)]);
+                // copied directly: MemorySegment.toArray costs a class-name lookup per call
+                MemorySegment.copy(data, ValueLayout.JAVA_BYTE, at + HEADER, rec, 0, len);
                 delivered++;
                 cons += round8(len + HEADER);
                 consumerPos = cons; // free the space before the handler runs, as libbpf does after each record
-                handler.accept(rec);
+                if (handler != null) handler.accept(rec);
+                else sink.accept(rec, len);
             } else {
                 cons += round8(len + HEADER);
                 consumerPos = cons;

@@ -15,11 +15,14 @@
  * handle, the map's index in the object's region table, and helpers turn that back into the map. Host code names
  * maps with {@link dev.bypass.vm.maps.BpfMap#ofHandle}.
  *
- * <p><b>Concurrency.</b> Hash maps index elements with a {@code ConcurrentHashMap}: lookups take no lock. As in
- * Linux, updating an existing key fills a fresh element and swaps it in; freed elements queue FIFO before reuse,
- * approximating the kernel's RCU grace period. Per-CPU maps keep a slot per worker
- * ({@link dev.bypass.vm.helpers.BaseHelpers#processorId()}) and the host reads all slots. Queues/stacks and ring
- * buffer reservation take short per-map locks, as their kernel counterparts take spinlocks.
+ * <p><b>Concurrency.</b> Hash maps are built as Linux's preallocated hash table ({@link HashTableMap}): lookups
+ * take no lock and allocate nothing (the key is hashed and compared where it lies); as in Linux, updating an
+ * existing key fills a fresh element and swaps it in under the bucket's lock; freed elements queue FIFO before
+ * reuse, approximating the kernel's RCU grace period; LRU maps stamp elements with an insert clock and evict the
+ * oldest of a sample. Per-CPU maps keep one value per CPU cell ({@link dev.bypass.vm.exec.Cpus}): an execution
+ * holds a cell of its own from its first per-CPU access to its end, so plain updates are exact, and the host reads
+ * every cell. Queues/stacks and ring buffer reservation take short per-map locks, as their kernel counterparts
+ * take spinlocks.
  *
  * <p><b>Ring buffer.</b> Linux's record format (8-byte header with BUSY/DISCARD bits, 8-byte aligned records);
  * records never wrap (a discarded padding record fills the tail instead of a double mapping); the host consumes with

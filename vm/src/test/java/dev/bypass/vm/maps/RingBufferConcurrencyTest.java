@@ -88,6 +88,31 @@ class RingBufferConcurrencyTest {
         }
     }
 
+    @Test void drainingIntoTheReusedBufferDeliversWhatDrainDelivers() {
+        try (RingBuffer rb = (RingBuffer) BpfMap.create(new MapSpec("r", MapType.RINGBUF, 0, 0, 8192, 0))) {
+            java.util.List<byte[]> sent = new java.util.ArrayList<>();
+            for (int n : new int[] {1, 8, 13, 300, 2, 1000}) { // longer than the buffer at first: it grows
+                byte[] b = new byte[n];
+                for (int i = 0; i < n; i++) b[i] = (byte) (n + i);
+                sent.add(b);
+                assertEquals(0, rb.output(MemorySegment.ofArray(b), 0));
+            }
+            long d = rb.reserve(16, 0);
+            assertTrue(rb.complete(d, true, 0), "a discarded record is skipped");
+            assertEquals(0, rb.output(MemorySegment.ofArray(new byte[] {42}), 0));
+            java.util.List<byte[]> got = new java.util.ArrayList<>();
+            java.util.Set<byte[]> buffers = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            assertEquals(4, rb.drainReusing(4, (buf, n) -> { got.add(java.util.Arrays.copyOf(buf, n)); buffers.add(buf); }));
+            assertEquals(3, rb.drainReusing(10, (buf, n) -> { got.add(java.util.Arrays.copyOf(buf, n)); buffers.add(buf); }));
+            assertEquals(0, rb.drainReusing(10, (buf, n) -> fail("nothing is left")));
+            sent.add(new byte[] {42});
+            assertEquals(sent.size(), got.size());
+            for (int i = 0; i < sent.size(); i++) assertArrayEquals(sent.get(i), got.get(i), "record " + i);
+            assertTrue(buffers.size() <= 3, "one buffer, replaced only to grow: " + buffers.size());
+            assertEquals(0, rb.size(), "the space is free again");
+        }
+    }
+
     @Test void ringSizeMustBePowerOfTwoPages() {
         assertThrows(MapException.class, () -> BpfMap.create(new MapSpec("rb", MapType.RINGBUF, 0, 0, 5000, 0)));
         assertThrows(MapException.class, () -> BpfMap.create(new MapSpec("h", MapType.HASH, 4, 8, Integer.MAX_VALUE, 0)));
