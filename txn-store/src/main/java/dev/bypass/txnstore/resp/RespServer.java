@@ -59,12 +59,11 @@ public final class RespServer implements AutoCloseable {
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(Connection.PAUSE_BYTES / 2, Connection.PAUSE_BYTES))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override protected void initChannel(SocketChannel ch) {
+                            if (access.tls() != null) ch.pipeline().addLast(access.tls().newHandler(ch.alloc()));
                             Runnable serve = () -> ch.pipeline().addLast(new Connection(shared, loop -> owed.computeIfAbsent(loop, l -> new OwedReplies(l, store))));
                             Router r = router;
                             if (r == null) serve.run();
                             else r.route(ch, serve);
-                            if (access.tls() != null) ch.pipeline().addLast(access.tls().newHandler(ch.alloc()));
-                            ch.pipeline().addLast(new Connection(shared, loop -> owed.computeIfAbsent(loop, l -> new OwedReplies(l, store))));
                         }
                     })
                     .bind(new InetSocketAddress(access.bind(), port)).sync().channel();
