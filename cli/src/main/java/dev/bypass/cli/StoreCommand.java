@@ -5,6 +5,9 @@ import dev.bypass.programs.ProgramRuntime;
 import dev.bypass.programs.ProgramVerifier;
 import dev.bypass.programs.VerificationException;
 import dev.bypass.programs.Verifiers;
+import dev.bypass.replication.LeaderRouter;
+import dev.bypass.replication.ReplicaOptions;
+import dev.bypass.replication.ReplicatedStore;
 import dev.bypass.txnstore.Store;
 import dev.bypass.txnstore.StoreException;
 import dev.bypass.txnstore.StoreOptions;
@@ -25,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.*;
 
-@Command(name = "store", description = "The embedded transactional store.", subcommands = {StoreCommand.Serve.class})
+@Command(name = "store", description = "The embedded transactional store.", subcommands = {StoreCommand.Serve.class, StoreCommand.Members.class})
 final class StoreCommand extends CommandGroup {
     @Command(name = "serve", description = {"Serve a store over the Redis protocol (on 127.0.0.1 unless --bind says otherwise).",
             "Prints 'ready redis://HOST:PORT' (rediss:// with TLS) once it accepts connections, then where its data is kept."})
@@ -59,6 +62,10 @@ final class StoreCommand extends CommandGroup {
         @Option(names = "--tls-ca-cert", paramLabel = "FILE", description = "PEM CA certificates client certificates must chain to") Path tlsCaCert;
         @Option(names = "--tls-auth-clients", paramLabel = "yes|no|optional",
                 description = "with --tls-ca-cert: whether clients must present a certificate (default: ${DEFAULT-VALUE})", defaultValue = "yes") String tlsAuthClients;
+        @Option(names = "--cluster", paramLabel = "N", description = "serve as replica N (1-based) of the replicated store whose consensus addresses --peers lists") Integer cluster;
+        @Option(names = "--peers", paramLabel = "HOST:PORT,...", description = "consensus addresses of every replica, in order (with --cluster)") String peers;
+        @Option(names = "--election-timeout", paramLabel = "MS", description = "with --cluster: ms without a leader before an election, randomized up to twice (default: ${DEFAULT-VALUE})",
+                defaultValue = "1000") long electionTimeout;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
@@ -86,9 +93,10 @@ final class StoreCommand extends CommandGroup {
             RespAccess access = access();
             StoreOptions options = inMemory ? StoreOptions.inMemory()
                     : new StoreOptions(dir.toAbsolutePath(), policy, 1000, Math.max(0, checkpointBytes));
+            ReplicatedStore replica = cluster == null ? null : openReplica();
             Store store;
             try {
-                store = Store.open(options);
+                store = replica != null ? replica.store() : Store.open(options);
             } catch (StoreException e) {
                 throw new CliException(e.getMessage(), 1);
             }
@@ -134,8 +142,10 @@ final class StoreCommand extends CommandGroup {
                 if (!InetAddress.getByName(bind).isLoopbackAddress() && requirepass == null && aclFile == null)
                     log.warn("listening on {} without a password: {}", bind, access.protectedMode() ? "protected mode refuses clients from other hosts until"
                             + " the default user has one (--requirepass)" : "anyone who can reach it may read, change and delete all data");
+                if (replica != null) LeaderRouter.attach(server, replica);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("ready " + (access.tls() == null ? "redis" : "rediss") + "://" + hostForUrl(bind) + ":" + server.port());
+                if (replica != null) out.println("replica " + replica.name() + " of " + String.join(",", replica.members().keySet()) + ", consensus on " + peers);
                 out.println(inMemory ? "data: in memory only (nothing is kept on disk)"
                         : "data: " + options.directory() + (spec.commandLine().getParseResult().hasMatchedOption("--dir") ? ""
                                 : " (the default, bypass-data in the working directory; --dir chooses another)"));
@@ -144,7 +154,8 @@ final class StoreCommand extends CommandGroup {
                 ProgramRuntime r = runtime, f = fileRuntime;
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     s.close();
-                    store.close();
+                    if (replica != null) replica.close();
+                    else store.close();
                     if (r != null) r.close();
                     if (f != null) f.close();
                 }));
@@ -152,7 +163,8 @@ final class StoreCommand extends CommandGroup {
                 return 0;
             } catch (RuntimeException e) {
                 if (server != null) server.close();
-                store.close();
+                if (replica != null) replica.close();
+                else store.close();
                 if (runtime != null) runtime.close();
                 if (fileRuntime != null) fileRuntime.close();
                 throw e;
@@ -186,5 +198,56 @@ final class StoreCommand extends CommandGroup {
         }
 
         private static String hostForUrl(String host) { return host.indexOf(':') >= 0 ? "[" + host + "]" : host; }
+        /** Starts this replica of a replicated store: --cluster and --peers, its data under --dir. */
+        private ReplicatedStore openReplica() {
+            if (inMemory) throw new CliException("--cluster keeps its log and checkpoints on disk: drop --in-memory", 2);
+            if (peers == null) throw new CliException("--cluster needs --peers host:port,... (every replica's consensus address, in order)", 2);
+            if (electionTimeout < 50) throw new CliException("--election-timeout must be at least 50 ms", 2);
+            ReplicaOptions o;
+            try {
+                o = ReplicaOptions.of(dir.toAbsolutePath(), ReplicaOptions.parsePeers(peers), cluster)
+                        .withElectionTimeout(java.time.Duration.ofMillis(electionTimeout));
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--cluster/--peers: " + e.getMessage(), 2);
+            }
+            try {
+                return ReplicatedStore.open(o);
+            } catch (StoreException e) {
+                throw new CliException(e.getMessage(), 1);
+            }
+        }
+    }
+
+    @Command(name = "members", description = {"Change the members of a replicated store online.",
+            "Start a new replica first (serve --cluster N with its address at position N of --peers), then name the new set."})
+    static final class Members implements Callable<Integer> {
+        @Option(names = "--peers", required = true, paramLabel = "HOST:PORT,...", description = "consensus addresses of the replicas now running, in order (replica i is n<i>)") String peers;
+        @Option(names = "--set", required = true, paramLabel = "N=HOST:PORT,...", description = "the new members, each as its number and consensus address") String set;
+        @Spec Model.CommandSpec spec;
+
+        @Override public Integer call() {
+            java.util.Map<String, String> contact = new java.util.TreeMap<>(), target = new java.util.TreeMap<>();
+            try {
+                var list = ReplicaOptions.parsePeers(peers);
+                for (int i = 0; i < list.size(); i++) contact.put(ReplicaOptions.peerName(i + 1), list.get(i).getHostString() + ":" + list.get(i).getPort());
+                for (String m : set.split(",")) {
+                    int eq = m.indexOf('=');
+                    if (eq <= 0) throw new IllegalArgumentException("member '" + m.trim() + "' is not N=host:port");
+                    int n = Integer.parseInt(m.substring(0, eq).trim());
+                    if (n < 1) throw new IllegalArgumentException("member number " + n + " is not positive");
+                    var a = ReplicaOptions.parsePeers(m.substring(eq + 1)).getFirst();
+                    target.put(ReplicaOptions.peerName(n), a.getHostString() + ":" + a.getPort());
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--peers/--set: " + e.getMessage(), 2);
+            }
+            try {
+                dev.bypass.replication.Membership.set(contact, target);
+            } catch (StoreException e) {
+                throw new CliException(e.getMessage(), 1);
+            }
+            spec.commandLine().getOut().println("members: " + target);
+            return 0;
+        }
     }
 }

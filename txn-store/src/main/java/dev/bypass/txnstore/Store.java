@@ -55,6 +55,10 @@ public final class Store implements AutoCloseable {
     private volatile long horizon;
     private int commitsSinceHorizon;
     private final Wal wal;
+    /** The log deciding commits in place of {@link #wal} (a replicated store), or null. */
+    private final CommitLog external;
+    /** True while {@link #reload} replaces the data: transactions wait to begin. */
+    private volatile boolean reloading;
     private final FileChannel lockChannel;
     private final FileLock dirLock;
     private final RecoveryReport recovery;
@@ -67,8 +71,11 @@ public final class Store implements AutoCloseable {
     private final LongAdder dataBytes = new LongAdder();
     private volatile CheckpointResult lastCheckpoint;
 
-    private Store(StoreOptions options) throws IOException {
+    private Store(StoreOptions options, CommitLog external) throws IOException {
         this.options = options;
+        this.external = external;
+        if (external != null && options.inMemoryMode())
+            throw new IllegalArgumentException("a store on an external commit log needs a directory for its checkpoints");
         this.background = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("txn-store-checkpoint").daemon().unstarted(r));
         if (options.inMemoryMode()) {
             wal = null;
@@ -98,7 +105,11 @@ public final class Store implements AutoCloseable {
             visible.set(lastAssigned);
             installed = lastAssigned;
             horizon = lastAssigned;
-            wal = new Wal(dir, r.nextSegment(), options.syncPolicy(), options.syncIntervalMillis(), visible);
+            if (external != null) {
+                if (!Wal.segments(dir).isEmpty())
+                    throw new StoreException("store directory " + dir + " holds a write-ahead log of a single-node store; a replica's directory holds checkpoints only");
+                wal = null;
+            } else wal = new Wal(dir, r.nextSegment(), options.syncPolicy(), options.syncIntervalMillis(), visible);
         } catch (IOException | RuntimeException e) {
             dirLock.release();
             lockChannel.close();
@@ -107,12 +118,24 @@ public final class Store implements AutoCloseable {
     }
 
     /** Opens (creating or recovering) a store. */
-    public static Store open(StoreOptions options) {
+    public static Store open(StoreOptions options) { return open(options, null); }
+
+    /**
+     * Opens a store whose commits are decided by {@code log} (a replicated log) instead of its own write-ahead log:
+     * the directory holds only checkpoints, loaded at open; the log brings the commits after the newest one.
+     */
+    public static Store open(StoreOptions options, CommitLog log) {
+        Store s;
         try {
-            return new Store(options);
+            s = new Store(options, log);
         } catch (IOException e) {
             throw new StoreException("cannot open store in " + options.directory() + ": " + e.getMessage(), e);
         }
+        if (log != null) {
+            log.attach(new Replica(s));
+            s.installedTicket = log.appended();
+        }
+        return s;
     }
 
     /** A store that lives only in memory. */
@@ -199,8 +222,18 @@ public final class Store implements AutoCloseable {
     private Transaction start(Isolation isolation, boolean readOnly) {
         if (closed) throw new StoreException("store is closed");
         long first = visible.get();
-        int slot = epochs.enter(first);
+        int slot = enterEpoch(first);
         return new Transaction(this, isolation, readOnly, visible.get(), slot);
+    }
+
+    /** Claims an epoch slot, first waiting out a {@link #reload} (which waits for every slot to be free). */
+    private int enterEpoch(long ts) {
+        for (;;) {
+            int slot = epochs.enter(ts);
+            if (!reloading) return slot;
+            epochs.exit(slot);
+            while (reloading) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
     }
 
     /**
@@ -210,9 +243,9 @@ public final class Store implements AutoCloseable {
      */
     private Transaction startDeferred(Isolation isolation, boolean readOnly) {
         if (closed) throw new StoreException("store is closed");
-        int slot = epochs.enter(installed);
+        int slot = enterEpoch(installed);
         long snapshot = installed, ticket = installedTicket;
-        if (wal == null && snapshot > visible.get()) snapshot = visible.get();
+        if (wal == null && external == null && snapshot > visible.get()) snapshot = visible.get();
         Transaction tx = new Transaction(this, isolation, readOnly, snapshot, slot);
         tx.logTicket = ticket;
         return tx;
@@ -275,7 +308,12 @@ public final class Store implements AutoCloseable {
      * @throws StoreException when the log cannot be written: the commits are then not durable
      */
     public void awaitDurable(long ticket) {
-        if (ticket <= 0 || wal == null) return;
+        if (ticket <= 0) return;
+        if (external != null) {
+            external.await(ticket);
+            return;
+        }
+        if (wal == null) return;
         wal.await(ticket);
         maybeAutoCheckpoint();
     }
@@ -302,6 +340,7 @@ public final class Store implements AutoCloseable {
      */
     private void beforeRetry(int attempt) {
         if (wal != null) wal.await(wal.appended());
+        else if (external != null) external.await(external.appended());
         backoff(attempt);
     }
 
@@ -352,9 +391,15 @@ public final class Store implements AutoCloseable {
             }
             if (ops.isEmpty()) return tx.snapshot;
             int size = checkRecordSize(ops);
-            ts = ++lastAssigned;
+            ts = lastAssigned + 1;
+            // An external log may refuse the commit (a follower): it is asked before anything is installed.
+            long externalSeq = external == null ? -1 : external.append(ts, Wal.encode(ts, ops, size));
+            lastAssigned = ts;
             install(ops, ts);
-            if (wal == null) {
+            if (external != null) {
+                seq = externalSeq;
+                installedTicket = seq;
+            } else if (wal == null) {
                 visible.set(ts);
                 seq = -1;
             } else {
@@ -371,8 +416,7 @@ public final class Store implements AutoCloseable {
                 tx.logTicket = seq;
                 return ts;
             }
-            wal.await(seq);
-            maybeAutoCheckpoint();
+            awaitDurable(seq);
         }
         return ts;
     }
@@ -380,9 +424,16 @@ public final class Store implements AutoCloseable {
     /** Installs and logs ops as one commit; caller holds the commit lock. */
     private void publishLocked(List<Wal.Op> ops) {
         int size = checkRecordSize(ops);
-        long ts = ++lastAssigned;
+        long ts = lastAssigned + 1;
+        long externalSeq = external == null ? -1 : external.append(ts, Wal.encode(ts, ops, size));
+        lastAssigned = ts;
         install(ops, ts);
-        if (wal == null) visible.set(ts);
+        if (external != null) {
+            long seq = externalSeq;
+            installedTicket = seq;
+            installed = ts;
+            external.await(seq);
+        } else if (wal == null) visible.set(ts);
         else {
             long seq = wal.append(ts, ops, size);
             installedTicket = seq;
@@ -513,7 +564,7 @@ public final class Store implements AutoCloseable {
      * are removed, keeping the previous checkpoint and the log since it as a fallback.
      */
     public CheckpointResult checkpoint() {
-        if (wal == null) throw new StoreException("an in-memory store has no checkpoints");
+        if (wal == null && external == null) throw new StoreException("an in-memory store has no checkpoints");
         synchronized (checkpointMonitor) {
             long t0 = System.nanoTime();
             long ts, firstSegment;
@@ -521,9 +572,10 @@ public final class Store implements AutoCloseable {
             commitLock.lock();
             try {
                 if (closed) throw new StoreException("store is closed");
-                ts = lastAssigned;
+                // On an external log only durable commits go into a checkpoint: the others may still be dropped.
+                ts = external != null ? visible.get() : lastAssigned;
                 slot = epochs.enter(ts);
-                firstSegment = wal.roll();
+                firstSegment = external != null ? 0 : wal.roll();
             } finally {
                 commitLock.unlock();
             }
@@ -562,7 +614,7 @@ public final class Store implements AutoCloseable {
 
     private void maybeAutoCheckpoint() {
         long every = options.checkpointLogBytes();
-        if (every > 0 && !closed && wal.bytesSinceRoll() >= every && !checkpointRunning()) checkpointAsync();
+        if (every > 0 && !closed && wal != null && wal.bytesSinceRoll() >= every && !checkpointRunning()) checkpointAsync();
     }
 
     private void removeObsolete(Path dir) throws IOException {
@@ -616,4 +668,64 @@ public final class Store implements AutoCloseable {
     }
 
     static Comparator<byte[]> order() { return Bytes.ORDER; }
+
+    /** Installs a commit decided by another replica; see {@link Replica#apply}. */
+    long applyRecord(byte[] record) {
+        Replica.Decoded d = Replica.decode(record);
+        commitLock.lock();
+        try {
+            if (closed) throw new StoreException("store is closed");
+            if (d.ts() <= lastAssigned)
+                throw new StoreException("replicated commit " + d.ts() + " does not follow this store's newest commit " + lastAssigned);
+            List<Wal.Op> ops = new ArrayList<>(d.keys().size());
+            for (int i = 0; i < d.keys().size(); i++) ops.add(op(tableForReplay(d.tables().get(i)), d.keys().get(i), d.values().get(i)));
+            install(ops, d.ts());
+            lastAssigned = d.ts();
+            installed = d.ts();
+            visible.set(d.ts());
+        } finally {
+            commitLock.unlock();
+        }
+        commits.increment();
+        return d.ts();
+    }
+
+    /** Own commits up to {@code ts} became durable in the external log. */
+    void publishDurable(long ts) {
+        // Under the commit lock: the log may report a commit durable before its committer finished installing it.
+        commitLock.lock();
+        try {
+            visible.accumulateAndGet(ts, Math::max);
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    boolean hasUndurable() { return installed > visible.get(); }
+
+    /** Replaces all data with the newest checkpoint's; see {@link Replica#reload}. */
+    long reload() throws IOException {
+        synchronized (checkpointMonitor) {
+            reloading = true;
+            try {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (epochs.held() > 0 && System.nanoTime() < deadline) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                commitLock.lock();
+                try {
+                    if (closed) throw new StoreException("store is closed");
+                    dataBytes.reset();
+                    RecoveryReport r = new Recovery(options.directory(), this).run();
+                    lastAssigned = r.lastTimestamp();
+                    visible.set(lastAssigned);
+                    installed = lastAssigned;
+                    horizon = lastAssigned;
+                    return lastAssigned;
+                } finally {
+                    commitLock.unlock();
+                }
+            } finally {
+                reloading = false;
+            }
+        }
+    }
 }

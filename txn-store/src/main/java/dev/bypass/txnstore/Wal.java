@@ -138,6 +138,21 @@ final class Wal implements AutoCloseable {
 
         boolean isEmpty() { return len == 0; }
 
+        /** The frames as one array (large fields copied in). */
+        byte[] toArray() {
+            byte[] out = new byte[Math.toIntExact(size())];
+            int from = 0, to = 0;
+            for (int i = 0; i < large.size(); i++) {
+                System.arraycopy(buf, from, out, to, at[i] - from);
+                to += at[i] - from;
+                System.arraycopy(large.get(i), 0, out, to, large.get(i).length);
+                to += large.get(i).length;
+                from = at[i];
+            }
+            System.arraycopy(buf, from, out, to, len - from);
+            return out;
+        }
+
         void writeTo(FileChannel ch) throws IOException {
             int from = 0;
             for (int i = 0; i < large.size(); i++) {
@@ -153,6 +168,13 @@ final class Wal implements AutoCloseable {
             large.clear();
             if (buf.length > 1 << 20) buf = new byte[256]; // give back what one burst needed
         }
+    }
+
+    /** One commit's frame as an array: the record a {@link CommitLog} carries. */
+    static byte[] encode(long ts, List<Op> ops, int payload) {
+        Batch b = new Batch();
+        b.frame(ts, ops, payload);
+        return b.toArray();
     }
 
     /** Buffers a commit's frame; returns the sequence number to wait for. Called in commit-timestamp order. */

@@ -49,6 +49,14 @@
  * are as durable as the policy promises; a commit still waiting is invisible but does conflict with later
  * writers of the same keys (its version is installed with a timestamp above their snapshots).
  *
+ * <h2>An external commit log</h2>
+ * {@link dev.bypass.txnstore.Store#open(StoreOptions, CommitLog)} puts a {@link dev.bypass.txnstore.CommitLog}
+ * (the replicated log of the {@code replication} module) in place of the write-ahead log: under the commit lock the
+ * log is asked to take the record first (a follower refuses, and nothing is installed), then the commit is
+ * installed; it becomes visible when the log reports it durable. Records decided elsewhere are installed through
+ * {@link dev.bypass.txnstore.Replica}; checkpoints then hold only durable commits, and a replica that must drop
+ * commits the log never took reloads its newest checkpoint. The single-node store carries no dependency for this.
+ *
  * <h2>Reclamation</h2>
  * Each open transaction and running checkpoint holds an epoch slot carrying a timestamp at or below its snapshot
  * ({@code Epochs}); the horizon is the minimum over held slots. Committers cut version chains below the newest

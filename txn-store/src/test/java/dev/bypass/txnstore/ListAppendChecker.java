@@ -19,26 +19,26 @@ import java.util.TreeMap;
  * exactly one rw — G-single; more — G2. It also reports G1a (reading an aborted append), G1b (reading a
  * transaction's intermediate state) and incompatible orders (two reads that are not prefixes of one list).
  */
-final class ListAppendChecker {
-    enum OpType { APPEND, READ }
+public final class ListAppendChecker {
+    public enum OpType { APPEND, READ }
 
-    record Op(OpType type, int key, int value, List<Integer> read) {
-        static Op append(int key, int value) { return new Op(OpType.APPEND, key, value, null); }
+    public record Op(OpType type, int key, int value, List<Integer> read) {
+        public static Op append(int key, int value) { return new Op(OpType.APPEND, key, value, null); }
 
-        static Op read(int key, List<Integer> result) { return new Op(OpType.READ, key, 0, List.copyOf(result)); }
+        public static Op read(int key, List<Integer> result) { return new Op(OpType.READ, key, 0, List.copyOf(result)); }
     }
 
-    record Txn(int id, boolean committed, List<Op> ops) {}
+    public record Txn(int id, boolean committed, List<Op> ops) {}
 
-    record Result(Map<String, Integer> anomalies, List<String> examples, int edges) {
-        boolean has(String a) { return anomalies.getOrDefault(a, 0) > 0; }
+    public record Result(Map<String, Integer> anomalies, List<String> examples, int edges) {
+        public boolean has(String a) { return anomalies.getOrDefault(a, 0) > 0; }
 
-        Set<String> kinds() { return anomalies.keySet(); }
+        public Set<String> kinds() { return anomalies.keySet(); }
     }
 
     private static final int WW = 0, WR = 1, RW = 2;
 
-    static Result check(List<Txn> history) {
+    public static Result check(List<Txn> history) {
         Map<String, Integer> found = new TreeMap<>();
         List<String> examples = new ArrayList<>();
         List<Txn> committed = history.stream().filter(Txn::committed).toList();

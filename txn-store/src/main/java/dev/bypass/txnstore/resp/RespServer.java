@@ -60,7 +60,10 @@ public final class RespServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override protected void initChannel(SocketChannel ch) {
                             if (access.tls() != null) ch.pipeline().addLast(access.tls().newHandler(ch.alloc()));
-                            ch.pipeline().addLast(new Connection(shared, loop -> owed.computeIfAbsent(loop, l -> new OwedReplies(l, store))));
+                            Runnable serve = () -> ch.pipeline().addLast(new Connection(shared, loop -> owed.computeIfAbsent(loop, l -> new OwedReplies(l, store))));
+                            Router r = router;
+                            if (r == null) serve.run();
+                            else r.route(ch, serve);
                         }
                     })
                     .bind(new InetSocketAddress(access.bind(), port)).sync().channel();
@@ -105,6 +108,24 @@ public final class RespServer implements AutoCloseable {
     }
 
     public int port() { return server.port; }
+
+    /** Decides for each accepted connection whether this server serves it (a replica's follower relays to its leader). */
+    @FunctionalInterface
+    public interface Router {
+        /**
+         * Called on the connection's event loop before anything is read: runs {@code serve} to have this server serve
+         * the connection (at once or after looking at its first bytes), or takes the channel's pipeline over.
+         */
+        void route(SocketChannel channel, Runnable serve);
+    }
+
+    private volatile Router router;
+
+    /** Routes connections accepted from now on through {@code r} (null: serve them all here). */
+    public void router(Router r) { router = r; }
+
+    /** Supplies the lines of {@code INFO replication} (without the section header); null restores the single-node lines. */
+    public void replicationInfo(java.util.function.Supplier<String> lines) { server.replicationInfo = lines; }
 
     public RespConfig config() { return server.config(); }
 

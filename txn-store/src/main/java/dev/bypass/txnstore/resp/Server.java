@@ -21,6 +21,8 @@ final class Server {
     final Cursors cursors = new Cursors();
     volatile long lastSave = System.currentTimeMillis() / 1000;
     volatile int port;
+    /** The lines of INFO's replication section when the store is replicated, else null. */
+    volatile java.util.function.Supplier<String> replicationInfo;
     /** Redis's protected mode, changed by CONFIG SET protected-mode. */
     volatile boolean protectedMode;
     final AtomicLong commandsProcessed = new AtomicLong(), connectionsReceived = new AtomicLong(), rejectedConnections = new AtomicLong(),

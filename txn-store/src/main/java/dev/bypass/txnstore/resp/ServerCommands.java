@@ -26,6 +26,10 @@ final class ServerCommands {
             else c.out.simple("PONG");
         });
         t.add("ECHO", 2, conn, 0, 0, 0, "connection", "Returns the given string.", c -> c.out.bulk(c.arg(1)));
+        // As on Redis Cluster replicas: a replicated store's follower serves a connection that starts with READONLY
+        // itself (snapshot reads); the leader, and a single node, read their newest state whatever the mode.
+        t.add("READONLY", 1, conn, 0, 0, 0, "cluster", "Serves reads from the replica the connection is on.", c -> c.out.simple("OK"));
+        t.add("READWRITE", 1, conn, 0, 0, 0, "cluster", "Ends READONLY mode.", c -> c.out.simple("OK"));
         t.add("QUIT", -1, conn | ALLOW_BUSY, 0, 0, 0, "connection", "Closes the connection.", c -> c.out.simple("OK"));
         t.add("HELLO", -1, conn | NO_AUTH | NO_MULTI | ALLOW_BUSY, 0, 0, 0, "connection", "Handshakes with the server.", ServerCommands::hello);
         t.add("SELECT", 2, conn, 0, 0, 0, "connection", "Changes the selected database.", c -> {
@@ -448,7 +452,10 @@ final class ServerCommands {
                     .append(st.commits()).append("\r\nserialization_failures:").append(st.conflicts()).append("\r\nlast_commit_timestamp:")
                     .append(st.lastCommitTimestamp()).append("\r\nlog_writes:").append(st.logWrites()).append("\r\n\r\n");
         }
-        if (all || section.equals("replication")) sb.append("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n\r\n");
+        if (all || section.equals("replication")) {
+            var replication = c.server.replicationInfo;
+            sb.append("# Replication\r\n").append(replication == null ? "role:master\r\nconnected_slaves:0\r\n" : replication.get()).append("\r\n");
+        }
         if (all || section.equals("keyspace")) {
             sb.append("# Keyspace\r\n");
             for (int d = 0; d < RedisData.DATABASES; d++) {

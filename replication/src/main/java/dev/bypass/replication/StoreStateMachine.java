@@ -1,0 +1,443 @@
+package dev.bypass.replication;
+
+import dev.bypass.txnstore.CommitLog;
+import dev.bypass.txnstore.Replica;
+import dev.bypass.txnstore.StoreException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.raftlog.RaftLogIOException;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raft state machine of one replica, and the {@link CommitLog} of its store.
+ *
+ * <p>On the leader the store validates and orders a transaction under its commit lock, installs its versions
+ * (invisible) and hands the record to {@link #append}, which submits it to the local Raft server in the same
+ * thread: Ratis assigns the log index inside that call, so the log order is the commit order. Once a majority
+ * holds the entry, Ratis applies it here, in log order, on every replica: the leader only makes its own (already
+ * installed) commit visible, the others install the record. A replica's store is therefore always the committed
+ * log prefix plus, on the leader, its own commits still in flight.
+ *
+ * <p>A leader that loses office may hold installed commits that the next leader never received. When the applied
+ * log shows an entry other than the next one it is waiting for (a later term's, or its own out of order), its
+ * remaining in-flight commits are lost: it reloads its store from its newest checkpoint and replays the committed
+ * log since then, and their waiters learn that the outcome is unknown (nothing was acknowledged).
+ *
+ * <p>Checkpoints are the store's own, taken at the durable timestamp; a Ratis snapshot is that checkpoint file plus
+ * a small file naming its timestamp, both under the state machine directory, so Ratis ships them to a replica that
+ * joins late or fell behind the purged log, which then reloads its store from it.
+ */
+final class StoreStateMachine extends BaseStateMachine implements CommitLog {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreStateMachine.class);
+    private static final String META_SUFFIX = ".snapshot";
+
+    /** A commit appended here and not yet seen applied. */
+    private record InFlight(long ticket, long ts, long term) {}
+
+    private final long proposer = ThreadLocalRandom.current().nextLong();
+    private final ClientId clientId = ClientId.randomId();
+    /**
+     * Read-index requests go under an id of their own: Ratis makes a client's reads wait until its previous writes
+     * are applied, which for the leader's own writes, always in flight, would make every read wait for the newest.
+     */
+    private final ClientId readerId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    /** Guards tickets, {@link #inFlight}, {@link #confirmed} and {@link #lost}; waiters wait on it. */
+    private final Object lock = new Object();
+    private long lastTicket = 1;
+    private long confirmed = 1;
+    /** Ranges of tickets whose outcome became unknown, as {from, to} pairs. */
+    private final List<long[]> lost = new ArrayList<>();
+    private final Map<String, String> respAddresses = new ConcurrentHashMap<>();
+    private final boolean linearizableReads;
+    private final long commitTimeoutMillis;
+    private final Path storeDir;
+    private volatile Replica replica;
+    private volatile RaftServer.Division division;
+    private volatile Path smDir;
+    private volatile FileListSnapshotInfo latest;
+    private volatile Consumer<RaftPeerId> leaderListener = id -> {};
+    private final AtomicReference<Barrier> barrier = new AtomicReference<>();
+
+    private record Barrier(long started, CompletableFuture<RaftClientReply> done) {}
+
+    StoreStateMachine(Path storeDir, boolean linearizableReads, long commitTimeoutMillis) {
+        this.storeDir = storeDir;
+        this.linearizableReads = linearizableReads;
+        this.commitTimeoutMillis = commitTimeoutMillis;
+    }
+
+    void onLeaderChange(Consumer<RaftPeerId> listener) { leaderListener = listener; }
+
+    Map<String, String> respAddresses() { return respAddresses; }
+
+    // ---- CommitLog: the store's side ----
+
+    @Override public void attach(Replica r) { replica = r; }
+
+    @Override public long append(long ts, byte[] record) {
+        RaftServer.Division d = division;
+        if (d == null || !d.getInfo().isLeader())
+            throw new StoreException("READONLY this replica is a follower (leader: " + leaderName() + "); writes go to the leader");
+        if (!d.getInfo().isLeaderReady()) throw new StoreException("TRYAGAIN the new leader is still applying earlier commits");
+        long term = d.getInfo().getCurrentTerm(), ticket;
+        synchronized (lock) {
+            ticket = ++lastTicket;
+            inFlight.add(new InFlight(ticket, ts, term));
+        }
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(clientId).setServerId(d.getId()).setGroupId(d.getMemberId().getGroupId())
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(Message.valueOf(LogEntries.encode(new LogEntries.Commit(proposer, ticket, record))))
+                .setType(RaftClientRequest.writeRequestType()).build();
+        try {
+            // Ratis appends to its log inside this call (under the server's lock), so log order is commit order.
+            d.getRaftServer().submitClientRequestAsync(request).whenComplete((reply, error) -> {
+                if (error != null || !reply.isSuccess()) wake();
+            });
+        } catch (IOException e) {
+            wake();
+        }
+        return ticket;
+    }
+
+    @Override public long appended() {
+        synchronized (lock) {
+            return lastTicket;
+        }
+    }
+
+    @Override public void await(long ticket) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(commitTimeoutMillis);
+        synchronized (lock) {
+            while (confirmed < ticket) {
+                if (isLost(ticket)) throw unknown();
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !stillLeaderFor(ticket)) {
+                    if (confirmed >= ticket) break;
+                    throw unknown();
+                }
+                try {
+                    lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 50)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreException("interrupted while waiting for the replicated log");
+                }
+            }
+        }
+        if (linearizableReads) confirmLeadership();
+    }
+
+    private static StoreException unknown() {
+        return new StoreException("TRYAGAIN leadership changed before the commit reached a majority: its outcome is unknown");
+    }
+
+    private boolean isLost(long ticket) {
+        for (long[] r : lost) if (ticket >= r[0] && ticket <= r[1]) return true;
+        return false;
+    }
+
+    /** False once this replica no longer leads the term its in-flight commit {@code ticket} was appended in. */
+    private boolean stillLeaderFor(long ticket) {
+        RaftServer.Division d = division;
+        if (d == null) return false;
+        for (InFlight f : inFlight) if (f.ticket() == ticket) return d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == f.term();
+        return true;
+    }
+
+    private void wake() {
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * A read index (a leader lease when valid, else a heartbeat round) taken after the caller's reads: it proves this
+     * replica still led when they ran, so they saw every commit acknowledged before them. Concurrent callers share
+     * a round that started after they called.
+     */
+    private void confirmLeadership() {
+        RaftServer.Division d = division;
+        if (d == null || !d.getInfo().isLeader()) return; // a follower serves snapshot reads only (READONLY connections)
+        long now = System.nanoTime();
+        Barrier b = barrier.get();
+        if (b == null || b.started() < now) {
+            RaftClientRequest request = RaftClientRequest.newBuilder()
+                    .setClientId(readerId).setServerId(d.getId()).setGroupId(d.getMemberId().getGroupId())
+                    .setCallId(callIds.incrementAndGet()).setMessage(Message.EMPTY)
+                    .setType(RaftClientRequest.readRequestType()).build();
+            try {
+                Barrier mine = new Barrier(System.nanoTime(), d.getRaftServer().submitClientRequestAsync(request));
+                barrier.set(mine);
+                b = mine;
+            } catch (IOException e) {
+                throw new StoreException("TRYAGAIN cannot confirm leadership: " + e.getMessage(), e);
+            }
+        }
+        RaftClientReply reply;
+        try {
+            reply = b.done().get(commitTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new StoreException("TRYAGAIN cannot confirm leadership: " + e, e);
+        }
+        if (!reply.isSuccess())
+            throw new StoreException("TRYAGAIN this replica may no longer lead: " + (reply.getException() == null ? "read index refused" : reply.getException().getMessage()));
+    }
+
+    String leaderName() {
+        RaftServer.Division d = division;
+        RaftPeerId id = d == null ? null : d.getInfo().getLeaderId();
+        return id == null ? "none known" : id.toString();
+    }
+
+    // ---- Ratis: the log's side ----
+
+    @Override public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
+        super.initialize(server, groupId, storage);
+        division = server.getDivision(groupId);
+        smDir = storage.getStorageDir().getStateMachineDir().toPath();
+        Files.createDirectories(smDir);
+        loadSnapshotInfo();
+        // The store must start from exactly the checkpoint the Raft snapshot names: the log replays what follows it.
+        prepareStoreDir(latest == null ? 0 : readMeta(metaFile()).ts());
+        if (latest != null) setLastAppliedTermIndex(latest.getTermIndex());
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+    }
+
+    @Override public void pause() {
+        // Ratis pauses the state machine (once per chunk) before it replaces its directory with a leader's snapshot.
+        if (getLifeCycle().getCurrentState() == org.apache.ratis.util.LifeCycle.State.PAUSED) return;
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.PAUSING);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.PAUSED);
+    }
+
+    @Override public void reinitialize() throws IOException {
+        // A snapshot from the leader was installed into the state machine directory: load it.
+        loadSnapshotInfo();
+        if (latest == null) throw new IOException("installed snapshot has no " + META_SUFFIX + " file in " + smDir);
+        Meta m = readMeta(metaFile());
+        prepareStoreDir(m.ts());
+        Path source = smDir.resolve(m.checkpoint());
+        Files.copy(source, storeDir.resolve(m.checkpoint()), StandardCopyOption.REPLACE_EXISTING);
+        long ts = replica.reload();
+        synchronized (lock) {
+            failInFlight();
+        }
+        setLastAppliedTermIndex(latest.getTermIndex());
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
+        LOG.info("loaded snapshot {} (checkpoint at timestamp {})", latest.getTermIndex(), ts);
+    }
+
+    /** Removes checkpoints newer than {@code ts} from the store's directory (made after the snapshot the log follows). */
+    private void prepareStoreDir(long ts) throws IOException {
+        Files.createDirectories(storeDir);
+        try (var s = Files.list(storeDir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith("ckpt-") && n.endsWith(".ckpt") && Replica.checkpointTimestamp(p) > ts) Files.delete(p);
+            }
+        }
+    }
+
+    private record Meta(long ts, String checkpoint) {}
+
+    private Path metaFile() {
+        TermIndex ti = latest.getTermIndex();
+        return smDir.resolve("snapshot-" + ti.getTerm() + "_" + ti.getIndex() + META_SUFFIX);
+    }
+
+    private static Meta readMeta(Path p) throws IOException {
+        String[] f = Files.readString(p, StandardCharsets.UTF_8).trim().split(" ");
+        if (f.length != 2) throw new IOException("malformed snapshot file " + p);
+        return new Meta(Long.parseLong(f[0]), f[1]);
+    }
+
+    private void loadSnapshotInfo() throws IOException {
+        FileListSnapshotInfo best = null;
+        try (var s = Files.list(smDir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (!n.startsWith("snapshot-") || !n.endsWith(META_SUFFIX)) continue;
+                String[] ti = n.substring(9, n.length() - META_SUFFIX.length()).split("_");
+                long term = Long.parseLong(ti[0]), index = Long.parseLong(ti[1]);
+                if (best != null && best.getIndex() >= index) continue;
+                Meta m = readMeta(p);
+                best = new FileListSnapshotInfo(List.of(new FileInfo(smDir.resolve(m.checkpoint()), null), new FileInfo(p, null)), term, index);
+            }
+        }
+        latest = best;
+    }
+
+    @Override public SnapshotInfo getLatestSnapshot() { return latest; }
+
+    @Override public long takeSnapshot() throws IOException {
+        // Runs on the thread that applies the log, between entries: the durable timestamp is the applied index's.
+        TermIndex applied = getLastAppliedTermIndex();
+        if (applied == null || applied.getIndex() <= 0) return RaftLog.INVALID_LOG_INDEX;
+        if (latest != null && latest.getIndex() >= applied.getIndex()) return latest.getIndex();
+        var result = replica.checkpoint();
+        Path ckpt = Path.of(result.file());
+        String name = ckpt.getFileName().toString();
+        Path link = smDir.resolve(name);
+        Files.deleteIfExists(link);
+        try {
+            Files.createLink(link, ckpt);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(ckpt, link);
+        }
+        Path meta = smDir.resolve("snapshot-" + applied.getTerm() + "_" + applied.getIndex() + META_SUFFIX);
+        Path tmp = smDir.resolve(meta.getFileName() + ".tmp");
+        Files.writeString(tmp, result.timestamp() + " " + name + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE);
+        FileListSnapshotInfo old = latest;
+        latest = new FileListSnapshotInfo(List.of(new FileInfo(link, null), new FileInfo(meta, null)), applied);
+        if (old != null)
+            for (FileInfo f : old.getFiles())
+                if (!f.getPath().equals(link)) Files.deleteIfExists(f.getPath());
+        return applied.getIndex();
+    }
+
+    @Override public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        TransactionContext trx = super.startTransaction(request);
+        // Commit records enter the log only through this replica's own store; a client may only announce addresses.
+        try {
+            if (LogEntries.decode(request.getMessage().getContent()) instanceof LogEntries.Commit && !request.getClientId().equals(clientId))
+                trx.setException(new IOException("commit records are proposed by the leader's store only"));
+        } catch (IllegalArgumentException e) {
+            trx.setException(new IOException(e.getMessage()));
+        }
+        return trx;
+    }
+
+    @Override public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.EMPTY); // the read index was all a barrier wanted
+    }
+
+    @Override public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        try {
+            apply(entry);
+            return CompletableFuture.completedFuture(Message.EMPTY);
+        } catch (RuntimeException e) {
+            LOG.error("applying log entry {} failed", TermIndex.valueOf(entry), e);
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override public void notifyTermIndexUpdated(long term, long index) {
+        // A configuration or leader start-up entry: it also tells whether in-flight commits of an older term survived.
+        boolean lostSome;
+        synchronized (lock) {
+            lostSome = !inFlight.isEmpty() && inFlight.peek().term() != term;
+            if (lostSome) failInFlight();
+        }
+        if (lostSome) replayAfterLoss(index);
+        super.notifyTermIndexUpdated(term, index);
+    }
+
+    private void apply(LogEntryProto entry) {
+        long term = entry.getTerm(), index = entry.getIndex();
+        LogEntries e = LogEntries.decode(entry.getStateMachineLogEntry().getLogData());
+        boolean lostSome;
+        InFlight own = null;
+        synchronized (lock) {
+            InFlight head = inFlight.peek();
+            if (head != null && e instanceof LogEntries.Commit c && c.proposer() == proposer && c.ticket() == head.ticket()) own = head;
+        }
+        if (own != null) {
+            // Outside the lock: publishing takes the store's commit lock, whose holder may be appending.
+            replica.publish(own.ts());
+            synchronized (lock) {
+                inFlight.poll();
+                confirmed = own.ticket();
+                lock.notifyAll();
+            }
+            updateLastAppliedTermIndex(term, index);
+            return;
+        }
+        synchronized (lock) {
+            InFlight head = inFlight.peek();
+            lostSome = head != null && !(head.term() == term && !(e instanceof LogEntries.Commit));
+            if (lostSome) failInFlight();
+        }
+        if (lostSome) replayAfterLoss(index);
+        switch (e) {
+            case LogEntries.Commit c -> replica.apply(c.record());
+            case LogEntries.Address a -> respAddresses.put(a.peer(), a.address());
+        }
+        updateLastAppliedTermIndex(term, index);
+    }
+
+    /**
+     * The log holds, before {@code index}, an entry other than this replica's next in-flight commit: those commits
+     * never reached it. The caller failed their waiters; reload the store from its checkpoint and replay the committed log up to {@code index - 1}.
+     */
+    private void replayAfterLoss(long index) {
+        LOG.warn("in-flight commits of this former leader are not in the log: reloading the store and replaying to index {}", index - 1);
+        replica.reload();
+        long from = latest == null ? 1 : latest.getIndex() + 1;
+        var log = division.getRaftLog();
+        try {
+            for (long i = from; i < index; i++) {
+                LogEntryProto past = log.get(i);
+                if (past == null) throw new StoreException("log entry " + i + " needed to replay after a lost leadership is gone");
+                if (!past.hasStateMachineLogEntry()) continue;
+                LogEntries e = LogEntries.decode(past.getStateMachineLogEntry().getLogData());
+                if (e instanceof LogEntries.Commit c) replica.apply(c.record());
+            }
+        } catch (RaftLogIOException ex) {
+            throw new UncheckedIOException(new IOException(ex));
+        }
+    }
+
+    /** Caller holds {@link #lock}: every in-flight commit's outcome is unknown to its waiter. */
+    private void failInFlight() {
+        if (inFlight.isEmpty()) return;
+        lost.add(new long[] {inFlight.peekFirst().ticket(), inFlight.peekLast().ticket()});
+        if (lost.size() > 1024) lost.removeFirst();
+        inFlight.clear();
+        lock.notifyAll();
+    }
+
+    @Override public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+        wake();
+        leaderListener.accept(newLeader);
+    }
+}
