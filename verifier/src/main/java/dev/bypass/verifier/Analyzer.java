@@ -1195,8 +1195,11 @@ final class Analyzer {
 
     private int exit(int s, State st) {
         Reg r0 = st.reg(0);
-        if (r0.type() == NOT_INIT) throw reject(ErrorCode.INVALID_RETURN, s, "r0 is not set at exit");
         State.Frame top = st.top();
+        // A subprogram's r0 only has to be set when its caller reads it (clang leaves it unset in a function whose
+        // result is unused): an unset r0 returns as unset, and a read of it in the caller is the error.
+        if (r0.type() == NOT_INIT && (st.frames.length == 1 || top.callback))
+            throw reject(ErrorCode.INVALID_RETURN, s, "r0 is not set at exit");
         int ownFrame = st.frames.length - 1;
         if (r0.type() == PTR_TO_STACK && r0.frame() == ownFrame) throw reject(ErrorCode.INVALID_RETURN, s, "returns a pointer into its own stack frame");
         depthOfEntry[top.entry] = Math.max(depthOfEntry[top.entry], top.depth());

@@ -146,10 +146,17 @@ final class State {
         return a.type() == RegisterType.PTR_TO_PACKET ? a.size() >= b.size() : a.size() == b.size();
     }
 
+    /**
+     * Ids must correspond one to one: two registers tied by one id in the outer state (one NULL check refines
+     * both) must be tied here too, and registers with different ids here must have different ids there.
+     * Negative keys hold the reverse direction.
+     */
     private static boolean sameId(int a, int b, Map<Integer, Integer> ids) {
         if (a == 0 || b == 0) return a == b;
         Integer m = ids.putIfAbsent(a, b);
-        return m == null || m == b;
+        if (m != null && m != b) return false;
+        Integer back = ids.putIfAbsent(-b, a);
+        return back == null || back == a;
     }
 
     /** Exact equality (for detecting a loop that comes back to the very same state). */
