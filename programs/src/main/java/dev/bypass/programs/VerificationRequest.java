@@ -1,6 +1,9 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.elf.ElfObject;
+import dev.bypass.vm.elf.ElfProgram;
 import dev.bypass.vm.elf.LineInfo;
+import dev.bypass.vm.elf.MapDefinition;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.isa.Program;
 import dev.bypass.vm.maps.MapSpec;
@@ -20,6 +23,26 @@ public record VerificationRequest(String programName, Program program, ProgramTy
         maps = List.copyOf(maps);
         frozenContents = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(frozenContents));
         if (frozenContents.size() != maps.size()) throw new IllegalArgumentException("one frozen-contents entry per map");
+    }
+
+    /**
+     * The request for one program of an object as declared, before any map exists: map specs from the object, and
+     * {@code .rodata}'s initial bytes as its frozen contents (libbpf freezes it at load).
+     */
+    public static VerificationRequest forProgram(ElfObject elf, ElfProgram p, ProgramType type, HelperRegistry helpers) {
+        List<MapSpec> specs = new java.util.ArrayList<>();
+        List<byte[]> frozen = new java.util.ArrayList<>();
+        for (MapDefinition d : elf.maps()) {
+            specs.add(d.spec());
+            frozen.add(d.kind() == MapDefinition.Kind.RODATA && d.initialData() != null
+                    ? java.util.Arrays.copyOf(d.initialData(), d.spec().valueSize()) : null);
+        }
+        return new VerificationRequest(p.name(), p.program(), type, specs, helpers, p::lineAt, frozen);
+    }
+
+    /** A buffer program without maps (assembly, raw bytecode): r1 = the buffer, r2 = its length. */
+    public static VerificationRequest forBuffer(String name, Program program, ProgramType type, HelperRegistry helpers) {
+        return new VerificationRequest(name, program, type, List.of(), helpers, s -> null, List.of());
     }
 
     /** The frozen contents of map {@code index}, or null when the map can change. */

@@ -3,154 +3,117 @@ package dev.bypass.verifier;
 import dev.bypass.vm.facts.RegisterType;
 
 /**
- * The abstract value of one register. For scalars the bounds describe the value; for pointers they describe the
- * variable part of the offset, {@code off} being the constant part. {@code id} ties copies of one pointer together
- * (a null check refines all of them; packet pointers share a proven range); {@code refId} names an acquired
- * reference (a ring-buffer record) that must be released; {@code map} indexes the request's maps; {@code size} is
- * the size of a PTR_TO_MEM region or the proven range of a packet pointer; {@code frame} is the call frame a stack
- * pointer points into.
+ * The abstract value of one register (or spilled stack slot).
+ *
+ * <p>For a scalar, {@code var} is its value. Scalars with the same nonzero {@code id} are linked: each equals one
+ * common unknown base plus its {@code off} (Linux's linked scalars: {@code r1 = r2} or {@code r1 = r2 + 5}), so a
+ * comparison that narrows one narrows all. {@code lenSlack} > 0 says {@code value + lenSlack <= length of the
+ * buffer} (buffer programs, a comparison with r2).
+ *
+ * <p>For a pointer, {@code off} is the constant part of its offset into its region and {@code var} the variable
+ * part. {@code id} ties copies of one pointer together: one NULL check refines all of them, and packet pointers
+ * with one variable part share a proven {@code range} (the bytes [pointer - off, pointer - off + range) exist).
+ * {@code refId} names an acquired reference (a ring-buffer record) that must be released; {@code map} indexes the
+ * analysis' maps; {@code size} is the size of a memory region ({@code PTR_TO_MEM}, read-only buffers); {@code frame}
+ * is the call frame a stack pointer points into.
  */
-record Reg(RegisterType type, long off, Tnum tnum, long umin, long umax, long smin, long smax,
-           int id, int refId, int map, int size, int frame) {
+record Reg(RegisterType type, long off, Scalar var, int id, int refId, int map, int size, int range, int frame, int lenSlack) {
 
-    static final Reg NOT_INIT = new Reg(RegisterType.NOT_INIT, 0, Tnum.UNKNOWN, 0, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0, 0, -1, 0, 0);
-    static final Reg UNKNOWN = new Reg(RegisterType.SCALAR, 0, Tnum.UNKNOWN, 0, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0, 0, -1, 0, 0);
+    static final Reg NOT_INIT = new Reg(RegisterType.NOT_INIT, 0, Scalar.UNKNOWN, 0, 0, -1, 0, 0, 0, 0);
+    static final Reg UNKNOWN = scalar(Scalar.UNKNOWN);
 
-    static Reg constant(long v) { return new Reg(RegisterType.SCALAR, 0, Tnum.constant(v), v, v, v, v, 0, 0, -1, 0, 0); }
+    static Reg scalar(Scalar v) { return new Reg(RegisterType.SCALAR, 0, v, 0, 0, -1, 0, 0, 0, 0); }
 
-    /** A scalar in the unsigned range [0, max]. */
-    static Reg unsignedUpTo(long max) { return UNKNOWN.withBounds(Tnum.range(0, max), 0, max, Long.MIN_VALUE, Long.MAX_VALUE); }
+    static Reg constant(long v) { return scalar(Scalar.constant(v)); }
 
     static Reg pointer(RegisterType type, long off, int map, int size, int frame) {
-        return new Reg(type, off, Tnum.constant(0), 0, 0, 0, 0, 0, 0, map, size, frame);
+        return new Reg(type, off, Scalar.constant(0), 0, 0, map, size, 0, frame, 0);
     }
 
     boolean isScalar() { return type == RegisterType.SCALAR; }
 
     boolean isPointer() { return type != RegisterType.SCALAR && type != RegisterType.NOT_INIT; }
 
-    boolean isConstant() { return tnum.isConstant(); }
+    boolean isInit() { return type != RegisterType.NOT_INIT; }
 
-    long constantValue() { return tnum.value(); }
+    boolean isConstant() { return isScalar() && var.isConstant(); }
 
-    /** True when the pointer's offset has no variable part. */
-    boolean fixedOffset() { return tnum.isConstant() && tnum.value() == 0; }
+    long value() { return var.value(); }
+
+    /** True when a pointer's offset has no variable part. */
+    boolean fixedOffset() { return var.isConstant() && var.value() == 0; }
 
     boolean isNullable() {
-        return type == RegisterType.PTR_TO_MAP_VALUE_OR_NULL || type == RegisterType.PTR_TO_MEM_OR_NULL;
+        return type == RegisterType.PTR_TO_MAP_VALUE_OR_NULL || type == RegisterType.PTR_TO_MEM_OR_NULL || type == RegisterType.CONST_PTR_TO_MAP_OR_NULL;
     }
 
-    Reg withType(RegisterType t) { return new Reg(t, off, tnum, umin, umax, smin, smax, id, refId, map, size, frame); }
-
-    Reg withOff(long o) { return new Reg(type, o, tnum, umin, umax, smin, smax, id, refId, map, size, frame); }
-
-    Reg withId(int i) { return new Reg(type, off, tnum, umin, umax, smin, smax, i, refId, map, size, frame); }
-
-    Reg withRefId(int r) { return new Reg(type, off, tnum, umin, umax, smin, smax, id, r, map, size, frame); }
-
-    Reg withSize(int s) { return new Reg(type, off, tnum, umin, umax, smin, smax, id, refId, map, s, frame); }
-
-    /** New bounds, tightened against each other; null when they contradict (no value satisfies them). */
-    Reg withBounds(Tnum t, long umin, long umax, long smin, long smax) {
-        for (int round = 0; round < 2; round++) {
-            // unsigned from known bits
-            if (Long.compareUnsigned(umin, t.min()) < 0) umin = t.min();
-            if (Long.compareUnsigned(umax, t.max()) > 0) umax = t.max();
-            // signed from known bits when the sign bit is known
-            if (t.mask() >= 0) { // sign bit known
-                long smn = t.value() | (t.mask() & Long.MIN_VALUE), smx = t.value() | (t.mask() & Long.MAX_VALUE);
-                if (smin < smn) smin = smn;
-                if (smax > smx) smax = smx;
-            }
-            // signed and unsigned agree where the range does not cross the sign boundary
-            if (smin >= 0 || smax < 0) {
-                if (Long.compareUnsigned(umin, smin) < 0) umin = smin;
-                if (Long.compareUnsigned(umax, smax) > 0) umax = smax;
-            }
-            if ((umin ^ umax) >= 0) { // same sign bit: the unsigned range is a signed range too
-                if (smin < umin) smin = umin;
-                if (smax > umax) smax = umax;
-            }
-            if (Long.compareUnsigned(umin, umax) > 0 || smin > smax) return null;
-            t = t.intersect(Tnum.range(umin, umax));
-            if ((t.value() & t.mask()) != 0) return null;
-            if (Long.compareUnsigned(t.min(), umax) > 0 || Long.compareUnsigned(t.max(), umin) < 0) return null;
-        }
-        return new Reg(type, off, t, umin, umax, smin, smax, id, refId, map, size, frame);
-    }
-
-    Reg withBoundsOf(Reg o) { return withBounds(o.tnum, o.umin, o.umax, o.smin, o.smax); }
-
-    /** Whether every concrete value this register may hold is allowed by {@code outer} (for state pruning). */
-    boolean within(Reg outer) {
-        if (outer.type == RegisterType.NOT_INIT) return true;
-        if (type != outer.type) return false;
-        if (!boundsWithin(outer)) return false;
-        if (type == RegisterType.SCALAR) return true;
-        if (off != outer.off || map != outer.map || frame != outer.frame || refId != outer.refId) return false;
+    /** The type a nullable pointer has once it is known not to be NULL. */
+    RegisterType nonNullType() {
         return switch (type) {
-            case PTR_TO_PACKET -> size >= outer.size && id == outer.id;
-            case PTR_TO_MAP_VALUE_OR_NULL, PTR_TO_MEM_OR_NULL -> id == outer.id && size == outer.size;
-            default -> size == outer.size;
+            case PTR_TO_MAP_VALUE_OR_NULL -> RegisterType.PTR_TO_MAP_VALUE;
+            case PTR_TO_MEM_OR_NULL -> RegisterType.PTR_TO_MEM;
+            case CONST_PTR_TO_MAP_OR_NULL -> RegisterType.CONST_PTR_TO_MAP;
+            default -> type;
         };
     }
 
-    boolean boundsWithin(Reg outer) {
-        return Long.compareUnsigned(umin, outer.umin) >= 0 && Long.compareUnsigned(umax, outer.umax) <= 0
-                && smin >= outer.smin && smax <= outer.smax && tnum.within(outer.tnum);
-    }
+    Reg withType(RegisterType t) { return new Reg(t, off, var, id, refId, map, size, range, frame, lenSlack); }
+
+    Reg withOff(long o) { return new Reg(type, o, var, id, refId, map, size, range, frame, lenSlack); }
+
+    Reg withVar(Scalar v) { return new Reg(type, off, v, id, refId, map, size, range, frame, lenSlack); }
+
+    Reg withId(int i) { return new Reg(type, off, var, i, refId, map, size, range, frame, lenSlack); }
+
+    Reg withRefId(int r) { return new Reg(type, off, var, id, r, map, size, range, frame, lenSlack); }
+
+    Reg withRange(int r) { return new Reg(type, off, var, id, refId, map, size, r, frame, lenSlack); }
+
+    Reg withLenSlack(int k) { return new Reg(type, off, var, id, refId, map, size, range, frame, Math.max(0, k)); }
+
+    /** A scalar with a new value: links and length facts of the old value no longer hold. */
+    Reg withValue(Scalar v) { return scalar(v); }
 
     @Override public String toString() {
         return switch (type) {
             case NOT_INIT -> "?";
-            case SCALAR -> isConstant() ? Long.toString(tnum.value()) : scalarText();
+            case SCALAR -> {
+                String s = var.toString();
+                if (id != 0) s += "#" + id + (off != 0 ? (off > 0 ? "+" : "") + off : "");
+                if (lenSlack > 0) s += "(+" + lenSlack + "<=len)";
+                yield s;
+            }
             default -> {
                 StringBuilder b = new StringBuilder(typeName());
                 b.append("(off=").append(off);
-                if (!fixedOffset()) b.append(", var=").append(scalarText());
-                if (map >= 0) b.append(", map=").append(map);
-                if (type == RegisterType.PTR_TO_MEM || type == RegisterType.PTR_TO_MEM_OR_NULL || type == RegisterType.PTR_TO_RDONLY_BUF) b.append(", size=").append(size);
-                if (type == RegisterType.PTR_TO_PACKET) b.append(", range=").append(size);
-                if (type == RegisterType.PTR_TO_STACK && frame > 0) b.append(", frame=").append(frame);
-                if (id != 0) b.append(", id=").append(id);
-                if (refId != 0) b.append(", ref=").append(refId);
+                if (!fixedOffset()) b.append(",var=").append(var);
+                if (map >= 0) b.append(",map=").append(map);
+                if (type == RegisterType.PTR_TO_MEM || type == RegisterType.PTR_TO_MEM_OR_NULL || type == RegisterType.PTR_TO_RDONLY_BUF) b.append(",size=").append(size);
+                if (type == RegisterType.PTR_TO_PACKET) b.append(",r=").append(range);
+                if (type == RegisterType.PTR_TO_STACK && frame > 0) b.append(",frame=").append(frame);
+                if (id != 0) b.append(",id=").append(id);
+                if (refId != 0) b.append(",ref=").append(refId);
                 yield b.append(')').toString();
             }
         };
     }
 
-    private String typeName() {
+    String typeName() {
         return switch (type) {
             case PTR_TO_CTX -> "ctx";
             case PTR_TO_STACK -> "fp";
             case PTR_TO_MAP_VALUE -> "map_value";
             case PTR_TO_MAP_VALUE_OR_NULL -> "map_value_or_null";
             case CONST_PTR_TO_MAP -> "map_ptr";
+            case CONST_PTR_TO_MAP_OR_NULL -> "map_ptr_or_null";
             case PTR_TO_PACKET -> "pkt";
             case PTR_TO_PACKET_END -> "pkt_end";
             case PTR_TO_MEM -> "mem";
             case PTR_TO_MEM_OR_NULL -> "mem_or_null";
             case PTR_TO_RDONLY_BUF -> "rdonly_buf";
             case PTR_TO_FUNC -> "func";
-            default -> type.name().toLowerCase();
+            case SCALAR -> "scalar";
+            case NOT_INIT -> "?";
         };
-    }
-
-    private String scalarText() {
-        StringBuilder b = new StringBuilder("scalar(");
-        boolean first = true;
-        if (umin != 0 || umax != -1L) {
-            b.append("umin=").append(Long.toUnsignedString(umin)).append(", umax=").append(Long.toUnsignedString(umax));
-            first = false;
-        }
-        if (smin != Long.MIN_VALUE || smax != Long.MAX_VALUE) {
-            if (!first) b.append(", ");
-            b.append("smin=").append(smin).append(", smax=").append(smax);
-            first = false;
-        }
-        if (tnum.mask() != -1L && !(umin == 0 && umax == -1L)) {
-            b.append(", var_off=").append(tnum);
-        }
-        return b.append(')').toString();
     }
 }

@@ -7,8 +7,9 @@ import dev.bypass.vm.facts.ProgramFacts;
 
 /**
  * The standard static verifier, registered with the runtime as its {@link ProgramVerifier} service. A program is
- * accepted only when every path was walked without finding an access outside its region, a read of uninitialised
- * state, an unchecked NULL, a leaked reference or a call that breaks a helper's prototype.
+ * accepted only when every path was walked (or covered by a widened loop state) without finding an access outside
+ * its region, a read of uninitialised state, an unchecked NULL, a leaked reference or a call that breaks a
+ * helper's prototype, and every loop ends.
  */
 public final class StandardVerifier implements ProgramVerifier {
 
@@ -27,18 +28,22 @@ public final class StandardVerifier implements ProgramVerifier {
 
     /** Verifies without throwing; {@code withLog} records the state before every processed instruction. */
     public static Result analyse(VerificationRequest request, boolean withLog) {
-        StringBuilder log = withLog ? new StringBuilder() : null;
-        Analyzer a = new Analyzer(request, log);
+        Analyzer.Options d = Analyzer.Options.DEFAULT;
+        return analyse(request, new Analyzer.Options(withLog, d.observer(), d.widening(), d.wideningAfter()));
+    }
+
+    static Result analyse(VerificationRequest request, Analyzer.Options options) {
+        Analyzer a = new Analyzer(request, options);
         long t0 = System.nanoTime();
         try {
             a.run();
-            return new Result(new VerifiedFacts(a), null, a.processed(), System.nanoTime() - t0, log == null ? null : log.toString());
+            return new Result(new VerifiedFacts(a.facts), null, a.processed(), System.nanoTime() - t0, a.log == null ? null : a.log.toString());
         } catch (Analyzer.Reject e) {
-            return new Result(null, e.rejection, a.processed(), System.nanoTime() - t0, log == null ? null : log.toString());
+            return new Result(null, e.rejection, a.processed(), System.nanoTime() - t0, a.log == null ? null : a.log.toString());
         } catch (StackOverflowError | RuntimeException e) {
             // A fault in the verifier itself never lets a program through.
-            Rejection r = new Rejection(ErrorCode.INVALID_INSN, -1, null, null, "internal verifier error: " + e, "");
-            return new Result(null, r, a.processed(), System.nanoTime() - t0, log == null ? null : log.toString());
+            Rejection r = new Rejection(ErrorCode.INVALID_INSN, a.slot, null, null, "internal verifier error: " + e, "");
+            return new Result(null, r, a.processed(), System.nanoTime() - t0, a.log == null ? null : a.log.toString());
         }
     }
 }

@@ -2,23 +2,27 @@ package dev.bypass.verifier;
 
 import dev.bypass.vm.facts.RegisterType;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
- * The abstract machine state on one path: a stack of call frames (registers and per-byte stack contents), the
- * references held (ring-buffer records not yet submitted or discarded) and whether a spin lock is held.
+ * The abstract machine state on one path: a stack of call frames (registers and the contents of each frame's 512
+ * stack bytes), the references held (ring-buffer records not yet submitted or discarded), whether a spin lock is
+ * held, and bookkeeping for loops (how many times each loop head was reached on this path since the loop was
+ * entered, and which loop heads' widened states this state derives from).
  */
 final class State {
     static final int STACK = 512;
-    static final byte INVALID = 0, MISC = 1, SPILL = 2;
+    /** What a stack byte holds: never written, some number, the number zero, part of a spilled register. */
+    static final byte INVALID = 0, MISC = 1, ZERO = 2, SPILL = 3;
 
     static final class Frame {
         final Reg[] regs;
-        final byte[] stack;
+        /** One kind per byte, index 0 being fp-512. */
+        final byte[] kinds;
+        /** The register spilled in each 8-byte slot (its low bytes are the slot's lowest addresses), or null. */
         final Reg[] spills;
         /** Slot of the call instruction that created this frame (-1 for the program's frame). */
         final int callSite;
+        /** First slot of the function this frame runs. */
         final int entry;
         /** A callback frame returns into the helper call that invoked it. */
         final boolean callback;
@@ -26,7 +30,7 @@ final class State {
         Frame(int callSite, int entry, boolean callback) {
             regs = new Reg[11];
             Arrays.fill(regs, Reg.NOT_INIT);
-            stack = new byte[STACK];
+            kinds = new byte[STACK];
             spills = new Reg[STACK / 8];
             this.callSite = callSite;
             this.entry = entry;
@@ -35,7 +39,7 @@ final class State {
 
         Frame(Frame o) {
             regs = o.regs.clone();
-            stack = o.stack.clone();
+            kinds = o.kinds.clone();
             spills = o.spills.clone();
             callSite = o.callSite;
             entry = o.entry;
@@ -44,14 +48,25 @@ final class State {
 
         /** The deepest stack byte in use, as a positive depth. */
         int depth() {
-            for (int p = 0; p < STACK; p++) if (stack[p] != INVALID) return STACK - p;
+            for (int p = 0; p < STACK; p++) if (kinds[p] != INVALID) return STACK - p;
             return 0;
+        }
+
+        /** Number of consecutive SPILL bytes at the start of slot {@code i} (the size of the spill there). */
+        int spillSize(int i) {
+            int n = 0;
+            while (n < 8 && kinds[i * 8 + n] == SPILL) n++;
+            return spills[i] == null ? 0 : n;
         }
     }
 
     Frame[] frames;
     int[] refs;
     boolean lockHeld;
+    /** Active loops on this path: loop head slot, frame depth it runs in, iterations reached. */
+    int[] loopHeads = new int[0], loopDepths = new int[0], loopCounts = new int[0];
+    /** Loop heads whose widened state this one derives from (sorted). */
+    int[] widenedFrom = new int[0];
 
     State(Frame[] frames, int[] refs, boolean lockHeld) {
         this.frames = frames;
@@ -62,7 +77,23 @@ final class State {
     State copy() {
         Frame[] f = new Frame[frames.length];
         for (int i = 0; i < f.length; i++) f[i] = new Frame(frames[i]);
-        return new State(f, refs, lockHeld);
+        State s = new State(f, refs, lockHeld);
+        s.loopHeads = loopHeads;
+        s.loopDepths = loopDepths;
+        s.loopCounts = loopCounts;
+        s.widenedFrom = widenedFrom;
+        return s;
+    }
+
+    /** Makes this state hold exactly what {@code o} holds (after a branch chose {@code o}'s side). */
+    void become(State o) {
+        frames = o.frames;
+        refs = o.refs;
+        lockHeld = o.lockHeld;
+        loopHeads = o.loopHeads;
+        loopDepths = o.loopDepths;
+        loopCounts = o.loopCounts;
+        widenedFrom = o.widenedFrom;
     }
 
     Frame top() { return frames[frames.length - 1]; }
@@ -90,7 +121,7 @@ final class State {
         refs = Arrays.copyOf(out, n);
     }
 
-    /** Applies {@code f} to every register and spilled register in every frame (null checks, releases). */
+    /** Applies {@code f} to every register and spilled register in every frame (null checks, releases, links). */
     void mapAll(java.util.function.UnaryOperator<Reg> f) {
         for (Frame fr : frames) {
             for (int i = 0; i < fr.regs.length; i++) fr.regs[i] = f.apply(fr.regs[i]);
@@ -98,67 +129,153 @@ final class State {
         }
     }
 
-    /**
-     * Whether every concrete state this one stands for is also represented by {@code outer}, so that exploring
-     * from here can find nothing that exploring from {@code outer} did not. Identifiers are compared through a
-     * consistent renaming, since each path numbers its pointers independently.
-     */
-    boolean within(State outer) { return within(outer, 0x7ff); }
+    // ---------------------------------------------------------------- loops
 
-    /** As {@link #within(State)}, comparing only the registers in {@code liveTop} of the innermost frame. */
+    /** One more arrival at loop head {@code head}; returns how many times it was reached since the loop was entered. */
+    int arriveAtLoopHead(int head) {
+        int d = depth();
+        for (int i = 0; i < loopHeads.length; i++) {
+            if (loopHeads[i] == head && loopDepths[i] == d) {
+                loopCounts = loopCounts.clone();
+                return ++loopCounts[i];
+            }
+        }
+        loopHeads = append(loopHeads, head);
+        loopDepths = append(loopDepths, d);
+        loopCounts = append(loopCounts, 1);
+        return 1;
+    }
+
+    /** Forgets the loops this path has left (returned from, or stepped out of into {@code slot}). */
+    void leaveLoops(int slot, Cfg cfg) {
+        int d = depth();
+        int keep = 0;
+        for (int i = 0; i < loopHeads.length; i++)
+            if (loopDepths[i] < d || loopDepths[i] == d && cfg.inLoop(loopHeads[i], slot)) keep++;
+        if (keep == loopHeads.length) return;
+        int[] h = new int[keep], dd = new int[keep], c = new int[keep];
+        int n = 0;
+        for (int i = 0; i < loopHeads.length; i++) {
+            if (loopDepths[i] < d || loopDepths[i] == d && cfg.inLoop(loopHeads[i], slot)) {
+                h[n] = loopHeads[i];
+                dd[n] = loopDepths[i];
+                c[n++] = loopCounts[i];
+            }
+        }
+        loopHeads = h;
+        loopDepths = dd;
+        loopCounts = c;
+    }
+
+    void markWidened(int head) {
+        if (Arrays.binarySearch(widenedFrom, head) >= 0) return;
+        int[] w = append(widenedFrom, head);
+        Arrays.sort(w);
+        widenedFrom = w;
+    }
+
+    private static int[] append(int[] a, int v) {
+        int[] r = Arrays.copyOf(a, a.length + 1);
+        r[a.length] = v;
+        return r;
+    }
+
+    // ---------------------------------------------------------------- comparison
+
+    /**
+     * Whether every concrete state this one stands for is also represented by {@code outer}, so that exploring from
+     * here can find nothing that exploring from {@code outer} did not. Only registers in {@code liveTop} of the
+     * innermost frame are compared (callers' r0-r5 are overwritten when their callee returns). Links (ids) are
+     * compared through a renaming: registers linked in {@code outer} must be linked the same way here.
+     */
     boolean within(State outer, int liveTop) {
         if (frames.length != outer.frames.length || lockHeld != outer.lockHeld || refs.length != outer.refs.length) return false;
-        Map<Integer, Integer> ids = new HashMap<>();
+        IdMap ids = new IdMap();
         for (int i = 0; i < frames.length; i++) {
             Frame a = frames[i], b = outer.frames[i];
             if (a.callSite != b.callSite || a.entry != b.entry || a.callback != b.callback) return false;
-            // Callers' r0-r5 are overwritten when the callee returns: only r6-r10 of outer frames matter.
             int live = i == frames.length - 1 ? liveTop : 0x7c0;
-            for (int r = 0; r < 11; r++) if ((live & (1 << r)) != 0 && !regWithin(a.regs[r], b.regs[r], ids)) return false;
+            for (int r = 0; r < 11; r++)
+                if ((live & (1 << r)) != 0 && !regWithin(a.regs[r], b.regs[r], ids, i * 16 + r)) return false;
             for (int p = 0; p < STACK; p++) {
-                byte ok = b.stack[p], nk = a.stack[p];
+                byte ok = b.kinds[p], nk = a.kinds[p];
                 if (ok == INVALID) continue;
                 if (nk == INVALID) return false;
-                int slot = p / 8;
                 if (ok == MISC) {
-                    if (nk == SPILL && !a.spills[slot].isScalar()) return false;
-                } else { // outer spilled a register here
-                    if (nk != SPILL) return false;
-                    if (p % 8 == 0 && !regWithin(a.spills[slot], b.spills[slot], ids)) return false;
+                    if (nk == SPILL && !a.spills[p / 8].isScalar()) return false; // a pointer where outer had a number
+                    continue;
                 }
+                if (ok == ZERO) {
+                    if (nk == ZERO || nk == SPILL && zeroSpill(a, p / 8)) continue;
+                    return false;
+                }
+                // outer spilled a register here
+                int slot = p / 8;
+                if (nk != SPILL || a.spillSize(slot) != b.spillSize(slot)) return false;
+                if (p % 8 == 0 && !regWithin(a.spills[slot], b.spills[slot], ids, 1_000_000 + i * 64 + slot)) return false;
             }
         }
-        for (int i = 0; i < refs.length; i++) {
-            Integer m = ids.get(refs[i]);
-            boolean found = false;
-            for (int o : outer.refs) if (m == null ? true : m == o) { found = true; break; }
-            if (!found) return false;
-        }
-        return true;
+        return ids.refsCorrespond(refs, outer.refs);
     }
 
-    private static boolean regWithin(Reg a, Reg b, Map<Integer, Integer> ids) {
+    private static boolean zeroSpill(Frame f, int slot) {
+        Reg s = f.spills[slot];
+        return s != null && s.isConstant() && s.value() == 0;
+    }
+
+    /** Whether {@code a} (in the state being checked) is covered by {@code b} (in the outer state). */
+    static boolean regWithin(Reg a, Reg b, IdMap ids, int location) {
         if (b.type() == RegisterType.NOT_INIT) return true;
-        if (a.type() != b.type() || !a.boundsWithin(b)) return false;
-        if (a.isScalar()) return true;
-        if (a.off() != b.off() || a.map() != b.map() || a.frame() != b.frame()) return false;
-        if (!sameId(a.id(), b.id(), ids) || !sameId(a.refId(), b.refId(), ids)) return false;
-        return a.type() == RegisterType.PTR_TO_PACKET ? a.size() >= b.size() : a.size() == b.size();
-    }
-
-    /**
-     * Ids must correspond one to one: two registers tied by one id in the outer state (one NULL check refines
-     * both) must be tied here too, and registers with different ids here must have different ids there.
-     * Negative keys hold the reverse direction.
-     */
-    private static boolean sameId(int a, int b, Map<Integer, Integer> ids) {
-        if (a == 0 || b == 0) return a == b;
-        Integer m = ids.putIfAbsent(a, b);
-        if (m != null && m != b) return false;
-        Integer back = ids.putIfAbsent(-b, a);
-        return back == null || back == a;
+        if (a.type() != b.type()) return false;
+        if (!a.var().within(b.var())) return false;
+        if (a.isScalar()) {
+            if (a.lenSlack() < b.lenSlack()) return false;
+            return b.id() == 0 || ids.link(b.id(), b.off(), a.id(), a.off(), location);
+        }
+        if (a.off() != b.off() || a.map() != b.map() || a.frame() != b.frame() || a.size() != b.size()) return false;
+        if (a.range() < b.range()) return false;
+        if (b.id() != 0 && !ids.link(b.id(), 0, a.id(), 0, location)) return false;
+        return ids.ref(b.refId(), a.refId());
     }
 
     /** Exact equality (for detecting a loop that comes back to the very same state). */
-    boolean sameAs(State o) { return within(o) && o.within(this); }
+    boolean sameAs(State o) { return within(o, 0x7ff) && o.within(this, 0x7ff); }
+
+    /**
+     * The consistent renaming between the ids of an outer state and those of the state checked against it: every
+     * outer id maps to one id here and one difference of offsets (a register without an id here stands alone, so
+     * two outer registers linked by one id cannot map to two unlinked ones); references map one to one.
+     */
+    static final class IdMap {
+        private final java.util.HashMap<Integer, long[]> map = new java.util.HashMap<>();
+        private final java.util.HashMap<Integer, Integer> refs = new java.util.HashMap<>(), refsBack = new java.util.HashMap<>();
+
+        boolean link(int outerId, long outerOff, int innerId, long innerOff, int location) {
+            long inner = innerId != 0 ? innerId : -1L - location; // an unlinked value is its own group
+            long shift = innerOff - outerOff;
+            long[] m = map.get(outerId);
+            if (m == null) {
+                map.put(outerId, new long[] {inner, shift});
+                return true;
+            }
+            return m[0] == inner && m[1] == shift;
+        }
+
+        boolean ref(int outer, int inner) {
+            if (outer == 0 || inner == 0) return outer == inner;
+            Integer m = refs.putIfAbsent(outer, inner);
+            Integer back = refsBack.putIfAbsent(inner, outer);
+            return (m == null || m == inner) && (back == null || back == outer);
+        }
+
+        boolean refsCorrespond(int[] inner, int[] outer) {
+            java.util.Set<Integer> o = new java.util.HashSet<>();
+            for (int r : outer) o.add(r);
+            for (int r : inner) {
+                Integer m = refsBack.get(r);
+                if (m != null && !o.contains(m)) return false;
+            }
+            return true;
+        }
+    }
 }

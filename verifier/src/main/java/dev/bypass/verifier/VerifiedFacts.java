@@ -12,17 +12,17 @@ final class VerifiedFacts implements ProgramFacts {
     private final AccessFact[] accesses;
     private final Set<Integer> escaped;
 
-    VerifiedFacts(Analyzer a) {
-        reachable = a.reachable;
+    VerifiedFacts(FactRecorder f) {
+        reachable = f.reachable;
         registers = new RegisterFact[reachable.length][];
         for (int s = 0; s < reachable.length; s++) {
             if (!reachable[s]) continue;
             RegisterFact[] r = new RegisterFact[11];
-            for (int i = 0; i < 11; i++) r[i] = a.registerFact(s, i);
+            for (int i = 0; i < 11; i++) r[i] = f.registerFact(s, i);
             registers[s] = r;
         }
-        accesses = a.accessFacts;
-        escaped = Set.copyOf(a.escapedFrames);
+        accesses = f.accessFacts;
+        escaped = Set.copyOf(f.escapedFrames);
     }
 
     @Override public boolean verified() { return true; }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.bypass.programs.ProgramType;
 import dev.bypass.programs.VerificationRequest;
 import dev.bypass.vm.asm.Assembler;
-import dev.bypass.vm.ctx.ContextLayout;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.isa.Program;
 import java.util.ArrayList;
@@ -15,8 +14,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Our verdicts next to the Linux kernel's on the same generated programs (loaded into the kernel as socket
- * filters; the generator here leaves the context alone, since a socket filter's context is not our raw type's).
+ * Our verdicts next to the Linux kernel's on the same generated programs, verified here and loaded into the kernel
+ * as socket filters (the generator here leaves the context alone).
  * Every disagreement is printed with both reasons. Programs Linux accepts that we reject are precision gaps or
  * deliberate strictness (uninitialised stack reads); a program we accept that Linux rejects fails the test.
  */
@@ -26,7 +25,7 @@ class KernelDifferentialTest {
         String why = LinuxKernel.unavailableReason();
         Assumptions.assumeTrue(why == null, () -> "skipped, the kernel verifier is not available here: " + why);
         HelperRegistry helpers = CorpusTest.helpers();
-        ProgramType raw = new ProgramType("raw", "", ContextLayout.raw(0));
+        ProgramType socket = dev.bypass.programs.LinuxProgramTypes.SOCKET;
         int count = Integer.getInteger("bypass.kernel.count", 3000);
         int both = 0, neither = 0;
         List<String> weAcceptOnly = new ArrayList<>(), linuxAcceptsOnly = new ArrayList<>();
@@ -41,7 +40,7 @@ class KernelDifferentialTest {
             } catch (RuntimeException e) {
                 continue;
             }
-            StandardVerifier.Result ours = StandardVerifier.analyse(new VerificationRequest("diff", p, raw, List.of(), helpers, s -> null, List.of()), false);
+            StandardVerifier.Result ours = StandardVerifier.analyse(new VerificationRequest("diff", p, socket, List.of(), helpers, s -> null, List.of()), false);
             LinuxKernel.Verdict linux = LinuxKernel.load(p.words());
             if (ours.accepted() && linux.accepted()) both++;
             else if (!ours.accepted() && !linux.accepted()) neither++;

@@ -54,6 +54,23 @@ public final class ElfLoader {
     }
 
     public static ElfObject load(byte[] file) {
+        ElfObject o = loadEachProgram(file);
+        if (!o.failures().isEmpty()) throw o.failures().get(0).error();
+        return o;
+    }
+
+    /**
+     * Loads an object, keeping programs that cannot be built (a call to a kernel function, an instruction this ISA
+     * does not define) as {@link ElfObject#failures()} instead of failing the whole object: for tools that report on
+     * every program (the verifier's command line). Errors in the object itself (sections, maps, BTF) still fail it.
+     */
+    public static ElfObject loadEachProgram(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_FILE_SIZE) throw new ElfException(null, 0, file + " is " + size + " bytes, larger than " + MAX_FILE_SIZE);
+        return loadEachProgram(Files.readAllBytes(file));
+    }
+
+    public static ElfObject loadEachProgram(byte[] file) {
         try {
             return new Parse(file).run();
         } catch (BytecodeException e) {
@@ -101,9 +118,10 @@ public final class ElfLoader {
             collectMaps();
             collectCode();
             relocations();
-            List<ElfProgram> programs = programs();
+            List<ElfObject.ProgramFailure> failures = new ArrayList<>();
+            List<ElfProgram> programs = programs(failures);
             List<ElfObject.TailCallSlot> slots = tailCallSlots(programs);
-            return new ElfObject(license, maps, programs, btf, slots);
+            return new ElfObject(license, maps, programs, btf, slots, failures);
         }
 
         Bytes bytes(Section s) {
@@ -232,40 +250,74 @@ public final class ElfLoader {
                 String name = v.name();
                 Btf.Type def = btf.resolve(v.sizeOrType(), where);
                 if (def.kind() != Btf.STRUCT) throw new ElfException(where, var.offset(), "map " + name + " is not declared as a struct");
-                int type = -1, keySize = -1, valueSize = -1, maxEntries = -1, flags = 0, keyType = 0, valueType = 0;
-                long valuesOffset = -1;
-                for (Btf.Member m : def.members()) {
-                    switch (m.name()) {
-                        case "type" -> type = uintField(m, name);
-                        case "max_entries" -> maxEntries = uintField(m, name);
-                        case "map_flags" -> flags = uintField(m, name);
-                        case "key_size" -> keySize = uintField(m, name);
-                        case "value_size" -> valueSize = uintField(m, name);
-                        case "key" -> { keyType = pointee(m, name); keySize = size(keyType, name); }
-                        case "value" -> { valueType = pointee(m, name); valueSize = size(valueType, name); }
-                        case "pinning", "numa_node", "map_extra" -> {}
-                        case "values" -> valuesOffset = m.offset() / 8;
-                        default -> throw new ElfException(where, var.offset(), "map " + name + ": field '" + m.name() + "' is not supported");
-                    }
+                MapFields d = mapFields(def, name, where, var.offset());
+                if (d.valuesOffset >= 0 && d.type == MapType.PROG_ARRAY.linuxId) {
+                    if (d.keySize < 0) d.keySize = 4;
+                    if (d.valueSize < 0) d.valueSize = 4;
+                    progArrayValues.put(name, d.valuesOffset);
                 }
-                if (valuesOffset >= 0) {
-                    if (type != MapType.PROG_ARRAY.linuxId)
-                        throw new ElfException(where, var.offset(), "map " + name + ": initial values are only supported for program arrays (maps of maps are not)");
-                    if (keySize < 0) keySize = 4;
-                    if (valueSize < 0) valueSize = 4;
-                    progArrayValues.put(name, valuesOffset);
-                }
-                maps_add(name, type, keySize, valueSize, maxEntries, flags, keyType, valueType, MapDefinition.Kind.BTF, where, var.offset());
+                maps_add(name, d.type, d.keySize, d.valueSize, d.maxEntries, d.flags, d.keyType, d.valueType, d.inner, MapDefinition.Kind.BTF, where, var.offset());
                 btfMapByName.put(name, maps.size() - 1);
             }
         }
 
+        /** The fields of a BTF map declaration ({@code __uint}, {@code __type}, {@code __array(values, ...)}). */
+        static final class MapFields {
+            int type = -1, keySize = -1, valueSize = -1, maxEntries = -1, flags = 0, keyType = 0, valueType = 0;
+            long valuesOffset = -1;
+            MapSpec inner;
+        }
+
+        MapFields mapFields(Btf.Type def, String name, String where, long at) {
+            MapFields d = new MapFields();
+            Btf.Member values = null;
+            for (Btf.Member m : def.members()) {
+                switch (m.name()) {
+                    case "type" -> d.type = uintField(m, name);
+                    case "max_entries" -> d.maxEntries = uintField(m, name);
+                    case "map_flags" -> d.flags = uintField(m, name);
+                    case "key_size" -> d.keySize = uintField(m, name);
+                    case "value_size" -> d.valueSize = uintField(m, name);
+                    case "key" -> { d.keyType = pointee(m, name); d.keySize = size(d.keyType, name); }
+                    case "value" -> { d.valueType = pointee(m, name); d.valueSize = size(d.valueType, name); }
+                    case "pinning", "numa_node", "map_extra" -> {}
+                    case "values" -> { values = m; d.valuesOffset = m.offset() / 8; }
+                    default -> throw new ElfException(where, at, "map " + name + ": field '" + m.name() + "' is not supported");
+                }
+            }
+            MapType t = MapType.ofLinuxId(d.type);
+            if (values != null && t != null && t.ofMaps()) {
+                // __array(values, struct inner_def): an array of pointers to the declaration every inner map matches
+                Btf.Type arr = btf.resolve(values.type(), where);
+                Btf.Type ptr = arr.kind() == Btf.ARRAY ? btf.resolve(arr.elementType(), where) : null;
+                Btf.Type innerDef = ptr != null && ptr.kind() == Btf.PTR ? btf.resolve(ptr.sizeOrType(), where) : null;
+                if (innerDef == null || innerDef.kind() != Btf.STRUCT) throw new ElfException(where, at, "map " + name + ": values is not declared with __array");
+                MapFields in = mapFields(innerDef, name + ".inner", where, at);
+                if (in.valuesOffset >= 0) throw new ElfException(where, at, "map " + name + ": inner maps with initial values are not supported");
+                MapType it = MapType.ofLinuxId(in.type);
+                if (it == null) throw new ElfException(where, at, "map " + name + ": inner map type " + in.type + " is not a Linux map type");
+                d.inner = new MapSpec(name + ".inner", it, Math.max(0, in.keySize), Math.max(0, in.valueSize), Math.max(1, in.maxEntries), in.flags, in.inner);
+                if (d.keySize < 0) d.keySize = 4;
+                if (d.valueSize < 0) d.valueSize = 4;
+            } else if (values != null && d.type != MapType.PROG_ARRAY.linuxId) {
+                throw new ElfException(where, at, "map " + name + ": initial values are only supported for program arrays and maps of maps");
+            }
+            return d;
+        }
+
         void maps_add(String name, int type, int keySize, int valueSize, int maxEntries, int flags, int keyType, int valueType,
                       MapDefinition.Kind kind, String where, long at) {
+            maps_add(name, type, keySize, valueSize, maxEntries, flags, keyType, valueType, null, kind, where, at);
+        }
+
+        void maps_add(String name, int type, int keySize, int valueSize, int maxEntries, int flags, int keyType, int valueType,
+                      MapSpec inner, MapDefinition.Kind kind, String where, long at) {
             if (type < 0) throw new ElfException(where, at, "map " + name + " has no type");
             MapType t = MapType.ofLinuxId(type);
             if (t == null) throw new ElfException(where, at, "map " + name + ": map type " + type + " is not supported");
-            if (t == MapType.RINGBUF || t == MapType.QUEUE || t == MapType.STACK) {
+            if (t == MapType.RINGBUF || t == MapType.USER_RINGBUF || t == MapType.QUEUE || t == MapType.STACK || t == MapType.ARENA
+                    || t == MapType.SK_STORAGE || t == MapType.INODE_STORAGE || t == MapType.TASK_STORAGE || t == MapType.CGRP_STORAGE
+                    || t == MapType.BLOOM_FILTER || t == MapType.STRUCT_OPS) {
                 if (keySize < 0) keySize = 0;
                 if (valueSize < 0) valueSize = 0;
             }
@@ -276,8 +328,12 @@ public final class ElfLoader {
                 if (maxEntries <= 0) maxEntries = dev.bypass.vm.exec.Cpus.count();
             }
             if (keySize < 0 || valueSize < 0) throw new ElfException(where, at, "map " + name + " has no key or value size");
+            // local storages declare no entries (Linux requires 0): one stands for "per owner"
+            if (maxEntries <= 0 && (t == MapType.CGROUP_STORAGE || t == MapType.PERCPU_CGROUP_STORAGE || t == MapType.SK_STORAGE
+                    || t == MapType.INODE_STORAGE || t == MapType.TASK_STORAGE || t == MapType.CGRP_STORAGE)) maxEntries = 1;
             if (maxEntries <= 0) throw new ElfException(where, at, "map " + name + " has no max_entries");
-            maps.add(new MapDefinition(new MapSpec(name, t, keySize, valueSize, maxEntries, flags), kind, keyType, valueType, null, List.of()));
+            if (t.ofMaps() && inner == null) throw new ElfException(where, at, "map " + name + ": a map of maps needs its inner map declared with __array(values, ...)");
+            maps.add(new MapDefinition(new MapSpec(name, t, keySize, valueSize, maxEntries, flags, inner), kind, keyType, valueType, null, List.of()));
         }
 
         int uintField(Btf.Member m, String map) {
@@ -409,7 +465,7 @@ public final class ElfLoader {
 
         // ---- programs ----
 
-        List<ElfProgram> programs() {
+        List<ElfProgram> programs(List<ElfObject.ProgramFailure> failures) {
             List<Function> entries = new ArrayList<>();
             for (Section s : sections) {
                 if (!code.containsKey(s.index()) || s.name().equals(".text")) continue;
@@ -422,7 +478,13 @@ public final class ElfLoader {
                     for (Function f : functions.get(s.index())) if (f.global()) entries.add(f);
             }
             List<ElfProgram> out = new ArrayList<>();
-            for (Function f : entries) out.add(link(f));
+            for (Function f : entries) {
+                try {
+                    out.add(link(f));
+                } catch (ElfException e) {
+                    failures.add(new ElfObject.ProgramFailure(f.name(), f.section().name(), e));
+                }
+            }
             return out;
         }
 

@@ -7,14 +7,22 @@ import java.util.List;
  * statically ({@code .values = { [i] = &prog }} in a {@code PROG_ARRAY} declaration).
  */
 public record ElfObject(String license, List<MapDefinition> maps, List<ElfProgram> programs, Btf btf,
-                        List<TailCallSlot> tailCallSlots) {
+                        List<TailCallSlot> tailCallSlots, List<ProgramFailure> failures) {
     /** Slot {@code slot} of the program array at map index {@code mapIndex} holds program {@code program}. */
     public record TailCallSlot(int mapIndex, int slot, String program) {}
+
+    /** A program of the object that could not be built ({@link ElfLoader#loadEachProgram}), and why. */
+    public record ProgramFailure(String name, String section, ElfException error) {}
 
     public ElfObject {
         maps = List.copyOf(maps);
         programs = List.copyOf(programs);
         tailCallSlots = List.copyOf(tailCallSlots);
+        failures = List.copyOf(failures);
+    }
+
+    public ElfObject(String license, List<MapDefinition> maps, List<ElfProgram> programs, Btf btf, List<TailCallSlot> tailCallSlots) {
+        this(license, maps, programs, btf, tailCallSlots, List.of());
     }
 
     /** The program with this function name, or null. */
@@ -37,7 +45,7 @@ public record ElfObject(String license, List<MapDefinition> maps, List<ElfProgra
             throw new ElfException(section, 0, "new contents are " + data.length + " bytes, the section is " + d.spec().valueSize());
         java.util.List<MapDefinition> copy = new java.util.ArrayList<>(maps);
         copy.set(i, new MapDefinition(d.spec(), d.kind(), d.keyTypeId(), d.valueTypeId(), data.clone(), d.variables()));
-        return new ElfObject(license, copy, programs, btf, tailCallSlots);
+        return new ElfObject(license, copy, programs, btf, tailCallSlots, failures);
     }
 
     public int mapIndex(String name) {

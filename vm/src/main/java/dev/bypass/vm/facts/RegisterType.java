@@ -10,6 +10,8 @@ public enum RegisterType {
     PTR_TO_MAP_VALUE,
     PTR_TO_MAP_VALUE_OR_NULL,
     CONST_PTR_TO_MAP,
+    /** A map from a map of maps, or NULL. */
+    CONST_PTR_TO_MAP_OR_NULL,
     PTR_TO_PACKET,
     PTR_TO_PACKET_END,
     /** Memory returned by a helper (e.g. a ring-buffer record), size known. */

@@ -1,0 +1,396 @@
+package dev.bypass.verifier;
+
+import dev.bypass.vm.asm.Disassembler;
+import dev.bypass.vm.facts.RegisterType;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The work list: every path of the program walked depth first, one abstract {@link State} per path, forking at
+ * conditional jumps whose outcome the state does not decide.
+ *
+ * <p>Pruning: at prune points the walk keeps checkpoints. A path arriving in a state contained in a fully explored
+ * checkpoint stops (nothing new can happen from there); a path arriving in exactly the state of a checkpoint it
+ * descends from is an infinite loop.
+ *
+ * <p>Loops: a loop is first walked iteration by iteration, as Linux does. When a natural loop's head is reached for
+ * the {@code wideningAfter}-th time since the loop was entered, the walk widens instead (PREVAIL's approach): the
+ * last two iterations' states at the head become one state W covering both with bounds widened to the program's
+ * constants, and one round walks the loop body from W. Paths leaving the loop are held back; paths coming back to
+ * the head must arrive inside W, or W is widened by what arrived and the round starts again. Once a round is
+ * stable, W is an invariant of the loop, and the loop ends when, on every way around it, one register (or spilled
+ * slot) moves by a constant step in one direction while the state at the back edge bounds it short of wrapping
+ * around (a ranking function); then the held-back exits continue as ordinary paths. A loop whose round fails (an
+ * error on a path from W, no ranking function, no stable W in a few rounds) is walked iteration by iteration after
+ * all, so widening never rejects what iteration would accept.
+ */
+final class Explorer {
+    private static final int MAX_CHECKPOINTS_PER_SLOT = 256;
+    /**
+     * Checkpoints open (on the current path, not yet finished) per instruction: beyond this, a long walk around a loop
+     * goes on without new checkpoints there (it prunes less, and an endless loop ends at the complexity limit).
+     */
+    private static final int MAX_OPEN_CHECKPOINTS_PER_SLOT = 64;
+    private static final int MAX_ROUNDS = 12;
+
+    /** Validity of the checkpoints made in one loop round: a round that is abandoned takes its checkpoints with it. */
+    static final class Token {
+        final Token parent;
+        boolean valid = true;
+
+        Token(Token parent) { this.parent = parent; }
+
+        boolean alive() {
+            for (Token t = this; t != null; t = t.parent) if (!t.valid) return false;
+            return true;
+        }
+    }
+
+    static final class Checkpoint {
+        final int slot;
+        final State state;
+        final Checkpoint parent;
+        final int fingerprint;
+        final Token token;
+        int branches = 1;
+
+        Checkpoint(int slot, State state, Checkpoint parent, int fingerprint, Token token) {
+            this.slot = slot;
+            this.state = state;
+            this.parent = parent;
+            this.fingerprint = fingerprint;
+            this.token = token;
+        }
+    }
+
+    record Work(int slot, State state, Checkpoint checkpoint) {}
+
+    /** A path left the loop being widened: where, and what can be ranked on the way around the loop. */
+    private static final class Unstable extends RuntimeException {
+        final State state;
+
+        Unstable(State state) {
+            super(null, null, false, false);
+            this.state = state;
+        }
+    }
+
+    /** One round of widening a loop: its head, frame, invariant candidate W, and what the round found. */
+    private static final class Round {
+        final int head, depth;
+        final BitSet body;
+        final State w;
+        final Token token;
+        final List<Work> exits = new ArrayList<>();
+        final List<Checkpoint> made = new ArrayList<>();
+        /** Ranking candidates common to every back edge so far ("r3:+u" ...), null before the first back edge. */
+        java.util.Set<String> ranking;
+
+        Round(int head, int depth, BitSet body, State w, Token token) {
+            this.head = head;
+            this.depth = depth;
+            this.body = body;
+            this.w = w;
+            this.token = token;
+        }
+    }
+
+    private final Analyzer a;
+    private final Cfg cfg;
+    private final int n;
+    private final List<List<Checkpoint>> complete;
+    private final List<Map<Integer, List<Checkpoint>>> open;
+    private final int[] openCount;
+    private ArrayDeque<Work> stack = new ArrayDeque<>();
+    private Round round;
+    private Token token;
+    long processed;
+
+    Explorer(Analyzer a) {
+        this.a = a;
+        this.cfg = a.cfg;
+        this.n = cfg.n;
+        complete = new ArrayList<>(n);
+        open = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            complete.add(null);
+            open.add(null);
+        }
+        openCount = new int[n];
+    }
+
+    void run(State initial) {
+        stack.push(new Work(0, initial, null));
+        drain();
+    }
+
+    private void drain() {
+        while (!stack.isEmpty()) {
+            Work w = stack.pop();
+            walk(w.slot(), w.state(), w.checkpoint(), false);
+        }
+    }
+
+    /** Forks the walk: the other state continues later from {@code target}. */
+    void fork(int target, State other, Checkpoint cp) {
+        if (cp != null) cp.branches++;
+        stack.push(new Work(target, other, cp));
+    }
+
+    private void walk(int s, State st, Checkpoint cp, boolean roundRoot) {
+        a.current = st;
+        while (true) {
+            a.slot = s;
+            if (round != null && !roundRoot) {
+                if (st.depth() < round.depth || st.depth() == round.depth && !round.body.get(s)) {
+                    round.exits.add(new Work(s, st, cp)); // continues once the loop is proven
+                    return;
+                }
+                if (s == round.head && st.depth() == round.depth) {
+                    backEdge(st);
+                    finish(cp);
+                    return;
+                }
+            }
+            if (++processed > Analyzer.COMPLEXITY_LIMIT)
+                throw a.reject(ErrorCode.TOO_COMPLEX, s, "program is too complex: more than " + Analyzer.COMPLEXITY_LIMIT
+                        + " instructions processed (a loop whose bound the verifier cannot see ends here)");
+            if (cfg.prunePoint[s] && !roundRoot) {
+                st.leaveLoops(s, cfg);
+                if (prune(s, st, cp)) return;
+                int fp = fingerprint(st);
+                if (cfg.isLoopHead(s)) {
+                    loopCheck(s, st, cp, fp);
+                    int count = st.arriveAtLoopHead(s);
+                    if (count > a.options.wideningAfter() && widenable(s)) {
+                        Checkpoint previous = ancestorAt(cp, s, st.depth());
+                        if (previous != null && widen(s, previous, st, cp)) return;
+                    }
+                }
+                cp = checkpoint(s, st, cp, fp);
+            }
+            roundRoot = false;
+            if (a.options.observer() != null) a.options.observer().visit(s, st);
+            a.facts.visit(s, st);
+            if (a.log != null) a.log.append(s).append(": ").append(Disassembler.format(cfg.program.at(s))).append("  ").append(Analyzer.regsText(st)).append('\n');
+            int next = a.transfer.step(s, st, cp);
+            if (next < 0) {
+                finish(cp);
+                return;
+            }
+            s = next;
+        }
+    }
+
+    private boolean widenable(int head) {
+        return a.options.widening() && cfg.loops.containsKey(head) && !a.noWidening.get(head);
+    }
+
+    // ---------------------------------------------------------------- pruning
+
+    private boolean prune(int s, State st, Checkpoint cp) {
+        List<Checkpoint> done = complete.get(s);
+        if (done == null) return false;
+        for (Checkpoint c : done) {
+            if (c.token != null && !c.token.alive()) continue;
+            if (st.within(c.state, cfg.live[s])) {
+                if (a.log != null) a.log.append(s).append(": pruned (state seen)\n");
+                if (a.options.observer() != null) a.options.observer().pruned(s, st, c.state);
+                finish(cp);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A path back at a loop head in exactly the state of an ancestor there never ends. */
+    private void loopCheck(int s, State st, Checkpoint cp, int fp) {
+        Map<Integer, List<Checkpoint>> o = open.get(s);
+        if (o == null) return;
+        List<Checkpoint> same = o.get(fp);
+        if (same == null) return;
+        for (Checkpoint c : same)
+            if (isAncestor(c, cp) && st.sameAs(c.state))
+                throw a.reject(ErrorCode.INFINITE_LOOP, s, "infinite loop: this instruction is reached again in the same state");
+    }
+
+    private Checkpoint checkpoint(int s, State st, Checkpoint cp, int fp) {
+        if (openCount[s] >= MAX_OPEN_CHECKPOINTS_PER_SLOT) return cp;
+        Checkpoint c = new Checkpoint(s, st.copy(), cp, fp, token);
+        Map<Integer, List<Checkpoint>> o = open.get(s);
+        if (o == null) open.set(s, o = new HashMap<>());
+        o.computeIfAbsent(fp, k -> new ArrayList<>()).add(c);
+        openCount[s]++;
+        if (round != null) round.made.add(c);
+        return c;
+    }
+
+    /** A path ended: its checkpoints whose every branch has ended become usable for pruning. */
+    private void finish(Checkpoint cp) {
+        for (Checkpoint c = cp; c != null; c = c.parent) {
+            if (--c.branches > 0) return;
+            forgetOpen(c);
+            List<Checkpoint> done = complete.get(c.slot);
+            if (done == null) complete.set(c.slot, done = new ArrayList<>());
+            if (done.size() >= MAX_CHECKPOINTS_PER_SLOT) done.remove(0);
+            done.add(c);
+        }
+    }
+
+    private void forgetOpen(Checkpoint c) {
+        Map<Integer, List<Checkpoint>> o = open.get(c.slot);
+        if (o == null) return;
+        List<Checkpoint> l = o.get(c.fingerprint);
+        if (l != null && l.remove(c)) {
+            openCount[c.slot]--;
+            if (l.isEmpty()) o.remove(c.fingerprint);
+        }
+    }
+
+    private static boolean isAncestor(Checkpoint x, Checkpoint from) {
+        for (Checkpoint c = from; c != null; c = c.parent) if (c == x) return true;
+        return false;
+    }
+
+    /** The nearest checkpoint at {@code slot} in frame {@code depth} on this path (the previous iteration). */
+    private static Checkpoint ancestorAt(Checkpoint from, int slot, int depth) {
+        for (Checkpoint c = from; c != null; c = c.parent) {
+            if (c.slot == slot && c.state.depth() == depth) return c;
+            if (c.state.depth() < depth) return null; // left the loop's frame
+        }
+        return null;
+    }
+
+    private static int fingerprint(State st) {
+        int h = st.frames.length * 31 + (st.lockHeld ? 1 : 0);
+        for (State.Frame f : st.frames) {
+            for (Reg r : f.regs) h = h * 31 + r.type().ordinal() * 7 + r.var().hashCode();
+            h = h * 31 + Arrays.hashCode(f.kinds);
+        }
+        return h * 31 + st.refs.length;
+    }
+
+    // ---------------------------------------------------------------- loops by widening
+
+    /**
+     * Tries to prove the loop at {@code head} by widening from the states of its last two iterations; true when it
+     * did (the loop's exits then continue as paths, and this path is done), false to go on iterating.
+     */
+    private boolean widen(int head, Checkpoint previous, State st, Checkpoint cp) {
+        State w = Widening.widen(a, previous.state, st);
+        if (w == null) {
+            a.noWidening.set(head);
+            return false;
+        }
+        w.markWidened(head);
+        Round outer = round;
+        Token outerToken = token;
+        ArrayDeque<Work> outerStack = stack;
+        for (int attempt = 0; attempt < MAX_ROUNDS; attempt++) {
+            Round r = new Round(head, st.depth(), cfg.loops.get(head), w, new Token(outerToken));
+            round = r;
+            token = r.token;
+            stack = new ArrayDeque<>();
+            Checkpoint root = new Checkpoint(head, w.copy(), cp, fingerprint(w), r.token);
+            root.branches = 2; // the walk from W, and the round itself until it succeeds (so cp is untouched if it fails)
+            r.made.add(root);
+            try {
+                walk(head, w.copy(), root, true);
+                drain();
+            } catch (Unstable u) {
+                abandon(r);
+                State next = Widening.widen(a, w, u.state);
+                if (next == null) break;
+                next.markWidened(head);
+                w = next;
+                continue;
+            } catch (Analyzer.Reject e) {
+                abandon(r);
+                break;
+            } finally {
+                round = outer;
+                token = outerToken;
+                stack = outerStack;
+            }
+            if (r.ranking != null && r.ranking.isEmpty()) {
+                abandon(r);
+                break;
+            }
+            // W is an invariant and the loop ends: W's exploration is real now; its exits go on as paths
+            if (a.log != null) a.log.append(head).append(": loop proven by widening (ranking ").append(r.ranking).append(")\n");
+            for (Work e : r.exits) stack.push(e);
+            finish(root); // when the exits are done too, the root is complete and this path (cp) with it
+            return true;
+        }
+        a.noWidening.set(head);
+        if (a.log != null) a.log.append(head).append(": widening gave up, iterating instead\n");
+        return false;
+    }
+
+    private void abandon(Round r) {
+        r.token.valid = false;
+        for (Checkpoint c : r.made) forgetOpen(c);
+    }
+
+    /** A path of the round is back at the loop head: it must be inside W, and tells what can rank the loop. */
+    private void backEdge(State st) {
+        Round r = round;
+        if (!st.within(r.w, 0x7ff)) throw new Unstable(st);
+        java.util.Set<String> here = rankingCandidates(r.w.frames[r.depth], st.frames[r.depth]);
+        if (r.ranking == null) r.ranking = here;
+        else r.ranking.retainAll(here);
+    }
+
+    /**
+     * Locations (registers and spilled slots of the loop's frame) that moved by a constant nonzero step since the
+     * head and are bounded at the back edge short of wrapping around, with the direction and order ("u+", "s-" ...).
+     */
+    static java.util.Set<String> rankingCandidates(State.Frame head, State.Frame back) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (int r = 0; r < 10; r++) ranking("r" + r, head.regs[r], back.regs[r], out);
+        for (int s = 0; s < head.spills.length; s++)
+            if (head.spills[s] != null && back.spills[s] != null) ranking("fp" + (8 * s - State.STACK), head.spills[s], back.spills[s], out);
+        return out;
+    }
+
+    private static void ranking(String where, Reg x, Reg y, java.util.Set<String> out) {
+        if (!x.isInit() || x.type() != y.type()) return;
+        long d;
+        Scalar v;
+        if (x.isScalar()) {
+            if (x.id() == 0 || x.id() != y.id()) return;
+            d = y.off() - x.off();
+            v = y.var();
+        } else {
+            if (x.type() == RegisterType.PTR_TO_STACK || x.map() != y.map() || x.id() != y.id() || !x.var().equals(y.var()) && x.id() == 0) return;
+            d = y.off() - x.off();
+            // a pointer is a number: bounded when its offset is (below its region's proven length for packets)
+            Scalar off = ScalarAlu.alu(dev.bypass.vm.isa.AluOp.ADD, true, y.var(), Scalar.constant(y.off()));
+            if (x.type() == RegisterType.PTR_TO_PACKET && y.range() > y.off() && d > 0) { out.add(where + ":u+"); return; }
+            if (Long.compareUnsigned(off.umax(), 1L << 32) > 0 || off.smin() < 0) return;
+            v = off;
+        }
+        if (d == 0 || d == Long.MIN_VALUE) return;
+        if (d > 0) {
+            if (Long.compareUnsigned(v.umax(), -1L - d) <= 0) out.add(where + ":u+");
+            if (v.smax() <= Long.MAX_VALUE - d) out.add(where + ":s+");
+        } else {
+            long m = -d;
+            if (Long.compareUnsigned(v.umin(), m) >= 0) out.add(where + ":u-");
+            if (v.smin() >= Long.MIN_VALUE + m) out.add(where + ":s-");
+        }
+    }
+
+    /** Unused by the walk; kept for the log: the loops of the program and whether they may be widened. */
+    Map<Integer, Boolean> loopSummary() {
+        Map<Integer, Boolean> m = new LinkedHashMap<>();
+        for (int h : cfg.loops.keySet()) m.put(h, widenable(h));
+        return m;
+    }
+}

@@ -1,0 +1,149 @@
+package dev.bypass.verifier;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.bypass.programs.LinuxProgramTypes;
+import dev.bypass.programs.ProgramRuntime;
+import dev.bypass.programs.ProgramType;
+import dev.bypass.programs.ProgramTypes;
+import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.BpfException;
+import dev.bypass.vm.elf.ElfLoader;
+import dev.bypass.vm.elf.ElfObject;
+import dev.bypass.vm.elf.ElfProgram;
+import dev.bypass.vm.helpers.HelperRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Agreement with Linux on its own verifier selftests (see {@link LinuxSelftests}): every {@code SEC("socket")}
+ * program of the imported files is verified here and compared with the privileged verdict its annotations give.
+ * Every disagreement must be listed, with its reason, in {@code linux-selftests/expected-differences.tsv}, and
+ * every listed one must still disagree; agreement must stay at or above 98%.
+ */
+class LinuxSelftestsTest {
+    static final double REQUIRED_AGREEMENT = 0.98;
+
+    /** Our verdict on one program: accepted, or the rejection (or load error) message. */
+    record Verdict(boolean accepted, String message) {}
+
+    /** One socket test program with its expected privileged verdict and ours. */
+    record Outcome(String file, String program, boolean expected, Verdict ours) {
+        boolean agrees() { return expected == ours.accepted(); }
+    }
+
+    static HelperRegistry helpers() {
+        try (ProgramRuntime rt = ProgramRuntime.builder().verifier(new StandardVerifier()).build()) {
+            return rt.helpers();
+        }
+    }
+
+    /** Our verdict on every program of a compiled selftest, by program name (a load error applies to them all). */
+    static Map<String, Verdict> verdicts(LinuxSelftests.Compiled c, HelperRegistry helpers) {
+        Map<String, Verdict> out = new LinkedHashMap<>();
+        ElfObject elf;
+        try {
+            elf = ElfLoader.loadEachProgram(c.object());
+        } catch (IOException | BpfException e) {
+            out.put("*", new Verdict(false, "object does not load: " + e.getMessage()));
+            return out;
+        }
+        for (ElfObject.ProgramFailure f : elf.failures()) out.put(f.name(), new Verdict(false, "program does not load: " + f.error().getMessage()));
+        ProgramTypes types = new ProgramTypes();
+        for (ElfProgram p : elf.programs()) {
+            try {
+                ProgramType type = types.forSection(p.section());
+                StandardVerifier.Result r = StandardVerifier.analyse(VerificationRequest.forProgram(elf, p, type, helpers), false);
+                out.put(p.name(), r.accepted() ? new Verdict(true, null) : new Verdict(false, r.rejection().message()));
+            } catch (BpfException e) {
+                out.put(p.name(), new Verdict(false, e.getMessage()));
+            }
+        }
+        return out;
+    }
+
+    /** Every privileged socket test program of the imported selftests, with both verdicts. */
+    static List<Outcome> outcomes() throws Exception {
+        HelperRegistry helpers = helpers();
+        List<Outcome> out = new ArrayList<>();
+        for (LinuxSelftests.Compiled c : LinuxSelftests.objects()) {
+            if (c.object() == null) continue;
+            ElfObject elf;
+            try {
+                elf = ElfLoader.loadEachProgram(c.object());
+            } catch (BpfException e) {
+                System.out.println("selftests: verifier_" + c.name() + ".o does not load: " + e.getMessage());
+                continue;
+            }
+            Map<String, LinuxSelftests.Expectation> expect = LinuxSelftests.expectations(elf);
+            Map<String, Verdict> ours = verdicts(c, helpers);
+            Map<String, String> sections = new LinkedHashMap<>();
+            for (ElfProgram p : elf.programs()) sections.put(p.name(), p.section());
+            for (ElfObject.ProgramFailure f : elf.failures()) sections.put(f.name(), f.section());
+            sections.forEach((name, section) -> {
+                if (!LinuxProgramTypes.SOCKET.matches(section)) return;
+                LinuxSelftests.Expectation e = expect.get(name);
+                if (e == null || e.auxiliary() || e.privileged() == null) return;
+                out.add(new Outcome(c.name(), name, e.privileged(), ours.getOrDefault(name, ours.get("*"))));
+            });
+        }
+        return out;
+    }
+
+    /** file/program -> (ours, linux, reason) from the expected-differences file. */
+    static Map<String, String[]> expectedDifferences() throws IOException {
+        Map<String, String[]> out = new TreeMap<>();
+        try (InputStream in = LinuxSelftestsTest.class.getResourceAsStream("/linux-selftests/expected-differences.tsv")) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) continue;
+                String[] f = line.split("\t");
+                if (f.length != 5) throw new IllegalStateException("expected-differences.tsv: 5 tab-separated fields expected: " + line);
+                out.put(f[0] + "/" + f[1], f);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void socketProgramsAgreeWithTheirAnnotations() throws Exception {
+        String why = LinuxSelftests.unavailableReason();
+        Assumptions.assumeTrue(why == null, () -> "skipped, the Linux selftests cannot be built here: " + why);
+        List<LinuxSelftests.Compiled> objects = LinuxSelftests.objects();
+        objects.stream().filter(c -> c.object() == null).forEach(c -> System.out.println("selftests: verifier_" + c.name() + ".c does not compile here: " + c.error()));
+        List<Outcome> all = outcomes();
+        Map<String, String[]> listed = expectedDifferences();
+        List<String> unlisted = new ArrayList<>(), stale = new ArrayList<>();
+        Map<String, Integer> byReason = new TreeMap<>();
+        int agree = 0;
+        for (Outcome o : all) {
+            String key = o.file() + "/" + o.program();
+            String[] entry = listed.remove(key);
+            if (o.agrees()) {
+                agree++;
+                if (entry != null) stale.add(key + " (listed as a difference, now agrees)");
+                continue;
+            }
+            String ours = o.ours().accepted() ? "accept" : "reject", linux = o.expected() ? "accept" : "reject";
+            if (entry == null || !entry[2].equals(ours) || !entry[3].equals(linux))
+                unlisted.add(key + "\t" + ours + "\t" + linux + "\t" + (o.ours().message() == null ? "" : o.ours().message()));
+            else byReason.merge(entry[4], 1, Integer::sum);
+        }
+        listed.keySet().forEach(k -> stale.add(k + " (listed, but no such socket test program)"));
+        System.out.printf("selftests: %d socket programs with a privileged verdict, %d agree, %d differ (%.1f%%)%n",
+                all.size(), agree, all.size() - agree, 100.0 * agree / Math.max(1, all.size()));
+        byReason.forEach((r, n) -> System.out.println("selftests: differ " + n + "x: " + r));
+        unlisted.forEach(u -> System.out.println("selftests: UNLISTED " + u));
+        assertTrue(all.size() > 150, "too few socket programs found: " + all.size());
+        assertEquals(List.of(), unlisted, "disagreements missing from expected-differences.tsv");
+        assertEquals(List.of(), stale, "stale entries in expected-differences.tsv");
+        assertTrue(agree >= REQUIRED_AGREEMENT * all.size(), "agreement " + agree + "/" + all.size() + " is below " + REQUIRED_AGREEMENT);
+    }
+}
