@@ -91,7 +91,9 @@ final class Analyzer {
         List<MapSpec> all = new ArrayList<>(request.maps());
         for (int i = 0; i < all.size(); i++) if (all.get(i).inner() != null) all.add(all.get(i).inner());
         this.maps = List.copyOf(all);
-        this.thresholds = new Thresholds(Transfer.constants(program, maps));
+        List<Long> constants = Transfer.constants(program, maps);
+        constants.add((long) ctx.size());
+        this.thresholds = new Thresholds(constants);
     }
 
     long processed() { return processed; }

@@ -64,6 +64,7 @@ final class Calls {
                     }
                     Reg size = a.transfer.read(st, r + 1);
                     if (!size.isScalar()) throw argError(spec, r + 1, size, "a size");
+                    a.explorer.needPrecise(st, r + 1);
                     boolean zeroOk = args.get(i + 1) == ArgType.CONST_SIZE_OR_ZERO;
                     if (size.var().smin() < 0)
                         throw a.reject(ErrorCode.INVALID_HELPER_ARGUMENT, spec.name() + ": size in r" + (r + 1) + " may be negative (" + size + "); check it first");
@@ -81,6 +82,7 @@ final class Calls {
                 case CONST_SIZE, CONST_SIZE_OR_ZERO -> {}
                 case CONST_ALLOC_SIZE_OR_ZERO -> {
                     if (!v.isConstant()) throw argError(spec, r, v, "a known constant size");
+                    a.explorer.needPrecise(st, r);
                     memSize = (int) Math.min(Integer.MAX_VALUE, v.value());
                 }
                 case PTR_TO_CTX -> {
@@ -281,7 +283,7 @@ final class Calls {
         frames[frames.length - 1] = f;
         cb.frames = frames;
         // Walk the callback as its own path; it ends at its exit (see exit()).
-        a.explorer.fork(target, cb, null);
+        a.explorer.forkFresh(target, cb);
     }
 
     int local(int s, State st, int target) {
@@ -321,6 +323,7 @@ final class Calls {
         }
         if (top.callback) {
             if (!r0.isScalar()) throw a.reject(ErrorCode.INVALID_RETURN, "a callback must return a number, returns " + r0);
+            a.explorer.needPrecise(st, 0);
             // 0 continues, 1 stops (bpf_loop, for_each_map_elem and the host's iterating helpers); Linux insists on that range
             if (Long.compareUnsigned(r0.var().umax(), 1) > 0)
                 throw a.reject(ErrorCode.INVALID_RETURN, "a callback must return 0 (continue) or 1 (stop), returns " + r0);

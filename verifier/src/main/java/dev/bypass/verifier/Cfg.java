@@ -59,6 +59,21 @@ final class Cfg {
 
     boolean isLoopHead(int slot) { return loops.containsKey(slot) || irreducibleHeads.get(slot); }
 
+    /** Slots with an edge to {@code s} within its function. */
+    List<Integer> predecessors(int s) {
+        if (preds == null) {
+            preds = new ArrayList<>();
+            for (int i = 0; i < n; i++) preds.add(new ArrayList<>());
+            for (int i = 0; i < n; i++) {
+                if (program.at(i) == null) continue;
+                for (int t : successors(i)) if (t < n && functionOf[t] == functionOf[i]) preds.get(t).add(i);
+            }
+        }
+        return preds.get(s);
+    }
+
+    private List<List<Integer>> preds;
+
     /** Successor slots of {@code s} within its function (a local call falls through to its return site). */
     int[] successors(int s) {
         Instruction insn = program.at(s);

@@ -22,22 +22,24 @@ import java.util.Map;
  * <p>Loops: a loop is first walked iteration by iteration, as Linux does. When a natural loop's head is reached for
  * the {@code wideningAfter}-th time since the loop was entered, the walk widens instead (PREVAIL's approach): the
  * last two iterations' states at the head become one state W covering both with bounds widened to the program's
- * constants, and one round walks the loop body from W. Paths leaving the loop are held back; paths coming back to
- * the head must arrive inside W, or W is widened by what arrived and the round starts again. Once a round is
- * stable, W is an invariant of the loop, and the loop ends when, on every way around it, one register (or spilled
- * slot) moves by a constant step in one direction while the state at the back edge bounds it short of wrapping
- * around (a ranking function); then the held-back exits continue as ordinary paths. A loop whose round fails (an
- * error on a path from W, no ranking function, no stable W in a few rounds) is walked iteration by iteration after
- * all, so widening never rejects what iteration would accept.
+ * constants, narrowed by the conditions of the edges into the head, and one round walks everything from W. Paths
+ * coming back to the head must arrive inside W, or W is widened by what arrived and the round starts again; paths
+ * leaving the loop go on as usual (their work is redone if the round is). Once a round is stable, W is an invariant
+ * of the loop, and the loop ends when, on every way around it, one register (or spilled slot) moves by a constant
+ * step in one direction while the state at the back edge bounds it short of wrapping around (a ranking function).
+ * A loop whose round fails (an error on a path from W, no ranking function, no stable W in a few rounds) is walked
+ * iteration by iteration after all, so widening never rejects what iteration would accept.
  */
 final class Explorer {
-    private static final int MAX_CHECKPOINTS_PER_SLOT = 256;
+    private static final int MAX_CHECKPOINTS_PER_SLOT = 64;
     /**
      * Checkpoints open (on the current path, not yet finished) per instruction: beyond this, a long walk around a loop
      * goes on without new checkpoints there (it prunes less, and an endless loop ends at the complexity limit).
      */
-    private static final int MAX_OPEN_CHECKPOINTS_PER_SLOT = 64;
-    private static final int MAX_ROUNDS = 12;
+    private static final int MAX_OPEN_CHECKPOINTS_PER_SLOT = 4096;
+    private static final int MAX_ROUNDS = 24;
+    /** Rounds that widen to the program's constants; later ones widen to the ends of the ranges. */
+    private static final int THRESHOLD_ROUNDS = 12;
 
     /** Validity of the checkpoints made in one loop round: a round that is abandoned takes its checkpoints with it. */
     static final class Token {
@@ -58,25 +60,55 @@ final class Explorer {
         final Checkpoint parent;
         final int fingerprint;
         final Token token;
+        /** The instructions from the parent's slot up to this one (see {@link Precision}). */
+        final long[] path;
+        /** For the entries of {@code path} that narrowed linked scalars: the locations narrowed. */
+        final java.util.Map<Integer, Precision.Need> pathLinked;
         int branches = 1;
+        /** Precise registers and stack slots, per frame; with {@code allPrecise}, every scalar is. */
+        final long[] preciseRegs = new long[Analyzer.MAX_FRAMES], preciseSlots = new long[Analyzer.MAX_FRAMES];
+        boolean allPrecise;
+        /** Paths this checkpoint pruned (kept ones that prune more when the list is full). */
+        int hits;
 
-        Checkpoint(int slot, State state, Checkpoint parent, int fingerprint, Token token) {
+        Checkpoint(int slot, State state, Checkpoint parent, int fingerprint, Token token, long[] path, java.util.Map<Integer, Precision.Need> pathLinked) {
             this.slot = slot;
             this.state = state;
             this.parent = parent;
             this.fingerprint = fingerprint;
             this.token = token;
+            this.path = path;
+            this.pathLinked = pathLinked;
+        }
+
+        boolean preciseReg(int frame, int r) { return (preciseRegs[frame] & (1L << r)) != 0; }
+
+        boolean preciseSlot(int frame, int s) { return (preciseSlots[frame] & (1L << s)) != 0; }
+
+        /** Marks what {@code need} asks for; removes from it what was marked already; false when nothing is left. */
+        boolean markNew(Precision.Need need) {
+            boolean any = false;
+            for (int i = 0; i < Analyzer.MAX_FRAMES; i++) {
+                need.regs[i] &= ~preciseRegs[i];
+                need.slots[i] &= ~preciseSlots[i];
+                preciseRegs[i] |= need.regs[i];
+                preciseSlots[i] |= need.slots[i];
+                any |= need.regs[i] != 0 || need.slots[i] != 0;
+            }
+            return any;
         }
     }
 
-    record Work(int slot, State state, Checkpoint checkpoint) {}
+    record Work(int slot, State state, Checkpoint checkpoint, Precision.History history) {}
 
-    /** A path left the loop being widened: where, and what can be ranked on the way around the loop. */
+    /** A path came back to the head of a round's loop outside W. */
     private static final class Unstable extends RuntimeException {
+        final Round round;
         final State state;
 
-        Unstable(State state) {
+        Unstable(Round round, State state) {
             super(null, null, false, false);
+            this.round = round;
             this.state = state;
         }
     }
@@ -87,7 +119,6 @@ final class Explorer {
         final BitSet body;
         final State w;
         final Token token;
-        final List<Work> exits = new ArrayList<>();
         final List<Checkpoint> made = new ArrayList<>();
         /** Ranking candidates common to every back edge so far ("r3:+u" ...), null before the first back edge. */
         java.util.Set<String> ranking;
@@ -103,12 +134,17 @@ final class Explorer {
 
     private final Analyzer a;
     private final Cfg cfg;
+    private final Precision precision;
+    /** The path being walked: its checkpoint and the instructions since. */
+    private Checkpoint cp;
+    private Precision.History hist;
     private final int n;
     private final List<List<Checkpoint>> complete;
     private final List<Map<Integer, List<Checkpoint>>> open;
     private final int[] openCount;
     private ArrayDeque<Work> stack = new ArrayDeque<>();
-    private Round round;
+    /** Loops being widened, outermost first; a path is inside the first {@link State#inRounds} of them. */
+    private final List<Round> rounds = new ArrayList<>();
     private Token token;
     long processed;
 
@@ -123,37 +159,41 @@ final class Explorer {
             open.add(null);
         }
         openCount = new int[n];
+        precision = new Precision(cfg.program);
     }
 
     void run(State initial) {
-        stack.push(new Work(0, initial, null));
+        stack.push(new Work(0, initial, null, new Precision.History()));
         drain();
     }
 
     private void drain() {
         while (!stack.isEmpty()) {
             Work w = stack.pop();
-            walk(w.slot(), w.state(), w.checkpoint(), false);
+            walk(w.slot(), w.state(), w.checkpoint(), w.history(), false);
         }
     }
 
     /** Forks the walk: the other state continues later from {@code target}. */
     void fork(int target, State other, Checkpoint cp) {
         if (cp != null) cp.branches++;
-        stack.push(new Work(target, other, cp));
+        stack.push(new Work(target, other, cp, new Precision.History(hist)));
     }
 
-    private void walk(int s, State st, Checkpoint cp, boolean roundRoot) {
+    /** A new path of its own (a callback's body): no checkpoint above it, no history. */
+    void forkFresh(int target, State other) { stack.push(new Work(target, other, null, new Precision.History())); }
+
+    private void walk(int s, State st, Checkpoint start, Precision.History history, boolean roundRoot) {
         a.current = st;
+        cp = start;
+        hist = history;
         while (true) {
             a.slot = s;
-            if (round != null && !roundRoot) {
-                if (st.depth() < round.depth || st.depth() == round.depth && !round.body.get(s)) {
-                    round.exits.add(new Work(s, st, cp)); // continues once the loop is proven
-                    return;
-                }
-                if (s == round.head && st.depth() == round.depth) {
-                    backEdge(st);
+            if (st.inRounds > 0 && !roundRoot) {
+                while (st.inRounds > 0 && left(rounds.get(st.inRounds - 1), s, st)) st.inRounds--;
+                Round r = st.inRounds > 0 ? rounds.get(st.inRounds - 1) : null;
+                if (r != null && s == r.head && st.depth() == r.depth) {
+                    backEdge(r, st);
                     finish(cp);
                     return;
                 }
@@ -170,12 +210,14 @@ final class Explorer {
                     int count = st.arriveAtLoopHead(s);
                     if (count > a.options.wideningAfter() && widenable(s)) {
                         Checkpoint previous = ancestorAt(cp, s, st.depth());
-                        if (previous != null && widen(s, previous, st, cp)) return;
+                        if (previous != null && widen(s, previous, st, cp, hist)) return;
+                        a.current = st;
                     }
                 }
                 cp = checkpoint(s, st, cp, fp);
             }
             roundRoot = false;
+            hist.add(Precision.entry(s, st.depth()));
             if (a.options.observer() != null) a.options.observer().visit(s, st);
             a.facts.visit(s, st);
             if (a.log != null) a.log.append(s).append(": ").append(Disassembler.format(cfg.program.at(s))).append("  ").append(Analyzer.regsText(st)).append('\n');
@@ -199,15 +241,55 @@ final class Explorer {
         if (done == null) return false;
         for (Checkpoint c : done) {
             if (c.token != null && !c.token.alive()) continue;
-            if (st.within(c.state, cfg.live[s])) {
+            if (st.within(c.state, cfg.live[s], c)) {
+                c.hits++;
                 if (a.log != null) a.log.append(s).append(": pruned (state seen)\n");
                 if (a.options.observer() != null) a.options.observer().pruned(s, st, c.state);
+                inheritPrecision(st, c, s);
                 finish(cp);
                 return true;
             }
         }
         return false;
     }
+
+    /**
+     * A path pruned against {@code c} is covered by c's exploration, whose decisions relied on c's precise scalars:
+     * the same locations of this path must be precise in its own checkpoints.
+     */
+    private void inheritPrecision(State st, Checkpoint c, int s) {
+        if (cp == null) return;
+        if (c.allPrecise) {
+            Precision.giveUp(cp);
+            return;
+        }
+        Precision.Need need = new Precision.Need();
+        int live = cfg.live[s];
+        for (int i = 0; i < st.frames.length; i++) {
+            for (int r = 0; r < 11; r++)
+                if (c.preciseReg(i, r) && (i < st.frames.length - 1 || (live & (1 << r)) != 0) && st.frames[i].regs[r].isScalar()) need.setReg(i, r);
+            for (int slot = 0; slot < 64; slot++)
+                if (c.preciseSlot(i, slot) && st.frames[i].spills[slot] != null && st.frames[i].spills[slot].isScalar()) need.setSlot(i, slot);
+        }
+        if (!need.empty()) precision.backtrack(need, hist, 0, st.depth(), cp);
+    }
+
+    /** The instruction being executed needs the exact value of register {@code r} of the current frame. */
+    void needPrecise(State st, int r) {
+        Reg v = st.reg(r);
+        if (!v.isScalar()) return;
+        Precision.Need need = new Precision.Need();
+        need.setReg(st.depth(), r);
+        precision.backtrack(need, hist, 1, st.depth(), cp);
+    }
+
+    /** Notes that the instruction being executed accessed stack slot {@code slot} of frame {@code frame}. */
+    void noteStackAccess(int frame, int slot) {
+        if (hist.n > 0) hist.setLast(Precision.withStack(hist.last(), frame, slot));
+    }
+
+    /** Notes that the branch being executed narrowed the scalars at {@code locations}, linked to its operands. */
+    void noteLinked(Precision.Need locations) { hist.link(locations); }
 
     /** A path back at a loop head in exactly the state of an ancestor there never ends. */
     private void loopCheck(int s, State st, Checkpoint cp, int fp) {
@@ -222,12 +304,14 @@ final class Explorer {
 
     private Checkpoint checkpoint(int s, State st, Checkpoint cp, int fp) {
         if (openCount[s] >= MAX_OPEN_CHECKPOINTS_PER_SLOT) return cp;
-        Checkpoint c = new Checkpoint(s, st.copy(), cp, fp, token);
+        @SuppressWarnings("unchecked") java.util.Map<Integer, Precision.Need>[] linked = new java.util.Map[1];
+        long[] path = hist.take(linked);
+        Checkpoint c = new Checkpoint(s, st.copy(), cp, fp, token, path, linked[0]);
         Map<Integer, List<Checkpoint>> o = open.get(s);
         if (o == null) open.set(s, o = new HashMap<>());
         o.computeIfAbsent(fp, k -> new ArrayList<>()).add(c);
         openCount[s]++;
-        if (round != null) round.made.add(c);
+        if (!rounds.isEmpty()) rounds.get(rounds.size() - 1).made.add(c);
         return c;
     }
 
@@ -238,7 +322,12 @@ final class Explorer {
             forgetOpen(c);
             List<Checkpoint> done = complete.get(c.slot);
             if (done == null) complete.set(c.slot, done = new ArrayList<>());
-            if (done.size() >= MAX_CHECKPOINTS_PER_SLOT) done.remove(0);
+            if (done.size() >= MAX_CHECKPOINTS_PER_SLOT) {
+                // keep the states that prune: drop the one that pruned least
+                int worst = 0;
+                for (int i = 1; i < done.size(); i++) if (done.get(i).hits < done.get(worst).hits) worst = i;
+                done.remove(worst);
+            }
             done.add(c);
         }
     }
@@ -282,30 +371,36 @@ final class Explorer {
      * Tries to prove the loop at {@code head} by widening from the states of its last two iterations; true when it
      * did (the loop's exits then continue as paths, and this path is done), false to go on iterating.
      */
-    private boolean widen(int head, Checkpoint previous, State st, Checkpoint cp) {
-        State w = Widening.widen(a, previous.state, st);
+    private boolean widen(int head, Checkpoint previous, State st, Checkpoint cp, Precision.History pathToHead) {
+        State entry = entryState(previous, head);
+        State w = narrow(head, Widening.widen(a, previous.state, st, cfg.live[head], a.thresholds), entry);
         if (w == null) {
             a.noWidening.set(head);
             return false;
         }
         w.markWidened(head);
-        Round outer = round;
         Token outerToken = token;
         ArrayDeque<Work> outerStack = stack;
+        Checkpoint outerCp = cp;
+        Precision.History outerHist = hist;
         for (int attempt = 0; attempt < MAX_ROUNDS; attempt++) {
             Round r = new Round(head, st.depth(), cfg.loops.get(head), w, new Token(outerToken));
-            round = r;
+            rounds.add(r);
             token = r.token;
             stack = new ArrayDeque<>();
-            Checkpoint root = new Checkpoint(head, w.copy(), cp, fingerprint(w), r.token);
+            Checkpoint root = new Checkpoint(head, w.copy(), cp, fingerprint(w), r.token, java.util.Arrays.copyOf(pathToHead.a, pathToHead.n),
+                    pathToHead.linked);
             root.branches = 2; // the walk from W, and the round itself until it succeeds (so cp is untouched if it fails)
             r.made.add(root);
+            State start = w.copy();
+            start.inRounds = rounds.size();
             try {
-                walk(head, w.copy(), root, true);
+                walk(head, start, root, new Precision.History(), true);
                 drain();
             } catch (Unstable u) {
                 abandon(r);
-                State next = Widening.widen(a, w, u.state);
+                if (u.round != r) throw u; // an enclosing loop's round starts again
+                State next = narrow(head, Widening.widen(a, w, u.state, cfg.live[head], attempt < THRESHOLD_ROUNDS ? a.thresholds : Thresholds.NONE), entry);
                 if (next == null) break;
                 next.markWidened(head);
                 w = next;
@@ -314,23 +409,70 @@ final class Explorer {
                 abandon(r);
                 break;
             } finally {
-                round = outer;
+                rounds.remove(rounds.size() - 1);
                 token = outerToken;
                 stack = outerStack;
+                cp = outerCp;
+                hist = outerHist;
             }
             if (r.ranking != null && r.ranking.isEmpty()) {
                 abandon(r);
                 break;
             }
-            // W is an invariant and the loop ends: W's exploration is real now; its exits go on as paths
+            // W is an invariant and the loop ends: what was walked from it stands
             if (a.log != null) a.log.append(head).append(": loop proven by widening (ranking ").append(r.ranking).append(")\n");
-            for (Work e : r.exits) stack.push(e);
-            finish(root); // when the exits are done too, the root is complete and this path (cp) with it
+            finish(root); // the round's hold: with every path from W done, the root is complete and this path (cp) with it
             return true;
         }
         a.noWidening.set(head);
         if (a.log != null) a.log.append(head).append(": widening gave up, iterating instead\n");
         return false;
+    }
+
+    /** Whether a path at {@code s} is out of the round's loop (left its body, or returned from its function). */
+    private static boolean left(Round r, int s, State st) {
+        return st.depth() < r.depth || st.depth() == r.depth && !r.body.get(s);
+    }
+
+    /**
+     * Narrowing by the loop's edges: a state at the head either entered the loop ({@code entry}, the state this path
+     * first reached the head in) or came around a back edge, and then satisfies that edge's jump condition; W shrinks
+     * to the join of the entry state and W refined by each back edge's condition (a loop's guard bounds what
+     * widening let run to the next threshold).
+     */
+    private State narrow(int head, State w, State entry) {
+        if (w == null) return null;
+        BitSet body = cfg.loops.get(head);
+        State out = entry == null ? null : entry.copy();
+        for (int p : cfg.predecessors(head)) {
+            if (!body.get(p)) {
+                if (entry == null) return w; // an entry this path did not take: keep W as it is
+                continue;
+            }
+            State c = w.copy();
+            if (!a.transfer.refineEdge(c, p, head)) continue;
+            out = out == null ? c : Widening.join(a, out, c);
+            if (out == null) return w;
+        }
+        if (out == null) return w;
+        out.widenedFrom = w.widenedFrom;
+        out.loopHeads = w.loopHeads;
+        out.loopDepths = w.loopDepths;
+        out.loopCounts = w.loopCounts;
+        out.inRounds = w.inRounds;
+        return out;
+    }
+
+    /** The state this path first reached the loop head in, since it last entered the loop (its oldest ancestor there). */
+    private State entryState(Checkpoint previous, int head) {
+        BitSet body = cfg.loops.get(head);
+        int depth = previous.state.depth();
+        State first = previous.state;
+        for (Checkpoint c = previous; c != null; c = c.parent) {
+            if (c.state.depth() < depth || c.state.depth() == depth && !body.get(c.slot)) break;
+            if (c.slot == head && c.state.depth() == depth) first = c.state;
+        }
+        return first;
     }
 
     private void abandon(Round r) {
@@ -339,9 +481,8 @@ final class Explorer {
     }
 
     /** A path of the round is back at the loop head: it must be inside W, and tells what can rank the loop. */
-    private void backEdge(State st) {
-        Round r = round;
-        if (!st.within(r.w, 0x7ff)) throw new Unstable(st);
+    private void backEdge(Round r, State st) {
+        if (!st.within(r.w, cfg.live[r.head], null)) throw new Unstable(r, st);
         java.util.Set<String> here = rankingCandidates(r.w.frames[r.depth], st.frames[r.depth]);
         if (r.ranking == null) r.ranking = here;
         else r.ranking.retainAll(here);

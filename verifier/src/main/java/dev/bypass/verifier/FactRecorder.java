@@ -40,7 +40,9 @@ final class FactRecorder {
         boolean first = facts == null;
         if (first) registerFacts[s] = facts = new RegisterFact[11];
         for (int r = 0; r < 11; r++) {
-            RegisterFact now = toFact(st.reg(r));
+            Reg v = st.reg(r);
+            if (!first && same(facts[r], v)) continue;
+            RegisterFact now = toFact(v);
             facts[r] = first ? now : join(facts[r], now);
         }
     }
@@ -63,6 +65,12 @@ final class FactRecorder {
     }
 
     private static final RegisterFact CONFLICT = new RegisterFact(NOT_INIT, 0, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0, -1L, Long.MIN_VALUE);
+
+    private static boolean same(RegisterFact f, Reg v) {
+        Scalar s = v.var();
+        return f.type() == v.type() && f.fixedOffset() == v.off() && f.umin() == s.umin() && f.umax() == s.umax() && f.smin() == s.smin()
+                && f.smax() == s.smax() && f.value() == s.t().value() && f.mask() == s.t().mask();
+    }
 
     private static RegisterFact toFact(Reg v) {
         Scalar s = v.var();

@@ -174,6 +174,7 @@ final class MemoryChecks {
         int p0 = (int) (lo + State.STACK), p1 = (int) (hi + State.STACK);
         if (!base.fixedOffset()) return varStack(st, fr, base, p0, p1, size, write, value, immediate);
         int slot = p0 / 8;
+        a.explorer.noteStackAccess(base.frame(), slot);
         if (write) {
             boolean atSlotStart = p0 % 8 == 0;
             if (value.isPointer()) {

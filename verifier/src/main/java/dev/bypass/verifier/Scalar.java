@@ -73,7 +73,14 @@ record Scalar(Tnum t, long umin, long umax, long smin, long smax, long u32min, l
         long nu32Max = next.u32max > u32max ? th.unsignedAbove(next.u32max, 32) : u32max;
         long ns32Min = next.s32min < s32min ? th.signedBelow(next.s32min, 32) : s32min;
         long ns32Max = next.s32max > s32max ? th.signedAbove(next.s32max, 32) : s32max;
-        Scalar r = of(t.union(next.t), nuMin, nuMax, nsMin, nsMax, nu32Min, nu32Max, ns32Min, ns32Max);
+        // The known bits must not hold a widened bound back (they would, one bit per round): bits the widened ranges
+        // can change become unknown, except the low bits known in both (a stride such as "multiple of 8" survives).
+        Tnum u = t.union(next.t);
+        long keepLow = u.mask() == 0 ? -1L : Long.lowestOneBit(u.mask()) - 1;
+        long free = Tnum.range(nuMin, nuMax).mask() | (nsMin < 0 && nsMax >= 0 ? -1L : Tnum.range(nsMin, nsMax).mask())
+                | Tnum.range(nu32Min, nu32Max).mask() | (ns32Min < 0 && ns32Max >= 0 ? 0xffffffffL : Tnum.range(ns32Min & U32, ns32Max & U32).mask());
+        Tnum wt = new Tnum(u.value(), u.mask() | (free & ~keepLow));
+        Scalar r = of(wt, nuMin, nuMax, nsMin, nsMax, nu32Min, nu32Max, ns32Min, ns32Max);
         return r == null ? UNKNOWN : r;
     }
 

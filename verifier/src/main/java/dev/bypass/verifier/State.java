@@ -67,6 +67,8 @@ final class State {
     int[] loopHeads = new int[0], loopDepths = new int[0], loopCounts = new int[0];
     /** Loop heads whose widened state this one derives from (sorted). */
     int[] widenedFrom = new int[0];
+    /** How many of the loops being widened (outermost first) this path is inside. */
+    int inRounds;
 
     State(Frame[] frames, int[] refs, boolean lockHeld) {
         this.frames = frames;
@@ -82,6 +84,7 @@ final class State {
         s.loopDepths = loopDepths;
         s.loopCounts = loopCounts;
         s.widenedFrom = widenedFrom;
+        s.inRounds = inRounds;
         return s;
     }
 
@@ -94,6 +97,7 @@ final class State {
         loopDepths = o.loopDepths;
         loopCounts = o.loopCounts;
         widenedFrom = o.widenedFrom;
+        inRounds = o.inRounds;
     }
 
     Frame top() { return frames[frames.length - 1]; }
@@ -186,17 +190,23 @@ final class State {
      * Whether every concrete state this one stands for is also represented by {@code outer}, so that exploring from
      * here can find nothing that exploring from {@code outer} did not. Only registers in {@code liveTop} of the
      * innermost frame are compared (callers' r0-r5 are overwritten when their callee returns). Links (ids) are
-     * compared through a renaming: registers linked in {@code outer} must be linked the same way here.
+     * compared through a renaming: registers linked in {@code outer} must be linked the same way here. With
+     * {@code precision} (the checkpoint {@code outer} belongs to), scalars it did not mark precise match any scalar;
+     * without, every value is compared.
      */
-    boolean within(State outer, int liveTop) {
+    boolean within(State outer, int liveTop, Explorer.Checkpoint precision) {
         if (frames.length != outer.frames.length || lockHeld != outer.lockHeld || refs.length != outer.refs.length) return false;
+        boolean exact = precision == null || precision.allPrecise;
         IdMap ids = new IdMap();
         for (int i = 0; i < frames.length; i++) {
             Frame a = frames[i], b = outer.frames[i];
             if (a.callSite != b.callSite || a.entry != b.entry || a.callback != b.callback) return false;
             int live = i == frames.length - 1 ? liveTop : 0x7c0;
             for (int r = 0; r < 11; r++)
-                if ((live & (1 << r)) != 0 && !regWithin(a.regs[r], b.regs[r], ids, i * 16 + r)) return false;
+                if ((live & (1 << r)) != 0 && !regWithin(a.regs[r], b.regs[r], ids, i * 16 + r, exact || precision.preciseReg(i, r))) return false;
+        }
+        for (int i = 0; i < frames.length; i++) {
+            Frame a = frames[i], b = outer.frames[i];
             for (int p = 0; p < STACK; p++) {
                 byte ok = b.kinds[p], nk = a.kinds[p];
                 if (ok == INVALID) continue;
@@ -212,7 +222,8 @@ final class State {
                 // outer spilled a register here
                 int slot = p / 8;
                 if (nk != SPILL || a.spillSize(slot) != b.spillSize(slot)) return false;
-                if (p % 8 == 0 && !regWithin(a.spills[slot], b.spills[slot], ids, 1_000_000 + i * 64 + slot)) return false;
+                if (p % 8 == 0 && !regWithin(a.spills[slot], b.spills[slot], ids, 1_000_000 + i * 64 + slot, exact || precision.preciseSlot(i, slot)))
+                    return false;
             }
         }
         return ids.refsCorrespond(refs, outer.refs);
@@ -224,22 +235,32 @@ final class State {
     }
 
     /** Whether {@code a} (in the state being checked) is covered by {@code b} (in the outer state). */
-    static boolean regWithin(Reg a, Reg b, IdMap ids, int location) {
+    static boolean regWithin(Reg a, Reg b, IdMap ids, int location, boolean precise) {
         if (b.type() == RegisterType.NOT_INIT) return true;
         if (a.type() != b.type()) return false;
-        if (!a.var().within(b.var())) return false;
         if (a.isScalar()) {
+            if (!precise) return true; // nothing checked depended on its value
+            if (!a.var().within(b.var())) return false;
             if (a.lenSlack() < b.lenSlack()) return false;
             return b.id() == 0 || ids.link(b.id(), b.off(), a.id(), a.off(), location);
         }
-        if (a.off() != b.off() || a.map() != b.map() || a.frame() != b.frame() || a.size() != b.size()) return false;
-        if (a.range() < b.range()) return false;
-        if (b.id() != 0 && !ids.link(b.id(), 0, a.id(), 0, location)) return false;
+        if (a.map() != b.map() || a.frame() != b.frame() || a.size() != b.size()) return false;
+        if (a.off() != b.off()) {
+            // the same addresses with the constant and variable parts split differently: compare off + var
+            Scalar shifted = ScalarAlu.alu(dev.bypass.vm.isa.AluOp.ADD, true, a.var(), Scalar.constant(a.off() - b.off()));
+            if (!shifted.within(b.var())) return false;
+            // proven bytes: those behind and ahead of the pointer that outer relied on
+            if (b.range() > 0 && (a.off() < b.off() || a.range() - a.off() < b.range() - b.off())) return false;
+        } else {
+            if (!a.var().within(b.var())) return false;
+            if (a.range() < b.range()) return false;
+        }
+        if (b.id() != 0 && !ids.link(b.id(), b.off(), a.id(), a.off(), location)) return false;
         return ids.ref(b.refId(), a.refId());
     }
 
     /** Exact equality (for detecting a loop that comes back to the very same state). */
-    boolean sameAs(State o) { return within(o, 0x7ff) && o.within(this, 0x7ff); }
+    boolean sameAs(State o) { return within(o, 0x7ff, null) && o.within(this, 0x7ff, null); }
 
     /**
      * The consistent renaming between the ids of an outer state and those of the state checked against it: every

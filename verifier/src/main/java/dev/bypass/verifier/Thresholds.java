@@ -28,8 +28,9 @@ final class Thresholds {
         sortUnsigned(unsigned64);
         signed64 = all.clone();
         Arrays.sort(signed64);
-        unsigned32 = Arrays.stream(all).map(v -> v & Scalar.U32).sorted().distinct().toArray();
-        signed32 = Arrays.stream(all).map(v -> (int) v).sorted().distinct().toArray();
+        // the low halves of wide constants are no bounds anyone wrote
+        unsigned32 = Arrays.stream(all).filter(v -> v >= Integer.MIN_VALUE && v <= Scalar.U32).map(v -> v & Scalar.U32).sorted().distinct().toArray();
+        signed32 = Arrays.stream(all).filter(v -> v >= Integer.MIN_VALUE && v <= Scalar.U32).map(v -> (int) v).sorted().distinct().toArray();
     }
 
     private static void sortUnsigned(long[] a) {

@@ -22,6 +22,8 @@ import java.util.List;
 final class Transfer {
     /** Linux's BPF_MAX_VAR_OFF: pointer offsets beyond this are refused outright. */
     static final long MAX_VAR_OFF = 1L << 29;
+    /** Linux's MAX_PACKET_OFF: no packet is longer. */
+    static final long MAX_PACKET_OFF = 0xffff;
 
     private final Analyzer a;
 
@@ -33,12 +35,13 @@ final class Transfer {
         for (Instruction i : p.instructions()) {
             switch (i) {
                 case Jump j when !j.useRegister() -> out.add((long) j.imm());
-                case Alu al when !al.useRegister() && al.op() != AluOp.MOV -> out.add((long) al.imm());
+                case Alu al when !al.useRegister() -> out.add((long) al.imm());
                 case LoadImm64 l when l.pseudo() == Opcodes.PSEUDO_IMM64 -> out.add(l.value());
                 default -> {}
             }
         }
         for (MapSpec m : maps) out.add((long) m.valueSize());
+        out.add(MAX_PACKET_OFF);
         return out;
     }
 
@@ -95,6 +98,7 @@ final class Transfer {
             }
             case CallRegister c -> {
                 Reg target = read(st, c.reg());
+                a.explorer.needPrecise(st, c.reg());
                 if (!target.isConstant())
                     throw a.reject(ErrorCode.INVALID_INSN, "callx needs a known helper id in r" + c.reg() + ", found " + target);
                 return a.calls.helper(s, st, (int) target.value(), cp);
@@ -200,6 +204,7 @@ final class Transfer {
         if (op != AluOp.ADD && op != AluOp.SUB)
             throw a.reject(ErrorCode.INVALID_POINTER_ARITHMETIC, op.mnemonic + " on pointer " + ptr + " is not allowed (only add and subtract a number)");
         Reg k = dst.isPointer() ? src : dst;
+        if (k == src ? al.useRegister() : true) a.explorer.needPrecise(st, k == src ? al.src() : al.dst());
         switch (ptr.type()) {
             case PTR_TO_MAP_VALUE_OR_NULL, PTR_TO_MEM_OR_NULL, CONST_PTR_TO_MAP_OR_NULL -> throw a.reject(ErrorCode.INVALID_POINTER_ARITHMETIC,
                     "arithmetic on " + ptr + " before its NULL check");
@@ -288,12 +293,28 @@ final class Transfer {
             a.explorer.fork(target, taken, cp);
             return s + 1;
         }
+        // one outcome was ruled out by what the operands are: their values mattered
+        if (x.isScalar()) a.explorer.needPrecise(st, j.dst());
+        if (j.useRegister() && y.isScalar()) a.explorer.needPrecise(st, j.src());
         if (canTake) {
             st.become(taken);
             return target;
         }
         if (canFall) return s + 1;
         return -1; // neither outcome can happen: the state itself is contradictory, this path cannot run
+    }
+
+    /**
+     * Refines {@code st}, a state at {@code to}, by the condition of the edge {@code from -> to} (when {@code from}
+     * is a conditional jump); false when no state can take that edge.
+     */
+    boolean refineEdge(State st, int from, int to) {
+        if (!(a.program.at(from) instanceof Jump j)) return true;
+        int target = from + 1 + j.offset();
+        if (target == from + 1) return true;
+        Reg x = st.reg(j.dst()), y = j.useRegister() ? st.reg(j.src()) : Reg.constant(j.jmp64() ? (long) j.imm() : j.imm() & 0xffffffffL);
+        if (!x.isInit() || !y.isInit()) return true;
+        return refine(st, j, x, y, to == target);
     }
 
     /**
@@ -322,6 +343,8 @@ final class Transfer {
         if (v.id() == 0) return;
         int id = v.id();
         long off = v.off();
+        Precision.Need linked = linkedElsewhere(st, r, id);
+        if (linked != null) a.explorer.noteLinked(linked);
         st.mapAll(o -> {
             if (!o.isScalar() || o.id() != id) return o;
             if (o.off() == off) return o.withVar(v.var()).withLenSlack(Math.max(o.lenSlack(), v.lenSlack()));
@@ -329,6 +352,19 @@ final class Transfer {
             Scalar m = o.var().meet(moved);
             return m == null ? o : o.withVar(m);
         });
+    }
+
+    /** The locations other than register {@code r} of the current frame holding a scalar with this id, or null. */
+    private static Precision.Need linkedElsewhere(State st, int r, int id) {
+        Precision.Need out = null;
+        for (int f = 0; f < st.frames.length; f++) {
+            State.Frame fr = st.frames[f];
+            for (int i = 0; i < 11; i++)
+                if ((f != st.depth() || i != r) && fr.regs[i].isScalar() && fr.regs[i].id() == id) (out = out == null ? new Precision.Need() : out).setReg(f, i);
+            for (int i = 0; i < fr.spills.length; i++)
+                if (fr.spills[i] != null && fr.spills[i].isScalar() && fr.spills[i].id() == id) (out = out == null ? new Precision.Need() : out).setSlot(f, i);
+        }
+        return out;
     }
 
     /** x op y with y the buffer's length (+ d): how far below the length x is proven (buffer programs). */
@@ -366,7 +402,15 @@ final class Transfer {
             long bound = o == JumpOp.JLT ? pkt.off() - end.off() + 1 : o == JumpOp.JLE ? pkt.off() - end.off() : -1;
             if (bound > 0 && pkt.var().smin() >= 0) {
                 int range = (int) Math.min(Integer.MAX_VALUE, bound), id = pkt.id();
-                st.mapAll(r -> r.type() == PTR_TO_PACKET && r.id() == id && r.range() < range ? r.withRange(range) : r);
+                // below the end, the variable part is below the longest packet (or buffer) too
+                long maxLen = a.bufferProgram() ? a.ctx.size() : MAX_PACKET_OFF;
+                Scalar below = Scalar.unsigned(0, Math.max(0, maxLen - range));
+                st.mapAll(r -> {
+                    if (r.type() != PTR_TO_PACKET || r.id() != id) return r;
+                    Scalar v = r.var().meet(below);
+                    Reg out = v == null ? r : r.withVar(v);
+                    return out.range() < range ? out.withRange(range) : out;
+                });
             }
             return true;
         }

@@ -14,22 +14,37 @@ import java.util.Map;
  */
 final class Widening {
     private final Analyzer a;
+    /** Null for a plain join (the hull of both); else widening to these thresholds. */
+    private final Thresholds thresholds;
     /** Joined ids by (id in the first state, id in the second, difference of offsets). */
     private final Map<String, Integer> ids = new HashMap<>();
 
-    private Widening(Analyzer a) { this.a = a; }
+    private Widening(Analyzer a, Thresholds thresholds) {
+        this.a = a;
+        this.thresholds = thresholds;
+    }
 
-    /** A state covering both (null when they differ in shape: frames, references, locks). */
-    static State widen(Analyzer a, State x, State y) { return new Widening(a).states(x, y); }
+    /**
+     * A state covering both (null when they differ in shape: frames, references, locks); registers of the innermost
+     * frame not in {@code liveTop} are dropped.
+     */
+    static State widen(Analyzer a, State x, State y, int liveTop, Thresholds thresholds) {
+        return new Widening(a, thresholds).states(x, y, liveTop);
+    }
 
-    private State states(State x, State y) {
+    /** The plain join of two states of one shape (no widening); null when their shapes differ. */
+    static State join(Analyzer a, State x, State y) { return new Widening(a, null).states(x, y, 0x7ff); }
+
+    private State states(State x, State y, int liveTop) {
         if (x.frames.length != y.frames.length || x.lockHeld != y.lockHeld || !Arrays.equals(sorted(x.refs), sorted(y.refs))) return null;
         State.Frame[] frames = new State.Frame[x.frames.length];
         for (int i = 0; i < frames.length; i++) {
             State.Frame fx = x.frames[i], fy = y.frames[i];
             if (fx.callSite != fy.callSite || fx.entry != fy.entry || fx.callback != fy.callback) return null;
             State.Frame f = new State.Frame(fx.callSite, fx.entry, fx.callback);
-            for (int r = 0; r < 11; r++) f.regs[r] = reg(fx.regs[r], fy.regs[r], i * 16 + r);
+            boolean top = i == frames.length - 1;
+            for (int r = 0; r < 11; r++)
+                f.regs[r] = top && (liveTop & (1 << r)) == 0 ? Reg.NOT_INIT : reg(fx.regs[r], fy.regs[r], i * 16 + r);
             for (int slot = 0; slot < State.STACK / 8; slot++) stackSlot(fx, fy, f, slot, 1_000_000 + i * 64 + slot);
             frames[i] = f;
         }
@@ -38,8 +53,9 @@ final class Widening {
         w.loopDepths = y.loopDepths;
         w.loopCounts = y.loopCounts;
         w.widenedFrom = y.widenedFrom;
+        w.inRounds = y.inRounds;
         for (int h : x.widenedFrom) w.markWidened(h);
-        giveIds(w.top());
+        if (thresholds != null) giveIds(w.top());
         return w;
     }
 
@@ -84,7 +100,7 @@ final class Widening {
     Reg reg(Reg x, Reg y, int location) {
         if (!x.isInit() || !y.isInit() || x.type() != y.type()) return Reg.NOT_INIT;
         if (x.isScalar()) {
-            Scalar v = x.var().widen(y.var(), a.thresholds);
+            Scalar v = thresholds == null ? x.var().join(y.var()) : x.var().widen(y.var(), thresholds);
             Reg r = Reg.scalar(v).withLenSlack(Math.min(x.lenSlack(), y.lenSlack()));
             if (x.id() == y.id() && x.off() == y.off()) return r.withId(x.id()).withOff(x.off());
             if (x.id() == 0 && y.id() == 0) return r;
@@ -94,7 +110,7 @@ final class Widening {
         long off = Math.min(x.off(), y.off());
         Scalar vx = x.off() == off ? x.var() : ScalarAlu.alu(dev.bypass.vm.isa.AluOp.ADD, true, x.var(), Scalar.constant(x.off() - off));
         Scalar vy = y.off() == off ? y.var() : ScalarAlu.alu(dev.bypass.vm.isa.AluOp.ADD, true, y.var(), Scalar.constant(y.off() - off));
-        Scalar v = vx.widen(vy, a.thresholds);
+        Scalar v = thresholds == null ? vx.join(vy) : vx.widen(vy, thresholds);
         int range = (int) Math.max(0, Math.min(x.range() - (x.off() - off), y.range() - (y.off() - off)));
         int id;
         if (x.id() == y.id() && x.off() == y.off()) id = x.id();
