@@ -55,9 +55,12 @@ final class Analyzer {
         default void pruned(int slot, State state, State against) {}
     }
 
-    /** How an analysis runs: logging, an observer, and whether loops may be widened (after how many iterations). */
-    record Options(boolean log, Observer observer, boolean widening, int wideningAfter) {
-        static final Options DEFAULT = new Options(false, null, true, 8);
+    /**
+     * How an analysis runs: logging, an observer, whether loops may be widened (after how many iterations), and
+     * whether pruning ignores scalars no safety decision used (precision tracking; off, every scalar is compared).
+     */
+    record Options(boolean log, Observer observer, boolean widening, int wideningAfter, boolean precision) {
+        static final Options DEFAULT = new Options(false, null, true, 8, true);
     }
 
     final VerificationRequest request;

@@ -71,9 +71,17 @@ final class Explorer {
         /** Paths this checkpoint pruned (kept ones that prune more when the list is full). */
         int hits;
 
-        Checkpoint(int slot, State state, Checkpoint parent, int fingerprint, Token token, long[] path, java.util.Map<Integer, Precision.Need> pathLinked) {
+        /** Frame depth at this checkpoint. */
+        final int depth;
+
+        /**
+         * A checkpoint; {@code state} null makes it a mark on the path only (beyond the open-checkpoint limit): it keeps
+         * the path's history in short segments for precision tracking, and is never pruned against.
+         */
+        Checkpoint(int slot, State state, int depth, Checkpoint parent, int fingerprint, Token token, long[] path, java.util.Map<Integer, Precision.Need> pathLinked) {
             this.slot = slot;
             this.state = state;
+            this.depth = depth;
             this.parent = parent;
             this.fingerprint = fingerprint;
             this.token = token;
@@ -241,7 +249,7 @@ final class Explorer {
         if (done == null) return false;
         for (Checkpoint c : done) {
             if (c.token != null && !c.token.alive()) continue;
-            if (st.within(c.state, cfg.live[s], c)) {
+            if (st.within(c.state, cfg.live[s], a.options.precision() ? c : null)) {
                 c.hits++;
                 if (a.log != null) a.log.append(s).append(": pruned (state seen)\n");
                 if (a.options.observer() != null) a.options.observer().pruned(s, st, c.state);
@@ -303,10 +311,12 @@ final class Explorer {
     }
 
     private Checkpoint checkpoint(int s, State st, Checkpoint cp, int fp) {
-        if (openCount[s] >= MAX_OPEN_CHECKPOINTS_PER_SLOT) return cp;
         @SuppressWarnings("unchecked") java.util.Map<Integer, Precision.Need>[] linked = new java.util.Map[1];
         long[] path = hist.take(linked);
-        Checkpoint c = new Checkpoint(s, st.copy(), cp, fp, token, path, linked[0]);
+        if (openCount[s] >= MAX_OPEN_CHECKPOINTS_PER_SLOT) {
+            return new Checkpoint(s, null, st.depth(), cp, fp, token, path, linked[0]); // takes over this path's branch of cp
+        }
+        Checkpoint c = new Checkpoint(s, st.copy(), st.depth(), cp, fp, token, path, linked[0]);
         Map<Integer, List<Checkpoint>> o = open.get(s);
         if (o == null) open.set(s, o = new HashMap<>());
         o.computeIfAbsent(fp, k -> new ArrayList<>()).add(c);
@@ -319,6 +329,7 @@ final class Explorer {
     private void finish(Checkpoint cp) {
         for (Checkpoint c = cp; c != null; c = c.parent) {
             if (--c.branches > 0) return;
+            if (c.state == null) continue; // a mark on the path
             forgetOpen(c);
             List<Checkpoint> done = complete.get(c.slot);
             if (done == null) complete.set(c.slot, done = new ArrayList<>());
@@ -350,8 +361,8 @@ final class Explorer {
     /** The nearest checkpoint at {@code slot} in frame {@code depth} on this path (the previous iteration). */
     private static Checkpoint ancestorAt(Checkpoint from, int slot, int depth) {
         for (Checkpoint c = from; c != null; c = c.parent) {
-            if (c.slot == slot && c.state.depth() == depth) return c;
-            if (c.state.depth() < depth) return null; // left the loop's frame
+            if (c.state != null && c.slot == slot && c.depth == depth) return c;
+            if (c.depth < depth) return null; // left the loop's frame
         }
         return null;
     }
@@ -388,7 +399,7 @@ final class Explorer {
             rounds.add(r);
             token = r.token;
             stack = new ArrayDeque<>();
-            Checkpoint root = new Checkpoint(head, w.copy(), cp, fingerprint(w), r.token, java.util.Arrays.copyOf(pathToHead.a, pathToHead.n),
+            Checkpoint root = new Checkpoint(head, w.copy(), w.depth(), cp, fingerprint(w), r.token, java.util.Arrays.copyOf(pathToHead.a, pathToHead.n),
                     pathToHead.linked);
             root.branches = 2; // the walk from W, and the round itself until it succeeds (so cp is untouched if it fails)
             r.made.add(root);
@@ -469,8 +480,8 @@ final class Explorer {
         int depth = previous.state.depth();
         State first = previous.state;
         for (Checkpoint c = previous; c != null; c = c.parent) {
-            if (c.state.depth() < depth || c.state.depth() == depth && !body.get(c.slot)) break;
-            if (c.slot == head && c.state.depth() == depth) first = c.state;
+            if (c.depth < depth || c.depth == depth && !body.get(c.slot)) break;
+            if (c.state != null && c.slot == head && c.depth == depth) first = c.state;
         }
         return first;
     }

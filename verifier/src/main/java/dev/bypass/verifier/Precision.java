@@ -133,7 +133,7 @@ final class Precision {
             // what c already has precise was passed further up when it was marked: only the rest goes on
             if (!c.markNew(need)) return;
             if (c.path == null) return;
-            nextDepth = c.state.depth();
+            nextDepth = c.depth;
             for (int i = c.path.length - 1; i >= 0; i--) {
                 if (!step(need, c.path[i], nextDepth, c.pathLinked.get(i))) { giveUp(c.parent); return; }
                 nextDepth = depth(c.path[i]);

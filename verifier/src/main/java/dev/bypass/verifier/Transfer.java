@@ -224,6 +224,9 @@ final class Transfer {
             long off = ptr.off() + kv.value();
             if (off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF)
                 throw a.reject(ErrorCode.INVALID_POINTER_ARITHMETIC, ptr.typeName() + " pointer offset " + off + " is not allowed (limit " + MAX_VAR_OFF + ")");
+            // a constant index proven below the length: the buffer's bytes up to it and its proof exist
+            if (a.bufferProgram() && ptr.type() == PTR_TO_PACKET && ptr.fixedOffset() && op == AluOp.ADD && k.lenSlack() > 0 && kv.value() >= 0)
+                return ptr.withOff(off).withRange((int) Math.max(ptr.range(), Math.min(Integer.MAX_VALUE, kv.value() + k.lenSlack())));
             return ptr.withOff(off);
         }
         // a buffer pointer plus the length itself is the end of the buffer

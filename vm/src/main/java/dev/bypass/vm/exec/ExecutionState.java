@@ -41,6 +41,8 @@ public final class ExecutionState implements HelperContext {
     private int tailCalls;
     private Engine pendingTailCall;
     private long tailCallContext;
+    /** Checking tools only: sees every instruction the interpreter executes (null normally). */
+    public InstructionObserver observer;
 
     public ExecutionState() {}
 

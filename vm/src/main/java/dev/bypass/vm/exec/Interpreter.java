@@ -51,8 +51,10 @@ public final class Interpreter implements Engine {
         long budget = st.budget;
         int pc = entry;
         st.enter(this, depth);
+        final InstructionObserver observer = st.observer;
         try {
             while (true) {
+                if (observer != null) observer.before(pc, r, depth);
                 final long insn = code[pc];
                 final int op = (int) insn & 0xff;
                 final int dst = (int) (insn >>> 8) & 0xf;
