@@ -10,8 +10,11 @@ public final class ElfException extends BpfException {
     private final String section;
     private final long offset;
 
-    public ElfException(String section, long offset, String problem) {
-        super((section == null ? "ELF header" : "section " + section) + " at offset 0x" + Long.toHexString(offset) + ": " + problem);
+    public ElfException(String section, long offset, String problem) { this(section, offset, problem, null); }
+
+    /** {@code cause}: the bytecode error when the object is well formed but a program's code is not. */
+    public ElfException(String section, long offset, String problem, Throwable cause) {
+        super((section == null ? "ELF header" : "section " + section) + " at offset 0x" + Long.toHexString(offset) + ": " + problem, cause);
         this.section = section;
         this.offset = offset;
     }

@@ -601,7 +601,7 @@ public final class ElfLoader {
             try {
                 program = Decoder.decode(words);
             } catch (BytecodeException e) {
-                throw new ElfException(entry.section().name(), entry.start() * 8L, "program " + entry.name() + ": " + e.getMessage());
+                throw new ElfException(entry.section().name(), entry.start() * 8L, "program " + entry.name() + ": " + e.getMessage(), e);
             } catch (IllegalArgumentException e) {
                 throw new ElfException(entry.section().name(), entry.start() * 8L, "program " + entry.name() + ": " + e.getMessage());
             }
