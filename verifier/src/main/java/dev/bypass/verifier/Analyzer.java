@@ -157,6 +157,43 @@ final class Analyzer {
     /** Whether packets of this program are its buffer (r1/r2), with {@link ContextLayout#minSize()} bytes always there. */
     boolean bufferProgram() { return ctx.shape() == ContextLayout.Shape.BUFFER; }
 
+    /**
+     * How long a buffer program's buffer is known to be on this path: at least the type's minimum, and at least what
+     * any scalar still linked to the length (r2, or a copy, plus or minus a constant) says. Only locations pruning
+     * compares count: registers of the innermost frame in {@code liveTop}, callers' r6-r9, spills; a dead copy of
+     * the length may differ on a path pruned here. With {@code mark}, a safety decision is about to rest on that
+     * bound: the location it came from becomes precise, so that pruning never covers a path where it is shorter.
+     */
+    long minBufferLength(State st, int liveTop, boolean mark) {
+        long min = ctx.minSize();
+        int frame = -1, at = -1;
+        for (int i = 0; i < st.frames.length; i++) {
+            State.Frame f = st.frames[i];
+            int live = i == st.frames.length - 1 ? liveTop : 0x7c0;
+            for (int r = 0; r < f.regs.length; r++) {
+                if ((live & (1 << r)) == 0) continue;
+                long b = lengthBound(f.regs[r]);
+                if (b > min) { min = b; frame = i; at = r; }
+            }
+            for (int s = 0; s < f.spills.length; s++) {
+                long b = f.spills[s] == null ? 0 : lengthBound(f.spills[s]);
+                if (b > min) { min = b; frame = i; at = 64 + s; }
+            }
+        }
+        if (mark && frame >= 0) {
+            Precision.Need need = new Precision.Need();
+            if (at < 64) need.setReg(frame, at);
+            else need.setSlot(frame, at - 64);
+            explorer.needPrecise(st, need);
+        }
+        return min;
+    }
+
+    private static long lengthBound(Reg r) {
+        if (!r.isScalar() || r.id() != LENGTH_ID || Long.compareUnsigned(r.var().umax(), 1L << 40) > 0) return 0;
+        return r.var().umin() - r.off(); // value = length + off
+    }
+
     // ---------------------------------------------------------------- messages
 
     Reject reject(ErrorCode code, int at, String detail) {

@@ -230,7 +230,7 @@ final class Calls {
                 a.memory.checkRange(v, 0, size, v.size(), "read-only memory of " + v.size() + " bytes");
             }
             case PTR_TO_PACKET -> {
-                long min = a.bufferProgram() ? a.ctx.minSize() : 0;
+                long min = a.bufferProgram() ? a.minBufferLength(st, a.cfg.live[a.slot], true) : 0;
                 boolean inRange = v.var().smin() >= 0 && v.off() >= 0 && (v.off() + size <= v.range()
                         || Long.compareUnsigned(v.var().umax(), 1L << 32) < 0 && v.var().umax() + v.off() + size <= min);
                 if (!inRange) throw a.reject(ErrorCode.OUT_OF_BOUNDS, spec.name() + ": " + size + " bytes at r" + r + " (" + v + ") are not proven inside the packet");

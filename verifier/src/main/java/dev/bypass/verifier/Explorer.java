@@ -288,8 +288,11 @@ final class Explorer {
         if (!v.isScalar()) return;
         Precision.Need need = new Precision.Need();
         need.setReg(st.depth(), r);
-        precision.backtrack(need, hist, 1, st.depth(), cp);
+        needPrecise(st, need);
     }
+
+    /** The instruction being executed needs the exact values at these locations. */
+    void needPrecise(State st, Precision.Need need) { precision.backtrack(need, hist, 1, st.depth(), cp); }
 
     /** Notes that the instruction being executed accessed stack slot {@code slot} of frame {@code frame}. */
     void noteStackAccess(int frame, int slot) {

@@ -64,7 +64,7 @@ final class MemoryChecks {
                 yield Reg.scalar(bytes(size));
             }
             case PTR_TO_PACKET -> {
-                packet(base, off, size);
+                packet(st, base, off, size);
                 yield write ? null : Reg.scalar(bytes(size));
             }
             case PTR_TO_MAP_VALUE_OR_NULL, PTR_TO_MEM_OR_NULL, CONST_PTR_TO_MAP_OR_NULL -> throw a.reject(ErrorCode.NULL_DEREFERENCE,
@@ -102,11 +102,11 @@ final class MemoryChecks {
      * Packet and buffer bytes exist where a comparison with the end proved them ({@link Reg#range()} bytes from the
      * pointer's variable base), or, for a buffer of known minimum length, below that length.
      */
-    private void packet(Reg base, int off, int size) {
+    private void packet(State st, Reg base, int off, int size) {
         long at = base.off() + off;
         if (base.var().smin() < 0) throw a.reject(ErrorCode.OUT_OF_BOUNDS, "packet pointer " + base + " may be below the start of the packet");
         if (at >= 0 && at + size <= base.range()) return;
-        long min = a.bufferProgram() ? a.ctx.minSize() : 0;
+        long min = a.bufferProgram() ? a.minBufferLength(st, a.cfg.live[a.slot], true) : 0;
         if (at >= 0 && Long.compareUnsigned(base.var().umax(), 1L << 32) < 0 && base.var().umax() + at + size <= min) return;
         String what = a.bufferProgram() ? "buffer" : "packet";
         throw a.reject(ErrorCode.OUT_OF_BOUNDS, "access of " + size + " bytes at offset " + at + " of " + base + " is not proven inside the "

@@ -158,6 +158,19 @@ final class Transfer {
         st.set(al.dst(), out);
     }
 
+    /**
+     * How far below the buffer's length the scalar is proven: by a comparison with it, or by its bound and the
+     * length's. With {@code mark}, a decision rests on it: a bound on the length it used becomes precise.
+     */
+    long effectiveSlack(State st, int liveTop, Reg k, boolean mark) {
+        long slack = k.lenSlack();
+        if (!k.isScalar() || Long.compareUnsigned(k.var().umax(), 1L << 40) >= 0) return slack;
+        long byBounds = a.minBufferLength(st, liveTop, false) - k.var().umax();
+        if (byBounds <= slack) return slack;
+        if (mark) a.minBufferLength(st, liveTop, true);
+        return byBounds;
+    }
+
     /** Whether x + c never wraps for any x of {@code v}. */
     private static boolean noWrap(Scalar v, long c) {
         return c >= 0 ? Long.compareUnsigned(v.umax(), -1L - c) <= 0 : Long.compareUnsigned(v.umin(), -c) >= 0;
@@ -225,8 +238,8 @@ final class Transfer {
             if (off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF)
                 throw a.reject(ErrorCode.INVALID_POINTER_ARITHMETIC, ptr.typeName() + " pointer offset " + off + " is not allowed (limit " + MAX_VAR_OFF + ")");
             // a constant index proven below the length: the buffer's bytes up to it and its proof exist
-            if (a.bufferProgram() && ptr.type() == PTR_TO_PACKET && ptr.fixedOffset() && op == AluOp.ADD && k.lenSlack() > 0 && kv.value() >= 0)
-                return ptr.withOff(off).withRange((int) Math.max(ptr.range(), Math.min(Integer.MAX_VALUE, kv.value() + k.lenSlack())));
+            long slack = a.bufferProgram() && ptr.type() == PTR_TO_PACKET && ptr.fixedOffset() && op == AluOp.ADD && kv.value() >= 0 ? effectiveSlack(st, a.cfg.live[a.slot], k, true) : 0;
+            if (slack > 0) return ptr.withOff(off).withRange((int) Math.max(ptr.range(), Math.min(Integer.MAX_VALUE, kv.value() + slack)));
             return ptr.withOff(off);
         }
         // a buffer pointer plus the length itself is the end of the buffer
@@ -239,7 +252,7 @@ final class Transfer {
         if (ptr.type() == PTR_TO_PACKET) {
             // a new variable part: its range must be proven again, unless an index proven below the buffer's length
             // was added to the buffer's start
-            int range = a.bufferProgram() && ptr.fixedOffset() && op == AluOp.ADD && k.lenSlack() > 0 ? k.lenSlack() : 0;
+            int range = a.bufferProgram() && ptr.fixedOffset() && op == AluOp.ADD ? (int) Math.max(0, Math.min(Integer.MAX_VALUE, effectiveSlack(st, a.cfg.live[a.slot], k, true))) : 0;
             out = out.withId(a.freshId()).withRange(range);
         }
         return out;

@@ -44,7 +44,8 @@ final class Widening {
             State.Frame f = new State.Frame(fx.callSite, fx.entry, fx.callback);
             boolean top = i == frames.length - 1;
             for (int r = 0; r < 11; r++)
-                f.regs[r] = top && (liveTop & (1 << r)) == 0 ? Reg.NOT_INIT : reg(fx.regs[r], fy.regs[r], i * 16 + r);
+                f.regs[r] = top && (liveTop & (1 << r)) == 0 ? Reg.NOT_INIT
+                        : withSlack(reg(fx.regs[r], fy.regs[r], i * 16 + r), fx.regs[r], fy.regs[r], x, y, liveTop);
             for (int slot = 0; slot < State.STACK / 8; slot++) stackSlot(fx, fy, f, slot, 1_000_000 + i * 64 + slot);
             frames[i] = f;
         }
@@ -82,6 +83,13 @@ final class Widening {
             byte ky = fy.kinds[p] == State.SPILL ? spilledKind(fy, slot) : fy.kinds[p];
             f.kinds[p] = kind(kx, ky);
         }
+    }
+
+    /** A buffer index keeps a proof against the length that holds in both states (by comparison, or by bounds). */
+    private Reg withSlack(Reg joined, Reg rx, Reg ry, State x, State y, int liveTop) {
+        if (!joined.isScalar() || !a.bufferProgram()) return joined;
+        long k = Math.min(a.transfer.effectiveSlack(x, liveTop, rx, false), a.transfer.effectiveSlack(y, liveTop, ry, false));
+        return k > 0 ? joined.withLenSlack((int) Math.min(Integer.MAX_VALUE, k)) : joined;
     }
 
     /** The kind a byte of a spilled register has once the spill is forgotten: zero for a spilled 0, else a number. */
