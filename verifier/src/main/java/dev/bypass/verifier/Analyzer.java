@@ -59,8 +59,13 @@ final class Analyzer {
      * How an analysis runs: logging, an observer, whether loops may be widened (after how many iterations), and
      * whether pruning ignores scalars no safety decision used (precision tracking; off, every scalar is compared).
      */
-    record Options(boolean log, Observer observer, boolean widening, int wideningAfter, boolean precision) {
-        static final Options DEFAULT = new Options(false, null, true, 8, true);
+    /**
+     * {@code linuxUndefined}: shifts past the width and divisions by zero are what Linux makes of them (a constant
+     * operand refused, any other result unknown) instead of RFC 9669's defined results; for comparing verdicts with
+     * Linux's verifier, where those are the only legitimate differences.
+     */
+    record Options(boolean log, Observer observer, boolean widening, int wideningAfter, boolean precision, boolean linuxUndefined) {
+        static final Options DEFAULT = new Options(false, null, true, 8, true, false);
     }
 
     final VerificationRequest request;

@@ -29,7 +29,7 @@ public final class StandardVerifier implements ProgramVerifier {
     /** Verifies without throwing; {@code withLog} records the state before every processed instruction. */
     public static Result analyse(VerificationRequest request, boolean withLog) {
         Analyzer.Options d = Analyzer.Options.DEFAULT;
-        return analyse(request, new Analyzer.Options(withLog, d.observer(), d.widening(), d.wideningAfter(), d.precision()));
+        return analyse(request, new Analyzer.Options(withLog, d.observer(), d.widening(), d.wideningAfter(), d.precision(), d.linuxUndefined()));
     }
 
     static Result analyse(VerificationRequest request, Analyzer.Options options) {

@@ -147,7 +147,8 @@ final class Transfer {
             st.set(al.dst(), pointerAlu(st, al, dst, src));
             return;
         }
-        Scalar r = ScalarAlu.alu(op, al.alu64(), dst.var(), src.var());
+        Scalar r = a.options.linuxUndefined() ? linuxUndefined(al, src) : null;
+        if (r == null) r = ScalarAlu.alu(op, al.alu64(), dst.var(), src.var());
         Reg out = Reg.scalar(r);
         // Linked scalars: rX += c keeps rX tied to its copies (value = base + off); a buffer index keeps its proof.
         if (al.alu64() && (op == AluOp.ADD || op == AluOp.SUB) && src.isConstant()) {
@@ -169,6 +170,27 @@ final class Transfer {
         if (byBounds <= slack) return slack;
         if (mark) a.minBufferLength(st, liveTop, true);
         return byBounds;
+    }
+
+    /**
+     * Linux's reading of the operations RFC 9669 defines but Linux does not ({@link Analyzer.Options#linuxUndefined}):
+     * a constant shift past the width or division by the constant 0 is refused, and a result that may come from
+     * such an operation is unknown; null when the operation is defined for every operand.
+     */
+    private Scalar linuxUndefined(Alu al, Reg src) {
+        int bits = al.alu64() ? 64 : 32;
+        Scalar unknown = al.alu64() ? Scalar.UNKNOWN : Scalar.UNKNOWN32;
+        switch (al.op()) {
+            case DIV, SDIV, MOD, SMOD -> {
+                if (!al.useRegister() && al.imm() == 0) throw a.reject(ErrorCode.INVALID_INSN, "division by the constant 0 (Linux refuses it)");
+                return al.useRegister() ? unknown : null; // Linux tracks no quotient or remainder of a register
+            }
+            case LSH, RSH, ARSH -> {
+                if (!al.useRegister() && (al.imm() < 0 || al.imm() >= bits)) throw a.reject(ErrorCode.INVALID_INSN, "shift by " + al.imm() + " of a " + bits + "-bit value (Linux refuses it)");
+                return Long.compareUnsigned(src.var().umax(), bits) >= 0 ? unknown : null;
+            }
+            default -> { return null; }
+        }
     }
 
     /** Whether x + c never wraps for any x of {@code v}. */
@@ -214,6 +236,9 @@ final class Transfer {
         }
         if (op == AluOp.SUB && src.isPointer())
             throw a.reject(ErrorCode.INVALID_POINTER_ARITHMETIC, "a pointer (" + src + ") subtracted from a number");
+        // as in Linux, also for privileged programs: stack addresses are formed by adding (r10 + -8, not r10 - 8)
+        if (op == AluOp.SUB && dst.type() == PTR_TO_STACK)
+            throw a.reject(ErrorCode.INVALID_POINTER_ARITHMETIC, "subtraction from a stack pointer (" + dst + ") is not allowed; add a negative number instead");
         if (op != AluOp.ADD && op != AluOp.SUB)
             throw a.reject(ErrorCode.INVALID_POINTER_ARITHMETIC, op.mnemonic + " on pointer " + ptr + " is not allowed (only add and subtract a number)");
         Reg k = dst.isPointer() ? src : dst;

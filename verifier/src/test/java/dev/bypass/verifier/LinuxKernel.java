@@ -16,7 +16,7 @@ import java.lang.invoke.VarHandle;
  */
 final class LinuxKernel {
     private static final long SYS_BPF = 321; // x86-64
-    private static final int BPF_PROG_LOAD = 5, BPF_PROG_TYPE_SOCKET_FILTER = 1, EPERM = 1, ENOSYS = 38;
+    private static final int BPF_PROG_LOAD = 5, BPF_PROG_TYPE_SOCKET_FILTER = 1, EPERM = 1, ENOSYS = 38, ENOSPC = 28;
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
@@ -39,12 +39,27 @@ final class LinuxKernel {
         }
     }
 
+    /** The instruction Linux's log (log level 1) rejected: the last instruction line before the error; -1 if none. */
+    static int failedAt(String log) {
+        String[] lines = log.split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+): \\(").matcher(lines[i]);
+            if (m.find()) return Integer.parseInt(m.group(1));
+        }
+        return -1;
+    }
+
     static Verdict load(long[] words) {
+        Verdict v = load(words, 1 << 16);
+        // ENOSPC: the log did not fit (the verdict is unknown); again with room for the longest log Linux writes
+        return v.errno() == ENOSPC ? load(words, 1 << 24) : v;
+    }
+
+    private static Verdict load(long[] words, int logSize) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment insns = arena.allocate(8L * words.length, 8);
             for (int i = 0; i < words.length; i++) insns.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, i, words[i]);
             MemorySegment license = arena.allocateFrom("GPL");
-            int logSize = 1 << 16;
             MemorySegment log = arena.allocate(logSize);
             MemorySegment attr = arena.allocate(128, 8); // zeroed union bpf_attr
             attr.set(ValueLayout.JAVA_INT, 0, BPF_PROG_TYPE_SOCKET_FILTER);

@@ -86,7 +86,7 @@ class SoundnessFuzzTest {
 
             // 1. every scalar compared; the concrete machine embedded in the recorded states at every instruction
             StateEmbedding exact = new StateEmbedding(true, p);
-            StandardVerifier.Result r = StandardVerifier.analyse(request, new Analyzer.Options(false, exact, true, 8, false));
+            StandardVerifier.Result r = StandardVerifier.analyse(request, new Analyzer.Options(false, exact, true, 8, false, false));
             if (r.accepted()) {
                 accepted++;
                 for (int run = 0; run < 3; run++) {
@@ -100,7 +100,7 @@ class SoundnessFuzzTest {
 
             // 2. as the runtime verifies: no fault, no leak, compiled code agrees; pointer facts embedded
             StateEmbedding loose = new StateEmbedding(false, p);
-            StandardVerifier.Result rp = StandardVerifier.analyse(request, new Analyzer.Options(false, loose, true, 8, true));
+            StandardVerifier.Result rp = StandardVerifier.analyse(request, new Analyzer.Options(false, loose, true, 8, true, false));
             if (!rp.accepted()) {
                 rejections.merge(rp.rejection().code(), 1, Integer::sum);
                 continue;
