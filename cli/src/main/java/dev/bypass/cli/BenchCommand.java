@@ -9,7 +9,9 @@ import picocli.CommandLine.*;
 
 @Command(name = "bench", description = {"Run one program repeatedly in-process; print r0 and the median nanoseconds per run.",
         "Times are taken over batches sized to about a millisecond, after a warm-up, so any eBPF bytecode can be "
-                + "timed side by side with other eBPF VMs on the same bytes."})
+                + "timed side by side with other eBPF VMs on the same bytes.",
+        "The program is verified as a buffer program for its input (r1 = the memory, r2 = its length) and compiled "
+                + "with what the verifier proved."})
 final class BenchCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE") Path file;
 
@@ -29,7 +31,7 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup < 0 || seconds <= 0) throw new CliException("--warmup must be >= 0 and --seconds > 0", 2);
         ProgramSource src = ProgramSource.read(file);
         byte[] memory = mem != null ? ProgramSource.memoryArgument(mem) : src.memory();
-        Engine e = engine.engineFor(file.getFileName().toString(), src.program());
+        Engine e = engine.verifiedEngine(file.getFileName().toString(), src.program(), memory);
         ExecutionState state = engine.state();
         long r1 = EngineOptions.bindMemory(state, memory);
         long len = memory == null ? 0 : memory.length;

@@ -65,9 +65,9 @@ final class ConformancePluginCommand implements Callable<Integer> {
         EngineOptions opts = new EngineOptions();
         opts.engine = engine;
         opts.budget = ExecutionState.DEFAULT_BUDGET;
-        Engine e = opts.engineFor("conformance", program, resolver);
+        Engine e = opts.unverifiedEngine("conformance", program, resolver);
         ExecutionState state = opts.state();
-        long r1 = EngineOptions.bindMemory(state, memory);
+        long r1 = memory.length == 0 ? 0 : EngineOptions.bindMemory(state, memory);
         long r0 = e.execute(state, r1, memory.length, 0, 0, 0);
         spec.commandLine().getOut().println(Long.toHexString(r0));
         return 0;

@@ -1,11 +1,18 @@
 package dev.bypass.cli;
 
+import dev.bypass.programs.ProgramType;
+import dev.bypass.programs.VerificationRequest;
+import dev.bypass.verifier.StandardVerifier;
 import dev.bypass.vm.exec.*;
-import dev.bypass.vm.facts.ProgramFacts;
+import dev.bypass.vm.helpers.MapHelpers;
 import dev.bypass.vm.isa.Program;
 import picocli.CommandLine.Option;
 
-/** Options shared by commands that run a program from assembly or bytecode. */
+/**
+ * Options shared by commands that run a program from assembly or bytecode, and the calling convention they share
+ * with {@code verify}: a buffer program (r1 = the input memory, r2 = its length, a 512-byte stack per frame), verified
+ * for the exact input it gets and run with the verifier's facts.
+ */
 public final class EngineOptions {
     @Option(names = "--engine", description = "interpreter, jit or auto (default: ${DEFAULT-VALUE})", defaultValue = "interpreter")
     String engine;
@@ -14,17 +21,34 @@ public final class EngineOptions {
             defaultValue = "" + ExecutionState.DEFAULT_BUDGET)
     long budget;
 
-    Engine engineFor(String name, Program program) { return engineFor(name, program, PseudoResolver.NONE); }
-
-    Engine engineFor(String name, Program program, PseudoResolver resolver) {
+    /**
+     * Verifies the program as a buffer program for {@code memory} (its length known) and builds the engine with what
+     * the verifier proved; a rejection is exit code 1 with the verifier's message.
+     */
+    Engine verifiedEngine(String name, Program program, byte[] memory) {
         EngineKind kind;
         try {
             kind = EngineKind.parse(engine);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2);
         }
-        LinkedProgram linked = LinkedProgram.link(name, program, dev.bypass.vm.helpers.MapHelpers.registry(), resolver);
-        return Engines.create(linked, kind, ProgramFacts.NONE);
+        int length = memory == null ? 0 : memory.length;
+        StandardVerifier.Result r = StandardVerifier.analyse(
+                VerificationRequest.forBuffer(name, program, ProgramType.buffer(length), MapHelpers.registry()), false);
+        if (!r.accepted()) throw new CliException(name + ": rejected: " + r.rejection().message(), 1);
+        LinkedProgram linked = LinkedProgram.link(name, program, MapHelpers.registry(), PseudoResolver.NONE);
+        return Engines.create(linked, kind, r.facts());
+    }
+
+    /** The engine for a program run unverified (the conformance suite's runner runs programs that way). */
+    Engine unverifiedEngine(String name, Program program, PseudoResolver resolver) {
+        EngineKind kind;
+        try {
+            kind = EngineKind.parse(engine);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2);
+        }
+        return Engines.create(LinkedProgram.link(name, program, MapHelpers.registry(), resolver), kind, dev.bypass.vm.facts.ProgramFacts.NONE);
     }
 
     ExecutionState state() {
@@ -32,9 +56,8 @@ public final class EngineOptions {
         return new ExecutionState(budget);
     }
 
-    /** Binds input memory (if any) and returns r1; r2 is its length. */
+    /** Binds the input memory (empty when none) and returns r1; r2 is its length. */
     static long bindMemory(ExecutionState state, byte[] memory) {
-        if (memory == null || memory.length == 0) return 0;
-        return state.memory().bind(Memory.DATA_REGION, Region.of("input", memory, true));
+        return state.memory().bind(Memory.DATA_REGION, Region.of("input", memory == null ? new byte[0] : memory, true));
     }
 }

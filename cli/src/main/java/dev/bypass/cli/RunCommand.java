@@ -7,7 +7,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 
 @Command(name = "run", description = {"Run a program (assembly text, .data file, raw bytecode, or a clang-built BPF object) and print r0.",
-        "Assembly and bytecode: input memory is passed as r1 (address) and r2 (length).",
+        "Assembly and bytecode run as buffer programs: r1 = the input memory, r2 = its length; they are verified for "
+                + "that input first (a rejection exits 1 with the reason) and run with what the verifier proved.",
         "BPF objects: loads, verifies and runs one program (the first unless --program is given) with --ctx as its context "
                 + "--repeat times, prints r0 of the last run on the first line, then every map's contents as JSON."})
 final class RunCommand implements Callable<Integer> {
@@ -37,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
             throw new CliException("--program, --ctx, --repeat and --unverified apply to BPF objects; " + file + " is not one", 2);
         ProgramSource src = ProgramSource.read(file);
         byte[] memory = mem != null ? ProgramSource.memoryArgument(mem) : src.memory();
-        Engine e = engine.engineFor(file.getFileName().toString(), src.program());
+        Engine e = engine.verifiedEngine(file.getFileName().toString(), src.program(), memory);
         ExecutionState state = engine.state();
         long r1 = EngineOptions.bindMemory(state, memory);
         long r0 = e.execute(state, r1, memory == null ? 0 : memory.length, 0, 0, 0);

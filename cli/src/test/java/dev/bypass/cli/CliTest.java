@@ -76,9 +76,13 @@ class CliTest {
         assertEquals(1, r.code());
         assertEquals("error: line 2: unknown mnemonic 'frob'\n", r.err());
 
-        r = run("", "run", write("loop.s", "ja -1\nexit\n").toString(), "--budget", "10");
+        r = run("", "run", write("loop.s", "mov %r1, 0\nadd %r1, 1\njlt %r1, 100000000, -2\nmov %r0, 0\nexit\n").toString(), "--budget", "10");
         assertEquals(1, r.code());
-        assertEquals("error: at instruction 0: program exceeded its budget of 10 back-edges and calls\n", r.err());
+        assertEquals("error: at instruction 2: program exceeded its budget of 10 back-edges and calls\n", r.err());
+
+        r = run("", "run", write("forever.s", "mov %r1, 0\njeq %r1, 0, -1\nmov %r0, 0\nexit\n").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: forever.s: rejected: INFINITE_LOOP at instruction 1"), r.err());
 
         r = run("", "run", dir.resolve("missing.s").toString());
         assertEquals(1, r.code());
