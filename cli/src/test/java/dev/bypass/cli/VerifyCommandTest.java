@@ -2,6 +2,7 @@ package dev.bypass.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.bypass.vm.SharedData;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,13 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VerifyCommandTest {
     @TempDir Path dir;
 
-    static Path kernels() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path s = p.resolveSibling("shared").resolve("kernels");
-            if (Files.isDirectory(s)) return s;
-        }
-        throw new IllegalStateException("no shared/kernels beside the checkout");
-    }
+    static Path kernels() { return SharedData.kernels(); }
 
     private Path input(String name) throws Exception {
         byte[] b;

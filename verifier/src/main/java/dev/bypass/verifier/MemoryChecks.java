@@ -8,7 +8,6 @@ import dev.bypass.vm.isa.Instruction.Atomic;
 import dev.bypass.vm.isa.Instruction.Load;
 import dev.bypass.vm.isa.Instruction.PacketLoad;
 import dev.bypass.vm.maps.MapSpec;
-import dev.bypass.vm.semantics.Ops;
 import java.util.Arrays;
 
 /**
@@ -216,7 +215,7 @@ final class MemoryChecks {
             }
             if (spillBytes == size && spilled.isConstant()) {
                 long v = spilled.value() >>> (8 * (p0 % 8));
-                return Reg.constant(Ops.zeroExtend(size, v));
+                return Reg.constant(size == 8 ? v : v & ((1L << (8 * size)) - 1)); // a load zero-extends
             }
             return zeros == size ? Reg.constant(0) : Reg.scalar(bytes(size));
         }

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.TestFactory;
  * the verifier's facts and gives its expected r0.
  */
 class SharedKernelsTest {
-    static final Path KERNELS = ConformanceProgramsTest.shared().resolve("kernels");
+    static final Path KERNELS = dev.bypass.vm.SharedData.kernels();
 
     record Kernel(String file, byte[] input, long expected) {}
 
