@@ -14,6 +14,7 @@ import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.exec.Pointers;
 import dev.bypass.vm.exec.PseudoResolver;
 import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.exec.RegionTable;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.helpers.RingReservations;
 import dev.bypass.vm.isa.Program;
@@ -61,9 +62,6 @@ class SoundnessFuzzTest {
         List<MapSpec> specs = List.of(new MapSpec("values", MapType.HASH, 4, 8, 16, 0), new MapSpec("events", MapType.RINGBUF, 0, 0, 4096, 0));
         List<BpfMap> maps = specs.stream().map(BpfMap::create).toList();
         for (int k = 0; k < 2; k++) maps.get(0).update(new byte[] {(byte) k, 0, 0, 0}, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, BpfMap.ANY);
-        long valuePointer = maps.get(0).lookupPointer(MemorySegment.ofArray(new byte[] {0, 0, 0, 0}));
-        List<StateEmbedding.MapInfo> mapInfo = List.of(new StateEmbedding.MapInfo(Pointers.region(valuePointer), 8, maps.get(0).handle()),
-                new StateEmbedding.MapInfo(-1, 8, maps.get(1).handle()));
         RingBuffer ring = (RingBuffer) maps.get(1);
         PseudoResolver resolver = (slot, insn) -> maps.get(insn.imm()).handle();
         int accepted = 0, acceptedPrecise = 0, compiledRuns = 0;
@@ -83,6 +81,7 @@ class SoundnessFuzzTest {
             ProgramType type = known ? ProgramType.buffer(BUFFER) : ProgramType.BUFFER;
             VerificationRequest request = new VerificationRequest("fuzz", p, type, specs, helpers, s -> null, Arrays.asList(null, null));
             LinkedProgram linked = LinkedProgram.link("fuzz", p, helpers, resolver);
+            List<StateEmbedding.MapInfo> mapInfo = mapInfo(linked, maps);
 
             // 1. every scalar compared; the concrete machine embedded in the recorded states at every instruction
             StateEmbedding exact = new StateEmbedding(true, p);
@@ -138,6 +137,21 @@ class SoundnessFuzzTest {
     }
 
     /**
+     * How the program sees the maps: a value pointer's region and a handle are indexes into its linked program's
+     * region table (maps it does not refer to get none).
+     */
+    static List<StateEmbedding.MapInfo> mapInfo(LinkedProgram linked, List<BpfMap> maps) {
+        List<StateEmbedding.MapInfo> out = new java.util.ArrayList<>();
+        for (BpfMap m : maps) {
+            int index = -1;
+            for (int i = 0; i < linked.regions().size(); i++) if (linked.regions().object(i) == m) index = i;
+            boolean values = m.type() != MapType.RINGBUF && index >= 0;
+            out.add(new StateEmbedding.MapInfo(values ? Memory.FIRST_SHARED_REGION + index : -1, 8, index < 0 ? 0 : RegionTable.handle(index)));
+        }
+        return out;
+    }
+
+    /**
      * One run on a copy of {@code buffer}, with the map's contents restored afterwards: r0 (or the error), the buffer
      * and map contents; and the embedding's finding, or a fault or leak when {@code strict}.
      */
@@ -166,12 +180,12 @@ class SoundnessFuzzTest {
         // Restore in place, through the values' addresses: an update would move a value, and a program that turns a
         // pointer into a number (as privileged Linux allows) would then see another number in the next run.
         for (byte[] k : values.keys()) if (!before.containsKey(HexFormat.of().formatHex(k))) values.delete(k);
-        Memory writer = new ExecutionState().memory();
+        MemorySegment slab = values.programRegion().segment();
         before.forEach((k, v) -> {
             byte[] key = HexFormat.of().parseHex(k), old = HexFormat.of().parseHex(v);
             long at = values.lookupPointer(MemorySegment.ofArray(key));
             if (at == 0) values.update(key, old, BpfMap.ANY);
-            else for (int i = 0; i < old.length; i++) writer.store8(at + i, old[i]);
+            else MemorySegment.copy(MemorySegment.ofArray(old), 0, slab, Pointers.offset(at), old.length);
         });
         return new Run(out, finding);
     }
