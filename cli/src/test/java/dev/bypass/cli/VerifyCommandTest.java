@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.vm.SharedData;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -21,15 +19,8 @@ class VerifyCommandTest {
     static Path kernels() { return SharedData.kernels(); }
 
     private Path input(String name) throws Exception {
-        byte[] b;
-        if (name.equals("text4k")) {
-            b = new byte[4096];
-            for (int i = 0; i < b.length; i++) b[i] = (byte) ((i * 7 + 3) & 0xff);
-        } else if (name.equals("u64x64")) {
-            ByteBuffer bb = ByteBuffer.allocate(512).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < 64; i++) bb.putLong(i * 0x9E3779B97F4A7C15L);
-            b = bb.array();
-        } else b = new byte[0];
+        byte[] b = SharedData.kernelInput(name);
+        if (b == null) b = new byte[0];
         Path p = dir.resolve(name + ".bin");
         Files.write(p, b);
         return p;

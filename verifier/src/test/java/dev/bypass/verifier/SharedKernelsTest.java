@@ -34,19 +34,8 @@ class SharedKernelsTest {
     record Kernel(String file, byte[] input, long expected) {}
 
     static byte[] input(String name) {
-        return switch (name) {
-            case "text4k" -> {
-                byte[] b = new byte[4096];
-                for (int i = 0; i < b.length; i++) b[i] = (byte) ((i * 7 + 3) & 0xff);
-                yield b;
-            }
-            case "u64x64" -> {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(512).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < 64; i++) b.putLong(i * 0x9E3779B97F4A7C15L);
-                yield b.array();
-            }
-            default -> new byte[0];
-        };
+        byte[] b = dev.bypass.vm.SharedData.kernelInput(name);
+        return b == null ? new byte[0] : b;
     }
 
     static List<Kernel> kernels() throws Exception {

@@ -20,6 +20,30 @@ public final class SharedData {
     /** The benchmark kernels ({@code *.s} and {@code inputs.txt}). */
     public static Path kernels() { return require(dir(), KERNELS); }
 
+    /**
+     * A kernel's input memory as {@code kernels/inputs.txt} describes it by name: {@code text4k} (bytes
+     * {@code (i*7+3) & 0xff}), {@code u64x64} (little-endian {@code i * 0x9E3779B97F4A7C15}), {@code none} (null).
+     */
+    public static byte[] kernelInput(String name) {
+        return switch (name) {
+            case "none" -> null;
+            case "text4k" -> {
+                byte[] b = new byte[4096];
+                for (int i = 0; i < b.length; i++) b[i] = (byte) ((i * 7 + 3) & 0xff);
+                yield b;
+            }
+            case "u64x64" -> {
+                byte[] b = new byte[512];
+                for (int i = 0; i < 64; i++) {
+                    long v = i * 0x9E3779B97F4A7C15L;
+                    for (int k = 0; k < 8; k++) b[i * 8 + k] = (byte) (v >>> (8 * k));
+                }
+                yield b;
+            }
+            default -> throw new IllegalArgumentException("no kernel input named " + name + " (inputs.txt names text4k, u64x64, none)");
+        };
+    }
+
     /** The shared directory itself (it may lack a folder: {@link #conformance()} and {@link #kernels()} check). */
     public static Path dir() {
         String prop = System.getProperty("bypass.shared");

@@ -38,25 +38,7 @@ public enum Kernel {
     }
 
     /** The input memory, generated as {@code inputs.txt} describes it (null when the kernel takes none). */
-    public byte[] input() {
-        if (input == null) return null;
-        return switch (input) {
-            case "text4k" -> {
-                byte[] b = new byte[4096];
-                for (int i = 0; i < b.length; i++) b[i] = (byte) ((i * 7 + 3) & 0xff);
-                yield b;
-            }
-            case "u64x64" -> {
-                byte[] b = new byte[512];
-                for (int i = 0; i < 64; i++) {
-                    long v = i * 0x9E3779B97F4A7C15L;
-                    for (int k = 0; k < 8; k++) b[i * 8 + k] = (byte) (v >>> (8 * k));
-                }
-                yield b;
-            }
-            default -> throw new IllegalArgumentException(input);
-        };
-    }
+    public byte[] input() { return input == null ? null : SharedData.kernelInput(input); }
 
     public static Kernel named(String name) { return valueOf(name.toUpperCase(java.util.Locale.ROOT)); }
 
