@@ -182,4 +182,47 @@ final class LinuxSelftests {
         });
         return out;
     }
+
+    private static Path loader;
+    private static boolean loaderTried;
+
+    /** The libbpf loader ({@code load_each.c}) built under the cache; null when it does not build here. */
+    static synchronized Path kernelLoader() throws Exception {
+        if (loaderTried) return loader;
+        loaderTried = true;
+        Path cache = Path.of("target", "linux-selftests").toAbsolutePath();
+        Files.createDirectories(cache);
+        Path source = cache.resolve("load_each.c"), binary = cache.resolve("load_each");
+        try (InputStream in = LinuxSelftests.class.getResourceAsStream("/linux-selftests/load_each.c")) {
+            Files.write(source, in.readAllBytes());
+        }
+        String err = run(List.of(CLANG.toString(), "-O1", "-o", binary.toString(), source.toString(), "-lbpf"), cache, 120);
+        if (err != null) System.out.println("selftests: the libbpf loader does not build: " + err);
+        loader = err == null ? binary : null;
+        return loader;
+    }
+
+    /** The running kernel's verdict on each program of a compiled selftest: name -> {accept|reject, reason}. */
+    static Map<String, String[]> loadEach(Path loader, String name) {
+        Path object = Path.of("target", "linux-selftests", "obj", name + ".o").toAbsolutePath();
+        Map<String, String[]> out = new LinkedHashMap<>();
+        try {
+            Process p = new ProcessBuilder(loader.toString(), object.toString()).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("the loader did not finish on " + object + " in 300 s");
+            }
+            for (String line : text.split("\n")) {
+                String[] f = line.split("\t", 3);
+                if (f.length >= 2) out.put(f[0], java.util.Arrays.copyOfRange(f, 1, f.length));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
 }

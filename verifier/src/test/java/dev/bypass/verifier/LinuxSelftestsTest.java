@@ -150,4 +150,40 @@ class LinuxSelftestsTest {
         assertEquals(List.of(), stale, "stale entries in expected-differences.tsv");
         assertTrue(agree >= REQUIRED_AGREEMENT * all.size(), "agreement " + agree + "/" + all.size() + " is below " + REQUIRED_AGREEMENT);
     }
+
+    /**
+     * The live kernel as the second oracle: every socket test program loaded into it on its own through libbpf (a
+     * small loader, {@code linux-selftests/load_each.c}, built here against libbpf-dev), its verdict next to ours
+     * and to the annotations (the running kernel may be newer than the 6.12 selftests). A program accepted here but
+     * refused by the kernel must be one the differences file lists as refused by Linux.
+     */
+    @Test
+    void socketProgramsAgreeWithTheLiveKernel() throws Exception {
+        String why = LinuxSelftests.unavailableReason();
+        Assumptions.assumeTrue(why == null, () -> "skipped, the Linux selftests cannot be built here: " + why);
+        String noKernel = LinuxKernel.unavailableReason();
+        Assumptions.assumeTrue(noKernel == null, () -> "skipped, the kernel verifier is not available here: " + noKernel);
+        java.nio.file.Path loader = LinuxSelftests.kernelLoader();
+        Assumptions.assumeTrue(loader != null, "skipped, the libbpf loader does not build here (libbpf-dev, clang-19)");
+        Map<String, String[]> listed = expectedDifferences();
+        Map<String, Map<String, String[]>> kernel = new java.util.HashMap<>();
+        int n = 0, oursAgree = 0, annotationsAgree = 0;
+        List<String> unlisted = new ArrayList<>();
+        for (Outcome o : outcomes()) {
+            Map<String, String[]> verdicts = kernel.computeIfAbsent(o.file(), f -> LinuxSelftests.loadEach(loader, f));
+            String[] k = verdicts.get(o.program());
+            if (k == null) continue;
+            boolean accepted = k[0].equals("accept");
+            n++;
+            if (accepted == o.ours().accepted()) oursAgree++;
+            if (accepted == o.expected()) annotationsAgree++;
+            String[] entry = listed.get(o.file() + "/" + o.program());
+            if (o.ours().accepted() && !accepted && (entry == null || !entry[3].equals("reject")))
+                unlisted.add(o.file() + "/" + o.program() + ": the kernel refuses it: " + (k.length > 1 ? k[1] : ""));
+        }
+        System.out.printf("selftests on the live kernel: %d socket programs loaded, ours agree on %d (%.1f%%), the annotations on %d (%.1f%%)%n",
+                n, oursAgree, 100.0 * oursAgree / Math.max(1, n), annotationsAgree, 100.0 * annotationsAgree / Math.max(1, n));
+        assertTrue(n > 150, "too few socket programs reached the kernel: " + n);
+        assertEquals(List.of(), unlisted, "accepted here, refused by the running kernel, and not listed as a difference");
+    }
 }
