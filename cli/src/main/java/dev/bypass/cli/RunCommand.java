@@ -22,7 +22,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--repeat", paramLabel = "N", defaultValue = "1", description = "BPF objects: run N times (default 1)") int repeat;
 
-    @Option(names = "--unverified", description = "BPF objects: run without the verifier (testing only)") boolean unverified;
+    @Option(names = "--unverified", description = "run without the verifier (testing only; no facts reach the JIT)") boolean unverified;
 
     @Mixin EngineOptions engine;
 
@@ -34,11 +34,13 @@ final class RunCommand implements Callable<Integer> {
             int n = in.readNBytes(head, 0, 4);
             if (n == 4 && ElfRun.isElf(head)) return runObject();
         }
-        if (program != null || ctx != null || repeat != 1 || unverified)
-            throw new CliException("--program, --ctx, --repeat and --unverified apply to BPF objects; " + file + " is not one", 2);
+        if (program != null || ctx != null || repeat != 1)
+            throw new CliException("--program, --ctx and --repeat apply to BPF objects; " + file + " is not one", 2);
         ProgramSource src = ProgramSource.read(file);
         byte[] memory = mem != null ? ProgramSource.memoryArgument(mem) : src.memory();
-        Engine e = engine.verifiedEngine(file.getFileName().toString(), src.program(), memory);
+        String name = file.getFileName().toString();
+        Engine e = unverified ? engine.unverifiedEngine(name, src.program(), dev.bypass.vm.exec.PseudoResolver.NONE)
+                : engine.verifiedEngine(name, src.program(), memory);
         ExecutionState state = engine.state();
         long r1 = EngineOptions.bindMemory(state, memory);
         long r0 = e.execute(state, r1, memory == null ? 0 : memory.length, 0, 0, 0);
