@@ -267,17 +267,22 @@ class ProgramsTest {
         assertEquals(1, consoleRows("SHOW MAPS").stream().filter(r -> r.get(0).equals("denied")).count(), "one object, its maps shared by both hooks");
     }
 
-    @Test void theStatementTextIsReadOnly() throws Exception {
+    @Test void aStoreIntoTheStatementTextIsRefusedAtLoad() throws Exception {
         object("writes_text");
         configure("query = writes_text.o");
         hooks = new ProgramHooks(Verifiers.standard());
-        proxy = new ProxyServer(ProxyConfigFile.read(config), hooks, new SimpleMeterRegistry());
-        try {
-            proxy.start();
-        } catch (IllegalArgumentException refusedAtLoad) { // a verifier that knows the region is read-only
-            assertTrue(refusedAtLoad.getMessage().contains("writes_text"), refusedAtLoad.getMessage());
-            return;
+        try (ProxyServer refused = new ProxyServer(ProxyConfigFile.read(config), hooks, new SimpleMeterRegistry())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, refused::start);
+            assertTrue(e.getMessage().contains("writes_text") && e.getMessage().contains("READ_ONLY_WRITE"), e.getMessage());
         }
+    }
+
+    @Test void theStatementTextIsReadOnlyAtRunTimeToo() throws Exception {
+        // host memory safety never depends on the verifier: an unverified store into the text stops the program
+        object("writes_text");
+        configure("query = writes_text.o");
+        hooks = new ProgramHooks(dev.bypass.programs.ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY);
+        proxy = new ProxyServer(ProxyConfigFile.read(config), hooks, new SimpleMeterRegistry()).start();
         try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
             SQLException e = assertThrows(SQLException.class, () -> s.executeQuery("SELECT 1"));
             assertEquals("XX000", e.getSQLState(), "the store into the text stops the program, and the statement is refused: " + e.getMessage());

@@ -230,6 +230,7 @@ final class Calls {
                 a.memory.checkRange(v, 0, size, v.size(), "read-only memory of " + v.size() + " bytes");
             }
             case PTR_TO_PACKET -> {
+                if (written && !a.ctx.packetWritable()) throw a.reject(ErrorCode.READ_ONLY_WRITE, spec.name() + " would write the context's read-only data through r" + r);
                 long min = a.bufferProgram() ? a.minBufferLength(st, a.cfg.live[a.slot], true) : 0;
                 boolean inRange = v.var().smin() >= 0 && v.off() >= 0 && (v.off() + size <= v.range()
                         || Long.compareUnsigned(v.var().umax(), 1L << 32) < 0 && v.var().umax() + v.off() + size <= min);

@@ -63,6 +63,8 @@ final class MemoryChecks {
                 yield Reg.scalar(bytes(size));
             }
             case PTR_TO_PACKET -> {
+                if (write && !a.ctx.packetWritable())
+                    throw a.reject(ErrorCode.READ_ONLY_WRITE, "r" + baseReg + " (" + base + ") points into the " + a.ctx.name() + " context's data, which programs may only read");
                 packet(st, base, off, size);
                 yield write ? null : Reg.scalar(bytes(size));
             }

@@ -23,7 +23,8 @@ import java.util.Set;
  * it keep the offsets the bundled {@code query_guard} object was built against, so it verifies against these types.
  * The statement text of the query, route and mirror hooks is a read-only region reached as Linux's direct packet
  * access is: {@code data} and {@code data_end} are pointers, and the verifier accepts a load only where a comparison
- * with {@code data_end} proved it inside.
+ * with {@code data_end} proved it inside. Its {@code data} fields are not writable, which for a packet-start field
+ * makes the verifier refuse stores into the text.
  */
 public final class ProxyAbi {
     private ProxyAbi() {}

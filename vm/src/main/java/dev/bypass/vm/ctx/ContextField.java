@@ -3,7 +3,8 @@ package dev.bypass.vm.ctx;
 /**
  * One field of a program type's context structure: where it is, how wide, whether programs may write it, and
  * what a load from it yields. Scalar fields may be read whole or in naturally aligned narrower parts and written
- * only whole; {@link Kind#BYTES} fields (scratch space such as Linux's {@code __sk_buff.cb}) may be read and
+ * only whole; a {@link Kind#PACKET_START} field's {@code writable} says whether the packet it reaches may be written
+ * (the pointer itself never may); {@link Kind#BYTES} fields (scratch space such as Linux's {@code __sk_buff.cb}) may be read and
  * written with any naturally aligned access inside them; pointer fields are read whole.
  */
 public record ContextField(String name, int offset, int size, boolean writable, Kind kind) {

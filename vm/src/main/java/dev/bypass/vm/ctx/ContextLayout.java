@@ -43,6 +43,16 @@ public record ContextLayout(String name, int size, List<ContextField> fields, Sh
     /** True for raw contexts and buffers: no declared fields, and r2 holds the length of what r1 points to. */
     public boolean unstructured() { return shape != Shape.STRUCT; }
 
+    /**
+     * Whether programs may store into the packet its {@code data} .. {@code data_end} fields reach: only when the
+     * {@link ContextField.Kind#PACKET_START} field is marked writable (programs can never write a pointer field
+     * itself, so for that kind the flag speaks of the bytes it points to). Buffer programs' buffers are writable.
+     */
+    public boolean packetWritable() {
+        for (ContextField f : fields) if (f.kind() == ContextField.Kind.PACKET_START) return f.writable();
+        return true;
+    }
+
     /** The field containing byte {@code offset}, or null. */
     public ContextField fieldAt(int offset) {
         for (ContextField f : fields) if (offset >= f.offset() && offset < f.offset() + f.size()) return f;
