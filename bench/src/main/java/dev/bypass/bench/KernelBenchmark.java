@@ -4,14 +4,20 @@ import dev.bypass.bench.kernels.Kernel;
 import dev.bypass.bench.kernels.PlainJavaKernels;
 import dev.bypass.vm.exec.*;
 import dev.bypass.vm.facts.ProgramFacts;
+import dev.bypass.programs.ProgramType;
+import dev.bypass.programs.VerificationRequest;
+import dev.bypass.verifier.StandardVerifier;
 import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.helpers.MapHelpers;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.*;
 
 /**
  * The six kernels of {@code shared/kernels} per engine, and the same work in plain Java ({@code engine=java}).
- * Results are checked against the expected r0 before measuring.
+ * Each kernel is verified as a buffer program for its input (r1 = the input, r2 = its length), and the engines get
+ * the verifier's facts, as {@code bypass run} gives them; {@code jit-nofacts} is the JIT without them (every access
+ * decoded and checked). Results are checked against the expected r0 before measuring.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -23,7 +29,7 @@ public class KernelBenchmark {
     @Param({"sum", "fnv1a", "xxh64", "primes", "bubble", "calls"})
     public String kernel;
 
-    @Param({"interpreter", "jit", "java"})
+    @Param({"interpreter", "jit", "jit-nofacts", "java"})
     public String engine;
 
     private Kernel k;
@@ -43,7 +49,9 @@ public class KernelBenchmark {
             result = PlainJavaKernels.run(k, input, scratch);
         } else {
             LinkedProgram linked = LinkedProgram.link(kernel, k.program(), BaseHelpers.registry());
-            vm = Engines.create(linked, EngineKind.parse(engine), ProgramFacts.NONE);
+            boolean withFacts = !engine.endsWith(NO_FACTS);
+            ProgramFacts facts = withFacts ? facts(k, in) : ProgramFacts.NONE;
+            vm = Engines.create(linked, EngineKind.parse(engine.replace(NO_FACTS, "")), facts);
             state = new ExecutionState();
             if (in != null) r1 = state.memory().bind(Memory.DATA_REGION, Region.of("input", in, true));
             r2 = in == null ? 0 : in.length;
@@ -51,6 +59,16 @@ public class KernelBenchmark {
         }
         if (result != k.expected)
             throw new IllegalStateException(kernel + " on " + engine + " returned 0x" + Long.toHexString(result));
+    }
+
+    private static final String NO_FACTS = "-nofacts";
+
+    /** What the verifier proves about {@code k} as a buffer program for {@code input}. */
+    static ProgramFacts facts(Kernel k, byte[] input) {
+        StandardVerifier.Result r = StandardVerifier.analyse(VerificationRequest.forBuffer(k.file, k.program(),
+                ProgramType.buffer(input == null ? 0 : input.length), MapHelpers.registry()), false);
+        if (!r.accepted()) throw new IllegalStateException(k.file + ": rejected: " + r.rejection().message());
+        return r.facts();
     }
 
     @Benchmark

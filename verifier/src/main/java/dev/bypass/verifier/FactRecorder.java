@@ -55,26 +55,42 @@ final class FactRecorder {
     void access(State st, Reg base, int off) {
         int s = a.slot;
         boolean constantSlot = base.type() == PTR_TO_STACK && base.fixedOffset() && base.frame() == st.frames.length - 1;
-        AccessFact now = new AccessFact(base.type(), true, constantSlot, constantSlot ? (int) (base.off() + off) : 0);
+        AccessFact now = new AccessFact(base.type(), true, constantSlot, constantSlot ? (int) (base.off() + off) : 0, alignment(base, off));
         AccessFact old = accessFacts[s];
         if (old == null && !accessConflict[s]) accessFacts[s] = now;
         else if (old != null && !old.equals(now)) {
-            accessFacts[s] = old.base() == now.base() ? new AccessFact(old.base(), true, false, 0) : null;
+            boolean sameSlot = old.constantStackSlot() && now.constantStackSlot() && old.stackOffset() == now.stackOffset();
+            accessFacts[s] = old.base() == now.base() ? new AccessFact(old.base(), true, sameSlot, sameSlot ? old.stackOffset() : 0,
+                    Math.min(old.alignment(), now.alignment())) : null;
             if (accessFacts[s] == null) accessConflict[s] = true;
         }
     }
 
+    /**
+     * The power of two (up to 8) dividing every offset the access forms from its region object's start: the known
+     * low zero bits of the fixed offset, the instruction's offset and the variable part together (stack frames start
+     * 512-byte aligned, so frame-pointer-relative offsets count the same).
+     */
+    private static int alignment(Reg base, int off) {
+        Tnum t = base.var().t();
+        long bits = t.value() | t.mask() | (base.off() + off) | 8;
+        return (int) Long.lowestOneBit(bits);
+    }
+
     private static final RegisterFact CONFLICT = new RegisterFact(NOT_INIT, 0, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0, -1L, Long.MIN_VALUE);
+
+    /** A pointer's constant offset; for a scalar {@code off} only links it to its copies (its value is {@code var}). */
+    private static long fixedOffset(Reg v) { return v.type() == SCALAR ? 0 : v.off(); }
 
     private static boolean same(RegisterFact f, Reg v) {
         Scalar s = v.var();
-        return f.type() == v.type() && f.fixedOffset() == v.off() && f.umin() == s.umin() && f.umax() == s.umax() && f.smin() == s.smin()
+        return f.type() == v.type() && f.fixedOffset() == fixedOffset(v) && f.umin() == s.umin() && f.umax() == s.umax() && f.smin() == s.smin()
                 && f.smax() == s.smax() && f.value() == s.t().value() && f.mask() == s.t().mask();
     }
 
     private static RegisterFact toFact(Reg v) {
         Scalar s = v.var();
-        return new RegisterFact(v.type(), s.umin(), s.umax(), s.smin(), s.smax(), s.t().value(), s.t().mask(), v.off());
+        return new RegisterFact(v.type(), s.umin(), s.umax(), s.smin(), s.smax(), s.t().value(), s.t().mask(), fixedOffset(v));
     }
 
     private static RegisterFact join(RegisterFact x, RegisterFact y) {

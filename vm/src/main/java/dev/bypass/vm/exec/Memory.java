@@ -96,6 +96,31 @@ public final class Memory {
      */
     public long[] stackWords() { return stackWords; }
 
+    /**
+     * The byte array that is the whole of the region {@code pointer} points into, when there is one (and it is
+     * writable, with {@code write}); null otherwise (off-heap memory, windows, unmapped ids). For compiled code the
+     * verifier proved to access a region in bounds: it indexes the array with the pointer's offset, and the JVM's own
+     * index check stays, so a wrong proof can reach only this region's bytes.
+     */
+    public byte[] backingArray(long pointer, boolean write) {
+        Region r = regionOf(pointer);
+        if (r == null || r.bytes == null || r.base != 0 || r.size != r.bytes.length || write && !r.writable()) return null;
+        return r.bytes;
+    }
+
+    /** Little-endian loads and stores of 2, 4 and 8 bytes at {@code i} of a byte array (JVM-checked), zero-extended. */
+    public static long arrayLoad16(byte[] b, int i) { return (short) BYTES16.get(b, i) & 0xffffL; }
+
+    public static long arrayLoad32(byte[] b, int i) { return (int) BYTES32.get(b, i) & 0xffffffffL; }
+
+    public static long arrayLoad64(byte[] b, int i) { return (long) BYTES64.get(b, i); }
+
+    public static void arrayStore16(byte[] b, int i, long v) { BYTES16.set(b, i, (short) v); }
+
+    public static void arrayStore32(byte[] b, int i, long v) { BYTES32.set(b, i, (int) v); }
+
+    public static void arrayStore64(byte[] b, int i, long v) { BYTES64.set(b, i, v); }
+
     /** Turns the stack-initialisation checking mode on (reads of unwritten stack bytes fault) or off. */
     public void checkStackReads(boolean on) { stackWritten = on ? new boolean[STACK_BYTES] : null; }
 
@@ -275,21 +300,21 @@ public final class Memory {
         int w = stackWord(a, 2);
         if (w >= 0) return (stackWords[w] >>> ((a & 6) << 3)) & 0xffffL;
         Region r = check(a, 2, false);
-        return (r.bytes != null ? (short) BYTES16.get(r.bytes, (int) Pointers.offset(a)) : r.backing.get(U16, r.base + Pointers.offset(a))) & 0xffffL;
+        return r.bytes != null ? arrayLoad16(r.bytes, (int) Pointers.offset(a)) : r.backing.get(U16, r.base + Pointers.offset(a)) & 0xffffL;
     }
 
     public long load32(long a) {
         int w = stackWord(a, 4);
         if (w >= 0) return (stackWords[w] >>> ((a & 4) << 3)) & 0xffffffffL;
         Region r = check(a, 4, false);
-        return (r.bytes != null ? (int) BYTES32.get(r.bytes, (int) Pointers.offset(a)) : r.backing.get(U32, r.base + Pointers.offset(a))) & 0xffffffffL;
+        return r.bytes != null ? arrayLoad32(r.bytes, (int) Pointers.offset(a)) : r.backing.get(U32, r.base + Pointers.offset(a)) & 0xffffffffL;
     }
 
     public long load64(long a) {
         int w = stackWord(a, 8);
         if (w >= 0) return stackWords[w];
         Region r = check(a, 8, false);
-        return r.bytes != null ? (long) BYTES64.get(r.bytes, (int) Pointers.offset(a)) : r.backing.get(U64, r.base + Pointers.offset(a));
+        return r.bytes != null ? arrayLoad64(r.bytes, (int) Pointers.offset(a)) : r.backing.get(U64, r.base + Pointers.offset(a));
     }
 
     /** Zero-extended load of 1, 2, 4 or 8 bytes. */
@@ -314,7 +339,7 @@ public final class Memory {
         int w = stackWord(a, 2);
         if (w >= 0) { storeBits(w, (int) (a & 6) << 3, 0xffffL, v); return; }
         Region r = check(a, 2, true);
-        if (r.bytes != null) BYTES16.set(r.bytes, (int) Pointers.offset(a), (short) v);
+        if (r.bytes != null) arrayStore16(r.bytes, (int) Pointers.offset(a), v);
         else r.backing.set(U16, r.base + Pointers.offset(a), (short) v);
     }
 
@@ -322,7 +347,7 @@ public final class Memory {
         int w = stackWord(a, 4);
         if (w >= 0) { storeBits(w, (int) (a & 4) << 3, 0xffffffffL, v); return; }
         Region r = check(a, 4, true);
-        if (r.bytes != null) BYTES32.set(r.bytes, (int) Pointers.offset(a), (int) v);
+        if (r.bytes != null) arrayStore32(r.bytes, (int) Pointers.offset(a), v);
         else r.backing.set(U32, r.base + Pointers.offset(a), (int) v);
     }
 
@@ -330,7 +355,7 @@ public final class Memory {
         int w = stackWord(a, 8);
         if (w >= 0) { stackWords[w] = v; return; }
         Region r = check(a, 8, true);
-        if (r.bytes != null) BYTES64.set(r.bytes, (int) Pointers.offset(a), v);
+        if (r.bytes != null) arrayStore64(r.bytes, (int) Pointers.offset(a), v);
         else r.backing.set(U64, r.base + Pointers.offset(a), v);
     }
 

@@ -4,6 +4,7 @@ import static org.objectweb.asm.Opcodes.*;
 
 import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.ExecutionState;
+import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
 import dev.bypass.vm.exec.Memory;
 import dev.bypass.vm.facts.AccessFact;
@@ -16,6 +17,7 @@ import dev.bypass.vm.isa.AluOp;
 import dev.bypass.vm.isa.AtomicOp;
 import dev.bypass.vm.isa.Instruction;
 import dev.bypass.vm.isa.Instruction.*;
+import dev.bypass.vm.isa.JumpOp;
 import dev.bypass.vm.isa.Opcodes;
 import dev.bypass.vm.isa.Program;
 import dev.bypass.vm.isa.Registers;
@@ -50,7 +52,10 @@ import org.objectweb.asm.tree.MethodNode;
  * <p>With the verifier's facts ({@link ProgramFacts#verified()}), code the verifier proved unreachable is not
  * emitted, and loads and stores it proved to hit the current frame at a constant offset read and write the stack's
  * backing {@code long[]} directly (one array access, no pointer decoding; the index is still checked by the JVM).
- * Without facts every access goes through {@link Memory}'s checked accessors.
+ * Loads and stores proven inside the packet index its {@code byte[]}, taken once per call from the packet pointer the
+ * function is called with (a call where the packet has no whole heap array runs in the interpreter), and those
+ * proven inside the stack at an aligned variable offset index the stack's words; either way the index is the
+ * pointer's offset, checked by the JVM. Without facts every access goes through {@link Memory}'s checked accessors.
  *
  * <p><b>Large programs.</b> HotSpot never compiles methods over {@link #MAX_HOT_METHOD_BYTES} of bytecode (they would
  * run slower in the JVM's bytecode interpreter than in ours), so long functions are split: each chunk of consecutive
@@ -91,13 +96,15 @@ public final class JitCompiler {
 
     // Local variable slots of a function method.
     private static final int SELF = 0, ST = 1, MEM = 2, DEPTH = 3, BASE = 4, BUDGET = 25, STACK = 29, FRAME_WORD = 30,
-            REGS = 31, ENTRY = 32, ADDRESS = 33, OFFSET = 35, SLOT_BASE = 36, FIRST_FRAME_LOCAL = 37;
+            REGS = 31, ENTRY = 32, ADDRESS = 33, OFFSET = 35, SLOT_BASE = 36, PACKET = 37, FIRST_FRAME_LOCAL = 38;
 
     /** HotSpot's limit for compiling a method ({@code -XX:+DontCompileHugeMethods}, 8000 bytes of bytecode). */
     public static final int MAX_HOT_METHOD_BYTES = 8000;
     /** What a chunk is sized for, leaving room for the density of the next slots to differ from the last ones. */
     static final int TARGET_METHOD_BYTES = 6000;
     private static final int[] REG = {15, 5, 7, 9, 11, 13, 17, 19, 21, 23, 27};
+    /** Stack words and array views hold little-endian bytes: direct accesses assume the host's order matches. */
+    private static final boolean LITTLE_ENDIAN_HOST = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
     /** Slots per chunk at most: functions longer than this are split. */
     static final int FIRST_CHUNK_SLOTS = 600;
@@ -149,6 +156,11 @@ public final class JitCompiler {
             // A compiler fault must cost speed, not the run: the interpreter takes the program.
             throw new Unsupported("compiling it failed: " + e);
         }
+    }
+
+    /** The class file {@link #compile(LinkedProgram, ProgramFacts)} would load, for tools and tests that look at the generated code. */
+    public static byte[] classFile(LinkedProgram linked, ProgramFacts facts) throws Unsupported {
+        return classFile(linked, facts, FIRST_CHUNK_SLOTS);
     }
 
     /** The class file {@link #compile} would load, for tests that look at the generated code. */
@@ -258,6 +270,13 @@ public final class JitCompiler {
             });
         }
         private long codeBytes;
+        private Interpreter interpreter;
+
+        /** The interpreter of this program, for functions that cannot use their direct accesses in some call. */
+        ConstantDynamic interpreter() {
+            if (interpreter == null) interpreter = new Interpreter(linked);
+            return constant(interpreter, Engine.class);
+        }
 
         ClassEmitter(LinkedProgram linked, ProgramFacts facts, String name, int[] entries, int chunkSlots) {
             this.linked = linked;
@@ -567,6 +586,8 @@ public final class JitCompiler {
         private final List<Runnable> tails = new ArrayList<>();
         /** Stack word offset (from the frame pointer's word) to JVM local, when the frame lives in locals. */
         private Map<Integer, Integer> stackLocals;
+        /** True when {@code PACKET} holds the packet's backing array, for the accesses proven inside the packet. */
+        private boolean packetDirect;
         /** The first local free for the locals of copied operation bodies ({@link Intrinsics}). */
         private int scratch = FIRST_FRAME_LOCAL;
 
@@ -685,6 +706,7 @@ public final class JitCompiler {
                 mv.visitVarInsn(LSTORE, local);
                 scratch = Math.max(scratch, local + 2);
             }
+            packetDirect = packetArray();
             reloadBudget();
             if (chunk) {
                 int[] entries = entrySlots();
@@ -742,7 +764,7 @@ public final class JitCompiler {
                     store(l.dst());
                 }
                 case Load l -> {
-                    if (!provenStackLoad(s, l.width())) {
+                    if (!provenStackLoad(s, l.width()) && !provenDirectLoad(s, l.width(), l.src(), l.offset())) {
                         address(l.src(), l.offset());
                         checkedLoad(s, l.width());
                     }
@@ -751,11 +773,13 @@ public final class JitCompiler {
                 }
                 case Store x -> {
                     if (provenStackStore(s, x.width(), () -> load(x.src()))) return;
+                    if (provenDirectStore(s, x.width(), x.dst(), x.offset(), () -> load(x.src()))) return;
                     address(x.dst(), x.offset());
                     checkedStore(s, x.width(), () -> load(x.src()));
                 }
                 case StoreImm x -> {
                     if (provenStackStore(s, x.width(), () -> cls.pushLong(mv, x.imm()))) return;
+                    if (provenDirectStore(s, x.width(), x.dst(), x.offset(), () -> cls.pushLong(mv, x.imm()))) return;
                     address(x.dst(), x.offset());
                     checkedStore(s, x.width(), () -> cls.pushLong(mv, x.imm()));
                 }
@@ -840,12 +864,39 @@ public final class JitCompiler {
             else mv.visitInsn(POP2);
         }
 
-        /** Pushes both operands (longs, or ints for JMP32) and branches as the condition's declaration says. */
+        /**
+         * Pushes both operands (longs, or ints for JMP32) and branches as the condition's declaration says. An
+         * unsigned comparison whose operands the verifier proved non-negative is emitted as the signed one, which
+         * means the same there and is a plain compare the JVM's compiler recognises as a loop's exit test.
+         */
         private void conditional(int s, Jump j) throws Unsupported {
             boolean wide = j.jmp64();
+            JumpOp op = j.op();
+            JumpOp signed = switch (op) {
+                case JGT -> JumpOp.JSGT;
+                case JGE -> JumpOp.JSGE;
+                case JLT -> JumpOp.JSLT;
+                case JLE -> JumpOp.JSLE;
+                default -> null;
+            };
+            if (signed != null && nonNegative(s, j.dst(), wide) && (j.useRegister() ? nonNegative(s, j.src(), wide) : j.imm() >= 0)) op = signed;
             operand(j.dst(), wide);
             source(j.useRegister(), j.src(), j.imm(), wide);
-            Intrinsics.branch(mv, Semantics.jump(j.op(), wide), jumpLabel(s, s + 1 + j.offset()), scratch);
+            Intrinsics.branch(mv, Semantics.jump(op, wide), jumpLabel(s, s + 1 + j.offset()), scratch);
+        }
+
+        /**
+         * Whether register {@code r} is proven non-negative before slot {@code s} as the comparison reads it: a scalar
+         * in [0, 2^63) for 64 bits, in [0, 2^31) for 32 (its low half then being that value), or, compared as 64 bits,
+         * a memory pointer or null (a region id
+         * below 2^31 above a 32-bit offset; code and map handles have negative ids and are left out).
+         */
+        private boolean nonNegative(int s, int r, boolean wide) {
+            dev.bypass.vm.facts.RegisterFact f = facts.register(s, r);
+            if (f == null) return false;
+            if (f.type() != RegisterType.SCALAR) return wide && f.type() != RegisterType.NOT_INIT && f.type() != RegisterType.PTR_TO_FUNC
+                    && f.type() != RegisterType.CONST_PTR_TO_MAP && f.type() != RegisterType.CONST_PTR_TO_MAP_OR_NULL;
+            return f.smin() >= 0 && (wide || f.smax() <= Integer.MAX_VALUE);
         }
 
         /**
@@ -1037,11 +1088,8 @@ public final class JitCompiler {
 
         private static long mask(Width w) { return w == Width.DW ? -1L : (1L << (8 * w.bytes)) - 1; }
 
-        /** A load of {@code w} at the address on the operand stack: the stack inline, anything else through Memory. */
-        private void checkedLoad(int s, Width w) {
-            Label slow = new Label(), done = new Label();
-            mv.visitVarInsn(LSTORE, ADDRESS);
-            stackFastPathTest(w, slow);
+        /** Loads the zero-extended {@code w} at stack offset {@code OFFSET} (aligned to {@code w}) from the stack's words. */
+        private void stackWordLoad(Width w) {
             offsetWordIndex();
             mv.visitInsn(LALOAD);
             if (w != Width.DW) {
@@ -1050,20 +1098,10 @@ public final class JitCompiler {
                 cls.pushLong(mv, mask(w));
                 mv.visitInsn(LAND);
             }
-            mv.visitJumpInsn(GOTO, done);
-            mv.visitLabel(slow);
-            mv.visitVarInsn(ALOAD, MEM);
-            mv.visitVarInsn(LLOAD, ADDRESS);
-            pushSlot(s);
-            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "load" + bits(w), "(" + MEMORY + "JI)J", false);
-            mv.visitLabel(done);
         }
 
-        /** A store of {@code w} of the value {@code value} pushes at the address on the operand stack. */
-        private void checkedStore(int s, Width w, Runnable value) {
-            Label slow = new Label(), done = new Label();
-            mv.visitVarInsn(LSTORE, ADDRESS);
-            stackFastPathTest(w, slow);
+        /** Stores {@code w} of the value {@code value} pushes at stack offset {@code OFFSET} (aligned to {@code w}). */
+        private void stackWordStore(Width w, Runnable value) {
             offsetWordIndex();
             if (w == Width.DW) {
                 value.run();
@@ -1085,6 +1123,148 @@ public final class JitCompiler {
                 mv.visitInsn(LOR);
             }
             mv.visitInsn(LASTORE);
+        }
+
+        /**
+         * How the access at {@code s} of {@code w} may be emitted without decoding its pointer: {@code PTR_TO_PACKET}
+         * when proven inside the packet and the packet's array is at hand, {@code PTR_TO_STACK} when proven inside the
+         * stack at an offset aligned to {@code w}; null for the checked path.
+         */
+        private RegisterType directBase(int s, Width w) {
+            AccessFact f = facts.access(s);
+            if (f == null || !f.provenInBounds()) return null;
+            if (f.base() == RegisterType.PTR_TO_PACKET && packetDirect) return f.base();
+            if (f.base() == RegisterType.PTR_TO_STACK && f.alignedTo(w.bytes) && LITTLE_ENDIAN_HOST) return f.base();
+            return null;
+        }
+
+        /**
+         * Pushes the offset the access forms inside its region: the low half of the base register (a pointer's offset)
+         * plus the instruction's offset. An int, as array indexes are; a wrong proof gives an index the JVM rejects
+         * or one inside the same region, never an address outside it.
+         */
+        private void regionOffset(int reg, short off) {
+            load(reg);
+            mv.visitInsn(L2I);
+            if (off != 0) {
+                cls.pushInt(mv, off);
+                mv.visitInsn(IADD);
+            }
+        }
+
+        /** Emits a load the verifier proved inside the packet or the stack as an array access; false when not proven. */
+        private boolean provenDirectLoad(int s, Width w, int reg, short off) {
+            RegisterType base = directBase(s, w);
+            if (base == null) return false;
+            if (base == RegisterType.PTR_TO_STACK) {
+                regionOffset(reg, off);
+                mv.visitVarInsn(ISTORE, OFFSET);
+                stackWordLoad(w);
+                return true;
+            }
+            mv.visitVarInsn(ALOAD, PACKET);
+            regionOffset(reg, off);
+            if (w == Width.B) {
+                mv.visitInsn(BALOAD);
+                cls.pushInt(mv, 0xff);
+                mv.visitInsn(IAND);
+                mv.visitInsn(I2L);
+            } else {
+                mv.visitMethodInsn(INVOKESTATIC, Type.getInternalName(Memory.class), "arrayLoad" + bits(w), "([BI)J", false);
+            }
+            return true;
+        }
+
+        /** Emits a store the verifier proved inside the packet or the stack as an array access; false when not proven. */
+        private boolean provenDirectStore(int s, Width w, int reg, short off, Runnable value) {
+            RegisterType base = directBase(s, w);
+            if (base == null) return false;
+            if (base == RegisterType.PTR_TO_STACK) {
+                regionOffset(reg, off);
+                mv.visitVarInsn(ISTORE, OFFSET);
+                stackWordStore(w, value);
+                return true;
+            }
+            mv.visitVarInsn(ALOAD, PACKET);
+            regionOffset(reg, off);
+            value.run();
+            if (w == Width.B) {
+                mv.visitInsn(L2I);
+                mv.visitInsn(BASTORE);
+            } else {
+                mv.visitMethodInsn(INVOKESTATIC, Type.getInternalName(Memory.class), "arrayStore" + bits(w), "([BIJ)V", false);
+            }
+            return true;
+        }
+
+        /**
+         * Whether this function's proven packet accesses can index the packet's array: it is a whole function (not a
+         * chunk), and a register it is called with is proven to point into the packet (a buffer program's r1, a
+         * packet pointer passed to a subprogram). The array is then taken once at entry into {@code PACKET}; in a
+         * call where the packet has none (off-heap, or read-only where the function writes), the whole call runs in
+         * the interpreter, before anything has happened, so results are the same either way.
+         */
+        private boolean packetArray() {
+            if (chunk || !facts.verified()) return false;
+            boolean any = false, writes = false;
+            for (int s = from; s < to; s++) {
+                Instruction insn = program.at(s);
+                if (insn == null || !facts.reachable(s)) continue;
+                boolean write = insn instanceof Store || insn instanceof StoreImm;
+                if (!(insn instanceof Load) && !write) continue;
+                AccessFact f = facts.access(s);
+                if (f == null || !f.provenInBounds() || f.base() != RegisterType.PTR_TO_PACKET) continue;
+                any = true;
+                writes |= write;
+            }
+            if (!any) return false;
+            int pointer = -1;
+            for (int r = 1; r <= 5 && pointer < 0; r++) {
+                dev.bypass.vm.facts.RegisterFact f = facts.register(funcFrom, r);
+                if (f != null && f.type() == RegisterType.PTR_TO_PACKET) pointer = r;
+            }
+            if (pointer < 0) return false;
+            Label ok = new Label();
+            mv.visitVarInsn(ALOAD, MEM);
+            load(pointer);
+            mv.visitInsn(writes ? ICONST_1 : ICONST_0);
+            mv.visitMethodInsn(INVOKEVIRTUAL, Type.getInternalName(Memory.class), "backingArray", "(JZ)[B", false);
+            mv.visitInsn(DUP);
+            mv.visitVarInsn(ASTORE, PACKET);
+            mv.visitJumpInsn(IFNONNULL, ok);
+            mv.visitLdcInsn(cls.interpreter());
+            mv.visitVarInsn(ALOAD, ST);
+            mv.visitVarInsn(ALOAD, SELF);
+            pushSlot(funcFrom);
+            mv.visitVarInsn(ILOAD, DEPTH);
+            for (int r = 1; r <= 5; r++) load(r);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "interpret", "(" + ENGINE + STATE + ENGINE + "IIJJJJJ)J", false);
+            mv.visitInsn(LRETURN);
+            mv.visitLabel(ok);
+            return true;
+        }
+
+        /** A load of {@code w} at the address on the operand stack: the stack inline, anything else through Memory. */
+        private void checkedLoad(int s, Width w) {
+            Label slow = new Label(), done = new Label();
+            mv.visitVarInsn(LSTORE, ADDRESS);
+            stackFastPathTest(w, slow);
+            stackWordLoad(w);
+            mv.visitJumpInsn(GOTO, done);
+            mv.visitLabel(slow);
+            mv.visitVarInsn(ALOAD, MEM);
+            mv.visitVarInsn(LLOAD, ADDRESS);
+            pushSlot(s);
+            mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "load" + bits(w), "(" + MEMORY + "JI)J", false);
+            mv.visitLabel(done);
+        }
+
+        /** A store of {@code w} of the value {@code value} pushes at the address on the operand stack. */
+        private void checkedStore(int s, Width w, Runnable value) {
+            Label slow = new Label(), done = new Label();
+            mv.visitVarInsn(LSTORE, ADDRESS);
+            stackFastPathTest(w, slow);
+            stackWordStore(w, value);
             mv.visitJumpInsn(GOTO, done);
             mv.visitLabel(slow);
             mv.visitVarInsn(ALOAD, MEM);

@@ -128,6 +128,18 @@ public final class JitSupport {
         return helper(st, self, spec, slot, depth, baseDepth, r1, r2, r3, r4, r5);
     }
 
+    /**
+     * Runs the function at {@code slot} in {@code interpreter} instead, for compiled code whose direct accesses cannot
+     * be used in this call (the packet is not a whole heap array, or is read-only where the code writes it); the
+     * state is re-entered for the compiled caller afterwards.
+     */
+    public static long interpret(Engine interpreter, ExecutionState st, Engine self, int slot, int depth,
+                                 long r1, long r2, long r3, long r4, long r5) {
+        long r0 = interpreter.invoke(st, slot, depth, r1, r2, r3, r4, r5);
+        st.enter(self, depth);
+        return r0;
+    }
+
     /** A legacy packet load ({@link Memory#packetLoad}); outside the packet it ends the program with r0 = 0. */
     public static long packetLoad(Memory mem, int op, long srcValue, int imm) {
         long v = mem.packetLoad(op, srcValue, imm);

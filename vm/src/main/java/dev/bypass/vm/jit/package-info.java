@@ -7,8 +7,12 @@
  * bytecode into the compiled method, so the JIT restates no operation. Aligned stack accesses are emitted inline
  * against the stack's backing array and everything else goes through the same bounds-checked {@code Memory}; the
  * budget of back-edges and calls is counted identically, so the two engines agree on every result and every error
- * (the differential tests hold them to it). With the verifier's facts, dead code is left out and proven
- * constant-offset stack accesses skip even the inline test.
+ * (the differential tests hold them to it). With the verifier's facts, dead code is left out, proven
+ * constant-offset stack accesses skip even the inline test, and accesses proven inside the packet (a buffer
+ * program's input) or inside the stack at an aligned variable offset index the backing array directly with the
+ * pointer's offset, the low half of the register: no region decode, no call, and the JVM's index check is still the
+ * one that keeps the host safe should a proof be wrong. Unsigned comparisons of values proven non-negative become
+ * signed ones, a compare C2 recognises as a loop's exit test.
  *
  * <p>Compilation is linear in the program's size and bounded before it starts (slots, functions, bytes of code;
  * {@link dev.bypass.vm.jit.JitCompiler#MAX_SLOTS} and the others). A program the compiler declines (over the
