@@ -888,8 +888,8 @@ public final class JitCompiler {
         /**
          * Whether register {@code r} is proven non-negative before slot {@code s} as the comparison reads it: a scalar
          * in [0, 2^63) for 64 bits, in [0, 2^31) for 32 (its low half then being that value), or, compared as 64 bits,
-         * a memory pointer or null (a region id
-         * below 2^31 above a 32-bit offset; code and map handles have negative ids and are left out).
+         * a memory pointer or null (a region id below 2^31 above a 32-bit offset; code and map handles have negative
+         * ids and are left out).
          */
         private boolean nonNegative(int s, int r, boolean wide) {
             dev.bypass.vm.facts.RegisterFact f = facts.register(s, r);
