@@ -422,9 +422,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     /** The Unix socket peer's system user is the database user (or maps to it). */
     private void peer(ProxyConfig config, String map) {
         String systemUser = null;
-        if (client instanceof io.netty.channel.epoll.EpollDomainSocketChannel d) {
+        var credentials = Transport.peerCredentials(client);
+        if (credentials != null) {
             try {
-                systemUser = SystemUsers.name(d.peerCredentials().uid());
+                systemUser = SystemUsers.name(credentials.uid());
             } catch (java.io.IOException e) {
                 systemUser = null;
             }
