@@ -480,7 +480,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         java.util.List<java.util.List<String>> collected = new java.util.ArrayList<>();
         String[] error = new String[1];
         rowSink = frame -> {
-            if (frame.type() == 'D') collected.add(dataRow(frame.body()));
+            if (frame.type() == 'D') frame.forEachBody(row -> collected.add(dataRow(row)));
             else if (frame.type() == ErrorResponse.TYPE && error[0] == null) error[0] = ErrorResponse.decode(frame.body()).message();
         };
         runDetached(request, new Detached(() -> {
