@@ -42,7 +42,10 @@ public final class PgFrameDecoder extends ChannelInboundHandlerAdapter {
         public static Limits client(long maxFrame, int threshold, BufferBudget budget) { return new Limits(maxFrame, threshold, "QBFd", true, budget, ""); }
 
         /** Server messages: DataRow and CopyData streamed beyond {@code threshold}, and passed on in runs. */
-        public static Limits server(int threshold, BufferBudget budget) { return new Limits(MAX_LARGE, threshold, "Dd", false, budget, "Dd"); }
+        public static Limits server(int threshold, BufferBudget budget) { return new Limits(MAX_LARGE, threshold, SERVER_BULK, false, budget, SERVER_BULK); }
+
+        /** DataRow and CopyData: what a large result is made of, and what no hook reads. */
+        private static final String SERVER_BULK = new String(new byte[] {MessageType.Backend.DATA_ROW, MessageType.Backend.COPY_DATA}, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /** PostgreSQL's limit on any message (PQ_LARGE_MESSAGE_LIMIT). */
@@ -279,8 +282,9 @@ public final class PgFrameDecoder extends ChannelInboundHandlerAdapter {
     private long maxLength(byte type) {
         if (!limits.client()) return limits.maxFrame();
         return switch (type) {
-            case 'Q', 'P', 'B', 'F', 'd' -> Math.min(limits.maxFrame(), MAX_LARGE);
-            case 'p' -> 65_535;
+            case MessageType.Frontend.QUERY, MessageType.Frontend.PARSE, MessageType.Frontend.BIND, MessageType.Frontend.FUNCTION_CALL,
+                 MessageType.Frontend.COPY_DATA -> Math.min(limits.maxFrame(), MAX_LARGE);
+            case MessageType.Frontend.PASSWORD -> 65_535;
             default -> Math.min(limits.maxFrame(), MAX_SMALL);
         };
     }
