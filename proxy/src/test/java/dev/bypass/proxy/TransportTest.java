@@ -49,7 +49,7 @@ class TransportTest {
         Transport t = Transport.create(TransportKind.NIO);
         try {
             assertEquals(TransportKind.NIO, t.kind());
-            assertTrue(t.describe().contains("forced (transport key)"), t.describe());
+            assertTrue(t.describe().contains("forced by the transport key"), t.describe());
             assertFalse(t.unixSockets());
         } finally {
             t.group().shutdownGracefully(0, 0, TimeUnit.SECONDS);

@@ -69,7 +69,7 @@ public record Transport(TransportKind kind, EventLoopGroup group, Class<? extend
             };
             if (missing != null)
                 throw new IllegalArgumentException("transport = " + name(kind) + ": not available here: " + cause(missing));
-            why = "forced (" + (requested == TransportKind.AUTO ? "-D" + PROPERTY : "transport key") + ")";
+            why = "forced by " + (requested == TransportKind.AUTO ? "-D" + PROPERTY : "the transport key");
         }
         return switch (kind) {
             case IO_URING -> new Transport(kind, group(threads, IoUringIoHandler.newFactory()), IoUringServerSocketChannel.class,
