@@ -84,6 +84,12 @@ class PgFrameDecoderTest {
                 f.release();
             }
         });
+        feed(ch, input, cuts);
+        return frames;
+    }
+
+    /** Writes {@code input} to the channel in the pieces {@code cuts} makes, then checks nothing is left over. */
+    static void feed(EmbeddedChannel ch, byte[] input, List<Integer> cuts) {
         int at = 0;
         for (int cut : cuts) {
             ch.writeInbound(Unpooled.wrappedBuffer(input, at, cut - at));
@@ -91,7 +97,6 @@ class PgFrameDecoderTest {
         }
         ch.writeInbound(Unpooled.wrappedBuffer(input, at, input.length - at));
         assertFalse(ch.finish());
-        return frames;
     }
 
     @Test
@@ -210,13 +215,7 @@ class PgFrameDecoderTest {
                 f.release();
             }
         });
-        int at = 0;
-        for (int cut : cuts) {
-            ch.writeInbound(Unpooled.wrappedBuffer(input, at, cut - at));
-            at = cut;
-        }
-        ch.writeInbound(Unpooled.wrappedBuffer(input, at, input.length - at));
-        assertFalse(ch.finish());
+        feed(ch, input, cuts);
         assertArrayEquals(input, all.toByteArray(), "the frames, back to back, are the input");
         return messages;
     }
