@@ -4,8 +4,12 @@
 # Prints a markdown table: TPS, p99 latency, CPU per transaction of the pooler process, memory per client.
 # Each workload: one run straight to PostgreSQL, a warm-up through each pooler (the JVM compiles the proxy's paths
 # for that workload), then REPEAT runs through each pooler alternately; the table shows the median of each column.
-# Usage: bench/scripts/proxy-vs-pgbouncer.sh [SECONDS_PER_RUN] [SCALE]     (needs pgbench and pgbouncer)
-#        REPEAT=3 WARMUP=5 (seconds) by default
+# Then (SECTIONS, default "table syscalls large"): system calls per transaction of each pooler (perf's syscall
+# tracepoints, all threads, during a -S c10 run) with the proxy's per-thread CPU, and the large-result case (all
+# of pgbench_accounts by SELECT and by COPY TO STDOUT through each pooler: MB/s and pooler CPU per MB).
+# Usage: bench/scripts/proxy-vs-pgbouncer.sh [SECONDS_PER_RUN] [SCALE]     (needs pgbench, psql, pgbouncer; perf for syscalls)
+#        REPEAT=3 WARMUP=5 (seconds) by default; TRANSPORT=io_uring|epoll|nio forces the proxy's transport;
+#        ROWS=REGEX keeps the table's workloads whose label matches
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
 secs="${1:-10}"
@@ -16,6 +20,9 @@ warmup="${WARMUP:-5}"
 command -v pgbench >/dev/null || { echo "pgbench is missing (Debian package postgresql-client or postgresql-contrib)" >&2; exit 2; }
 command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { echo "pgbouncer is missing (Debian package pgbouncer)" >&2; exit 2; }
 PGBOUNCER="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
+sections="${SECTIONS:-table syscalls large}"
+rows="${ROWS:-.}"
+[ -n "${TRANSPORT:-}" ] && export BYPASS_JAVA_OPTS="${BYPASS_JAVA_OPTS:-} -Dbypass.proxy.transport=$TRANSPORT"
 work="$(mktemp -d)"
 chmod 777 "$work" # PgBouncer runs as nobody when started by root and writes its log here
 cleanup() { [ -n "${demo_pid:-}" ] && kill "$demo_pid" 2>/dev/null; [ -n "${bouncer_pid:-}" ] && kill "$bouncer_pid" 2>/dev/null; wait 2>/dev/null || true; }
@@ -29,6 +36,7 @@ for _ in $(seq 1 120); do grep -q "^PostgreSQL" "$work/demo.out" 2>/dev/null && 
 pg_port=$(sed -n 's/^PostgreSQL 127.0.0.1:\([0-9]*\).*/\1/p' "$work/demo.out")
 [ -n "$pg_port" ] || { echo "the demo did not start:" >&2; cat "$work/demo.err" >&2; exit 1; }
 proxy_pid=$demo_pid
+echo "Bypass $(grep -o 'transport [a-z_]* ([^)]*)' "$work/demo.err" "$work/demo.out" 2>/dev/null | head -1 | cut -d: -f2-); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 cat > "$work/pgbouncer.ini" <<EOF
 [databases]
@@ -89,6 +97,7 @@ mem_per_client() {
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR == 0 ? "-" : a[int((NR + 1) / 2)])}'; }
 
+if [[ " $sections " == *" table "* ]]; then
 echo "| workload | direct TPS | PgBouncer TPS | Bypass TPS | Bypass / PgBouncer | PgBouncer p99 ms | Bypass p99 ms | PgBouncer CPU µs/tx | Bypass CPU µs/tx |"
 echo "|---|---|---|---|---|---|---|---|---|"
 while read -r label args; do
@@ -107,12 +116,80 @@ while read -r label args; do
     ratio=$(awk -v a="$yt" -v b="$bt" 'BEGIN {printf "%.2fx", (b > 0 ? a / b : 0)}')
     read -r dt bt yt <<< "$(awk -v d="$dt" -v b="$bt" -v y="$yt" 'BEGIN {printf "%.0f %.0f %.0f", d, b, y}')"
     echo "| ${label//_/ } | $dt | $bt | $yt | $ratio | $bp | $yp | $bc | $yc |"
-done <<'EOF'
+done < <(grep -E -- "^[^ ]*($rows)" <<'EOF'
 -S_c10_simple -S -c 10 -M simple
 -S_c50_extended -S -c 50 -M extended
 -S_c200_simple -S -c 200 -M simple
 -S_c200_extended -S -c 200 -M extended
 TPC-B_c200 -c 200 -M simple
 EOF
+)
 echo
 echo "memory per client connection: PgBouncer $(mem_per_client "$viabouncer" "$bouncer_pid") KB, Bypass $(mem_per_client "$viabypass" "$proxy_pid") KB (RSS growth with 200 idle clients / 200)"
+echo "load average after the table: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
+# System calls per transaction, -S c10 simple, all threads of each pooler (perf's syscall tracepoints, which cost
+# far less than strace's stops); then the proxy's threads' user and system CPU per transaction.
+syscall_events="raw_syscalls:sys_enter"
+for c in io_uring_enter epoll_wait epoll_pwait recvfrom read sendto write writev sendmsg recvmsg futex; do
+    syscall_events="$syscall_events,syscalls:sys_enter_$c"
+done
+thread_ticks() { for t in /proc/"$1"/task/*; do echo "$(tr ' ' '_' < "$t/comm") $(awk '{print $14, $15}' "$t/stat")"; done 2>/dev/null | sort; }
+per_name() { awk '{u[$1]+=$2; s[$1]+=$3} END {for (k in u) print k, u[k], s[k]}' | sort; }
+tx_of() { sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p'; }
+syscalls_of() {
+    local url="$1" pid="$2" logdir out tx; logdir="$(mktemp -d)"
+    perf stat -x, -e "$syscall_events" -p "$pid" -o "$logdir/perf" -- sleep "$secs" &
+    local perf_pid=$!
+    out=$(cd "$logdir" && pgbench -n -T "$secs" -j 2 -S -c 10 -M simple "$url" 2>&1)
+    wait $perf_pid || true
+    tx=$(echo "$out" | tx_of)
+    awk -F, -v n="${tx:-1}" '$1 ~ /^[0-9]+$/ && $1 > 0 {sub(/^(raw_)?syscalls:sys_enter_?/, "", $3); printf "%s %.2f\n", ($3 == "" ? "all" : $3), $1 / n}' "$logdir/perf" | paste -sd' '
+    rm -rf "$logdir"
+}
+if [[ " $sections " == *" syscalls "* ]]; then
+    if command -v perf >/dev/null && perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+        echo
+        echo "system calls per transaction (-S c10 simple, $secs s, load average $(cut -d' ' -f1 /proc/loadavg)):"
+        echo "  PgBouncer: $(syscalls_of "$viabouncer" "$bouncer_pid")"
+        echo "  Bypass:    $(syscalls_of "$viabypass" "$proxy_pid")"
+        before="$(thread_ticks "$proxy_pid" | per_name)"
+        out=$(cd "$work" && pgbench -n -T "$secs" -j 2 -S -c 10 -M simple "$viabypass" 2>&1)
+        after="$(thread_ticks "$proxy_pid" | per_name)"
+        tx=$(echo "$out" | tx_of)
+        echo "  Bypass per-thread CPU µs/tx (user, system; threads above 0.05):"
+        join <(echo "$before") <(echo "$after") |
+            awk -v n="${tx:-1}" -v hz="$(getconf CLK_TCK)" '{u = ($4 - $2) / hz * 1e6 / n; s = ($5 - $3) / hz * 1e6 / n; if (u + s > 0.05) printf "    %-28s %6.2f %6.2f\n", $1, u, s}'
+    else
+        echo "(perf cannot read syscall tracepoints here: system calls not counted)"
+    fi
+fi
+
+# The large-result case: the whole of pgbench_accounts (scale 10: 1M rows) by SELECT and by COPY TO STDOUT, read by
+# psql through each pooler, alternately, REPEAT times; MB is what psql received (its output), the same for both.
+large_of() {
+    local url="$1" pid="$2" sql="$3" t0 t1 c0 c1 bytes
+    c0=$(cpu_ticks "$pid"); t0=$(date +%s%N)
+    bytes=$(psql -X -q -At "$url" -c "$sql" | wc -c)
+    t1=$(date +%s%N); c1=$(cpu_ticks "$pid")
+    awk -v b="$bytes" -v ns=$((t1 - t0)) -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+        'BEGIN {mb = b / 1e6; printf "%.1f %.0f", mb / (ns / 1e9), c / hz * 1e6 / mb}'
+}
+if [[ " $sections " == *" large "* ]]; then
+    echo
+    echo "| large result (scale $scale) | PgBouncer MB/s | Bypass MB/s | Bypass / PgBouncer | PgBouncer CPU µs/MB | Bypass CPU µs/MB |"
+    echo "|---|---|---|---|---|---|"
+    for q in "SELECT * FROM pgbench_accounts" "COPY pgbench_accounts TO STDOUT"; do
+        large_of "$viabouncer" "$bouncer_pid" "$q" > /dev/null; large_of "$viabypass" "$proxy_pid" "$q" > /dev/null # warm-up
+        bms="" bcs="" yms="" ycs=""
+        for _ in $(seq 1 "$repeat"); do
+            read -r bm bc <<< "$(large_of "$viabouncer" "$bouncer_pid" "$q")"
+            read -r ym yc <<< "$(large_of "$viabypass" "$proxy_pid" "$q")"
+            bms="$bms $bm" bcs="$bcs $bc" yms="$yms $ym" ycs="$ycs $yc"
+        done
+        bm=$(echo "$bms" | median) bc=$(echo "$bcs" | median) ym=$(echo "$yms" | median) yc=$(echo "$ycs" | median)
+        echo "| $q | $bm | $ym | $(awk -v a="$ym" -v b="$bm" 'BEGIN {printf "%.2fx", (b > 0 ? a / b : 0)}') | $bc | $yc |"
+    done
+    echo "load average after the large results: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi

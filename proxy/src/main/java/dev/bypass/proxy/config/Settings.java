@@ -21,6 +21,9 @@ public final class Settings {
 
     public enum AuthType { CERT, MD5, SCRAM_SHA_256, PLAIN, TRUST, ANY, HBA, PAM }
 
+    /** The network transport: {@code auto} takes io_uring where it loads, then epoll, then NIO. */
+    public enum TransportKind { AUTO, IO_URING, EPOLL, NIO }
+
     public enum SslMode { DISABLE, ALLOW, PREFER, REQUIRE, VERIFY_CA, VERIFY_FULL }
 
     private static final Map<String, Setting<?>> BY_NAME = new LinkedHashMap<>();
@@ -222,6 +225,8 @@ public final class Settings {
             "TCP_USER_TIMEOUT milliseconds (0: the system's)"));
 
     // ---- this proxy's own ----
+    public static final Setting<TransportKind> TRANSPORT = add(Setting.of("transport", oneOf(TransportKind.class, k -> k.name().toLowerCase(java.util.Locale.ROOT)), "auto",
+            "(bypass) auto, io_uring, epoll or nio: auto takes the first that loads, in that order; the system property bypass.proxy.transport applies where this key is auto").atStartOnly());
     public static final Setting<Integer> MAX_LOGIN_CLIENTS = add(Setting.of("max_login_clients", integer(1, 1_000_000), "100",
             "(bypass) connections still logging in, apart from max_client_conn: when full, the newest connection evicts the one that has sent the least (idle sockets first)"));
     public static final Setting<Long> BUFFER_BUDGET = add(Setting.of("buffer_budget", bytes(1 << 20, 1L << 40), "268435456",

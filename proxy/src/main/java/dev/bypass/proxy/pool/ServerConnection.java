@@ -1,6 +1,8 @@
 package dev.bypass.proxy.pool;
 
 import dev.bypass.proxy.wire.*;
+import dev.bypass.proxy.wire.MessageType.Backend;
+import dev.bypass.proxy.wire.MessageType.Frontend;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -462,7 +464,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     public void query(String sql, java.util.List<String> parameters, CompletableFuture<java.util.List<java.util.List<String>>> rows) {
         io.netty.buffer.ByteBuf request = channel.alloc().buffer();
         appendReleasing(request, new Parse("", sql, new int[0]).encode(channel.alloc()));
-        io.netty.buffer.ByteBuf bind = Messages.begin(channel.alloc(), 'B');
+        io.netty.buffer.ByteBuf bind = Messages.begin(channel.alloc(), (char) Frontend.BIND);
         Messages.writeCString(bind, "");
         Messages.writeCString(bind, "");
         bind.writeShort(0).writeShort(parameters.size());
@@ -472,15 +474,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
         bind.writeShort(0);
         appendReleasing(request, Messages.finish(bind));
-        io.netty.buffer.ByteBuf execute = Messages.begin(channel.alloc(), 'E');
+        io.netty.buffer.ByteBuf execute = Messages.begin(channel.alloc(), (char) Frontend.EXECUTE);
         Messages.writeCString(execute, "");
         execute.writeInt(0);
         appendReleasing(request, Messages.finish(execute));
-        appendReleasing(request, Messages.finish(Messages.begin(channel.alloc(), 'S')));
+        appendReleasing(request, Messages.finish(Messages.begin(channel.alloc(), (char) Frontend.SYNC)));
         java.util.List<java.util.List<String>> collected = new java.util.ArrayList<>();
         String[] error = new String[1];
         rowSink = frame -> {
-            if (frame.type() == 'D') collected.add(dataRow(frame.body()));
+            if (frame.type() == Backend.DATA_ROW) frame.forEachBody(row -> collected.add(dataRow(row)));
             else if (frame.type() == ErrorResponse.TYPE && error[0] == null) error[0] = ErrorResponse.decode(frame.body()).message();
         };
         runDetached(request, new Detached(() -> {

@@ -13,6 +13,8 @@ import dev.bypass.proxy.sql.PreparedStatements;
 import dev.bypass.proxy.sql.StatementClass;
 import dev.bypass.proxy.sql.StatementClassifier;
 import dev.bypass.proxy.wire.*;
+import dev.bypass.proxy.wire.MessageType.Backend;
+import dev.bypass.proxy.wire.MessageType.Frontend;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -422,9 +424,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     /** The Unix socket peer's system user is the database user (or maps to it). */
     private void peer(ProxyConfig config, String map) {
         String systemUser = null;
-        if (client instanceof io.netty.channel.epoll.EpollDomainSocketChannel d) {
+        var credentials = Transport.peerCredentials(client);
+        if (credentials != null) {
             try {
-                systemUser = SystemUsers.name(d.peerCredentials().uid());
+                systemUser = SystemUsers.name(credentials.uid());
             } catch (java.io.IOException e) {
                 systemUser = null;
             }
@@ -544,7 +547,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     }
 
     private ByteBuf negotiateProtocol(List<String> unsupported) {
-        ByteBuf b = Messages.begin(client.alloc(), 'v');
+        ByteBuf b = Messages.begin(client.alloc(), (char) Backend.NEGOTIATE_PROTOCOL_VERSION);
         b.writeInt(StartupMessage.PROTOCOL_3_0 & 0xffff); // the newest minor version supported: 3.0
         b.writeInt(unsupported.size());
         for (String u : unsupported) Messages.writeCString(b, u);
@@ -575,7 +578,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private void fromClient(PgFrame frame) {
         byte type = frame.type();
         if (proxy.verbose() >= 2) trace("client -> '" + (char) type + "' server=" + (server == null ? null : server.key()) + " skip=" + skipUntilSync + " acquiring=" + acquiring);
-        if (type == 'X') { // Terminate
+        if (type == Frontend.TERMINATE) {
             closeReason = "client close request";
             client.close();
             return;
@@ -590,7 +593,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }
         synchronized (this) {
             if (skipUntilSync) {
-                if (type != 'S') {
+                if (type != Frontend.SYNC) {
                     if (frame.streamed()) discardRest(type);
                     return;
                 }
@@ -624,18 +627,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     refuse(type, "0A000", "LISTEN is not supported in transaction pooling mode; use session mode");
                     return;
                 }
-            } else if (type == 'E') {
+            } else if (type == Frontend.EXECUTE) {
                 proxy.countStatements(ProxyServer.Protocol.EXTENDED, 1);
-            } else if (type == 'B' && !frame.streamed() && !boundTexts.isEmpty()) {
+            } else if (type == Frontend.BIND && !frame.streamed() && !boundTexts.isEmpty()) {
                 QueryRequest bound = boundTexts.get(Bind.decode(frame.body()).statement());
                 if (bound != null && !allowed(bound, type)) return;
             }
             if (pool != null) {
-                if (type == 'B') pool.statistics().bind();
+                if (type == Frontend.BIND) pool.statistics().bind();
                 else if (type == Parse.TYPE && mode != PoolMode.SESSION) pool.statistics().clientParse();
             }
-            if (type == 'P' || type == 'B' || type == 'D' || type == 'E' || type == 'C') inExtended = true;
-            if (type == 'S') {
+            if (type == Frontend.PARSE || type == Frontend.BIND || type == Frontend.DESCRIBE || type == Frontend.EXECUTE || type == Frontend.CLOSE) inExtended = true;
+            if (type == Frontend.SYNC) {
                 inExtended = false;
                 if (server == null && queued.isEmpty() && !acquiring) {
                     // Nothing outstanding and no server held: the answer is known without asking one.
@@ -774,9 +777,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private void mirrorFollow(PgFrame frame) {
         byte type = frame.type();
         boolean fits = !frame.streamed() && switch (type) {
-            case 'B' -> Bind.decode(frame.body()).statement().isEmpty();
-            case 'D', 'E', 'C', 'H', 'S' -> true;
-            case 'P' -> Parse.decode(frame.body()).statement().isEmpty();
+            case Frontend.BIND -> Bind.decode(frame.body()).statement().isEmpty();
+            case Frontend.DESCRIBE, Frontend.EXECUTE, Frontend.CLOSE, Frontend.FLUSH, Frontend.SYNC -> true;
+            case Frontend.PARSE -> Parse.decode(frame.body()).statement().isEmpty();
             default -> false;
         };
         if (!fits) {
@@ -784,7 +787,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             return;
         }
         mirrorBatch.add(frame.frame().copy());
-        if (type == 'S') {
+        if (type == Frontend.SYNC) {
             ByteBuf all = Unpooled.wrappedBuffer(mirrorBatch.toArray(ByteBuf[]::new));
             mirrorBatch = null;
             proxy.mirror().submit(database, user, all);
@@ -841,7 +844,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             return;
         }
         switch (frame.type()) {
-            case 'P' -> {
+            case Frontend.PARSE -> {
                 Parse p = Parse.decode(frame.body());
                 if (!renames || p.statement().isEmpty()) {
                     forward(s, frame, Expected.of(Expected.Kind.PARSE));
@@ -864,7 +867,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     }
                 }
             }
-            case 'B' -> {
+            case Frontend.BIND -> {
                 Bind b = Bind.decode(frame.body());
                 Parse definition = renames && !b.statement().isEmpty() ? statements.get(b.statement()) : null;
                 if (definition == null) {
@@ -875,7 +878,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     expected.add(Expected.of(Expected.Kind.BIND));
                 }
             }
-            case 'D' -> {
+            case Frontend.DESCRIBE -> {
                 Describe d = Describe.decode(frame.body());
                 Parse definition = renames && d.ofStatement() && !d.name().isEmpty() ? statements.get(d.name()) : null;
                 if (definition == null) {
@@ -885,7 +888,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     expected.add(Expected.of(Expected.Kind.DESCRIBE));
                 }
             }
-            case 'C' -> {
+            case Frontend.CLOSE -> {
                 Close c = Close.decode(frame.body());
                 if (renames && c.ofStatement() && !c.name().isEmpty()) {
                     // The server copy stays for the next client that prepares the same statement.
@@ -895,10 +898,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     forward(s, frame, Expected.of(Expected.Kind.CLOSE));
                 }
             }
-            case 'E' -> forward(s, frame, Expected.of(Expected.Kind.EXECUTE));
-            case 'S' -> forward(s, frame, Expected.of(Expected.Kind.SYNC));
-            case 'F' -> forward(s, frame, Expected.of(Expected.Kind.SIMPLE));
-            case 'Q' -> {
+            case Frontend.EXECUTE -> forward(s, frame, Expected.of(Expected.Kind.EXECUTE));
+            case Frontend.SYNC -> forward(s, frame, Expected.of(Expected.Kind.SYNC));
+            case Frontend.FUNCTION_CALL -> forward(s, frame, Expected.of(Expected.Kind.SIMPLE));
+            case Frontend.QUERY -> {
                 if (renames && frame.marked(PgFrame.DROPS_PREPARED)) {
                     statements.clear();
                     s.forgetAllPrepared();
@@ -981,7 +984,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         streamed = st;
         ByteBuf frame = head.frame();
         switch (type) {
-            case 'Q' -> {
+            case Frontend.QUERY -> {
                 st.inText = true;
                 st.classifier = StatementClassifier.streaming(rawBackslashes());
                 st.prefix = new byte[QueryRequest.TEXT_LIMIT];
@@ -989,7 +992,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 queryText(st, frame.slice(frame.readerIndex() + 5, frame.readableBytes() - 5));
                 expected.add(Expected.of(Expected.Kind.SIMPLE));
             }
-            case 'B' -> {
+            case Frontend.BIND -> {
                 Bind b = Bind.decode(head.body());
                 Parse definition = renames && !b.statement().isEmpty() ? statements.get(b.statement()) : null;
                 if (definition == null) {
@@ -999,7 +1002,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     // the same message with the server's name for the statement: its length changes by the names' difference
                     long bodyLength = head.length() - 5 - b.statement().getBytes(StandardCharsets.UTF_8).length + name.getBytes(StandardCharsets.UTF_8).length;
                     ByteBuf h = s.channel().alloc().buffer();
-                    h.writeByte('B').writeInt((int) (bodyLength + 4));
+                    h.writeByte(Frontend.BIND).writeInt((int) (bodyLength + 4));
                     Messages.writeCString(h, b.portal());
                     Messages.writeCString(h, name);
                     h.writeBytes(b.rest(), b.rest().readerIndex(), b.rest().readableBytes());
@@ -1007,7 +1010,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 }
                 expected.add(Expected.of(Expected.Kind.BIND));
             }
-            case 'F' -> {
+            case Frontend.FUNCTION_CALL -> {
                 s.write(frame.retainedDuplicate());
                 expected.add(Expected.of(Expected.Kind.SIMPLE));
             }
@@ -1106,7 +1109,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     return;
                 }
                 pool().statistics().received(chunk.data().readableBytes());
-                if (st.type == 'Q') queryText(st, chunk.data());
+                if (st.type == Frontend.QUERY) queryText(st, chunk.data());
                 else st.to.write(chunk.data().retainedDuplicate());
                 if (chunk.last()) streamed = null;
                 serverBackPressure(st.to);
@@ -1129,7 +1132,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         int replicas = config.replicas().size();
         if (replicas == 0 || mode != PoolMode.TRANSACTION) return pool;
         StatementClass cls = request != null ? request.primary()
-                : first instanceof PgFrame f && f.type() == 'B' && !f.streamed() ? statementClasses.get(Bind.decode(f.body()).statement()) : null;
+                : first instanceof PgFrame f && f.type() == Frontend.BIND && !f.streamed() ? statementClasses.get(Bind.decode(f.body()).statement()) : null;
         if (cls == null) return pool;
         int backend;
         try {
@@ -1193,7 +1196,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             "GBK", "GB18030", "UHC", "JOHAB", "WIN932", "WIN936", "WIN949", "WIN950", "CP932", "CP936", "CP949", "CP950");
 
     private static final Classification.Deallocate DROP_ALL = new Classification.Deallocate(null);
-    private static final byte FUNCTION_CALL = 'F';
+    private static final byte FUNCTION_CALL = Frontend.FUNCTION_CALL;
 
     /** A debug event (verbose): what the session did with its server, or, at 2, every message. */
     private void trace(String event) { proxy.log().debug(prefix() + event); }
@@ -1266,7 +1269,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     Streamed st = streamed;
                     if (st == null || st.discard || st.to != server) continue;
                     pool().statistics().received(c.data().readableBytes());
-                    if (st.type == 'Q') queryText(st, c.data());
+                    if (st.type == Frontend.QUERY) queryText(st, c.data());
                     else st.to.write(c.data().retainedDuplicate());
                     if (c.last()) streamed = null;
                 }
@@ -1296,11 +1299,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             synchronized (this) {
                 if (server != s) return;
                 s.pool().statistics().sent(frame.length());
-                if (type == 'N' || type == 'A') { // notices and notifications: unsolicited
+                if (type == Backend.NOTICE_RESPONSE || type == Backend.NOTIFICATION_RESPONSE) { // unsolicited
                     toClient(frame.frame().retainedDuplicate());
                     return;
                 }
-                if (type == 'S') { // a parameter the client changed (or the proxy set): the client's tracked value too
+                if (type == Backend.PARAMETER_STATUS) { // a parameter the client changed (or the proxy set): the client's tracked value too
                     ParameterStatus ps = ParameterStatus.decode(frame.body());
                     if (isTracked(ps.name())) tracked.put(ps.name(), ps.value());
                     Expected head = expected.peek();
@@ -1329,7 +1332,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     return;
                 } else if (head.kind() != Expected.Kind.INJECTED_PARSE) {
                     toClient(frame.streamed() ? frame.frame().retainedSlice() : frame.frame().retainedDuplicate());
-                    if (type == 'C') {
+                    if (type == Backend.COMMAND_COMPLETE) {
                         try {
                             long now = System.nanoTime(), started = statementStartNanos;
                             statementStartNanos = now; // the next statement of the same query starts here
@@ -1340,7 +1343,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                     }
                 }
                 if (head.endsWith(type)) {
-                    if (type == '1' && head.serverStatement() != null) s.pool().parsedOk(head.serverStatement());
+                    if (type == Backend.PARSE_COMPLETE && head.serverStatement() != null) s.pool().parsedOk(head.serverStatement());
                     if (type == ReadyForQuery.TYPE && head.kind() != Expected.Kind.INJECTED_QUERY) requestAnswered(s);
                     Expected done = expected.poll();
                     if (done.synthetic() != null) done.synthetic().release();

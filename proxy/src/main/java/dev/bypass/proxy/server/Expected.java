@@ -1,5 +1,7 @@
 package dev.bypass.proxy.server;
 
+import static dev.bypass.proxy.wire.MessageType.Backend.*;
+
 import dev.bypass.proxy.wire.Parse;
 import io.netty.buffer.ByteBuf;
 
@@ -44,12 +46,12 @@ record Expected(Kind kind, ByteBuf synthetic, String clientStatement, Parse serv
     /** Whether {@code serverMessage} is the last reply the server sends for this request (errors handled apart). */
     boolean endsWith(byte serverMessage) {
         return switch (kind) {
-            case PARSE, INJECTED_PARSE -> serverMessage == '1';
-            case BIND -> serverMessage == '2';
-            case DESCRIBE -> serverMessage == 'T' || serverMessage == 'n';
-            case EXECUTE -> serverMessage == 'C' || serverMessage == 'I' || serverMessage == 's';
-            case CLOSE, INJECTED_CLOSE -> serverMessage == '3';
-            case SYNC, SIMPLE, INJECTED_QUERY, SUBSTITUTE -> serverMessage == 'Z';
+            case PARSE, INJECTED_PARSE -> serverMessage == PARSE_COMPLETE;
+            case BIND -> serverMessage == BIND_COMPLETE;
+            case DESCRIBE -> serverMessage == ROW_DESCRIPTION || serverMessage == NO_DATA;
+            case EXECUTE -> serverMessage == COMMAND_COMPLETE || serverMessage == EMPTY_QUERY_RESPONSE || serverMessage == PORTAL_SUSPENDED;
+            case CLOSE, INJECTED_CLOSE -> serverMessage == CLOSE_COMPLETE;
+            case SYNC, SIMPLE, INJECTED_QUERY, SUBSTITUTE -> serverMessage == READY_FOR_QUERY;
             case SYNTHETIC -> false;
         };
     }

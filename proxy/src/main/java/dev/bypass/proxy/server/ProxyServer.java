@@ -101,7 +101,7 @@ public final class ProxyServer implements AutoCloseable {
         this.verbose = config.get(Settings.VERBOSE);
         this.tls = new Tls(config);
         this.queryHook = queryHook;
-        this.transport = Transport.create();
+        this.transport = Transport.create(config.get(Settings.TRANSPORT));
         this.group = transport.group();
         this.budget = new BufferBudget(config.get(Settings.BUFFER_BUDGET));
         applyCaps(config);
@@ -179,7 +179,7 @@ public final class ProxyServer implements AutoCloseable {
         String dir = c.get(Settings.UNIX_SOCKET_DIR);
         if (!dir.isEmpty()) {
             if (!transport.unixSockets()) {
-                log.warning("unix_socket_dir = " + dir + ": Unix sockets need the epoll transport, which did not load; listening on TCP only");
+                log.warning("unix_socket_dir = " + dir + ": Unix sockets need the io_uring or epoll transport, neither of which runs; listening on TCP only");
             } else {
                 listeners.add(bindUnix(Path.of(dir), port == 0 && tcpPort() > 0 ? tcpPort() : port, c));
             }
@@ -197,6 +197,7 @@ public final class ProxyServer implements AutoCloseable {
         every(this::upkeep, 1000);
         every(this::checkTimeouts, 250);
         every(this::statsPeriod, 1000);
+        log.info(transport.describe());
         log.info("listening on " + String.join(", ", listeners.stream().map(l -> String.valueOf(l.localAddress())).toList()));
         return this;
     }
@@ -215,11 +216,11 @@ public final class ProxyServer implements AutoCloseable {
     private Channel bind(InetSocketAddress address, ProxyConfig c) throws InterruptedException {
         ServerBootstrap b = bootstrap(transport.serverChannel(), c).childOption(ChannelOption.TCP_NODELAY, true);
         socketOptions(c, b::childOption);
-        if (transport.epoll()) {
-            b.option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, c.get(Settings.SO_REUSEPORT));
-            if (c.get(Settings.TCP_DEFER_ACCEPT)) b.option(io.netty.channel.epoll.EpollChannelOption.TCP_DEFER_ACCEPT, 45);
+        if (transport.linuxOptions()) {
+            b.option(transport.reusePort(), c.get(Settings.SO_REUSEPORT));
+            if (c.get(Settings.TCP_DEFER_ACCEPT)) b.option(transport.deferAccept(), 45);
         } else if (c.get(Settings.SO_REUSEPORT)) {
-            throw new IllegalArgumentException("so_reuseport needs the epoll transport, which did not load");
+            throw new IllegalArgumentException("so_reuseport needs the io_uring or epoll transport (this proxy runs on nio)");
         }
         try {
             return b.bind(address).sync().channel();
@@ -296,6 +297,9 @@ public final class ProxyServer implements AutoCloseable {
 
     /** The port of the first TCP listener (0 when listening on the Unix socket only). */
     public int port() { return tcpPort(); }
+
+    /** The network transport this proxy runs on (chosen once, at construction). */
+    public Transport transport() { return transport; }
 
     private int tcpPort() {
         for (Channel l : listeners) if (l.localAddress() instanceof InetSocketAddress a) return a.getPort();
@@ -515,7 +519,7 @@ public final class ProxyServer implements AutoCloseable {
 
         @Override public Class<? extends Channel> channelType(SocketAddress address) {
             if (address instanceof DomainSocketAddress) {
-                if (!transport.unixSockets()) throw new IllegalStateException("Unix sockets need the epoll transport, which did not load");
+                if (!transport.unixSockets()) throw new IllegalStateException("Unix sockets need the io_uring or epoll transport (this proxy runs on nio)");
                 return transport.domainChannel();
             }
             return transport.socketChannel();
@@ -541,11 +545,11 @@ public final class ProxyServer implements AutoCloseable {
     private void socketOptions(ProxyConfig c, java.util.function.BiConsumer<ChannelOption<Object>, Object> option) {
         @SuppressWarnings("unchecked") java.util.function.BiConsumer<ChannelOption<?>, Object> set = (o, v) -> option.accept((ChannelOption<Object>) o, v);
         set.accept(ChannelOption.SO_KEEPALIVE, c.get(Settings.TCP_KEEPALIVE));
-        if (transport.epoll()) {
-            if (c.get(Settings.TCP_KEEPIDLE) > 0) set.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, c.get(Settings.TCP_KEEPIDLE));
-            if (c.get(Settings.TCP_KEEPINTVL) > 0) set.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, c.get(Settings.TCP_KEEPINTVL));
-            if (c.get(Settings.TCP_KEEPCNT) > 0) set.accept(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, c.get(Settings.TCP_KEEPCNT));
-            if (c.get(Settings.TCP_USER_TIMEOUT) > 0) set.accept(io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT, c.get(Settings.TCP_USER_TIMEOUT));
+        if (transport.linuxOptions()) {
+            if (c.get(Settings.TCP_KEEPIDLE) > 0) set.accept(transport.keepIdle(), c.get(Settings.TCP_KEEPIDLE));
+            if (c.get(Settings.TCP_KEEPINTVL) > 0) set.accept(transport.keepInterval(), c.get(Settings.TCP_KEEPINTVL));
+            if (c.get(Settings.TCP_KEEPCNT) > 0) set.accept(transport.keepCount(), c.get(Settings.TCP_KEEPCNT));
+            if (c.get(Settings.TCP_USER_TIMEOUT) > 0) set.accept(transport.userTimeout(), c.get(Settings.TCP_USER_TIMEOUT));
         }
         if (c.get(Settings.TCP_SOCKET_BUFFER) > 0) {
             set.accept(ChannelOption.SO_RCVBUF, c.get(Settings.TCP_SOCKET_BUFFER));

@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 
 /** Backend Authentication* ('R'): the request code and its data (MD5 salt, SASL mechanisms or data). */
 public record Authentication(int code, byte[] data) {
-    public static final byte TYPE = 'R';
+    public static final byte TYPE = MessageType.Backend.AUTHENTICATION;
     public static final int OK = 0, CLEARTEXT = 3, MD5 = 5, SASL = 10, SASL_CONTINUE = 11, SASL_FINAL = 12;
 
     public static Authentication decode(ByteBuf body) {
@@ -18,7 +18,7 @@ public record Authentication(int code, byte[] data) {
     }
 
     public ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf b = Messages.begin(alloc, 'R');
+        ByteBuf b = Messages.begin(alloc, (char) TYPE);
         b.writeInt(code).writeBytes(data);
         return Messages.finish(b);
     }

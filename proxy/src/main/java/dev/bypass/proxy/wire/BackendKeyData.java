@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 
 /** BackendKeyData ('K'): the process id and secret a client needs to cancel its queries. */
 public record BackendKeyData(int processId, int secretKey) {
-    public static final byte TYPE = 'K';
+    public static final byte TYPE = MessageType.Backend.BACKEND_KEY_DATA;
 
     public static BackendKeyData decode(ByteBuf body) {
         Messages.need(body, 8, "BackendKeyData");
@@ -13,7 +13,7 @@ public record BackendKeyData(int processId, int secretKey) {
     }
 
     public ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf b = Messages.begin(alloc, 'K');
+        ByteBuf b = Messages.begin(alloc, (char) TYPE);
         b.writeInt(processId).writeInt(secretKey);
         return Messages.finish(b);
     }

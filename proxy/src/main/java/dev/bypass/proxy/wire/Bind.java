@@ -8,7 +8,7 @@ import io.netty.buffer.ByteBufAllocator;
  * result formats stay bytes ({@code rest}), copied unchanged when the statement is renamed.
  */
 public record Bind(String portal, String statement, ByteBuf rest) {
-    public static final byte TYPE = 'B';
+    public static final byte TYPE = MessageType.Frontend.BIND;
 
     /** Decodes the names; {@code rest} is a slice of {@code body}, valid while the frame is. */
     public static Bind decode(ByteBuf body) {

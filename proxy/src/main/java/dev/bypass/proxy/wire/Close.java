@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 
 /** Close ('C') of a prepared statement ({@code kind} 'S') or a portal ('P'). */
 public record Close(char kind, String name) {
-    public static final byte TYPE = 'C';
+    public static final byte TYPE = MessageType.Frontend.CLOSE;
 
     public static Close decode(ByteBuf body) { return NamedTarget.decode(body, "Close", Close::new); }
 

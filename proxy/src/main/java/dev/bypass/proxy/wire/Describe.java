@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 
 /** Describe ('D') of a prepared statement ({@code kind} 'S') or a portal ('P'). */
 public record Describe(char kind, String name) {
-    public static final byte TYPE = 'D';
+    public static final byte TYPE = MessageType.Frontend.DESCRIBE;
 
     public static Describe decode(ByteBuf body) { return NamedTarget.decode(body, "Describe", Describe::new); }
 

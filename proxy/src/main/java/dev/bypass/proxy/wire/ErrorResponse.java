@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** ErrorResponse ('E'): fields by their one-letter codes (S severity, C SQLSTATE, M message, ...). */
 public record ErrorResponse(Map<Character, String> fields) {
-    public static final byte TYPE = 'E';
+    public static final byte TYPE = MessageType.Backend.ERROR_RESPONSE;
 
     public static ErrorResponse of(String severity, String sqlState, String message) {
         return new ErrorResponse(Messages.fields(severity, sqlState, message));

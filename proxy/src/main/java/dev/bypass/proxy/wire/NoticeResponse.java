@@ -6,7 +6,7 @@ import java.util.Map;
 
 /** NoticeResponse ('N'): a warning or notice, with ErrorResponse's field layout. */
 public record NoticeResponse(Map<Character, String> fields) {
-    public static final byte TYPE = 'N';
+    public static final byte TYPE = MessageType.Backend.NOTICE_RESPONSE;
 
     public static NoticeResponse of(String severity, String sqlState, String message) {
         return new NoticeResponse(Messages.fields(severity, sqlState, message));

@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 
 /** ParameterStatus ('S' from the backend): a run-time parameter's current value. */
 public record ParameterStatus(String name, String value) {
-    public static final byte TYPE = 'S';
+    public static final byte TYPE = MessageType.Backend.PARAMETER_STATUS;
 
     public static ParameterStatus decode(ByteBuf body) {
         ByteBuf b = body.duplicate();
@@ -14,7 +14,7 @@ public record ParameterStatus(String name, String value) {
     }
 
     public ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf b = Messages.begin(alloc, 'S');
+        ByteBuf b = Messages.begin(alloc, (char) TYPE);
         Messages.writeCString(b, name);
         Messages.writeCString(b, value);
         return Messages.finish(b);

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * "infer"). The types are part of a statement's identity: the same text with other types is another statement.
  */
 public record Parse(String statement, String sql, int[] parameterTypes) {
-    public static final byte TYPE = 'P';
+    public static final byte TYPE = MessageType.Frontend.PARSE;
 
     public Parse {
         parameterTypes = parameterTypes.clone();

@@ -30,16 +30,22 @@ import io.netty.handler.codec.DecoderException;
 public final class PgFrameDecoder extends ChannelInboundHandlerAdapter {
     public enum State { STARTUP, REGULAR }
 
-    /** What this side of the proxy lets through and how. */
-    public record Limits(long maxFrame, int streamThreshold, String streams, boolean client, BufferBudget budget) {
+    /**
+     * What this side of the proxy lets through and how; consecutive whole messages of the {@code runs} types that
+     * have arrived together are passed on as one frame (a run, see {@link PgFrame#messages()}).
+     */
+    public record Limits(long maxFrame, int streamThreshold, String streams, boolean client, BufferBudget budget, String runs) {
         /** No budget, nothing streamed: every message gathered whole, up to PostgreSQL's own limit. */
-        public static final Limits UNBOUNDED = new Limits(MAX_LARGE, Integer.MAX_VALUE, "", true, null);
+        public static final Limits UNBOUNDED = new Limits(MAX_LARGE, Integer.MAX_VALUE, "", true, null, "");
 
         /** Client messages: Query, Bind, FunctionCall and CopyData streamed beyond {@code threshold}. */
-        public static Limits client(long maxFrame, int threshold, BufferBudget budget) { return new Limits(maxFrame, threshold, "QBFd", true, budget); }
+        public static Limits client(long maxFrame, int threshold, BufferBudget budget) { return new Limits(maxFrame, threshold, "QBFd", true, budget, ""); }
 
-        /** Server messages: DataRow and CopyData streamed beyond {@code threshold}. */
-        public static Limits server(int threshold, BufferBudget budget) { return new Limits(MAX_LARGE, threshold, "Dd", false, budget); }
+        /** Server messages: DataRow and CopyData streamed beyond {@code threshold}, and passed on in runs. */
+        public static Limits server(int threshold, BufferBudget budget) { return new Limits(MAX_LARGE, threshold, SERVER_BULK, false, budget, SERVER_BULK); }
+
+        /** DataRow and CopyData: what a large result is made of, and what no hook reads. */
+        private static final String SERVER_BULK = new String(new byte[] {MessageType.Backend.DATA_ROW, MessageType.Backend.COPY_DATA}, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /** PostgreSQL's limit on any message (PQ_LARGE_MESSAGE_LIMIT). */
@@ -169,8 +175,19 @@ public final class PgFrameDecoder extends ChannelInboundHandlerAdapter {
             headerLength = 5;
         }
         if (pending.readableBytes() >= total && total <= Math.max(limits.streamThreshold(), UNRESERVED)) {
-            // the common case: the whole message is here, passed on as a slice of what arrived
-            ctx.fireChannelRead(new PgFrame(type, pending.readRetainedSlice((int) total), headerLength));
+            // the common case: the whole message is here, passed on as a slice of what arrived (with the messages
+            // of the same type right behind it, when its type comes in runs)
+            int messages = 1;
+            long run = total;
+            if (type != 0 && limits.runs().indexOf(type) >= 0) {
+                long next;
+                while ((next = wholeBehind(start + (int) run, type)) > 0) {
+                    run += next;
+                    messages++;
+                }
+            }
+            ByteBuf slice = pending.readRetainedSlice((int) run);
+            ctx.fireChannelRead(messages == 1 ? new PgFrame(type, slice, headerLength) : PgFrame.run(type, slice, messages));
             return true;
         }
         if (type != 0 && total > limits.streamThreshold() && limits.streams().indexOf(type) >= 0) {
@@ -215,6 +232,19 @@ public final class PgFrameDecoder extends ChannelInboundHandlerAdapter {
         return false;
     }
 
+    /**
+     * The length of the message at {@code at} when it is of {@code type}, wholly arrived and small enough to go
+     * whole (the next header reads an invalid length as the protocol error it is); else 0.
+     */
+    private long wholeBehind(int at, byte type) {
+        int available = pending.writerIndex() - at;
+        if (available < 5 || pending.getByte(at) != type) return 0;
+        long length = pending.getInt(at + 1) & 0xffffffffL;
+        long total = length + 1;
+        if (length < 4 || length > maxLength(type) || total > Math.max(limits.streamThreshold(), UNRESERVED) || total > available) return 0;
+        return total;
+    }
+
     private void granted(ChannelHandlerContext ctx, long total) {
         if (!ctx.channel().isActive()) {
             limits.budget().release(total);
@@ -252,8 +282,9 @@ public final class PgFrameDecoder extends ChannelInboundHandlerAdapter {
     private long maxLength(byte type) {
         if (!limits.client()) return limits.maxFrame();
         return switch (type) {
-            case 'Q', 'P', 'B', 'F', 'd' -> Math.min(limits.maxFrame(), MAX_LARGE);
-            case 'p' -> 65_535;
+            case MessageType.Frontend.QUERY, MessageType.Frontend.PARSE, MessageType.Frontend.BIND, MessageType.Frontend.FUNCTION_CALL,
+                 MessageType.Frontend.COPY_DATA -> Math.min(limits.maxFrame(), MAX_LARGE);
+            case MessageType.Frontend.PASSWORD -> 65_535;
             default -> Math.min(limits.maxFrame(), MAX_SMALL);
         };
     }

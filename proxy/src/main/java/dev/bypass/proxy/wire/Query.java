@@ -5,12 +5,12 @@ import io.netty.buffer.ByteBufAllocator;
 
 /** Simple-protocol Query ('Q'). */
 public record Query(String sql) {
-    public static final byte TYPE = 'Q';
+    public static final byte TYPE = MessageType.Frontend.QUERY;
 
     public static Query decode(ByteBuf body) { return new Query(Messages.readCString(body.duplicate())); }
 
     public ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf b = Messages.begin(alloc, 'Q');
+        ByteBuf b = Messages.begin(alloc, (char) TYPE);
         Messages.writeCString(b, sql);
         return Messages.finish(b);
     }

@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 
 /** ReadyForQuery ('Z'): the transaction status, 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
 public record ReadyForQuery(char status) {
-    public static final byte TYPE = 'Z';
+    public static final byte TYPE = MessageType.Backend.READY_FOR_QUERY;
 
     public static ReadyForQuery decode(ByteBuf body) {
         Messages.need(body, 1, "ReadyForQuery");
@@ -13,7 +13,7 @@ public record ReadyForQuery(char status) {
     }
 
     public ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf b = Messages.begin(alloc, 'Z');
+        ByteBuf b = Messages.begin(alloc, (char) TYPE);
         b.writeByte(status);
         return Messages.finish(b);
     }

@@ -33,7 +33,7 @@ public final class ResultSetWriter {
 
     public static void writeTyped(Channel ch, List<Column> columns, List<? extends List<String>> rows, String tag) {
         ByteBufAllocator alloc = ch.alloc();
-        ByteBuf d = Messages.begin(alloc, 'T');
+        ByteBuf d = Messages.begin(alloc, (char) MessageType.Backend.ROW_DESCRIPTION);
         d.writeShort(columns.size());
         for (Column c : columns) {
             Messages.writeCString(d, c.name());
@@ -42,7 +42,7 @@ public final class ResultSetWriter {
         ch.write(Messages.finish(d));
         for (List<String> row : rows) {
             if (row.size() != columns.size()) throw new IllegalArgumentException("row of " + row.size() + " values for " + columns.size() + " columns");
-            ByteBuf r = Messages.begin(alloc, 'D');
+            ByteBuf r = Messages.begin(alloc, (char) MessageType.Backend.DATA_ROW);
             r.writeShort(row.size());
             for (String v : row) {
                 if (v == null) {
@@ -58,7 +58,7 @@ public final class ResultSetWriter {
     }
 
     public static void commandComplete(Channel ch, String tag) {
-        ByteBuf c = Messages.begin(ch.alloc(), 'C');
+        ByteBuf c = Messages.begin(ch.alloc(), (char) MessageType.Backend.COMMAND_COMPLETE);
         Messages.writeCString(c, tag);
         ch.write(Messages.finish(c));
     }

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 /** SASLInitialResponse ('p'): the chosen mechanism and the client's first message (length -1 when absent). */
 public record SaslInitialResponse(String mechanism, byte[] data) {
-    public static final byte TYPE = 'p';
+    public static final byte TYPE = MessageType.Frontend.PASSWORD;
 
     public static SaslInitialResponse decode(ByteBuf body) {
         ByteBuf b = body.duplicate();
@@ -21,7 +21,7 @@ public record SaslInitialResponse(String mechanism, byte[] data) {
     }
 
     public ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf b = Messages.begin(alloc, 'p');
+        ByteBuf b = Messages.begin(alloc, (char) TYPE);
         Messages.writeCString(b, mechanism);
         b.writeInt(data.length).writeBytes(data);
         return Messages.finish(b);

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 /** SASLResponse ('p'): the client's next SASL message, the whole body. */
 public record SaslResponse(byte[] data) {
-    public static final byte TYPE = 'p';
+    public static final byte TYPE = MessageType.Frontend.PASSWORD;
 
     public static SaslResponse decode(ByteBuf body) {
         byte[] data = new byte[body.readableBytes()];
@@ -15,7 +15,7 @@ public record SaslResponse(byte[] data) {
     }
 
     public ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf b = Messages.begin(alloc, 'p');
+        ByteBuf b = Messages.begin(alloc, (char) TYPE);
         b.writeBytes(data);
         return Messages.finish(b);
     }

@@ -84,6 +84,12 @@ class PgFrameDecoderTest {
                 f.release();
             }
         });
+        feed(ch, input, cuts);
+        return frames;
+    }
+
+    /** Writes {@code input} to the channel in the pieces {@code cuts} makes, then checks nothing is left over. */
+    static void feed(EmbeddedChannel ch, byte[] input, List<Integer> cuts) {
         int at = 0;
         for (int cut : cuts) {
             ch.writeInbound(Unpooled.wrappedBuffer(input, at, cut - at));
@@ -91,7 +97,6 @@ class PgFrameDecoderTest {
         }
         ch.writeInbound(Unpooled.wrappedBuffer(input, at, input.length - at));
         assertFalse(ch.finish());
-        return frames;
     }
 
     @Test
@@ -150,5 +155,98 @@ class PgFrameDecoderTest {
         EmbeddedChannel ch = new EmbeddedChannel(new PgFrameDecoder(PgFrameDecoder.State.STARTUP));
         DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 2})));
         assertTrue(e.getCause().getMessage().contains("invalid start-up packet length 2"), e.getCause().getMessage());
+    }
+
+    /** A server's reply: RowDescription, DataRows (one large enough to stream), CommandComplete, CopyData, ReadyForQuery. */
+    static byte[] serverReply() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        java.util.function.BiConsumer<Character, byte[]> add = (t, body) -> {
+            ByteBuf b = regular(t, body);
+            byte[] bytes = new byte[b.readableBytes()];
+            b.readBytes(bytes);
+            out.writeBytes(bytes);
+        };
+        add.accept('T', new byte[] {0, 1, 'a', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 23, 0, 4, -1, -1, -1, -1, 0, 0});
+        for (int i = 0; i < 5; i++) add.accept('D', new byte[] {0, 1, 0, 0, 0, 1, (byte) ('0' + i)});
+        add.accept('D', new byte[20_000]); // streamed: over the threshold of 200 below and over what goes unreserved
+        for (int i = 0; i < 3; i++) add.accept('D', new byte[] {0, 1, -1, -1, -1, -1});
+        add.accept('C', "SELECT 9\0".getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < 4; i++) add.accept('d', ("line " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+        add.accept('Z', new byte[] {'I'});
+        return out.toByteArray();
+    }
+
+    /** Server frames as one line per message (runs expanded, streamed pieces joined): type and hex of its body. */
+    static List<String> decodeServer(byte[] input, List<Integer> cuts, List<Integer> runSizes) {
+        PgFrameDecoder decoder = new PgFrameDecoder(PgFrameDecoder.State.REGULAR, new PgFrameDecoder.Limits(PgFrameDecoder.MAX_LARGE, 200, "Dd", false, null, "Dd"));
+        List<String> messages = new ArrayList<>();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        EmbeddedChannel ch = new EmbeddedChannel(decoder, new ChannelInboundHandlerAdapter() {
+            @Override public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof PgChunk c) {
+                    byte[] bytes = new byte[c.data().readableBytes()];
+                    c.data().getBytes(c.data().readerIndex(), bytes);
+                    all.writeBytes(bytes);
+                    messages.set(messages.size() - 1, messages.getLast() + java.util.HexFormat.of().formatHex(bytes));
+                    c.release();
+                    return;
+                }
+                PgFrame f = (PgFrame) msg;
+                byte[] bytes = new byte[f.frame().readableBytes()];
+                f.frame().getBytes(f.frame().readerIndex(), bytes);
+                all.writeBytes(bytes);
+                if (f.messages() > 1) {
+                    assertTrue(f.type() == 'D' || f.type() == 'd', "a run of " + f);
+                    assertEquals(f.length(), f.frame().readableBytes());
+                    runSizes.add(f.messages());
+                }
+                if (f.streamed()) {
+                    messages.add((char) f.type() + ":" + java.util.HexFormat.of().formatHex(bytes, 5, bytes.length));
+                } else {
+                    int[] count = {0};
+                    f.forEachBody(body -> {
+                        byte[] b = new byte[body.readableBytes()];
+                        body.getBytes(body.readerIndex(), b);
+                        messages.add((char) f.type() + ":" + java.util.HexFormat.of().formatHex(b));
+                        count[0]++;
+                    });
+                    assertEquals(f.messages(), count[0]);
+                }
+                f.release();
+            }
+        });
+        feed(ch, input, cuts);
+        assertArrayEquals(input, all.toByteArray(), "the frames, back to back, are the input");
+        return messages;
+    }
+
+    @Test
+    void serverRowsComeInRunsWithTheSameMessagesWhereverTheInputIsCut() {
+        byte[] input = serverReply();
+        List<Integer> runs = new ArrayList<>();
+        List<String> whole = decodeServer(input, List.of(), runs);
+        assertEquals(16, whole.size());
+        assertEquals(List.of(5, 3, 4), runs, "rows and copy lines that arrived together are one frame each (the streamed row apart)");
+        assertEquals("D:0001000000013", whole.get(4).substring(0, 15));
+        for (int cut = 1; cut < input.length; cut++) assertEquals(whole, decodeServer(input, List.of(cut), new ArrayList<>()), "cut at " + cut);
+        Random rnd = new Random(20261207);
+        for (int round = 0; round < 200; round++) {
+            List<Integer> cuts = new ArrayList<>();
+            for (int i = 1; i < input.length; i++) if (rnd.nextInt(8) == 0) cuts.add(i);
+            assertEquals(whole, decodeServer(input, cuts, new ArrayList<>()), "random pieces, seed 20261207, round " + round);
+        }
+    }
+
+    @Test
+    void aBadLengthBehindARunIsStillAProtocolError() {
+        EmbeddedChannel ch = new EmbeddedChannel(new PgFrameDecoder(PgFrameDecoder.State.REGULAR, PgFrameDecoder.Limits.server(1 << 16, null)));
+        ByteBuf in = Unpooled.buffer();
+        for (int i = 0; i < 3; i++) in.writeBytes(regular('D', new byte[] {0, 0}));
+        in.writeByte('D').writeInt(2);
+        DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(in));
+        assertTrue(e.getCause().getMessage().contains("invalid length 2"), e.getCause().getMessage());
+        PgFrame run = ch.readInbound();
+        assertEquals(3, run.messages(), "the whole rows before it went on as one run");
+        run.release();
     }
 }
