@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * The proxy's program ABI, written once: for each hook its section, its context structure (offsets, C types,
  * meaning), its return convention and the helpers it may call. The verifier's program types
- * ({@link Hook#type()}), the encoders that fill contexts ({@link ContextWriter}) and the C header
+ * ({@link Hook#type()}), the encoders that fill contexts ({@link ProgramHooks}) and the C header
  * ({@link #header()}, printed by {@code bypass gen header proxy}) all come from these descriptions.
  *
  * <p>Every context ends with the same {@code struct bypass_session} (who, from where, over what); the fields before
