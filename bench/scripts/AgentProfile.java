@@ -21,7 +21,7 @@ public final class AgentProfile {
     private static final List<String[]> PARTS = List.of(
             new String[] {"SQL normalisation and fingerprint", "dev.bypass.programs.SqlText", "dev.bypass.observability.telemetry.StatementCache"},
             new String[] {"argument text (toString, UTF-8 copy)", "dev.bypass.observability.ObservabilityHelpers"},
-            new String[] {"ring buffer (reserve, submit)", "dev.bypass.vm.maps.RingBuffer", "dev.bypass.vm.helpers.RingReservations"},
+            new String[] {"ring buffer (reserve, submit)", "dev.bypass.vm.maps.RingBuffer", "dev.bypass.vm.helpers.standard.RingReservations"},
             new String[] {"map operations", "dev.bypass.vm.maps."},
             new String[] {"program (JIT code, helper calls, memory)", "dev.bypass.vm."},
             new String[] {"hook and run set-up", "dev.bypass.programs."},

@@ -3,10 +3,10 @@ package dev.bypass.bench;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.EngineKind;
-import dev.bypass.vm.exec.Engines;
+import dev.bypass.vm.engines.Engines;
 import dev.bypass.vm.exec.LinkedProgram;
 import dev.bypass.vm.facts.ProgramFacts;
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.helpers.standard.BaseHelpers;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.*;
 

@@ -2,8 +2,10 @@ package dev.bypass.bench;
 
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.exec.*;
+import dev.bypass.vm.engines.*;
+import dev.bypass.vm.memory.*;
 import dev.bypass.vm.facts.ProgramFacts;
-import dev.bypass.vm.helpers.MapHelpers;
+import dev.bypass.vm.helpers.standard.MapHelpers;
 import dev.bypass.vm.maps.*;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

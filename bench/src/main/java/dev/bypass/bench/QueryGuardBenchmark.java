@@ -2,7 +2,7 @@ package dev.bypass.bench;
 
 import dev.bypass.programs.Verifiers;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
-import dev.bypass.proxy.server.QueryRequest;
+import dev.bypass.proxy.hooks.QueryRequest;
 import dev.bypass.proxy.sql.Classification;
 import dev.bypass.proxy.sql.StatementClassifier;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,7 @@
 package dev.bypass.bench;
 
 import dev.bypass.programs.*;
+import dev.bypass.vm.verification.*;
 import dev.bypass.vm.maps.BpfMap;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,6 +1,6 @@
 package dev.bypass.cli;
 
-import dev.bypass.observability.acl.AclClient;
+import dev.bypass.observability.agent.AclClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.*;
 

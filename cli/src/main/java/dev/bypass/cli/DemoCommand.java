@@ -1,7 +1,7 @@
 package dev.bypass.cli;
 
-import dev.bypass.programs.ProgramVerifier;
-import dev.bypass.programs.VerificationException;
+import dev.bypass.vm.verification.ProgramVerifier;
+import dev.bypass.vm.verification.VerificationException;
 import dev.bypass.programs.Verifiers;
 import dev.bypass.proxy.demo.Demo;
 import dev.bypass.proxy.demo.MetricsEndpoint;

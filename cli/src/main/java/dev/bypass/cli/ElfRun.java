@@ -1,6 +1,7 @@
 package dev.bypass.cli;
 
 import dev.bypass.programs.*;
+import dev.bypass.vm.verification.*;
 import dev.bypass.vm.exec.EngineKind;
 import dev.bypass.vm.maps.BpfMap;
 import java.io.PrintWriter;

@@ -1,10 +1,12 @@
 package dev.bypass.cli;
 
-import dev.bypass.programs.ProgramType;
-import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.verification.ProgramType;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.verifier.StandardVerifier;
 import dev.bypass.vm.exec.*;
-import dev.bypass.vm.helpers.MapHelpers;
+import dev.bypass.vm.engines.*;
+import dev.bypass.vm.memory.*;
+import dev.bypass.vm.helpers.standard.MapHelpers;
 import dev.bypass.vm.isa.Program;
 import picocli.CommandLine.Option;
 

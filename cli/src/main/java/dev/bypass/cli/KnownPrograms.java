@@ -7,7 +7,7 @@ import dev.bypass.proxy.hooks.ProgramHooks;
 import dev.bypass.proxy.hooks.ProxyAbi;
 import dev.bypass.txnstore.programs.StoreHelpers;
 import dev.bypass.vm.helpers.HelperRegistry;
-import dev.bypass.vm.helpers.MapHelpers;
+import dev.bypass.vm.helpers.standard.MapHelpers;
 
 /**
  * Every program type and helper the project's hosts define, so that the command line verifies and runs a program

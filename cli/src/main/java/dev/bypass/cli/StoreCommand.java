@@ -2,11 +2,10 @@ package dev.bypass.cli;
 
 import dev.bypass.programs.LoadedObject;
 import dev.bypass.programs.ProgramRuntime;
-import dev.bypass.programs.ProgramVerifier;
-import dev.bypass.programs.VerificationException;
+import dev.bypass.vm.verification.ProgramVerifier;
+import dev.bypass.vm.verification.VerificationException;
 import dev.bypass.programs.Verifiers;
 import dev.bypass.replication.LeaderRouter;
-import dev.bypass.replication.ReplicaOptions;
 import dev.bypass.replication.ReplicatedStore;
 import dev.bypass.txnstore.Store;
 import dev.bypass.txnstore.StoreException;

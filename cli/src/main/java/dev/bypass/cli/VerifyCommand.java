@@ -1,10 +1,10 @@
 package dev.bypass.cli;
 
 import dev.bypass.programs.MapJson;
-import dev.bypass.programs.ProgramType;
+import dev.bypass.vm.verification.ProgramType;
 import dev.bypass.programs.ProgramTypes;
 import dev.bypass.programs.UnsupportedProgramTypeException;
-import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.verifier.Rejection;
 import dev.bypass.verifier.StandardVerifier;
 import dev.bypass.vm.BpfException;

@@ -6,7 +6,7 @@ import dev.bypass.programs.Verifiers;
 import dev.bypass.proxy.hooks.ProgramHooks;
 import dev.bypass.proxy.hooks.ProxyAbi;
 import dev.bypass.proxy.hooks.QueryText;
-import dev.bypass.proxy.server.ProxyConfigFile;
+import dev.bypass.proxy.config.ProxyConfigFile;
 import dev.bypass.proxy.server.ProxyServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;

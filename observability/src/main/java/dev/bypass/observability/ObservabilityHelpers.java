@@ -4,10 +4,10 @@ import static dev.bypass.vm.helpers.ArgType.*;
 
 import dev.bypass.observability.telemetry.StatementCache;
 import dev.bypass.programs.SqlText;
-import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.memory.Memory;
 import dev.bypass.vm.helpers.HelperException;
 import dev.bypass.vm.helpers.HelperRegistry;
-import dev.bypass.vm.helpers.MapHelpers;
+import dev.bypass.vm.helpers.standard.MapHelpers;
 import dev.bypass.vm.helpers.Prototype;
 import dev.bypass.vm.helpers.ReturnType;
 import dev.bypass.vm.maps.Errno;

@@ -1,7 +1,7 @@
 package dev.bypass.observability;
 
 import dev.bypass.programs.BundledPrograms;
-import dev.bypass.programs.ProgramType;
+import dev.bypass.vm.verification.ProgramType;
 import dev.bypass.programs.ProgramTypes;
 import dev.bypass.vm.ctx.ContextField;
 import dev.bypass.vm.ctx.ContextLayout;

@@ -1,5 +1,6 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.verification.ProgramType;
 import dev.bypass.vm.ctx.ContextField;
 import dev.bypass.vm.ctx.ContextLayout;
 import java.io.IOException;

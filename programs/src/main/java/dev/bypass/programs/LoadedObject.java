@@ -1,5 +1,6 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.verification.ProgramType;
 import dev.bypass.vm.elf.ElfObject;
 import dev.bypass.vm.maps.BpfMap;
 import dev.bypass.vm.maps.MapException;

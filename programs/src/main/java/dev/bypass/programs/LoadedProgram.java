@@ -1,14 +1,14 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.verification.ProgramType;
 import dev.bypass.vm.elf.ElfProgram;
 import dev.bypass.vm.elf.LineInfo;
 import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
-import dev.bypass.vm.exec.Memory;
-import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.Region;
 import dev.bypass.vm.facts.ProgramFacts;
-import dev.bypass.vm.helpers.RingReservations;
 
 /**
  * A program that went through load, verify and compile: ready to run directly or to attach to hooks.
@@ -106,10 +106,7 @@ public final class LoadedProgram {
             mem.unbind(Memory.PACKET_REGION);
             // Records a program reserved and locks it took but never released (possible only when it stopped with an
             // error or ran unverified) are discarded and released so they cannot block consumers or other programs.
-            if (st.heldResources != 0) {
-                RingReservations.discardAll(st);
-                dev.bypass.vm.helpers.HeldLocks.releaseAll(st);
-            }
+            st.releaseHeld();
         }
     }
 

@@ -1,14 +1,20 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.verification.ProgramType;
+import dev.bypass.vm.verification.ProgramVerifier;
+import dev.bypass.vm.verification.VerificationException;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.vm.elf.ElfLoader;
 import dev.bypass.vm.elf.ElfObject;
 import dev.bypass.vm.elf.ElfProgram;
 import dev.bypass.vm.elf.LineInfo;
 import dev.bypass.vm.elf.MapDefinition;
 import dev.bypass.vm.exec.*;
+import dev.bypass.vm.engines.*;
+import dev.bypass.vm.memory.*;
 import dev.bypass.vm.facts.ProgramFacts;
 import dev.bypass.vm.helpers.HelperRegistry;
-import dev.bypass.vm.helpers.MapHelpers;
+import dev.bypass.vm.helpers.standard.MapHelpers;
 import dev.bypass.vm.helpers.TraceSink;
 import dev.bypass.vm.maps.ArrayMap;
 import dev.bypass.vm.maps.BpfMap;

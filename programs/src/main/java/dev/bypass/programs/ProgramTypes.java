@@ -1,5 +1,6 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.verification.ProgramType;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 

@@ -1,5 +1,7 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.verification.ProgramVerifier;
+import dev.bypass.vm.verification.VerificationException;
 import java.util.ServiceLoader;
 
 /** Finds the standard verifier. */

@@ -1,11 +1,14 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.verification.ProgramType;
+import dev.bypass.vm.verification.ProgramVerifier;
+import dev.bypass.vm.verification.VerificationException;
+import dev.bypass.vm.verification.VerificationRequest;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.vm.ctx.ContextField;
 import dev.bypass.vm.ctx.ContextLayout;
 import dev.bypass.vm.maps.BpfMap;
-import dev.bypass.vm.maps.MapException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,5 +1,6 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.verification.ProgramVerifier;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.vm.elf.*;

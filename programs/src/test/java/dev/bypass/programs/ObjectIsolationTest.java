@@ -1,5 +1,7 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.verification.ProgramType;
+import dev.bypass.vm.verification.ProgramVerifier;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.vm.asm.Assembler;

@@ -1,5 +1,7 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.verification.ProgramVerifier;
+
 /** The runtime tests use. */
 final class TestRuntimes {
     private TestRuntimes() {}

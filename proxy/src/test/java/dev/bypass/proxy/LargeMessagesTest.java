@@ -2,10 +2,10 @@ package dev.bypass.proxy;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.bypass.programs.ProgramVerifier;
+import dev.bypass.vm.verification.ProgramVerifier;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
 import dev.bypass.proxy.pg.EmbeddedPostgres;
-import dev.bypass.proxy.server.ProxyConfig;
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.server.ProxyServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.StringReader;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.proxy.config.Settings;
 import dev.bypass.proxy.pg.EmbeddedPostgres;
-import dev.bypass.proxy.server.ProxyConfig;
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.server.ProxyServer;
-import dev.bypass.proxy.server.QueryHook;
+import dev.bypass.proxy.hooks.QueryHook;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
 import java.net.Socket;

@@ -6,7 +6,7 @@ import dev.bypass.programs.Verifiers;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
 import dev.bypass.proxy.pg.EmbeddedPostgres;
 import dev.bypass.proxy.pool.Mirror;
-import dev.bypass.proxy.server.ProxyConfig;
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.server.ProxyServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
@@ -179,7 +179,7 @@ class MirrorAuthCheckTest {
         try (EmbeddedPostgres pg = EmbeddedPostgres.start()) {
             ProxyConfig good = ProxyConfig.defaults(0, "127.0.0.1", pg.port())
                     .withPoolLimits(new ProxyConfig.PoolLimits(0, Duration.ofSeconds(600), Duration.ofSeconds(3600), "select 1 as bypass_check", Duration.ofSeconds(1)));
-            try (ProxyServer proxy = new ProxyServer(good, dev.bypass.proxy.server.QueryHook.ALLOW_ALL, new SimpleMeterRegistry()).start();
+            try (ProxyServer proxy = new ProxyServer(good, dev.bypass.proxy.hooks.QueryHook.ALLOW_ALL, new SimpleMeterRegistry()).start();
                  Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres?user=postgres");
                  Statement s = c.createStatement()) {
                 s.execute("SELECT 42");
@@ -195,7 +195,7 @@ class MirrorAuthCheckTest {
             ProxyConfig bad = ProxyConfig.defaults(0, "127.0.0.1", pg.port())
                     .withPoolLimits(new ProxyConfig.PoolLimits(0, Duration.ofSeconds(600), Duration.ofSeconds(3600), "select * from no_such_table", Duration.ofSeconds(1)));
             SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-            try (ProxyServer proxy = new ProxyServer(bad, dev.bypass.proxy.server.QueryHook.ALLOW_ALL, metrics).start();
+            try (ProxyServer proxy = new ProxyServer(bad, dev.bypass.proxy.hooks.QueryHook.ALLOW_ALL, metrics).start();
                  Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres?user=postgres");
                  Statement s = c.createStatement()) {
                 s.execute("SELECT 42");

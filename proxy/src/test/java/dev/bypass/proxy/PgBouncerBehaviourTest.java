@@ -3,9 +3,9 @@ package dev.bypass.proxy;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.proxy.pg.EmbeddedPostgres;
-import dev.bypass.proxy.server.ProxyConfigFile;
+import dev.bypass.proxy.config.ProxyConfigFile;
 import dev.bypass.proxy.server.ProxyServer;
-import dev.bypass.proxy.server.QueryHook;
+import dev.bypass.proxy.hooks.QueryHook;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -6,9 +6,9 @@ import dev.bypass.programs.Verifiers;
 import dev.bypass.proxy.hooks.ProgramHooks;
 import dev.bypass.proxy.hooks.ProxyAbi;
 import dev.bypass.proxy.pg.EmbeddedPostgres;
-import dev.bypass.proxy.server.ProxyConfigFile;
+import dev.bypass.proxy.config.ProxyConfigFile;
 import dev.bypass.proxy.server.ProxyServer;
-import dev.bypass.proxy.server.QueryRequest;
+import dev.bypass.proxy.hooks.QueryRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -281,7 +281,7 @@ class ProgramsTest {
         // host memory safety never depends on the verifier: an unverified store into the text stops the program
         object("writes_text");
         configure("query = writes_text.o");
-        hooks = new ProgramHooks(dev.bypass.programs.ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY);
+        hooks = new ProgramHooks(dev.bypass.vm.verification.ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY);
         proxy = new ProxyServer(ProxyConfigFile.read(config), hooks, new SimpleMeterRegistry()).start();
         try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
             SQLException e = assertThrows(SQLException.class, () -> s.executeQuery("SELECT 1"));

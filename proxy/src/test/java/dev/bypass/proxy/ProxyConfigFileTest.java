@@ -2,11 +2,8 @@ package dev.bypass.proxy;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.bypass.programs.ProgramVerifier;
-import dev.bypass.proxy.hooks.ProgramQueryHook;
-import dev.bypass.proxy.pg.EmbeddedPostgres;
-import dev.bypass.proxy.server.ProxyConfig;
-import dev.bypass.proxy.server.ProxyConfigFile;
+import dev.bypass.proxy.config.ProxyConfig;
+import dev.bypass.proxy.config.ProxyConfigFile;
 import dev.bypass.proxy.server.ProxyServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.bypass.proxy;
 
-import dev.bypass.programs.ProgramVerifier;
+import dev.bypass.vm.verification.ProgramVerifier;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
-import dev.bypass.proxy.server.ProxyConfigFile;
+import dev.bypass.proxy.config.ProxyConfigFile;
 import dev.bypass.proxy.server.ProxyServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.bypass.verifier;
 
 import static dev.bypass.vm.facts.RegisterType.*;
 
-import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.vm.asm.Disassembler;
 import dev.bypass.vm.ctx.ContextLayout;
 import dev.bypass.vm.elf.LineInfo;

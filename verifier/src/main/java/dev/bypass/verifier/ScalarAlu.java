@@ -1,5 +1,6 @@
 package dev.bypass.verifier;
 
+import dev.bypass.vm.semantics.Semantics;
 import dev.bypass.vm.isa.AluOp;
 import dev.bypass.vm.isa.ByteOrder;
 import dev.bypass.vm.semantics.Ops;
@@ -41,7 +42,7 @@ final class ScalarAlu {
             }
             default -> {}
         }
-        if (dst.isConstant() && src.isConstant()) return Scalar.constant(op.eval(alu64, dst.value(), src.value()));
+        if (dst.isConstant() && src.isConstant()) return Scalar.constant(Semantics.eval(op, alu64, dst.value(), src.value()));
         if (!alu64) return fromView32(op(op, View.of(dst, 32), View.of(src, 32), 32));
         View r64 = op(op, View.of(dst, 64), View.of(src, 64), 64);
         View r32 = lowHalfFollows(op, src) ? op(op, View.of(dst, 32), View.of(src, 32), 32) : View.unknown(32);

@@ -1,5 +1,6 @@
 package dev.bypass.verifier;
 
+import dev.bypass.vm.semantics.Semantics;
 import dev.bypass.vm.isa.JumpOp;
 
 /**
@@ -16,7 +17,7 @@ final class ScalarBranch {
      * {@code jmp64}, else on the low 32); null when that cannot be.
      */
     static Scalar[] refine(JumpOp op, boolean holds, boolean jmp64, Scalar a, Scalar b) {
-        if (a.isConstant() && b.isConstant()) return op.test(jmp64, a.value(), b.value()) == holds ? new Scalar[] {a, b} : null;
+        if (a.isConstant() && b.isConstant()) return Semantics.test(op, jmp64, a.value(), b.value()) == holds ? new Scalar[] {a, b} : null;
         int bits = jmp64 ? 64 : 32;
         ScalarAlu.View va = ScalarAlu.View.of(a, bits), vb = ScalarAlu.View.of(b, bits);
         ScalarAlu.View[] r;

@@ -1,8 +1,8 @@
 package dev.bypass.verifier;
 
-import dev.bypass.programs.ProgramVerifier;
-import dev.bypass.programs.VerificationException;
-import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.verification.ProgramVerifier;
+import dev.bypass.vm.verification.VerificationException;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.vm.facts.ProgramFacts;
 
 /**

@@ -2,8 +2,8 @@ package dev.bypass.verifier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.bypass.programs.ProgramType;
-import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.verification.ProgramType;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.vm.SharedData;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.asm.DataFile;
@@ -11,9 +11,9 @@ import dev.bypass.vm.ctx.ContextLayout;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
-import dev.bypass.vm.exec.Memory;
-import dev.bypass.vm.exec.Region;
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.Region;
+import dev.bypass.vm.helpers.standard.BaseHelpers;
 import dev.bypass.vm.isa.Program;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,8 +3,8 @@ package dev.bypass.verifier;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.programs.ProgramRuntime;
-import dev.bypass.programs.ProgramType;
-import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.verification.ProgramType;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.ctx.ContextLayout;
 import dev.bypass.vm.helpers.HelperRegistry;

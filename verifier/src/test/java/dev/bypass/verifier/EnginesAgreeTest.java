@@ -6,7 +6,7 @@ import dev.bypass.programs.BundledPrograms;
 import dev.bypass.programs.LoadedObject;
 import dev.bypass.programs.LoadedProgram;
 import dev.bypass.programs.ProgramRuntime;
-import dev.bypass.programs.ProgramVerifier;
+import dev.bypass.vm.verification.ProgramVerifier;
 import dev.bypass.vm.exec.EngineKind;
 import dev.bypass.vm.maps.BpfMap;
 import java.util.ArrayList;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.programs.LinuxProgramTypes;
 import dev.bypass.programs.ProgramRuntime;
-import dev.bypass.programs.ProgramType;
+import dev.bypass.vm.verification.ProgramType;
 import dev.bypass.programs.ProgramTypes;
-import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.vm.BpfException;
 import dev.bypass.vm.elf.ElfLoader;
 import dev.bypass.vm.elf.ElfObject;

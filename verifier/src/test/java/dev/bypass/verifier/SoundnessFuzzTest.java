@@ -2,21 +2,21 @@ package dev.bypass.verifier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.bypass.programs.ProgramType;
-import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.verification.ProgramType;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
-import dev.bypass.vm.exec.Memory;
-import dev.bypass.vm.exec.Pointers;
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.Pointers;
 import dev.bypass.vm.exec.PseudoResolver;
-import dev.bypass.vm.exec.Region;
-import dev.bypass.vm.exec.RegionTable;
+import dev.bypass.vm.memory.Region;
+import dev.bypass.vm.memory.RegionTable;
 import dev.bypass.vm.helpers.HelperRegistry;
-import dev.bypass.vm.helpers.RingReservations;
+import dev.bypass.vm.helpers.standard.RingReservations;
 import dev.bypass.vm.isa.Program;
 import dev.bypass.vm.jit.JitCompiler;
 import dev.bypass.vm.jit.JitEngine;

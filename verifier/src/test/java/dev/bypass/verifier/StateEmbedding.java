@@ -1,8 +1,8 @@
 package dev.bypass.verifier;
 
 import dev.bypass.vm.exec.InstructionObserver;
-import dev.bypass.vm.exec.Memory;
-import dev.bypass.vm.exec.Pointers;
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.Pointers;
 import dev.bypass.vm.facts.RegisterType;
 import java.util.ArrayList;
 import java.util.HashMap;

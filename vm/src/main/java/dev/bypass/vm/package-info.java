@@ -10,7 +10,7 @@
  * Registers are {@code long}s. A pointer carries a region id in its high 32 bits and an offset in its low 32 bits;
  * regions are the stack (512 bytes per frame, 8 frames), the context, data and packet buffers, and process-wide
  * regions such as map values. Every access is checked against its region's bounds and permissions by
- * {@link dev.bypass.vm.exec.Memory} before the JVM's own checked segment access, so the host stays safe even if
+ * {@link dev.bypass.vm.memory.Memory} before the JVM's own checked segment access, so the host stays safe even if
  * a program was never verified; at worst a program reads or corrupts memory that was handed to it.
  */
 package dev.bypass.vm;

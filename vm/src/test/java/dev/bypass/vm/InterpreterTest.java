@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.exec.*;
+import dev.bypass.vm.engines.*;
+import dev.bypass.vm.memory.*;
 import dev.bypass.vm.helpers.*;
+import dev.bypass.vm.helpers.standard.*;
 import org.junit.jupiter.api.Test;
 
 class InterpreterTest {

@@ -2,7 +2,9 @@ package dev.bypass.vm;
 
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.exec.*;
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.engines.*;
+import dev.bypass.vm.memory.*;
+import dev.bypass.vm.helpers.standard.BaseHelpers;
 import dev.bypass.vm.helpers.HelperRegistry;
 
 /** Test shorthand: assemble, link and run with the interpreter. */

@@ -1,5 +1,6 @@
 package dev.bypass.vm;
 
+import dev.bypass.vm.semantics.Semantics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.bypass.vm.asm.Assembler;
@@ -7,7 +8,7 @@ import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.helpers.standard.BaseHelpers;
 import dev.bypass.vm.isa.Instruction;
 import dev.bypass.vm.isa.Program;
 import dev.bypass.vm.jit.JitEngine;
@@ -18,7 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * RFC 9669 corner cases, one program each, checked through every engine: the interpreter, the JIT whole and split
  * into one-slot chunks, and, for the cases without memory, constant folding through the verifier's entry points
- * ({@code AluOp.eval64/eval32}, {@code JumpOp.test64/test32}, {@code Ops.endian}). Every operation in every encoding
+ * ({@code Semantics.eval}, {@code Semantics.test}, {@code Ops.endian}). Every operation in every encoding
  * is covered by {@code OpcodeTableTest}; these are the cases the RFC calls out.
  */
 class SemanticsTest {
@@ -93,13 +94,13 @@ class SemanticsTest {
             switch (insn) {
                 case Instruction.Alu a -> {
                     long src = a.useRegister() ? r[a.src()] : a.imm();
-                    r[a.dst()] = a.alu64() ? a.op().eval64(r[a.dst()], src) : a.op().eval32(r[a.dst()], src);
+                    r[a.dst()] = Semantics.eval(a.op(), a.alu64(), r[a.dst()], src);
                 }
                 case Instruction.Endian e -> r[e.dst()] = Ops.endian(e.order(), e.bits(), r[e.dst()]);
                 case Instruction.LoadImm64 l -> r[l.dst()] = l.value();
                 case Instruction.Jump j -> {
                     long b = j.useRegister() ? r[j.src()] : j.imm();
-                    if (j.jmp64() ? j.op().test64(r[j.dst()], b) : j.op().test32(r[j.dst()], b)) next += j.offset();
+                    if (Semantics.test(j.op(), j.jmp64(), r[j.dst()], b)) next += j.offset();
                 }
                 case Instruction.Exit x -> {
                     return r[0];

@@ -7,7 +7,7 @@ import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.helpers.standard.BaseHelpers;
 import org.junit.jupiter.api.Test;
 
 /** The checking mode the soundness fuzzer runs under: reads of stack bytes the frame never wrote fault. */

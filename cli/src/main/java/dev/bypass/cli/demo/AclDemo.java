@@ -1,7 +1,7 @@
 package dev.bypass.cli.demo;
 
 import dev.bypass.observability.acl.AclAdmin;
-import dev.bypass.observability.acl.AclClient;
+import dev.bypass.observability.agent.AclClient;
 import dev.bypass.observability.agent.AgentSession;
 import dev.bypass.observability.agent.BypassAgent;
 import java.io.IOException;

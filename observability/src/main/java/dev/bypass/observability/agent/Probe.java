@@ -2,7 +2,7 @@ package dev.bypass.observability.agent;
 
 import dev.bypass.observability.ProbeTypes;
 import dev.bypass.programs.Hook;
-import dev.bypass.programs.ProgramType;
+import dev.bypass.vm.verification.ProgramType;
 
 /**
  * What one attach point does when its method runs: the programs at entry and exit, what they read of the call

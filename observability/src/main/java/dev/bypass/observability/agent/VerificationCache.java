@@ -1,8 +1,8 @@
 package dev.bypass.observability.agent;
 
-import dev.bypass.programs.ProgramType;
-import dev.bypass.programs.ProgramVerifier;
-import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.verification.ProgramType;
+import dev.bypass.vm.verification.ProgramVerifier;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.programs.Verifiers;
 import dev.bypass.vm.facts.ProgramFacts;
 import dev.bypass.vm.helpers.HelperSpec;

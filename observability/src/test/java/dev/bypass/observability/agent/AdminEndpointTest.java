@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.observability.RecordingLogs;
 import dev.bypass.observability.acl.AclAdmin;
-import dev.bypass.observability.acl.AclClient;
-import dev.bypass.programs.LoadedObject;
-import dev.bypass.vm.maps.BpfMap;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,7 +6,7 @@ import dev.bypass.observability.ObservabilityHelpers;
 import dev.bypass.observability.ProbeTypes;
 import dev.bypass.programs.LoadedObject;
 import dev.bypass.programs.ProgramRuntime;
-import dev.bypass.programs.ProgramVerifier;
+import dev.bypass.vm.verification.ProgramVerifier;
 import org.junit.jupiter.api.Test;
 
 /** What the agent finds programs read of a call, from their code and the verifier's facts. */

@@ -1,10 +1,10 @@
 package dev.bypass.proxy.demo;
 
-import dev.bypass.programs.ProgramVerifier;
+import dev.bypass.vm.verification.ProgramVerifier;
 import dev.bypass.proxy.config.Settings;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
 import dev.bypass.proxy.pg.EmbeddedPostgres;
-import dev.bypass.proxy.server.ProxyConfig;
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.server.ProxyServer;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,9 +1,8 @@
 package dev.bypass.proxy.hooks;
 
 import dev.bypass.programs.*;
-import dev.bypass.proxy.server.ProxyConfig;
-import dev.bypass.proxy.server.QueryHook;
-import dev.bypass.proxy.server.QueryRequest;
+import dev.bypass.vm.verification.*;
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.sql.StatementClass;
 import dev.bypass.vm.maps.BpfMap;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.bypass.proxy.hooks;
 
-import dev.bypass.programs.ProgramType;
+import dev.bypass.vm.verification.ProgramType;
 import dev.bypass.programs.ProgramTypes;
 import dev.bypass.vm.ctx.ContextField;
 import dev.bypass.vm.ctx.ContextLayout;
@@ -258,7 +258,7 @@ public final class ProxyAbi {
         b.append("\n/* protocol: how the statement came. */\n#define BYPASS_PROTO_SIMPLE 0\n#define BYPASS_PROTO_PARSE 1\n#define BYPASS_PROTO_BIND 2\n#define BYPASS_PROTO_FUNCTION_CALL 3\n");
         b.append("\n/* session.client_family */\n#define BYPASS_AF_UNIX 1\n#define BYPASS_AF_INET 2\n#define BYPASS_AF_INET6 10\n");
         b.append("\n/* bypass_auth_ctx.method */\n");
-        for (dev.bypass.proxy.server.ProxyConfig.ClientAuth a : dev.bypass.proxy.server.ProxyConfig.ClientAuth.values())
+        for (dev.bypass.proxy.config.ProxyConfig.ClientAuth a : dev.bypass.proxy.config.ProxyConfig.ClientAuth.values())
             b.append("#define BYPASS_AUTH_").append(a.name()).append(' ').append(a.ordinal()).append('\n');
         b.append("\n/* Who, from where: the last member of every context. */\nstruct bypass_session {\n");
         for (Field f : SESSION) member(b, f);

@@ -1,7 +1,7 @@
 package dev.bypass.proxy.pool;
 
 import dev.bypass.proxy.config.Secret;
-import dev.bypass.proxy.server.ProxyConfig;
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.wire.PgFrameDecoder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;

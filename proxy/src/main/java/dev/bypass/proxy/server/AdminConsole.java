@@ -1,5 +1,7 @@
 package dev.bypass.proxy.server;
 
+import dev.bypass.proxy.config.ProxyConfig;
+import dev.bypass.proxy.hooks.HookPrograms;
 import static dev.bypass.proxy.wire.ResultSetWriter.Column.int4;
 import static dev.bypass.proxy.wire.ResultSetWriter.Column.int8;
 import static dev.bypass.proxy.wire.ResultSetWriter.Column.numeric;

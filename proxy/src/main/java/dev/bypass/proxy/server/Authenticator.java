@@ -1,5 +1,6 @@
 package dev.bypass.proxy.server;
 
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.config.Secret;
 import dev.bypass.proxy.pool.Md5;
 import dev.bypass.proxy.wire.Authentication;

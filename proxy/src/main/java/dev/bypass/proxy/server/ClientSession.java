@@ -1,5 +1,9 @@
 package dev.bypass.proxy.server;
 
+import dev.bypass.proxy.config.ProxyConfig;
+import dev.bypass.proxy.hooks.QueryHook;
+import dev.bypass.proxy.hooks.QueryRequest;
+import dev.bypass.proxy.hooks.SessionInfo;
 import dev.bypass.proxy.config.DatabaseConfig;
 import dev.bypass.proxy.config.HbaRules;
 import dev.bypass.proxy.config.Secret;

@@ -1,5 +1,9 @@
 package dev.bypass.proxy.server;
 
+import dev.bypass.proxy.config.ProxyConfig;
+import dev.bypass.proxy.config.ProxyConfigFile;
+import dev.bypass.proxy.hooks.HookPrograms;
+import dev.bypass.proxy.hooks.QueryHook;
 import dev.bypass.proxy.config.DatabaseConfig;
 import dev.bypass.proxy.config.PeerConfig;
 import dev.bypass.proxy.config.Secret;

@@ -1,5 +1,6 @@
 package dev.bypass.proxy.server;
 
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.config.Settings;
 import java.util.LinkedHashMap;
 import java.util.List;

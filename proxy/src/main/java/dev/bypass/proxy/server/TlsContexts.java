@@ -1,5 +1,6 @@
 package dev.bypass.proxy.server;
 
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.config.Settings;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;

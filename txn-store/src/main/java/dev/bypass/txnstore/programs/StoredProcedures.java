@@ -9,7 +9,7 @@ import dev.bypass.txnstore.Table;
 import dev.bypass.txnstore.resp.Procedures;
 import dev.bypass.vm.BpfException;
 import dev.bypass.vm.helpers.HelperRegistry;
-import dev.bypass.vm.helpers.MapHelpers;
+import dev.bypass.vm.helpers.standard.MapHelpers;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,10 @@
 package dev.bypass.vm.exec;
 
-import dev.bypass.vm.helpers.HeldLocks;
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.Pointers;
+import dev.bypass.vm.memory.Region;
+import dev.bypass.vm.memory.RegionTable;
 import dev.bypass.vm.helpers.HelperContext;
-import dev.bypass.vm.helpers.RingReservations;
 import dev.bypass.vm.isa.Registers;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -18,13 +20,11 @@ public final class ExecutionState implements HelperContext {
     private final Memory memory = new Memory();
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>();
     /**
-     * Ring-buffer records reserved and spin locks taken and not yet given back by this thread's programs; while it is
-     * zero, the end of a run has nothing to clean up (the common case: no map lookup needed to know it).
+     * What helpers hold for this thread's programs, one entry per kind, made on first use: a short array searched
+     * linearly rather than the attachments' map, as every ring buffer reserve and spin lock needs its entry.
      */
-    public int heldResources;
-    /** Ring buffer records and spin locks held (made on first use): fields, not attachments, as every reserve needs them. */
-    private RingReservations reservations;
-    private HeldLocks locks;
+    private Class<?>[] heldKinds = new Class<?>[0];
+    private HeldResources[] held = new HeldResources[0];
     /** The calling thread's CPU claim (see {@link Cpus}), and whether this execution holds its cell. */
     private Cpus.Claim claim;
     private boolean holdsCpu;
@@ -68,16 +68,29 @@ public final class ExecutionState implements HelperContext {
 
     @Override public <T> T attachment(Class<T> type) { return type.cast(attachments.get(type)); }
 
-    /** The ring buffer records this state's executions reserved and have not completed. */
-    public RingReservations reservations() {
-        RingReservations r = reservations;
-        return r != null ? r : (reservations = new RingReservations(this));
+    /**
+     * This state's resources of one kind (ring buffer records, spin locks, ...), made by {@code make} at first use.
+     * The helpers that take such resources keep them here, so that {@link #releaseHeld()} gives them back.
+     */
+    public <R extends HeldResources> R held(Class<R> kind, java.util.function.Function<ExecutionState, R> make) {
+        Class<?>[] kinds = heldKinds;
+        for (int i = 0; i < kinds.length; i++) if (kinds[i] == kind) return kind.cast(held[i]);
+        R r = make.apply(this);
+        heldKinds = java.util.Arrays.copyOf(kinds, kinds.length + 1);
+        held = java.util.Arrays.copyOf(held, held.length + 1);
+        heldKinds[kinds.length] = kind;
+        held[kinds.length] = r;
+        return r;
     }
 
-    /** The spin locks this state's executions took and have not released. */
-    public HeldLocks locks() {
-        HeldLocks h = locks;
-        return h != null ? h : (locks = new HeldLocks(this));
+    /**
+     * Gives back everything helpers still hold for this state's programs (see {@link HeldResources}); returns how
+     * many resources there were. Called when a run ends; costs nothing when no program ever held anything.
+     */
+    public int releaseHeld() {
+        int n = 0;
+        for (HeldResources r : held) n += r.releaseAll();
+        return n;
     }
 
     /**

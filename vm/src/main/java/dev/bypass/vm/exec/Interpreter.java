@@ -1,5 +1,7 @@
 package dev.bypass.vm.exec;
 
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.MemoryFault;
 import dev.bypass.vm.helpers.HelperException;
 import dev.bypass.vm.helpers.HelperSpec;
 import dev.bypass.vm.isa.AtomicOp;

@@ -1,5 +1,9 @@
 package dev.bypass.vm.exec;
 
+import dev.bypass.vm.memory.Pointers;
+import dev.bypass.vm.memory.RegionTable;
+import dev.bypass.vm.memory.SharedObject;
+import dev.bypass.vm.memory.SharedObjects;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.helpers.HelperSpec;
 import dev.bypass.vm.isa.Instruction;

@@ -1,6 +1,6 @@
 /**
- * Execution: the tagged-pointer memory model ({@link dev.bypass.vm.exec.Memory}, {@link dev.bypass.vm.exec.Region},
- * {@link dev.bypass.vm.exec.RegionTable}), linking ({@link dev.bypass.vm.exec.LinkedProgram}: helpers bound,
+ * Execution: the tagged-pointer memory model ({@link dev.bypass.vm.memory.Memory}, {@link dev.bypass.vm.memory.Region},
+ * {@link dev.bypass.vm.memory.RegionTable}), linking ({@link dev.bypass.vm.exec.LinkedProgram}: helpers bound,
  * {@code lddw} pseudo forms resolved, unknown helpers refused at load time), and engines
  * ({@link dev.bypass.vm.exec.Engine}): the {@link dev.bypass.vm.exec.Interpreter} and the JIT.
  *
@@ -8,15 +8,15 @@
  * A register holding a pointer is an ordinary {@code long}: region id in the high half, offset in the low half. The
  * engines need no shadow type information to stay safe, pointer arithmetic is plain addition, and a corrupted or
  * forged pointer can only name a region the execution can see anyway, where the bounds check of {@link
- * dev.bypass.vm.exec.Memory} confines it.
+ * dev.bypass.vm.memory.Memory} confines it.
  *
  * <h2>Isolation by construction</h2>
  * What an execution can see is exactly what its program was handed. Region ids below 16 belong to the execution
  * (stack, context, data, packet, scratch). Ids from 16 index the running program's {@link
- * dev.bypass.vm.exec.RegionTable}: the maps its object's programs were linked against, and nothing else; map handles
- * are indexes into the same table. Ids from {@link dev.bypass.vm.exec.Memory#FIRST_LEASED_REGION} are regions a
+ * dev.bypass.vm.memory.RegionTable}: the maps its object's programs were linked against, and nothing else; map handles
+ * are indexes into the same table. Ids from {@link dev.bypass.vm.memory.Memory#FIRST_LEASED_REGION} are regions a
  * helper lent the execution (a ring buffer record from its reserve to its submit or discard). Process-wide ids of
- * maps ({@link dev.bypass.vm.exec.SharedObjects}) exist only on the host side and in what a resolver hands the linker,
+ * maps ({@link dev.bypass.vm.memory.SharedObjects}) exist only on the host side and in what a resolver hands the linker,
  * which translates them. So an unverified program that forges a pointer or a handle reaches at most its own objects:
  * separation between loaded objects does not depend on the verifier, as host safety does not.
 
@@ -37,8 +37,9 @@
  *
  * <h2>Map handles</h2>
  * {@code lddw} map forms resolve (through a {@link dev.bypass.vm.exec.PseudoResolver}) to host handles, which the
- * linker turns into the program's handles: region {@link dev.bypass.vm.exec.Pointers#MAP_HANDLE_REGION}, never
+ * linker turns into the program's handles: region {@link dev.bypass.vm.memory.Pointers#MAP_HANDLE_REGION}, never
  * mapped, so a program that dereferences a handle faults, while helpers map it back to the map object through the
  * running program's table.
  */
 package dev.bypass.vm.exec;
+

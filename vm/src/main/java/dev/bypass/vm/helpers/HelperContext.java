@@ -1,6 +1,6 @@
 package dev.bypass.vm.helpers;
 
-import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.memory.Memory;
 
 /** What a helper sees of the execution that called it. */
 public interface HelperContext {
@@ -10,6 +10,6 @@ public interface HelperContext {
     /** Host objects attached to the execution (maps, the program's environment), looked up by type. */
     <T> T attachment(Class<T> type);
 
-    /** The CPU cell of the calling execution: which value of a per-CPU map it sees (see {@link dev.bypass.vm.exec.Cpus}). */
-    default int cpu() { return dev.bypass.vm.exec.Cpus.current(); }
+    /** The CPU cell of the calling execution: which value of a per-CPU map it sees. */
+    int cpu();
 }

@@ -1,6 +1,6 @@
 /**
- * Helpers: host functions programs call by Linux id. {@link dev.bypass.vm.helpers.BaseHelpers} has the ones that
- * need only the JVM (clocks, random numbers, processor and process ids); {@link dev.bypass.vm.helpers.MapHelpers}
+ * Helpers: host functions programs call by Linux id. {@link dev.bypass.vm.helpers.standard.BaseHelpers} has the ones that
+ * need only the JVM (clocks, random numbers, processor and process ids); {@link dev.bypass.vm.helpers.standard.MapHelpers}
  * adds maps, queues, ring buffers, tail calls, {@code loop}, spin locks and {@code trace_printk} (to a
  * {@link dev.bypass.vm.helpers.TraceSink}). Each has a {@link dev.bypass.vm.helpers.Prototype} the verifier reads.
  *
@@ -17,3 +17,4 @@
  * {@link dev.bypass.vm.helpers.HelperException} to stop the program.
  */
 package dev.bypass.vm.helpers;
+

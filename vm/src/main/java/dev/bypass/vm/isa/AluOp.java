@@ -1,11 +1,9 @@
 package dev.bypass.vm.isa;
 
-import dev.bypass.vm.semantics.Semantics;
-
 /**
  * ALU operations. {@code code} is the high nibble of the opcode; {@code offset} distinguishes the v4 variants that
  * share a code (signed division and modulo use offset 1, sign-extending moves use the source width in bits).
- * The {@code eval} methods evaluate the operation's one declaration in {@link Semantics}.
+ * What each operation computes is declared once, in {@code dev.bypass.vm.semantics.Semantics}.
  */
 public enum AluOp {
     ADD(0x0, 0, "add"), SUB(0x1, 0, "sub"), MUL(0x2, 0, "mul"), DIV(0x3, 0, "div"), SDIV(0x3, 1, "sdiv"),
@@ -39,12 +37,4 @@ public enum AluOp {
 
     /** Whether the operation has a source operand ({@code neg} has none). */
     public boolean readsSrc() { return this != NEG; }
-
-    /** 64-bit semantics, {@code dst = dst op src}, as {@link Semantics} declares it. */
-    public long eval64(long dst, long src) { return Semantics.eval(this, true, dst, src); }
-
-    /** 32-bit semantics: operands are the low halves, the result is zero-extended to 64 bits. */
-    public long eval32(long dst, long src) { return Semantics.eval(this, false, dst, src); }
-
-    public long eval(boolean alu64, long dst, long src) { return alu64 ? eval64(dst, src) : eval32(dst, src); }
 }

@@ -1,7 +1,5 @@
 package dev.bypass.vm.isa;
 
-import dev.bypass.vm.semantics.Semantics;
-
 /** Conditional jump comparisons; {@code code} is the high nibble of the opcode. */
 public enum JumpOp {
     JEQ(0x1, "jeq"), JGT(0x2, "jgt"), JGE(0x3, "jge"), JSET(0x4, "jset"), JNE(0x5, "jne"), JSGT(0x6, "jsgt"),
@@ -56,10 +54,4 @@ public enum JumpOp {
             case JSLE -> JSGE;
         };
     }
-
-    public boolean test64(long a, long b) { return Semantics.test(this, true, a, b); }
-
-    public boolean test32(long a, long b) { return Semantics.test(this, false, a, b); }
-
-    public boolean test(boolean jmp64, long a, long b) { return jmp64 ? test64(a, b) : test32(a, b); }
 }

@@ -40,7 +40,7 @@ public final class ArrayMap extends BpfMap {
 
     public boolean perCpu() { return perCpu; }
 
-    @Override public dev.bypass.vm.exec.Region programRegion() { return isClosed() ? null : slab.region; }
+    @Override public dev.bypass.vm.memory.Region programRegion() { return isClosed() ? null : slab.region; }
 
     private long index(MemorySegment key) {
         long i = key.get(U32, 0) & 0xffffffffL;

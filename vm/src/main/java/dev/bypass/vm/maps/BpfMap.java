@@ -1,9 +1,9 @@
 package dev.bypass.vm.maps;
 
-import dev.bypass.vm.exec.Pointers;
-import dev.bypass.vm.exec.Region;
-import dev.bypass.vm.exec.SharedObject;
-import dev.bypass.vm.exec.SharedObjects;
+import dev.bypass.vm.memory.Pointers;
+import dev.bypass.vm.memory.Region;
+import dev.bypass.vm.memory.SharedObject;
+import dev.bypass.vm.memory.SharedObjects;
 import dev.bypass.vm.helpers.HelperContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -74,7 +74,7 @@ public abstract class BpfMap implements AutoCloseable, SharedObject {
 
     /**
      * The host handle of this map: what a {@link dev.bypass.vm.exec.PseudoResolver} returns for a reference to it.
-     * Linking turns it into the handle programs hold, an index into their own {@link dev.bypass.vm.exec.RegionTable}.
+     * Linking turns it into the handle programs hold, an index into their own {@link dev.bypass.vm.memory.RegionTable}.
      */
     public final long handle() { return Pointers.make(Pointers.MAP_HANDLE_REGION, id); }
 

@@ -1,7 +1,7 @@
 package dev.bypass.vm.maps;
 
 import dev.bypass.vm.exec.Cpus;
-import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.memory.Memory;
 import dev.bypass.vm.helpers.HelperContext;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -109,7 +109,7 @@ public final class HashTableMap extends BpfMap {
 
     public boolean perCpu() { return perCpu; }
 
-    @Override public dev.bypass.vm.exec.Region programRegion() { return isClosed() ? null : slab.region; }
+    @Override public dev.bypass.vm.memory.Region programRegion() { return isClosed() ? null : slab.region; }
 
     // ---- hashing and finding ----
 

@@ -2,7 +2,7 @@ package dev.bypass.vm.maps;
 
 import dev.bypass.vm.exec.LoadException;
 import dev.bypass.vm.exec.PseudoResolver;
-import dev.bypass.vm.exec.RegionTable;
+import dev.bypass.vm.memory.RegionTable;
 import dev.bypass.vm.isa.Instruction.LoadImm64;
 import dev.bypass.vm.isa.Opcodes;
 import java.util.List;

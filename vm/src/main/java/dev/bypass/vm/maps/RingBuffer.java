@@ -1,9 +1,9 @@
 package dev.bypass.vm.maps;
 
-import dev.bypass.vm.exec.Memory;
-import dev.bypass.vm.exec.Pointers;
-import dev.bypass.vm.exec.Region;
-import dev.bypass.vm.exec.SharedObjects;
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.Pointers;
+import dev.bypass.vm.memory.Region;
+import dev.bypass.vm.memory.SharedObjects;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;

@@ -1,7 +1,7 @@
 package dev.bypass.vm.maps;
 
-import dev.bypass.vm.exec.Region;
-import dev.bypass.vm.exec.SharedObjects;
+import dev.bypass.vm.memory.Region;
+import dev.bypass.vm.memory.SharedObjects;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 

@@ -3,15 +3,15 @@
  *
  * <p><b>Memory.</b> Values live off-heap in {@code Slab}s (one {@link java.lang.foreign.MemorySegment} per map,
  * 8-byte aligned, preallocated to {@code max_entries}), one region per map, which the programs handed the map
- * address through their {@link dev.bypass.vm.exec.RegionTable}. {@code map_lookup_elem} returns a tagged pointer
- * into that region, so every program access is bounds-checked by {@link dev.bypass.vm.exec.Memory} and atomic
+ * address through their {@link dev.bypass.vm.memory.RegionTable}. {@code map_lookup_elem} returns a tagged pointer
+ * into that region, so every program access is bounds-checked by {@link dev.bypass.vm.memory.Memory} and atomic
  * instructions on values are real atomics (VarHandles on aligned native memory). Closing a map unmaps its region
  * first (stale pointers fault); the memory itself is GC-managed, so no host thread can touch freed memory. A map never grows past its declared
  * size: inserts into a full hash fail with {@code -E2BIG}, LRU maps evict.
  *
  * <p><b>Handles.</b> {@link dev.bypass.vm.maps.MapResolver} resolves map references at link time (by index for ELF
  * objects, by id for assembly) to {@link dev.bypass.vm.maps.BpfMap#handle()}, the host handle (region
- * {@link dev.bypass.vm.exec.Pointers#MAP_HANDLE_REGION}, offset = map id); the linker turns it into the program's
+ * {@link dev.bypass.vm.memory.Pointers#MAP_HANDLE_REGION}, offset = map id); the linker turns it into the program's
  * handle, the map's index in the object's region table, and helpers turn that back into the map. Host code names
  * maps with {@link dev.bypass.vm.maps.BpfMap#ofHandle}.
  *

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.exec.LinkedProgram;
 import dev.bypass.vm.facts.ProgramFacts;
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.helpers.standard.BaseHelpers;
 import dev.bypass.vm.semantics.Semantics;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.EngineKind;
-import dev.bypass.vm.exec.Engines;
+import dev.bypass.vm.engines.Engines;
 import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
 import dev.bypass.vm.facts.ProgramFacts;
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.helpers.standard.BaseHelpers;
 import dev.bypass.vm.isa.AluOp;
 import dev.bypass.vm.isa.Instruction;
 import dev.bypass.vm.isa.Instruction.*;

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.exec.*;
+import dev.bypass.vm.engines.*;
+import dev.bypass.vm.memory.*;
 import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.facts.ProgramFacts;
-import dev.bypass.vm.helpers.MapHelpers;
+import dev.bypass.vm.helpers.standard.MapHelpers;
 import dev.bypass.vm.helpers.TraceSink;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -431,7 +433,7 @@ class MapsTest {
             leak.execute(st, 0, 0, 0, 0, 0);
             assertEquals(0, out.execute(st, 0, 0, 0, 0, 0));
             assertEquals(0, rb.drain().size(), "the leaked record blocks the consumer");
-            assertEquals(1, dev.bypass.vm.helpers.RingReservations.discardAll(st));
+            assertEquals(1, dev.bypass.vm.helpers.standard.RingReservations.discardAll(st));
             List<byte[]> got = rb.drain();
             assertEquals(1, got.size());
             assertEquals(5, asLong(got.get(0)));
@@ -446,7 +448,7 @@ class MapsTest {
             ExecutionState st = new ExecutionState();
             assertThrows(ExecutionException.class, () -> bad.execute(st, 0, 0, 0, 0, 0));
             assertEquals(1, m.lookup(u32(0))[0], "still locked");
-            assertEquals(1, dev.bypass.vm.helpers.HeldLocks.releaseAll(st));
+            assertEquals(1, dev.bypass.vm.helpers.standard.HeldLocks.releaseAll(st));
             assertEquals(0, m.lookup(u32(0))[0]);
         }
     }

@@ -63,7 +63,7 @@ class RingBufferConcurrencyTest {
             assertTrue(rb.complete(d, true, 0));
             assertEquals(1, rb.drain().size());
             long e = rb.reserve(1000, 0);
-            assertEquals(8, dev.bypass.vm.exec.Pointers.offset(e), "a record that would cross the end starts over at 0");
+            assertEquals(8, dev.bypass.vm.memory.Pointers.offset(e), "a record that would cross the end starts over at 0");
             assertTrue(rb.complete(e, false, 0));
             assertEquals(1000, rb.drain().get(0).length);
         }
@@ -73,11 +73,11 @@ class RingBufferConcurrencyTest {
         try (RingBuffer rb = (RingBuffer) BpfMap.create(new MapSpec("rb", MapType.RINGBUF, 0, 0, 4096, 0))) {
             long a = rb.reserve(16, 0);
             // A program holds only its record's bytes: it cannot reach the header or the next record.
-            dev.bypass.vm.exec.Memory mem = new dev.bypass.vm.exec.Memory();
+            dev.bypass.vm.memory.Memory mem = new dev.bypass.vm.memory.Memory();
             long lent = mem.lease(rb.record(a, 16));
             mem.store64(lent + 8, -1);
-            assertThrows(dev.bypass.vm.exec.MemoryFault.class, () -> mem.store32(lent - 8, 0x3fff_0000));
-            assertThrows(dev.bypass.vm.exec.MemoryFault.class, () -> mem.store8(lent + 16, 1));
+            assertThrows(dev.bypass.vm.memory.MemoryFault.class, () -> mem.store32(lent - 8, 0x3fff_0000));
+            assertThrows(dev.bypass.vm.memory.MemoryFault.class, () -> mem.store8(lent + 16, 1));
             // Host code still could; the consumer then drops what is pending instead of reading past the record.
             rb.record(a - 8, 4).segment().set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 0x3fff_0000); // a huge length, not busy
             assertEquals(0, rb.drain().size());

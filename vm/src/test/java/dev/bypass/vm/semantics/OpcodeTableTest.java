@@ -6,7 +6,7 @@ import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
-import dev.bypass.vm.helpers.BaseHelpers;
+import dev.bypass.vm.helpers.standard.BaseHelpers;
 import dev.bypass.vm.isa.AluOp;
 import dev.bypass.vm.isa.ByteOrder;
 import dev.bypass.vm.isa.Instruction;

@@ -1,4 +1,4 @@
-package dev.bypass.proxy.server;
+package dev.bypass.proxy.hooks;
 
 import java.net.SocketAddress;
 
@@ -43,7 +43,8 @@ public final class SessionInfo {
 
     public boolean inTransaction() { return inTransaction; }
 
-    void update(String applicationName, boolean inTransaction) {
+    /** Called by the session before each hook call with what may have changed since the last one. */
+    public void update(String applicationName, boolean inTransaction) {
         if (applicationName == null) applicationName = "";
         if (!applicationName.equals(this.applicationName)) this.applicationName = applicationName;
         this.inTransaction = inTransaction;

@@ -1,4 +1,6 @@
-package dev.bypass.vm.exec;
+package dev.bypass.vm.memory;
+
+import dev.bypass.vm.exec.ExecutionException;
 
 /**
  * Raised by {@link Memory} for an access outside every region; engines catch it and rethrow it as an

@@ -1,6 +1,6 @@
-package dev.bypass.vm.helpers;
+package dev.bypass.vm.helpers.standard;
 
-import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.memory.Memory;
 
 /**
  * The printf subset of {@code bpf_trace_printk}: {@code %d %i %u %x %X %c %s %p %%} with optional {@code l}/{@code ll}

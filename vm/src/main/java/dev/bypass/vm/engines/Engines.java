@@ -1,5 +1,9 @@
-package dev.bypass.vm.exec;
+package dev.bypass.vm.engines;
 
+import dev.bypass.vm.exec.Engine;
+import dev.bypass.vm.exec.EngineKind;
+import dev.bypass.vm.exec.Interpreter;
+import dev.bypass.vm.exec.LinkedProgram;
 import dev.bypass.vm.facts.ProgramFacts;
 
 /** Creates the engine of a given kind for a linked program. */

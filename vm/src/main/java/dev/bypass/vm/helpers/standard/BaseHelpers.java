@@ -1,5 +1,9 @@
-package dev.bypass.vm.helpers;
+package dev.bypass.vm.helpers.standard;
 
+import dev.bypass.vm.helpers.HelperIds;
+import dev.bypass.vm.helpers.HelperRegistry;
+import dev.bypass.vm.helpers.Prototype;
+import dev.bypass.vm.helpers.ReturnType;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Helpers that need nothing but the JVM: clocks, random numbers, processor and process ids. */

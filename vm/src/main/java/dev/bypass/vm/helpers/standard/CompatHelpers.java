@@ -1,12 +1,20 @@
-package dev.bypass.vm.helpers;
+package dev.bypass.vm.helpers.standard;
 
+import dev.bypass.vm.helpers.CallbackArg;
+import dev.bypass.vm.helpers.HelperContext;
+import dev.bypass.vm.helpers.HelperException;
+import dev.bypass.vm.helpers.HelperIds;
+import dev.bypass.vm.helpers.HelperRegistry;
+import dev.bypass.vm.helpers.Prototype;
+import dev.bypass.vm.helpers.ReturnType;
+import dev.bypass.vm.helpers.TraceSink;
 import static dev.bypass.vm.helpers.ArgType.*;
 
 import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
-import dev.bypass.vm.exec.Memory;
-import dev.bypass.vm.exec.MemoryFault;
-import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.MemoryFault;
+import dev.bypass.vm.memory.Region;
 import dev.bypass.vm.maps.*;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

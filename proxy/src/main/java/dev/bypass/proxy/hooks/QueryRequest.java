@@ -1,4 +1,4 @@
-package dev.bypass.proxy.server;
+package dev.bypass.proxy.hooks;
 
 import dev.bypass.proxy.sql.StatementClass;
 import java.nio.charset.StandardCharsets;

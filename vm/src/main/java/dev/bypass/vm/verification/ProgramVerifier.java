@@ -1,12 +1,13 @@
-package dev.bypass.programs;
+package dev.bypass.vm.verification;
 
 import dev.bypass.vm.facts.ProgramFacts;
 
 /**
- * The verification step of the pipeline. The static verifier (module {@code verifier}) implements this; a
+ * The verification step of the pipeline, as a service: the static verifier (module {@code bypass.verifier})
+ * provides one, which the runtime ({@code bypass.programs}) finds through {@link java.util.ServiceLoader}; a
  * runtime is built with exactly one. {@link #UNVERIFIED_FOR_TESTS_ONLY} runs programs unchecked: it exists for
  * tests of other layers, is named so that nobody uses it by accident, and marks every program it passes as
- * unverified ({@link LoadedProgram#verified()} is false).
+ * unverified (facts whose {@code verified()} is false).
  */
 public interface ProgramVerifier {
     /** Checks a program; returns what was proven (facts with {@code verified() == true}) or throws {@link VerificationException}. */

@@ -1,4 +1,4 @@
-package dev.bypass.programs;
+package dev.bypass.vm.verification;
 
 import dev.bypass.vm.BpfException;
 

@@ -1,4 +1,6 @@
-package dev.bypass.vm.exec;
+package dev.bypass.vm.memory;
+
+import dev.bypass.vm.exec.PseudoResolver;
 
 /**
  * Something programs are handed by the loader and name through a handle: a map. It has a process-wide id (its

@@ -1,6 +1,5 @@
-package dev.bypass.observability.acl;
+package dev.bypass.observability.agent;
 
-import dev.bypass.observability.agent.AdminClient;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

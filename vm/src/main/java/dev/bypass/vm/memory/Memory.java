@@ -1,5 +1,6 @@
-package dev.bypass.vm.exec;
+package dev.bypass.vm.memory;
 
+import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.isa.AtomicOp;
 import dev.bypass.vm.isa.Opcodes;
 import dev.bypass.vm.isa.Width;

@@ -1,4 +1,4 @@
-package dev.bypass.proxy.server;
+package dev.bypass.proxy.hooks;
 
 import dev.bypass.proxy.config.ProgramSpec;
 import dev.bypass.proxy.wire.ResultSetWriter.Column;

@@ -1,4 +1,6 @@
-package dev.bypass.vm.exec;
+package dev.bypass.vm.memory;
+
+import dev.bypass.vm.exec.PseudoResolver;
 
 /**
  * Tagged pointers: the high 32 bits name a region (see {@link Memory} for the id ranges), the low 32 bits are an

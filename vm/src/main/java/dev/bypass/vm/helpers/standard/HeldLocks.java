@@ -1,33 +1,30 @@
-package dev.bypass.vm.helpers;
+package dev.bypass.vm.helpers.standard;
 
+import dev.bypass.vm.helpers.HelperContext;
 import dev.bypass.vm.exec.ExecutionState;
-import dev.bypass.vm.exec.Memory;
-import dev.bypass.vm.exec.Pointers;
-import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.exec.HeldResources;
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.Pointers;
+import dev.bypass.vm.memory.Region;
 
 /**
  * Spin locks a thread's program took and has not released, as (region, offset): the region a lock pointer names
  * depends on the running program's table, the lock itself does not. The verifier proves every
  * {@code bpf_spin_lock} is released before exit; when a program stops with an error while holding one (or runs
- * unverified), whoever ends the execution calls {@link #releaseAll(ExecutionState)} so other programs do not wait
+ * unverified), whoever ends the execution calls {@link ExecutionState#releaseHeld()} so other programs do not wait
  * on it. Kept by the {@link ExecutionState}.
  */
-public final class HeldLocks {
+final class HeldLocks implements HeldResources {
     private Region[] regions = new Region[2];
     private long[] offsets = new long[2];
     private int count;
-    /** The state whose {@code heldResources} this keeps current (null for a throwaway instance). */
-    private final ExecutionState owner;
-
-    /** The locks of {@code owner}'s executions ({@link ExecutionState#locks()} makes it once). */
-    public HeldLocks(ExecutionState owner) { this.owner = owner; }
+    private HeldLocks() {}
 
     static HeldLocks of(HelperContext c) {
-        return c instanceof ExecutionState st ? st.locks() : new HeldLocks(null);
+        return c instanceof ExecutionState st ? st.held(HeldLocks.class, s -> new HeldLocks()) : new HeldLocks();
     }
 
     void add(Region region, long lock) {
-        if (owner != null) owner.heldResources++;
         if (count == offsets.length) {
             regions = java.util.Arrays.copyOf(regions, count * 2);
             offsets = java.util.Arrays.copyOf(offsets, count * 2);
@@ -44,22 +41,18 @@ public final class HeldLocks {
                 regions[i] = regions[count];
                 offsets[i] = offsets[count];
                 regions[count] = null;
-                if (owner != null) owner.heldResources--;
                 return;
             }
     }
 
-    /** Releases every lock the state's thread still holds; returns how many there were. */
-    public static int releaseAll(ExecutionState state) {
-        HeldLocks h = state.locks();
-        if (h.count == 0) return 0;
-        int n = h.count;
+    /** Releases every lock still held; returns how many there were. */
+    @Override public int releaseAll() {
+        int n = count;
         for (int i = 0; i < n; i++) {
-            Memory.unlock(h.regions[i], h.offsets[i]);
-            h.regions[i] = null;
+            Memory.unlock(regions[i], offsets[i]);
+            regions[i] = null;
         }
-        h.count = 0;
-        state.heldResources -= n;
+        count = 0;
         return n;
     }
 }

@@ -1,10 +1,18 @@
-package dev.bypass.vm.helpers;
+package dev.bypass.vm.helpers.standard;
 
+import dev.bypass.vm.helpers.Helper;
+import dev.bypass.vm.helpers.HelperContext;
+import dev.bypass.vm.helpers.HelperException;
+import dev.bypass.vm.helpers.HelperIds;
+import dev.bypass.vm.helpers.HelperRegistry;
+import dev.bypass.vm.helpers.Prototype;
+import dev.bypass.vm.helpers.ReturnType;
+import dev.bypass.vm.helpers.TraceSink;
 import static dev.bypass.vm.helpers.ArgType.*;
 
 import dev.bypass.vm.exec.ExecutionState;
-import dev.bypass.vm.exec.Memory;
-import dev.bypass.vm.exec.Pointers;
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.Pointers;
 import dev.bypass.vm.maps.BpfMap;
 import dev.bypass.vm.maps.Errno;
 import dev.bypass.vm.maps.ProgramArray;

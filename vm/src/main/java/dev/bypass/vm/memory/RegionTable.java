@@ -1,5 +1,6 @@
-package dev.bypass.vm.exec;
+package dev.bypass.vm.memory;
 
+import dev.bypass.vm.exec.LoadException;
 import java.util.Arrays;
 
 /**

@@ -1,14 +1,6 @@
-package dev.bypass.proxy.server;
+package dev.bypass.proxy.config;
 
-import dev.bypass.proxy.config.DatabaseConfig;
-import dev.bypass.proxy.config.HbaRules;
-import dev.bypass.proxy.config.IdentMap;
-import dev.bypass.proxy.config.PeerConfig;
-import dev.bypass.proxy.config.Secret;
-import dev.bypass.proxy.config.Setting;
-import dev.bypass.proxy.config.Settings;
 import dev.bypass.proxy.config.Settings.PoolMode;
-import dev.bypass.proxy.config.UserConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -101,7 +93,8 @@ public final class ProxyConfig {
         return new ProxyConfig(v, t, databases, users, peers, secrets, hba, identMap, file, programs);
     }
 
-    ProxyConfig withText(Setting<?> s, Object value, String text) {
+    /** With {@code s} set to {@code value}, remembering {@code text} as it was written (SHOW CONFIG prints it). */
+    public ProxyConfig withText(Setting<?> s, Object value, String text) {
         Map<Setting<?>, Object> v = new HashMap<>(values);
         Map<Setting<?>, String> t = new HashMap<>(texts);
         v.put(s, value);
@@ -126,7 +119,8 @@ public final class ProxyConfig {
         return new ProxyConfig(values, texts, databases, users, peers, secrets, hba, identMap, file, p);
     }
 
-    ProxyConfig withFile(Path f) { return new ProxyConfig(values, texts, databases, users, peers, secrets, hba, identMap, f, programs); }
+    /** With {@code f} as the file it was read from (RELOAD reads it again). */
+    public ProxyConfig withFile(Path f) { return new ProxyConfig(values, texts, databases, users, peers, secrets, hba, identMap, f, programs); }
 
     // ---- what the rest of the proxy asks ----
 

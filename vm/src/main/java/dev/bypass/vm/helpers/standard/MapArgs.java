@@ -1,7 +1,9 @@
-package dev.bypass.vm.helpers;
+package dev.bypass.vm.helpers.standard;
 
-import dev.bypass.vm.exec.Pointers;
-import dev.bypass.vm.exec.RegionTable;
+import dev.bypass.vm.helpers.HelperContext;
+import dev.bypass.vm.helpers.HelperException;
+import dev.bypass.vm.memory.Pointers;
+import dev.bypass.vm.memory.RegionTable;
 import dev.bypass.vm.maps.BpfMap;
 
 /**

@@ -1,14 +1,6 @@
-package dev.bypass.proxy.server;
+package dev.bypass.proxy.config;
 
-import dev.bypass.proxy.config.AuthFile;
-import dev.bypass.proxy.config.DatabaseConfig;
-import dev.bypass.proxy.config.HbaRules;
-import dev.bypass.proxy.config.IdentMap;
-import dev.bypass.proxy.config.PeerConfig;
-import dev.bypass.proxy.config.Secret;
-import dev.bypass.proxy.config.Setting;
-import dev.bypass.proxy.config.Settings;
-import dev.bypass.proxy.config.UserConfig;
+import dev.bypass.proxy.server.ProxyServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

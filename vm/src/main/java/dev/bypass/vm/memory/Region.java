@@ -1,4 +1,4 @@
-package dev.bypass.vm.exec;
+package dev.bypass.vm.memory;
 
 import java.lang.foreign.MemorySegment;
 

@@ -1,5 +1,6 @@
-package dev.bypass.proxy.server;
+package dev.bypass.proxy.hooks;
 
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.sql.StatementClass;
 
 /**

@@ -1,7 +1,9 @@
-package dev.bypass.vm.helpers;
+package dev.bypass.vm.helpers.standard;
 
+import dev.bypass.vm.helpers.HelperContext;
 import dev.bypass.vm.exec.ExecutionState;
-import dev.bypass.vm.exec.Memory;
+import dev.bypass.vm.exec.HeldResources;
+import dev.bypass.vm.memory.Memory;
 import dev.bypass.vm.maps.RingBuffer;
 
 /**
@@ -9,26 +11,25 @@ import dev.bypass.vm.maps.RingBuffer;
  * record's host pointer, and the pointer the program holds (a region its {@link Memory} lends until the record is
  * completed, so a write after submit faults). The verifier proves every reservation is released; this is also the
  * safety net when it is not (a program that stopped with an error, or one run unverified): whoever ends the
- * execution calls {@link #discardAll(ExecutionState)}, so a forgotten record never blocks the consumer for good.
+ * execution calls {@link ExecutionState#releaseHeld()}, so a forgotten record never blocks the consumer for good.
  * Kept by the {@link ExecutionState}.
  */
-public final class RingReservations {
+final class RingReservations implements HeldResources {
     private RingBuffer[] rings = new RingBuffer[4];
     private long[] records = new long[4], lent = new long[4];
     private int count;
-    /** The state whose {@code heldResources} this keeps current (null for a throwaway instance). */
-    private final ExecutionState owner;
+    /** The memory that lends the records to the programs. */
+    private final Memory memory;
 
-    /** The reservations of {@code owner}'s executions ({@link ExecutionState#reservations()} makes it once). */
-    public RingReservations(ExecutionState owner) { this.owner = owner; }
+    private RingReservations(Memory memory) { this.memory = memory; }
 
     static RingReservations of(HelperContext c) {
-        return c instanceof ExecutionState st ? st.reservations() : new RingReservations(null);
+        return c instanceof ExecutionState st ? st.held(RingReservations.class, s -> new RingReservations(s.memory()))
+                : new RingReservations(c.memory());
     }
 
     /** Records a reservation; returns {@code lent}, the program's pointer to it. */
     long add(RingBuffer ring, long record, long lent) {
-        if (owner != null) owner.heldResources++;
         if (count == records.length) {
             rings = java.util.Arrays.copyOf(rings, count * 2);
             records = java.util.Arrays.copyOf(records, count * 2);
@@ -54,24 +55,20 @@ public final class RingReservations {
                 records[i] = records[count];
                 this.lent[i] = this.lent[count];
                 rings[count] = null;
-                if (owner != null) owner.heldResources--;
                 return true;
             }
         return false;
     }
 
-    /** Discards every record the state's thread still holds; returns how many there were. */
-    public static int discardAll(ExecutionState state) {
-        RingReservations r = state.reservations();
-        if (r.count == 0) return 0;
-        int n = r.count;
+    /** Discards every record still held; returns how many there were. */
+    @Override public int releaseAll() {
+        int n = count;
         for (int i = 0; i < n; i++) {
-            state.memory().revoke(r.lent[i]);
-            r.rings[i].complete(r.records[i], true, 0);
-            r.rings[i] = null;
+            memory.revoke(lent[i]);
+            rings[i].complete(records[i], true, 0);
+            rings[i] = null;
         }
-        r.count = 0;
-        state.heldResources -= n;
+        count = 0;
         return n;
     }
 }
