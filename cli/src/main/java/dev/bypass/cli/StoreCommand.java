@@ -1,5 +1,6 @@
 package dev.bypass.cli;
 
+import dev.bypass.replication.ReplicaOptions;
 import dev.bypass.programs.LoadedObject;
 import dev.bypass.programs.ProgramRuntime;
 import dev.bypass.vm.verification.ProgramVerifier;

@@ -1,5 +1,6 @@
 package dev.bypass.programs;
 
+import dev.bypass.vm.maps.MapException;
 import dev.bypass.vm.verification.ProgramType;
 import dev.bypass.vm.verification.ProgramVerifier;
 import dev.bypass.vm.verification.VerificationException;

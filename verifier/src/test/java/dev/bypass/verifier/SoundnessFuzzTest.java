@@ -16,7 +16,6 @@ import dev.bypass.vm.exec.PseudoResolver;
 import dev.bypass.vm.memory.Region;
 import dev.bypass.vm.memory.RegionTable;
 import dev.bypass.vm.helpers.HelperRegistry;
-import dev.bypass.vm.helpers.standard.RingReservations;
 import dev.bypass.vm.isa.Program;
 import dev.bypass.vm.jit.JitCompiler;
 import dev.bypass.vm.jit.JitEngine;
@@ -173,7 +172,7 @@ class SoundnessFuzzTest {
             result = e.kind() + "@" + e.pc();
             if (strict && e.kind() != ExecutionException.Kind.BUDGET_EXHAUSTED) finding = "accepted program faulted: " + e.getMessage();
         }
-        int leaked = RingReservations.discardAll(state);
+        int leaked = state.releaseHeld();
         if (strict && leaked != 0) finding = "accepted program ended holding " + leaked + " ring-buffer record(s)";
         if (embedding != null && embedding.finding() != null) finding = "state embedding failed " + embedding.finding();
         String out = result + " buffer=" + HexFormat.of().formatHex(copy) + " map=" + contents(values);

@@ -1,5 +1,7 @@
 package dev.bypass.observability.agent;
 
+import dev.bypass.vm.maps.BpfMap;
+import dev.bypass.programs.LoadedObject;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.observability.RecordingLogs;

@@ -14,7 +14,6 @@ import dev.bypass.vm.exec.LinkedProgram;
 import dev.bypass.vm.memory.Memory;
 import dev.bypass.vm.memory.Pointers;
 import dev.bypass.vm.helpers.standard.MapHelpers;
-import dev.bypass.vm.helpers.standard.RingReservations;
 import dev.bypass.vm.jit.JitEngine;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -107,7 +106,7 @@ class IsolationTest {
                 Engine stale = load(jit, reserve + "mov %r1, %r6\nmov %r2, 0\ncall " + completion + "\nstdw [%r6+0], 99\nmov %r0, 0\nexit", ring);
                 ExecutionState st = new ExecutionState();
                 fault(stale, st, 0);
-                assertEquals(0, RingReservations.discardAll(st), "the record was completed before the stale write");
+                assertEquals(0, st.releaseHeld(), "the record was completed before the stale write");
                 List<byte[]> records = ring.drain();
                 if (completion == 133) {
                     assertEquals(0, records.size());
@@ -121,7 +120,7 @@ class IsolationTest {
                 Engine e = load(jit, reserve + outside + "\nmov %r0, 0\nexit", ring);
                 ExecutionState st = new ExecutionState();
                 fault(e, st, 0);
-                assertEquals(1, RingReservations.discardAll(st));
+                assertEquals(1, st.releaseHeld());
             }
             ring.drain();
             // A pointer from another program's submit is no pointer at all in the next program, even on the same thread.
