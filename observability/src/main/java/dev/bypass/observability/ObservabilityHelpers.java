@@ -3,6 +3,7 @@ package dev.bypass.observability;
 import static dev.bypass.vm.helpers.ArgType.*;
 
 import dev.bypass.observability.telemetry.StatementCache;
+import dev.bypass.observability.telemetry.ValueText;
 import dev.bypass.programs.SqlText;
 import dev.bypass.vm.memory.Memory;
 import dev.bypass.vm.helpers.HelperException;
@@ -11,7 +12,6 @@ import dev.bypass.vm.helpers.standard.MapHelpers;
 import dev.bypass.vm.helpers.Prototype;
 import dev.bypass.vm.helpers.ReturnType;
 import dev.bypass.vm.maps.Errno;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Helpers for programs attached to Java methods and probe points.
@@ -93,7 +93,7 @@ public final class ObservabilityHelpers {
                     if (v instanceof String s && (n = ascii(s, (int) size, bytes = scratch((int) size))) >= 0) {
                         // the common case (a status tag, a name): no encoding, no allocation
                     } else {
-                        bytes = text(v);
+                        bytes = ValueText.bytes(v);
                         if (bytes == null) return -Errno.EINVAL;
                         n = (int) Math.min(bytes.length, size);
                     }
@@ -132,19 +132,6 @@ public final class ObservabilityHelpers {
         CallValues values = CURRENT.get().values;
         if (values == null) throw new HelperException(helper + " is only available to programs attached to Java methods");
         return values.value(index);
-    }
-
-    /** The bytes a helper copies for a Java value: null for primitives and their boxes. */
-    public static byte[] text(Object v) {
-        return switch (v) {
-            case byte[] b -> b;
-            case String s -> s.getBytes(StandardCharsets.UTF_8);
-            case char[] chars -> new String(chars).getBytes(StandardCharsets.UTF_8);
-            case Number n -> null;
-            case Boolean b -> null;
-            case Character ch -> null;
-            default -> String.valueOf(v).getBytes(StandardCharsets.UTF_8);
-        };
     }
 
     /** This thread's scratch array of at least {@code size} bytes. */

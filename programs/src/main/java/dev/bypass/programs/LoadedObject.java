@@ -42,7 +42,7 @@ public final class LoadedObject implements AutoCloseable {
     /** The program with this function name; an error naming the available ones if absent. */
     public LoadedProgram program(String name) {
         LoadedProgram p = programs.get(name);
-        if (p == null) throw new dev.bypass.vm.exec.LoadException("object " + this.name + " has no program " + name + " (programs: " + String.join(", ", programs.keySet()) + ")");
+        if (p == null) throw new dev.bypass.vm.LoadException("object " + this.name + " has no program " + name + " (programs: " + String.join(", ", programs.keySet()) + ")");
         return p;
     }
 

@@ -9,6 +9,7 @@ import dev.bypass.vm.elf.ElfObject;
 import dev.bypass.vm.elf.ElfProgram;
 import dev.bypass.vm.elf.LineInfo;
 import dev.bypass.vm.elf.MapDefinition;
+import dev.bypass.vm.LoadException;
 import dev.bypass.vm.exec.*;
 import dev.bypass.vm.engines.*;
 import dev.bypass.vm.memory.*;

@@ -111,7 +111,7 @@ class HookTest {
             rt.attach("query.start", o.program("count_event"));
             hook.fire(new Event(3));
             assertEquals(1, Le.u64At(o.map("counts").lookup(Le.k64(3)), 0));
-            var e = assertThrows(dev.bypass.vm.exec.LoadException.class, () -> rt.attach("nope", o.program("count_event")));
+            var e = assertThrows(dev.bypass.vm.LoadException.class, () -> rt.attach("nope", o.program("count_event")));
             assertTrue(e.getMessage().contains("declared: query.start"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> rt.attach("query.start", other.program("observe")), "type mismatch");
         }
@@ -129,7 +129,7 @@ class HookTest {
         assertTrue(hook.isEmpty());
         assertNull(BpfMap.ofHandle(handle));
         assertFalse(rt.objects().contains(o));
-        assertThrows(dev.bypass.vm.exec.LoadException.class, () -> o.program("nope"));
+        assertThrows(dev.bypass.vm.LoadException.class, () -> o.program("nope"));
         LoadedObject second = rt.load("d", BundledPrograms.object(BundledPrograms.TOP_K));
         long topHandle = second.map("top").handle();
         rt.close();

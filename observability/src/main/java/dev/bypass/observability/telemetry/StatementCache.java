@@ -1,6 +1,5 @@
 package dev.bypass.observability.telemetry;
 
-import dev.bypass.observability.ObservabilityHelpers;
 import dev.bypass.programs.SqlText;
 import java.lang.ref.WeakReference;
 import java.util.Arrays;
@@ -63,7 +62,7 @@ public final class StatementCache {
         Entry a = table[i], b = table[j];
         if (a != null && a.limit == limit && a.get() == statement) return a.statement;
         if (b != null && b.limit == limit && b.get() == statement) return b.statement;
-        byte[] raw = ObservabilityHelpers.text(statement);
+        byte[] raw = ValueText.bytes(statement);
         if (raw == null) return null;
         byte[] text = Arrays.copyOf(raw, Math.min(raw.length, limit));
         long fingerprint = SqlText.normalize(text, text.length);

@@ -14,6 +14,11 @@ import java.util.Map;
  * Immutable: RELOAD and the console's SET make a new one. {@link #defaults} gives one for embedding and tests.
  */
 public final class ProxyConfig {
+    /** The admin console's database name; no [databases] entry may take it. */
+    public static final String ADMIN_DATABASE = "bypass";
+    /** The admin console's name in PgBouncer, which exporters and operators use. */
+    public static final String PGBOUNCER_DATABASE = "pgbouncer";
+
     /** How a client proved who it is; the order is the {@code method} the authentication hook's program sees. */
     public enum ClientAuth { TRUST, CLEARTEXT, MD5, SCRAM_SHA_256, CERT, PEER }
 

@@ -1,6 +1,5 @@
 package dev.bypass.proxy.config;
 
-import dev.bypass.proxy.server.ProxyServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,7 +108,7 @@ public final class ProxyConfigFile {
             Entry e = new Entry(value, where);
             switch (section[0]) {
                 case "databases" -> {
-                    if (key.equalsIgnoreCase("pgbouncer") || key.equalsIgnoreCase(ProxyServer.ADMIN_DATABASE))
+                    if (key.equalsIgnoreCase(ProxyConfig.PGBOUNCER_DATABASE) || key.equalsIgnoreCase(ProxyConfig.ADMIN_DATABASE))
                         throw where.error(key, "the name is reserved for the admin console");
                     s.databases.put(key, e);
                 }

@@ -58,9 +58,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * so idle or slow sockets can never hold the slots of max_client_conn, which counts logged-in clients only.
  */
 public final class ProxyServer implements AutoCloseable {
-    public static final String ADMIN_DATABASE = "bypass";
-    /** The admin console's name in PgBouncer, which exporters and operators use. */
-    public static final String PGBOUNCER_DATABASE = "pgbouncer";
+    public static final String ADMIN_DATABASE = ProxyConfig.ADMIN_DATABASE;
+    public static final String PGBOUNCER_DATABASE = ProxyConfig.PGBOUNCER_DATABASE;
     /** Messages of the streamable types longer than this are passed on in pieces rather than gathered. */
     public static final int STREAM_THRESHOLD = 64 * 1024;
 

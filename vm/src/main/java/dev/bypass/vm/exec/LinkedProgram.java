@@ -1,5 +1,6 @@
 package dev.bypass.vm.exec;
 
+import dev.bypass.vm.LoadException;
 import dev.bypass.vm.memory.Pointers;
 import dev.bypass.vm.memory.RegionTable;
 import dev.bypass.vm.memory.SharedObject;

@@ -48,7 +48,7 @@ public abstract class BpfMap implements AutoCloseable, SharedObject {
             case RINGBUF -> new RingBuffer(spec);
             case PROG_ARRAY -> new ProgramArray(spec);
             case PERF_EVENT_ARRAY -> new PerfEventArray(spec);
-            default -> throw new dev.bypass.vm.exec.LoadException("map " + spec.name() + ": Linux map type "
+            default -> throw new dev.bypass.vm.LoadException("map " + spec.name() + ": Linux map type "
                     + spec.type().name().toLowerCase(java.util.Locale.ROOT) + " is not implemented by this runtime");
         };
     }

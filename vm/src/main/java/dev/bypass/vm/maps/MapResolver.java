@@ -1,6 +1,6 @@
 package dev.bypass.vm.maps;
 
-import dev.bypass.vm.exec.LoadException;
+import dev.bypass.vm.LoadException;
 import dev.bypass.vm.exec.PseudoResolver;
 import dev.bypass.vm.memory.RegionTable;
 import dev.bypass.vm.isa.Instruction.LoadImm64;

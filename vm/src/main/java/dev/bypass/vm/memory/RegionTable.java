@@ -1,6 +1,6 @@
 package dev.bypass.vm.memory;
 
-import dev.bypass.vm.exec.LoadException;
+import dev.bypass.vm.LoadException;
 import java.util.Arrays;
 
 /**

@@ -1,6 +1,5 @@
-package dev.bypass.vm.exec;
+package dev.bypass.vm;
 
-import dev.bypass.vm.BpfException;
 
 /** A program cannot be loaded: an unknown helper, an unresolved map reference, and the like. */
 public final class LoadException extends BpfException {
