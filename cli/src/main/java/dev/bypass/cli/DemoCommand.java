@@ -3,8 +3,8 @@ package dev.bypass.cli;
 import dev.bypass.vm.verification.ProgramVerifier;
 import dev.bypass.vm.verification.VerificationException;
 import dev.bypass.programs.Verifiers;
-import dev.bypass.proxy.demo.Demo;
-import dev.bypass.proxy.demo.MetricsEndpoint;
+import dev.bypass.cli.demo.ProxyDemo;
+import dev.bypass.observability.metrics.ScrapeEndpoint;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -46,7 +46,7 @@ final class DemoCommand implements Callable<Integer> {
         if (seconds != null && seconds < 0) throw new CliException("--seconds must not be negative", 2);
         var out = spec.commandLine().getOut();
         // Both ports are checked before PostgreSQL's start-up, which takes seconds.
-        MetricsEndpoint metrics = Listening.on(HOST, metricsPort, "--metrics-port", () -> new MetricsEndpoint(metricsPort));
+        ScrapeEndpoint metrics = Listening.on(HOST, metricsPort, "--metrics-port", () -> new ScrapeEndpoint(HOST, metricsPort));
         try {
             Listening.probe(HOST, port, "--port");
         } catch (Exception e) {
@@ -54,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
             throw e;
         }
         ProgramVerifier v = verifier;
-        Demo demo = Listening.on(HOST, port, "--port", () -> Demo.start(port, metrics, v));
+        ProxyDemo demo = Listening.on(HOST, port, "--port", () -> ProxyDemo.start(port, metrics, v));
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             demo.close();
@@ -82,8 +82,8 @@ final class DemoCommand implements Callable<Integer> {
 
     private static final String HOST = "127.0.0.1";
 
-    private static void runWorkload(Demo demo, java.io.PrintWriter out) throws Exception {
-        String base = "jdbc:postgresql://127.0.0.1:" + demo.proxyPort() + "/" + Demo.DATABASE;
+    private static void runWorkload(ProxyDemo demo, java.io.PrintWriter out) throws Exception {
+        String base = "jdbc:postgresql://127.0.0.1:" + demo.proxyPort() + "/" + ProxyDemo.DATABASE;
         try (Connection c = DriverManager.getConnection(base + "?user=app"); Statement s = c.createStatement()) {
             for (int i = 1; i <= 200; i++) {
                 s.executeQuery("SELECT balance FROM accounts WHERE id = " + i).close();

@@ -1,7 +1,7 @@
 package dev.bypass.cli;
 
 import dev.bypass.programs.Verifiers;
-import dev.bypass.proxy.demo.MetricsEndpoint;
+import dev.bypass.observability.metrics.ScrapeEndpoint;
 import dev.bypass.proxy.hooks.ProgramHooks;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
 import dev.bypass.proxy.hooks.QueryHook;
@@ -47,7 +47,7 @@ final class ProxyCommand implements Callable<Integer> {
             return 0;
         }
         int mport = metricsPort == null ? 0 : metricsPort;
-        MetricsEndpoint metrics = Listening.on("127.0.0.1", mport, "--metrics-port", () -> new MetricsEndpoint(mport));
+        ScrapeEndpoint metrics = Listening.on("127.0.0.1", mport, "--metrics-port", () -> new ScrapeEndpoint("127.0.0.1", mport));
         // with a [programs] section, operators' programs run at the hooks; without one, the bundled query_guard object
         AutoCloseable hook;
         if (cfg.programs() != null) {

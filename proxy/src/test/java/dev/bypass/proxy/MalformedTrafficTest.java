@@ -2,7 +2,7 @@ package dev.bypass.proxy;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.postgres.EmbeddedPostgres;
 import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.server.ProxyServer;
 import dev.bypass.proxy.hooks.QueryHook;

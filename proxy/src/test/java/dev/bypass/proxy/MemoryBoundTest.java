@@ -2,7 +2,7 @@ package dev.bypass.proxy;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.postgres.EmbeddedPostgres;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;

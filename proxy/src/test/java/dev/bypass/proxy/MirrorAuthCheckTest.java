@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.programs.Verifiers;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
-import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.postgres.EmbeddedPostgres;
 import dev.bypass.proxy.pool.Mirror;
 import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.server.ProxyServer;

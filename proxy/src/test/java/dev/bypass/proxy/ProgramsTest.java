@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.bypass.programs.Verifiers;
 import dev.bypass.proxy.hooks.ProgramHooks;
 import dev.bypass.proxy.hooks.ProxyAbi;
-import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.postgres.EmbeddedPostgres;
 import dev.bypass.proxy.config.ProxyConfigFile;
 import dev.bypass.proxy.server.ProxyServer;
 import dev.bypass.proxy.hooks.QueryRequest;

@@ -1,6 +1,6 @@
 package dev.bypass.proxy;
 
-import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.postgres.EmbeddedPostgres;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
 import dev.bypass.vm.verification.ProgramVerifier;
 import static org.junit.jupiter.api.Assertions.*;

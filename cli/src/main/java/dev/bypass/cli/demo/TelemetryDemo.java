@@ -3,7 +3,7 @@ package dev.bypass.cli.demo;
 import dev.bypass.observability.agent.AgentSession;
 import dev.bypass.observability.agent.BypassAgent;
 import dev.bypass.observability.telemetry.QueryTelemetry;
-import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.postgres.EmbeddedPostgres;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.bypass.programs.SqlText;
 import dev.bypass.observability.agent.AgentSession;
 import dev.bypass.observability.agent.BypassAgent;
-import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.postgres.EmbeddedPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

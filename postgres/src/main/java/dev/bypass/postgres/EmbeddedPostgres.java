@@ -1,4 +1,4 @@
-package dev.bypass.proxy.pg;
+package dev.bypass.postgres;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

@@ -1,9 +1,10 @@
-package dev.bypass.proxy.demo;
+package dev.bypass.cli.demo;
 
 import dev.bypass.vm.verification.ProgramVerifier;
+import dev.bypass.observability.metrics.ScrapeEndpoint;
 import dev.bypass.proxy.config.Settings;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
-import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.postgres.EmbeddedPostgres;
 import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.server.ProxyServer;
 import java.sql.Connection;
@@ -17,15 +18,15 @@ import java.sql.Statement;
  * denying writes and DDL to the role {@code analyst}). The first line printed is the proxy's URL, once it accepts
  * connections.
  */
-public final class Demo implements AutoCloseable {
+public final class ProxyDemo implements AutoCloseable {
     public static final String DATABASE = "demo";
 
     private final EmbeddedPostgres pg;
     private final ProgramQueryHook hook;
-    private final MetricsEndpoint metrics;
+    private final ScrapeEndpoint metrics;
     private final ProxyServer proxy;
 
-    private Demo(EmbeddedPostgres pg, ProgramQueryHook hook, MetricsEndpoint metrics, ProxyServer proxy) {
+    private ProxyDemo(EmbeddedPostgres pg, ProgramQueryHook hook, ScrapeEndpoint metrics, ProxyServer proxy) {
         this.pg = pg;
         this.hook = hook;
         this.metrics = metrics;
@@ -36,7 +37,7 @@ public final class Demo implements AutoCloseable {
      * Starts PostgreSQL, the program and the proxy on {@code proxyPort}, with its meters in {@code metrics}, which the
      * demo owns from now on (the caller binds it first, so that a port in use is found before PostgreSQL starts).
      */
-    public static Demo start(int proxyPort, MetricsEndpoint metrics, ProgramVerifier verifier) throws Exception {
+    public static ProxyDemo start(int proxyPort, ScrapeEndpoint metrics, ProgramVerifier verifier) throws Exception {
         EmbeddedPostgres pg;
         try {
             pg = EmbeddedPostgres.start();
@@ -54,7 +55,7 @@ public final class Demo implements AutoCloseable {
                     .with(Settings.ADMIN_USERS, java.util.List.of("app")).with(Settings.MAX_CLIENT_CONN, 1000);
             ProxyServer proxy = new ProxyServer(config, hook, metrics.registry()).start();
             hook.bindTo(metrics.registry());
-            return new Demo(pg, hook, metrics, proxy);
+            return new ProxyDemo(pg, hook, metrics, proxy);
         } catch (Exception e) {
             if (hook != null) hook.close();
             metrics.close();

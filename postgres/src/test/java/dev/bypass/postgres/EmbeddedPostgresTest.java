@@ -1,4 +1,4 @@
-package dev.bypass.proxy.pg;
+package dev.bypass.postgres;
 
 import static org.junit.jupiter.api.Assertions.*;
 
