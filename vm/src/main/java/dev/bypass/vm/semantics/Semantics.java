@@ -64,7 +64,8 @@ public final class Semantics {
     private static final Impl ALU32_RESULT;
 
     static {
-        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        // this module's lookup: the package is not exported, so a public lookup cannot see Ops once the vm is a module
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
         try {
             for (Method m : Ops.class.getDeclaredMethods()) {
                 Alu alu = m.getAnnotation(Alu.class);
