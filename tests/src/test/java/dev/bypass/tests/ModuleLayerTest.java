@@ -162,7 +162,7 @@ class ModuleLayerTest {
                 .getMethod("forBuffer", String.class, vm.loadClass("dev.bypass.vm.isa.Program"), programType, registryType)
                 .invoke(null, "answer", program, programType.getField("BUFFER").get(null), helpers);
         Object facts = verifierType.getMethod("verify", request.getClass()).invoke(verifier, request);
-        assertEquals(true, facts.getClass().getMethod("verified").invoke(facts));
+        assertEquals(true, vm.loadClass("dev.bypass.vm.facts.ProgramFacts").getMethod("verified").invoke(facts));
 
         Class<?> linkedType = vm.loadClass("dev.bypass.vm.exec.LinkedProgram");
         Object linked = linkedType.getMethod("link", String.class, vm.loadClass("dev.bypass.vm.isa.Program"), registryType)
