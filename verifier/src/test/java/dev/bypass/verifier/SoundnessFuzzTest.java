@@ -163,7 +163,7 @@ class SoundnessFuzzTest {
         long r1 = state.memory().bind(Memory.DATA_REGION, Region.of("buffer", copy, true));
         if (embedding != null) {
             embedding.world(new StateEmbedding.World(r1, copy.length, 0, mapInfo, state.memory()));
-            state.observer = embedding;
+            state.observe(embedding);
         }
         String result, finding = null;
         try {

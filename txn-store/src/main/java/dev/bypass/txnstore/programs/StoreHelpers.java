@@ -160,8 +160,7 @@ public final class StoreHelpers {
                         // key and value are mapped read-only for the callback; the same two slots are reused per row
                         keyPtr[0] = rebind(mem, keyPtr[0], Region.of("store key", atLeastView(k), false));
                         valPtr[0] = rebind(mem, valPtr[0], Region.of("store value", atLeastView(v), false));
-                        if (--st.budget < 0) throw new dev.bypass.vm.exec.ExecutionException(dev.bypass.vm.exec.ExecutionException.Kind.BUDGET_EXHAUSTED,
-                                -1, "store_scan: program exceeded its budget of " + st.budgetLimit() + " back-edges and calls");
+                        st.chargeBudget("store_scan");
                         n[0]++;
                         long r = st.callback(fn, keyPtr[0], k.length, valPtr[0], v.length, ctx);
                         if (r != 0 && r != 1) throw new HelperException("store_scan callback returned " + r + " (must be 0 or 1)");

@@ -32,7 +32,7 @@ public final class ExecutionState implements HelperContext {
     private Region lastContextRegion;
     private long budgetLimit = DEFAULT_BUDGET;
     /** Remaining budget; engines keep a local copy in hot loops and store it back around helper calls. */
-    public long budget;
+    private long budget;
     private Engine current;
     private int depth;
     private int nesting;
@@ -42,7 +42,7 @@ public final class ExecutionState implements HelperContext {
     private Engine pendingTailCall;
     private long tailCallContext;
     /** Checking tools only: sees every instruction the interpreter executes (null normally). */
-    public InstructionObserver observer;
+    private InstructionObserver observer;
 
     public ExecutionState() {}
 
@@ -54,6 +54,34 @@ public final class ExecutionState implements HelperContext {
     }
 
     public long budgetLimit() { return budgetLimit; }
+
+    /** What is left of the running top-level execution's budget. */
+    public long remainingBudget() { return budget; }
+
+    /**
+     * Stores back what is left of the budget: engines count in a local copy on hot paths and store it around helper
+     * calls (so the helper's own charges count) and when they return. The budget can only be spent, never refilled.
+     */
+    public void remainingBudget(long left) {
+        if (left > budget) throw new IllegalArgumentException("the budget can only be spent (" + left + " > " + budget + ")");
+        budget = left;
+    }
+
+    /**
+     * Charges one unit of the run's budget for work a helper does on the program's behalf, such as one iteration of
+     * a loop it runs or a callback it makes, as a back-edge of the program would; {@code what} names the work in the
+     * error raised once the budget is spent, so no helper can keep a run going for ever.
+     */
+    public void chargeBudget(String what) {
+        if (--budget < 0) throw new ExecutionException(ExecutionException.Kind.BUDGET_EXHAUSTED, -1,
+                what + ": program exceeded its budget of " + budgetLimit + " back-edges and calls");
+    }
+
+    /** Checking tools only: {@code observer} sees every instruction the interpreter runs for this state (null: none). */
+    public void observe(InstructionObserver observer) { this.observer = observer; }
+
+    /** The checking observer, or null. */
+    public InstructionObserver observer() { return observer; }
 
     @Override public Memory memory() { return memory; }
 

@@ -50,10 +50,10 @@ public final class Interpreter implements Engine {
         r[10] = Memory.framePointer(baseDepth);
         int depth = baseDepth;
         mem.enterFrame(baseDepth);
-        long budget = st.budget;
+        long budget = st.remainingBudget();
         int pc = entry;
         st.enter(this, depth);
-        final InstructionObserver observer = st.observer;
+        final InstructionObserver observer = st.observer();
         try {
             while (true) {
                 if (observer != null) observer.before(pc, r, depth);
@@ -138,7 +138,7 @@ public final class Interpreter implements Engine {
                     case 0x20, 0x28, 0x30, 0x40, 0x48, 0x50 -> {
                         long v = mem.packetLoad(op, r[src], imm);
                         if (v < 0) { // out of the packet: Linux ends a socket filter with r0 = 0
-                            st.budget = budget;
+                            st.remainingBudget(budget);
                             return 0;
                         }
                         r[0] = v;
@@ -225,13 +225,13 @@ public final class Interpreter implements Engine {
                             mem.enterFrame(depth);
                             pc += imm;
                         } else {
-                            st.budget = budget;
+                            st.remainingBudget(budget);
                             r[0] = callHelper(st, helpers[pc - 1], pc - 1, r);
                             Engine tail = st.takeTailCall();
                             // A successful tail call replaces the whole running program (all frames): its r0
                             // becomes the result of this invocation.
                             if (tail != null) return tail.invoke(st, 0, baseDepth, st.tailCallContext(), 0, 0, 0, 0);
-                            budget = st.budget;
+                            budget = st.remainingBudget();
                             st.enter(this, depth);
                         }
                     }
@@ -241,16 +241,16 @@ public final class Interpreter implements Engine {
                         HelperSpec spec = id > 0 && id <= Integer.MAX_VALUE ? program.helpers().get((int) id) : null;
                         if (spec == null)
                             throw new ExecutionException(ExecutionException.Kind.UNKNOWN_HELPER, pc - 1, "callx to unknown helper id " + id);
-                        st.budget = budget;
+                        st.remainingBudget(budget);
                         r[0] = callHelper(st, spec, pc - 1, r);
                         Engine tail = st.takeTailCall();
                         if (tail != null) return tail.invoke(st, 0, baseDepth, st.tailCallContext(), 0, 0, 0, 0);
-                        budget = st.budget;
+                        budget = st.remainingBudget();
                         st.enter(this, depth);
                     }
                     case 0x95 -> {
                         if (depth == baseDepth) {
-                            st.budget = budget;
+                            st.remainingBudget(budget);
                             return r[0];
                         }
                         depth--;
@@ -264,7 +264,7 @@ public final class Interpreter implements Engine {
                         pc = returns[depth];
                     }
                     default -> {
-                        st.budget = budget;
+                        st.remainingBudget(budget);
                         if (pc == code.length) throw new ExecutionException(ExecutionException.Kind.FELL_OFF_END,
                                 pc - 2, "execution ran past the last instruction without exit");
                         throw new ExecutionException(ExecutionException.Kind.BAD_INSTRUCTION, pc - 1,
@@ -278,7 +278,7 @@ public final class Interpreter implements Engine {
                 }
             }
         } catch (MemoryFault f) {
-            st.budget = budget;
+            st.remainingBudget(budget);
             throw new ExecutionException(ExecutionException.Kind.MEMORY_FAULT, pc - 1, f.getMessage());
         }
     }

@@ -1384,12 +1384,12 @@ public final class JitCompiler {
         private void storeBudget() {
             mv.visitVarInsn(ALOAD, ST);
             mv.visitVarInsn(LLOAD, BUDGET);
-            mv.visitFieldInsn(PUTFIELD, Type.getInternalName(ExecutionState.class), "budget", "J");
+            mv.visitMethodInsn(INVOKEVIRTUAL, Type.getInternalName(ExecutionState.class), "remainingBudget", "(J)V", false);
         }
 
         private void reloadBudget() {
             mv.visitVarInsn(ALOAD, ST);
-            mv.visitFieldInsn(GETFIELD, Type.getInternalName(ExecutionState.class), "budget", "J");
+            mv.visitMethodInsn(INVOKEVIRTUAL, Type.getInternalName(ExecutionState.class), "remainingBudget", "()J", false);
             mv.visitVarInsn(LSTORE, BUDGET);
         }
 

@@ -10,7 +10,6 @@ import dev.bypass.vm.helpers.ReturnType;
 import dev.bypass.vm.helpers.TraceSink;
 import static dev.bypass.vm.helpers.ArgType.*;
 
-import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.memory.Memory;
 import dev.bypass.vm.memory.MemoryFault;
@@ -153,8 +152,7 @@ public final class CompatHelpers {
             System.arraycopy(k, 0, keyBytes, 0, keyBytes.length);
             long value = MapArgs.valuePointer(map, m.lookupPointer(c, keyPtr));
             if (value == 0) continue; // deleted meanwhile
-            if (--st.budget < 0) throw new ExecutionException(ExecutionException.Kind.BUDGET_EXHAUSTED, -1,
-                    "for_each_map_elem: program exceeded its budget of " + st.budgetLimit() + " back-edges and calls");
+            st.chargeBudget("for_each_map_elem");
             n++;
             long ret = st.callback(fn, map, keyPtr, value, ctx, 0);
             if (ret == 1) break;

@@ -102,9 +102,7 @@ public final class MapHelpers {
                     for (long i = 0; i < n; i++) {
                         // Each iteration counts against the run's budget like a back-edge, so nested loops cannot
                         // keep a host thread busy for hours.
-                        if (--st.budget < 0) throw new dev.bypass.vm.exec.ExecutionException(
-                                dev.bypass.vm.exec.ExecutionException.Kind.BUDGET_EXHAUSTED, -1,
-                                "loop: program exceeded its budget of " + st.budgetLimit() + " back-edges and calls");
+                        st.chargeBudget("loop");
                         long ret = st.callback(fn, i, ctx, 0, 0, 0);
                         if (ret == 1) return i + 1;
                         if (ret != 0) throw new HelperException("loop callback returned " + ret + " (must be 0 or 1)");
@@ -116,11 +114,14 @@ public final class MapHelpers {
                     Memory mem = c.memory();
                     checkLock(mem, lock);
                     long start = 0;
-                    while (mem.atomic(dev.bypass.vm.isa.AtomicOp.CMPXCHG, false, lock, 1, 0) != 0) {
+                    for (int spins = 0; mem.atomic(dev.bypass.vm.isa.AtomicOp.CMPXCHG, false, lock, 1, 0) != 0; spins++) {
                         if (start == 0) start = System.nanoTime();
                         else if (System.nanoTime() - start > SPIN_LIMIT_NANOS)
                             throw new HelperException("spin_lock: lock at 0x" + Long.toHexString(lock) + " was not released");
-                        Thread.onSpinWait();
+                        // after a short spin, let the holder run: with more waiters than cores, spinning alone
+                        // can keep a descheduled holder off the CPU until the limit strikes
+                        if (spins < 100) Thread.onSpinWait();
+                        else Thread.yield();
                     }
                     HeldLocks.of(c).add(mem.regionOf(lock), lock);
                     return 0;
