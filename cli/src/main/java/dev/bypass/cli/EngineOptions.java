@@ -1,8 +1,7 @@
 package dev.bypass.cli;
 
 import dev.bypass.vm.verification.ProgramType;
-import dev.bypass.vm.verification.VerificationRequest;
-import dev.bypass.verifier.StandardVerifier;
+import dev.bypass.vm.verification.VerificationException;
 import dev.bypass.vm.exec.*;
 import dev.bypass.vm.engines.*;
 import dev.bypass.vm.memory.*;
@@ -27,22 +26,22 @@ public final class EngineOptions {
      * Verifies the program as a buffer program for {@code memory} (its length known) and builds the engine with what
      * the verifier proved; a rejection is exit code 1 with the verifier's message.
      */
-    Engine verifiedEngine(String name, Program program, byte[] memory) {
-        EngineKind kind;
-        try {
-            kind = EngineKind.parse(engine);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage(), 2);
-        }
+    Engine verifiedEngine(String name, Program program, byte[] memory) { return engine(name, program, memory, false); }
+
+    /**
+     * The engine of the program loaded by the runtime as a buffer program for {@code memory}: verified (unless
+     * {@code unverified}, for testing only), linked and compiled as the runtime does for every program.
+     */
+    Engine engine(String name, Program program, byte[] memory, boolean unverified) {
         int length = memory == null ? 0 : memory.length;
-        StandardVerifier.Result r = StandardVerifier.analyse(
-                VerificationRequest.forBuffer(name, program, ProgramType.buffer(length), MapHelpers.registry()), false);
-        if (!r.accepted()) throw new CliException(name + ": rejected: " + r.rejection().message(), 1);
-        LinkedProgram linked = LinkedProgram.link(name, program, MapHelpers.registry(), PseudoResolver.NONE);
-        return Engines.create(linked, kind, r.facts());
+        try {
+            return ElfRun.runtime(unverified, engine, budget).load(name, program, ProgramType.buffer(length)).programs().getFirst().engine();
+        } catch (VerificationException e) {
+            throw new CliException(name + ": rejected: " + e.reason(), 1);
+        }
     }
 
-    /** The engine for a program run unverified (the conformance suite's runner runs programs that way). */
+    /** The engine for a program with maps run unverified (the conformance suite's runner runs programs that way). */
     Engine unverifiedEngine(String name, Program program, PseudoResolver resolver) {
         EngineKind kind;
         try {

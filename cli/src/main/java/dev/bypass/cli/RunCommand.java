@@ -39,8 +39,7 @@ final class RunCommand implements Callable<Integer> {
         ProgramSource src = ProgramSource.read(file);
         byte[] memory = mem != null ? ProgramSource.memoryArgument(mem) : src.memory();
         String name = file.getFileName().toString();
-        Engine e = unverified ? engine.unverifiedEngine(name, src.program(), dev.bypass.vm.exec.PseudoResolver.NONE)
-                : engine.verifiedEngine(name, src.program(), memory);
+        Engine e = engine.engine(name, src.program(), memory, unverified);
         ExecutionState state = engine.state();
         long r1 = EngineOptions.bindMemory(state, memory);
         long r0 = e.execute(state, r1, memory == null ? 0 : memory.length, 0, 0, 0);

@@ -4,6 +4,7 @@ import dev.bypass.vm.verification.ProgramType;
 import dev.bypass.vm.verification.ProgramVerifier;
 import dev.bypass.vm.verification.VerificationException;
 import dev.bypass.vm.verification.VerificationRequest;
+import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.elf.ElfLoader;
 import dev.bypass.vm.elf.ElfObject;
 import dev.bypass.vm.elf.ElfProgram;
@@ -14,6 +15,8 @@ import dev.bypass.vm.exec.*;
 import dev.bypass.vm.engines.*;
 import dev.bypass.vm.memory.*;
 import dev.bypass.vm.facts.ProgramFacts;
+import dev.bypass.vm.isa.Decoder;
+import dev.bypass.vm.isa.Program;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.helpers.standard.MapHelpers;
 import dev.bypass.vm.helpers.TraceSink;
@@ -139,6 +142,33 @@ public final class ProgramRuntime implements AutoCloseable {
      * spec) creates a fresh one. A map lives until the last object holding it is closed.
      */
     public LoadedObject load(String name, ElfObject elf, java.util.function.Function<MapSpec, BpfMap> reuse) {
+        return load(name, elf, reuse, p -> types.forSection(p.section()));
+    }
+
+    /**
+     * Loads a program given as eBPF code rather than in an object: assembly text (as {@code bypass asm} reads it) or
+     * raw little-endian bytecode, told apart by their bytes (an ELF object is loaded as one, its sections typing its
+     * programs). The program is of {@code type}, for example {@link ProgramType#BUFFER} (r1 = a buffer, r2 = its
+     * length) or {@link ProgramType#buffer(int)} for an input of known length, and goes through the same
+     * pipeline as an object's: verified, linked, compiled. Without an object there are no maps, so a map reference
+     * is refused at load.
+     */
+    public LoadedObject loadCode(String name, byte[] code, ProgramType type) {
+        if (code.length >= 4 && code[0] == 0x7f && code[1] == 'E' && code[2] == 'L' && code[3] == 'F') return load(name, code);
+        boolean text = true;
+        for (byte b : code) if (b == 0 || (b >= 0 && b < 0x09)) { text = false; break; }
+        Program program = text ? Assembler.assemble(new String(code, java.nio.charset.StandardCharsets.UTF_8)) : Decoder.decode(code);
+        return load(name, program, type);
+    }
+
+    /** Loads one program as a program of {@code type}: see {@link #loadCode}. Its object is named and holds it alone. */
+    public LoadedObject load(String name, Program program, ProgramType type) {
+        ElfProgram p = new ElfProgram(name, type.sectionPrefix(), program, new LineInfo[0]);
+        return load(name, new ElfObject("", List.of(), List.of(p), null, List.of()), null, x -> type);
+    }
+
+    private LoadedObject load(String name, ElfObject elf, java.util.function.Function<MapSpec, BpfMap> reuse,
+                              java.util.function.Function<ElfProgram, ProgramType> typeOf) {
         List<BpfMap> maps = new ArrayList<>();
         java.util.Set<BpfMap> created = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         try {
@@ -169,12 +199,12 @@ public final class ProgramRuntime implements AutoCloseable {
                 frozen.add(maps.get(i).frozen() ? maps.get(i).lookup(new byte[4]) : null);
             MapResolver resolver = new MapResolver(maps);
             for (ElfProgram p : elf.programs()) {
-                ProgramType type = types.forSection(p.section());
+                ProgramType type = typeOf.apply(p);
                 ProgramFacts facts;
                 try {
                     facts = verifier.verify(new VerificationRequest(p.name(), p.program(), type, specs, helpers, p::lineAt, frozen));
                 } catch (VerificationException e) {
-                    throw new VerificationException("program " + p.name() + " (" + p.section() + ") rejected: " + e.getMessage());
+                    throw new VerificationException("program " + p.name() + " (" + p.section() + ") rejected: " + e.getMessage(), e);
                 }
                 if (facts == null) throw new IllegalStateException("verifier " + verifier.name() + " returned no result");
                 LinkedProgram linked;

@@ -17,7 +17,7 @@ public final class StandardVerifier implements ProgramVerifier {
 
     @Override public ProgramFacts verify(VerificationRequest request) {
         Result r = analyse(request, false);
-        if (r.rejection() != null) throw new VerificationException("program " + request.programName() + ": " + r.rejection().message());
+        if (r.rejection() != null) throw VerificationException.rejected(request.programName(), r.rejection().message());
         return r.facts();
     }
 
