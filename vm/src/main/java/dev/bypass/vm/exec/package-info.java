@@ -1,8 +1,9 @@
 /**
- * Execution: the tagged-pointer memory model ({@link dev.bypass.vm.memory.Memory}, {@link dev.bypass.vm.memory.Region},
- * {@link dev.bypass.vm.memory.RegionTable}), linking ({@link dev.bypass.vm.exec.LinkedProgram}: helpers bound,
- * {@code lddw} pseudo forms resolved, unknown helpers refused at load time), and engines
- * ({@link dev.bypass.vm.exec.Engine}): the {@link dev.bypass.vm.exec.Interpreter} and the JIT.
+ * Execution on the tagged-pointer memory model ({@code dev.bypass.vm.memory}): linking
+ * ({@link dev.bypass.vm.exec.LinkedProgram}: helpers bound, {@code lddw} pseudo forms resolved, unknown helpers
+ * refused at load time), the per-thread {@link dev.bypass.vm.exec.ExecutionState}, and engines
+ * ({@link dev.bypass.vm.exec.Engine}): the {@link dev.bypass.vm.exec.Interpreter} here, the JIT behind
+ * {@link dev.bypass.vm.engines.Engines}.
  *
  * <h2>Why tagged pointers</h2>
  * A register holding a pointer is an ordinary {@code long}: region id in the high half, offset in the low half. The
