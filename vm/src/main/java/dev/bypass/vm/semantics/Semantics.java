@@ -19,7 +19,7 @@ import java.util.Map;
  * The opcode table: for each ALU operation and width, each conditional jump and width, and each byte swap, the one
  * method of {@link Ops} that says what it does, found by its annotation. Every engine consumes these declarations:
  * the interpreter calls the methods, the JIT inlines their bytecode ({@code dev.bypass.vm.jit.Intrinsics}), and
- * constant folding (the verifier's {@link AluOp#eval64}, {@link JumpOp#test64}, {@link Ops#endian}) evaluates them
+ * constant folding (the verifier's {@link #eval}, {@link #test}, {@link Ops#endian}) evaluates them
  * here through method handles. The table is checked when the class loads: an operation without exactly one
  * implementation of the right shape stops the VM from starting rather than running with a gap.
  */
