@@ -356,11 +356,11 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
 
     /** The statement's fingerprint (text_hash, bypass_fingerprint), computed once per request. */
     public static long fingerprint(QueryRequest r) {
-        if (r.hookCache instanceof Long l) return l;
+        if (r.hookCache() instanceof Long l) return l;
         byte[] copy = new byte[r.textLength()];
         int n = r.copyText(copy);
         long h = SqlText.normalize(copy, n);
-        r.hookCache = h;
+        r.hookCache(h);
         return h;
     }
 
@@ -489,9 +489,9 @@ public final class ProgramHooks implements QueryHook, HookPrograms, AutoCloseabl
     private static final byte[] EMPTY = new byte[0];
 
     private static SessionState state(SessionInfo s) {
-        if (s.hookCache instanceof SessionState st) return st;
+        if (s.hookCache() instanceof SessionState st) return st;
         SessionState st = new SessionState();
-        s.hookCache = st;
+        s.hookCache(st);
         return st;
     }
 

@@ -27,7 +27,7 @@ public final class QueryRequest {
     private SessionInfo session;
     private boolean named;
     /** The hook implementation's own per-request data (e.g. a fingerprint computed once), or null. */
-    public Object hookCache;
+    private Object hookCache;
 
     /** {@code text[0, textLength)} is the text (or its first bytes); the array must not change afterwards. */
     public QueryRequest(String user, String database, Kind kind, byte[] text, int textLength, long length, int mask, int statements) {
@@ -118,4 +118,10 @@ public final class QueryRequest {
     @Override public String toString() {
         return "QueryRequest[" + kind + " " + user + "@" + database + " " + StatementClass.of(mask) + " " + length + " bytes]";
     }
+
+    /** The hook implementation's own per-request data (e.g. a fingerprint computed once), or null; the proxy never reads it. */
+    public Object hookCache() { return hookCache; }
+
+    /** Keeps {@code data} with this request for the hook implementation (see {@link #hookCache()}). */
+    public void hookCache(Object data) { this.hookCache = data; }
 }

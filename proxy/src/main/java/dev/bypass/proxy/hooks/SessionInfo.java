@@ -5,7 +5,7 @@ import java.net.SocketAddress;
 /**
  * A client session as hooks see it: who (role, database, application_name as it is now), from where, over TLS or
  * not, and whether a transaction is open. The session updates what changes before each hook call; a hook may cache
- * its own encoding of the session in {@link #hookCache} (it is never read by the proxy).
+ * its own encoding of the session in {@link #hookCache()} (it is never read by the proxy).
  */
 public final class SessionInfo {
     private final int id;
@@ -15,7 +15,7 @@ public final class SessionInfo {
     private volatile String applicationName = "";
     private volatile boolean inTransaction;
     /** The hook implementation's own per-session data (e.g. the encoded session block), or null. */
-    public volatile Object hookCache;
+    private volatile Object hookCache;
 
     public SessionInfo(int id, String user, String database, SocketAddress client, boolean tls) {
         this.id = id;
@@ -49,6 +49,12 @@ public final class SessionInfo {
         if (!applicationName.equals(this.applicationName)) this.applicationName = applicationName;
         this.inTransaction = inTransaction;
     }
+
+    /** The hook implementation's own per-session data (e.g. the encoded session block), or null; the proxy never reads it. */
+    public Object hookCache() { return hookCache; }
+
+    /** Keeps {@code data} with this session for the hook implementation (see {@link #hookCache()}). */
+    public void hookCache(Object data) { this.hookCache = data; }
 
     @Override public String toString() { return "session " + id + " " + user + "@" + database; }
 }
