@@ -12,6 +12,7 @@ module dev.bypass.proxy {
     requires io.netty.handler;
     requires io.netty.codec;
     requires io.netty.transport.classes.epoll;
+    requires io.netty.transport.classes.io_uring;
     requires io.netty.transport.unix.common;
     requires com.ongres.scram.client;
     requires org.slf4j;

@@ -5,7 +5,7 @@ import dev.bypass.observability.metrics.ScrapeEndpoint;
 import dev.bypass.programs.Hook;
 import dev.bypass.programs.LoadedObject;
 import dev.bypass.programs.ProgramRuntime;
-import dev.bypass.programs.ProgramType;
+import dev.bypass.vm.verification.ProgramType;
 import dev.bypass.programs.ProgramTypes;
 import dev.bypass.programs.Verifiers;
 import dev.bypass.vm.ctx.ContextField;

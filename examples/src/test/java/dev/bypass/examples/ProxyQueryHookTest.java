@@ -2,7 +2,7 @@ package dev.bypass.examples;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bypass.proxy.pg.EmbeddedPostgres;
+import dev.bypass.postgres.EmbeddedPostgres;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

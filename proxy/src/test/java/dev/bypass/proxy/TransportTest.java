@@ -2,12 +2,12 @@ package dev.bypass.proxy;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.bypass.programs.ProgramVerifier;
+import dev.bypass.vm.verification.ProgramVerifier;
 import dev.bypass.proxy.config.Settings;
 import dev.bypass.proxy.config.Settings.TransportKind;
 import dev.bypass.proxy.hooks.ProgramQueryHook;
-import dev.bypass.proxy.pg.EmbeddedPostgres;
-import dev.bypass.proxy.server.ProxyConfig;
+import dev.bypass.postgres.EmbeddedPostgres;
+import dev.bypass.proxy.config.ProxyConfig;
 import dev.bypass.proxy.server.ProxyServer;
 import dev.bypass.proxy.server.Transport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -2,16 +2,16 @@ package dev.bypass.verifier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.bypass.programs.ProgramType;
-import dev.bypass.programs.VerificationRequest;
+import dev.bypass.vm.verification.ProgramType;
+import dev.bypass.vm.verification.VerificationRequest;
 import dev.bypass.vm.asm.Assembler;
 import dev.bypass.vm.exec.Engine;
 import dev.bypass.vm.exec.ExecutionException;
 import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.exec.Interpreter;
 import dev.bypass.vm.exec.LinkedProgram;
-import dev.bypass.vm.exec.Memory;
-import dev.bypass.vm.exec.Region;
+import dev.bypass.vm.memory.Memory;
+import dev.bypass.vm.memory.Region;
 import dev.bypass.vm.facts.ProgramFacts;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.isa.Program;

@@ -3,7 +3,6 @@ package dev.bypass.vm;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.vm.asm.Assembler;
-import dev.bypass.vm.LoadException;
 import dev.bypass.vm.exec.*;
 import dev.bypass.vm.engines.*;
 import dev.bypass.vm.memory.*;

@@ -4,6 +4,6 @@
  * whether RELOAD changes it), {@code [databases]}, {@code [users]} and {@code [peers]} entries, the {@code [programs]}
  * section ({@link dev.bypass.proxy.config.ProgramSpec}), and the files they name: auth_file secrets, pg_hba-style
  * rules and ident maps. Errors name the file, line and key ({@link dev.bypass.proxy.config.ConfigException}).
- * The file itself is read by {@link dev.bypass.proxy.server.ProxyConfigFile}.
+ * The file itself is read by {@link dev.bypass.proxy.config.ProxyConfigFile}.
  */
 package dev.bypass.proxy.config;

@@ -1,5 +1,6 @@
 package dev.bypass.vm.helpers.standard;
 
+import dev.bypass.vm.helpers.ArgType;
 import dev.bypass.vm.helpers.Helper;
 import dev.bypass.vm.helpers.HelperContext;
 import dev.bypass.vm.helpers.HelperException;
