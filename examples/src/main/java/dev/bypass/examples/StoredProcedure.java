@@ -48,7 +48,9 @@ public final class StoredProcedure {
                     for (int i = 0; i < ORDERS_PER_THREAD; i++) {
                         // arguments: the raw context of up to eight u64s; one unit of the item
                         long result = procedures.run("place_order", new long[] {ITEM, 1});
-                        (result == 0 ? placed : refused).incrementAndGet();
+                        if (result == 0) placed.incrementAndGet();
+                        else if (result == 1) refused.incrementAndGet();
+                        else System.out.println("order failed: place_order returned " + result);
                     }
                 }));
             for (Thread t : threads) t.join();

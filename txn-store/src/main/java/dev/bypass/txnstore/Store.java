@@ -263,7 +263,7 @@ public final class Store implements AutoCloseable {
                 return result;
             } catch (SerializationFailure e) {
                 if (attempt >= MAX_ATTEMPTS) throw e;
-                beforeRetry(attempt);
+                prepareRetry(attempt);
             }
         }
     }
@@ -334,11 +334,15 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * A retry after a conflict: the commit that won may be one whose log write is still owed (a deferred commit of
-     * the same thread, acknowledged only after this one's round); until it is written it stays invisible and the
-     * retry would meet the same conflict, so the log is brought up to date first.
+     * Waits before attempt {@code attempt + 1} of a transaction that lost validation, for callers that run their own
+     * retry loop (as {@link #call} does). The commit that won may be one whose log write is still owed (a commit in
+     * flight on another thread, or a deferred commit of this one); until it is written it stays invisible and a
+     * retry would meet the same conflict again, so the log is brought up to date first; then a randomised backoff
+     * growing with {@code attempt} spreads the contenders out.
+     *
+     * @param attempt the number of attempts made so far, from 1
      */
-    private void beforeRetry(int attempt) {
+    public void prepareRetry(int attempt) {
         if (wal != null) wal.await(wal.appended());
         else if (external != null) external.await(external.appended());
         backoff(attempt);

@@ -307,6 +307,7 @@ public final class StoredProcedures implements Procedures {
                     if (s.tx != null) s.tx.abort();
                 }
                 if (!s.conflicted || attempt >= MAX_ATTEMPTS) return (int) r;
+                store.prepareRetry(attempt);
             }
         } finally {
             if (outer == null) StoreHelpers.CURRENT.remove();
