@@ -48,6 +48,11 @@ public final class ProxyAbi {
 
         static Field chars(String name, int offset, int bytes, String doc) { return new Field(name, "char", offset, 1, bytes, ContextField.Kind.SCALAR, doc); }
 
+        /** The {@code data} / {@code data_end} pair bounding a read-only statement text, as in XDP's context. */
+        static Field data(int offset, String doc) { return new Field("data", "__u64", offset, 8, 1, ContextField.Kind.PACKET_START, doc); }
+
+        static Field dataEnd(int offset) { return new Field("data_end", "__u64", offset, 8, 1, ContextField.Kind.PACKET_END, "one past its last byte"); }
+
         int bytes() { return size * count; }
     }
 
@@ -106,8 +111,8 @@ public final class ProxyAbi {
                 Field.u32("statements", 28, "statements in the text"),
                 Field.u32("protocol", 32, "BYPASS_PROTO_SIMPLE (Query), _PARSE (Parse), _BIND (Bind of a named statement), _FUNCTION_CALL"),
                 Field.u32("named", 36, "1 for a Parse or Bind of a named prepared statement (a Parse prepares it; each execution is a Bind)"),
-                new Field("data", "__u64", 40, 8, 1, ContextField.Kind.PACKET_START, "first byte of the statement text (read-only; cast (void *)(long)ctx->data)"),
-                new Field("data_end", "__u64", 48, 8, 1, ContextField.Kind.PACKET_END, "one past its last byte")),
+                Field.data(40, "first byte of the statement text (read-only; cast (void *)(long)ctx->data)"),
+                Field.dataEnd(48)),
                 "1 lets the statement through; 0 refuses it with SQLSTATE 42501 naming the program (the session goes on)",
                 "for each Query, Parse, Bind of a named statement and FunctionCall, before it reaches a server"),
         RESULT("result", "bypass/result", "bypass_result_ctx", 64, false, List.of(
@@ -125,8 +130,8 @@ public final class ProxyAbi {
                 Field.u32("replicas", 12, "number of entries of the replicas setting"),
                 Field.u32("protocol", 16, "as in the query context"),
                 Field.u32("length", 20, "full text length; 0 when the first request is a Bind (no text)"),
-                new Field("data", "__u64", 24, 8, 1, ContextField.Kind.PACKET_START, "the first statement's text, read-only (empty for a Bind)"),
-                new Field("data_end", "__u64", 32, 8, 1, ContextField.Kind.PACKET_END, "one past its last byte")),
+                Field.data(24, "the first statement's text, read-only (empty for a Bind)"),
+                Field.dataEnd(32)),
                 "the target: 0 the database's own server, i (1..replicas) the i-th replicas entry; anything else means 0",
                 "when a transaction starts (transaction pooling with replicas set)"),
         MIRROR("mirror", "bypass/proxy_mirror", "bypass_mirror_ctx", 40, true, List.of(
@@ -135,8 +140,8 @@ public final class ProxyAbi {
                 Field.u32("length", 12, "full text length"),
                 Field.u32("protocol", 16, "as in the query context"),
                 Field.u32("reserved", 20, "zero"),
-                new Field("data", "__u64", 24, 8, 1, ContextField.Kind.PACKET_START, "the statement text, read-only"),
-                new Field("data_end", "__u64", 32, 8, 1, ContextField.Kind.PACKET_END, "one past its last byte")),
+                Field.data(24, "the statement text, read-only"),
+                Field.dataEnd(32)),
                 "1 copies the (allowed) request to the mirror server; 0 does not",
                 "for each allowed request, when mirror is set");
 
