@@ -4,11 +4,11 @@
 # alternating, then failover: the leader is killed with SIGKILL KILLS times while a client writes unique keys
 # through the other replicas and retries; it prints, per kill, the time from the kill to the first acknowledged
 # commit on the new leader, and at the end checks that every acknowledged key is on every replica.
-# Usage: bench/scripts/store-replicated.sh [requests=50000] [clients=50] [kills=20] [rounds=2 (0: failover only)] [election-ms=1000]
+# Usage: bench/scripts/store-replicated.sh [requests=50000] [clients=50] [kills=20] [rounds=2 (0: failover only)] [election-ms=500]
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
 . "$root/bin/java-env"
-requests="${1:-50000}"; clients="${2:-50}"; kills="${3:-20}"; rounds="${4:-2}"; election="${5:-1000}"
+requests="${1:-50000}"; clients="${2:-50}"; kills="${3:-20}"; rounds="${4:-2}"; election="${5:-500}"
 command -v redis-benchmark >/dev/null || { echo "needs redis-benchmark (Debian package redis-tools)" >&2; exit 2; }
 py=$(command -v /usr/bin/python3 || command -v python3)   # Debian's, where python3-redis installs
 "$py" -c 'import redis' 2>/dev/null || { echo "needs python3-redis (Debian package)" >&2; exit 2; }

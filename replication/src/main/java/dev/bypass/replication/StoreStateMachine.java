@@ -400,19 +400,46 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     }
 
     private void loadSnapshotInfo() throws IOException {
-        FileListSnapshotInfo best = null;
+        List<FileListSnapshotInfo> found = new ArrayList<>();
         try (var s = Files.list(smDir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String n = p.getFileName().toString();
                 if (!n.startsWith("snapshot-") || !n.endsWith(META_SUFFIX)) continue;
                 String[] ti = n.substring(9, n.length() - META_SUFFIX.length()).split("_");
                 long term = Long.parseLong(ti[0]), index = Long.parseLong(ti[1]);
-                if (best != null && best.getIndex() >= index) continue;
                 Meta m = readMeta(p);
-                best = new FileListSnapshotInfo(List.of(new FileInfo(smDir.resolve(m.checkpoint()), null), new FileInfo(p, null)), term, index);
+                found.add(new FileListSnapshotInfo(List.of(new FileInfo(smDir.resolve(m.checkpoint()), null), new FileInfo(p, null)), term, index));
             }
         }
-        latest = best;
+        found.sort(Comparator.comparingLong(FileListSnapshotInfo::getIndex));
+        synchronized (retained) {
+            retained.clear();
+            retained.addAll(found);
+        }
+        latest = found.isEmpty() ? null : found.getLast();
+    }
+
+    /**
+     * Snapshots kept, oldest first. Not only the newest: the leader may still be sending an older one to a replica
+     * that joins or lags (in chunks, which on a loaded machine can outlast a snapshot interval); deleting it under the
+     * transfer would make that replica start over, possibly forever.
+     */
+    private final ArrayDeque<FileListSnapshotInfo> retained = new ArrayDeque<>();
+    private static final int SNAPSHOTS_KEPT = 3;
+
+    /** Makes {@code s} the newest snapshot and deletes the files of those beyond {@link #SNAPSHOTS_KEPT}. */
+    private void retain(FileListSnapshotInfo s) throws IOException {
+        List<FileListSnapshotInfo> gone = new ArrayList<>();
+        java.util.Set<Path> kept = new java.util.HashSet<>();
+        synchronized (retained) {
+            retained.add(s);
+            while (retained.size() > SNAPSHOTS_KEPT) gone.add(retained.removeFirst());
+            for (FileListSnapshotInfo r : retained) for (FileInfo f : r.getFiles()) kept.add(f.getPath());
+        }
+        latest = s;
+        for (FileListSnapshotInfo g : gone)
+            for (FileInfo f : g.getFiles())
+                if (!kept.contains(f.getPath())) Files.deleteIfExists(f.getPath());
     }
 
     @Override public SnapshotInfo getLatestSnapshot() { return latest; }
@@ -426,21 +453,18 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
         Path ckpt = Path.of(result.file());
         String name = ckpt.getFileName().toString();
         Path link = smDir.resolve(name);
-        Files.deleteIfExists(link);
-        try {
-            Files.createLink(link, ckpt);
-        } catch (IOException | UnsupportedOperationException e) {
-            Files.copy(ckpt, link);
+        if (!Files.exists(link)) { // else the same checkpoint (no commit since), perhaps being sent: left as it is
+            try {
+                Files.createLink(link, ckpt);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(ckpt, link);
+            }
         }
         Path meta = smDir.resolve("snapshot-" + applied.getTerm() + "_" + applied.getIndex() + META_SUFFIX);
         Path tmp = smDir.resolve(meta.getFileName() + ".tmp");
         Files.writeString(tmp, result.timestamp() + " " + name + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE);
-        FileListSnapshotInfo old = latest;
-        latest = new FileListSnapshotInfo(List.of(new FileInfo(link, null), new FileInfo(meta, null)), applied);
-        if (old != null)
-            for (FileInfo f : old.getFiles())
-                if (!f.getPath().equals(link)) Files.deleteIfExists(f.getPath());
+        retain(new FileListSnapshotInfo(List.of(new FileInfo(link, null), new FileInfo(meta, null)), applied));
         return applied.getIndex();
     }
 
