@@ -25,7 +25,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -69,13 +68,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     /** An admin console session, and whether it may change state (admin_users) or only look (stats_users). */
     volatile boolean admin, adminPrivileged;
     /** Counted in max_client_conn (the proxy sets and clears it). */
-    boolean countedAsClient;
-    /** What the client asked for at start-up and the values of the parameters tracked for it since. */
-    final Map<String, String> tracked = new LinkedHashMap<>();
+    volatile boolean countedAsClient;
+    /** What the client asked for at start-up, the values of the parameters tracked for it since, what it was told. */
+    final ClientParameters parameters;
     volatile String applicationName = "";
     PoolMode mode = PoolMode.SESSION;
-    /** The server parameters the client was last told. */
-    Map<String, String> lastParameters = Map.of();
 
     // ---- the parts ----
     final HookDispatch hooks;
@@ -112,6 +109,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         this.proxy = proxy;
         this.decoder = decoder;
         this.processId = processId;
+        this.parameters = new ClientParameters(proxy);
         this.hooks = new HookDispatch(this, proxy);
         this.login = new LoginStage(this, proxy);
     }
@@ -233,29 +231,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private MirrorBatch mirror() {
         if (mirror == null) mirror = new MirrorBatch(proxy, this);
         return mirror;
-    }
-
-    /** The server's parameters with the client's tracked values over them: what the client is told it has. */
-    Map<String, String> withTracked(Map<String, String> serverParameters) {
-        if (tracked.isEmpty()) return serverParameters;
-        Map<String, String> out = new LinkedHashMap<>(serverParameters);
-        for (var e : tracked.entrySet()) {
-            String name = canonical(serverParameters, e.getKey());
-            out.put(name, e.getValue());
-        }
-        return out;
-    }
-
-    /** The name the server reports a parameter under (DateStyle, TimeZone, ...), matched without regard to case. */
-    private static String canonical(Map<String, String> parameters, String name) {
-        for (String k : parameters.keySet()) if (k.equalsIgnoreCase(name)) return k;
-        return name;
-    }
-
-    boolean isTracked(String name) {
-        for (String t : StartupParameters.TRACKED) if (t.equalsIgnoreCase(name)) return true;
-        for (String t : proxy.config().get(Settings.TRACK_EXTRA_PARAMETERS)) if (t.equalsIgnoreCase(name)) return true;
-        return false;
     }
 
     /** Hands the queued messages to the relay in order; a protocol error ends the session and the rest are only released. */
@@ -586,15 +561,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         proxy.hold(s, this);
         server = s;
         // A server of another session may report different parameters: tell the client where they differ.
-        Map<String, String> params = s.parameters();
-        if (params != lastParameters && !params.equals(lastParameters)) {
-            Map<String, String> told = withTracked(params);
-            told.forEach((k, v) -> {
-                if (!v.equals(lastParameters.get(k))) replies.answer(new ParameterStatus(k, v).encode(client.alloc()));
-            });
-            lastParameters = told;
+        Map<String, String> serverParameters = s.parameters();
+        parameters.attached(serverParameters, replies::answer, client.alloc());
+        // and set the client's own values on the server; the replies are dropped
+        ByteBuf settings = parameters.settingsFor(serverParameters, s.channel().alloc());
+        if (settings != null) {
+            s.write(settings);
+            replies.expect(Expected.of(Expected.Kind.INJECTED_QUERY));
         }
-        applyTracked(s);
         replayQueued();
         s.flush();
         replies.flush();
@@ -616,23 +590,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 client.config().setAutoRead(true);
             }
         });
-    }
-
-    /** Sets on the server the tracked parameters whose values differ from the client's; their replies are dropped. */
-    private void applyTracked(ServerConnection s) {
-        if (tracked.isEmpty()) return;
-        Map<String, String> params = s.parameters();
-        StringBuilder sql = null;
-        for (var e : tracked.entrySet()) {
-            String name = canonical(params, e.getKey());
-            String now = params.get(name);
-            if (e.getValue().equals(now)) continue;
-            if (sql == null) sql = new StringBuilder();
-            sql.append(StartupParameters.setStatement(name, e.getValue())).append(';');
-        }
-        if (sql == null) return;
-        s.write(new Query(sql.toString()).encode(s.channel().alloc()));
-        replies.expect(Expected.of(Expected.Kind.INJECTED_QUERY));
     }
 
     /** Sends what waited for a server, in order. */
@@ -673,8 +630,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
                 replies.write(frame.frame().retainedDuplicate());
                 return;
             }
-            if (type == Backend.PARAMETER_STATUS) {
-                parameterStatus(frame);
+            if (type == Backend.PARAMETER_STATUS) { // a parameter the client changed (or the proxy set)
+                Expected head = replies.head();
+                boolean toClient = head == null || head.kind() != Expected.Kind.INJECTED_QUERY;
+                parameters.reported(ParameterStatus.decode(frame.body()), toClient);
+                if (toClient) replies.write(frame.frame().retainedDuplicate());
                 return;
             }
             replies.deliverSynthetic();
@@ -719,19 +679,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             // session with it, so that the client notices
             dropServer("server_fast_close");
             fatal("57P01", "server connection closed (server_fast_close): reconnect");
-        }
-    }
-
-    /** A parameter the client changed (or the proxy set): the client's tracked value too. */
-    private void parameterStatus(PgFrame frame) {
-        ParameterStatus ps = ParameterStatus.decode(frame.body());
-        if (isTracked(ps.name())) tracked.put(ps.name(), ps.value());
-        Expected head = replies.head();
-        if (head == null || head.kind() != Expected.Kind.INJECTED_QUERY) {
-            replies.write(frame.frame().retainedDuplicate());
-            Map<String, String> told = new LinkedHashMap<>(lastParameters);
-            told.put(ps.name(), ps.value());
-            lastParameters = told;
         }
     }
 

@@ -43,7 +43,7 @@ final class HookDispatch {
     /** The session for a hook call, with what may have changed since the last one. */
     SessionInfo info() {
         if (info == null) info = new SessionInfo(session.processId, session.user, session.database, session.channel().remoteAddress(), session.tls);
-        info.update(session.tracked.getOrDefault("application_name", session.applicationName), session.inTransaction());
+        info.update(session.parameters.get("application_name", session.applicationName), session.inTransaction());
         return info;
     }
 
@@ -145,7 +145,7 @@ final class HookDispatch {
      * before reading it), so the classifier also reads backslashes as plain bytes.
      */
     boolean rawBackslashes() {
-        String encoding = session.tracked.getOrDefault("client_encoding", session.lastParameters.get("client_encoding"));
+        String encoding = session.parameters.clientEncoding();
         if (encoding == null) return false;
         if (encoding != lastEncoding) {
             // decided once per encoding string the session has (it changes with SET client_encoding only)

@@ -13,7 +13,6 @@ import dev.bypass.proxy.wire.BackendKeyData;
 import dev.bypass.proxy.wire.CancelRequest;
 import dev.bypass.proxy.wire.Messages;
 import dev.bypass.proxy.wire.MessageType.Backend;
-import dev.bypass.proxy.wire.ParameterStatus;
 import dev.bypass.proxy.wire.PgFrame;
 import dev.bypass.proxy.wire.ProtocolException;
 import dev.bypass.proxy.wire.ReadyForQuery;
@@ -23,7 +22,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -96,7 +94,7 @@ final class LoginStage {
         }
         session.user = params.user();
         session.database = params.database();
-        session.tracked.putAll(params.tracked());
+        session.parameters.requested(params.tracked());
         if (session.user.isEmpty()) {
             session.fatal("28000", "no PostgreSQL user name specified in startup packet");
             return;
@@ -323,18 +321,16 @@ final class LoginStage {
         session.mode = config.poolMode(session.db, poolUser);
         Pool pool = proxy.pool(session.database, session.user);
         session.pool = pool;
-        var tracked = session.tracked;
-        if (config.get(Settings.APPLICATION_NAME_ADD_HOST)) {
-            String app = tracked.getOrDefault("application_name", "app");
-            tracked.put("application_name", app + " - " + session.addressText());
-        }
-        session.applicationName = tracked.getOrDefault("application_name", "");
+        ClientParameters parameters = session.parameters;
+        if (config.get(Settings.APPLICATION_NAME_ADD_HOST))
+            parameters.set("application_name", parameters.get("application_name", "app") + " - " + session.addressText());
+        session.applicationName = parameters.get("application_name", "");
         Map<String, String> known = pool.knownParameters();
         if (known != null && session.mode != PoolMode.SESSION) {
             // A server of this pool logged in before: its parameters, with the client's own, are what the client is
             // told, without taking a server for it.
             client.write(Authentication.ok().encode(client.alloc()));
-            finishLogin(session.withTracked(known));
+            finishLogin(parameters.withTracked(known));
             return;
         }
         // Log in to a server first so that the client sees the real server parameters and a failing database is
@@ -353,25 +349,21 @@ final class LoginStage {
             Map<String, String> serverParams = s.parameters();
             pool.assigned(System.nanoTime() - waitingSince);
             if (session.mode == PoolMode.SESSION) {
-                finishLogin(session.withTracked(serverParams));
+                finishLogin(parameters.withTracked(serverParams));
                 session.attach(s);
             } else {
                 pool.release(s);
-                finishLogin(session.withTracked(serverParams));
+                finishLogin(parameters.withTracked(serverParams));
             }
         }));
     }
 
     private void finishLogin(Map<String, String> params) {
         Channel client = session.channel();
-        session.lastParameters = params;
-        params.forEach((k, v) -> client.write(new ParameterStatus(k, v).encode(client.alloc())));
+        session.parameters.toldAtLogin(params, !session.admin, client::write, client.alloc());
         client.write(new BackendKeyData(session.processId, session.secretKey).encode(client.alloc()));
         client.writeAndFlush(new ReadyForQuery(ReadyForQuery.IDLE).encode(client.alloc()));
         session.phase = ClientSession.Phase.READY;
-        if (!session.admin) {
-            for (var e : params.entrySet()) if (session.isTracked(e.getKey())) session.tracked.put(e.getKey(), e.getValue());
-        }
         if (proxy.config().get(Settings.LOG_CONNECTIONS))
             proxy.log().info(session.prefix() + "login: db=" + session.database + " user=" + session.user
                     + (session.admin ? " (console, " + (session.adminPrivileged ? "admin" : "stats") + ")" : ""));
