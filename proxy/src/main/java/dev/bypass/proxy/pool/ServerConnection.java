@@ -338,10 +338,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (batch == null || batch.isEmpty()) return;
         handoff = null;
         handoffTo = null;
-        h.eventLoop().execute(() -> {
-            for (Object m : batch) deliver(h, m);
-            h.serverReadComplete(this);
-        });
+        try {
+            h.eventLoop().execute(() -> {
+                for (Object m : batch) deliver(h, m);
+                h.serverReadComplete(this);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            for (Object m : batch) ReferenceCountUtil.release(m);
+        }
     }
 
     /** Runs a callback of {@code h} on its loop, after what was handed over before. */
@@ -352,7 +356,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     private static boolean isFatal(PgFrame frame) {
-        String severity = ErrorResponse.decode(frame.body()).fields().getOrDefault('V', "");
+        String severity = ErrorResponse.decode(frame.body()).severityCode();
         return severity.equals("FATAL") || severity.equals("PANIC");
     }
 

@@ -85,7 +85,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
 
     // ---- the relay ----
     /** The pool this client's requests go to (the primary's; the route hook may pick a replica's per transaction). */
-    Pool pool;
+    volatile Pool pool;
     private volatile ServerConnection server;
     private volatile boolean acquiring;
     private volatile long waitingSinceNanos;
@@ -97,13 +97,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private boolean inExtended;
     /** After an error in an extended-protocol batch: drop the client's messages until its Sync. */
     private boolean skipUntilSync;
-    /** When the client last sent something (volatile: SHOW CLIENTS), when its oldest unanswered request went out, when its transaction began. */
-    private volatile long lastRequestNanos = System.nanoTime();
-    private long requestStartNanos, transactionStartNanos;
-    /** When the statement whose CommandComplete comes next began (its request sent, or the previous one completed). */
-    private long statementStartNanos;
+    /** When the client last sent something or was last answered (volatile: SHOW CLIENTS reads it). */
+    volatile long lastRequestNanos = System.nanoTime();
     private volatile String closeReason;
-    private int cancelRequests;
 
     ClientSession(ProxyServer proxy, PgFrameDecoder decoder, int processId) {
         this.proxy = proxy;
@@ -164,7 +160,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     void cancelRequested() {
         if (client == null) return;
         onLoop(() -> {
-            cancelRequests++;
             ServerConnection s = server;
             if (s != null && s.key() != null && s.remoteAddress() != null) proxy.sendCancel(s.remoteAddress(), s.key().processId(), s.key().secretKey());
         });
@@ -179,7 +174,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
-        replies = new ReplyQueue(client);
+        replies = new ReplyQueue(this, client);
         statements = new StatementRegistry(replies, client);
         proxy.sessionOpened(this);
     }
@@ -397,9 +392,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     private void toServer(PgFrame frame) {
         ServerConnection s = server;
         boolean renames = tracksStatements();
-        if (requestStartNanos == 0) requestStartNanos = System.nanoTime();
-        if (statementStartNanos == 0) statementStartNanos = requestStartNanos;
-        if (transactionStartNanos == 0) transactionStartNanos = System.nanoTime();
+        replies.sending();
         PoolStats stats = s.pool().statistics();
         stats.received(frame.length());
         if (frame.streamed()) {
@@ -622,81 +615,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     public void fromServer(ServerConnection s, PgFrame frame) {
         byte type = frame.type();
         if (proxy.verbose() >= 2) trace("server " + s.key() + " -> '" + (char) type + "' expecting " + replies);
-        boolean mayRelease = false;
+        ReplyQueue.Delivery delivery;
         try {
             if (server != s) return;
-            s.pool().statistics().sent(frame.length());
-            if (type == Backend.NOTICE_RESPONSE || type == Backend.NOTIFICATION_RESPONSE) { // unsolicited
-                replies.write(frame.frame().retainedDuplicate());
-                return;
-            }
-            if (type == Backend.PARAMETER_STATUS) { // a parameter the client changed (or the proxy set)
-                Expected head = replies.head();
-                boolean toClient = head == null || head.kind() != Expected.Kind.INJECTED_QUERY;
-                parameters.reported(ParameterStatus.decode(frame.body()), toClient);
-                if (toClient) replies.write(frame.frame().retainedDuplicate());
-                return;
-            }
-            replies.deliverSynthetic();
-            Expected head = replies.head();
-            if (head == null) { // nothing asked (e.g. the server shutting down): pass it on
-                replies.write(frame.frame().retainedDuplicate());
-                return;
-            }
-            if (head.kind() == Expected.Kind.INJECTED_QUERY || head.kind() == Expected.Kind.INJECTED_CLOSE) {
-                if (type == Backend.ERROR_RESPONSE)
-                    proxy.log().warning(prefix() + "setting the client's parameters on its server failed: " + ErrorResponse.decode(frame.body()).message());
-            } else if (type == Backend.ERROR_RESPONSE && head.kind() == Expected.Kind.SUBSTITUTE) {
-                replies.write(head.synthetic().retainedDuplicate()); // the refusal instead of the server's complaint
-            } else if (type == Backend.ERROR_RESPONSE && head.kind() != Expected.Kind.SIMPLE) {
-                replies.write(frame.frame().retainedDuplicate());
-                if (replies.serverSkipsToSync(s, statements)) skipUntilSync = true; // the client's requests up to its Sync too
-                return;
-            } else if (head.kind() != Expected.Kind.INJECTED_PARSE) {
-                replies.write(frame.streamed() ? frame.frame().retainedSlice() : frame.frame().retainedDuplicate());
-                if (type == Backend.COMMAND_COMPLETE) {
-                    long now = System.nanoTime(), started = statementStartNanos;
-                    statementStartNanos = now; // the next statement of the same query starts here
-                    hooks.onResult(Messages.readCString(frame.body().duplicate()), started == 0 ? 0 : now - started);
-                }
-            }
-            if (head.endsWith(type)) {
-                if (type == Backend.PARSE_COMPLETE && head.serverStatement() != null) s.pool().parsedOk(head.serverStatement());
-                if (type == Backend.READY_FOR_QUERY && head.kind() != Expected.Kind.INJECTED_QUERY) requestAnswered(s);
-                replies.completeHead();
-                mayRelease = type == Backend.READY_FOR_QUERY && replies.isEmpty();
-            }
+            delivery = replies.fromServer(s, frame);
         } finally {
             frame.release();
+        }
+        if (delivery == ReplyQueue.Delivery.ASIDE) return;
+        if (delivery == ReplyQueue.Delivery.SKIPPING) {
+            skipUntilSync = true; // the client's requests up to its Sync are ignored by the server too
+            return;
         }
         if (type == Backend.READY_FOR_QUERY) replies.flush(); // once released, the server's read-complete no longer reaches this session
         // Backpressure: stop reading this server while the client cannot keep up (a closed client is not slow).
         if (client.isActive() && !client.isWritable()) s.channel().config().setAutoRead(false);
-        if (mayRelease && mode != PoolMode.SESSION) {
+        if (delivery != ReplyQueue.Delivery.ALL_ANSWERED) return;
+        if (mode != PoolMode.SESSION) {
             releaseIfIdle(s);
-        } else if (mayRelease && s.transactionStatus() == ReadyForQuery.IDLE && s.closeNeeded() && proxy.config().get(Settings.SERVER_FAST_CLOSE)) {
+        } else if (s.transactionStatus() == ReadyForQuery.IDLE && s.closeNeeded() && proxy.config().get(Settings.SERVER_FAST_CLOSE)) {
             // server_fast_close: a server RECONNECT or RELOAD marked closes at the end of the transaction, and the
             // session with it, so that the client notices
             dropServer("server_fast_close");
             fatal("57P01", "server connection closed (server_fast_close): reconnect");
-        }
-    }
-
-    /** A request was answered (ReadyForQuery): the pool's query and transaction times. */
-    private void requestAnswered(ServerConnection s) {
-        statementStartNanos = 0;
-        long now = System.nanoTime();
-        boolean idle = s.transactionStatus() == ReadyForQuery.IDLE;
-        long started = requestStartNanos == 0 ? now : requestStartNanos;
-        long xact = transactionStartNanos == 0 ? 0 : now - transactionStartNanos;
-        s.pool().statistics().answered((now - started) / 1000, idle, xact / 1000);
-        requestStartNanos = replies.size() > 1 ? now : 0;
-        if (idle) transactionStartNanos = 0;
-        lastRequestNanos = now;
-        if (mode == PoolMode.STATEMENT && !idle) {
-            // statement pooling: the server goes back after each query, so a transaction cannot span statements
-            // (after the reply in hand is delivered)
-            client.eventLoop().execute(() -> fatal("0A000", "transaction blocks not allowed in statement pooling mode"));
         }
     }
 
@@ -814,7 +755,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         boolean outstanding = !replies.isEmpty();
         if (idle > 0 && s == null && !acquiring && now - lastRequestNanos > idle) {
             fatal("57P05", "terminating connection due to idle timeout (client_idle_timeout)");
-        } else if (query > 0 && s != null && outstanding && requestStartNanos != 0 && now - requestStartNanos > query) {
+        } else if (query > 0 && s != null && outstanding && replies.requestStartNanos() != 0 && now - replies.requestStartNanos() > query) {
             if (s.key() != null && s.remoteAddress() != null) proxy.sendCancel(s.remoteAddress(), s.key().processId(), s.key().secretKey());
             dropServer("query timeout");
             fatal("57014", "canceling statement due to query timeout (query_timeout)");
