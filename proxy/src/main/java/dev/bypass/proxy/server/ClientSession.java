@@ -34,9 +34,9 @@ import java.util.Map;
  * idle once every Query and Sync the client sent has been answered, so extended-protocol batches stay on one server
  * until their Sync. {@link HookDispatch} asks the hooks, {@link StatementRegistry} renames prepared statements across
  * servers, {@link ReplyQueue} keeps replies in request order, {@link MirrorBatch} copies to the shadow,
- * {@link LargeMessage} passes messages too large to gather in pieces, and the admin console answers console
- * sessions. The parameters the proxy tracks for the client (client_encoding, DateStyle, ...) are set on each server
- * it gets.
+ * {@link LargeMessage} passes messages too large to gather in pieces, {@link ClientParameters} keeps the parameters
+ * tracked for the client (client_encoding, DateStyle, ...) and sets them on each server it gets, and the
+ * {@link AdminConsole} answers console sessions.
  *
  * <p>Threading: a session, its parts and its link to the server it holds are confined to the client channel's event
  * loop. The server connection delivers its callbacks there ({@link ServerConnection.ServerUser#eventLoop()}); pool
