@@ -9,6 +9,7 @@ import dev.bypass.vm.exec.ExecutionState;
 import dev.bypass.vm.memory.Memory;
 import dev.bypass.vm.memory.Region;
 import dev.bypass.vm.facts.ProgramFacts;
+import dev.bypass.vm.ctx.ContextField;
 
 /**
  * A program that went through load, verify and compile: ready to run directly or to attach to hooks.
@@ -21,6 +22,11 @@ public final class LoadedProgram {
     private final Engine engine;
     private final ProgramFacts facts;
     private final String verifiedBy;
+    /** What every run checks and binds, taken from the type once: the context's size, whether it is raw (r2 gets its
+     * length), and the offsets of the context's 8-byte packet start and end fields. */
+    private final int contextSize;
+    private final boolean rawContext;
+    private final int[] packetStartFields, packetEndFields;
 
     LoadedProgram(LoadedObject owner, ElfProgram source, ProgramType type, Engine engine, ProgramFacts facts, String verifiedBy) {
         this.owner = owner;
@@ -29,6 +35,17 @@ public final class LoadedProgram {
         this.engine = engine;
         this.facts = facts;
         this.verifiedBy = verifiedBy;
+        this.contextSize = type.context().size();
+        this.rawContext = type.context().unstructured();
+        this.packetStartFields = packetFields(type, true);
+        this.packetEndFields = packetFields(type, false);
+    }
+
+    private static int[] packetFields(ProgramType type, boolean start) {
+        return type.context().fields().stream().filter(f -> f.size() == 8)
+                .filter(f -> start ? f.kind() == ContextField.Kind.PACKET_START || f.kind() == ContextField.Kind.PACKET_META
+                        : f.kind() == ContextField.Kind.PACKET_END)
+                .mapToInt(ContextField::offset).toArray();
     }
 
     public String name() { return source.name(); }
@@ -73,41 +90,46 @@ public final class LoadedProgram {
      * it stops the program with an error (host-enforced, whatever the verifier proved).
      */
     public long run(byte[] context, byte[] packet, boolean packetWritable) {
-        if (context.length > type.context().size() || (!type.context().unstructured() && context.length != type.context().size()))
-            throw new ContextException("program " + name() + ": context of " + context.length + " bytes does not fit the "
-                    + type.context().size() + "-byte " + type.context().name() + " of program type " + type.name());
+        if (context.length != contextSize && (!rawContext || context.length > contextSize)) throw contextMismatch(context.length);
         ExecutionState st = owner.runtime().state();
         // A program started from inside another one's helper on this thread gets its own address space.
         if (st.currentEngine() != null) st = owner.runtime().freshState();
         Memory mem = st.memory();
         long r1 = context.length == 0 ? 0 : mem.bind(Memory.CTX_REGION, st.contextRegion(context));
-        if (packet != null) {
-            long start = mem.bind(Memory.PACKET_REGION, Region.of("packet", packet, packetWritable));
-            java.nio.ByteBuffer ctx = java.nio.ByteBuffer.wrap(context).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            for (dev.bypass.vm.ctx.ContextField f : type.context().fields()) {
-                if (f.size() != 8) continue;
-                switch (f.kind()) {
-                    case PACKET_START, PACKET_META -> ctx.putLong(f.offset(), start);
-                    case PACKET_END -> ctx.putLong(f.offset(), start + packet.length);
-                    default -> {}
-                }
-            }
-        }
+        if (packet != null) bindPacket(mem, context, packet, packetWritable);
         // an execution takes a CPU cell by itself at its first per-CPU access (see dev.bypass.vm.exec.Cpus)
         try {
             // raw programs also get the context length in r2 (as the conformance suite's programs expect); typed
             // contexts have a fixed size and get r1 only, as on Linux
-            return engine.execute(st, r1, type.context().unstructured() ? context.length : 0, 0, 0, 0);
+            return engine.execute(st, r1, rawContext ? context.length : 0, 0, 0, 0);
         } catch (ExecutionException e) {
-            LineInfo line = source.lineAt(e.pc());
-            throw new ProgramRunException("program " + name() + ": " + e.getMessage() + (line != null ? " (" + line + ")" : ""), e);
+            throw failed(e);
         } finally {
             mem.unbind(Memory.CTX_REGION);
-            mem.unbind(Memory.PACKET_REGION);
+            if (packet != null) mem.unbind(Memory.PACKET_REGION);
             // Records a program reserved and locks it took but never released (possible only when it stopped with an
             // error or ran unverified) are discarded and released so they cannot block consumers or other programs.
             st.releaseHeld();
         }
+    }
+
+    // the error paths, out of line so that the run itself stays small enough for JIT compilers to inline into hooks
+
+    private ContextException contextMismatch(int length) {
+        return new ContextException("program " + name() + ": context of " + length + " bytes does not fit the "
+                + contextSize + "-byte " + type.context().name() + " of program type " + type.name());
+    }
+
+    private ProgramRunException failed(ExecutionException e) {
+        LineInfo line = source.lineAt(e.pc());
+        return new ProgramRunException("program " + name() + ": " + e.getMessage() + (line != null ? " (" + line + ")" : ""), e);
+    }
+
+    /** Maps the packet and points the context's packet start and end fields at its first byte and one past its last. */
+    private void bindPacket(Memory mem, byte[] context, byte[] packet, boolean writable) {
+        long start = mem.bind(Memory.PACKET_REGION, Region.of("packet", packet, writable));
+        for (int at : packetStartFields) Memory.arrayStore64(context, at, start);
+        for (int at : packetEndFields) Memory.arrayStore64(context, at, start + packet.length);
     }
 
     @Override public String toString() { return "program " + name() + " (" + section() + ", " + type.name() + ")"; }

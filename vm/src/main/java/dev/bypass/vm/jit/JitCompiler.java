@@ -96,7 +96,7 @@ public final class JitCompiler {
 
     // Local variable slots of a function method.
     private static final int SELF = 0, ST = 1, MEM = 2, DEPTH = 3, BASE = 4, BUDGET = 25, STACK = 29, FRAME_WORD = 30,
-            REGS = 31, ENTRY = 32, ADDRESS = 33, OFFSET = 35, SLOT_BASE = 36, PACKET = 37, FIRST_FRAME_LOCAL = 38;
+            REGS = 31, ENTRY = 32, ADDRESS = 33, OFFSET = 35, SLOT_BASE = 36, PACKET = 37, CTX_ARRAY = 38, FIRST_FRAME_LOCAL = 39;
 
     /** HotSpot's limit for compiling a method ({@code -XX:+DontCompileHugeMethods}, 8000 bytes of bytecode). */
     public static final int MAX_HOT_METHOD_BYTES = 8000;
@@ -588,6 +588,8 @@ public final class JitCompiler {
         private Map<Integer, Integer> stackLocals;
         /** True when {@code PACKET} holds the packet's backing array, for the accesses proven inside the packet. */
         private boolean packetDirect;
+        /** True when {@code CTX_ARRAY} holds the context's backing array, for the accesses proven inside the context. */
+        private boolean contextDirect;
         /** The first local free for the locals of copied operation bodies ({@link Intrinsics}). */
         private int scratch = FIRST_FRAME_LOCAL;
 
@@ -707,6 +709,7 @@ public final class JitCompiler {
                 scratch = Math.max(scratch, local + 2);
             }
             packetDirect = packetArray();
+            contextDirect = contextArray();
             reloadBudget();
             if (chunk) {
                 int[] entries = entrySlots();
@@ -1134,6 +1137,7 @@ public final class JitCompiler {
             AccessFact f = facts.access(s);
             if (f == null || !f.provenInBounds()) return null;
             if (f.base() == RegisterType.PTR_TO_PACKET && packetDirect) return f.base();
+            if (f.base() == RegisterType.PTR_TO_CTX && contextDirect) return f.base();
             if (f.base() == RegisterType.PTR_TO_STACK && f.alignedTo(w.bytes) && LITTLE_ENDIAN_HOST) return f.base();
             return null;
         }
@@ -1162,7 +1166,7 @@ public final class JitCompiler {
                 stackWordLoad(w);
                 return true;
             }
-            mv.visitVarInsn(ALOAD, PACKET);
+            mv.visitVarInsn(ALOAD, base == RegisterType.PTR_TO_CTX ? CTX_ARRAY : PACKET);
             regionOffset(reg, off);
             if (w == Width.B) {
                 mv.visitInsn(BALOAD);
@@ -1185,7 +1189,7 @@ public final class JitCompiler {
                 stackWordStore(w, value);
                 return true;
             }
-            mv.visitVarInsn(ALOAD, PACKET);
+            mv.visitVarInsn(ALOAD, base == RegisterType.PTR_TO_CTX ? CTX_ARRAY : PACKET);
             regionOffset(reg, off);
             value.run();
             if (w == Width.B) {
@@ -1224,14 +1228,71 @@ public final class JitCompiler {
                 if (f != null && f.type() == RegisterType.PTR_TO_PACKET) pointer = r;
             }
             if (pointer < 0) return false;
-            Label ok = new Label();
+            backingArrayOrInterpret(pointer, writes, 0, PACKET);
+            return true;
+        }
+
+        /**
+         * Whether this function's proven context accesses can index the context's array: as for the packet
+         * ({@link #packetArray}), when a register it is called with points into the context and every proven context
+         * access is at a constant offset, so the array is known to hold all of them ({@code extent} bytes) before the
+         * first instruction runs; a call where it does not (a shorter raw context, no whole heap array) runs in the
+         * interpreter, which faults where the program reaches past the context.
+         */
+        private boolean contextArray() {
+            if (chunk || !facts.verified()) return false;
+            boolean writes = false;
+            long extent = 0;
+            for (int s = from; s < to; s++) {
+                Instruction insn = program.at(s);
+                if (insn == null || !facts.reachable(s)) continue;
+                int reg;
+                short off;
+                Width w;
+                switch (insn) {
+                    case Load l -> { reg = l.src(); off = l.offset(); w = l.width(); }
+                    case Store x -> { reg = x.dst(); off = x.offset(); w = x.width(); writes = true; }
+                    case StoreImm x -> { reg = x.dst(); off = x.offset(); w = x.width(); writes = true; }
+                    default -> { continue; }
+                }
+                AccessFact f = facts.access(s);
+                if (f == null || !f.provenInBounds() || f.base() != RegisterType.PTR_TO_CTX) continue;
+                dev.bypass.vm.facts.RegisterFact b = facts.register(s, reg);
+                if (b == null || b.type() != RegisterType.PTR_TO_CTX || b.mask() != 0) return false;
+                long end = b.fixedOffset() + b.value() + off + w.bytes;
+                if (end <= 0 || end > Integer.MAX_VALUE) return false;
+                extent = Math.max(extent, end);
+            }
+            if (extent == 0) return false;
+            int pointer = -1;
+            for (int r = 1; r <= 5 && pointer < 0; r++) {
+                dev.bypass.vm.facts.RegisterFact f = facts.register(funcFrom, r);
+                if (f != null && f.type() == RegisterType.PTR_TO_CTX) pointer = r;
+            }
+            if (pointer < 0) return false;
+            backingArrayOrInterpret(pointer, writes, (int) extent, CTX_ARRAY);
+            return true;
+        }
+
+        /**
+         * Stores into {@code local} the whole heap array behind the region register {@code pointer} points into
+         * ({@link Memory#backingArray}), when it has one of at least {@code minLength} bytes (writable, with
+         * {@code writes}); otherwise the call runs in the interpreter before any instruction did.
+         */
+        private void backingArrayOrInterpret(int pointer, boolean writes, int minLength, int local) {
+            Label ok = new Label(), interpret = new Label();
             mv.visitVarInsn(ALOAD, MEM);
             load(pointer);
             mv.visitInsn(writes ? ICONST_1 : ICONST_0);
             mv.visitMethodInsn(INVOKEVIRTUAL, Type.getInternalName(Memory.class), "backingArray", "(JZ)[B", false);
             mv.visitInsn(DUP);
-            mv.visitVarInsn(ASTORE, PACKET);
-            mv.visitJumpInsn(IFNONNULL, ok);
+            mv.visitVarInsn(ASTORE, local);
+            mv.visitJumpInsn(IFNULL, interpret);
+            mv.visitVarInsn(ALOAD, local);
+            mv.visitInsn(ARRAYLENGTH);
+            cls.pushInt(mv, minLength);
+            mv.visitJumpInsn(IF_ICMPGE, ok);
+            mv.visitLabel(interpret);
             mv.visitLdcInsn(cls.interpreter());
             mv.visitVarInsn(ALOAD, ST);
             mv.visitVarInsn(ALOAD, SELF);
@@ -1241,7 +1302,6 @@ public final class JitCompiler {
             mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "interpret", "(" + ENGINE + STATE + ENGINE + "IIJJJJJ)J", false);
             mv.visitInsn(LRETURN);
             mv.visitLabel(ok);
-            return true;
         }
 
         /** A load of {@code w} at the address on the operand stack: the stack inline, anything else through Memory. */
