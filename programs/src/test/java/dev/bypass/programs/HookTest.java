@@ -70,6 +70,44 @@ class HookTest {
         }
     }
 
+    /**
+     * More threads than the runtime has state slots, in two waves (the second finds slots of ended threads): each
+     * thread counts its own key, so a thread that ran on another thread's state (its context, its budget) would
+     * show up as a wrong count.
+     */
+    @Test void everyThreadRunsOnItsOwnStateWhenStateSlotsCollide() throws Exception {
+        ProgramRuntime rt = ProgramRuntime.builder().verifier(ProgramVerifier.UNVERIFIED_FOR_TESTS_ONLY)
+                .types(new ProgramTypes().register(EVENTS)).build();
+        try (LoadedObject counter = rt.load("counter", BundledPrograms.object(BundledPrograms.COUNTER))) {
+            Hook<Event> hook = new Hook<>("events", EVENTS, e -> Le.k64(e.key()));
+            hook.attach(counter.program("count_event"));
+            int threads = 150, perThread = 2_000;
+            List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (int wave = 0; wave < 2; wave++) {
+                java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+                List<Thread> workers = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    long key = t;
+                    Thread th = new Thread(() -> {
+                        try {
+                            start.await();
+                            for (int i = 0; i < perThread; i++) hook.fire(new Event(key));
+                        } catch (Throwable e) {
+                            errors.add(e);
+                        }
+                    });
+                    workers.add(th);
+                    th.start();
+                }
+                start.countDown();
+                for (Thread th : workers) th.join();
+            }
+            assertEquals(List.of(), errors);
+            for (int t = 0; t < threads; t++)
+                assertEquals(2L * perThread, Le.u64At(counter.map("counts").lookup(Le.k64(t)), 0), "events of key " + t);
+        }
+    }
+
     record Message(byte[] bytes, int needle) {}
 
     @Test void packetHooksPassDataAndEndPointers() throws Exception {
