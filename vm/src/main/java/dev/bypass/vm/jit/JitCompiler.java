@@ -53,9 +53,10 @@ import org.objectweb.asm.tree.MethodNode;
  * emitted, and loads and stores it proved to hit the current frame at a constant offset read and write the stack's
  * backing {@code long[]} directly (one array access, no pointer decoding; the index is still checked by the JVM).
  * Loads and stores proven inside the packet index its {@code byte[]}, taken once per call from the packet pointer the
- * function is called with (a call where the packet has no whole heap array runs in the interpreter), and those
- * proven inside the stack at an aligned variable offset index the stack's words; either way the index is the
- * pointer's offset, checked by the JVM. Without facts every access goes through {@link Memory}'s checked accessors.
+ * function is called with (a call where the packet has no whole heap array runs in the interpreter), context fields
+ * proven at constant offsets index the context's array the same way (its length checked once per call against the
+ * furthest field the function touches), and accesses proven inside the stack at an aligned variable offset index the
+ * stack's words; either way the index is the pointer's offset, checked by the JVM. Without facts every access goes through {@link Memory}'s checked accessors.
  *
  * <p><b>Large programs.</b> HotSpot never compiles methods over {@link #MAX_HOT_METHOD_BYTES} of bytecode (they would
  * run slower in the JVM's bytecode interpreter than in ours), so long functions are split: each chunk of consecutive
