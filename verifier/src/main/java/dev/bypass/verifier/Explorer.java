@@ -212,6 +212,7 @@ final class Explorer {
             if (cfg.prunePoint[s] && !roundRoot) {
                 st.leaveLoops(s, cfg);
                 if (prune(s, st, cp)) return;
+                if (cfg.program.at(s) instanceof dev.bypass.vm.isa.Instruction.MayGoto && loopSpendsBudget(s, st, cp)) return;
                 int fp = fingerprint(st);
                 if (cfg.isLoopHead(s)) {
                     loopCheck(s, st, cp, fp);
@@ -302,6 +303,25 @@ final class Explorer {
     /** Notes that the branch being executed narrowed the scalars at {@code locations}, linked to its operands. */
     void noteLinked(Precision.Need locations) { hist.link(locations); }
 
+    /**
+     * A path back at a {@code may_goto} inside the state of an ancestor there, having fallen through a
+     * {@code may_goto} since, goes around a loop the run's loop budget ends: what it can do from here, the ancestor's
+     * walk (still going on) covers. The path stops, as Linux's does for a different {@code may_goto_depth}.
+     */
+    private boolean loopSpendsBudget(int s, State st, Checkpoint cp) {
+        Map<Integer, List<Checkpoint>> o = open.get(s);
+        if (o == null) return false;
+        for (List<Checkpoint> same : o.values())
+            for (Checkpoint c : same)
+                if (c.state != null && c.state.mayGotoPasses != st.mayGotoPasses && isAncestor(c, cp) && st.within(c.state, cfg.live[s], null)) {
+                    if (a.log != null) a.log.append(s).append(": pruned (may_goto loop: state seen with more loop budget)\n");
+                    if (a.options.observer() != null) a.options.observer().pruned(s, st, c.state);
+                    finish(cp);
+                    return true;
+                }
+        return false;
+    }
+
     /** A path back at a loop head in exactly the state of an ancestor there never ends. */
     private void loopCheck(int s, State st, Checkpoint cp, int fp) {
         Map<Integer, List<Checkpoint>> o = open.get(s);
@@ -309,7 +329,7 @@ final class Explorer {
         List<Checkpoint> same = o.get(fp);
         if (same == null) return;
         for (Checkpoint c : same)
-            if (isAncestor(c, cp) && st.sameAs(c.state))
+            if (c.state.mayGotoPasses == st.mayGotoPasses && isAncestor(c, cp) && st.sameAs(c.state))
                 throw a.reject(ErrorCode.INFINITE_LOOP, s, "infinite loop: this instruction is reached again in the same state");
     }
 
@@ -474,6 +494,7 @@ final class Explorer {
         out.loopDepths = w.loopDepths;
         out.loopCounts = w.loopCounts;
         out.inRounds = w.inRounds;
+        out.mayGotoPasses = w.mayGotoPasses;
         return out;
     }
 
@@ -498,6 +519,8 @@ final class Explorer {
     private void backEdge(Round r, State st) {
         if (!st.within(r.w, cfg.live[r.head], null)) throw new Unstable(r, st);
         java.util.Set<String> here = rankingCandidates(r.w.frames[r.depth], st.frames[r.depth]);
+        // this way around spent the run's loop budget, which bounds how often it can be taken
+        if (st.mayGotoPasses > r.w.mayGotoPasses) here.add("may_goto");
         if (r.ranking == null) r.ranking = here;
         else r.ranking.retainAll(here);
     }

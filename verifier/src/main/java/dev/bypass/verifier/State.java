@@ -69,6 +69,12 @@ final class State {
     int[] widenedFrom = new int[0];
     /** How many of the loops being widened (outermost first) this path is inside. */
     int inRounds;
+    /**
+     * How many times this path fell through a {@code may_goto} (spent a unit of the run's loop budget): a path back
+     * at a {@code may_goto} in a state it was in before with fewer passes is in a loop that ends (Linux's
+     * {@code may_goto_depth}).
+     */
+    int mayGotoPasses;
 
     State(Frame[] frames, int[] refs, boolean lockHeld) {
         this.frames = frames;
@@ -85,6 +91,7 @@ final class State {
         s.loopCounts = loopCounts;
         s.widenedFrom = widenedFrom;
         s.inRounds = inRounds;
+        s.mayGotoPasses = mayGotoPasses;
         return s;
     }
 
@@ -98,6 +105,7 @@ final class State {
         loopCounts = o.loopCounts;
         widenedFrom = o.widenedFrom;
         inRounds = o.inRounds;
+        mayGotoPasses = o.mayGotoPasses;
     }
 
     Frame top() { return frames[frames.length - 1]; }

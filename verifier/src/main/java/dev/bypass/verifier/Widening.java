@@ -55,6 +55,7 @@ final class Widening {
         w.loopCounts = y.loopCounts;
         w.widenedFrom = y.widenedFrom;
         w.inRounds = y.inRounds;
+        w.mayGotoPasses = y.mayGotoPasses;
         for (int h : x.widenedFrom) w.markWidened(h);
         if (thresholds != null) giveIds(w.top());
         return w;

@@ -41,6 +41,9 @@ public final class ExecutionState implements HelperContext {
     private int tailCalls;
     private Engine pendingTailCall;
     private long tailCallContext;
+    /** Linux's BPF_MAX_LOOPS: the passes through {@code may_goto} a top-level execution may make before they jump. */
+    public static final long MAX_LOOPS = 8L * 1024 * 1024;
+    private long loopsLeft;
     /** Checking tools only: sees every instruction the interpreter executes (null normally). */
     private InstructionObserver observer;
 
@@ -75,6 +78,17 @@ public final class ExecutionState implements HelperContext {
     public void chargeBudget(String what) {
         if (--budget < 0) throw new ExecutionException(ExecutionException.Kind.BUDGET_EXHAUSTED, -1,
                 what + ": program exceeded its budget of " + budgetLimit + " back-edges and calls");
+    }
+
+    /**
+     * What {@code may_goto} does, for every engine: true (jump) once the run's {@link #MAX_LOOPS} passes are spent,
+     * else spends one and returns false (fall through). One counter per top-level execution, shared by its
+     * subprograms and callbacks, so the bound holds for the run as a whole (Linux keeps one per stack frame).
+     */
+    public boolean mayGotoExhausted() {
+        if (loopsLeft == 0) return true;
+        loopsLeft--;
+        return false;
     }
 
     /** Checking tools only: {@code observer} sees every instruction the interpreter runs for this state (null: none). */
@@ -145,6 +159,7 @@ public final class ExecutionState implements HelperContext {
     public void beginExecution() {
         if (nesting++ == 0) {
             budget = budgetLimit;
+            loopsLeft = MAX_LOOPS;
             if (tailCalls != 0) tailCalls = 0;
             if (pendingTailCall != null) pendingTailCall = null;
         }

@@ -162,6 +162,7 @@ public final class Interpreter implements Engine {
                         pc += imm;
                         if (imm < 0 && --budget < 0) throw budgetExhausted(st, pc - imm - 1);
                     }
+                    case 0xe5 -> taken = st.mayGotoExhausted();
                     case 0x15 -> taken = Ops.jeq64(r[dst], imm);
                     case 0x1d -> taken = Ops.jeq64(r[dst], r[src]);
                     case 0x25 -> taken = Ops.jgt64(r[dst], imm);

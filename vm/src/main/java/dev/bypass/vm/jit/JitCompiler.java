@@ -291,6 +291,7 @@ public final class JitCompiler {
                 int target = switch (program.at(s)) {
                     case Goto g -> s + 1 + g.offset();
                     case Jump j -> s + 1 + j.offset();
+                    case MayGoto m -> s + 1 + m.offset();
                     case null, default -> -1;
                 };
                 if (target >= 0) jumpTargets.set(target);
@@ -795,6 +796,11 @@ public final class JitCompiler {
                 }
                 case Goto g -> mv.visitJumpInsn(GOTO, jumpLabel(s, s + 1 + g.offset()));
                 case Jump j -> conditional(s, j);
+                case MayGoto m -> {
+                    mv.visitVarInsn(ALOAD, ST);
+                    mv.visitMethodInsn(INVOKEVIRTUAL, Type.getInternalName(ExecutionState.class), "mayGotoExhausted", "()Z", false);
+                    mv.visitJumpInsn(IFNE, jumpLabel(s, s + 1 + m.offset()));
+                }
                 case Call c when c.kind() == CallKind.HELPER -> helperCall(s, linked.helperAt(s));
                 case Call c when c.kind() == CallKind.LOCAL -> localCall(s, s + 1 + c.imm());
                 case Call c -> throw new Unsupported("kfunc call at " + s);
