@@ -335,6 +335,7 @@ final class MemoryChecks {
             if (!x.isScalar()) throw a.reject(ErrorCode.INVALID_POINTER_ARITHMETIC, "legacy packet load offset r" + p.src() + " is a pointer (" + x + ")");
         }
         if (st.lockHeld) throw a.reject(ErrorCode.LOCK_MISUSE, "legacy packet load while holding a spin lock");
+        a.calls.requireScalarReturn(s, "legacy packet load");
         // the load may end the program (a read past the packet returns 0): nothing may be held then
         if (st.refs.length > 0) throw a.reject(ErrorCode.UNRELEASED_REFERENCE, "legacy packet load while holding " + st.refs.length + " reference(s)");
         for (int r = 1; r <= 5; r++) st.set(r, Reg.NOT_INIT);

@@ -46,6 +46,16 @@ class ClangObjectsTest {
         }
     }
 
+    /** BTF function types: a legacy packet load is allowed in a subprogram declared to return int, not in a void one. */
+    @Test
+    void legacyPacketLoadsOnlyInSubprogramsDeclaredToReturnANumber() throws Exception {
+        java.nio.file.Path obj = java.nio.file.Path.of(ClangObjectsTest.class.getResource("/bpf/ld_abs_subprog.o").toURI());
+        var verdicts = LinuxSelftestsTest.verdicts(new LinuxSelftests.Compiled("ld_abs_subprog", obj, null), LinuxSelftestsTest.helpers());
+        assertTrue(verdicts.get("in_int_function").accepted(), () -> verdicts.get("in_int_function").message());
+        assertFalse(verdicts.get("in_void_function").accepted());
+        assertTrue(verdicts.get("in_void_function").message().contains("legacy packet load in note_first_byte"), verdicts.get("in_void_function").message());
+    }
+
     /** What sum_below computes: the loop passes may_goto after each addition, until the budget is spent. */
     private static long sumBelow(long limit) {
         long sum = 0, left = ExecutionState.MAX_LOOPS;

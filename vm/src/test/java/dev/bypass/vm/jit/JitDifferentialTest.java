@@ -80,8 +80,9 @@ class JitDifferentialTest {
                 case 13 -> {
                     if (i > 0) b.append("add %r9, 1\njlt %r9, ").append(rnd.nextInt(300)).append(", L").append(rnd.nextInt(i)).append('\n');
                 }
-                case 17 -> { // may_goto: forward, or closing a loop that only the run's budget ends
-                    if (i > 0 && rnd.nextBoolean()) b.append("add %r9, 1\nmay_goto L").append(i + 1).append("\nja L").append(rnd.nextInt(i)).append('\n');
+                case 17 -> { // may_goto: forward, or leaving a loop early
+                    if (i > 0 && rnd.nextBoolean()) b.append("add %r9, 1\nmay_goto L").append(i + 1).append("\njlt %r9, ")
+                            .append(rnd.nextInt(300)).append(", L").append(rnd.nextInt(i)).append('\n');
                     else b.append("may_goto L").append(i + 1 + rnd.nextInt(n - i)).append('\n');
                 }
                 case 14 -> {
