@@ -23,15 +23,20 @@ import dev.bypass.vm.maps.BpfMap;
 import dev.bypass.vm.maps.MapSpec;
 import dev.bypass.vm.maps.MapType;
 import dev.bypass.vm.maps.RingBuffer;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The verifier's soundness, checked by state embedding ({@link StateEmbedding}) on seeded random programs
@@ -53,80 +58,117 @@ class SoundnessFuzzTest {
 
     record Run(String result, String finding) {}
 
+    /** Running totals of a series. */
+    private static final class Tally {
+        int accepted, acceptedPrecise, compiledRuns;
+        long embeddedSteps;
+        final Map<ErrorCode, Integer> rejections = new EnumMap<>(ErrorCode.class);
+    }
+
+    /** The two maps every generated program may use, seeded with two values; and how the assembler resolves them. */
+    private static final List<MapSpec> SPECS = List.of(new MapSpec("values", MapType.HASH, 4, 8, 16, 0), new MapSpec("events", MapType.RINGBUF, 0, 0, 4096, 0));
+
+    private static final HelperRegistry HELPERS = CorpusTest.helpers();
+
+    private static List<BpfMap> maps() {
+        List<BpfMap> maps = SPECS.stream().map(BpfMap::create).toList();
+        for (int k = 0; k < 2; k++) maps.get(0).update(new byte[] {(byte) k, 0, 0, 0}, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, BpfMap.ANY);
+        return maps;
+    }
+
     @Test
     void acceptedProgramsStayInsideTheVerifiersStates() {
         int count = Integer.getInteger("bypass.fuzz.count", 20_000);
         long base = Long.getLong("bypass.fuzz.seed", 20261207L);
-        HelperRegistry helpers = CorpusTest.helpers();
-        List<MapSpec> specs = List.of(new MapSpec("values", MapType.HASH, 4, 8, 16, 0), new MapSpec("events", MapType.RINGBUF, 0, 0, 4096, 0));
-        List<BpfMap> maps = specs.stream().map(BpfMap::create).toList();
-        for (int k = 0; k < 2; k++) maps.get(0).update(new byte[] {(byte) k, 0, 0, 0}, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, BpfMap.ANY);
-        RingBuffer ring = (RingBuffer) maps.get(1);
-        PseudoResolver resolver = (slot, insn) -> maps.get(insn.imm()).handle();
-        int accepted = 0, acceptedPrecise = 0, compiledRuns = 0;
-        long embeddedSteps = 0;
-        Map<ErrorCode, Integer> rejections = new EnumMap<>(ErrorCode.class);
+        List<BpfMap> maps = maps();
+        Tally t = new Tally();
         for (int i = 0; i < count; i++) {
             long seed = base + i;
             Random rnd = new Random(seed);
-            String asm = ProgramGenerator.generate(rnd, true);
-            Program p;
-            try {
-                p = Assembler.assemble(asm);
-            } catch (RuntimeException e) {
-                continue;
-            }
-            boolean known = rnd.nextBoolean();
-            ProgramType type = known ? ProgramType.buffer(BUFFER) : ProgramType.BUFFER;
-            VerificationRequest request = new VerificationRequest("fuzz", p, type, specs, helpers, s -> null, Arrays.asList(null, null));
-            LinkedProgram linked = LinkedProgram.link("fuzz", p, helpers, resolver);
-            List<StateEmbedding.MapInfo> mapInfo = mapInfo(linked, maps);
+            check("seed " + seed, ProgramGenerator.generate(rnd, true), rnd, maps, t);
+        }
+        System.out.println("soundness fuzz: " + count + " generated, " + t.accepted + " accepted without precision tracking (embedded over "
+                + t.embeddedSteps + " executed instructions), " + t.acceptedPrecise + " accepted with it, 0 findings, " + t.compiledRuns
+                + " runs compiled with facts agreeing with the interpreter; rejected: " + t.rejections);
+        assertTrue(t.acceptedPrecise > count / 20, "too few programs accepted to mean anything: " + t.acceptedPrecise);
+    }
 
-            // 1. every scalar compared; the concrete machine embedded in the recorded states at every instruction
-            StateEmbedding exact = new StateEmbedding(true, p);
-            StandardVerifier.Result r = StandardVerifier.analyse(request, new Analyzer.Options(false, exact, true, 8, false, false));
-            if (r.accepted()) {
-                accepted++;
-                for (int run = 0; run < 3; run++) {
-                    byte[] buffer = buffer(rnd, run);
-                    Run out = run(new Interpreter(linked), buffer, maps, exact, mapInfo, false);
-                    if (out.finding() != null) fail("seed " + seed + ": state embedding failed " + out.finding() + "\n" + asm);
-                    embeddedSteps += exact.steps();
-                    ring.drain();
-                }
-            }
+    /**
+     * Programs that once gave a finding, kept as they were generated (the generator may change): each must be
+     * accepted and embed.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"lookup-pointer-plus-variable-offset.s"})
+    void programsOfPastFindingsStayInsideTheVerifiersStates(String name) throws IOException {
+        String asm;
+        try (var in = SoundnessFuzzTest.class.getResourceAsStream("/soundness-findings/" + name)) {
+            asm = new String(Objects.requireNonNull(in, name).readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Tally t = new Tally();
+        check(name, asm, new Random(1), maps(), t);
+        assertEquals(1, t.acceptedPrecise, name + " is no longer accepted, so it checks nothing: " + t.rejections);
+    }
 
-            // 2. as the runtime verifies: no fault, no leak, compiled code agrees; pointer facts embedded
-            StateEmbedding loose = new StateEmbedding(false, p);
-            StandardVerifier.Result rp = StandardVerifier.analyse(request, new Analyzer.Options(false, loose, true, 8, true, false));
-            if (!rp.accepted()) {
-                rejections.merge(rp.rejection().code(), 1, Integer::sum);
-                continue;
-            }
-            acceptedPrecise++;
-            Engine jit;
-            try {
-                jit = JitEngine.compile(linked, rp.facts());
-            } catch (JitCompiler.Unsupported e) {
-                fail("seed " + seed + ": the JIT refused an accepted program: " + e.getMessage() + "\n" + asm);
-                return;
-            }
+    /**
+     * Verifies one program twice (see the class comment) and runs it where accepted, failing with {@code label} and
+     * the program on the first finding.
+     */
+    private static void check(String label, String asm, Random rnd, List<BpfMap> maps, Tally t) {
+        HelperRegistry helpers = HELPERS;
+        RingBuffer ring = (RingBuffer) maps.get(1);
+        PseudoResolver resolver = (slot, insn) -> maps.get(insn.imm()).handle();
+        Program p;
+        try {
+            p = Assembler.assemble(asm);
+        } catch (RuntimeException e) {
+            return;
+        }
+        boolean known = rnd.nextBoolean();
+        ProgramType type = known ? ProgramType.buffer(BUFFER) : ProgramType.BUFFER;
+        VerificationRequest request = new VerificationRequest("fuzz", p, type, SPECS, helpers, s -> null, Arrays.asList(null, null));
+        LinkedProgram linked = LinkedProgram.link("fuzz", p, helpers, resolver);
+        List<StateEmbedding.MapInfo> mapInfo = mapInfo(linked, maps);
+
+        // 1. every scalar compared; the concrete machine embedded in the recorded states at every instruction
+        StateEmbedding exact = new StateEmbedding(true, p);
+        StandardVerifier.Result r = StandardVerifier.analyse(request, new Analyzer.Options(false, exact, true, 8, false, false));
+        if (r.accepted()) {
+            t.accepted++;
             for (int run = 0; run < 3; run++) {
                 byte[] buffer = buffer(rnd, run);
-                Run interpreted = run(new Interpreter(linked), buffer, maps, loose, mapInfo, true);
-                if (interpreted.finding() != null) fail("seed " + seed + ": " + interpreted.finding() + "\n" + asm);
+                Run out = run(new Interpreter(linked), buffer, maps, exact, mapInfo, false);
+                if (out.finding() != null) fail(label + ": " + out.finding() + "\n" + asm);
+                t.embeddedSteps += exact.steps();
                 ring.drain();
-                Run compiled = run(jit, buffer, maps, null, mapInfo, false);
-                ring.drain();
-                if (!interpreted.result().equals(compiled.result()))
-                    fail("seed " + seed + ": interpreter " + interpreted.result() + " but JIT with facts " + compiled.result() + "\n" + asm);
-                compiledRuns++;
             }
         }
-        System.out.println("soundness fuzz: " + count + " generated, " + accepted + " accepted without precision tracking (embedded over "
-                + embeddedSteps + " executed instructions), " + acceptedPrecise + " accepted with it, 0 findings, " + compiledRuns
-                + " runs compiled with facts agreeing with the interpreter; rejected: " + rejections);
-        assertTrue(acceptedPrecise > count / 20, "too few programs accepted to mean anything: " + acceptedPrecise);
+
+        // 2. as the runtime verifies: no fault, no leak, compiled code agrees; pointer facts embedded
+        StateEmbedding loose = new StateEmbedding(false, p);
+        StandardVerifier.Result rp = StandardVerifier.analyse(request, new Analyzer.Options(false, loose, true, 8, true, false));
+        if (!rp.accepted()) {
+            t.rejections.merge(rp.rejection().code(), 1, Integer::sum);
+            return;
+        }
+        t.acceptedPrecise++;
+        Engine jit;
+        try {
+            jit = JitEngine.compile(linked, rp.facts());
+        } catch (JitCompiler.Unsupported e) {
+            fail(label + ": the JIT refused an accepted program: " + e.getMessage() + "\n" + asm);
+            return;
+        }
+        for (int run = 0; run < 3; run++) {
+            byte[] buffer = buffer(rnd, run);
+            Run interpreted = run(new Interpreter(linked), buffer, maps, loose, mapInfo, true);
+            if (interpreted.finding() != null) fail(label + ": " + interpreted.finding() + "\n" + asm);
+            ring.drain();
+            Run compiled = run(jit, buffer, maps, null, mapInfo, false);
+            ring.drain();
+            if (!interpreted.result().equals(compiled.result()))
+                fail(label + ": interpreter " + interpreted.result() + " but JIT with facts " + compiled.result() + "\n" + asm);
+            t.compiledRuns++;
+        }
     }
 
     private static byte[] buffer(Random rnd, int run) {

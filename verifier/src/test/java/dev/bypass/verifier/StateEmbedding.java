@@ -17,8 +17,9 @@ import java.util.Map;
  * state it was pruned against, which was recorded at the same instruction, so a concrete state following a wrongly
  * pruned path shows up outside every recorded state. Containment is checked component by component: types, known
  * bits and the four ranges of scalars, pointers' regions and offsets, NULL-ness, ids (registers linked by one id
- * hold values that differ by their offsets; pointers with one id are one pointer), proven packet ranges, the proof
- * of a buffer index against the length, and the contents of stack bytes (spilled registers, zeros).
+ * hold values that differ by their offsets; pointers with one id come from one lookup, into one element), proven
+ * packet ranges, the proof of a buffer index against the length, and the contents of stack bytes (spilled registers,
+ * zeros).
  */
 final class StateEmbedding implements Analyzer.Observer, InstructionObserver {
     /** What the run's pointers mean: where the buffer and context are, and each map's value region. */
@@ -145,7 +146,9 @@ final class StateEmbedding implements Analyzer.Observer, InstructionObserver {
         long inRegion = v - Pointers.make(m.region(), 0) - a.off();
         long start = Math.floorDiv(inRegion, m.stride()) * m.stride();
         for (int k = 0; k < 3; k++, start -= m.stride()) {
-            if (start >= 0 && start < (1L << 32) && a.var().contains(inRegion - start)) return a.id() == 0 || links.agree(a.id(), inRegion);
+            // one id means one lookup: pointers derived from it may differ by their offsets but share the element
+            if (start >= 0 && start < (1L << 32) && a.var().contains(inRegion - start))
+                return a.id() == 0 || links.agree(a.id(), Pointers.make(m.region(), 0) + start);
         }
         return false;
     }
