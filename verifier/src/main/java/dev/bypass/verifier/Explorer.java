@@ -304,22 +304,39 @@ final class Explorer {
     void noteLinked(Precision.Need locations) { hist.link(locations); }
 
     /**
-     * A path back at a {@code may_goto} inside the state of an ancestor there, having fallen through a
-     * {@code may_goto} since, goes around a loop the run's loop budget ends: what it can do from here, the ancestor's
-     * walk (still going on) covers. The path stops, as Linux's does for a different {@code may_goto_depth}.
+     * A path back at a {@code may_goto} inside the state of an ancestor there in the same call (and the same widening
+     * round), having fallen through a {@code may_goto} of that call since, goes around a loop the call's loop budget
+     * ends: what it can do from here, the ancestor's walk (still going on) covers. The path stops, as Linux's does
+     * for a different {@code may_goto_depth}.
      */
     private boolean loopSpendsBudget(int s, State st, Checkpoint cp) {
         Map<Integer, List<Checkpoint>> o = open.get(s);
         if (o == null) return false;
         for (List<Checkpoint> same : o.values())
             for (Checkpoint c : same)
-                if (c.state != null && c.state.mayGotoPasses != st.mayGotoPasses && isAncestor(c, cp) && st.within(c.state, cfg.live[s], null)) {
+                if (c.token == token && c.state.top().mayGotoPasses != st.top().mayGotoPasses && sameCall(c, cp, st.depth())
+                        && st.within(c.state, cfg.live[s], null)) {
                     if (a.log != null) a.log.append(s).append(": pruned (may_goto loop: state seen with more loop budget)\n");
                     if (a.options.observer() != null) a.options.observer().pruned(s, st, c.state);
                     finish(cp);
                     return true;
                 }
         return false;
+    }
+
+    /** Whether {@code c} is an ancestor of {@code from} reached without leaving the call at {@code depth} in between. */
+    private static boolean sameCall(Checkpoint c, Checkpoint from, int depth) {
+        for (Checkpoint x = from; x != null; x = x.parent) {
+            if (x == c) return true;
+            if (x.depth < depth) return false;
+        }
+        return false;
+    }
+
+    private static boolean samePasses(State x, State y) {
+        for (int i = 0; i < x.frames.length && i < y.frames.length; i++)
+            if (x.frames[i].mayGotoPasses != y.frames[i].mayGotoPasses) return false;
+        return true;
     }
 
     /** A path back at a loop head in exactly the state of an ancestor there never ends. */
@@ -329,7 +346,7 @@ final class Explorer {
         List<Checkpoint> same = o.get(fp);
         if (same == null) return;
         for (Checkpoint c : same)
-            if (c.state.mayGotoPasses == st.mayGotoPasses && isAncestor(c, cp) && st.sameAs(c.state))
+            if (samePasses(c.state, st) && isAncestor(c, cp) && st.sameAs(c.state))
                 throw a.reject(ErrorCode.INFINITE_LOOP, s, "infinite loop: this instruction is reached again in the same state");
     }
 
@@ -494,7 +511,7 @@ final class Explorer {
         out.loopDepths = w.loopDepths;
         out.loopCounts = w.loopCounts;
         out.inRounds = w.inRounds;
-        out.mayGotoPasses = w.mayGotoPasses;
+        for (int i = 0; i < out.frames.length; i++) out.frames[i].mayGotoPasses = w.frames[i].mayGotoPasses;
         return out;
     }
 
@@ -520,7 +537,7 @@ final class Explorer {
         if (!st.within(r.w, cfg.live[r.head], null)) throw new Unstable(r, st);
         java.util.Set<String> here = rankingCandidates(r.w.frames[r.depth], st.frames[r.depth]);
         // this way around spent the run's loop budget, which bounds how often it can be taken
-        if (st.mayGotoPasses > r.w.mayGotoPasses) here.add("may_goto");
+        if (st.frames[r.depth].mayGotoPasses > r.w.frames[r.depth].mayGotoPasses) here.add("may_goto");
         if (r.ranking == null) r.ranking = here;
         else r.ranking.retainAll(here);
     }

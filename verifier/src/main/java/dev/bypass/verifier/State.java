@@ -26,6 +26,12 @@ final class State {
         final int entry;
         /** A callback frame returns into the helper call that invoked it. */
         final boolean callback;
+        /**
+         * How many times this call fell through a {@code may_goto} (spent a pass of its frame's loop budget): back at
+         * a {@code may_goto} in a state it was in before with fewer passes, the call is in a loop that ends (Linux's
+         * {@code may_goto_depth}).
+         */
+        int mayGotoPasses;
 
         Frame(int callSite, int entry, boolean callback) {
             regs = new Reg[11];
@@ -44,6 +50,7 @@ final class State {
             callSite = o.callSite;
             entry = o.entry;
             callback = o.callback;
+            mayGotoPasses = o.mayGotoPasses;
         }
 
         /** The deepest stack byte in use, as a positive depth. */
@@ -69,12 +76,6 @@ final class State {
     int[] widenedFrom = new int[0];
     /** How many of the loops being widened (outermost first) this path is inside. */
     int inRounds;
-    /**
-     * How many times this path fell through a {@code may_goto} (spent a unit of the run's loop budget): a path back
-     * at a {@code may_goto} in a state it was in before with fewer passes is in a loop that ends (Linux's
-     * {@code may_goto_depth}).
-     */
-    int mayGotoPasses;
 
     State(Frame[] frames, int[] refs, boolean lockHeld) {
         this.frames = frames;
@@ -91,7 +92,6 @@ final class State {
         s.loopCounts = loopCounts;
         s.widenedFrom = widenedFrom;
         s.inRounds = inRounds;
-        s.mayGotoPasses = mayGotoPasses;
         return s;
     }
 
@@ -105,7 +105,6 @@ final class State {
         loopCounts = o.loopCounts;
         widenedFrom = o.widenedFrom;
         inRounds = o.inRounds;
-        mayGotoPasses = o.mayGotoPasses;
     }
 
     Frame top() { return frames[frames.length - 1]; }

@@ -93,7 +93,7 @@ final class Transfer {
             case MayGoto m -> {
                 // nothing in the state tells whether the budget is spent: both ways, neither learning anything
                 a.explorer.fork(s + 1 + m.offset(), st.copy(), cp);
-                st.mayGotoPasses++;
+                st.top().mayGotoPasses++;
                 return s + 1;
             }
             case Call c when c.kind() == CallKind.HELPER -> {

@@ -41,9 +41,10 @@ public final class ExecutionState implements HelperContext {
     private int tailCalls;
     private Engine pendingTailCall;
     private long tailCallContext;
-    /** Linux's BPF_MAX_LOOPS: the passes through {@code may_goto} a top-level execution may make before they jump. */
+    /** Linux's BPF_MAX_LOOPS: the passes through {@code may_goto} one function call may make before they jump. */
     public static final long MAX_LOOPS = 8L * 1024 * 1024;
-    private long loopsLeft;
+    /** What is left of the loop budget of the frame at each call depth. */
+    private final long[] loopsLeft = new long[Registers.MAX_CALL_DEPTH];
     /** Checking tools only: sees every instruction the interpreter executes (null normally). */
     private InstructionObserver observer;
 
@@ -81,13 +82,19 @@ public final class ExecutionState implements HelperContext {
     }
 
     /**
-     * What {@code may_goto} does, for every engine: true (jump) once the run's {@link #MAX_LOOPS} passes are spent,
-     * else spends one and returns false (fall through). One counter per top-level execution, shared by its
-     * subprograms and callbacks, so the bound holds for the run as a whole (Linux keeps one per stack frame).
+     * A call of a function holding {@code may_goto} starts at {@code depth}: its frame gets a full loop budget of
+     * {@link #MAX_LOOPS} passes (as Linux gives each such function's frame a hidden counter in its prologue).
      */
-    public boolean mayGotoExhausted() {
-        if (loopsLeft == 0) return true;
-        loopsLeft--;
+    public void startLoops(int depth) { loopsLeft[depth] = MAX_LOOPS; }
+
+    /**
+     * What {@code may_goto} does, for every engine: true (jump) once the loop budget of the frame at {@code depth}
+     * is spent, else spends one pass of it and returns false (fall through).
+     */
+    public boolean mayGotoExhausted(int depth) {
+        long left = loopsLeft[depth];
+        if (left == 0) return true;
+        loopsLeft[depth] = left - 1;
         return false;
     }
 
@@ -159,7 +166,6 @@ public final class ExecutionState implements HelperContext {
     public void beginExecution() {
         if (nesting++ == 0) {
             budget = budgetLimit;
-            loopsLeft = MAX_LOOPS;
             if (tailCalls != 0) tailCalls = 0;
             if (pendingTailCall != null) pendingTailCall = null;
         }
