@@ -65,7 +65,7 @@ final class StoreCommand extends CommandGroup {
         @Option(names = "--cluster", paramLabel = "N", description = "serve as replica N (1-based) of the replicated store whose consensus addresses --peers lists") Integer cluster;
         @Option(names = "--peers", paramLabel = "HOST:PORT,...", description = "consensus addresses of every replica, in order (with --cluster)") String peers;
         @Option(names = "--election-timeout", paramLabel = "MS", description = "with --cluster: ms without a leader before an election, randomized up to twice (default: ${DEFAULT-VALUE})",
-                defaultValue = "1000") long electionTimeout;
+                defaultValue = "500") long electionTimeout;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {

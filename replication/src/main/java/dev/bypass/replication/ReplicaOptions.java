@@ -26,9 +26,12 @@ public record ReplicaOptions(Path directory, List<InetSocketAddress> peers, int 
         if (snapshotEvery < 16) throw new IllegalArgumentException("snapshot interval below 16 entries: " + snapshotEvery);
     }
 
-    /** Defaults: 1 s election timeout (1-2 s randomized), linearizable reads, a checkpoint every 20,000 entries. */
+    /**
+     * Defaults: 500 ms election timeout (500-1000 ms randomized; see {@link ReplicatedStore} for the trade-off),
+     * linearizable reads, a checkpoint every 20,000 entries.
+     */
     public static ReplicaOptions of(Path directory, List<InetSocketAddress> peers, int self) {
-        return new ReplicaOptions(directory, peers, self, Duration.ofMillis(1000), true, 20_000, Duration.ofSeconds(30));
+        return new ReplicaOptions(directory, peers, self, Duration.ofMillis(500), true, 20_000, Duration.ofSeconds(30));
     }
 
     public ReplicaOptions withElectionTimeout(Duration min) {

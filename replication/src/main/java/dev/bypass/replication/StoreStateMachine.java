@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -65,8 +68,14 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     private static final Logger LOG = LoggerFactory.getLogger(StoreStateMachine.class);
     private static final String META_SUFFIX = ".snapshot";
 
-    /** A commit appended here and not yet seen applied. */
-    private record InFlight(long ticket, long ts, long term) {}
+    /** Appends {@code first} to {@code last} of this store, proposed as one log entry and not yet seen applied. */
+    private record InFlight(long first, long last, long ts, long term) {}
+
+    /** A reply waiting for its commits ({@code ticket} and all before it); {@code since}: when its reads were done. */
+    private record Waiter(long ticket, long since, boolean confirmReads, CompletableFuture<Void> done) {}
+
+    /** An entry grows up to this size while the previous round is under way; then it is proposed at once. */
+    static final int ENTRY_BYTES = 1 << 20;
 
     private final long proposer = ThreadLocalRandom.current().nextLong();
     private final ClientId clientId = ClientId.randomId();
@@ -77,12 +86,21 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     private final ClientId readerId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-    /** Guards tickets, {@link #inFlight}, {@link #confirmed} and {@link #lost}; waiters wait on it. */
+    /**
+     * Guards tickets, the records not yet proposed, {@link #inFlight}, {@link #confirmed}, {@link #lost} and the
+     * waiters. Never held while calling into Ratis: Ratis calls back here (leader changes) under its own locks.
+     */
     private final Object lock = new Object();
+    /** Orders proposals: records go to Ratis in ticket order, one entry at a time. Taken before {@link #lock}. */
+    private final ReentrantLock proposing = new ReentrantLock();
     private long lastTicket = 1;
     private long confirmed = 1;
+    /** Records appended and not yet proposed: tickets {@link #lastProposed} + 1 to {@link #lastTicket}. */
+    private List<byte[]> unproposed = new ArrayList<>();
+    private long unproposedBytes, unproposedTs, unproposedTerm, lastProposed = 1;
     /** Ranges of tickets whose outcome became unknown, as {from, to} pairs. */
     private final List<long[]> lost = new ArrayList<>();
+    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(Comparator.comparingLong(Waiter::ticket));
     private final Map<String, String> respAddresses = new ConcurrentHashMap<>();
     private final boolean linearizableReads;
     private final long commitTimeoutMillis;
@@ -93,6 +111,7 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     private volatile FileListSnapshotInfo latest;
     private volatile Consumer<RaftPeerId> leaderListener = id -> {};
     private final AtomicReference<Barrier> barrier = new AtomicReference<>();
+    private final AtomicLong snapshotsInstalled = new AtomicLong();
 
     private record Barrier(long started, CompletableFuture<RaftClientReply> done) {}
 
@@ -106,34 +125,70 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
 
     Map<String, String> respAddresses() { return respAddresses; }
 
+    /** Snapshots this replica loaded from another (it joined late or fell behind the purged log). */
+    long snapshotsInstalled() { return snapshotsInstalled.get(); }
+
     // ---- CommitLog: the store's side ----
 
     @Override public void attach(Replica r) { replica = r; }
 
+    /**
+     * Takes the record into the next log entry. Called under the store's commit lock, in commit order; the entry is
+     * proposed when someone waits for one of its commits (a RESP round ending, a committer of the embedded API), so
+     * every commit made while the previous round was under way shares one Raft round and one fsync per replica.
+     */
     @Override public long append(long ts, byte[] record) {
         RaftServer.Division d = division;
         if (d == null || !d.getInfo().isLeader())
             throw new StoreException("READONLY this replica is a follower (leader: " + leaderName() + "); writes go to the leader");
         if (!d.getInfo().isLeaderReady()) throw new StoreException("TRYAGAIN the new leader is still applying earlier commits");
-        long term = d.getInfo().getCurrentTerm(), ticket;
+        long ticket, term = d.getInfo().getCurrentTerm();
+        boolean full;
         synchronized (lock) {
             ticket = ++lastTicket;
-            inFlight.add(new InFlight(ticket, ts, term));
+            if (unproposed.isEmpty()) unproposedTerm = term;
+            unproposed.add(record);
+            unproposedTs = ts;
+            unproposedBytes += record.length;
+            full = unproposedBytes >= ENTRY_BYTES;
         }
-        RaftClientRequest request = RaftClientRequest.newBuilder()
-                .setClientId(clientId).setServerId(d.getId()).setGroupId(d.getMemberId().getGroupId())
-                .setCallId(callIds.incrementAndGet())
-                .setMessage(Message.valueOf(LogEntries.encode(new LogEntries.Commit(proposer, ticket, record))))
-                .setType(RaftClientRequest.writeRequestType()).build();
-        try {
-            // Ratis appends to its log inside this call (under the server's lock), so log order is commit order.
-            d.getRaftServer().submitClientRequestAsync(request).whenComplete((reply, error) -> {
-                if (error != null || !reply.isSuccess()) wake();
-            });
-        } catch (IOException e) {
-            wake();
-        }
+        if (full) propose(ticket);
         return ticket;
+    }
+
+    /** Proposes, as one log entry, every record appended up to {@code ticket} and not proposed yet. */
+    private void propose(long ticket) {
+        RaftServer.Division d = division;
+        proposing.lock();
+        try {
+            List<byte[]> records;
+            long first;
+            synchronized (lock) {
+                if (lastProposed >= ticket || unproposed.isEmpty()) return;
+                records = unproposed;
+                first = lastProposed + 1;
+                // the term the records were validated in: an entry of a later term shows they never made it
+                inFlight.add(new InFlight(first, lastTicket, unproposedTs, unproposedTerm));
+                unproposed = new ArrayList<>();
+                unproposedBytes = 0;
+                lastProposed = lastTicket;
+            }
+            RaftClientRequest request = RaftClientRequest.newBuilder()
+                    .setClientId(clientId).setServerId(d.getId()).setGroupId(d.getMemberId().getGroupId())
+                    .setCallId(callIds.incrementAndGet())
+                    .setMessage(Message.valueOf(LogEntries.encode(new LogEntries.Commit(proposer, first, records))))
+                    .setType(RaftClientRequest.writeRequestType()).build();
+            try {
+                // Ratis appends to its log inside this call, and proposals go one at a time: log order is commit order.
+                d.getRaftServer().submitClientRequestAsync(request).whenComplete((reply, error) -> {
+                    if (error != null || !reply.isSuccess()) checkLeadership();
+                });
+            } catch (IOException e) {
+                checkLeadership();
+            }
+        } finally {
+            proposing.unlock();
+        }
     }
 
     @Override public long appended() {
@@ -143,24 +198,46 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     }
 
     @Override public void await(long ticket) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(commitTimeoutMillis);
+        CompletableFuture<Void> f = durable(ticket, linearizableReads);
+        try {
+            f.get(commitTimeoutMillis + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for the replicated log");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof StoreException se ? se : new StoreException("TRYAGAIN " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw unknown();
+        }
+    }
+
+    /**
+     * Completes once the commit with this ticket and all before it are applied (visible), and then, when
+     * {@code confirmReads}, once a read index taken after this call shows this replica still led: what the caller
+     * read on the leader is then linearizable. A commit of the caller's own needs no such round: an entry proposed
+     * after another leader was elected never commits, so its commit certifies what its transaction read. Fails
+     * (TRYAGAIN) when the outcome became unknown: leadership moved before the entry reached a majority, or the
+     * commit timeout passed.
+     */
+    @Override public CompletableFuture<Void> durable(long ticket, boolean confirmReads) {
+        long since = System.nanoTime();
+        propose(ticket);
+        CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (lock) {
-            while (confirmed < ticket) {
-                if (isLost(ticket)) throw unknown();
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !stillLeaderFor(ticket)) {
-                    if (confirmed >= ticket) break;
-                    throw unknown();
-                }
-                try {
-                    lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 50)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new StoreException("interrupted while waiting for the replicated log");
-                }
+            if (isLost(ticket)) return CompletableFuture.failedFuture(unknown());
+            if (confirmed < ticket) {
+                waiters.add(new Waiter(ticket, since, confirmReads && linearizableReads, done));
+                done.orTimeout(commitTimeoutMillis, TimeUnit.MILLISECONDS);
+                return done.exceptionallyCompose(e -> CompletableFuture.failedFuture(e instanceof StoreException ? e : unknown()));
             }
         }
-        if (linearizableReads) confirmLeadership();
+        return confirmReads && linearizableReads ? confirmLeadership(since) : CompletableFuture.completedFuture(null);
+    }
+
+    /** The term the oldest commit not yet seen applied was appended in, or -1 when there is none; caller holds {@link #lock}. */
+    private long oldestTerm() {
+        if (!inFlight.isEmpty()) return inFlight.peek().term();
+        return unproposed.isEmpty() ? -1 : unproposedTerm;
     }
 
     private static StoreException unknown() {
@@ -172,31 +249,63 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
         return false;
     }
 
-    /** False once this replica no longer leads the term its in-flight commit {@code ticket} was appended in. */
-    private boolean stillLeaderFor(long ticket) {
-        RaftServer.Division d = division;
-        if (d == null) return false;
-        for (InFlight f : inFlight) if (f.ticket() == ticket) return d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == f.term();
-        return true;
+    /** Waiters whose commits are applied; caller holds {@link #lock}. They are completed outside it. */
+    private List<Waiter> satisfied() {
+        List<Waiter> out = null;
+        while (!waiters.isEmpty() && waiters.peek().ticket() <= confirmed) {
+            if (out == null) out = new ArrayList<>();
+            out.add(waiters.poll());
+        }
+        return out == null ? List.of() : out;
     }
 
-    private void wake() {
-        synchronized (lock) {
-            lock.notifyAll();
+    private void complete(List<Waiter> ready) {
+        for (Waiter w : ready) {
+            if (!w.confirmReads()) w.done().complete(null);
+            else confirmLeadership(w.since()).whenComplete((v, e) -> {
+                if (e == null) w.done().complete(null);
+                else w.done().completeExceptionally(e);
+            });
         }
     }
 
+    /** Fails every waiter still waiting; caller holds {@link #lock}. Their futures are failed outside it. */
+    private List<Waiter> drainWaiters() {
+        List<Waiter> out = new ArrayList<>(waiters);
+        waiters.clear();
+        return out;
+    }
+
+    private static void fail(List<Waiter> gone) {
+        for (Waiter w : gone) w.done().completeExceptionally(unknown());
+    }
+
     /**
-     * A read index (a leader lease when valid, else a heartbeat round) taken after the caller's reads: it proves this
-     * replica still led when they ran, so they saw every commit acknowledged before them. Concurrent callers share
-     * a round that started after they called.
+     * After a leader change or a refused proposal: a replica that no longer leads the term its oldest in-flight entry
+     * was proposed in cannot tell whether those commits will happen; their waiters learn that the outcome is unknown
+     * (they may still commit: nothing is undone here, the applied log decides).
      */
-    private void confirmLeadership() {
+    private void checkLeadership() {
         RaftServer.Division d = division;
-        if (d == null || !d.getInfo().isLeader()) return; // a follower serves snapshot reads only (READONLY connections)
-        long now = System.nanoTime();
+        List<Waiter> gone = List.of();
+        synchronized (lock) {
+            long oldest = oldestTerm();
+            if (!waiters.isEmpty() && (d == null || !d.getInfo().isLeader() || (oldest >= 0 && oldest != d.getInfo().getCurrentTerm())))
+                gone = drainWaiters();
+        }
+        fail(gone);
+    }
+
+    /**
+     * A read index (a leader lease when valid, else a heartbeat round) taken after {@code since}, when the caller's
+     * reads were done: it proves this replica still led then, so they saw every commit acknowledged before them.
+     * Callers whose reads were done before the newest round started share it.
+     */
+    private CompletableFuture<Void> confirmLeadership(long since) {
+        RaftServer.Division d = division;
+        if (d == null || !d.getInfo().isLeader()) return CompletableFuture.completedFuture(null); // a follower serves snapshot reads only (READONLY connections)
         Barrier b = barrier.get();
-        if (b == null || b.started() < now) {
+        if (b == null || b.started() < since) {
             RaftClientRequest request = RaftClientRequest.newBuilder()
                     .setClientId(readerId).setServerId(d.getId()).setGroupId(d.getMemberId().getGroupId())
                     .setCallId(callIds.incrementAndGet()).setMessage(Message.EMPTY)
@@ -206,17 +315,15 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
                 barrier.set(mine);
                 b = mine;
             } catch (IOException e) {
-                throw new StoreException("TRYAGAIN cannot confirm leadership: " + e.getMessage(), e);
+                return CompletableFuture.failedFuture(new StoreException("TRYAGAIN cannot confirm leadership: " + e.getMessage(), e));
             }
         }
-        RaftClientReply reply;
-        try {
-            reply = b.done().get(commitTimeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            throw new StoreException("TRYAGAIN cannot confirm leadership: " + e, e);
-        }
-        if (!reply.isSuccess())
-            throw new StoreException("TRYAGAIN this replica may no longer lead: " + (reply.getException() == null ? "read index refused" : reply.getException().getMessage()));
+        return b.done().orTimeout(commitTimeoutMillis, TimeUnit.MILLISECONDS).handle((reply, e) -> {
+            if (e != null) throw new StoreException("TRYAGAIN cannot confirm leadership: " + e, e);
+            if (!reply.isSuccess())
+                throw new StoreException("TRYAGAIN this replica may no longer lead: " + (reply.getException() == null ? "read index refused" : reply.getException().getMessage()));
+            return null;
+        });
     }
 
     String leaderName() {
@@ -256,9 +363,12 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
         Path source = smDir.resolve(m.checkpoint());
         Files.copy(source, storeDir.resolve(m.checkpoint()), StandardCopyOption.REPLACE_EXISTING);
         long ts = replica.reload();
+        List<Waiter> gone;
         synchronized (lock) {
-            failInFlight();
+            gone = failInFlight();
         }
+        fail(gone);
+        snapshotsInstalled.incrementAndGet();
         setLastAppliedTermIndex(latest.getTermIndex());
         getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
         getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
@@ -290,19 +400,46 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     }
 
     private void loadSnapshotInfo() throws IOException {
-        FileListSnapshotInfo best = null;
+        List<FileListSnapshotInfo> found = new ArrayList<>();
         try (var s = Files.list(smDir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String n = p.getFileName().toString();
                 if (!n.startsWith("snapshot-") || !n.endsWith(META_SUFFIX)) continue;
                 String[] ti = n.substring(9, n.length() - META_SUFFIX.length()).split("_");
                 long term = Long.parseLong(ti[0]), index = Long.parseLong(ti[1]);
-                if (best != null && best.getIndex() >= index) continue;
                 Meta m = readMeta(p);
-                best = new FileListSnapshotInfo(List.of(new FileInfo(smDir.resolve(m.checkpoint()), null), new FileInfo(p, null)), term, index);
+                found.add(new FileListSnapshotInfo(List.of(new FileInfo(smDir.resolve(m.checkpoint()), null), new FileInfo(p, null)), term, index));
             }
         }
-        latest = best;
+        found.sort(Comparator.comparingLong(FileListSnapshotInfo::getIndex));
+        synchronized (retained) {
+            retained.clear();
+            retained.addAll(found);
+        }
+        latest = found.isEmpty() ? null : found.getLast();
+    }
+
+    /**
+     * Snapshots kept, oldest first. Not only the newest: the leader may still be sending an older one to a replica
+     * that joins or lags (in chunks, which on a loaded machine can outlast a snapshot interval); deleting it under the
+     * transfer would make that replica start over, possibly forever.
+     */
+    private final ArrayDeque<FileListSnapshotInfo> retained = new ArrayDeque<>();
+    private static final int SNAPSHOTS_KEPT = 3;
+
+    /** Makes {@code s} the newest snapshot and deletes the files of those beyond {@link #SNAPSHOTS_KEPT}. */
+    private void retain(FileListSnapshotInfo s) throws IOException {
+        List<FileListSnapshotInfo> gone = new ArrayList<>();
+        java.util.Set<Path> kept = new java.util.HashSet<>();
+        synchronized (retained) {
+            retained.add(s);
+            while (retained.size() > SNAPSHOTS_KEPT) gone.add(retained.removeFirst());
+            for (FileListSnapshotInfo r : retained) for (FileInfo f : r.getFiles()) kept.add(f.getPath());
+        }
+        latest = s;
+        for (FileListSnapshotInfo g : gone)
+            for (FileInfo f : g.getFiles())
+                if (!kept.contains(f.getPath())) Files.deleteIfExists(f.getPath());
     }
 
     @Override public SnapshotInfo getLatestSnapshot() { return latest; }
@@ -316,21 +453,18 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
         Path ckpt = Path.of(result.file());
         String name = ckpt.getFileName().toString();
         Path link = smDir.resolve(name);
-        Files.deleteIfExists(link);
-        try {
-            Files.createLink(link, ckpt);
-        } catch (IOException | UnsupportedOperationException e) {
-            Files.copy(ckpt, link);
+        if (!Files.exists(link)) { // else the same checkpoint (no commit since), perhaps being sent: left as it is
+            try {
+                Files.createLink(link, ckpt);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(ckpt, link);
+            }
         }
         Path meta = smDir.resolve("snapshot-" + applied.getTerm() + "_" + applied.getIndex() + META_SUFFIX);
         Path tmp = smDir.resolve(meta.getFileName() + ".tmp");
         Files.writeString(tmp, result.timestamp() + " " + name + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE);
-        FileListSnapshotInfo old = latest;
-        latest = new FileListSnapshotInfo(List.of(new FileInfo(link, null), new FileInfo(meta, null)), applied);
-        if (old != null)
-            for (FileInfo f : old.getFiles())
-                if (!f.getPath().equals(link)) Files.deleteIfExists(f.getPath());
+        retain(new FileListSnapshotInfo(List.of(new FileInfo(link, null), new FileInfo(meta, null)), applied));
         return applied.getIndex();
     }
 
@@ -364,10 +498,13 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     @Override public void notifyTermIndexUpdated(long term, long index) {
         // A configuration or leader start-up entry: it also tells whether in-flight commits of an older term survived.
         boolean lostSome;
+        List<Waiter> gone;
         synchronized (lock) {
-            lostSome = !inFlight.isEmpty() && inFlight.peek().term() != term;
-            if (lostSome) failInFlight();
+            long oldest = oldestTerm();
+            lostSome = oldest >= 0 && oldest != term;
+            gone = lostSome ? failInFlight() : List.of();
         }
+        fail(gone);
         if (lostSome) replayAfterLoss(index);
         super.notifyTermIndexUpdated(term, index);
     }
@@ -379,27 +516,31 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
         InFlight own = null;
         synchronized (lock) {
             InFlight head = inFlight.peek();
-            if (head != null && e instanceof LogEntries.Commit c && c.proposer() == proposer && c.ticket() == head.ticket()) own = head;
+            if (head != null && e instanceof LogEntries.Commit c && c.proposer() == proposer && c.firstTicket() == head.first()) own = head;
         }
         if (own != null) {
             // Outside the lock: publishing takes the store's commit lock, whose holder may be appending.
             replica.publish(own.ts());
+            List<Waiter> ready;
             synchronized (lock) {
                 inFlight.poll();
-                confirmed = own.ticket();
-                lock.notifyAll();
+                confirmed = own.last();
+                ready = satisfied();
             }
+            complete(ready);
             updateLastAppliedTermIndex(term, index);
             return;
         }
+        List<Waiter> gone;
         synchronized (lock) {
-            InFlight head = inFlight.peek();
-            lostSome = head != null && !(head.term() == term && !(e instanceof LogEntries.Commit));
-            if (lostSome) failInFlight();
+            long oldest = oldestTerm();
+            lostSome = oldest >= 0 && !(oldest == term && !(e instanceof LogEntries.Commit));
+            gone = lostSome ? failInFlight() : List.of();
         }
+        fail(gone);
         if (lostSome) replayAfterLoss(index);
         switch (e) {
-            case LogEntries.Commit c -> replica.apply(c.record());
+            case LogEntries.Commit c -> c.records().forEach(replica::apply);
             case LogEntries.Address a -> respAddresses.put(a.peer(), a.address());
         }
         updateLastAppliedTermIndex(term, index);
@@ -420,24 +561,41 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
                 if (past == null) throw new StoreException("log entry " + i + " needed to replay after a lost leadership is gone");
                 if (!past.hasStateMachineLogEntry()) continue;
                 LogEntries e = LogEntries.decode(past.getStateMachineLogEntry().getLogData());
-                if (e instanceof LogEntries.Commit c) replica.apply(c.record());
+                if (e instanceof LogEntries.Commit c) c.records().forEach(replica::apply);
             }
         } catch (RaftLogIOException ex) {
             throw new UncheckedIOException(new IOException(ex));
         }
     }
 
-    /** Caller holds {@link #lock}: every in-flight commit's outcome is unknown to its waiter. */
-    private void failInFlight() {
-        if (inFlight.isEmpty()) return;
-        lost.add(new long[] {inFlight.peekFirst().ticket(), inFlight.peekLast().ticket()});
+    /**
+     * Caller holds {@link #lock}: every in-flight commit's outcome is unknown; returns their waiters, to be failed
+     * outside the lock. Records not proposed yet are dropped with them (the store is reloaded).
+     */
+    private List<Waiter> failInFlight() {
+        if (inFlight.isEmpty() && unproposed.isEmpty()) return List.of();
+        long from = inFlight.isEmpty() ? lastProposed + 1 : inFlight.peekFirst().first();
+        lost.add(new long[] {from, lastTicket});
         if (lost.size() > 1024) lost.removeFirst();
         inFlight.clear();
-        lock.notifyAll();
+        unproposed = new ArrayList<>();
+        unproposedBytes = 0;
+        lastProposed = lastTicket;
+        return drainWaiters();
     }
 
     @Override public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
-        wake();
+        // Called under Ratis's locks: the waiters are failed on another thread, which may take them.
+        Thread.ofVirtual().start(this::checkLeadership);
         leaderListener.accept(newLeader);
+    }
+
+    @Override public void close() throws IOException {
+        List<Waiter> gone;
+        synchronized (lock) {
+            gone = drainWaiters();
+        }
+        fail(gone);
+        super.close();
     }
 }

@@ -5,17 +5,21 @@
  * <h2>Commit</h2>
  * Only the leader takes commits. A transaction runs on the leader's store exactly as on one machine: under the
  * commit lock it is validated (write-write conflicts; at serializable also every key and range it read), given the
- * next commit timestamp, handed to Ratis, which appends it to its log in the same call, and installed, invisible;
- * the commit returns (and a RESP reply goes out) once Ratis reports the entry committed, i.e. held (fsync'd) by a
- * majority, and it is then made visible. Followers install the same records, in log order, at the same timestamps.
+ * next commit timestamp, taken into the next log entry and installed, invisible. The entry is proposed when someone
+ * waits for one of its commits (a RESP event loop at the end of a round of reads, a committer of the embedded API),
+ * so the commits made while the previous entry was under way share one Raft round and one fsync per replica;
+ * entries are proposed one at a time, in commit order. The commit returns (and a RESP reply goes out) once the entry
+ * is applied, i.e. held (fsync'd) by a majority, and it is then made visible. A RESP event loop does not wait: it
+ * goes on reading, running and proposing, and each connection's replies go out in order as their entries commit.
+ * Followers install the same records, in log order, at the same timestamps.
  *
  * <h2>Why validating on the leader before proposing keeps serializability and snapshot isolation</h2>
  * The leader's store holds every committed entry (a new leader takes no commit before Ratis reports it ready: its
  * start-up entry applied, so everything of earlier terms is applied too) plus its own entries still in flight,
  * installed at timestamps above every snapshot. Validation therefore sees every transaction ordered before this
- * one, committed or in flight, exactly as the single-node store sees commits whose log write is still owed. Ratis
- * appends under the same commit lock, so the log order is the validation (commit-timestamp) order; no entry can
- * come between validation and the append. The log being a prefix-closed sequence, an entry commits only with every
+ * one, committed or in flight, exactly as the single-node store sees commits whose log write is still owed. Records
+ * join the next entry under the same commit lock and entries are proposed one at a time in that order, so the log
+ * order is the validation (commit-timestamp) order. The log being a prefix-closed sequence, an entry commits only with every
  * entry before it, so the committed history is a prefix of validated transactions in commit-timestamp order:
  * the same serial order, and the same serialization failures, as on one machine. Replicas apply records without
  * validating: applying a log prefix in order is deterministic.
@@ -32,7 +36,10 @@
  * On the leader reads are linearizable by default: a read runs on the newest installed state and its reply waits,
  * like a commit's, for the commits it saw, then for a Ratis read index taken after it (answered from the leader
  * lease when valid, else by a heartbeat round), which proves this replica still led when it read. Concurrent reads
- * share one read index. On any replica, a RESP connection that starts with {@code READONLY}, or
+ * share one read index. A reply that is a write transaction's own needs none: an entry proposed after another leader
+ * was elected never commits (that leader's majority has moved to a newer term, and an older term's entry reaches a
+ * later log only through a leader that had it), so the commit itself shows that the transaction read the newest
+ * state. On any replica, a RESP connection that starts with {@code READONLY}, or
  * {@link dev.bypass.replication.ReplicatedStore#readSnapshot}, reads that replica's committed state: a consistent
  * snapshot, possibly behind the leader; its writes are refused.
  *

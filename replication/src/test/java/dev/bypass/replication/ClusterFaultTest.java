@@ -18,7 +18,7 @@ import redis.clients.jedis.Jedis;
  * replica joining online is tested in {@link ReplicationSmokeTest}, in one JVM.)
  */
 class ClusterFaultTest {
-    static final long ELECTION_MS = Long.getLong("replication.electionMs", 1000);
+    static final long ELECTION_MS = Long.getLong("replication.electionMs", 500);
 
     @Test
     void listAppendSurvivesLeaderKillsPausesAndAJoin() throws Exception {

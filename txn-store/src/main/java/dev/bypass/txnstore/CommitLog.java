@@ -1,5 +1,7 @@
 package dev.bypass.txnstore;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * A log kept outside the store that decides which commits happen, in place of the store's own write-ahead log: a
  * replicated log, for example. The store still validates and orders commits under its commit lock and installs them
@@ -23,6 +25,22 @@ public interface CommitLog {
      * the commit will not happen or its outcome is unknown: it must then not be acknowledged.
      */
     void await(long ticket);
+
+    /**
+     * Like {@link #await} without holding the caller: completes once the commit with this ticket and all before it
+     * are durable and visible, and, when {@code confirmReads}, once the records this store held when the call was made
+     * are known to be the log's (reads made before the call are linearizable); fails with a {@link StoreException}
+     * when they must not be acknowledged. A server's I/O thread goes on reading and proposing meanwhile. The default
+     * waits in the call.
+     */
+    default CompletableFuture<Void> durable(long ticket, boolean confirmReads) {
+        try {
+            await(ticket);
+            return CompletableFuture.completedFuture(null);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /** The newest ticket handed out, or a positive ticket standing for "nothing owed" before the first append. */
     long appended();

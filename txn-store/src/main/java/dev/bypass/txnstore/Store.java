@@ -280,8 +280,8 @@ public final class Store implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try (Transaction tx = startDeferred(isolation, false)) {
                 T result = body.apply(tx);
-                if (tx.isActive()) tx.commitDeferred();
-                return new Deferred<>(result, tx.logTicket());
+                boolean committed = tx.isActive() && tx.commitDeferred() > tx.snapshot;
+                return new Deferred<>(result, tx.logTicket(), committed);
             } catch (SerializationFailure e) {
                 if (attempt >= MAX_ATTEMPTS) throw e;
                 backoff(attempt); // the winner is installed, so the next attempt sees it: no need to wait for its log write
@@ -297,8 +297,14 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** A result whose commit owes the log write {@code ticket} (0: none); see {@link #awaitDurable}. */
-    public record Deferred<T>(T result, long ticket) {}
+    /**
+     * A result whose commit owes the log write {@code ticket} (0: none); see {@link #awaitDurable}. {@code committed}:
+     * the transaction committed writes of its own (whose log write then certifies what it read); false for reads and
+     * for transactions that wrote nothing.
+     */
+    public record Deferred<T>(T result, long ticket, boolean committed) {
+        public Deferred(T result, long ticket) { this(result, ticket, false); }
+    }
 
     /**
      * Waits until the commit holding {@code ticket}, and every commit before it, is written to the log (and synced
@@ -316,6 +322,24 @@ public final class Store implements AutoCloseable {
         if (wal == null) return;
         wal.await(ticket);
         maybeAutoCheckpoint();
+    }
+
+    /**
+     * Like {@link #awaitDurable}, for callers that must not be held: a server's I/O thread that goes on reading and
+     * proposing while a round's commits are under way. {@code confirmReads}: some of what the ticket covers is a
+     * read whose reply needs no commit of its own (it is confirmed linearizable on a replicated leader); false when
+     * every reply is a commit's own. On a store with its own write-ahead log this waits in the call (the caller is the
+     * one writing the log) and returns a completed future. Fails with {@link StoreException} when the commits must
+     * not be acknowledged.
+     */
+    public CompletableFuture<Void> whenDurable(long ticket, boolean confirmReads) {
+        if (ticket > 0 && external != null) return external.durable(ticket, confirmReads);
+        try {
+            awaitDurable(ticket);
+            return CompletableFuture.completedFuture(null);
+        } catch (StoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Like {@link #call}, for bodies without a result. */

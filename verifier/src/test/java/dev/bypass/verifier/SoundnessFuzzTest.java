@@ -98,7 +98,7 @@ class SoundnessFuzzTest {
      * accepted and embed.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"lookup-pointer-plus-variable-offset.s"})
+    @ValueSource(strings = {"lookup-pointer-plus-variable-offset.s", "lookup-pointer-plus-wide-offset.s"})
     void programsOfPastFindingsStayInsideTheVerifiersStates(String name) throws IOException {
         String asm;
         try (var in = SoundnessFuzzTest.class.getResourceAsStream("/soundness-findings/" + name)) {

@@ -146,9 +146,10 @@ final class StateEmbedding implements Analyzer.Observer, InstructionObserver {
         long inRegion = v - Pointers.make(m.region(), 0) - a.off();
         long start = Math.floorDiv(inRegion, m.stride()) * m.stride();
         for (int k = 0; k < 3; k++, start -= m.stride()) {
-            // one id means one lookup: pointers derived from it may differ by their offsets but share the element
+            // One id means one lookup: pointers derived from it may differ by their offsets but share the element.
+            // A variable offset may span elements, so only a pointer at a known offset names its element.
             if (start >= 0 && start < (1L << 32) && a.var().contains(inRegion - start))
-                return a.id() == 0 || links.agree(a.id(), Pointers.make(m.region(), 0) + start);
+                return a.id() == 0 || !a.var().isConstant() || links.agree(a.id(), Pointers.make(m.region(), 0) + start);
         }
         return false;
     }

@@ -176,9 +176,27 @@ public final class Pool {
      */
     public synchronized ServerConnection tryAcquire() {
         if (paused) return null;
-        ServerConnection s = idle.pollFirst();
+        ServerConnection s = takeIdle();
         if (s != null) lastActiveNanos = System.nanoTime();
         return s;
+    }
+
+    /**
+     * The idle connection next in line; unless server_round_robin asks for strict order, one that runs on the
+     * caller's event loop first, so that the client's traffic to it and back never crosses threads.
+     */
+    private ServerConnection takeIdle() {
+        if (idle.size() > 1 && !spec.roundRobin()) {
+            for (var it = idle.iterator(); it.hasNext(); ) {
+                ServerConnection c = it.next();
+                Channel ch = c.channel();
+                if (ch != null && ch.eventLoop().inEventLoop()) {
+                    it.remove();
+                    return c;
+                }
+            }
+        }
+        return idle.pollFirst();
     }
 
     /**

@@ -17,10 +17,19 @@ import dev.bypass.proxy.config.Secret;
  * statuses, key data); afterwards it forwards every frame to whichever {@link ServerUser} currently holds it,
  * untouched, and tells that user when a ReadyForQuery arrives. While nobody holds it, it swallows the replies to the
  * pool's own reset queries.
+ *
+ * <p>Threading: the connection reads on its channel's event loop; its holder is confined to its own loop, which is
+ * often another one (servers are pooled across the client loops). Every {@link ServerUser} callback runs on the
+ * holder's loop: directly when the loops are the same, else the frames of one read burst are handed over as one
+ * task, in order, followed by {@link ServerUser#serverReadComplete}. The transaction status the holder reads is the
+ * one of the last ReadyForQuery it was given.
  */
 public final class ServerConnection extends ChannelInboundHandlerAdapter {
     /** The side a server connection talks to while it is held: a client session. */
     public interface ServerUser {
+        /** The event loop every callback of this interface runs on (the holder's). */
+        io.netty.channel.EventLoop eventLoop();
+
         void fromServer(ServerConnection server, PgFrame frame);
 
         /** A piece of a large message whose head came through {@link #fromServer} (ownership passes). */
@@ -56,7 +65,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     private volatile State state = State.LOGIN;
     private volatile ServerUser holder;
     private BackendKeyData key;
-    private volatile char transactionStatus = 'I';
+    private volatile char transactionStatus = ReadyForQuery.IDLE;
+    /** Frames read for a holder on another event loop, handed over at the end of the read burst (server's loop only). */
+    private java.util.ArrayList<Object> handoff;
+    private ServerUser handoffTo;
     final long createdNanos = System.nanoTime();
     volatile long lastUsedNanos = System.nanoTime();
     /** When the health check last ran (it does not count as use for the idle timeout). */
@@ -254,7 +266,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (msg instanceof PgChunk chunk) {
             // the rest of a large message (a DataRow, CopyData): it goes where its head went, or nowhere
             ServerUser h = holder;
-            if (state == State.HELD && h != null) h.fromServer(this, chunk);
+            if (state == State.HELD && h != null) toHolder(h, chunk);
             else chunk.release();
             return;
         }
@@ -264,11 +276,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
                 case LOGIN -> loginStep(ctx, frame);
                 case HELD -> {
                     ServerUser h = holder;
-                    if (frame.type() == ReadyForQuery.TYPE) transactionStatus = ReadyForQuery.decode(frame.body()).status();
-                    else if (frame.type() == ParameterStatus.TYPE) recordParameter(frame);
-                    if (h != null) {
-                        h.fromServer(this, frame.retain());
-                    }
+                    if (frame.type() == ParameterStatus.TYPE) recordParameter(frame);
+                    if (h != null) toHolder(h, frame.retain());
+                    else if (frame.type() == ReadyForQuery.TYPE) transactionStatus = ReadyForQuery.decode(frame.body()).status();
                 }
                 case RESETTING -> {
                     Detached d = detached;
@@ -299,8 +309,54 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** A frame or piece for the holder: now when it runs on this loop, else with the rest of this read burst. */
+    private void toHolder(ServerUser h, Object message) {
+        if (h.eventLoop().inEventLoop()) {
+            deliver(h, message);
+            return;
+        }
+        if (handoffTo != h) handOver();
+        if (handoff == null) handoff = new java.util.ArrayList<>();
+        handoffTo = h;
+        handoff.add(message);
+    }
+
+    /** On the holder's loop: one frame (ownership passes) or piece. */
+    private void deliver(ServerUser h, Object message) {
+        if (message instanceof PgFrame frame) {
+            if (frame.type() == ReadyForQuery.TYPE && holder == h) transactionStatus = ReadyForQuery.decode(frame.body()).status();
+            h.fromServer(this, frame);
+        } else {
+            h.fromServer(this, (PgChunk) message);
+        }
+    }
+
+    /** What this read burst collected for a holder on another loop goes there as one task. */
+    private void handOver() {
+        java.util.ArrayList<Object> batch = handoff;
+        ServerUser h = handoffTo;
+        if (batch == null || batch.isEmpty()) return;
+        handoff = null;
+        handoffTo = null;
+        try {
+            h.eventLoop().execute(() -> {
+                for (Object m : batch) deliver(h, m);
+                h.serverReadComplete(this);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            for (Object m : batch) ReferenceCountUtil.release(m);
+        }
+    }
+
+    /** Runs a callback of {@code h} on its loop, after what was handed over before. */
+    private void onHolderLoop(ServerUser h, Runnable callback) {
+        handOver();
+        if (h.eventLoop().inEventLoop()) callback.run();
+        else h.eventLoop().execute(callback);
+    }
+
     private static boolean isFatal(PgFrame frame) {
-        String severity = ErrorResponse.decode(frame.body()).fields().getOrDefault('V', "");
+        String severity = ErrorResponse.decode(frame.body()).severityCode();
         return severity.equals("FATAL") || severity.equals("PANIC");
     }
 
@@ -520,14 +576,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         ServerUser h = holder;
-        if (h != null) h.serverWritabilityChanged(this, ctx.channel().isWritable());
+        boolean writable = ctx.channel().isWritable();
+        if (h != null) onHolderLoop(h, () -> h.serverWritabilityChanged(this, writable));
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        ServerUser h = holder;
-        if (h != null) h.serverReadComplete(this);
+        if (handoff != null) handOver(); // the holder's read-complete follows the frames
+        else if (holder instanceof ServerUser h && h.eventLoop().inEventLoop()) h.serverReadComplete(this);
     }
 
     /** A detached request will never be answered: tell its owner. */
@@ -546,7 +603,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         ServerUser h = holder;
         holder = null;
         if (was != State.CLOSED) pool.lost(this);
-        if (h != null && was == State.HELD) h.serverLost(this, "server connection lost");
+        if (h != null && was == State.HELD) onHolderLoop(h, () -> h.serverLost(this, "server connection lost"));
+        else handOver();
     }
 
     @Override

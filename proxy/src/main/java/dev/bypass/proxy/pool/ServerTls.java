@@ -1,5 +1,6 @@
 package dev.bypass.proxy.pool;
 
+import dev.bypass.proxy.wire.StartupCodes;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -42,7 +43,7 @@ final class ServerTls extends ChannelInboundHandlerAdapter {
             if (in.isReadable())
                 throw new IllegalStateException("server sent data after its answer to SSLRequest (possible injection)");
             switch (answer) {
-                case 'S' -> {
+                case StartupCodes.SSL_ACCEPTED -> {
                     SslHandler tls = context.newHandler(ctx.alloc(), host, port);
                     ctx.pipeline().replace(this, "tls", tls);
                     tls.handshakeFuture().addListener(f -> {
@@ -50,7 +51,7 @@ final class ServerTls extends ChannelInboundHandlerAdapter {
                         else connection.tlsFailed("TLS handshake with the server failed: " + f.cause().getMessage());
                     });
                 }
-                case 'N' -> {
+                case StartupCodes.SSL_REFUSED -> {
                     if (required) {
                         connection.tlsFailed("server does not accept TLS and server_tls_sslmode is require");
                         return;

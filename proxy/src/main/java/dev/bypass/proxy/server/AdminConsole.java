@@ -16,6 +16,7 @@ import dev.bypass.proxy.pool.Pool;
 import dev.bypass.proxy.pool.PoolStats;
 import dev.bypass.proxy.pool.ServerConnection;
 import dev.bypass.proxy.wire.ErrorResponse;
+import dev.bypass.proxy.wire.MessageType.Frontend;
 import dev.bypass.proxy.wire.NoticeResponse;
 import dev.bypass.proxy.wire.PgFrame;
 import dev.bypass.proxy.wire.Query;
@@ -137,10 +138,22 @@ final class AdminConsole {
         return a.length() >= 2 && a.startsWith("'") && a.endsWith("'") ? a.substring(1, a.length() - 1).replace("''", "'") : a;
     }
 
+    /** What a user may do on the console: everything (admin_users), look (stats_users), or nothing. */
+    enum Access { ADMIN, STATS, NONE }
+
+    /** The console access of {@code user} (with auth_type = any everyone is an admin, as in PgBouncer). */
+    static Access access(ProxyConfig config, String user) {
+        boolean any = config.authType() == Settings.AuthType.ANY;
+        if (any || config.get(Settings.ADMIN_USERS).contains(user)) return Access.ADMIN;
+        return config.get(Settings.STATS_USERS).contains(user) ? Access.STATS : Access.NONE;
+    }
+
+    /** A console session's message: a simple query runs a command; anything else ends the session. */
     void handle(ClientSession session, PgFrame frame) {
         Channel ch = session.channel();
         if (frame.type() != Query.TYPE) {
-            boolean extended = "PBE".indexOf(frame.type()) >= 0;
+            byte type = frame.type();
+            boolean extended = type == Frontend.PARSE || type == Frontend.BIND || type == Frontend.EXECUTE;
             ch.writeAndFlush(ErrorResponse.of("FATAL", "0A000", extended ? "extended query protocol not supported by admin console"
                     : "unsupported message type for admin console: '" + (char) frame.type() + "'").encode(ch.alloc()))
                     .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
@@ -154,7 +167,7 @@ final class AdminConsole {
         } catch (java.io.IOException e) {
             error(ch, "58030", e.getMessage());
         }
-        ch.writeAndFlush(new ReadyForQuery('I').encode(ch.alloc()));
+        ch.writeAndFlush(new ReadyForQuery(ReadyForQuery.IDLE).encode(ch.alloc()));
     }
 
     /** Runs one command; false when it answers later (then it writes its own ReadyForQuery). */
@@ -721,7 +734,7 @@ final class AdminConsole {
         }, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    private static void ready(Channel ch) { ch.writeAndFlush(new ReadyForQuery('I').encode(ch.alloc())); }
+    private static void ready(Channel ch) { ch.writeAndFlush(new ReadyForQuery(ReadyForQuery.IDLE).encode(ch.alloc())); }
 
     private static String str(long v) { return Long.toString(v); }
 }

@@ -37,7 +37,10 @@ record Expected(Kind kind, ByteBuf synthetic, String clientStatement, Parse serv
         SUBSTITUTE
     }
 
-    static Expected of(Kind kind) { return new Expected(kind, null, null, null, null); }
+    /** The expectations that carry nothing but their kind, one each (they are immutable). */
+    private static final Expected[] PLAIN = java.util.Arrays.stream(Kind.values()).map(k -> new Expected(k, null, null, null, null)).toArray(Expected[]::new);
+
+    static Expected of(Kind kind) { return PLAIN[kind.ordinal()]; }
 
     static Expected synthetic(ByteBuf reply) { return new Expected(Kind.SYNTHETIC, reply, null, null, null); }
 

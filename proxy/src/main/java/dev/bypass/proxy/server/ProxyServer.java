@@ -20,6 +20,7 @@ import dev.bypass.proxy.sql.StatementClassifier;
 import dev.bypass.proxy.wire.BufferBudget;
 import dev.bypass.proxy.wire.CancelRequest;
 import dev.bypass.proxy.wire.PgFrameDecoder;
+import dev.bypass.proxy.wire.ReadyForQuery;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -674,7 +675,7 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         s.reset(sql, () -> {
-            if (s.transactionStatus() == 'I') p.release(s);
+            if (s.transactionStatus() == ReadyForQuery.IDLE) p.release(s);
             else p.discard(s, "reset left the server in a transaction");
         });
     }
@@ -695,7 +696,7 @@ public final class ProxyServer implements AutoCloseable {
             CompletableFuture<List<List<String>>> rows = new CompletableFuture<>();
             conn.channel().eventLoop().execute(() -> conn.query(query, List.of(user), rows));
             return rows.whenComplete((r, e) -> {
-                if (e == null && conn.transactionStatus() == 'I') pool.release(conn);
+                if (e == null && conn.transactionStatus() == ReadyForQuery.IDLE) pool.release(conn);
                 else pool.discard(conn, "auth_query failed");
             });
         }).thenApply(rows -> {
@@ -929,10 +930,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         ClientSession s = sessions.get(req.processId());
         if (s == null || s.secretKey != req.secretKey()) return;
-        s.cancelRequested();
-        ServerConnection server = s.currentServer();
-        if (server == null || server.key() == null || server.remoteAddress() == null) return;
-        sendCancel(server.remoteAddress(), server.key().processId(), server.key().secretKey());
+        s.cancelRequested(); // on the session's loop: the server running its query is cancelled
     }
 
     /** Cancels in flight to each peer, and those waiting for one of its pool_size slots. */

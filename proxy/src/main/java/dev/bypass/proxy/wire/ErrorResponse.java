@@ -17,6 +17,9 @@ public record ErrorResponse(Map<Character, String> fields) {
 
     public String sqlState() { return fields.getOrDefault('C', ""); }
 
+    /** The severity that is never translated (V: ERROR, FATAL, PANIC, ...), or "" from servers before 9.6. */
+    public String severityCode() { return fields.getOrDefault('V', ""); }
+
     public static ErrorResponse decode(ByteBuf body) {
         ByteBuf b = body.duplicate();
         Map<Character, String> f = new LinkedHashMap<>();
@@ -28,5 +31,5 @@ public record ErrorResponse(Map<Character, String> fields) {
         return new ErrorResponse(f);
     }
 
-    public ByteBuf encode(ByteBufAllocator alloc) { return Messages.fields(alloc, 'E', fields); }
+    public ByteBuf encode(ByteBufAllocator alloc) { return Messages.fields(alloc, (char) TYPE, fields); }
 }

@@ -8,11 +8,13 @@ import java.util.function.BiFunction;
 final class NamedTarget {
     private NamedTarget() {}
 
+    static final char STATEMENT = 'S', PORTAL = 'P';
+
     static <T> T decode(ByteBuf body, String message, BiFunction<Character, String, T> make) {
         ByteBuf b = body.duplicate();
         Messages.need(b, 1, message);
         char kind = (char) b.readByte();
-        if (kind != 'S' && kind != 'P') throw new ProtocolException(message + " of unknown kind '" + kind + "' (expected 'S' or 'P')");
+        if (kind != STATEMENT && kind != PORTAL) throw new ProtocolException(message + " of unknown kind '" + kind + "' (expected 'S' or 'P')");
         return make.apply(kind, Messages.readCString(b));
     }
 

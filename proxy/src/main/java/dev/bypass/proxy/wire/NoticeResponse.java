@@ -19,5 +19,5 @@ public record NoticeResponse(Map<Character, String> fields) {
         return new NoticeResponse(f);
     }
 
-    public ByteBuf encode(ByteBufAllocator alloc) { return Messages.fields(alloc, 'N', fields); }
+    public ByteBuf encode(ByteBufAllocator alloc) { return Messages.fields(alloc, (char) TYPE, fields); }
 }

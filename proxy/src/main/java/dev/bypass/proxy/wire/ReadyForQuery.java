@@ -6,6 +6,8 @@ import io.netty.buffer.ByteBufAllocator;
 /** ReadyForQuery ('Z'): the transaction status, 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
 public record ReadyForQuery(char status) {
     public static final byte TYPE = MessageType.Backend.READY_FOR_QUERY;
+    /** The transaction statuses. */
+    public static final char IDLE = 'I', IN_TRANSACTION = 'T', FAILED = 'E';
 
     public static ReadyForQuery decode(ByteBuf body) {
         Messages.need(body, 1, "ReadyForQuery");

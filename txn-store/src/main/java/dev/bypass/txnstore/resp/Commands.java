@@ -89,23 +89,30 @@ final class Commands {
                 return;
             }
             d = c.spec.has(READONLY) ? store.readDeferred(c) : store.callDeferred(Isolation.SERIALIZABLE, c);
-            owe(c.session, d.ticket());
+            owe(c.session, d.ticket(), !d.committed());
         } catch (RuntimeException e) {
             c.out.reset(mark);
             c.out.error(errorText(e));
         }
     }
 
-    /** The reply now written owes log write {@code ticket}: it goes out only once that write is done. */
-    static void owe(Session s, long ticket) {
+    /**
+     * The reply now written owes log write {@code ticket}: it goes out only once that write is done. {@code read}: the
+     * reply is not a commit's own (a read, or a transaction that wrote nothing).
+     */
+    static void owe(Session s, long ticket, boolean read) {
         if (ticket > s.owed) s.owed = ticket;
+        if (ticket > 0 && read) s.owedReads = true;
     }
 
-    /** Waits for the log write the session's replies owe. */
+    /** Waits for the log write the session's replies owe, those handed to the event loop included. */
     static void settle(Server server, Session s) {
-        if (s.owed == 0) return;
-        server.store.awaitDurable(s.owed);
+        long ticket = Math.max(s.owed, s.gated);
+        if (ticket == 0) return;
+        server.store.awaitDurable(ticket);
         s.owed = 0;
+        s.owedReads = false;
+        s.gated = 0;
     }
 
     /** The error reply for a failed command. */
@@ -184,6 +191,6 @@ final class Commands {
             }
             return null;
         });
-        owe(s, d.ticket());
+        owe(s, d.ticket(), !d.committed());
     }
 }

@@ -16,6 +16,10 @@ import java.util.function.Function;
  * One client connection: decodes commands from its input, runs them, and sends the replies of each read burst
  * together, after the log write their commits owe ({@link OwedReplies}).
  *
+ * <p>Reply order: a burst whose replies owe a log write ends with a {@link Gate} in the reply queue, and nothing
+ * queued goes out while the first gate is closed. Where the log is waited for without holding the I/O thread (a
+ * replicated store), the connection goes on reading and running commands meanwhile; their replies queue behind.
+ *
  * <p>Back-pressure: once a connection's pending replies (queued here or in Netty's outbound buffer) pass
  * {@link #PAUSE_BYTES}, its remaining input is held, it is no longer read from, and decoding resumes when the
  * socket has taken the replies. A client that pipelines without reading thus costs a bounded amount of memory; the
@@ -143,10 +147,29 @@ final class Connection extends ChannelInboundHandlerAdapter implements RespDecod
     }
 
     void settle() {
-        long owed = session.owed;
-        if (owed == 0) return;
-        server.store.awaitDurable(owed);
-        session.owed = 0;
+        Commands.settle(server, session);
+        for (Gate g : gates) g.open = true;
+    }
+
+    /**
+     * Stands in the reply queue after the replies of a burst that owe log write {@code ticket}: they (and all after
+     * them) wait until it opens. Used on the connection's event loop only.
+     */
+    static final class Gate {
+        final long ticket;
+        boolean open;
+
+        Gate(long ticket) { this.ticket = ticket; }
+    }
+
+    /** Gates in the reply queue, oldest first. */
+    private final java.util.ArrayDeque<Gate> gates = new java.util.ArrayDeque<>();
+
+    /** Called on the event loop by {@link OwedReplies} once the log write of {@code g} is done. */
+    void opened(Gate g) {
+        g.open = true;
+        if (g.ticket >= session.gated) session.gated = 0;
+        flushOut();
     }
 
     private long pendingBytes() {
@@ -196,11 +219,19 @@ final class Connection extends ChannelInboundHandlerAdapter implements RespDecod
         if (!paused) sendReplies();
     }
 
-    /** Sends the replies written so far, or hands them to the loop's owed replies when their commits owe a log write. */
+    /** Sends the replies written so far; those owing a log write go behind a gate the loop's owed replies open. */
     void sendReplies() {
         out.finishBuffer();
-        if (session.owed != 0) owedReplies.apply(ctx.channel().eventLoop()).add(this);
-        else flushOut();
+        if (session.owed != 0) {
+            Gate g = new Gate(session.owed);
+            out.parts.add(g);
+            gates.add(g);
+            owedReplies.apply(ctx.channel().eventLoop()).add(this, g, session.owedReads);
+            session.gated = session.owed;
+            session.owed = 0;
+            session.owedReads = false;
+        }
+        flushOut();
     }
 
     /** Writes queued replies while the socket takes them (all of them once durable), then resumes reading if paused. */
@@ -208,7 +239,13 @@ final class Connection extends ChannelInboundHandlerAdapter implements RespDecod
         if (!ctx.channel().isActive()) return;
         boolean wrote = false;
         for (Object p; (p = out.parts.peek()) != null; ) {
+            Gate first = gates.peek();
+            if (first != null && !first.open) break; // what is queued owes a log write not yet done
             out.parts.poll();
+            if (p == first) {
+                gates.poll();
+                continue;
+            }
             if (p instanceof ByteBuf b) {
                 out.queuedBytes -= b.readableBytes();
                 ctx.write(b, ctx.voidPromise());
@@ -229,7 +266,7 @@ final class Connection extends ChannelInboundHandlerAdapter implements RespDecod
     }
 
     @Override public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && session.owed == 0) flushOut();
+        if (ctx.channel().isWritable()) flushOut();
     }
 
     private void resume() {

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * A Redis-protocol server over a {@link Store}. Listens on 127.0.0.1 unless {@link RespAccess} names another address,
  * with TLS when it has a context; users and their permissions are {@link Acl}'s. Commands run on the I/O threads; their
  * commits do not wait there one by one: the replies of a round of reads wait together for one log write (as Redis
- * writes its append-only file once per event-loop iteration). A housekeeping thread removes expired keys in small
+ * writes its append-only file once per event-loop iteration); on a replicated store the I/O thread does not wait at
+ * all, and the replies go out, in order per connection, when the round's log entry commits ({@link OwedReplies}). A housekeeping thread removes expired keys in small
  * transactions of their own (active expiry: writers are never held for it) and closes idle clients.
  */
 public final class RespServer implements AutoCloseable {

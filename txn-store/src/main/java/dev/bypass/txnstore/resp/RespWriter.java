@@ -26,7 +26,7 @@ final class RespWriter {
     /** A large value queued as it is stored, written out in slices. */
     record Slice(byte[] array, int offset, int length) {}
 
-    /** Finished parts in order: ByteBufs and {@link Slice}s. */
+    /** Finished parts in order: ByteBufs, {@link Slice}s and the connection's gates (see {@link Connection}). */
     final ArrayDeque<Object> parts = new ArrayDeque<>();
     /** Bytes in {@link #parts}. */
     long queuedBytes;
@@ -72,7 +72,13 @@ final class RespWriter {
         }
     }
 
-    static long size(Object part) { return part instanceof ByteBuf b ? b.readableBytes() : ((Slice) part).length(); }
+    static long size(Object part) {
+        return switch (part) {
+            case ByteBuf b -> b.readableBytes();
+            case Slice s -> s.length();
+            default -> 0; // a Connection.Gate
+        };
+    }
 
     void release() {
         for (Object p; (p = parts.poll()) != null; ) if (p instanceof ByteBuf b) b.release();

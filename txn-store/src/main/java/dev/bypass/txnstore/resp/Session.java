@@ -26,6 +26,10 @@ final class Session {
     volatile Acl.Account account;
     /** The log write this connection's newest unacknowledged commit owes (0: none); see Store.awaitDurable. */
     long owed;
+    /** Some reply owing {@link #owed} is a read, not a commit's own: a replicated leader confirms it (Store.whenDurable). */
+    boolean owedReads;
+    /** The newest log write that replies handed to the event loop (and not yet sent) wait for (0: none). */
+    long gated;
 
     record WatchKey(int db, String key) {}
 

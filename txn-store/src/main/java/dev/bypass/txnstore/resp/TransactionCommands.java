@@ -30,7 +30,7 @@ final class TransactionCommands {
                             c.data().watchVersion(tx, c.db(), c.arg(i)));
                 return null;
             });
-            Commands.owe(c.session, d.ticket());
+            Commands.owe(c.session, d.ticket(), true);
             c.out.simple("OK");
         });
         t.add("UNWATCH", 1, flags & ~NO_MULTI, 0, 0, 0, "transactions", "Forgets about watched keys of a transaction.", c -> {
