@@ -37,6 +37,12 @@ final class Explorer {
      * goes on without new checkpoints there (it prunes less, and an endless loop ends at the complexity limit).
      */
     private static final int MAX_OPEN_CHECKPOINTS_PER_SLOT = 4096;
+    /**
+     * Checkpoints at {@code may_goto} instructions a path compares itself with when it comes back to one (the nearest
+     * ones of its call): a loop whose state converges meets its previous iterations there; more would make every
+     * iteration of a loop that does not converge cost as much as all iterations before it.
+     */
+    private static final int MAX_MAY_GOTO_ANCESTORS = 32;
     private static final int MAX_ROUNDS = 24;
     /** Rounds that widen to the program's constants; later ones widen to the ends of the ranges. */
     private static final int THRESHOLD_ROUNDS = 12;
@@ -73,6 +79,10 @@ final class Explorer {
 
         /** Frame depth at this checkpoint. */
         final int depth;
+        /** Whether this checkpoint holds a state at a {@code may_goto} ({@link Explorer#loopSpendsBudget}). */
+        boolean atMayGoto;
+        /** The nearest checkpoint above this one in the same call that is {@link #atMayGoto}. */
+        final Checkpoint mayGotoAbove;
 
         /**
          * A checkpoint; {@code state} null makes it a mark on the path only (beyond the open-checkpoint limit): it keeps
@@ -87,6 +97,15 @@ final class Explorer {
             this.token = token;
             this.path = path;
             this.pathLinked = pathLinked;
+            this.mayGotoAbove = mayGotoAbove(parent, depth);
+        }
+
+        /** The nearest {@link #atMayGoto} checkpoint from {@code from} up in the call at {@code depth}. */
+        private static Checkpoint mayGotoAbove(Checkpoint from, int depth) {
+            Checkpoint x = from;
+            while (x != null && x.depth > depth) x = x.parent; // back from a call: skip the callee's checkpoints
+            if (x == null || x.depth < depth) return null; // the first checkpoint of a call
+            return x.atMayGoto ? x : x.mayGotoAbove;
         }
 
         boolean preciseReg(int frame, int r) { return (preciseRegs[frame] & (1L << r)) != 0; }
@@ -310,25 +329,17 @@ final class Explorer {
      * for a different {@code may_goto_depth}.
      */
     private boolean loopSpendsBudget(int s, State st, Checkpoint cp) {
-        Map<Integer, List<Checkpoint>> o = open.get(s);
-        if (o == null) return false;
-        for (List<Checkpoint> same : o.values())
-            for (Checkpoint c : same)
-                if (c.token == token && c.state.top().mayGotoPasses != st.top().mayGotoPasses && sameCall(c, cp, st.depth())
-                        && st.within(c.state, cfg.live[s], null)) {
-                    if (a.log != null) a.log.append(s).append(": pruned (may_goto loop: state seen with more loop budget)\n");
-                    if (a.options.observer() != null) a.options.observer().pruned(s, st, c.state);
-                    finish(cp);
-                    return true;
-                }
-        return false;
-    }
-
-    /** Whether {@code c} is an ancestor of {@code from} reached without leaving the call at {@code depth} in between. */
-    private static boolean sameCall(Checkpoint c, Checkpoint from, int depth) {
-        for (Checkpoint x = from; x != null; x = x.parent) {
-            if (x == c) return true;
-            if (x.depth < depth) return false;
+        if (cp == null) return false;
+        int passes = st.top().mayGotoPasses;
+        Checkpoint x = cp.depth == st.depth() && cp.atMayGoto ? cp : Checkpoint.mayGotoAbove(cp, st.depth());
+        for (int seen = 0; x != null && seen < MAX_MAY_GOTO_ANCESTORS; x = x.mayGotoAbove, seen++) {
+            if (x.slot != s || x.token != token || x.state.top().mayGotoPasses == passes) continue;
+            if (st.within(x.state, cfg.live[s], null)) {
+                if (a.log != null) a.log.append(s).append(": pruned (may_goto loop: state seen with more loop budget)\n");
+                if (a.options.observer() != null) a.options.observer().pruned(s, st, x.state);
+                finish(cp);
+                return true;
+            }
         }
         return false;
     }
@@ -346,7 +357,7 @@ final class Explorer {
         List<Checkpoint> same = o.get(fp);
         if (same == null) return;
         for (Checkpoint c : same)
-            if (samePasses(c.state, st) && isAncestor(c, cp) && st.sameAs(c.state))
+            if (samePasses(c.state, st) && st.sameAs(c.state) && isAncestor(c, cp))
                 throw a.reject(ErrorCode.INFINITE_LOOP, s, "infinite loop: this instruction is reached again in the same state");
     }
 
@@ -357,6 +368,7 @@ final class Explorer {
             return new Checkpoint(s, null, st.depth(), cp, fp, token, path, linked[0]); // takes over this path's branch of cp
         }
         Checkpoint c = new Checkpoint(s, st.copy(), st.depth(), cp, fp, token, path, linked[0]);
+        c.atMayGoto = cfg.program.at(s) instanceof dev.bypass.vm.isa.Instruction.MayGoto;
         Map<Integer, List<Checkpoint>> o = open.get(s);
         if (o == null) open.set(s, o = new HashMap<>());
         o.computeIfAbsent(fp, k -> new ArrayList<>()).add(c);

@@ -43,6 +43,7 @@ public final class ExecutionState implements HelperContext {
     private long tailCallContext;
     /** Linux's BPF_MAX_LOOPS: the passes through {@code may_goto} one function call may make before they jump. */
     public static final long MAX_LOOPS = 8L * 1024 * 1024;
+    private long loopBudget = MAX_LOOPS;
     /** What is left of the loop budget of the frame at each call depth. */
     private final long[] loopsLeft = new long[Registers.MAX_CALL_DEPTH];
     /** Checking tools only: sees every instruction the interpreter executes (null normally). */
@@ -82,10 +83,20 @@ public final class ExecutionState implements HelperContext {
     }
 
     /**
-     * A call of a function holding {@code may_goto} starts at {@code depth}: its frame gets a full loop budget of
-     * {@link #MAX_LOOPS} passes (as Linux gives each such function's frame a hidden counter in its prologue).
+     * The passes through {@code may_goto} each function call gets ({@link #MAX_LOOPS} unless set): a host may cut its
+     * programs' open-ended loops shorter, and a checker reaches their budget-spent exits in few steps. The verifier
+     * proves a program for any budget, so none changes what is safe to run.
      */
-    public void startLoops(int depth) { loopsLeft[depth] = MAX_LOOPS; }
+    public void setLoopBudget(long passes) {
+        if (passes < 0) throw new IllegalArgumentException("loop budget must not be negative: " + passes);
+        this.loopBudget = passes;
+    }
+
+    /**
+     * A call of a function holding {@code may_goto} starts at {@code depth}: its frame gets a full loop budget
+     * (as Linux gives each such function's frame a hidden counter in its prologue).
+     */
+    public void startLoops(int depth) { loopsLeft[depth] = loopBudget; }
 
     /**
      * What {@code may_goto} does, for every engine: true (jump) once the loop budget of the frame at {@code depth}

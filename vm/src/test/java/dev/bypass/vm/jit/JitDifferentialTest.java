@@ -176,8 +176,9 @@ class JitDifferentialTest {
     }
 
     /**
-     * {@code may_goto} in every engine: a loop passes it exactly {@link ExecutionState#MAX_LOOPS} times, then it
-     * jumps; each call of a function gets its own count, as each frame does in Linux, and so does each run.
+     * {@code may_goto} in every engine: a loop passes it exactly {@link ExecutionState#MAX_LOOPS} times (or the
+     * budget the host set), then it jumps; each call of a function gets its own count, as each frame does in Linux,
+     * and so does each run.
      */
     @Test
     void mayGotoEndsALoopAfterTheRunsLoopBudget() throws Exception {
@@ -203,6 +204,9 @@ class JitDifferentialTest {
             ExecutionState st = new ExecutionState();
             for (int run = 0; run < 2; run++)
                 assertEquals(2 * (ExecutionState.MAX_LOOPS + 1), e.execute(st, 0, 0, 0, 0, 0), e.getClass().getSimpleName() + ", run " + run);
+            st.setLoopBudget(5); // a host's shorter budget, for every call of the next runs
+            for (int run = 0; run < 2; run++)
+                assertEquals(2 * (5 + 1), e.execute(st, 0, 0, 0, 0, 0), e.getClass().getSimpleName() + ", budget 5, run " + run);
         }
     }
 
