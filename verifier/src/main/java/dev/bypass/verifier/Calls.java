@@ -209,9 +209,14 @@ final class Calls {
                 int p0 = (int) lo + State.STACK, p1 = (int) hi + State.STACK;
                 if (mustBeInit) {
                     for (int p = p0; p < p1; p++)
-                        if (fr.kinds[p] == State.INVALID)
+                        if (fr.kinds[p] == State.INVALID) {
+                            if (a.unwrittenStackReadable) { // as for the program's own reads (MemoryChecks)
+                                a.facts.readsUnwrittenStack();
+                                break;
+                            }
                             throw a.reject(ErrorCode.UNINIT_STACK, spec.name() + ": r" + r + " points to " + size + " bytes of stack, byte fp"
                                     + (p - State.STACK) + " of which this path never wrote");
+                        }
                 }
                 if (written) {
                     for (int s = p0 / 8; s <= (p1 - 1) / 8; s++) MemoryChecks.scrub(fr, s);

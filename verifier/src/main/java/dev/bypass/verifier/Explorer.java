@@ -269,7 +269,7 @@ final class Explorer {
         if (done == null) return false;
         for (Checkpoint c : done) {
             if (c.token != null && !c.token.alive()) continue;
-            if (st.within(c.state, cfg.live[s], a.options.precision() ? c : null)) {
+            if (st.within(c.state, cfg.live[s], a.options.precision() ? c : null, a.unwrittenStackReadable)) {
                 c.hits++;
                 if (a.log != null) a.log.append(s).append(": pruned (state seen)\n");
                 if (a.options.observer() != null) a.options.observer().pruned(s, st, c.state);
@@ -334,7 +334,7 @@ final class Explorer {
         Checkpoint x = cp.depth == st.depth() && cp.atMayGoto ? cp : Checkpoint.mayGotoAbove(cp, st.depth());
         for (int seen = 0; x != null && seen < MAX_MAY_GOTO_ANCESTORS; x = x.mayGotoAbove, seen++) {
             if (x.slot != s || x.token != token || x.state.top().mayGotoPasses == passes) continue;
-            if (st.within(x.state, cfg.live[s], null)) {
+            if (st.within(x.state, cfg.live[s], null, a.unwrittenStackReadable)) {
                 if (a.log != null) a.log.append(s).append(": pruned (may_goto loop: state seen with more loop budget)\n");
                 if (a.options.observer() != null) a.options.observer().pruned(s, st, x.state);
                 finish(cp);
@@ -546,7 +546,7 @@ final class Explorer {
 
     /** A path of the round is back at the loop head: it must be inside W, and tells what can rank the loop. */
     private void backEdge(Round r, State st) {
-        if (!st.within(r.w, cfg.live[r.head], null)) throw new Unstable(r, st);
+        if (!st.within(r.w, cfg.live[r.head], null, a.unwrittenStackReadable)) throw new Unstable(r, st);
         java.util.Set<String> here = rankingCandidates(r.w.frames[r.depth], st.frames[r.depth]);
         // this way around spent the run's loop budget, which bounds how often it can be taken
         if (st.frames[r.depth].mayGotoPasses > r.w.frames[r.depth].mayGotoPasses) here.add("may_goto");

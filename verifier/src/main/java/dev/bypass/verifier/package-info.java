@@ -14,8 +14,8 @@
  *
  * <p>Its rules are Linux's for privileged programs, checked against the kernel's own verifier selftests and the
  * running kernel. It differs on purpose where this runtime defines more or reuses memory: shifts past the width and
- * division by zero have RFC 9669's results (Linux refuses constant ones); a read of stack bytes the path never wrote
- * is refused (the stack is reused between runs, so it would show another run's data); a program of Bypass's own
- * types returns a number, never a pointer. The rejection messages say so.
+ * division by zero have RFC 9669's results (Linux refuses constant ones); a program of Bypass's own types may not read
+ * stack bytes the path never wrote (programs of Linux types may, and then run on a cleared stack, so that they never
+ * see another run's data) and returns a number, never a pointer. The rejection messages say so.
  */
 package dev.bypass.verifier;

@@ -173,6 +173,9 @@ public final class ExecutionState implements HelperContext {
         else attachments.put(type, value);
     }
 
+    /** Whether the run going on was started inside another one (from a callback), sharing its stack. */
+    public boolean nested() { return nesting > 1; }
+
     /** Called by engines at the start of a top-level run (nested runs from callbacks share the budget). */
     public void beginExecution() {
         if (nesting++ == 0) {
