@@ -471,8 +471,9 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     @Override public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         TransactionContext trx = super.startTransaction(request);
         // Commit records enter the log only through this replica's own store; a client may only announce addresses.
+        if (request.getClientId().equals(clientId)) return trx; // this store's own commit entry, encoded here
         try {
-            if (LogEntries.decode(request.getMessage().getContent()) instanceof LogEntries.Commit && !request.getClientId().equals(clientId))
+            if (LogEntries.decode(request.getMessage().getContent()) instanceof LogEntries.Commit)
                 trx.setException(new IOException("commit records are proposed by the leader's store only"));
         } catch (IllegalArgumentException e) {
             trx.setException(new IOException(e.getMessage()));
@@ -511,14 +512,14 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
 
     private void apply(LogEntryProto entry) {
         long term = entry.getTerm(), index = entry.getIndex();
-        LogEntries e = LogEntries.decode(entry.getStateMachineLogEntry().getLogData());
+        ByteString data = entry.getStateMachineLogEntry().getLogData();
         boolean lostSome;
         InFlight own = null;
         synchronized (lock) {
             InFlight head = inFlight.peek();
-            if (head != null && e instanceof LogEntries.Commit c && c.proposer() == proposer && c.firstTicket() == head.first()) own = head;
+            if (head != null && LogEntries.isCommitOf(data, proposer, head.first())) own = head;
         }
-        if (own != null) {
+        if (own != null) { // its records are installed here already: the header says all
             // Outside the lock: publishing takes the store's commit lock, whose holder may be appending.
             replica.publish(own.ts());
             List<Waiter> ready;
@@ -531,6 +532,7 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
             updateLastAppliedTermIndex(term, index);
             return;
         }
+        LogEntries e = LogEntries.decode(data);
         List<Waiter> gone;
         synchronized (lock) {
             long oldest = oldestTerm();
