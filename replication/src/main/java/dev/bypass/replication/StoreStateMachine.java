@@ -76,6 +76,12 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
 
     /** An entry grows up to this size while the previous round is under way; then it is proposed at once. */
     static final int ENTRY_BYTES = 1 << 20;
+    /**
+     * Entries proposed and not yet finished (applied or refused) before the next waits: every Raft entry costs each
+     * replica the same work (a log append, a gRPC round, an fsync, an apply) whatever it holds, so while two are
+     * under way the commits made meanwhile gather into the next one rather than each RESP round proposing its own.
+     */
+    static final int MAX_OUTSTANDING = 2;
 
     private final long proposer = ThreadLocalRandom.current().nextLong();
     private final ClientId clientId = ClientId.randomId();
@@ -98,6 +104,9 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     /** Records appended and not yet proposed: tickets {@link #lastProposed} + 1 to {@link #lastTicket}. */
     private List<byte[]> unproposed = new ArrayList<>();
     private long unproposedBytes, unproposedTs, unproposedTerm, lastProposed = 1;
+    /** Proposals not finished yet; the newest ticket a waiter asked to be proposed while there was no room. */
+    private int outstanding;
+    private long wanted;
     /** Ranges of tickets whose outcome became unknown, as {from, to} pairs. */
     private final List<long[]> lost = new ArrayList<>();
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(Comparator.comparingLong(Waiter::ticket));
@@ -156,7 +165,11 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
         return ticket;
     }
 
-    /** Proposes, as one log entry, every record appended up to {@code ticket} and not proposed yet. */
+    /**
+     * Proposes, as one log entry, every record appended up to {@code ticket} and not proposed yet; while
+     * {@link #MAX_OUTSTANDING} entries are under way (and the records fit in an entry) it only notes the wish, and
+     * the first of them to finish proposes.
+     */
     private void propose(long ticket) {
         RaftServer.Division d = division;
         proposing.lock();
@@ -165,6 +178,11 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
             long first;
             synchronized (lock) {
                 if (lastProposed >= ticket || unproposed.isEmpty()) return;
+                if (outstanding >= MAX_OUTSTANDING && unproposedBytes < ENTRY_BYTES) {
+                    wanted = Math.max(wanted, ticket);
+                    return;
+                }
+                outstanding++;
                 records = unproposed;
                 first = lastProposed + 1;
                 // the term the records were validated in: an entry of a later term shows they never made it
@@ -182,13 +200,25 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
                 // Ratis appends to its log inside this call, and proposals go one at a time: log order is commit order.
                 d.getRaftServer().submitClientRequestAsync(request).whenComplete((reply, error) -> {
                     if (error != null || !reply.isSuccess()) checkLeadership();
+                    proposed();
                 });
             } catch (IOException e) {
                 checkLeadership();
+                proposed();
             }
         } finally {
             proposing.unlock();
         }
+    }
+
+    /** An entry's proposal finished (applied, or refused): propose what waited for room. */
+    private void proposed() {
+        long next;
+        synchronized (lock) {
+            outstanding--;
+            next = wanted > lastProposed ? wanted : 0;
+        }
+        if (next > 0) propose(next);
     }
 
     @Override public long appended() {
