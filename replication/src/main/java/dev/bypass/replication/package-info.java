@@ -49,7 +49,11 @@
  * (taken without stopping writers) and a hard link to it plus a small file naming its timestamp go under Ratis's
  * state machine directory, so Ratis ships both to a replica that lags behind the purged log or joins late, which
  * reloads its store from them and takes the log tail. Membership changes go through Ratis's joint consensus:
- * {@link dev.bypass.replication.Membership}, or {@code bypass store members}.
+ * {@link dev.bypass.replication.Membership}, or {@code bypass store members}. A new replica starts outside the group
+ * ({@link dev.bypass.replication.ReplicaOptions#asJoining}, {@code serve --join}): with no configuration of its own
+ * it runs no election timer, so it cannot disturb the group, and it learns the configuration from the leader, which
+ * sends it the newest snapshot first (Ratis does so for every replica being added) and then the log tail; only
+ * then does the new configuration count it towards a majority.
  *
  * <h2>RESP</h2>
  * {@link dev.bypass.replication.LeaderRouter} routes each connection of a replica's RESP server: served on the

@@ -12,10 +12,12 @@ import redis.clients.jedis.Jedis;
 
 /**
  * Three replicas in child processes serving RESP, list-append clients on any replica (followers relay to the
- * leader) while the leader is killed with SIGKILL and restarted and a follower is paused (SIGSTOP) and resumed; then
- * leader kills in a row ({@code -Dreplication.kills}, default 3; {@code bench/scripts/store-replicated.sh} runs 20).
- * At the end: no anomaly at serializable, every acknowledged append present, every replica's data identical. (A
- * replica joining online is tested in {@link ReplicationSmokeTest}, in one JVM.)
+ * leader) while the leader is killed with SIGKILL and restarted, a follower is paused (SIGSTOP) and resumed, and a
+ * fourth replica joins online (started outside the group, then added) and catches up from the leader's newest
+ * snapshot plus the log tail; then leader kills in a row ({@code -Dreplication.kills}, default 3;
+ * {@code bench/scripts/store-replicated.sh} runs 20). At the end: no anomaly at serializable, every acknowledged
+ * append present, every replica's data identical. Each replica's output is kept in {@code target/replica-logs}
+ * ({@code -Dreplication.ratisLog=info} for Ratis's own account).
  */
 class ClusterFaultTest {
     static final long ELECTION_MS = Long.getLong("replication.electionMs", 500);
