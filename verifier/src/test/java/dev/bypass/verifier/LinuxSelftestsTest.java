@@ -80,19 +80,27 @@ class LinuxSelftestsTest {
         return out;
     }
 
+    /** The imported selftests that compiled and load, with their objects; {@code report} prints why others do not load. */
+    private static Map<LinuxSelftests.Compiled, ElfObject> loadedObjects(boolean report) throws Exception {
+        Map<LinuxSelftests.Compiled, ElfObject> out = new LinkedHashMap<>();
+        for (LinuxSelftests.Compiled c : LinuxSelftests.objects()) {
+            if (c.object() == null) continue;
+            try {
+                out.put(c, ElfLoader.loadEachProgram(c.object()));
+            } catch (BpfException e) {
+                if (report) System.out.println("selftests: verifier_" + c.name() + ".o does not load: " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
     /** Every privileged socket test program of the imported selftests, with both verdicts. */
     static List<Outcome> outcomes() throws Exception {
         HelperRegistry helpers = helpers();
         List<Outcome> out = new ArrayList<>();
-        for (LinuxSelftests.Compiled c : LinuxSelftests.objects()) {
-            if (c.object() == null) continue;
-            ElfObject elf;
-            try {
-                elf = ElfLoader.loadEachProgram(c.object());
-            } catch (BpfException e) {
-                System.out.println("selftests: verifier_" + c.name() + ".o does not load: " + e.getMessage());
-                continue;
-            }
+        for (Map.Entry<LinuxSelftests.Compiled, ElfObject> loaded : loadedObjects(true).entrySet()) {
+            LinuxSelftests.Compiled c = loaded.getKey();
+            ElfObject elf = loaded.getValue();
             Map<String, LinuxSelftests.Expectation> expect = LinuxSelftests.expectations(elf);
             Map<String, Verdict> ours = verdicts(c, helpers);
             Map<String, String> sections = new LinkedHashMap<>();
@@ -178,14 +186,9 @@ class LinuxSelftestsTest {
         Assumptions.assumeTrue(why == null, () -> "skipped, the Linux selftests cannot be built here: " + why);
         HelperRegistry helpers = helpers();
         int checked = 0;
-        for (LinuxSelftests.Compiled c : LinuxSelftests.objects()) {
-            if (c.object() == null) continue;
-            ElfObject elf;
-            try {
-                elf = ElfLoader.loadEachProgram(c.object());
-            } catch (BpfException e) {
-                continue;
-            }
+        for (Map.Entry<LinuxSelftests.Compiled, ElfObject> loaded : loadedObjects(false).entrySet()) {
+            LinuxSelftests.Compiled c = loaded.getKey();
+            ElfObject elf = loaded.getValue();
             Map<String, LinuxSelftests.Expectation> expect = LinuxSelftests.expectations(elf);
             Map<String, Verdict> ours = verdicts(c, helpers);
             for (ElfProgram p : elf.programs()) {
