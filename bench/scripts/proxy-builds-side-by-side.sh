@@ -14,6 +14,7 @@ jar_a="${1:?JAR_A (bypass.jar of the first build)}" jar_b="${2:?JAR_B (bypass.ja
 rounds="${3:-3}" secs="${4:-10}" args="${5:--c 200 -M simple}"
 warmup="${WARMUP:-30}" scale="${SCALE:-10}" pool="${POOL:-20}"
 . "$root/bin/java-env"
+. "$root/bench/scripts/lib/pooler-ini.sh"
 java=("$BYPASS_JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${BYPASS_JAVA_OPTS:-})
 work="$(mktemp -d)"
 pids=()
@@ -31,19 +32,7 @@ pgbench -q -i -s "$scale" "postgres://app@127.0.0.1:$pg_port/demo" > /dev/null 2
 
 echo '"app" ""' > "$work/userlist.txt"
 start_proxy() { # NAME JAR PORT -> pid in $proxy_pid
-    cat > "$work/$1.ini" <<EOF
-[databases]
-demo = host=127.0.0.1 port=$pg_port dbname=demo
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $3
-auth_type = trust
-auth_file = $work/userlist.txt
-pool_mode = transaction
-default_pool_size = $pool
-max_client_conn = 1000
-ignore_startup_parameters = extra_float_digits
-EOF
+    pooler_ini "$work/$1.ini" "$pg_port" "$3" "$pool" "$work/userlist.txt"
     "${java[@]}" -jar "$2" proxy --config "$work/$1.ini" > "$work/$1.out" 2> "$work/$1.err" &
     proxy_pid=$!
     pids+=("$proxy_pid")
