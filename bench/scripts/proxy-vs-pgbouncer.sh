@@ -12,6 +12,7 @@
 #        ROWS=REGEX keeps the table's workloads whose label matches
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
+. "$root/bench/scripts/lib/pooler-ini.sh"
 secs="${1:-10}"
 scale="${2:-10}"
 pool=20
@@ -38,20 +39,7 @@ pg_port=$(sed -n 's/^PostgreSQL 127.0.0.1:\([0-9]*\).*/\1/p' "$work/demo.out")
 proxy_pid=$demo_pid
 echo "Bypass $(grep -o 'transport [a-z_]* ([^)]*)' "$work/demo.err" "$work/demo.out" 2>/dev/null | head -1 | cut -d: -f2-); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-cat > "$work/pgbouncer.ini" <<EOF
-[databases]
-demo = host=127.0.0.1 port=$pg_port dbname=demo
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $bouncer_port
-auth_type = trust
-auth_file = $work/userlist.txt
-pool_mode = transaction
-default_pool_size = $pool
-max_client_conn = 1000
-ignore_startup_parameters = extra_float_digits
-logfile = $work/pgbouncer.log
-EOF
+pooler_ini "$work/pgbouncer.ini" "$pg_port" "$bouncer_port" "$pool" "$work/userlist.txt" "logfile = $work/pgbouncer.log"
 echo '"app" ""' > "$work/userlist.txt"
 chmod 644 "$work"/*
 # PgBouncer logs to its logfile; its copy on stderr would drown the table

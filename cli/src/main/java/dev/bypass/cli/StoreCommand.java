@@ -66,6 +66,8 @@ final class StoreCommand extends CommandGroup {
         @Option(names = "--peers", paramLabel = "HOST:PORT,...", description = "consensus addresses of every replica, in order (with --cluster)") String peers;
         @Option(names = "--election-timeout", paramLabel = "MS", description = "with --cluster: ms without a leader before an election, randomized up to twice (default: ${DEFAULT-VALUE})",
                 defaultValue = "500") long electionTimeout;
+        @Option(names = "--join", description = "with --cluster: a new replica of a running group; it stays outside the group until `store members` adds it,"
+                + " then catches up from the leader's newest checkpoint and the log") boolean join;
         @Spec Model.CommandSpec spec;
 
         @Override public Integer call() throws Exception {
@@ -93,6 +95,7 @@ final class StoreCommand extends CommandGroup {
             RespAccess access = access();
             StoreOptions options = inMemory ? StoreOptions.inMemory()
                     : new StoreOptions(dir.toAbsolutePath(), policy, 1000, Math.max(0, checkpointBytes));
+            if (join && cluster == null) throw new CliException("--join needs --cluster and --peers", 2);
             ReplicatedStore replica = cluster == null ? null : openReplica();
             Store store;
             try {
@@ -207,6 +210,7 @@ final class StoreCommand extends CommandGroup {
             try {
                 o = ReplicaOptions.of(dir.toAbsolutePath(), ReplicaOptions.parsePeers(peers), cluster)
                         .withElectionTimeout(java.time.Duration.ofMillis(electionTimeout));
+                if (join) o = o.asJoining();
             } catch (IllegalArgumentException e) {
                 throw new CliException("--cluster/--peers: " + e.getMessage(), 2);
             }
@@ -219,7 +223,7 @@ final class StoreCommand extends CommandGroup {
     }
 
     @Command(name = "members", description = {"Change the members of a replicated store online.",
-            "Start a new replica first (serve --cluster N with its address at position N of --peers), then name the new set."})
+            "Start a new replica first (serve --cluster N --join with its address at position N of --peers), then name the new set."})
     static final class Members implements Callable<Integer> {
         @Option(names = "--peers", required = true, paramLabel = "HOST:PORT,...", description = "consensus addresses of the replicas now running, in order (replica i is n<i>)") String peers;
         @Option(names = "--set", required = true, paramLabel = "N=HOST:PORT,...", description = "the new members, each as its number and consensus address") String set;

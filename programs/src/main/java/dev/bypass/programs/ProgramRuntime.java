@@ -225,7 +225,7 @@ public final class ProgramRuntime implements AutoCloseable {
                 ProgramType type = typeOf.apply(p);
                 ProgramFacts facts;
                 try {
-                    facts = verifier.verify(new VerificationRequest(p.name(), p.program(), type, specs, helpers, p::lineAt, frozen));
+                    facts = verifier.verify(new VerificationRequest(p.name(), p.program(), type, specs, helpers, p::lineAt, frozen, p::functionAt));
                 } catch (VerificationException e) {
                     throw new VerificationException("program " + p.name() + " (" + p.section() + ") rejected: " + e.getMessage(), e);
                 }

@@ -46,6 +46,19 @@ sealed interface LogEntries {
         };
     }
 
+    /** The kind byte of an encoded entry (COMMIT, ADDRESS, ...), or -1 for an empty one; reads nothing else. */
+    static byte kind(ByteString data) { return data.isEmpty() ? -1 : data.byteAt(0); }
+
+    /**
+     * True when {@code data} is a commit entry of {@code proposer} starting at ticket {@code firstTicket}: read from
+     * its header only, so the leader recognises its own entries without copying their records.
+     */
+    static boolean isCommitOf(ByteString data, long proposer, long firstTicket) {
+        if (data.size() < 21 || data.byteAt(0) != COMMIT) return false;
+        ByteBuffer b = data.substring(1, 17).asReadOnlyByteBuffer();
+        return b.getLong() == proposer && b.getLong() == firstTicket;
+    }
+
     static LogEntries decode(ByteString data) {
         if (data.isEmpty()) throw new IllegalArgumentException("empty log entry");
         ByteBuffer b = data.asReadOnlyByteBuffer();

@@ -12,10 +12,13 @@ import java.util.List;
  * them ({@code self}, 1-based) it is; replica {@code i} is named {@code n<i>}. {@code electionTimeoutMin} (and twice
  * it, the maximum) bounds how long followers wait for a silent leader before electing another: failover time.
  * {@code linearizableReads}: reads on the leader confirm its leadership (a lease, else a heartbeat round) before
- * their replies go out. {@code snapshotEvery}: log entries between checkpoints (the Raft snapshots).
+ * their replies go out. {@code snapshotEvery}: log entries between checkpoints (the Raft snapshots). {@code joining}:
+ * a new replica that waits, outside the group, to be added to it ({@link Membership}); it takes no part in elections
+ * until the group's configuration names it, and catches up from the leader's newest checkpoint plus the log tail.
+ * Once it holds a log it restarts like any other replica (the configuration then comes from its log).
  */
 public record ReplicaOptions(Path directory, List<InetSocketAddress> peers, int self, Duration electionTimeoutMin,
-                             boolean linearizableReads, long snapshotEvery, Duration commitTimeout) {
+                             boolean linearizableReads, long snapshotEvery, Duration commitTimeout, boolean joining) {
     public ReplicaOptions {
         if (directory == null) throw new IllegalArgumentException("a replica needs a directory");
         peers = List.copyOf(peers);
@@ -31,19 +34,24 @@ public record ReplicaOptions(Path directory, List<InetSocketAddress> peers, int 
      * linearizable reads, a checkpoint every 20,000 entries.
      */
     public static ReplicaOptions of(Path directory, List<InetSocketAddress> peers, int self) {
-        return new ReplicaOptions(directory, peers, self, Duration.ofMillis(500), true, 20_000, Duration.ofSeconds(30));
+        return new ReplicaOptions(directory, peers, self, Duration.ofMillis(500), true, 20_000, Duration.ofSeconds(30), false);
     }
 
     public ReplicaOptions withElectionTimeout(Duration min) {
-        return new ReplicaOptions(directory, peers, self, min, linearizableReads, snapshotEvery, commitTimeout);
+        return new ReplicaOptions(directory, peers, self, min, linearizableReads, snapshotEvery, commitTimeout, joining);
     }
 
     public ReplicaOptions withSnapshotEvery(long entries) {
-        return new ReplicaOptions(directory, peers, self, electionTimeoutMin, linearizableReads, entries, commitTimeout);
+        return new ReplicaOptions(directory, peers, self, electionTimeoutMin, linearizableReads, entries, commitTimeout, joining);
     }
 
     public ReplicaOptions withLinearizableReads(boolean on) {
-        return new ReplicaOptions(directory, peers, self, electionTimeoutMin, on, snapshotEvery, commitTimeout);
+        return new ReplicaOptions(directory, peers, self, electionTimeoutMin, on, snapshotEvery, commitTimeout, joining);
+    }
+
+    /** A new replica, to be added to a running group: {@code peers} name the group's replicas and this one. */
+    public ReplicaOptions asJoining() {
+        return new ReplicaOptions(directory, peers, self, electionTimeoutMin, linearizableReads, snapshotEvery, commitTimeout, true);
     }
 
     /** The name of replica {@code i} (1-based). */

@@ -67,10 +67,13 @@ public final class ReplicatedStore implements AutoCloseable {
         RaftProperties props = properties(options, raftDir);
         boolean existing = Files.isDirectory(raftDir.resolve(GROUP.getUuid().toString()));
         RaftGroup group = RaftGroup.valueOf(GROUP, initialPeers);
+        // A new replica starts with no configuration of its own (Ratis then runs no election timer for it) and learns
+        // the group's from the leader once it is added; one that already holds a log recovers it from there.
+        RaftGroup startAs = options.joining() && !existing ? RaftGroup.valueOf(GROUP, List.of()) : group;
         // The state machine opens the store on its directory's checkpoint before the log replays what follows.
         store = Store.open(options.storeOptions(), machine);
         try {
-            server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(options.name())).setGroup(group)
+            server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(options.name())).setGroup(startAs)
                     .setStateMachine(machine).setProperties(props)
                     .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
             server.start();
@@ -264,6 +267,8 @@ public final class ReplicatedStore implements AutoCloseable {
         } else lag = Math.max(0, commit - applied);
         sb.append("lag:").append(Math.max(0, lag)).append("\r\n");
         sb.append("members:").append(String.join(",", members().keySet())).append("\r\n");
+        var snapshot = machine.getLatestSnapshot();
+        sb.append("snapshot_index:").append(snapshot == null ? -1 : snapshot.getIndex()).append("\r\n");
         sb.append("snapshots_installed:").append(machine.snapshotsInstalled()).append("\r\n");
         return sb.toString();
     }

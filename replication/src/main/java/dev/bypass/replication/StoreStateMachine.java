@@ -76,6 +76,12 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
 
     /** An entry grows up to this size while the previous round is under way; then it is proposed at once. */
     static final int ENTRY_BYTES = 1 << 20;
+    /**
+     * Entries proposed and not yet finished (applied or refused) before the next waits: every Raft entry costs each
+     * replica the same work (a log append, a gRPC round, an fsync, an apply) whatever it holds, so while two are
+     * under way the commits made meanwhile gather into the next one rather than each RESP round proposing its own.
+     */
+    static final int MAX_OUTSTANDING = 2;
 
     private final long proposer = ThreadLocalRandom.current().nextLong();
     private final ClientId clientId = ClientId.randomId();
@@ -98,6 +104,9 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     /** Records appended and not yet proposed: tickets {@link #lastProposed} + 1 to {@link #lastTicket}. */
     private List<byte[]> unproposed = new ArrayList<>();
     private long unproposedBytes, unproposedTs, unproposedTerm, lastProposed = 1;
+    /** Proposals not finished yet; the newest ticket a waiter asked to be proposed while there was no room. */
+    private int outstanding;
+    private long wanted;
     /** Ranges of tickets whose outcome became unknown, as {from, to} pairs. */
     private final List<long[]> lost = new ArrayList<>();
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(Comparator.comparingLong(Waiter::ticket));
@@ -156,7 +165,11 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
         return ticket;
     }
 
-    /** Proposes, as one log entry, every record appended up to {@code ticket} and not proposed yet. */
+    /**
+     * Proposes, as one log entry, every record appended up to {@code ticket} and not proposed yet; while
+     * {@link #MAX_OUTSTANDING} entries are under way (and the records fit in an entry) it only notes the wish, and
+     * the first of them to finish proposes.
+     */
     private void propose(long ticket) {
         RaftServer.Division d = division;
         proposing.lock();
@@ -165,6 +178,11 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
             long first;
             synchronized (lock) {
                 if (lastProposed >= ticket || unproposed.isEmpty()) return;
+                if (outstanding >= MAX_OUTSTANDING && unproposedBytes < ENTRY_BYTES) {
+                    wanted = Math.max(wanted, ticket);
+                    return;
+                }
+                outstanding++;
                 records = unproposed;
                 first = lastProposed + 1;
                 // the term the records were validated in: an entry of a later term shows they never made it
@@ -182,13 +200,25 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
                 // Ratis appends to its log inside this call, and proposals go one at a time: log order is commit order.
                 d.getRaftServer().submitClientRequestAsync(request).whenComplete((reply, error) -> {
                     if (error != null || !reply.isSuccess()) checkLeadership();
+                    proposed();
                 });
             } catch (IOException e) {
                 checkLeadership();
+                proposed();
             }
         } finally {
             proposing.unlock();
         }
+    }
+
+    /** An entry's proposal finished (applied, or refused): propose what waited for room. */
+    private void proposed() {
+        long next;
+        synchronized (lock) {
+            outstanding--;
+            next = wanted > lastProposed ? wanted : 0;
+        }
+        if (next > 0) propose(next);
     }
 
     @Override public long appended() {
@@ -471,8 +501,9 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
     @Override public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         TransactionContext trx = super.startTransaction(request);
         // Commit records enter the log only through this replica's own store; a client may only announce addresses.
+        if (request.getClientId().equals(clientId)) return trx; // this store's own commit entry, encoded here
         try {
-            if (LogEntries.decode(request.getMessage().getContent()) instanceof LogEntries.Commit && !request.getClientId().equals(clientId))
+            if (LogEntries.decode(request.getMessage().getContent()) instanceof LogEntries.Commit)
                 trx.setException(new IOException("commit records are proposed by the leader's store only"));
         } catch (IllegalArgumentException e) {
             trx.setException(new IOException(e.getMessage()));
@@ -511,14 +542,14 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
 
     private void apply(LogEntryProto entry) {
         long term = entry.getTerm(), index = entry.getIndex();
-        LogEntries e = LogEntries.decode(entry.getStateMachineLogEntry().getLogData());
+        ByteString data = entry.getStateMachineLogEntry().getLogData();
         boolean lostSome;
         InFlight own = null;
         synchronized (lock) {
             InFlight head = inFlight.peek();
-            if (head != null && e instanceof LogEntries.Commit c && c.proposer() == proposer && c.firstTicket() == head.first()) own = head;
+            if (head != null && LogEntries.isCommitOf(data, proposer, head.first())) own = head;
         }
-        if (own != null) {
+        if (own != null) { // its records are installed here already: the header says all
             // Outside the lock: publishing takes the store's commit lock, whose holder may be appending.
             replica.publish(own.ts());
             List<Waiter> ready;
@@ -531,6 +562,7 @@ final class StoreStateMachine extends BaseStateMachine implements CommitLog {
             updateLastAppliedTermIndex(term, index);
             return;
         }
+        LogEntries e = LogEntries.decode(data);
         List<Waiter> gone;
         synchronized (lock) {
             long oldest = oldestTerm();

@@ -8,7 +8,8 @@
  * next commit timestamp, taken into the next log entry and installed, invisible. The entry is proposed when someone
  * waits for one of its commits (a RESP event loop at the end of a round of reads, a committer of the embedded API),
  * so the commits made while the previous entry was under way share one Raft round and one fsync per replica;
- * entries are proposed one at a time, in commit order. The commit returns (and a RESP reply goes out) once the entry
+ * entries are proposed one at a time, in commit order, and at most two are under way: every entry costs each replica
+ * the same work whatever it holds, so while two are in flight the commits made meanwhile gather into the next. The commit returns (and a RESP reply goes out) once the entry
  * is applied, i.e. held (fsync'd) by a majority, and it is then made visible. A RESP event loop does not wait: it
  * goes on reading, running and proposing, and each connection's replies go out in order as their entries commit.
  * Followers install the same records, in log order, at the same timestamps.
@@ -48,7 +49,11 @@
  * (taken without stopping writers) and a hard link to it plus a small file naming its timestamp go under Ratis's
  * state machine directory, so Ratis ships both to a replica that lags behind the purged log or joins late, which
  * reloads its store from them and takes the log tail. Membership changes go through Ratis's joint consensus:
- * {@link dev.bypass.replication.Membership}, or {@code bypass store members}.
+ * {@link dev.bypass.replication.Membership}, or {@code bypass store members}. A new replica starts outside the group
+ * ({@link dev.bypass.replication.ReplicaOptions#asJoining}, {@code serve --join}): with no configuration of its own
+ * it runs no election timer, so it cannot disturb the group, and it learns the configuration from the leader, which
+ * sends it the newest snapshot first (Ratis does so for every replica being added) and then the log tail; only
+ * then does the new configuration count it towards a majority.
  *
  * <h2>RESP</h2>
  * {@link dev.bypass.replication.LeaderRouter} routes each connection of a replica's RESP server: served on the

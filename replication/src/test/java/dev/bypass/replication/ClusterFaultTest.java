@@ -12,10 +12,12 @@ import redis.clients.jedis.Jedis;
 
 /**
  * Three replicas in child processes serving RESP, list-append clients on any replica (followers relay to the
- * leader) while the leader is killed with SIGKILL and restarted and a follower is paused (SIGSTOP) and resumed; then
- * leader kills in a row ({@code -Dreplication.kills}, default 3; {@code bench/scripts/store-replicated.sh} runs 20).
- * At the end: no anomaly at serializable, every acknowledged append present, every replica's data identical. (A
- * replica joining online is tested in {@link ReplicationSmokeTest}, in one JVM.)
+ * leader) while the leader is killed with SIGKILL and restarted, a follower is paused (SIGSTOP) and resumed, and a
+ * fourth replica joins online (started outside the group, then added) and catches up from the leader's newest
+ * snapshot plus the log tail; then leader kills in a row ({@code -Dreplication.kills}, default 3;
+ * {@code bench/scripts/store-replicated.sh} runs 20). At the end: no anomaly at serializable, every acknowledged
+ * append present, every replica's data identical. Each replica's output is kept in {@code target/replica-logs}
+ * ({@code -Dreplication.ratisLog=info} for Ratis's own account).
  */
 class ClusterFaultTest {
     static final long ELECTION_MS = Long.getLong("replication.electionMs", 500);
@@ -24,7 +26,7 @@ class ClusterFaultTest {
     void listAppendSurvivesLeaderKillsPausesAndAJoin() throws Exception {
         long seed = Long.getLong("replication.seed", System.nanoTime());
         int kills = Integer.getInteger("replication.kills", 3);
-        try (ProcessCluster c = new ProcessCluster(3, 3, ELECTION_MS)) {
+        try (ProcessCluster c = new ProcessCluster(4, 3, ELECTION_MS)) {
             for (int i = 1; i <= 3; i++) c.start(i, 3);
             int leader = c.leader(60_000);
             ListAppendClients clients = new ListAppendClients(c, 8);
@@ -47,6 +49,17 @@ class ClusterFaultTest {
             c.signal(follower, "CONT");
             Thread.sleep(1000);
 
+            // a fourth replica joins online and catches up from the leader's newest checkpoint plus the log tail
+            while (Long.parseLong(c.info(c.leader(60_000)).get("snapshot_index")) < 0) Thread.sleep(100);
+            c.startJoining(4);
+            t0 = System.nanoTime();
+            c.add(4);
+            System.out.printf("n4 added after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            long joinDeadline = System.nanoTime() + 60_000_000_000L;
+            while (Long.parseLong(c.info(4).get("snapshots_installed")) == 0 && System.nanoTime() < joinDeadline) Thread.sleep(100);
+            assertTrue(Long.parseLong(c.info(4).get("snapshots_installed")) > 0, "n4 did not catch up from a snapshot: " + c.info(4));
+            Thread.sleep(1000);
+
             // leader kills in a row, clients retrying
             for (int k = 0; k < kills; k++) {
                 int l = c.leader(60_000);
@@ -54,7 +67,7 @@ class ClusterFaultTest {
                 t0 = System.nanoTime();
                 int n = c.leader(60_000);
                 System.out.printf("kill %d: n%d killed, n%d leads after %d ms%n", k + 1, l, n, (System.nanoTime() - t0) / 1_000_000);
-                c.start(l, 3);
+                c.start(l, l == 4 ? 4 : 3);
                 Thread.sleep(500);
             }
             Thread.sleep(1000);
@@ -67,7 +80,7 @@ class ClusterFaultTest {
             while (System.nanoTime() < deadline) {
                 all.clear();
                 int leaderNow = c.leader(60_000);
-                for (int i = 1; i <= 3; i++) all.add(lists(c, i, i == leaderNow, clients.keys));
+                for (int i = 1; i <= 4; i++) all.add(lists(c, i, i == leaderNow, clients.keys));
                 if (all.stream().allMatch(all.getFirst()::equals)) break;
                 Thread.sleep(200);
             }

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -19,6 +20,10 @@ import redis.clients.jedis.Jedis;
 
 /** Replicas in child processes (killed with SIGKILL, paused with SIGSTOP), each serving RESP on its own port. */
 final class ProcessCluster implements AutoCloseable {
+    /** Ratis's log level in the replicas ({@code -Dreplication.ratisLog=info} to diagnose). */
+    static final String RATIS_LOG = System.getProperty("replication.ratisLog", "warn");
+    /** Each replica's whole output, kept after the run (under the module's build directory) to read after a failure. */
+    static final Path LOGS = Path.of("target", "replica-logs");
     final Path root;
     final List<InetSocketAddress> peers = new ArrayList<>();
     final Process[] processes;
@@ -32,6 +37,9 @@ final class ProcessCluster implements AutoCloseable {
         for (int i = 0; i < capacity; i++) peers.add(new InetSocketAddress("127.0.0.1", Cluster.freePort()));
         processes = new Process[capacity];
         respPorts = new int[capacity];
+        if (Files.isDirectory(LOGS)) try (var s = Files.list(LOGS)) {
+            for (Path p : s.toList()) Files.delete(p);
+        }
     }
 
     String peerList(int n) {
@@ -42,17 +50,43 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Starts replica {@code i} (1-based) knowing the first {@code groupSize} peers; waits for its RESP port. */
     void start(int i, int groupSize) throws Exception {
+        start(i, groupSize, false);
+    }
+
+    /** Starts replica {@code i} as a new one, outside the group until {@link #add} names it. */
+    void startJoining(int i) throws Exception {
+        start(i, i, true);
+    }
+
+    /** Makes replica {@code i} a member, through the group's current members 1 to {@code i - 1}. */
+    void add(int i) {
+        Map<String, String> now = new TreeMap<>(), target = new TreeMap<>();
+        for (int k = 1; k < i; k++) now.put(ReplicaOptions.peerName(k), "127.0.0.1:" + peers.get(k - 1).getPort());
+        target.putAll(now);
+        target.put(ReplicaOptions.peerName(i), "127.0.0.1:" + peers.get(i - 1).getPort());
+        Membership.set(now, target);
+    }
+
+    private void start(int i, int groupSize, boolean join) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-Dorg.slf4j.simpleLogger.log.org.apache.ratis=warn", "-cp", System.getProperty("java.class.path"),
-                ReplicaMain.class.getName(), root.resolve("n" + i).toString(), peerList(groupSize), String.valueOf(i), String.valueOf(electionMs));
+                "-Dorg.slf4j.simpleLogger.log.org.apache.ratis=" + RATIS_LOG, "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-cp", System.getProperty("java.class.path"),
+                ReplicaMain.class.getName(), root.resolve("n" + i).toString(), peerList(groupSize), String.valueOf(i), String.valueOf(electionMs),
+                join ? "join" : "member");
         pb.redirectErrorStream(true);
         Process p = pb.start();
         processes[i - 1] = p;
         CompletableFuture<Integer> ready = new CompletableFuture<>();
+        Path log = LOGS.resolve("n" + i + ".log");
+        Files.createDirectories(LOGS);
         Thread.ofPlatform().daemon().name("replica-n" + i + "-out").start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
+                 var w = Files.newBufferedWriter(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
                 for (String line; (line = r.readLine()) != null; ) {
+                    w.write(line);
+                    w.newLine();
+                    w.flush();
                     if (line.startsWith("ready ")) ready.complete(Integer.parseInt(line.substring(6).trim()));
                     else if ((line.contains("ERROR") || line.contains("WARN") || line.contains("Exception") || line.contains("Error")) && !line.contains("UNAVAILABLE")
                             && !line.contains("ServerNotReady") && !line.contains("Failed appendEntries") && !line.contains("installSnapshot failed"))

@@ -49,7 +49,7 @@ class ReplicationSmokeTest {
                 int k = i;
                 leader.call(Isolation.SERIALIZABLE, tx -> { tx.put("t", b("k" + k), b("v" + k)); return null; });
             }
-            c.replicas[3] = ReplicatedStore.open(ReplicaOptions.of(c.root.resolve("n4"), c.peers, 4).withElectionTimeout(c.election).withSnapshotEvery(100));
+            c.replicas[3] = ReplicatedStore.open(ReplicaOptions.of(c.root.resolve("n4"), c.peers, 4).withElectionTimeout(c.election).withSnapshotEvery(100).asJoining());
             leader.addReplica("n4", "127.0.0.1:" + c.peers.get(3).getPort());
             assertEquals(java.util.Set.of("n1", "n2", "n3", "n4"), leader.members().keySet());
             leader.call(Isolation.SERIALIZABLE, tx -> { tx.put("t", b("joined"), b("yes")); return null; });
@@ -59,6 +59,7 @@ class ReplicationSmokeTest {
             assertArrayEquals(b("yes"), n4.readSnapshot(tx -> tx.get("t", b("joined"))));
             assertArrayEquals(b("v0"), n4.readSnapshot(tx -> tx.get("t", b("k0"))));
             assertArrayEquals(b("v599"), n4.readSnapshot(tx -> tx.get("t", b("k599"))));
+            assertFalse(n4.info().contains("snapshots_installed:0\r\n"), "n4 caught up without a snapshot: " + n4.info());
             String gone = leader == c.replicas[0] ? "n2" : "n1";
             leader.removeReplica(gone);
             assertEquals(4 - 1, leader.members().size());

@@ -74,6 +74,8 @@ final class Analyzer {
     /** The request's maps, then the inner maps of maps of maps. */
     final List<MapSpec> maps;
     final Options options;
+    /** Whether stack bytes never written may be read (programs of Linux types, as privileged Linux allows). */
+    final boolean unwrittenStackReadable;
     final StringBuilder log;
     Cfg cfg;
     final Thresholds thresholds;
@@ -95,6 +97,7 @@ final class Analyzer {
         this.program = request.program();
         this.ctx = request.type().context();
         this.options = options;
+        this.unwrittenStackReadable = request.type().linux();
         this.log = options.log() ? new StringBuilder() : null;
         List<MapSpec> all = new ArrayList<>(request.maps());
         for (int i = 0; i < all.size(); i++) if (all.get(i).inner() != null) all.add(all.get(i).inner());

@@ -107,6 +107,7 @@ final class Calls {
                 case PTR_TO_LONG -> checkMem(st, spec, r, v, 8, false, true);
             }
         }
+        if (id == HelperIds.TAIL_CALL) requireScalarReturn(s, "tail call");
         if (id == HelperIds.TAIL_CALL && (st.refs.length > 0 || st.lockHeld))
             throw a.reject(ErrorCode.TAIL_CALL_WITH_REFERENCE, "tail call while holding " + st.refs.length + " reference(s)" + (st.lockHeld ? " and a spin lock" : ""));
         if (id == HelperIds.SPIN_LOCK) {
@@ -208,9 +209,14 @@ final class Calls {
                 int p0 = (int) lo + State.STACK, p1 = (int) hi + State.STACK;
                 if (mustBeInit) {
                     for (int p = p0; p < p1; p++)
-                        if (fr.kinds[p] == State.INVALID)
+                        if (fr.kinds[p] == State.INVALID) {
+                            if (a.unwrittenStackReadable) { // as for the program's own reads (MemoryChecks)
+                                a.facts.readsUnwrittenStack();
+                                break;
+                            }
                             throw a.reject(ErrorCode.UNINIT_STACK, spec.name() + ": r" + r + " points to " + size + " bytes of stack, byte fp"
                                     + (p - State.STACK) + " of which this path never wrote");
+                        }
                 }
                 if (written) {
                     for (int s = p0 / 8; s <= (p1 - 1) / 8; s++) MemoryChecks.scrub(fr, s);
@@ -336,5 +342,18 @@ final class Calls {
         for (int r = 1; r <= 5; r++) st.set(r, Reg.NOT_INIT);
         st.set(0, r0);
         return top.callSite + 1;
+    }
+
+    /**
+     * Linux's rule for instructions that may end a subprogram early with r0 = 0 (legacy packet loads, tail calls):
+     * a subprogram whose BTF declares it returns no number (void, a pointer) may not contain them.
+     */
+    void requireScalarReturn(int s, String what) {
+        int fn = a.cfg.functionOf[s];
+        if (fn == 0) return;
+        dev.bypass.vm.elf.DeclaredFunction d = a.request.functions().apply(fn);
+        if (d != null && !d.scalarReturn())
+            throw a.reject(ErrorCode.INVALID_INSN, what + " in " + d.name() + ", which its BTF declares to return no number: Linux allows "
+                    + what + "s only in functions that return 'int'");
     }
 }

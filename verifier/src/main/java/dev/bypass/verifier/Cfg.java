@@ -80,6 +80,7 @@ final class Cfg {
         return switch (insn) {
             case Jump j -> new int[] {s + 1, s + 1 + j.offset()};
             case Goto g -> new int[] {s + 1 + g.offset()};
+            case MayGoto m -> new int[] {s + 1, s + 1 + m.offset()};
             case Exit e -> new int[0];
             case LoadImm64 l -> new int[] {s + 2};
             default -> new int[] {s + 1};
@@ -94,7 +95,7 @@ final class Cfg {
         for (int s = 0; s < n; s++) {
             Instruction insn = program.at(s);
             if (insn == null) continue;
-            boolean hasTarget = insn instanceof Jump || insn instanceof Goto
+            boolean hasTarget = insn instanceof Jump || insn instanceof Goto || insn instanceof MayGoto
                     || insn instanceof Call c0 && c0.kind() == CallKind.LOCAL
                     || insn instanceof LoadImm64 l0 && l0.pseudo() == Opcodes.PSEUDO_FUNC;
             if (insn instanceof Call c && c.kind() == CallKind.KFUNC)
@@ -103,6 +104,7 @@ final class Cfg {
             int target = switch (insn) {
                 case Jump j -> s + 1 + j.offset();
                 case Goto g -> s + 1 + g.offset();
+                case MayGoto m -> s + 1 + m.offset();
                 case Call c -> s + 1 + c.imm();
                 case LoadImm64 l -> s + 1 + l.imm();
                 default -> throw new IllegalStateException();
@@ -115,6 +117,8 @@ final class Cfg {
             } else {
                 prunePoint[target] = true;
                 if (insn instanceof Jump) prunePoint[s + 1] = true;
+                // a may_goto's own states tell a loop that spends the loop budget from one that does not
+                if (insn instanceof MayGoto) prunePoint[s] = prunePoint[s + 1] = true;
             }
         }
         int fn = 0;

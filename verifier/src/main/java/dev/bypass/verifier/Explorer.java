@@ -37,6 +37,12 @@ final class Explorer {
      * goes on without new checkpoints there (it prunes less, and an endless loop ends at the complexity limit).
      */
     private static final int MAX_OPEN_CHECKPOINTS_PER_SLOT = 4096;
+    /**
+     * Checkpoints at {@code may_goto} instructions a path compares itself with when it comes back to one (the nearest
+     * ones of its call): a loop whose state converges meets its previous iterations there; more would make every
+     * iteration of a loop that does not converge cost as much as all iterations before it.
+     */
+    private static final int MAX_MAY_GOTO_ANCESTORS = 32;
     private static final int MAX_ROUNDS = 24;
     /** Rounds that widen to the program's constants; later ones widen to the ends of the ranges. */
     private static final int THRESHOLD_ROUNDS = 12;
@@ -73,6 +79,10 @@ final class Explorer {
 
         /** Frame depth at this checkpoint. */
         final int depth;
+        /** Whether this checkpoint holds a state at a {@code may_goto} ({@link Explorer#loopSpendsBudget}). */
+        boolean atMayGoto;
+        /** The nearest checkpoint above this one in the same call that is {@link #atMayGoto}. */
+        final Checkpoint mayGotoAbove;
 
         /**
          * A checkpoint; {@code state} null makes it a mark on the path only (beyond the open-checkpoint limit): it keeps
@@ -87,6 +97,15 @@ final class Explorer {
             this.token = token;
             this.path = path;
             this.pathLinked = pathLinked;
+            this.mayGotoAbove = mayGotoAbove(parent, depth);
+        }
+
+        /** The nearest {@link #atMayGoto} checkpoint from {@code from} up in the call at {@code depth}. */
+        private static Checkpoint mayGotoAbove(Checkpoint from, int depth) {
+            Checkpoint x = from;
+            while (x != null && x.depth > depth) x = x.parent; // back from a call: skip the callee's checkpoints
+            if (x == null || x.depth < depth) return null; // the first checkpoint of a call
+            return x.atMayGoto ? x : x.mayGotoAbove;
         }
 
         boolean preciseReg(int frame, int r) { return (preciseRegs[frame] & (1L << r)) != 0; }
@@ -212,6 +231,7 @@ final class Explorer {
             if (cfg.prunePoint[s] && !roundRoot) {
                 st.leaveLoops(s, cfg);
                 if (prune(s, st, cp)) return;
+                if (cfg.program.at(s) instanceof dev.bypass.vm.isa.Instruction.MayGoto && loopSpendsBudget(s, st, cp)) return;
                 int fp = fingerprint(st);
                 if (cfg.isLoopHead(s)) {
                     loopCheck(s, st, cp, fp);
@@ -249,7 +269,7 @@ final class Explorer {
         if (done == null) return false;
         for (Checkpoint c : done) {
             if (c.token != null && !c.token.alive()) continue;
-            if (st.within(c.state, cfg.live[s], a.options.precision() ? c : null)) {
+            if (st.within(c.state, cfg.live[s], a.options.precision() ? c : null, a.unwrittenStackReadable)) {
                 c.hits++;
                 if (a.log != null) a.log.append(s).append(": pruned (state seen)\n");
                 if (a.options.observer() != null) a.options.observer().pruned(s, st, c.state);
@@ -302,6 +322,34 @@ final class Explorer {
     /** Notes that the branch being executed narrowed the scalars at {@code locations}, linked to its operands. */
     void noteLinked(Precision.Need locations) { hist.link(locations); }
 
+    /**
+     * A path back at a {@code may_goto} inside the state of an ancestor there in the same call (and the same widening
+     * round), having fallen through a {@code may_goto} of that call since, goes around a loop the call's loop budget
+     * ends: what it can do from here, the ancestor's walk (still going on) covers. The path stops, as Linux's does
+     * for a different {@code may_goto_depth}.
+     */
+    private boolean loopSpendsBudget(int s, State st, Checkpoint cp) {
+        if (cp == null) return false;
+        int passes = st.top().mayGotoPasses;
+        Checkpoint x = cp.depth == st.depth() && cp.atMayGoto ? cp : Checkpoint.mayGotoAbove(cp, st.depth());
+        for (int seen = 0; x != null && seen < MAX_MAY_GOTO_ANCESTORS; x = x.mayGotoAbove, seen++) {
+            if (x.slot != s || x.token != token || x.state.top().mayGotoPasses == passes) continue;
+            if (st.within(x.state, cfg.live[s], null, a.unwrittenStackReadable)) {
+                if (a.log != null) a.log.append(s).append(": pruned (may_goto loop: state seen with more loop budget)\n");
+                if (a.options.observer() != null) a.options.observer().pruned(s, st, x.state);
+                finish(cp);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean samePasses(State x, State y) {
+        for (int i = 0; i < x.frames.length && i < y.frames.length; i++)
+            if (x.frames[i].mayGotoPasses != y.frames[i].mayGotoPasses) return false;
+        return true;
+    }
+
     /** A path back at a loop head in exactly the state of an ancestor there never ends. */
     private void loopCheck(int s, State st, Checkpoint cp, int fp) {
         Map<Integer, List<Checkpoint>> o = open.get(s);
@@ -309,7 +357,7 @@ final class Explorer {
         List<Checkpoint> same = o.get(fp);
         if (same == null) return;
         for (Checkpoint c : same)
-            if (isAncestor(c, cp) && st.sameAs(c.state))
+            if (samePasses(c.state, st) && st.sameAs(c.state) && isAncestor(c, cp))
                 throw a.reject(ErrorCode.INFINITE_LOOP, s, "infinite loop: this instruction is reached again in the same state");
     }
 
@@ -320,6 +368,7 @@ final class Explorer {
             return new Checkpoint(s, null, st.depth(), cp, fp, token, path, linked[0]); // takes over this path's branch of cp
         }
         Checkpoint c = new Checkpoint(s, st.copy(), st.depth(), cp, fp, token, path, linked[0]);
+        c.atMayGoto = cfg.program.at(s) instanceof dev.bypass.vm.isa.Instruction.MayGoto;
         Map<Integer, List<Checkpoint>> o = open.get(s);
         if (o == null) open.set(s, o = new HashMap<>());
         o.computeIfAbsent(fp, k -> new ArrayList<>()).add(c);
@@ -474,6 +523,7 @@ final class Explorer {
         out.loopDepths = w.loopDepths;
         out.loopCounts = w.loopCounts;
         out.inRounds = w.inRounds;
+        for (int i = 0; i < out.frames.length; i++) out.frames[i].mayGotoPasses = w.frames[i].mayGotoPasses;
         return out;
     }
 
@@ -496,8 +546,10 @@ final class Explorer {
 
     /** A path of the round is back at the loop head: it must be inside W, and tells what can rank the loop. */
     private void backEdge(Round r, State st) {
-        if (!st.within(r.w, cfg.live[r.head], null)) throw new Unstable(r, st);
+        if (!st.within(r.w, cfg.live[r.head], null, a.unwrittenStackReadable)) throw new Unstable(r, st);
         java.util.Set<String> here = rankingCandidates(r.w.frames[r.depth], st.frames[r.depth]);
+        // this way around spent the run's loop budget, which bounds how often it can be taken
+        if (st.frames[r.depth].mayGotoPasses > r.w.frames[r.depth].mayGotoPasses) here.add("may_goto");
         if (r.ranking == null) r.ranking = here;
         else r.ranking.retainAll(here);
     }

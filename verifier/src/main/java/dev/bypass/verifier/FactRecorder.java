@@ -50,6 +50,11 @@ final class FactRecorder {
     /** A pointer into the stack frame {@code frame} of {@code st} escapes: its function's slots stay in memory. */
     void stackEscapes(State st, int frame) { escapedFrames.add(st.frames[frame].entry); }
 
+    /** Some path reads stack bytes it never wrote. */
+    boolean unwrittenStackRead;
+
+    void readsUnwrittenStack() { unwrittenStackRead = true; }
+
     void frameDepth(int entry, int depth) { depthOfEntry[entry] = Math.max(depthOfEntry[entry], depth); }
 
     void access(State st, Reg base, int off) {

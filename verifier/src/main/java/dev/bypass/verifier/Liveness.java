@@ -39,6 +39,7 @@ final class Liveness {
                 case PacketLoad pl -> { use[s] = bit(6) | (pl.indirect() ? bit(pl.src()) : 0); def[s] = CLOBBERED; }
                 case Jump j -> use[s] = bit(j.dst()) | (j.useRegister() ? bit(j.src()) : 0);
                 case Goto g -> {}
+                case MayGoto m -> {}
                 case Call c -> { use[s] = ARGS; def[s] = CLOBBERED; }
                 case CallRegister c -> { use[s] = ARGS | bit(c.reg()); def[s] = CLOBBERED; }
                 case Exit e -> use[s] = 1;
@@ -54,6 +55,7 @@ final class Liveness {
                 int out = switch (insn) {
                     case Jump j -> at(in, s + 1) | at(in, s + 1 + j.offset());
                     case Goto g -> at(in, s + 1 + g.offset());
+                    case MayGoto m -> at(in, s + 1) | at(in, s + 1 + m.offset());
                     case Exit e -> 0;
                     case LoadImm64 l -> at(in, s + 2);
                     default -> at(in, s + 1);

@@ -16,9 +16,10 @@ import java.util.Arrays;
  * byte, as Linux does: a register stored at the start of an 8-byte slot is spilled there and a load of the same
  * width gives it back exactly (bounds, links, pointer type); zero stores are remembered as zero bytes.
  *
- * <p>Stricter than Linux for privileged programs, on purpose: a read of stack bytes never written on the path is
- * refused (Linux lets root read them; here the stack is reused between runs, so they would show another run's data),
- * and a store at a variable stack offset initialises none of the bytes it may write.
+ * <p>A read of stack bytes never written on the path is refused, except in programs of Linux types, which privileged
+ * Linux lets read them: there the bytes read as some number, and the runtime clears the stack before every run of
+ * such a program, so that it never sees what another run left there. A store at a variable stack offset initialises
+ * none of the bytes it may write.
  */
 final class MemoryChecks {
     private final Analyzer a;
@@ -211,7 +212,7 @@ final class MemoryChecks {
             int spillBytes = 0, zeros = 0;
             for (int p = p0; p < p1; p++) {
                 byte k = fr.kinds[p];
-                if (k == State.INVALID) throw uninit(p0, p, size);
+                if (k == State.INVALID) readUnwritten(st, base.frame(), p0, p, size);
                 if (k == State.SPILL) spillBytes++;
                 if (k == State.ZERO) zeros++;
             }
@@ -223,16 +224,24 @@ final class MemoryChecks {
         }
         int zeros = 0;
         for (int p = p0; p < p1; p++) {
-            if (fr.kinds[p] == State.INVALID) throw uninit(p0, p, size);
+            if (fr.kinds[p] == State.INVALID) readUnwritten(st, base.frame(), p0, p, size);
             if (fr.kinds[p] == State.ZERO) zeros++;
         }
         return zeros == size ? Reg.constant(0) : Reg.scalar(bytes(size));
     }
 
-    private Analyzer.Reject uninit(int p0, int p, int size) {
-        return a.reject(ErrorCode.UNINIT_STACK, "read of " + size + " bytes at fp" + (p0 - State.STACK) + " includes fp" + (p - State.STACK)
-                + ", which this path never wrote (Linux lets privileged programs read such bytes; here the stack is reused "
-                + "between runs, so they are refused)");
+    /**
+     * A read of {@code size} bytes at {@code p0} includes byte {@code p}, never written on this path: refused, except
+     * in programs of Linux types (as privileged Linux allows it), where the byte reads as some number and the runtime
+     * clears the stack before each run of the program ({@link dev.bypass.vm.facts.ProgramFacts#readsUnwrittenStack}).
+     */
+    private void readUnwritten(State st, int frame, int p0, int p, int size) {
+        if (a.unwrittenStackReadable) {
+            a.facts.readsUnwrittenStack();
+            return;
+        }
+        throw a.reject(ErrorCode.UNINIT_STACK, "read of " + size + " bytes at fp" + (p0 - State.STACK) + " includes fp" + (p - State.STACK)
+                + ", which this path never wrote (only programs of Linux types may read such bytes, as privileged Linux lets them)");
     }
 
     /** Whether every value of {@code v} is kept by a store of {@code size} bytes. */
@@ -277,9 +286,14 @@ final class MemoryChecks {
         int zeros = 0;
         for (int p = p0; p < p1; p++) {
             byte k = fr.kinds[p];
-            if (k == State.INVALID)
+            if (k == State.INVALID) {
+                if (a.unwrittenStackReadable) {
+                    a.facts.readsUnwrittenStack();
+                    continue;
+                }
                 throw a.reject(ErrorCode.UNINIT_STACK, "variable-offset stack read of " + size + " bytes (fp" + (p0 - State.STACK) + ".." + (p1 - State.STACK)
                         + ") may read fp" + (p - State.STACK) + ", which this path never wrote");
+            }
             if (k == State.SPILL && !fr.spills[p / 8].isScalar())
                 throw a.reject(ErrorCode.INVALID_MEMORY_ACCESS, "variable-offset stack read may read spilled pointer " + fr.spills[p / 8]);
             if (k == State.ZERO || k == State.SPILL && fr.spills[p / 8].isConstant() && fr.spills[p / 8].value() == 0) zeros++;
@@ -335,6 +349,7 @@ final class MemoryChecks {
             if (!x.isScalar()) throw a.reject(ErrorCode.INVALID_POINTER_ARITHMETIC, "legacy packet load offset r" + p.src() + " is a pointer (" + x + ")");
         }
         if (st.lockHeld) throw a.reject(ErrorCode.LOCK_MISUSE, "legacy packet load while holding a spin lock");
+        a.calls.requireScalarReturn(s, "legacy packet load");
         // the load may end the program (a read past the packet returns 0): nothing may be held then
         if (st.refs.length > 0) throw a.reject(ErrorCode.UNRELEASED_REFERENCE, "legacy packet load while holding " + st.refs.length + " reference(s)");
         for (int r = 1; r <= 5; r++) st.set(r, Reg.NOT_INIT);

@@ -212,6 +212,7 @@ final class Precision {
                 }
             }
             case Goto g -> {}
+            case MayGoto m -> {}
             case Call c -> clearClobbered(need, d); // a helper's result depends on no register's exact value
             case CallRegister c -> clearClobbered(need, d);
             case Exit x -> {}

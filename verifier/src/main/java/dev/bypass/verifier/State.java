@@ -26,6 +26,12 @@ final class State {
         final int entry;
         /** A callback frame returns into the helper call that invoked it. */
         final boolean callback;
+        /**
+         * How many times this call fell through a {@code may_goto} (spent a pass of its frame's loop budget): back at
+         * a {@code may_goto} in a state it was in before with fewer passes, the call is in a loop that ends (Linux's
+         * {@code may_goto_depth}).
+         */
+        int mayGotoPasses;
 
         Frame(int callSite, int entry, boolean callback) {
             regs = new Reg[11];
@@ -44,6 +50,7 @@ final class State {
             callSite = o.callSite;
             entry = o.entry;
             callback = o.callback;
+            mayGotoPasses = o.mayGotoPasses;
         }
 
         /** The deepest stack byte in use, as a positive depth. */
@@ -194,7 +201,7 @@ final class State {
      * {@code precision} (the checkpoint {@code outer} belongs to), scalars it did not mark precise match any scalar;
      * without, every value is compared.
      */
-    boolean within(State outer, int liveTop, Explorer.Checkpoint precision) {
+    boolean within(State outer, int liveTop, Explorer.Checkpoint precision, boolean unwrittenReadable) {
         if (frames.length != outer.frames.length || lockHeld != outer.lockHeld || refs.length != outer.refs.length) return false;
         boolean exact = precision == null || precision.allPrecise;
         IdMap ids = new IdMap();
@@ -209,9 +216,14 @@ final class State {
             Frame a = frames[i], b = outer.frames[i];
             for (int p = 0; p < STACK; p++) {
                 byte ok = b.kinds[p], nk = a.kinds[p];
-                if (ok == INVALID) continue;
-                if (nk == INVALID) return false;
-                if (ok == MISC) {
+                // Never written in outer: its paths did not read the byte, or (where such reads are allowed) read
+                // some number there, as from a byte that holds one
+                if (ok == INVALID && !unwrittenReadable) continue;
+                if (nk == INVALID) {
+                    if (unwrittenReadable && (ok == INVALID || ok == MISC)) continue;
+                    return false;
+                }
+                if (ok == MISC || ok == INVALID) {
                     if (nk == SPILL && !a.spills[p / 8].isScalar()) return false; // a pointer where outer had a number
                     continue;
                 }
@@ -260,7 +272,7 @@ final class State {
     }
 
     /** Exact equality (for detecting a loop that comes back to the very same state). */
-    boolean sameAs(State o) { return within(o, 0x7ff, null) && o.within(this, 0x7ff, null); }
+    boolean sameAs(State o) { return within(o, 0x7ff, null, false) && o.within(this, 0x7ff, null, false); }
 
     /**
      * The consistent renaming between the ids of an outer state and those of the state checked against it: every

@@ -90,6 +90,12 @@ final class Transfer {
             case Jump j -> {
                 return jump(s, st, j, cp);
             }
+            case MayGoto m -> {
+                // nothing in the state tells whether the budget is spent: both ways, neither learning anything
+                a.explorer.fork(s + 1 + m.offset(), st.copy(), cp);
+                st.top().mayGotoPasses++;
+                return s + 1;
+            }
             case Call c when c.kind() == CallKind.HELPER -> {
                 return a.calls.helper(s, st, c.imm(), cp);
             }

@@ -11,6 +11,7 @@ final class VerifiedFacts implements ProgramFacts {
     private final RegisterFact[][] registers;
     private final AccessFact[] accesses;
     private final Set<Integer> escaped;
+    private final boolean readsUnwrittenStack;
 
     VerifiedFacts(FactRecorder f) {
         reachable = f.reachable;
@@ -23,6 +24,7 @@ final class VerifiedFacts implements ProgramFacts {
         }
         accesses = f.accessFacts;
         escaped = Set.copyOf(f.escapedFrames);
+        readsUnwrittenStack = f.unwrittenStackRead;
     }
 
     @Override public boolean verified() { return true; }
@@ -37,4 +39,6 @@ final class VerifiedFacts implements ProgramFacts {
     @Override public AccessFact access(int slot) { return slot >= 0 && slot < accesses.length ? accesses[slot] : null; }
 
     @Override public boolean stackConfined(int entrySlot) { return !escaped.contains(entrySlot); }
+
+    @Override public boolean readsUnwrittenStack() { return readsUnwrittenStack; }
 }

@@ -42,6 +42,7 @@ final class Widening {
             State.Frame fx = x.frames[i], fy = y.frames[i];
             if (fx.callSite != fy.callSite || fx.entry != fy.entry || fx.callback != fy.callback) return null;
             State.Frame f = new State.Frame(fx.callSite, fx.entry, fx.callback);
+            f.mayGotoPasses = fy.mayGotoPasses;
             boolean top = i == frames.length - 1;
             for (int r = 0; r < 11; r++)
                 f.regs[r] = top && (liveTop & (1 << r)) == 0 ? Reg.NOT_INIT

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.bypass.programs.LoadedObject;
 import dev.bypass.programs.ProgramRuntime;
+import dev.bypass.vm.exec.EngineKind;
+import dev.bypass.vm.exec.ExecutionState;
 import java.io.InputStream;
 import org.junit.jupiter.api.Test;
 
@@ -24,5 +26,47 @@ class ClangObjectsTest {
             assertEquals(1, o.program("add_twice").run(ctx));
             assertTrue(o.program("add_twice").verified());
         }
+    }
+
+    /**
+     * clang's {@code may_goto} ({@code cond_break}): a loop nothing else ends, and one whose bound is any 64-bit
+     * number, are proven, and both engines leave them after {@link ExecutionState#MAX_LOOPS} passes.
+     */
+    @Test
+    void loopsEndedByMayGotoVerifyAndStopAtTheLoopBudget() throws Exception {
+        for (EngineKind engine : new EngineKind[] {EngineKind.INTERPRETER, EngineKind.JIT}) {
+            try (ProgramRuntime rt = ProgramRuntime.builder().verifier(new StandardVerifier()).engine(engine).build();
+                 LoadedObject o = rt.load("may_goto", object("may_goto.o"))) {
+                assertTrue(o.program("spend_budget").verified());
+                assertTrue(o.program("sum_below").verified());
+                assertEquals(3 * (ExecutionState.MAX_LOOPS + 1), o.program("spend_budget").run(le(3)), engine.toString());
+                assertEquals(45, o.program("sum_below").run(le(10)), engine.toString());
+                assertEquals(sumBelow(1L << 40), o.program("sum_below").run(le(1L << 40)), engine.toString());
+            }
+        }
+    }
+
+    /** BTF function types: a legacy packet load is allowed in a subprogram declared to return int, not in a void one. */
+    @Test
+    void legacyPacketLoadsOnlyInSubprogramsDeclaredToReturnANumber() throws Exception {
+        java.nio.file.Path obj = java.nio.file.Path.of(ClangObjectsTest.class.getResource("/bpf/ld_abs_subprog.o").toURI());
+        var verdicts = LinuxSelftestsTest.verdicts(new LinuxSelftests.Compiled("ld_abs_subprog", obj, null), LinuxSelftestsTest.helpers());
+        assertTrue(verdicts.get("in_int_function").accepted(), () -> verdicts.get("in_int_function").message());
+        assertFalse(verdicts.get("in_void_function").accepted());
+        assertTrue(verdicts.get("in_void_function").message().contains("legacy packet load in note_first_byte"), verdicts.get("in_void_function").message());
+    }
+
+    /** What sum_below computes: the loop passes may_goto after each addition, until the budget is spent. */
+    private static long sumBelow(long limit) {
+        long sum = 0, left = ExecutionState.MAX_LOOPS;
+        for (long i = 0; Long.compareUnsigned(i, limit) < 0; i++) {
+            sum += i;
+            if (left-- == 0) break;
+        }
+        return sum;
+    }
+
+    private static byte[] le(long v) {
+        return java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(v).array();
     }
 }

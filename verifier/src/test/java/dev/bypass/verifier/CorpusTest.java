@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class CorpusTest {
     static final List<String> FILES = List.of("basics.txt", "memory.txt", "helpers.txt", "calls.txt", "alu.txt", "branches.txt",
-            "pointers.txt", "stack.txt", "references.txt", "loops.txt", "helpers2.txt");
+            "pointers.txt", "stack.txt", "references.txt", "loops.txt", "helpers2.txt", "maygoto.txt");
 
     record Case(String file, String name, boolean accept, ErrorCode code, int ctxSize, List<MapSpec> maps, String asm) {}
 

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Our verdicts next to the Linux kernel's on the same generated programs, verified here and loaded into the kernel
  * as socket filters (the generator here leaves the context alone).
- * Every disagreement is printed with both reasons. Programs Linux accepts that we reject are precision gaps or
- * deliberate strictness (uninitialised stack reads); a program we accept that Linux rejects fails the test.
+ * Every disagreement is printed with both reasons. Programs Linux accepts that we reject are
+ * precision gaps; a program we accept that Linux rejects fails the test.
  */
 class KernelDifferentialTest {
     /**

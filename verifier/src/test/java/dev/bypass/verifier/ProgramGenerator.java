@@ -7,9 +7,9 @@ import java.util.Random;
  * with a NULL check on one copy, a second lookup untying a copy on one path, joins of paths that disagree, linked
  * scalars (a copy plus a constant, a comparison on one copy, the other used as an index), spills and fills of
  * linked registers and pointers at 8 and 4 bytes, variable stack offsets, buffer indexes compared with the length,
- * bounded loops short and long (so that some are widened), ring-buffer records, bpf-to-bpf calls, and plain
- * arithmetic and comparisons on 32 and 64 bits. Most programs are rejected; those accepted are what the soundness
- * tests run.
+ * bounded loops short and long (so that some are widened), some with a {@code may_goto} in their body, ring-buffer
+ * records, bpf-to-bpf calls, and plain arithmetic and comparisons on 32 and 64 bits. Most programs are rejected;
+ * those accepted are what the soundness tests run.
  *
  * <p>Register convention of the generated code: r6 = the buffer (r1 at entry), r7 = its length (r2 at entry), both
  * kept; r0, r3, r4, r5, r8, r9 are scratch; helper calls clobber r1-r5, after which r3-r5 get values again.
@@ -127,6 +127,9 @@ final class ProgramGenerator {
                 String head = "H" + label;
                 line("mov %r9, " + rnd.nextInt(3));
                 line(head + ":");
+                // cond_break: leaves early once the loop budget is spent. Not in socket programs, whose series (and
+                // the triaged seeds of KernelDifferentialTest) stay as they were; the selftests compare may_goto with Linux.
+                if (!socket && rnd.nextInt(3) == 0) line("may_goto " + fwd());
                 line(ALU[rnd.nextInt(6)] + " %r0, " + (rnd.nextBoolean() ? "%r9" : Integer.toString(rnd.nextInt(9))));
                 if (rnd.nextBoolean()) stackIndex(9);
                 if (rnd.nextInt(4) == 0) line("jgt %r0, " + rnd.nextInt(1000) + ", " + fwd());

@@ -44,6 +44,9 @@ final class StateEmbedding implements Analyzer.Observer, InstructionObserver {
 
     @Override public void visit(int slot, State state) { visits.computeIfAbsent(slot, k -> new ArrayList<>()).add(state.copy()); }
 
+    /** Per instruction, the recorded state its last run lay in. */
+    private final Map<Integer, Integer> lastHit = new HashMap<>();
+
     void world(World w) {
         world = w;
         finding = null;
@@ -63,7 +66,16 @@ final class StateEmbedding implements Analyzer.Observer, InstructionObserver {
             finding = "instruction " + slot + " ran, but the verifier never reached it";
             return;
         }
-        for (State s : candidates) if (contains(s, slot, registers, depth)) return;
+        // from the state that held this instruction's last run on: a loop walked iteration by iteration records a
+        // state per iteration there, and the next run lies in the next one
+        int start = lastHit.getOrDefault(slot, 0), n = candidates.size();
+        for (int k = 0; k < n; k++) {
+            int i = (start + k) % n;
+            if (contains(candidates.get(i), slot, registers, depth)) {
+                if (i != start) lastHit.put(slot, i);
+                return;
+            }
+        }
         StringBuilder b = new StringBuilder("at instruction ").append(slot).append(", depth ").append(depth).append(", registers");
         for (int r = 0; r <= 10; r++) b.append(" r").append(r).append("=0x").append(Long.toHexString(registers[r]));
         b.append(" lie in none of the ").append(candidates.size()).append(" recorded states:");

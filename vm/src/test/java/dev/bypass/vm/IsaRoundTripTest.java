@@ -43,7 +43,21 @@ class IsaRoundTripTest {
             s.add(0x0e | op.code << 4);
         }
         s.addAll(List.of(0x05, 0x06, 0x85, 0x8d, 0x95));
+        s.add(0xe5); // may_goto (BPF_JMP|BPF_JCOND), Linux's extension
         return s;
+    }
+
+    @Test
+    void mayGotoIsStrict() {
+        assertEquals(new Instruction.MayGoto((short) -3), Decoder.decodeOne(0, new RawInstruction(0xe5, 0, 0, (short) -3, 0), null));
+        assertEquals("may_goto -3", Disassembler.format(new Instruction.MayGoto((short) -3)));
+        assertThrows(BytecodeException.class, () -> Decoder.decodeOne(0, new RawInstruction(0xe5, 0, 0, (short) 0, 0), null));
+        assertThrows(BytecodeException.class, () -> Decoder.decodeOne(0, new RawInstruction(0xe5, 0, 1, (short) 2, 0), null));
+        assertThrows(BytecodeException.class, () -> Decoder.decodeOne(0, new RawInstruction(0xe5, 1, 0, (short) 2, 0), null));
+        assertThrows(BytecodeException.class, () -> Decoder.decodeOne(0, new RawInstruction(0xe5, 0, 0, (short) 2, 1), null));
+        assertThrows(BytecodeException.class, () -> Decoder.decodeOne(0, new RawInstruction(0xe6, 0, 0, (short) 2, 0), null));
+        assertEquals(List.of(new Instruction.MayGoto((short) 1), new Instruction.Exit(), new Instruction.Exit()),
+                Assembler.assemble("may_goto out\nexit\nout:\nexit").instructions());
     }
 
     @Test

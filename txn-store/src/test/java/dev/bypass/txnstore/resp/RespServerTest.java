@@ -69,7 +69,8 @@ class RespServerTest extends ServerFixture {
         assertEquals("0", cli("EXISTS", "a"));
         assertEquals("-1", cli("TTL", "k"));
         assertEquals("1", cli("EXPIRE", "k", "100"));
-        assertEquals("100", cli("TTL", "k"));
+        long ttl = Long.parseLong(cli("TTL", "k")); // rounded seconds left: 99 when a loaded machine took over 0.5 s between the two commands
+        assertTrue(ttl == 100 || ttl == 99, "TTL after EXPIRE 100: " + ttl);
         assertEquals("OK", cli("SET", "k", "v3", "KEEPTTL"));
         assertTrue(Long.parseLong(cli("PTTL", "k")) > 90_000);
         assertEquals("OK", cli("SET", "k", "v4"));

@@ -141,6 +141,12 @@ public final class Assembler {
                 case "exit" -> { arity(0); return new Exit(); }
                 case "ja" -> { arity(1); return new Goto(false, offset16(target(ops.get(0)))); }
                 case "ja32", "gotol" -> { arity(1); return new Goto(true, target(ops.get(0))); }
+                case "may_goto" -> {
+                    arity(1);
+                    int off = offset16(target(ops.get(0)));
+                    if (off == 0) throw error("may_goto needs a nonzero offset");
+                    return new MayGoto((short) off);
+                }
                 case "call" -> { return call(); }
                 case "lddw" -> { arity(2); return lddw(); }
                 case "lock" -> { return atomic(); }

@@ -52,6 +52,7 @@ public final class Disassembler {
             case Jump j -> j.op().mnemonic + (j.jmp64() ? "" : "32") + " " + reg(j.dst()) + ", "
                     + (j.useRegister() ? reg(j.src()) : Integer.toString(j.imm())) + ", " + target.apply(j.offset());
             case Goto g -> (g.wide() ? "ja32 " : "ja ") + target.apply(g.offset());
+            case MayGoto m -> "may_goto " + target.apply(m.offset());
             case Call c -> switch (c.kind()) {
                 case HELPER -> "call " + c.imm();
                 case LOCAL -> "call local " + target.apply(c.imm());
@@ -77,6 +78,7 @@ public final class Disassembler {
             int t = switch (insn) {
                 case Jump j -> s + 1 + j.offset();
                 case Goto g -> s + 1 + g.offset();
+                case MayGoto m -> s + 1 + m.offset();
                 case Call c when c.kind() == CallKind.LOCAL -> s + 1 + c.imm();
                 case LoadImm64 l when l.pseudo() == Opcodes.PSEUDO_FUNC -> s + 1 + l.imm();
                 case null, default -> -1;

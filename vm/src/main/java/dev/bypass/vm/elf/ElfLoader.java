@@ -605,7 +605,12 @@ public final class ElfLoader {
             } catch (IllegalArgumentException e) {
                 throw new ElfException(entry.section().name(), entry.start() * 8L, "program " + entry.name() + ": " + e.getMessage());
             }
-            return new ElfProgram(entry.name(), entry.section().name(), program, lines.toArray(new LineInfo[0]));
+            Map<Integer, DeclaredFunction> declared = new HashMap<>();
+            placed.forEach((fn, base) -> {
+                DeclaredFunction d = DeclaredFunction.of(btf, fn.name());
+                if (d != null) declared.put(base, d);
+            });
+            return new ElfProgram(entry.name(), entry.section().name(), program, lines.toArray(new LineInfo[0]), declared);
         }
 
         /** Static program array contents: relocations in {@code .rel.maps} pointing at program functions. */

@@ -41,6 +41,11 @@ public final class ExecutionState implements HelperContext {
     private int tailCalls;
     private Engine pendingTailCall;
     private long tailCallContext;
+    /** Linux's BPF_MAX_LOOPS: the passes through {@code may_goto} one function call may make before they jump. */
+    public static final long MAX_LOOPS = 8L * 1024 * 1024;
+    private long loopBudget = MAX_LOOPS;
+    /** What is left of the loop budget of the frame at each call depth. */
+    private final long[] loopsLeft = new long[Registers.MAX_CALL_DEPTH];
     /** Checking tools only: sees every instruction the interpreter executes (null normally). */
     private InstructionObserver observer;
 
@@ -75,6 +80,33 @@ public final class ExecutionState implements HelperContext {
     public void chargeBudget(String what) {
         if (--budget < 0) throw new ExecutionException(ExecutionException.Kind.BUDGET_EXHAUSTED, -1,
                 what + ": program exceeded its budget of " + budgetLimit + " back-edges and calls");
+    }
+
+    /**
+     * The passes through {@code may_goto} each function call gets ({@link #MAX_LOOPS} unless set): a host may cut its
+     * programs' open-ended loops shorter, and a checker reaches their budget-spent exits in few steps. The verifier
+     * proves a program for any budget, so none changes what is safe to run.
+     */
+    public void setLoopBudget(long passes) {
+        if (passes < 0) throw new IllegalArgumentException("loop budget must not be negative: " + passes);
+        this.loopBudget = passes;
+    }
+
+    /**
+     * A call of a function holding {@code may_goto} starts at {@code depth}: its frame gets a full loop budget
+     * (as Linux gives each such function's frame a hidden counter in its prologue).
+     */
+    public void startLoops(int depth) { loopsLeft[depth] = loopBudget; }
+
+    /**
+     * What {@code may_goto} does, for every engine: true (jump) once the loop budget of the frame at {@code depth}
+     * is spent, else spends one pass of it and returns false (fall through).
+     */
+    public boolean mayGotoExhausted(int depth) {
+        long left = loopsLeft[depth];
+        if (left == 0) return true;
+        loopsLeft[depth] = left - 1;
+        return false;
     }
 
     /** Checking tools only: {@code observer} sees every instruction the interpreter runs for this state (null: none). */
@@ -140,6 +172,9 @@ public final class ExecutionState implements HelperContext {
         if (value == null) attachments.remove(type);
         else attachments.put(type, value);
     }
+
+    /** Whether the run going on was started inside another one (from a callback), sharing its stack. */
+    public boolean nested() { return nesting > 1; }
 
     /** Called by engines at the start of a top-level run (nested runs from callbacks share the budget). */
     public void beginExecution() {

@@ -50,6 +50,7 @@ public final class Interpreter implements Engine {
         r[10] = Memory.framePointer(baseDepth);
         int depth = baseDepth;
         mem.enterFrame(baseDepth);
+        st.startLoops(baseDepth);
         long budget = st.remainingBudget();
         int pc = entry;
         st.enter(this, depth);
@@ -162,6 +163,7 @@ public final class Interpreter implements Engine {
                         pc += imm;
                         if (imm < 0 && --budget < 0) throw budgetExhausted(st, pc - imm - 1);
                     }
+                    case 0xe5 -> taken = st.mayGotoExhausted(depth);
                     case 0x15 -> taken = Ops.jeq64(r[dst], imm);
                     case 0x1d -> taken = Ops.jeq64(r[dst], r[src]);
                     case 0x25 -> taken = Ops.jgt64(r[dst], imm);
@@ -223,6 +225,7 @@ public final class Interpreter implements Engine {
                             depth++;
                             r[10] = Memory.framePointer(depth);
                             mem.enterFrame(depth);
+                            st.startLoops(depth);
                             pc += imm;
                         } else {
                             st.remainingBudget(budget);

@@ -25,6 +25,13 @@ public interface ProgramFacts {
      */
     boolean stackConfined(int entrySlot);
 
+    /**
+     * True when the program may read stack bytes it did not write in the same run (the verifier allows it to programs
+     * of Linux types, as privileged Linux does): the runtime then clears the stack before every run, so that no run
+     * sees what an earlier one, of this program or another, left there.
+     */
+    default boolean readsUnwrittenStack() { return false; }
+
     ProgramFacts NONE = new ProgramFacts() {
         @Override public boolean verified() { return false; }
         @Override public boolean reachable(int slot) { return true; }

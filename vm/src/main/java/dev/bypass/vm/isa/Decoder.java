@@ -161,6 +161,13 @@ public final class Decoder {
             c.zero("dst", dst).zero("src", src).zero("offset", off).zero("imm", imm);
             return new Exit();
         }
+        if (code == JMP_JCOND) {
+            if (!jmp64 || x) throw c.unknown();
+            c.zero("dst", dst).zero("imm", imm);
+            if (src != JCOND_MAY_GOTO) throw c.fail("unknown conditional kind (src " + src + ")");
+            if (off == 0) throw c.fail("may_goto needs a nonzero offset");
+            return new MayGoto((short) off);
+        }
         JumpOp jop = JumpOp.decode(code >>> 4);
         if (jop == null) throw c.unknown();
         c.reg("dst", dst);

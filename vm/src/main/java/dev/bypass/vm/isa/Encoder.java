@@ -36,6 +36,7 @@ public final class Encoder {
             case Jump j -> one((j.jmp64() ? CLS_JMP : CLS_JMP32) | (j.op().code << 4) | (j.useRegister() ? SRC_X : SRC_K),
                     j.dst(), j.useRegister() ? j.src() : 0, j.offset(), j.useRegister() ? 0 : j.imm());
             case Goto g -> g.wide() ? one(CLS_JMP32 | JMP_JA, 0, 0, 0, g.offset()) : one(CLS_JMP | JMP_JA, 0, 0, g.offset(), 0);
+            case MayGoto m -> one(CLS_JMP | JMP_JCOND, 0, JCOND_MAY_GOTO, m.offset(), 0);
             case Call c -> one(CLS_JMP | JMP_CALL, 0, c.kind().src, 0, c.imm());
             case CallRegister c -> one(CLS_JMP | JMP_CALL | SRC_X, c.reg(), 0, 0, 0);
             case Exit e -> one(CLS_JMP | JMP_EXIT, 0, 0, 0, 0);

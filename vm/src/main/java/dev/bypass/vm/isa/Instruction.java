@@ -114,6 +114,17 @@ public sealed interface Instruction {
         }
     }
 
+    /**
+     * {@code may_goto}: jumps by {@code offset} slots once the loop budget of the function call it runs in
+     * ({@code BPF_MAX_LOOPS}, a hidden counter per frame) is spent; otherwise spends one unit of it and falls through. A loop that passes a {@code may_goto}
+     * on every way around ends, whatever else it does (Linux's {@code BPF_JMP|BPF_JCOND}, {@code cond_break}).
+     */
+    record MayGoto(short offset) implements Instruction {
+        public MayGoto {
+            if (offset == 0) throw new IllegalArgumentException("may_goto needs a nonzero offset");
+        }
+    }
+
     /** Call a helper by id, a bpf-to-bpf function at a relative slot offset, or a kernel function by BTF id. */
     record Call(CallKind kind, int imm) implements Instruction {}
 

@@ -22,7 +22,10 @@ public final class Opcodes {
             MODE_MEMSX = 0x80, MODE_ATOMIC = 0xc0;
 
     // JMP-class operation codes (high 4 bits) that are not comparisons.
-    public static final int JMP_JA = 0x00, JMP_CALL = 0x80, JMP_EXIT = 0x90;
+    public static final int JMP_JA = 0x00, JMP_CALL = 0x80, JMP_EXIT = 0x90, JMP_JCOND = 0xe0;
+
+    /** The only defined kind of {@code JMP_JCOND} (its src field): {@code may_goto}. */
+    public static final int JCOND_MAY_GOTO = 0;
 
     // Atomic operation codes carried in imm.
     public static final int ATOMIC_FETCH = 0x01, ATOMIC_XCHG = 0xe0 | ATOMIC_FETCH, ATOMIC_CMPXCHG = 0xf0 | ATOMIC_FETCH;

@@ -51,6 +51,7 @@ public final class Program {
             long target = switch (insn) {
                 case Jump j -> (long) s + 1 + j.offset();
                 case Goto g -> (long) s + 1 + g.offset();
+                case MayGoto m -> (long) s + 1 + m.offset();
                 case Call c when c.kind() == CallKind.LOCAL -> (long) s + 1 + c.imm();
                 case LoadImm64 l when l.pseudo() == Opcodes.PSEUDO_FUNC -> (long) s + 1 + l.imm();
                 default -> -2;

@@ -292,6 +292,7 @@ public final class JitCompiler {
                 int target = switch (program.at(s)) {
                     case Goto g -> s + 1 + g.offset();
                     case Jump j -> s + 1 + j.offset();
+                    case MayGoto m -> s + 1 + m.offset();
                     case null, default -> -1;
                 };
                 if (target >= 0) jumpTargets.set(target);
@@ -433,6 +434,12 @@ public final class JitCompiler {
             mv.visitEnd();
         }
 
+        /** Whether slots [from, to) hold a {@code may_goto}. */
+        boolean holdsMayGoto(int from, int to) {
+            for (int s = from; s < to; s++) if (linked.program().at(s) instanceof MayGoto) return true;
+            return false;
+        }
+
         /** {@code run}: the first function directly (the common entry), any other through the function dispatch. */
         private void run() {
             MethodVisitor mv = cw.visitMethod(ACC_PUBLIC | ACC_FINAL, "run", RUN_DESC, null, null);
@@ -471,6 +478,7 @@ public final class JitCompiler {
             MethodVisitor mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "f" + from, FN_DESC, null, null);
             mv.visitCode();
             // self=0, st=1, mem=2, depth=3, base=4, r1..r5 = 5,7,9,11,13; registers 15, slot 16, chunk index 17
+            if (holdsMayGoto(from, fn + 1 < entries.length ? entries[fn + 1] : linked.program().slotCount())) startLoops(mv);
             pushInt(mv, 11);
             mv.visitIntInsn(NEWARRAY, T_LONG);
             mv.visitVarInsn(ASTORE, 15);
@@ -566,6 +574,13 @@ public final class JitCompiler {
             throwNew(mv, "java/lang/IllegalStateException", "no compiled code at that index");
             mv.visitLabel(end);
         }
+    }
+
+    /** {@code st.startLoops(depth)} in a function's (or a split function's dispatcher's) prologue. */
+    private static void startLoops(MethodVisitor mv) {
+        mv.visitVarInsn(ALOAD, ST);
+        mv.visitVarInsn(ILOAD, DEPTH);
+        mv.visitMethodInsn(INVOKEVIRTUAL, Type.getInternalName(ExecutionState.class), "startLoops", "(I)V", false);
     }
 
     /**
@@ -685,6 +700,7 @@ public final class JitCompiler {
                     mv.visitVarInsn(LSTORE, REG[r]);
                 }
             } else {
+                if (cls.holdsMayGoto(funcFrom, funcTo)) startLoops(mv);
                 // r0, r6..r9 start as 0 (the verifier guarantees they are written before use); r10 from the depth.
                 for (int r : new int[] {0, 6, 7, 8, 9}) {
                     mv.visitInsn(LCONST_0);
@@ -799,6 +815,12 @@ public final class JitCompiler {
                 }
                 case Goto g -> mv.visitJumpInsn(GOTO, jumpLabel(s, s + 1 + g.offset()));
                 case Jump j -> conditional(s, j);
+                case MayGoto m -> {
+                    mv.visitVarInsn(ALOAD, ST);
+                    mv.visitVarInsn(ILOAD, DEPTH);
+                    mv.visitMethodInsn(INVOKEVIRTUAL, Type.getInternalName(ExecutionState.class), "mayGotoExhausted", "(I)Z", false);
+                    mv.visitJumpInsn(IFNE, jumpLabel(s, s + 1 + m.offset()));
+                }
                 case Call c when c.kind() == CallKind.HELPER -> helperCall(s, linked.helperAt(s));
                 case Call c when c.kind() == CallKind.LOCAL -> localCall(s, s + 1 + c.imm());
                 case Call c -> throw new Unsupported("kfunc call at " + s);

@@ -175,6 +175,9 @@ public final class Memory {
 
     public Region stack() { return local[STACK_REGION]; }
 
+    /** Zeroes every frame's stack bytes: what an earlier run left there is gone. */
+    public void clearStack() { java.util.Arrays.fill(stackWords, 0); }
+
     /** Makes {@code t}'s objects the shared regions (engines call this, through the state, when a program is entered). */
     public void use(RegionTable t) {
         Region[] r = t.regions();

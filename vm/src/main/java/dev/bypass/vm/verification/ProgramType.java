@@ -7,7 +7,7 @@ import java.util.Set;
  * A kind of program: the section name prefix that selects it in an object ({@code SEC("prefix/...")}), the
  * layout of what r1 points to, and the helpers it may call ({@code helpers}: Linux helper ids, or null for every
  * helper of the runtime's registry). {@code linux} marks a model of a Linux program type: where privileged Linux is
- * more permissive than Bypass's own types (a program may return a pointer), Linux's rule applies. {@link #RAW} is the type of any section no registered type claims: its
+ * more permissive than Bypass's own types (a program may return a pointer, or read stack bytes it never wrote), Linux's rule applies. {@link #RAW} is the type of any section no registered type claims: its
  * context is whatever bytes the caller passes, readable and writable at any offset. {@link #BUFFER} is the
  * calling convention of assembly programs and {@code SEC("mem")} objects: r1 = a buffer, r2 = its length.
  */

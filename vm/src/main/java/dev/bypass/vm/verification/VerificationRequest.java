@@ -1,5 +1,6 @@
 package dev.bypass.vm.verification;
 
+import dev.bypass.vm.elf.DeclaredFunction;
 import dev.bypass.vm.elf.ElfObject;
 import dev.bypass.vm.elf.ElfProgram;
 import dev.bypass.vm.elf.LineInfo;
@@ -15,10 +16,18 @@ import java.util.function.IntFunction;
  * or {@code PSEUDO_MAP_IDX_VALUE} indexing {@code maps}), its type (context layout), the helpers it may call with
  * their prototypes, the source line of each slot (null when unknown) for error messages, and the contents of
  * frozen maps ({@code .rodata}, {@link MapSpec#readOnlyForPrograms()}), which never change after load and so may
- * be treated as constants (null for other maps).
+ * be treated as constants (null for other maps), and the BTF declaration of the function starting at a slot (null
+ * when unknown).
  */
 public record VerificationRequest(String programName, Program program, ProgramType type, List<MapSpec> maps,
-                                  HelperRegistry helpers, IntFunction<LineInfo> lines, List<byte[]> frozenContents) {
+                                  HelperRegistry helpers, IntFunction<LineInfo> lines, List<byte[]> frozenContents,
+                                  IntFunction<DeclaredFunction> functions) {
+    /** A request without BTF function declarations. */
+    public VerificationRequest(String programName, Program program, ProgramType type, List<MapSpec> maps,
+                               HelperRegistry helpers, IntFunction<LineInfo> lines, List<byte[]> frozenContents) {
+        this(programName, program, type, maps, helpers, lines, frozenContents, slot -> null);
+    }
+
     public VerificationRequest {
         maps = List.copyOf(maps);
         frozenContents = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(frozenContents));
@@ -37,7 +46,7 @@ public record VerificationRequest(String programName, Program program, ProgramTy
             frozen.add(d.kind() == MapDefinition.Kind.RODATA && d.initialData() != null
                     ? java.util.Arrays.copyOf(d.initialData(), d.spec().valueSize()) : null);
         }
-        return new VerificationRequest(p.name(), p.program(), type, specs, helpers, p::lineAt, frozen);
+        return new VerificationRequest(p.name(), p.program(), type, specs, helpers, p::lineAt, frozen, p::functionAt);
     }
 
     /** A buffer program without maps (assembly, raw bytecode): r1 = the buffer, r2 = its length. */

@@ -50,7 +50,7 @@ class JitDifferentialTest {
             b.append("L").append(i).append(":\n");
             int d = rnd.nextInt(10), s = rnd.nextInt(10);
             if (d == 6 || d == 1) d = 2;
-            switch (rnd.nextInt(18)) {
+            switch (rnd.nextInt(19)) {
                 case 0, 1, 2, 3 -> {
                     String op = ALU[rnd.nextInt(ALU.length)];
                     boolean w32 = rnd.nextInt(3) == 0;
@@ -79,6 +79,11 @@ class JitDifferentialTest {
                         .append(rnd.nextBoolean() ? "%r" + s : Integer.toString(rnd.nextInt(200) - 100)).append(", L").append(i + 1 + rnd.nextInt(n - i)).append('\n');
                 case 13 -> {
                     if (i > 0) b.append("add %r9, 1\njlt %r9, ").append(rnd.nextInt(300)).append(", L").append(rnd.nextInt(i)).append('\n');
+                }
+                case 17 -> { // may_goto: forward, or leaving a loop early
+                    if (i > 0 && rnd.nextBoolean()) b.append("add %r9, 1\nmay_goto L").append(i + 1).append("\njlt %r9, ")
+                            .append(rnd.nextInt(300)).append(", L").append(rnd.nextInt(i)).append('\n');
+                    else b.append("may_goto L").append(i + 1 + rnd.nextInt(n - i)).append('\n');
                 }
                 case 14 -> {
                     // r1-r5 are scratch after a call (RFC 9669): valid programs set them again before reading.
@@ -168,6 +173,41 @@ class JitDifferentialTest {
                 + " also compiled split into small chunks), " + finished + " finished, " + failed + " ended in the same error in both engines");
         assertTrue(withHelpers > count / 10, "too few programs call helpers: " + withHelpers);
         assertTrue(finished > count / 4, "too few programs ran to the end to mean anything: " + finished);
+    }
+
+    /**
+     * {@code may_goto} in every engine: a loop passes it exactly {@link ExecutionState#MAX_LOOPS} times (or the
+     * budget the host set), then it jumps; each call of a function gets its own count, as each frame does in Linux,
+     * and so does each run.
+     */
+    @Test
+    void mayGotoEndsALoopAfterTheRunsLoopBudget() throws Exception {
+        String asm = """
+                mov %r6, 0
+                call local count
+                add %r6, %r0
+                call local count
+                add %r6, %r0
+                mov %r0, %r6
+                exit
+                count:
+                mov %r0, 0
+                top:
+                add %r0, 1
+                may_goto out
+                ja top
+                out:
+                exit
+                """;
+        LinkedProgram linked = LinkedProgram.link("loops", Assembler.assemble(asm), MapHelpers.registry());
+        for (Engine e : java.util.List.of(new Interpreter(linked), JitEngine.compile(linked), JitEngine.compileSplit(linked, 3))) {
+            ExecutionState st = new ExecutionState();
+            for (int run = 0; run < 2; run++)
+                assertEquals(2 * (ExecutionState.MAX_LOOPS + 1), e.execute(st, 0, 0, 0, 0, 0), e.getClass().getSimpleName() + ", run " + run);
+            st.setLoopBudget(5); // a host's shorter budget, for every call of the next runs
+            for (int run = 0; run < 2; run++)
+                assertEquals(2 * (5 + 1), e.execute(st, 0, 0, 0, 0, 0), e.getClass().getSimpleName() + ", budget 5, run " + run);
+        }
     }
 
     /** A function far over HotSpot's method limit, with a loop around all of it, is compiled (split), not refused. */
