@@ -461,13 +461,16 @@ final class Transfer {
             }
             return true;
         }
-        // two pointers into one object: compare their offsets as numbers
+        // two pointers into one object: compare their offsets as the addresses compare. An object lies well inside
+        // the positive addresses, so its addresses order as its offsets do taken as signed numbers (a stack offset is
+        // negative): shifted by OFFSET_BIAS, they order the same way signed and unsigned.
         if (x.type() == y.type() && sameObject(x, y)) {
-            Scalar ox = ScalarAlu.alu(AluOp.ADD, true, x.var(), Scalar.constant(x.off()));
-            Scalar oy = ScalarAlu.alu(AluOp.ADD, true, y.var(), Scalar.constant(y.off()));
+            long bx = x.off() + OFFSET_BIAS, by = y.off() + OFFSET_BIAS;
+            Scalar ox = ScalarAlu.alu(AluOp.ADD, true, x.var(), Scalar.constant(bx));
+            Scalar oy = ScalarAlu.alu(AluOp.ADD, true, y.var(), Scalar.constant(by));
             Scalar[] r = ScalarBranch.refine(j.op(), holds, true, ox, oy);
             if (r == null) return false;
-            Scalar vx = ScalarAlu.alu(AluOp.SUB, true, r[0], Scalar.constant(x.off())), vy = ScalarAlu.alu(AluOp.SUB, true, r[1], Scalar.constant(y.off()));
+            Scalar vx = ScalarAlu.alu(AluOp.SUB, true, r[0], Scalar.constant(bx)), vy = ScalarAlu.alu(AluOp.SUB, true, r[1], Scalar.constant(by));
             Scalar mx = x.var().meet(vx), my = y.var().meet(vy);
             if (mx == null || my == null) return false;
             replacePointer(st, j.dst(), x, x.withVar(mx));
@@ -475,6 +478,9 @@ final class Transfer {
         }
         return true;
     }
+
+    /** Added to the offsets of two pointers into one object before they are compared ({@link #refinePointers}). */
+    private static final long OFFSET_BIAS = 1L << 62;
 
     private static boolean sameObject(Reg x, Reg y) {
         return switch (x.type()) {

@@ -103,7 +103,8 @@ class SoundnessFuzzTest {
      * accepted and embed.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"lookup-pointer-plus-variable-offset.s", "lookup-pointer-plus-wide-offset.s"})
+    @ValueSource(strings = {"lookup-pointer-plus-variable-offset.s", "lookup-pointer-plus-wide-offset.s", "stack-pointers-compared.s",
+            "stack-pointers-compared-after-spill.s"})
     void programsOfPastFindingsStayInsideTheVerifiersStates(String name) throws IOException {
         String asm;
         try (var in = SoundnessFuzzTest.class.getResourceAsStream("/soundness-findings/" + name)) {
