@@ -255,17 +255,19 @@ final class MemoryChecks {
         boolean hadSpill = fr.spills[slot] != null;
         for (int p = base; p < base + 8; p++) {
             if (p < base + size) fr.kinds[p] = State.SPILL;
-            else if (fr.kinds[p] == State.SPILL) fr.kinds[p] = hadSpill && fr.spills[slot].isConstant() && fr.spills[slot].value() == 0 ? State.ZERO : State.MISC;
+            else if (fr.kinds[p] == State.SPILL) fr.kinds[p] = State.MISC; // see scrub
         }
         fr.spills[slot] = v;
     }
 
-    /** Part of a slot holding a spilled register is overwritten: the rest stays initialised, as plain bytes. */
+    /**
+     * Part of a slot holding a spilled register is overwritten: the rest stays initialised, as some number (as Linux
+     * keeps it). Not as zero bytes when the spill was the constant 0: zero bytes are read back exactly, but the spill's
+     * value may be imprecise (a path pruned against this state may have spilled another number there).
+     */
     static void scrub(State.Frame fr, int slot) {
-        Reg old = fr.spills[slot];
-        if (old == null) return;
-        byte kind = old.isConstant() && old.value() == 0 ? State.ZERO : State.MISC;
-        for (int p = slot * 8; p < slot * 8 + 8; p++) if (fr.kinds[p] == State.SPILL) fr.kinds[p] = kind;
+        if (fr.spills[slot] == null) return;
+        for (int p = slot * 8; p < slot * 8 + 8; p++) if (fr.kinds[p] == State.SPILL) fr.kinds[p] = State.MISC;
         fr.spills[slot] = null;
     }
 
@@ -275,11 +277,7 @@ final class MemoryChecks {
         if (write) {
             if (value.isPointer()) throw a.reject(ErrorCode.INVALID_MEMORY_ACCESS, "pointer " + value + " stored at a variable stack offset");
             boolean zero = value.isConstant() && value.value() == 0;
-            for (int s = p0 / 8; s <= (p1 - 1) / 8; s++) {
-                Reg sp = fr.spills[s];
-                if (zero && sp != null && sp.isConstant() && sp.value() == 0) continue; // a zero over a spilled zero stays
-                scrub(fr, s);
-            }
+            for (int s = p0 / 8; s <= (p1 - 1) / 8; s++) scrub(fr, s);
             for (int p = p0; p < p1; p++) if (fr.kinds[p] == State.ZERO && !zero) fr.kinds[p] = State.MISC;
             return null;
         }

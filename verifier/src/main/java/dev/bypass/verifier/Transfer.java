@@ -69,7 +69,11 @@ final class Transfer {
                 return s + 1;
             }
             case Store x -> {
-                a.memory.store(st, x.dst(), x.offset(), x.width().bytes, read(st, x.src()), false);
+                Reg v = read(st, x.src());
+                // a zero stored into the stack is kept as zero bytes, read back exactly: the value must be exact
+                // wherever states are compared (as Linux marks it precise)
+                if (v.isConstant() && v.value() == 0 && read(st, x.dst()).type() == RegisterType.PTR_TO_STACK) a.explorer.needPrecise(st, x.src());
+                a.memory.store(st, x.dst(), x.offset(), x.width().bytes, v, false);
                 return s + 1;
             }
             case StoreImm x -> {

@@ -104,7 +104,7 @@ class SoundnessFuzzTest {
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"lookup-pointer-plus-variable-offset.s", "lookup-pointer-plus-wide-offset.s", "stack-pointers-compared.s",
-            "stack-pointers-compared-after-spill.s"})
+            "stack-pointers-compared-after-spill.s", "zero-spill-partly-overwritten.s"})
     void programsOfPastFindingsStayInsideTheVerifiersStates(String name) throws IOException {
         String asm;
         try (var in = SoundnessFuzzTest.class.getResourceAsStream("/soundness-findings/" + name)) {
