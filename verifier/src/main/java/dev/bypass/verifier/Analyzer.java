@@ -76,6 +76,15 @@ final class Analyzer {
     final Options options;
     /** Whether stack bytes never written may be read (programs of Linux types, as privileged Linux allows). */
     final boolean unwrittenStackReadable;
+
+    /**
+     * A read (by the program or a helper) of stack bytes never written on this path: whether it is allowed, in which
+     * case the facts record it, so that the runtime clears the stack before each run.
+     */
+    boolean readUnwrittenStack() {
+        if (unwrittenStackReadable) facts.readsUnwrittenStack();
+        return unwrittenStackReadable;
+    }
     final StringBuilder log;
     Cfg cfg;
     final Thresholds thresholds;

@@ -210,10 +210,7 @@ final class Calls {
                 if (mustBeInit) {
                     for (int p = p0; p < p1; p++)
                         if (fr.kinds[p] == State.INVALID) {
-                            if (a.unwrittenStackReadable) { // as for the program's own reads (MemoryChecks)
-                                a.facts.readsUnwrittenStack();
-                                break;
-                            }
+                            if (a.readUnwrittenStack()) break;
                             throw a.reject(ErrorCode.UNINIT_STACK, spec.name() + ": r" + r + " points to " + size + " bytes of stack, byte fp"
                                     + (p - State.STACK) + " of which this path never wrote");
                         }

@@ -236,10 +236,7 @@ final class MemoryChecks {
      * clears the stack before each run of the program ({@link dev.bypass.vm.facts.ProgramFacts#readsUnwrittenStack}).
      */
     private void readUnwritten(State st, int frame, int p0, int p, int size) {
-        if (a.unwrittenStackReadable) {
-            a.facts.readsUnwrittenStack();
-            return;
-        }
+        if (a.readUnwrittenStack()) return;
         throw a.reject(ErrorCode.UNINIT_STACK, "read of " + size + " bytes at fp" + (p0 - State.STACK) + " includes fp" + (p - State.STACK)
                 + ", which this path never wrote (only programs of Linux types may read such bytes, as privileged Linux lets them)");
     }
@@ -285,10 +282,7 @@ final class MemoryChecks {
         for (int p = p0; p < p1; p++) {
             byte k = fr.kinds[p];
             if (k == State.INVALID) {
-                if (a.unwrittenStackReadable) {
-                    a.facts.readsUnwrittenStack();
-                    continue;
-                }
+                if (a.readUnwrittenStack()) continue;
                 throw a.reject(ErrorCode.UNINIT_STACK, "variable-offset stack read of " + size + " bytes (fp" + (p0 - State.STACK) + ".." + (p1 - State.STACK)
                         + ") may read fp" + (p - State.STACK) + ", which this path never wrote");
             }
