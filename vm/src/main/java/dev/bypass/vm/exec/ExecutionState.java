@@ -126,6 +126,20 @@ public final class ExecutionState implements HelperContext {
         return lastContextRegion;
     }
 
+    /**
+     * Maps a top-level run's context at {@link Memory#CTX_REGION} and returns r1: the pointer to its first byte, or 0
+     * (and nothing mapped there) for an empty context. The last run's context stays mapped between runs, so that a
+     * host passing the same array writes nothing here; as every run through this method maps its own context before
+     * it starts, no run can address an earlier one's.
+     */
+    public long bindContext(byte[] context) {
+        if (context.length == 0) {
+            memory.unbind(Memory.CTX_REGION);
+            return 0;
+        }
+        return memory.bind(Memory.CTX_REGION, contextRegion(context));
+    }
+
     @Override public <T> T attachment(Class<T> type) { return type.cast(attachments.get(type)); }
 
     /**
@@ -188,7 +202,7 @@ public final class ExecutionState implements HelperContext {
     public void endExecution() {
         if (--nesting == 0) {
             memory.releaseScratch();
-            current = null;
+            // current stays set: the next run of the same program then stores nothing (currentEngine() checks nesting)
             if (holdsCpu) {
                 holdsCpu = false;
                 Cpus.release(claim);
@@ -206,7 +220,8 @@ public final class ExecutionState implements HelperContext {
         memory.use(engine.program().regions());
     }
 
-    public Engine currentEngine() { return current; }
+    /** The engine whose code is running on this state, or null between runs. */
+    public Engine currentEngine() { return nesting > 0 ? current : null; }
 
     /**
      * Called by the {@code tail_call} helper: records that, once the helper returns, the running program must be
@@ -244,7 +259,7 @@ public final class ExecutionState implements HelperContext {
      * source), one frame deeper than the caller, and returns its r0. Used by helpers with callbacks.
      */
     public long callback(long codePointer, long r1, long r2, long r3, long r4, long r5) {
-        Engine engine = current;
+        Engine engine = currentEngine();
         if (engine == null) throw new IllegalStateException("no program is running");
         if (!Pointers.isCode(codePointer)) throw new dev.bypass.vm.helpers.HelperException("callback argument 0x"
                 + Long.toHexString(codePointer) + " is not a function pointer");
