@@ -18,6 +18,8 @@ public final class ExecutionState implements HelperContext {
     public static final long DEFAULT_BUDGET = 100_000_000L;
 
     private final Memory memory = new Memory();
+    /** The thread that made this state (final: any thread reading it sees it, as runtimes check it to find their own). */
+    private final Thread creator = Thread.currentThread();
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>();
     /**
      * What helpers hold for this thread's programs, one entry per kind, made on first use: a short array searched
@@ -116,6 +118,9 @@ public final class ExecutionState implements HelperContext {
     public InstructionObserver observer() { return observer; }
 
     @Override public Memory memory() { return memory; }
+
+    /** The thread that made this state; per-thread states are made on the thread that uses them. */
+    public Thread creator() { return creator; }
 
     /** The region for a context array, reused while the host passes the same array run after run. */
     public Region contextRegion(byte[] context) {
