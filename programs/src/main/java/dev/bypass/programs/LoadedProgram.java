@@ -17,6 +17,7 @@ import dev.bypass.vm.ctx.ContextField;
  */
 public final class LoadedProgram {
     private final LoadedObject owner;
+    private final ProgramRuntime runtime;
     private final ElfProgram source;
     private final ProgramType type;
     private final Engine engine;
@@ -30,6 +31,7 @@ public final class LoadedProgram {
 
     LoadedProgram(LoadedObject owner, ElfProgram source, ProgramType type, Engine engine, ProgramFacts facts, String verifiedBy) {
         this.owner = owner;
+        this.runtime = owner.runtime();
         this.source = source;
         this.type = type;
         this.engine = engine;
@@ -91,11 +93,11 @@ public final class LoadedProgram {
      */
     public long run(byte[] context, byte[] packet, boolean packetWritable) {
         if (context.length != contextSize && (!rawContext || context.length > contextSize)) throw contextMismatch(context.length);
-        ExecutionState st = owner.runtime().state();
+        ExecutionState st = runtime.state();
         // A program started from inside another one's helper on this thread gets its own address space.
-        if (st.currentEngine() != null) st = owner.runtime().freshState();
+        if (st.currentEngine() != null) st = runtime.freshState();
         Memory mem = st.memory();
-        long r1 = context.length == 0 ? 0 : mem.bind(Memory.CTX_REGION, st.contextRegion(context));
+        long r1 = st.bindContext(context);
         if (packet != null) bindPacket(mem, context, packet, packetWritable);
         // an execution takes a CPU cell by itself at its first per-CPU access (see dev.bypass.vm.exec.Cpus)
         try {
@@ -105,7 +107,6 @@ public final class LoadedProgram {
         } catch (ExecutionException e) {
             throw failed(e);
         } finally {
-            mem.unbind(Memory.CTX_REGION);
             if (packet != null) mem.unbind(Memory.PACKET_REGION);
             // Records a program reserved and locks it took but never released (possible only when it stopped with an
             // error or ran unverified) are discarded and released so they cannot block consumers or other programs.

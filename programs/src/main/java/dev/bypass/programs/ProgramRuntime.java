@@ -74,27 +74,25 @@ public final class ProgramRuntime implements AutoCloseable {
 
     /**
      * Threads' execution states by thread id modulo {@link #STATE_SLOTS}, in front of the thread-local {@code states}
-     * (whose look-up costs a fifth of a small hook's run): a thread finds its own in one array read and an owner
-     * check. A slot is taken by the first thread to miss on it and handed over only when that thread has ended, so
-     * threads whose ids collide never take turns writing it (the later ones use the thread-local). At most
-     * {@code STATE_SLOTS} states of ended threads stay reachable from here until their slot is taken over.
+     * (whose look-up costs a fifth of a small hook's run): a thread finds its own in one array read and a check of the
+     * state's creator (each state is made on the thread that uses it). A slot is taken by the first thread to miss on
+     * it and handed over only when that thread has ended, so threads whose ids collide never take turns writing it
+     * (the later ones use the thread-local). At most {@code STATE_SLOTS} states of ended threads stay reachable from
+     * here until their slot is taken over.
      */
-    private final StateSlot[] stateSlots = new StateSlot[STATE_SLOTS];
+    private final ExecutionState[] stateSlots = new ExecutionState[STATE_SLOTS];
     private static final int STATE_SLOTS = 64;
-
-    /** A thread's state in {@link #stateSlots}: final fields, so a thread that reads the slot sees both. */
-    private record StateSlot(Thread owner, ExecutionState state) {}
 
     /** The calling thread's execution state. */
     ExecutionState state() {
         Thread t = Thread.currentThread();
-        StateSlot slot = stateSlots[(int) t.threadId() & (STATE_SLOTS - 1)];
-        return slot != null && slot.owner == t ? slot.state : stateAfterMiss(t, slot);
+        ExecutionState s = stateSlots[(int) t.threadId() & (STATE_SLOTS - 1)];
+        return s != null && s.creator() == t ? s : stateAfterMiss(t, s);
     }
 
-    private ExecutionState stateAfterMiss(Thread t, StateSlot slot) {
+    private ExecutionState stateAfterMiss(Thread t, ExecutionState inSlot) {
         ExecutionState s = states.get();
-        if (slot == null || !slot.owner.isAlive()) stateSlots[(int) t.threadId() & (STATE_SLOTS - 1)] = new StateSlot(t, s);
+        if (inSlot == null || !inSlot.creator().isAlive()) stateSlots[(int) t.threadId() & (STATE_SLOTS - 1)] = s;
         return s;
     }
 

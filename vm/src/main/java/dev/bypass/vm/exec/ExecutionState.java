@@ -18,6 +18,8 @@ public final class ExecutionState implements HelperContext {
     public static final long DEFAULT_BUDGET = 100_000_000L;
 
     private final Memory memory = new Memory();
+    /** The thread that made this state (final: any thread reading it sees it, as runtimes check it to find their own). */
+    private final Thread creator = Thread.currentThread();
     private final Map<Class<?>, Object> attachments = new IdentityHashMap<>();
     /**
      * What helpers hold for this thread's programs, one entry per kind, made on first use: a short array searched
@@ -117,6 +119,9 @@ public final class ExecutionState implements HelperContext {
 
     @Override public Memory memory() { return memory; }
 
+    /** The thread that made this state; per-thread states are made on the thread that uses them. */
+    public Thread creator() { return creator; }
+
     /** The region for a context array, reused while the host passes the same array run after run. */
     public Region contextRegion(byte[] context) {
         if (context != lastContext) {
@@ -124,6 +129,20 @@ public final class ExecutionState implements HelperContext {
             lastContext = context;
         }
         return lastContextRegion;
+    }
+
+    /**
+     * Maps a top-level run's context at {@link Memory#CTX_REGION} and returns r1: the pointer to its first byte, or 0
+     * (and nothing mapped there) for an empty context. The last run's context stays mapped between runs, so that a
+     * host passing the same array writes nothing here; as every run through this method maps its own context before
+     * it starts, no run can address an earlier one's.
+     */
+    public long bindContext(byte[] context) {
+        if (context.length == 0) {
+            memory.unbind(Memory.CTX_REGION);
+            return 0;
+        }
+        return memory.bind(Memory.CTX_REGION, contextRegion(context));
     }
 
     @Override public <T> T attachment(Class<T> type) { return type.cast(attachments.get(type)); }
@@ -188,7 +207,7 @@ public final class ExecutionState implements HelperContext {
     public void endExecution() {
         if (--nesting == 0) {
             memory.releaseScratch();
-            current = null;
+            // current stays set: the next run of the same program then stores nothing (currentEngine() checks nesting)
             if (holdsCpu) {
                 holdsCpu = false;
                 Cpus.release(claim);
@@ -206,7 +225,8 @@ public final class ExecutionState implements HelperContext {
         memory.use(engine.program().regions());
     }
 
-    public Engine currentEngine() { return current; }
+    /** The engine whose code is running on this state, or null between runs. */
+    public Engine currentEngine() { return nesting > 0 ? current : null; }
 
     /**
      * Called by the {@code tail_call} helper: records that, once the helper returns, the running program must be
@@ -244,7 +264,7 @@ public final class ExecutionState implements HelperContext {
      * source), one frame deeper than the caller, and returns its r0. Used by helpers with callbacks.
      */
     public long callback(long codePointer, long r1, long r2, long r3, long r4, long r5) {
-        Engine engine = current;
+        Engine engine = currentEngine();
         if (engine == null) throw new IllegalStateException("no program is running");
         if (!Pointers.isCode(codePointer)) throw new dev.bypass.vm.helpers.HelperException("callback argument 0x"
                 + Long.toHexString(codePointer) + " is not a function pointer");

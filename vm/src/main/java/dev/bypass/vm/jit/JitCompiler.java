@@ -22,6 +22,7 @@ import dev.bypass.vm.isa.Opcodes;
 import dev.bypass.vm.isa.Program;
 import dev.bypass.vm.isa.Registers;
 import dev.bypass.vm.isa.Width;
+import dev.bypass.vm.maps.BpfMap;
 import dev.bypass.vm.semantics.Semantics;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
@@ -983,7 +984,14 @@ public final class JitCompiler {
             mv.visitTryCatchBlock(start, end, failed, "java/lang/RuntimeException"); // one type: no frame merging
             if (direct == null) storeBudget();
             mv.visitLabel(start);
-            if (direct != null) {
+            java.lang.reflect.Method bound = direct != null ? MapHelpers.bound(spec.implementation()) : null;
+            BpfMap map = bound != null ? constantMap(s) : null;
+            if (map != null) { // the map as a constant: no handle look-up, and its own class's code, not a shared call site's
+                mv.visitLdcInsn(cls.constant(map, BpfMap.class));
+                mv.visitVarInsn(ALOAD, ST);
+                for (int r = 1; r < direct.getParameterCount(); r++) load(r);
+                mv.visitMethodInsn(INVOKESTATIC, Type.getInternalName(bound.getDeclaringClass()), bound.getName(), Type.getMethodDescriptor(bound), false);
+            } else if (direct != null) {
                 mv.visitVarInsn(ALOAD, ST);
                 for (int r = 1; r < direct.getParameterCount(); r++) load(r);
                 mv.visitMethodInsn(INVOKESTATIC, Type.getInternalName(direct.getDeclaringClass()), direct.getName(), Type.getMethodDescriptor(direct), false);
@@ -1010,6 +1018,33 @@ public final class JitCompiler {
                 mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "helperFailed", "(Ljava/lang/RuntimeException;ILjava/lang/String;)Ldev/bypass/vm/exec/ExecutionException;", false);
                 mv.visitInsn(ATHROW);
             });
+        }
+
+        /**
+         * The map r1 names at the helper call at {@code s} when straight-line code before it (no jump target in
+         * between) loaded r1 with a map handle ({@code lddw}, as compilers emit every map argument) and nothing wrote
+         * r1 since; null otherwise. The handle names that map in every run, so the call may bind it.
+         */
+        private BpfMap constantMap(int s) {
+            for (int t = s - 1; t >= funcFrom && !cls.jumpTargets.get(t + 1); t--) {
+                Instruction i = program.at(t);
+                if (i == null) continue;
+                if (i instanceof LoadImm64 l && l.dst() == 1)
+                    return linked.regions().ofHandle(linked.constantAt(t)) instanceof BpfMap m ? m : null;
+                boolean keepsR1 = switch (i) {
+                    case Alu a -> a.dst() != 1;
+                    case Endian e -> e.dst() != 1;
+                    case LoadImm64 l -> true;
+                    case Load l -> l.dst() != 1;
+                    case Store x -> true;
+                    case StoreImm x -> true;
+                    case Atomic a -> a.src() != 1;
+                    case Jump j -> true; // falling through leaves the registers as they were
+                    default -> false; // calls, exits, unconditional jumps, packet loads
+                };
+                if (!keepsR1) return null;
+            }
+            return null;
         }
 
         private void callx(int s, int reg) {

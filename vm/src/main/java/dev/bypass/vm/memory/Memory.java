@@ -153,7 +153,7 @@ public final class Memory {
     /** Maps {@code region} at a per-execution slot and returns the pointer to its first byte. */
     public long bind(int slot, Region region) {
         if (slot <= STACK_REGION || slot >= FIRST_SHARED_REGION) throw new IllegalArgumentException("slot " + slot);
-        local[slot] = region;
+        if (local[slot] != region) local[slot] = region; // a reference store has a GC barrier: skip it when nothing changes
         return Pointers.make(slot, 0);
     }
 

@@ -151,22 +151,37 @@ public final class MapHelpers {
     // directly (see direct), so both engines run the same code ----
 
     /** {@code bpf_map_lookup_elem}: the value's pointer in the program's region for the map, or 0. */
-    public static long mapLookupElem(HelperContext c, long map, long key) {
-        return MapArgs.valuePointer(map, MapArgs.map(c, map).lookupPointer(c, key));
+    public static long mapLookupElem(HelperContext c, long map, long key) { return mapLookupElem(MapArgs.map(c, map), c, map, key); }
+
+    /**
+     * {@code bpf_map_lookup_elem} on {@code m}, the map the program's handle {@code map} names (see {@link #bound}).
+     * The other helpers taking a map have such a form too.
+     */
+    public static long mapLookupElem(BpfMap m, HelperContext c, long map, long key) {
+        return MapArgs.valuePointer(map, m.lookupPointer(c, key));
     }
 
     /** {@code bpf_map_update_elem}. */
     public static long mapUpdateElem(HelperContext c, long map, long key, long value, long flags) {
-        BpfMap m = MapArgs.map(c, map);
+        return mapUpdateElem(MapArgs.map(c, map), c, map, key, value, flags);
+    }
+
+    public static long mapUpdateElem(BpfMap m, HelperContext c, long map, long key, long value, long flags) {
         return m.update(c, key, c.memory().slice(value, m.spec().valueSize(), false), flags);
     }
 
     /** {@code bpf_map_delete_elem}. */
-    public static long mapDeleteElem(HelperContext c, long map, long key) { return MapArgs.map(c, map).delete(c, key); }
+    public static long mapDeleteElem(HelperContext c, long map, long key) { return mapDeleteElem(MapArgs.map(c, map), c, map, key); }
+
+    public static long mapDeleteElem(BpfMap m, HelperContext c, long map, long key) { return m.delete(c, key); }
 
     /** {@code bpf_ringbuf_reserve}: the record is lent to the program as a region of its own until its submit or discard. */
     public static long ringbufReserve(HelperContext c, long map, long size, long flags) {
-        RingBuffer ring = ring(c, map);
+        return ringbufReserve(MapArgs.map(c, map), c, map, size, flags);
+    }
+
+    public static long ringbufReserve(BpfMap m, HelperContext c, long map, long size, long flags) {
+        RingBuffer ring = ring(m);
         long p = ring.reserve(size, flags);
         return p == 0 ? 0 : RingReservations.of(c).add(ring, p, ring.lend(c.memory(), p, size));
     }
@@ -179,7 +194,11 @@ public final class MapHelpers {
 
     /** {@code bpf_ringbuf_output}. */
     public static long ringbufOutput(HelperContext c, long map, long data, long size, long flags) {
-        return ring(c, map).output(c.memory().slice(data, size, false), flags);
+        return ringbufOutput(MapArgs.map(c, map), c, map, data, size, flags);
+    }
+
+    public static long ringbufOutput(BpfMap m, HelperContext c, long map, long data, long size, long flags) {
+        return ring(m).output(c.memory().slice(data, size, false), flags);
     }
 
     private static final Helper LOOKUP = (c, map, key, x, y, z) -> mapLookupElem(c, map, key);
@@ -191,20 +210,33 @@ public final class MapHelpers {
     private static final Helper RINGBUF_OUTPUT = (c, map, data, size, flags, z) -> ringbufOutput(c, map, data, size, flags);
 
     private static final java.util.Map<Helper, java.lang.reflect.Method> DIRECT = new java.util.IdentityHashMap<>();
+    private static final java.util.Map<Helper, java.lang.reflect.Method> BOUND = new java.util.IdentityHashMap<>();
 
     static {
         try {
             Class<?> l = long.class;
-            DIRECT.put(LOOKUP, MapHelpers.class.getMethod("mapLookupElem", HelperContext.class, l, l));
-            DIRECT.put(UPDATE, MapHelpers.class.getMethod("mapUpdateElem", HelperContext.class, l, l, l, l));
-            DIRECT.put(DELETE, MapHelpers.class.getMethod("mapDeleteElem", HelperContext.class, l, l));
-            DIRECT.put(RINGBUF_RESERVE, MapHelpers.class.getMethod("ringbufReserve", HelperContext.class, l, l, l));
-            DIRECT.put(RINGBUF_SUBMIT, MapHelpers.class.getMethod("ringbufSubmit", HelperContext.class, l, l));
-            DIRECT.put(RINGBUF_DISCARD, MapHelpers.class.getMethod("ringbufDiscard", HelperContext.class, l, l));
-            DIRECT.put(RINGBUF_OUTPUT, MapHelpers.class.getMethod("ringbufOutput", HelperContext.class, l, l, l, l));
+            direct(LOOKUP, "mapLookupElem", true, l, l);
+            direct(UPDATE, "mapUpdateElem", true, l, l, l, l);
+            direct(DELETE, "mapDeleteElem", true, l, l);
+            direct(RINGBUF_RESERVE, "ringbufReserve", true, l, l, l);
+            direct(RINGBUF_SUBMIT, "ringbufSubmit", false, l, l);
+            direct(RINGBUF_DISCARD, "ringbufDiscard", false, l, l);
+            direct(RINGBUF_OUTPUT, "ringbufOutput", true, l, l, l, l);
         } catch (NoSuchMethodException e) {
             throw new ExceptionInInitializerError(e);
         }
+    }
+
+    private static void direct(Helper h, String name, boolean takesMap, Class<?>... args) throws NoSuchMethodException {
+        Class<?>[] params = new Class<?>[args.length + 1];
+        params[0] = HelperContext.class;
+        System.arraycopy(args, 0, params, 1, args.length);
+        DIRECT.put(h, MapHelpers.class.getMethod(name, params));
+        if (!takesMap) return;
+        Class<?>[] bound = new Class<?>[params.length + 1];
+        bound[0] = BpfMap.class;
+        System.arraycopy(params, 0, bound, 1, params.length);
+        BOUND.put(h, MapHelpers.class.getMethod(name, bound));
     }
 
     /**
@@ -216,8 +248,19 @@ public final class MapHelpers {
      */
     public static java.lang.reflect.Method direct(Helper implementation) { return DIRECT.get(implementation); }
 
-    private static RingBuffer ring(HelperContext c, long handle) {
-        if (!(MapArgs.map(c, handle) instanceof RingBuffer r)) throw new HelperException("map is not a ring buffer");
+    /**
+     * For a {@link #direct} helper whose first argument is a map handle: the same method taking the map the handle names
+     * first ({@code long m(BpfMap, HelperContext, long map, long...)}), for callers that resolved the handle once (compiled
+     * code, where the handle is a constant of the program's straight-line code). A handle names the same map for as
+     * long as its program exists (its region table only grows), so this is the same helper with the look-up done
+     * earlier. Null for helpers without a map argument and for any other helper.
+     */
+    public static java.lang.reflect.Method bound(Helper implementation) { return BOUND.get(implementation); }
+
+    private static RingBuffer ring(HelperContext c, long handle) { return ring(MapArgs.map(c, handle)); }
+
+    private static RingBuffer ring(BpfMap m) {
+        if (!(m instanceof RingBuffer r)) throw new HelperException("map is not a ring buffer");
         return r;
     }
 
