@@ -34,12 +34,7 @@ public interface CommitLog {
      * waits in the call.
      */
     default CompletableFuture<Void> durable(long ticket, boolean confirmReads) {
-        try {
-            await(ticket);
-            return CompletableFuture.completedFuture(null);
-        } catch (StoreException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return DurableWaits.waitedInCall(() -> await(ticket));
     }
 
     /** The newest ticket handed out, or a positive ticket standing for "nothing owed" before the first append. */

@@ -334,12 +334,7 @@ public final class Store implements AutoCloseable {
      */
     public CompletableFuture<Void> whenDurable(long ticket, boolean confirmReads) {
         if (ticket > 0 && external != null) return external.durable(ticket, confirmReads);
-        try {
-            awaitDurable(ticket);
-            return CompletableFuture.completedFuture(null);
-        } catch (StoreException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return DurableWaits.waitedInCall(() -> awaitDurable(ticket));
     }
 
     /** Like {@link #call}, for bodies without a result. */

@@ -177,16 +177,18 @@ final class Analyzer {
     /**
      * How long a buffer program's buffer is known to be on this path: at least the type's minimum, and at least what
      * any scalar still linked to the length (r2, or a copy, plus or minus a constant) says. Only locations pruning
-     * compares count: registers of the innermost frame in {@code liveTop}, callers' r6-r9, spills; a dead copy of
-     * the length may differ on a path pruned here. With {@code mark}, a safety decision is about to rest on that
-     * bound: the location it came from becomes precise, so that pruning never covers a path where it is shorter.
+     * compares count: registers of the innermost frame in {@code liveTop}, callers' r6-r9 that are read after the
+     * call returns, spills; a dead copy of the length may differ on a path pruned here (or pruned in the caller
+     * before the call, where the register was already dead). With {@code mark}, a safety decision is about to rest
+     * on that bound: the location it came from becomes precise, so that pruning never covers a path where it is
+     * shorter.
      */
     long minBufferLength(State st, int liveTop, boolean mark) {
         long min = ctx.minSize();
         int frame = -1, at = -1;
         for (int i = 0; i < st.frames.length; i++) {
             State.Frame f = st.frames[i];
-            int live = i == st.frames.length - 1 ? liveTop : 0x7c0;
+            int live = i == st.frames.length - 1 ? liveTop : cfg.live[st.frames[i + 1].callSite + 1] & 0x7c0;
             for (int r = 0; r < f.regs.length; r++) {
                 if ((live & (1 << r)) == 0) continue;
                 long b = lengthBound(f.regs[r]);

@@ -6,6 +6,7 @@ import dev.bypass.vm.helpers.ArgType;
 import dev.bypass.vm.helpers.CallbackArg;
 import dev.bypass.vm.helpers.HelperIds;
 import dev.bypass.vm.helpers.HelperSpec;
+import dev.bypass.vm.helpers.Kfuncs;
 import dev.bypass.vm.helpers.Prototype;
 import dev.bypass.vm.maps.MapSpec;
 import dev.bypass.vm.maps.MapType;
@@ -149,6 +150,75 @@ final class Calls {
         return s + 1;
     }
 
+    /**
+     * A kfunc call: Linux's open-coded number iterator. {@code bpf_iter_num_new} makes an 8-byte stack slot an
+     * iterator holding a reference; {@code bpf_iter_num_next} on it goes on twice, with NULL (its range is used up)
+     * and with a read-only pointer to the 4-byte value it hands out (the iterator's depth grows by one, which is what
+     * ends a loop around it); {@code bpf_iter_num_destroy} releases it. No other instruction or helper may read or
+     * write the slot, so nothing but these calls changes an iterator.
+     */
+    int kfunc(int s, State st, int id, Explorer.Checkpoint cp) {
+        HelperSpec k = Kfuncs.get(id); // the control-flow checks refused unknown ids
+        if (st.lockHeld) throw a.reject(ErrorCode.LOCK_MISUSE, "call to " + k.name() + " while holding a spin lock");
+        Reg it = a.transfer.read(st, 1);
+        if (it.type() != PTR_TO_STACK || !it.fixedOffset() || it.off() % 8 != 0 || it.off() < -State.STACK || it.off() > -8)
+            throw argError(k, 1, it, "a pointer to an iterator (struct bpf_iter_num: 8 bytes of stack, 8-byte aligned)");
+        for (int f = it.frame() + 1; f <= st.depth(); f++)
+            if (st.frames[f].callback) throw a.reject(ErrorCode.INVALID_HELPER_ARGUMENT, k.name() + ": a callback may not use an iterator of its caller");
+        a.facts.stackEscapes(st, it.frame());
+        State.Frame fr = st.frames[it.frame()];
+        int slot = (int) (it.off() + State.STACK) / 8;
+        State.Iter iter = fr.iters[slot];
+        String where = "fp" + it.off() + (it.frame() < st.depth() ? " of a caller's frame" : "");
+        if (id == Kfuncs.ITER_NUM_NEW) {
+            if (iter != null) throw a.reject(ErrorCode.INVALID_HELPER_ARGUMENT, k.name() + ": the iterator at " + where + " is open already; destroy it first");
+            for (int r = 2; r <= 3; r++) {
+                Reg bound = a.transfer.read(st, r);
+                if (!bound.isScalar()) throw argError(k, r, bound, "a number (the range's " + (r == 2 ? "start" : "end") + ")");
+            }
+            if (st.refs.length >= Analyzer.MAX_HELD_REFERENCES)
+                throw a.reject(ErrorCode.UNRELEASED_REFERENCE, "more than " + Analyzer.MAX_HELD_REFERENCES + " references held at once (open iterators, reserved records)");
+            int ref = a.freshId();
+            st.acquire(ref);
+            MemoryChecks.scrub(fr, slot);
+            fr.iters[slot] = new State.Iter(ref, 0, false);
+            Arrays.fill(fr.kinds, slot * 8, slot * 8 + 8, State.ITER);
+        } else if (iter == null) {
+            throw a.reject(ErrorCode.INVALID_HELPER_ARGUMENT, k.name() + ": no open iterator at " + where + " (bpf_iter_num_new opens one)");
+        }
+        for (int r = 1; r <= 5; r++) st.set(r, Reg.NOT_INIT);
+        switch (id) {
+            case Kfuncs.ITER_NUM_NEW -> st.set(0, Reg.UNKNOWN); // 0, or a negative error number and an empty range
+            case Kfuncs.ITER_NUM_NEXT -> {
+                if (iter.drained()) {
+                    st.set(0, Reg.constant(0));
+                    break;
+                }
+                State drained = st.copy();
+                drained.frames[it.frame()].iters[slot] = iter.drain();
+                drained.set(0, Reg.constant(0));
+                a.explorer.fork(s + 1, drained, cp);
+                fr.iters[slot] = new State.Iter(iter.ref(), iter.depth() + 1, false);
+                st.set(0, Reg.pointer(PTR_TO_RDONLY_BUF, 0, -1, 4, 0));
+            }
+            default -> { // destroy: the bytes are as never written again
+                st.release(iter.ref());
+                fr.iters[slot] = null;
+                Arrays.fill(fr.kinds, slot * 8, slot * 8 + 8, State.INVALID);
+                st.set(0, Reg.NOT_INIT);
+            }
+        }
+        return s + 1;
+    }
+
+    /** The slots of a frame that hold open iterators, as "fp-8, fp-24", or null. */
+    private static String openIterators(State.Frame f) {
+        StringBuilder b = new StringBuilder();
+        for (int slot = 0; slot < f.iters.length; slot++)
+            if (f.iters[slot] != null) b.append(b.isEmpty() ? "" : ", ").append("fp").append(8 * slot - State.STACK);
+        return b.isEmpty() ? null : b.toString();
+    }
+
     private Analyzer.Reject argError(HelperSpec spec, int r, Reg v, String expected) {
         return a.reject(ErrorCode.INVALID_HELPER_ARGUMENT, spec.name() + ": r" + r + " must be " + expected + ", found " + v);
     }
@@ -207,6 +277,7 @@ final class Calls {
                 if (lo < -State.STACK || hi > 0)
                     throw a.reject(ErrorCode.OUT_OF_BOUNDS, spec.name() + ": " + size + " bytes at r" + r + " (" + v + ") exceed the stack");
                 int p0 = (int) lo + State.STACK, p1 = (int) hi + State.STACK;
+                a.memory.requireNoIterator(fr, p0, p1, spec.name() + " (r" + r + ")");
                 if (mustBeInit) {
                     for (int p = p0; p < p1; p++)
                         if (fr.kinds[p] == State.INVALID) {
@@ -317,6 +388,10 @@ final class Calls {
         if (r0.type() == PTR_TO_STACK && r0.frame() == ownFrame && ownFrame > 0 && !top.callback)
             throw a.reject(ErrorCode.INVALID_RETURN, "returns a pointer into its own stack frame to its caller");
         a.facts.frameDepth(top.entry, top.depth());
+        String open = openIterators(top);
+        if (open != null)
+            throw a.reject(ErrorCode.UNRELEASED_REFERENCE, (st.frames.length == 1 ? "the program ends" : top.callback ? "a callback returns" : "a function returns")
+                    + " with the iterator at " + open + " open on this path (bpf_iter_num_destroy releases it)");
         if (st.frames.length == 1) {
             if (st.refs.length > 0) throw a.reject(ErrorCode.UNRELEASED_REFERENCE, st.refs.length + " reserved ring-buffer record(s) neither submitted nor discarded on this path");
             if (st.lockHeld) throw a.reject(ErrorCode.LOCK_MISUSE, "exit while holding a spin lock");

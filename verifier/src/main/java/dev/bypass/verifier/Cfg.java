@@ -1,5 +1,6 @@
 package dev.bypass.verifier;
 
+import dev.bypass.vm.helpers.Kfuncs;
 import dev.bypass.vm.isa.Instruction;
 import dev.bypass.vm.isa.Instruction.*;
 import dev.bypass.vm.isa.Opcodes;
@@ -98,8 +99,9 @@ final class Cfg {
             boolean hasTarget = insn instanceof Jump || insn instanceof Goto || insn instanceof MayGoto
                     || insn instanceof Call c0 && c0.kind() == CallKind.LOCAL
                     || insn instanceof LoadImm64 l0 && l0.pseudo() == Opcodes.PSEUDO_FUNC;
-            if (insn instanceof Call c && c.kind() == CallKind.KFUNC)
-                return new Error(ErrorCode.INVALID_INSN, s, "calls to kernel functions (kfuncs) are not supported");
+            if (insn instanceof Call c && c.kind() == CallKind.KFUNC && Kfuncs.get(c.imm()) == null)
+                return new Error(ErrorCode.INVALID_INSN, s, "call to kernel function (kfunc) id " + c.imm() + ", which this runtime does not provide"
+                        + " (it provides " + String.join(", ", Kfuncs.names()) + ")");
             if (!hasTarget) continue;
             int target = switch (insn) {
                 case Jump j -> s + 1 + j.offset();

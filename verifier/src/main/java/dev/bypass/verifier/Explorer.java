@@ -58,6 +58,11 @@ final class Explorer {
             for (Token t = this; t != null; t = t.parent) if (!t.valid) return false;
             return true;
         }
+
+        boolean descendsFrom(Token ancestor) {
+            for (Token t = this; t != null; t = t.parent) if (t == ancestor) return true;
+            return false;
+        }
     }
 
     static final class Checkpoint {
@@ -267,9 +272,13 @@ final class Explorer {
     private boolean prune(int s, State st, Checkpoint cp) {
         List<Checkpoint> done = complete.get(s);
         if (done == null) return false;
+        // Inside a loop being widened, every way around must come back to the head to be seen (a checkpoint walked
+        // before the round went around the loop without telling the round what ranks it)
+        Token round = st.inRounds > 0 ? rounds.get(st.inRounds - 1).token : null;
         for (Checkpoint c : done) {
             if (c.token != null && !c.token.alive()) continue;
-            if (st.within(c.state, cfg.live[s], a.options.precision() ? c : null, a.unwrittenStackReadable)) {
+            if (round != null && (c.token == null || !c.token.descendsFrom(round))) continue;
+            if (st.within(c.state, cfg.live[s], a.options.precision() ? c : null, a.unwrittenStackReadable) && st.sameIteratorDepths(c.state)) {
                 c.hits++;
                 if (a.log != null) a.log.append(s).append(": pruned (state seen)\n");
                 if (a.options.observer() != null) a.options.observer().pruned(s, st, c.state);
@@ -550,6 +559,12 @@ final class Explorer {
         java.util.Set<String> here = rankingCandidates(r.w.frames[r.depth], st.frames[r.depth]);
         // this way around spent the run's loop budget, which bounds how often it can be taken
         if (st.frames[r.depth].mayGotoPasses > r.w.frames[r.depth].mayGotoPasses) here.add("may_goto");
+        // this way around took a value from an iterator that was open at the head: its finite range bounds it
+        for (int i = 0; i < st.frames.length; i++)
+            for (int slot = 0; slot < State.STACK / 8; slot++) {
+                State.Iter head = r.w.frames[i].iters[slot], back = st.frames[i].iters[slot];
+                if (head != null && back != null && back.depth() > head.depth()) here.add("iterator fp" + (8 * slot - State.STACK) + "@" + i);
+            }
         if (r.ranking == null) r.ranking = here;
         else r.ranking.retainAll(here);
     }

@@ -174,6 +174,7 @@ final class MemoryChecks {
             throw a.reject(ErrorCode.OUT_OF_BOUNDS, "stack access of " + size + " bytes at offset " + (base.off() + off)
                     + (base.fixedOffset() ? "" : " plus " + base.var()) + " is outside the 512-byte stack");
         int p0 = (int) (lo + State.STACK), p1 = (int) (hi + State.STACK);
+        requireNoIterator(fr, p0, p1, write ? "a store" : "a load");
         if (!base.fixedOffset()) return varStack(st, fr, base, p0, p1, size, write, value, immediate);
         int slot = p0 / 8;
         a.explorer.noteStackAccess(base.frame(), slot);
@@ -228,6 +229,14 @@ final class MemoryChecks {
             if (fr.kinds[p] == State.ZERO) zeros++;
         }
         return zeros == size ? Reg.constant(0) : Reg.scalar(bytes(size));
+    }
+
+    /** Stack bytes [p0, p1) that {@code what} may touch: none may be part of an iterator, which only its kfuncs use. */
+    void requireNoIterator(State.Frame fr, int p0, int p1, String what) {
+        for (int p = p0; p < p1; p++)
+            if (fr.kinds[p] == State.ITER)
+                throw a.reject(ErrorCode.INVALID_MEMORY_ACCESS, what + " may touch fp" + (p - State.STACK) + ", part of the iterator at fp"
+                        + (p / 8 * 8 - State.STACK) + ": only the iterator kfuncs (bpf_iter_num_*) may use its bytes");
     }
 
     /**

@@ -11,8 +11,21 @@ import java.util.Arrays;
  */
 final class State {
     static final int STACK = 512;
-    /** What a stack byte holds: never written, some number, the number zero, part of a spilled register. */
-    static final byte INVALID = 0, MISC = 1, ZERO = 2, SPILL = 3;
+    /**
+     * What a stack byte holds: never written, some number, the number zero, part of a spilled register, part of an
+     * open-coded iterator (only the iterator kfuncs touch those 8 bytes).
+     */
+    static final byte INVALID = 0, MISC = 1, ZERO = 2, SPILL = 3, ITER = 4;
+
+    /**
+     * An iterator ({@code bpf_iter_num_new}) in an 8-byte stack slot: the reference it holds until destroyed, and how
+     * many values {@code bpf_iter_num_next} has handed out on this path (only ever grows: a loop around a next that
+     * returned a value ends, as the iterator's range is finite; Linux's iterator depth).
+     */
+    record Iter(int ref, int depth, boolean drained) {
+        /** After a NULL from next: it hands out nothing more, so how many it handed out no longer matters. */
+        Iter drain() { return new Iter(ref, 0, true); }
+    }
 
     static final class Frame {
         final Reg[] regs;
@@ -20,6 +33,8 @@ final class State {
         final byte[] kinds;
         /** The register spilled in each 8-byte slot (its low bytes are the slot's lowest addresses), or null. */
         final Reg[] spills;
+        /** The iterator in each 8-byte slot, or null. */
+        final Iter[] iters;
         /** Slot of the call instruction that created this frame (-1 for the program's frame). */
         final int callSite;
         /** First slot of the function this frame runs. */
@@ -38,6 +53,7 @@ final class State {
             Arrays.fill(regs, Reg.NOT_INIT);
             kinds = new byte[STACK];
             spills = new Reg[STACK / 8];
+            iters = new Iter[STACK / 8];
             this.callSite = callSite;
             this.entry = entry;
             this.callback = callback;
@@ -47,6 +63,7 @@ final class State {
             regs = o.regs.clone();
             kinds = o.kinds.clone();
             spills = o.spills.clone();
+            iters = o.iters.clone();
             callSite = o.callSite;
             entry = o.entry;
             callback = o.callback;
@@ -216,6 +233,12 @@ final class State {
             Frame a = frames[i], b = outer.frames[i];
             for (int p = 0; p < STACK; p++) {
                 byte ok = b.kinds[p], nk = a.kinds[p];
+                if (ok == ITER || nk == ITER) { // the same iterator (its depth is no part of the values it stands for)
+                    if (ok != nk) return false;
+                    if (p % 8 == 0 && (b.iters[p / 8].drained() != a.iters[p / 8].drained() || !ids.ref(b.iters[p / 8].ref(), a.iters[p / 8].ref())))
+                        return false;
+                    continue;
+                }
                 // Never written in outer: its paths did not read the byte, or (where such reads are allowed) read
                 // some number there, as from a byte that holds one
                 if (ok == INVALID && !unwrittenReadable) continue;
@@ -272,7 +295,21 @@ final class State {
     }
 
     /** Exact equality (for detecting a loop that comes back to the very same state). */
-    boolean sameAs(State o) { return within(o, 0x7ff, null, false) && o.within(this, 0x7ff, null, false); }
+    boolean sameAs(State o) { return within(o, 0x7ff, null, false) && o.within(this, 0x7ff, null, false) && sameIteratorDepths(o); }
+
+    /**
+     * Whether each iterator handed out as many values here as in {@code o} ({@link #within} does not compare that): a
+     * path may only be pruned against a state whose iterators are as far, or a way around a loop that takes no value
+     * could pass for one that does.
+     */
+    boolean sameIteratorDepths(State o) {
+        for (int i = 0; i < frames.length && i < o.frames.length; i++)
+            for (int slot = 0; slot < STACK / 8; slot++) {
+                Iter x = frames[i].iters[slot], y = o.frames[i].iters[slot];
+                if (x != null && y != null && x.depth() != y.depth()) return false;
+            }
+        return true;
+    }
 
     /**
      * The consistent renaming between the ids of an outer state and those of the state checked against it: every

@@ -103,6 +103,9 @@ final class Transfer {
             case Call c when c.kind() == CallKind.HELPER -> {
                 return a.calls.helper(s, st, c.imm(), cp);
             }
+            case Call c when c.kind() == CallKind.KFUNC -> {
+                return a.calls.kfunc(s, st, c.imm(), cp);
+            }
             case Call c -> {
                 return a.calls.local(s, st, s + 1 + c.imm());
             }

@@ -40,7 +40,7 @@ final class Widening {
         State.Frame[] frames = new State.Frame[x.frames.length];
         for (int i = 0; i < frames.length; i++) {
             State.Frame fx = x.frames[i], fy = y.frames[i];
-            if (fx.callSite != fy.callSite || fx.entry != fy.entry || fx.callback != fy.callback) return null;
+            if (fx.callSite != fy.callSite || fx.entry != fy.entry || fx.callback != fy.callback || !sameIterators(fx, fy)) return null;
             State.Frame f = new State.Frame(fx.callSite, fx.entry, fx.callback);
             f.mayGotoPasses = fy.mayGotoPasses;
             boolean top = i == frames.length - 1;
@@ -67,8 +67,22 @@ final class Widening {
         return c;
     }
 
+    /** The same iterators in the same slots (each may have handed out more values in one state than in the other). */
+    private static boolean sameIterators(State.Frame fx, State.Frame fy) {
+        for (int slot = 0; slot < State.STACK / 8; slot++) {
+            State.Iter ix = fx.iters[slot], iy = fy.iters[slot];
+            if ((ix == null) != (iy == null) || ix != null && (ix.ref() != iy.ref() || ix.drained() != iy.drained())) return false;
+        }
+        return true;
+    }
+
     private void stackSlot(State.Frame fx, State.Frame fy, State.Frame f, int slot, int location) {
         int base = slot * 8;
+        if (fy.iters[slot] != null) { // as the later state has it: a way around the loop from here hands out more
+            f.iters[slot] = fy.iters[slot];
+            Arrays.fill(f.kinds, base, base + 8, State.ITER);
+            return;
+        }
         int sx = fx.spillSize(slot), sy = fy.spillSize(slot);
         if (sx > 0 && sx == sy) {
             Reg j = reg(fx.spills[slot], fy.spills[slot], location);

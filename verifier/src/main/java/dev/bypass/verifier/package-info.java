@@ -8,7 +8,13 @@
  * both ways with nothing learnt on either; each call on a path counts its passes through it (Linux's
  * {@code may_goto_depth}). A path back at a {@code may_goto} inside the state of an ancestor there in the same call
  * with fewer passes is in a loop the call's loop budget ends and stops there; the same state with as many passes is
- * an infinite loop; a widened loop whose every way around passes a {@code may_goto} is ranked by that budget. Where
+ * an infinite loop; a widened loop whose every way around passes a {@code may_goto} is ranked by that budget.
+ * Open-coded iterators (the {@code bpf_iter_num_*} kfuncs of {@link dev.bypass.vm.helpers.Kfuncs}, what libbpf's
+ * {@code bpf_for} is made of) are 8-byte stack slots only those kfuncs touch, each holding a reference until destroyed;
+ * {@code bpf_iter_num_next} goes on both with NULL (the iterator drained) and with a read-only pointer to the value,
+ * one value deeper, and a widened loop whose every way around takes a value from the same iterator is ranked by its
+ * finite range. Inside a loop being widened, a path is pruned only against states of that round, so that every way
+ * around reaches the head and is seen by the ranking. Where
  * the object's BTF declares a subprogram's type, a subprogram declared to return no number may not hold a legacy
  * packet load or a tail call (Linux's rule).
  *

@@ -1,5 +1,6 @@
 package dev.bypass.vm.asm;
 
+import dev.bypass.vm.helpers.Kfuncs;
 import dev.bypass.vm.isa.*;
 import dev.bypass.vm.isa.Instruction.*;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.function.IntFunction;
  * Jump targets are labels ({@code name:} on its own line), relative slot offsets {@code +N}/{@code -N}, or the
  * implicit label {@code exit} (the first {@code exit}). {@code #} starts a comment. Extensions beyond the suite:
  * {@code lddw %r1, map_fd(N)}, {@code map_value(N, OFF)}, {@code map_idx(N)}, {@code map_idx_value(N, OFF)},
- * {@code btf_id(N)}, {@code func(label)}; {@code call runtime N} (kfunc); legacy {@code ldabsw imm},
+ * {@code btf_id(N)}, {@code func(label)}; {@code call kfunc N} or {@code call kfunc NAME} (kfunc; {@code runtime} for {@code kfunc} too); legacy {@code ldabsw imm},
  * {@code ldindw %rS, imm} (b, h, w); {@code gotol} as a synonym of {@code ja32}.
  */
 public final class Assembler {
@@ -235,7 +236,7 @@ public final class Assembler {
             return switch (ops.get(0)) {
                 case "local" -> new Call(CallKind.LOCAL, target(ops.get(1)));
                 case "helper" -> isReg(ops.get(1)) ? new CallRegister(reg(ops.get(1))) : new Call(CallKind.HELPER, imm32(ops.get(1)));
-                case "runtime", "kfunc" -> new Call(CallKind.KFUNC, imm32(ops.get(1)));
+                case "runtime", "kfunc" -> new Call(CallKind.KFUNC, Kfuncs.named(ops.get(1)) != null ? Kfuncs.named(ops.get(1)).id() : imm32(ops.get(1)));
                 default -> throw error("unknown call mode '" + ops.get(0) + "' (local, helper, runtime)");
             };
         }

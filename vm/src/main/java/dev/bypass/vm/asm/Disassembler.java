@@ -1,5 +1,6 @@
 package dev.bypass.vm.asm;
 
+import dev.bypass.vm.helpers.Kfuncs;
 import dev.bypass.vm.isa.*;
 import dev.bypass.vm.isa.Instruction.*;
 import java.util.TreeMap;
@@ -56,7 +57,7 @@ public final class Disassembler {
             case Call c -> switch (c.kind()) {
                 case HELPER -> "call " + c.imm();
                 case LOCAL -> "call local " + target.apply(c.imm());
-                case KFUNC -> "call runtime " + c.imm();
+                case KFUNC -> "call kfunc " + (Kfuncs.get(c.imm()) != null ? Kfuncs.get(c.imm()).name() : Integer.toString(c.imm()));
             };
             case CallRegister c -> "call " + reg(c.reg());
             case Exit e -> "exit";

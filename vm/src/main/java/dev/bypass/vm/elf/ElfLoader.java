@@ -1,5 +1,7 @@
 package dev.bypass.vm.elf;
 
+import dev.bypass.vm.helpers.HelperSpec;
+import dev.bypass.vm.helpers.Kfuncs;
 import dev.bypass.vm.isa.BytecodeException;
 import dev.bypass.vm.isa.Decoder;
 import dev.bypass.vm.isa.Opcodes;
@@ -565,9 +567,17 @@ public final class ElfLoader {
                     if (insn.opcode() == (Opcodes.CLS_JMP | Opcodes.JMP_CALL)) {
                         if (r != null) {
                             if (r.type() != R_BPF_64_32) throw new ElfException(where, at, "relocation type " + r.type() + " on call");
+                            if (r.symbol().shndx() == 0) {
+                                // an extern function (__ksym): a kernel function, which this runtime provides by name
+                                HelperSpec kfunc = Kfuncs.named(r.symbol().name());
+                                if (kfunc == null) throw new ElfException(where, at, "call to kernel function " + r.symbol().name()
+                                        + ", which this runtime does not provide (it provides " + String.join(", ", Kfuncs.names()) + ")");
+                                out.add(new RawInstruction(insn.opcode(), 0, Opcodes.CALL_KFUNC, (short) 0, kfunc.id()).word());
+                                lines.add(current);
+                                continue;
+                            }
                             if (insn.src() != Opcodes.CALL_LOCAL)
                                 throw new ElfException(where, at, "call to extern or kernel function " + r.symbol().name() + " is not supported");
-                            if (r.symbol().shndx() == 0) throw new ElfException(where, at, "call to undefined function " + r.symbol().name());
                             Section ts = section(r.symbol().shndx(), where, at);
                             if (!code.containsKey(ts.index())) throw new ElfException(where, at, "call target " + r.symbol().name() + " is not code");
                             if (r.symbol().value() % 8 != 0) throw new ElfException(where, at, "call target is not aligned");

@@ -13,8 +13,10 @@
  *
  * <p>Hostile input: every size, offset and count is checked against the file before use, type chains are followed
  * a bounded number of steps, objects over 64 MiB are refused; all failures are one
- * {@link dev.bypass.vm.elf.ElfException} naming the section and offset. CO-RE relocations, kfuncs and extern
- * symbols are refused with such an error rather than loaded half-right. A seeded mutation test in {@code programs}
+ * {@link dev.bypass.vm.elf.ElfException} naming the section and offset. A call relocated against an extern function
+ * ({@code __ksym}) becomes a kfunc call when the runtime provides the function ({@link dev.bypass.vm.helpers.Kfuncs});
+ * CO-RE relocations, other kfuncs and other extern symbols are refused with such an error rather than loaded
+ * half-right. A seeded mutation test in {@code programs}
  * feeds tens of thousands of corrupted objects through the loader.
  */
 package dev.bypass.vm.elf;

@@ -7,6 +7,7 @@ import dev.bypass.vm.memory.SharedObject;
 import dev.bypass.vm.memory.SharedObjects;
 import dev.bypass.vm.helpers.HelperRegistry;
 import dev.bypass.vm.helpers.HelperSpec;
+import dev.bypass.vm.helpers.Kfuncs;
 import dev.bypass.vm.isa.Instruction;
 import dev.bypass.vm.isa.Instruction.Call;
 import dev.bypass.vm.isa.Instruction.CallKind;
@@ -64,8 +65,12 @@ public final class LinkedProgram {
                     helperAt[s] = spec;
                 }
                 case Call c when c.kind() == CallKind.LOCAL -> entry[s + 1 + c.imm()] = true;
-                case Call c -> throw new LoadException("instruction " + s + ": calls to kernel functions (kfunc BTF id "
-                        + c.imm() + ") are not supported");
+                case Call c -> {
+                    HelperSpec kfunc = Kfuncs.get(c.imm());
+                    if (kfunc == null) throw new LoadException("instruction " + s + ": call to kernel function (kfunc) id " + c.imm()
+                            + ", which this runtime does not provide (it provides " + String.join(", ", Kfuncs.names()) + ")");
+                    helperAt[s] = kfunc; // run as a helper is: arguments r1-r5, result r0
+                }
                 case LoadImm64 l -> {
                     long value = switch (l.pseudo()) {
                         case Opcodes.PSEUDO_IMM64 -> l.value();

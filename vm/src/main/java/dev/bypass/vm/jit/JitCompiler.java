@@ -823,7 +823,7 @@ public final class JitCompiler {
                 }
                 case Call c when c.kind() == CallKind.HELPER -> helperCall(s, linked.helperAt(s));
                 case Call c when c.kind() == CallKind.LOCAL -> localCall(s, s + 1 + c.imm());
-                case Call c -> throw new Unsupported("kfunc call at " + s);
+                case Call c -> helperCall(s, linked.helperAt(s)); // a kfunc, linked to its implementation
                 case CallRegister c -> callx(s, c.reg());
                 case Exit e -> {
                     if (chunk) {
