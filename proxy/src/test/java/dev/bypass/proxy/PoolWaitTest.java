@@ -49,14 +49,7 @@ class PoolWaitTest {
             try (Connection late = DriverManager.getConnection(url + "&assumeMinServerVersion=10")) {
                 assertFalse(late.getMetaData().getDatabaseProductVersion().isEmpty(), "server_version was reported");
                 // its first query waits for the server, and runs once the holder commits
-                CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
-                    try (Statement s = late.createStatement(); ResultSet rs = s.executeQuery("SELECT 7")) {
-                        rs.next();
-                        return rs.getInt(1);
-                    } catch (SQLException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
+                CompletableFuture<Integer> waiting = selectAsync(late, 7);
                 Thread.sleep(300);
                 assertFalse(waiting.isDone(), "the query waits while the only server is held");
                 holder.commit();
@@ -101,15 +94,8 @@ class PoolWaitTest {
             try (Statement s = holder.createStatement()) {
                 s.execute("SELECT 1");
             }
-            CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
-                try (Statement s = waiter.createStatement(); ResultSet rs = s.executeQuery("SELECT 7")) {
-                    rs.next();
-                    return rs.getInt(1);
-                } catch (SQLException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            while (pool.stats().waiting() == 0) Thread.onSpinWait(); // the waiter is in line (bounded by the test's timeout)
+            CompletableFuture<Integer> waiting = selectAsync(waiter, 7);
+            while (pool.stats().waiting() == 0) Thread.sleep(1); // until the waiter is in line (bounded by the test's timeout)
             proxy.resumeAll();
             // the sessions act on RESUME on their event loops: once every loop ran a task queued after it, they did
             for (var loop : proxy.transport().group()) loop.submit(() -> { }).get(10, TimeUnit.SECONDS);
@@ -125,5 +111,17 @@ class PoolWaitTest {
         }
         for (var loop : proxy.transport().group()) loop.submit(() -> { }).get(10, TimeUnit.SECONDS);
         assertEquals(0, pool.stats().waiting());
+    }
+
+    /** {@code SELECT n} on another thread: its result, once the connection gets a server. */
+    private static CompletableFuture<Integer> selectAsync(Connection c, int n) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT " + n)) {
+                rs.next();
+                return rs.getInt(1);
+            } catch (SQLException e) {
+                throw new RuntimeException(e);
+            }
+        });
     }
 }
