@@ -88,6 +88,11 @@ final class Cfg {
         };
     }
 
+    /** Whether slot {@code s} calls {@code bpf_iter_num_next}. */
+    boolean iteratorNext(int s) {
+        return program.at(s) instanceof Call c && c.kind() == CallKind.KFUNC && c.imm() == Kfuncs.ITER_NUM_NEXT;
+    }
+
     private Error check() {
         if (n == 0) return new Error(ErrorCode.FALL_THROUGH_END, 0, "empty program");
         boolean[] secondHalf = new boolean[n];
@@ -102,6 +107,8 @@ final class Cfg {
             if (insn instanceof Call c && c.kind() == CallKind.KFUNC && Kfuncs.get(c.imm()) == null)
                 return new Error(ErrorCode.INVALID_INSN, s, "call to kernel function (kfunc) id " + c.imm() + ", which this runtime does not provide"
                         + " (it provides " + String.join(", ", Kfuncs.names()) + ")");
+            // an iterator's next, like a may_goto, tells by its states whether a loop around it takes values
+            if (iteratorNext(s)) prunePoint[s] = true;
             if (!hasTarget) continue;
             int target = switch (insn) {
                 case Jump j -> s + 1 + j.offset();

@@ -38,11 +38,11 @@ final class Explorer {
      */
     private static final int MAX_OPEN_CHECKPOINTS_PER_SLOT = 4096;
     /**
-     * Checkpoints at {@code may_goto} instructions a path compares itself with when it comes back to one (the nearest
-     * ones of its call): a loop whose state converges meets its previous iterations there; more would make every
-     * iteration of a loop that does not converge cost as much as all iterations before it.
+     * Checkpoints at loop counters ({@code may_goto}, an iterator's next) a path compares itself with when it comes
+     * back to one (the nearest ones of its call): a loop whose state converges meets its previous iterations there;
+     * more would make every iteration of a loop that does not converge cost as much as all iterations before it.
      */
-    private static final int MAX_MAY_GOTO_ANCESTORS = 32;
+    private static final int MAX_COUNTER_ANCESTORS = 32;
     private static final int MAX_ROUNDS = 24;
     /** Rounds that widen to the program's constants; later ones widen to the ends of the ranges. */
     private static final int THRESHOLD_ROUNDS = 12;
@@ -84,10 +84,13 @@ final class Explorer {
 
         /** Frame depth at this checkpoint. */
         final int depth;
-        /** Whether this checkpoint holds a state at a {@code may_goto} ({@link Explorer#loopSpendsBudget}). */
-        boolean atMayGoto;
-        /** The nearest checkpoint above this one in the same call that is {@link #atMayGoto}. */
-        final Checkpoint mayGotoAbove;
+        /**
+         * Whether this checkpoint holds a state at a loop counter: a {@code may_goto} or an iterator's next
+         * ({@link Explorer#countedLoopSeen}).
+         */
+        boolean atLoopCounter;
+        /** The nearest checkpoint above this one in the same call that is {@link #atLoopCounter}. */
+        final Checkpoint counterAbove;
 
         /**
          * A checkpoint; {@code state} null makes it a mark on the path only (beyond the open-checkpoint limit): it keeps
@@ -102,15 +105,15 @@ final class Explorer {
             this.token = token;
             this.path = path;
             this.pathLinked = pathLinked;
-            this.mayGotoAbove = mayGotoAbove(parent, depth);
+            this.counterAbove = counterAbove(parent, depth);
         }
 
-        /** The nearest {@link #atMayGoto} checkpoint from {@code from} up in the call at {@code depth}. */
-        private static Checkpoint mayGotoAbove(Checkpoint from, int depth) {
+        /** The nearest {@link #atLoopCounter} checkpoint from {@code from} up in the call at {@code depth}. */
+        private static Checkpoint counterAbove(Checkpoint from, int depth) {
             Checkpoint x = from;
             while (x != null && x.depth > depth) x = x.parent; // back from a call: skip the callee's checkpoints
             if (x == null || x.depth < depth) return null; // the first checkpoint of a call
-            return x.atMayGoto ? x : x.mayGotoAbove;
+            return x.atLoopCounter ? x : x.counterAbove;
         }
 
         boolean preciseReg(int frame, int r) { return (preciseRegs[frame] & (1L << r)) != 0; }
@@ -236,7 +239,9 @@ final class Explorer {
             if (cfg.prunePoint[s] && !roundRoot) {
                 st.leaveLoops(s, cfg);
                 if (prune(s, st, cp)) return;
-                if (cfg.program.at(s) instanceof dev.bypass.vm.isa.Instruction.MayGoto && loopSpendsBudget(s, st, cp)) return;
+                if (cfg.program.at(s) instanceof dev.bypass.vm.isa.Instruction.MayGoto
+                        && countedLoopSeen(s, st, cp, "may_goto loop: state seen with more loop budget", (x, y) -> x.top().mayGotoPasses != y.top().mayGotoPasses)) return;
+                if (cfg.iteratorNext(s) && countedLoopSeen(s, st, cp, "iterator loop: state seen with fewer values taken", Explorer::iteratorAdvanced)) return;
                 int fp = fingerprint(st);
                 if (cfg.isLoopHead(s)) {
                     loopCheck(s, st, cp, fp);
@@ -332,25 +337,38 @@ final class Explorer {
     void noteLinked(Precision.Need locations) { hist.link(locations); }
 
     /**
-     * A path back at a {@code may_goto} inside the state of an ancestor there in the same call (and the same widening
-     * round), having fallen through a {@code may_goto} of that call since, goes around a loop the call's loop budget
-     * ends: what it can do from here, the ancestor's walk (still going on) covers. The path stops, as Linux's does
-     * for a different {@code may_goto_depth}.
+     * A path back at a loop counter inside the state of an ancestor there in the same call (and the same widening
+     * round), having {@code progressed} since (fallen through a {@code may_goto} of that call, taken a value from the
+     * iterator), goes around a loop that the call's loop budget or the iterator's finite range ends: what it can do
+     * from here, the ancestor's walk (still going on) covers. The path stops, as Linux's does for a different
+     * {@code may_goto_depth} or iterator depth.
      */
-    private boolean loopSpendsBudget(int s, State st, Checkpoint cp) {
+    private boolean countedLoopSeen(int s, State st, Checkpoint cp, String why, java.util.function.BiPredicate<State, State> progressed) {
         if (cp == null) return false;
-        int passes = st.top().mayGotoPasses;
-        Checkpoint x = cp.depth == st.depth() && cp.atMayGoto ? cp : Checkpoint.mayGotoAbove(cp, st.depth());
-        for (int seen = 0; x != null && seen < MAX_MAY_GOTO_ANCESTORS; x = x.mayGotoAbove, seen++) {
-            if (x.slot != s || x.token != token || x.state.top().mayGotoPasses == passes) continue;
+        Checkpoint x = cp.depth == st.depth() && cp.atLoopCounter ? cp : Checkpoint.counterAbove(cp, st.depth());
+        for (int seen = 0; x != null && seen < MAX_COUNTER_ANCESTORS; x = x.counterAbove, seen++) {
+            if (x.slot != s || x.token != token || !progressed.test(st, x.state)) continue;
             if (st.within(x.state, cfg.live[s], null, a.unwrittenStackReadable)) {
-                if (a.log != null) a.log.append(s).append(": pruned (may_goto loop: state seen with more loop budget)\n");
+                if (a.log != null) a.log.append(s).append(": pruned (").append(why).append(")\n");
                 if (a.options.observer() != null) a.options.observer().pruned(s, st, x.state);
                 finish(cp);
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the iterator that r1 points to has handed out more values in {@code now} than in {@code before}: the
+     * same iterator (one opened again in its place counts nothing).
+     */
+    private static boolean iteratorAdvanced(State now, State before) {
+        Reg it = now.reg(1);
+        if (it.type() != RegisterType.PTR_TO_STACK || !it.fixedOffset() || it.frame() >= before.frames.length) return false;
+        int slot = (int) (it.off() + State.STACK) / 8;
+        if (slot < 0 || slot >= State.STACK / 8) return false;
+        State.Iter x = now.frames[it.frame()].iters[slot], y = before.frames[it.frame()].iters[slot];
+        return x != null && y != null && x.ref() == y.ref() && x.depth() > y.depth(); // the same iterator, not a new one in its place
     }
 
     private static boolean samePasses(State x, State y) {
@@ -377,7 +395,7 @@ final class Explorer {
             return new Checkpoint(s, null, st.depth(), cp, fp, token, path, linked[0]); // takes over this path's branch of cp
         }
         Checkpoint c = new Checkpoint(s, st.copy(), st.depth(), cp, fp, token, path, linked[0]);
-        c.atMayGoto = cfg.program.at(s) instanceof dev.bypass.vm.isa.Instruction.MayGoto;
+        c.atLoopCounter = cfg.program.at(s) instanceof dev.bypass.vm.isa.Instruction.MayGoto || cfg.iteratorNext(s);
         Map<Integer, List<Checkpoint>> o = open.get(s);
         if (o == null) open.set(s, o = new HashMap<>());
         o.computeIfAbsent(fp, k -> new ArrayList<>()).add(c);
@@ -433,6 +451,8 @@ final class Explorer {
         for (State.Frame f : st.frames) {
             for (Reg r : f.regs) h = h * 31 + r.type().ordinal() * 7 + r.var().hashCode();
             h = h * 31 + Arrays.hashCode(f.kinds);
+            // the same state except for how far an iterator went is another state (its loop's iterations differ so)
+            for (State.Iter it : f.iters) if (it != null) h = h * 31 + it.depth() * 2 + (it.drained() ? 1 : 0);
         }
         return h * 31 + st.refs.length;
     }
@@ -563,7 +583,7 @@ final class Explorer {
         for (int i = 0; i < st.frames.length; i++)
             for (int slot = 0; slot < State.STACK / 8; slot++) {
                 State.Iter head = r.w.frames[i].iters[slot], back = st.frames[i].iters[slot];
-                if (head != null && back != null && back.depth() > head.depth()) here.add("iterator fp" + (8 * slot - State.STACK) + "@" + i);
+                if (head != null && back != null && back.ref() == head.ref() && back.depth() > head.depth()) here.add("iterator fp" + (8 * slot - State.STACK) + "@" + i);
             }
         if (r.ranking == null) r.ranking = here;
         else r.ranking.retainAll(here);

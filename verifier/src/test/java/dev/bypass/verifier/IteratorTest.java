@@ -124,6 +124,14 @@ class IteratorTest {
     }
 
     @Test
+    void anIteratorOpenedAgainEachTimeAroundEndsNoLoop() {
+        // forever: open an iterator, take its values, destroy it; the inner loop ends, the outer one does not
+        String asm = "outer:\n" + OPEN + "inner:\n" + NEXT + "jne %r0, 0, inner\n" + DESTROY + "ja outer\n";
+        StandardVerifier.Result r = verify(asm, LinuxProgramTypes.SOCKET);
+        assertFalse(r.accepted(), "an endless loop was accepted");
+    }
+
+    @Test
     void aLoopThatDoesNotAlwaysTakeAValueIsNotEndedByTheIterator() {
         // the way around that skips next could go on forever
         String asm = OPEN + """

@@ -24,26 +24,32 @@ final class ProgramGenerator {
     private final Random rnd;
     private final boolean maps;
     private final boolean socket;
+    /** Whether loops around open-coded iterators are generated too (a series of its own). */
+    private final boolean iterators;
     private final StringBuilder b = new StringBuilder();
     /** Blocks placed after the program's exit, reached by a jump and jumping back (so that they are walked last). */
     private final StringBuilder outOfLine = new StringBuilder();
     private int label;
     private int n;
 
-    private ProgramGenerator(Random rnd, boolean maps, boolean socket) {
+    private ProgramGenerator(Random rnd, boolean maps, boolean socket, boolean iterators) {
         this.rnd = rnd;
         this.maps = maps;
         this.socket = socket;
+        this.iterators = iterators;
     }
 
     /**
      * A program over a buffer (r1, r2) using map 0 (a hash, 4-byte keys, 8-byte values) and map 1 (a ring buffer);
      * with {@code maps} false, no map is used.
      */
-    static String generate(Random rnd, boolean maps) { return new ProgramGenerator(rnd, maps, false).program(); }
+    static String generate(Random rnd, boolean maps) { return new ProgramGenerator(rnd, maps, false, false).program(); }
+
+    /** As {@link #generate} with maps, and loops around open-coded iterators among the snippets. */
+    static String withIterators(Random rnd) { return new ProgramGenerator(rnd, true, false, true).program(); }
 
     /** A program for a socket filter (r1 = the __sk_buff, r2 unset; r7 then holds 32), without maps. */
-    static String socket(Random rnd) { return new ProgramGenerator(rnd, false, true).program(); }
+    static String socket(Random rnd) { return new ProgramGenerator(rnd, false, true, false).program(); }
 
     private int scratch() { return SCRATCH[rnd.nextInt(SCRATCH.length)]; }
 
@@ -78,6 +84,10 @@ final class ProgramGenerator {
     }
 
     private void snippet() {
+        if (iterators && rnd.nextInt(3) == 0) {
+            iteratorLoop();
+            return;
+        }
         int d = scratch(), s = scratch();
         switch (rnd.nextInt(maps ? 16 : 11)) {
             case 0, 1 -> { // arithmetic
@@ -160,6 +170,41 @@ final class ProgramGenerator {
                 line(AFTER_CALL);
             }
         }
+    }
+
+    /**
+     * A loop around an iterator at fp-64 (as bpf_for compiles), over a range that may be empty or refused, whose body
+     * uses the value, indexes the stack or the buffer with it, goes around early, or leaves; now and then a misuse
+     * (a write through the value, no destroy) that must be refused.
+     */
+    private void iteratorLoop() {
+        String head = "I" + label, end = "IE" + label, it = "mov %r1, %r10\nadd %r1, -64\n";
+        int start = rnd.nextInt(10) - 3, count = new int[] {0, 1, 3, 12, 40}[rnd.nextInt(5)];
+        line(it + "mov %r2, " + start + "\nmov %r3, " + (rnd.nextInt(10) == 0 ? start - 1 : start + count) + "\ncall kfunc bpf_iter_num_new");
+        line("mov %r8, " + rnd.nextInt(5));
+        line(head + ":");
+        line(it + "call kfunc bpf_iter_num_next");
+        line("jeq %r0, 0, " + end);
+        if (rnd.nextInt(12) == 0) line("stw [%r0+0], 0");
+        line("ldx" + (rnd.nextInt(4) == 0 ? "b" : "w") + " %r9, [%r0+0]");
+        for (int k = rnd.nextInt(4); k > 0; k--) {
+            switch (rnd.nextInt(5)) {
+                case 0 -> line(pick("add", "sub", "xor", "and", "or", "mul") + " %r8, " + (rnd.nextBoolean() ? "%r9" : Integer.toString(rnd.nextInt(9))));
+                case 1 -> stackIndex(9);
+                case 2 -> { // the value as a buffer index, checked against the length (sometimes off by one)
+                    line("mov %r0, %r9");
+                    line((rnd.nextInt(6) == 0 ? "jgt" : "jge") + " %r0, %r7, " + head);
+                    line("add %r0, %r6");
+                    line(rnd.nextBoolean() ? "ldxb %r8, [%r0+0]" : "stb [%r0+0], 7");
+                }
+                case 3 -> line(pick("jgt", "jlt", "jeq", "jset") + " %r9, " + rnd.nextInt(8) + ", " + head);
+                default -> line("jgt %r8, " + rnd.nextInt(30) + ", " + end);
+            }
+        }
+        line("ja " + head);
+        line(end + ":");
+        if (rnd.nextInt(12) != 0) line(it + "call kfunc bpf_iter_num_destroy");
+        line(AFTER_CALL);
     }
 
     /** A stack access at an offset computed from {@code idx} (masked, sometimes not enough). */

@@ -81,6 +81,23 @@ class SoundnessFuzzTest {
         return maps;
     }
 
+    /** The same checks on a series whose programs also loop around open-coded iterators. */
+    @Test
+    void iteratorLoopsStayInsideTheVerifiersStates() {
+        int count = Integer.getInteger("bypass.fuzz.iterators", 200);
+        long base = Long.getLong("bypass.fuzz.seed", 20261207L);
+        List<BpfMap> maps = maps();
+        Tally t = new Tally();
+        for (int i = 0; i < count; i++) {
+            long seed = base + i;
+            Random rnd = new Random(seed);
+            check("iterator seed " + seed, ProgramGenerator.withIterators(rnd), rnd, maps, t);
+        }
+        System.out.println("soundness fuzz with iterators: " + count + " generated, " + t.acceptedPrecise + " accepted (embedded over "
+                + t.embeddedSteps + " executed instructions), 0 findings; rejected: " + t.rejections);
+        assertTrue(t.acceptedPrecise > count / 20, "too few programs accepted to mean anything: " + t.acceptedPrecise);
+    }
+
     @Test
     void acceptedProgramsStayInsideTheVerifiersStates() {
         int count = Integer.getInteger("bypass.fuzz.count", 20_000);
