@@ -17,7 +17,7 @@ import picocli.CommandLine.*;
         "Sections [databases], [pgbouncer] (or [bypass]), [users] and [peers], with every key of PgBouncer 1.24 (see the README).",
         "A [programs] section attaches programs to the hooks (query = guard.o, route = router.o:pick; see bypass gen header proxy).",
         "Without one the bundled query_guard object runs. The admin console is the virtual database pgbouncer (also bypass).",
-        "Prints the listening address as its first line. SIGHUP reloads the configuration, SIGUSR1 pauses, SIGUSR2 resumes."})
+        "Prints the listening address as its first line. SIGHUP reloads the configuration, SIGUSR1 pauses, SIGUSR2 resumes (with _JAVA_SR_SIGNUM set to another signal: the JVM suspends threads with SIGUSR2; else RESUME through the console)."})
 final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "configuration file") Path config;
 
@@ -79,7 +79,10 @@ final class ProxyCommand implements Callable<Integer> {
         proxy.requestShutdown(stop::countDown); // the console's SHUTDOWN
         Signals.on("HUP", proxy::reloadQuietly);
         Signals.on("USR1", proxy::pauseAll);
-        Signals.on("USR2", proxy::resumeAll);
+        // HotSpot suspends threads with SIGUSR2 (JFR's sampler sends it to each thread it samples) and passes every
+        // one to a handler registered here too: RESUME would run hundreds of times a second, undoing any PAUSE. So
+        // SIGUSR2 means RESUME only when the JVM was told to use another signal (_JAVA_SR_SIGNUM); else the console's.
+        if (Signals.usr2Free()) Signals.on("USR2", proxy::resumeAll);
         Thread hookThread = new Thread(stop::countDown, "bypass-proxy-shutdown");
         Runtime.getRuntime().addShutdownHook(hookThread);
         stop.await();
@@ -92,6 +95,12 @@ final class ProxyCommand implements Callable<Integer> {
     /** Unix signals through the JDK's sun.misc.Signal where it is available; without it they are not handled. */
     static final class Signals {
         private Signals() {}
+
+        /** Whether SIGUSR2 is not the JVM's thread-suspend signal (12, its default on Linux). */
+        static boolean usr2Free() {
+            String signal = System.getenv("_JAVA_SR_SIGNUM");
+            return signal != null && !signal.isBlank() && !signal.strip().equals("12");
+        }
 
         static void on(String name, Runnable action) {
             try {

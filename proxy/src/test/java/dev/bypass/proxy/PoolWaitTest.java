@@ -49,14 +49,7 @@ class PoolWaitTest {
             try (Connection late = DriverManager.getConnection(url + "&assumeMinServerVersion=10")) {
                 assertFalse(late.getMetaData().getDatabaseProductVersion().isEmpty(), "server_version was reported");
                 // its first query waits for the server, and runs once the holder commits
-                CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
-                    try (Statement s = late.createStatement(); ResultSet rs = s.executeQuery("SELECT 7")) {
-                        rs.next();
-                        return rs.getInt(1);
-                    } catch (SQLException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
+                CompletableFuture<Integer> waiting = selectAsync(late, 7);
                 Thread.sleep(300);
                 assertFalse(waiting.isDone(), "the query waits while the only server is held");
                 holder.commit();
@@ -88,5 +81,47 @@ class PoolWaitTest {
                 assertEquals(3, rs.getInt(1));
             }
         }
+    }
+    /**
+     * RESUME (the console's, or SIGUSR2, which the JVM also sends itself to sample threads) while a client waits in
+     * the pool's line: the client stays in line once. Queued a second time, it took the server twice over: once for
+     * its query, then, for the stale wait, once more with nothing to send, keeping it from everyone until it left.
+     */
+    @Test void resumeWhileAClientWaitsLeavesItInLineOnce() throws Exception {
+        var pool = proxy.pool("postgres", "postgres", 0);
+        try (Connection holder = DriverManager.getConnection(url); Connection waiter = DriverManager.getConnection(url)) {
+            holder.setAutoCommit(false);
+            try (Statement s = holder.createStatement()) {
+                s.execute("SELECT 1");
+            }
+            CompletableFuture<Integer> waiting = selectAsync(waiter, 7);
+            while (pool.stats().waiting() == 0) Thread.sleep(1); // until the waiter is in line (bounded by the test's timeout)
+            proxy.resumeAll();
+            // the sessions act on RESUME on their event loops: once every loop ran a task queued after it, they did
+            for (var loop : proxy.transport().group()) loop.submit(() -> { }).get(10, TimeUnit.SECONDS);
+            assertEquals(1, pool.stats().waiting(), "RESUME left the waiting client in line once");
+            holder.commit();
+            assertEquals(7, waiting.get(10, TimeUnit.SECONDS));
+            // the waiter gave the only server back: the holder's next query gets it (else 53300 after the acquire timeout)
+            try (Statement s = holder.createStatement(); ResultSet rs = s.executeQuery("SELECT 8")) {
+                assertTrue(rs.next());
+                assertEquals(8, rs.getInt(1));
+            }
+            holder.commit();
+        }
+        for (var loop : proxy.transport().group()) loop.submit(() -> { }).get(10, TimeUnit.SECONDS);
+        assertEquals(0, pool.stats().waiting());
+    }
+
+    /** {@code SELECT n} on another thread: its result, once the connection gets a server. */
+    private static CompletableFuture<Integer> selectAsync(Connection c, int n) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT " + n)) {
+                rs.next();
+                return rs.getInt(1);
+            } catch (SQLException e) {
+                throw new RuntimeException(e);
+            }
+        });
     }
 }

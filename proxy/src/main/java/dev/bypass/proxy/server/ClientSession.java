@@ -88,6 +88,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     volatile Pool pool;
     private volatile ServerConnection server;
     private volatile boolean acquiring;
+    /** The request waits because of PAUSE or SUSPEND, not in the pool's line: RESUME starts its acquisition. */
+    private boolean heldByPause;
+    /** Counts the pool waits this session started: a server handed for any but the latest one is not attached. */
+    private int waits;
     private volatile long waitingSinceNanos;
     /** Requests waiting for a server, in order. */
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
@@ -491,6 +495,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             // PAUSE: the request waits until RESUME (the pool hands out nothing meanwhile)
             waitingSinceNanos = System.nanoTime();
             acquiring = true;
+            heldByPause = true;
             client.config().setAutoRead(false);
             return;
         }
@@ -504,7 +509,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         waitingSinceNanos = System.nanoTime();
         acquiring = true;
         client.config().setAutoRead(false); // nothing more is read until a server takes what is queued
+        int wait = ++waits;
         from.acquire().whenComplete((s, e) -> onLoop(() -> {
+            if (wait != waits || !acquiring) {
+                // A server for a wait no longer under way: attaching it would orphan the one held (a server left
+                // held by nobody, possibly inside a transaction), so it goes back.
+                if (e == null) from.release(s);
+                return;
+            }
             acquiring = false;
             if (e != null) {
                 fatal("53300", rootMessage(e));
@@ -519,11 +531,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
         }));
     }
 
-    /** RESUME after PAUSE: a request held back by the pause now takes its server. */
+    /**
+     * RESUME after PAUSE: a request held back by the pause now takes its server. A request waiting in the pool's
+     * line stays there (the pool serves it once resumed): starting a second wait for it would hand the session two
+     * servers. RESUME may come at any time (SIGUSR2, the console), paused or not.
+     */
     void resumed() {
         if (client == null) return;
         onLoop(() -> {
-            if (!acquiring || server != null || queued.isEmpty() || phase != Phase.READY || proxy.databasePaused(database)) return;
+            if (!heldByPause || server != null || queued.isEmpty() || phase != Phase.READY || proxy.databasePaused(database)) return;
+            heldByPause = false;
             acquiring = false;
             startAcquire(null);
         });
