@@ -65,7 +65,7 @@ class SoundnessFuzzTest {
 
     /** Running totals of a series. */
     private static final class Tally {
-        int accepted, acceptedPrecise, compiledRuns;
+        int generated, accepted, acceptedPrecise, compiledRuns;
         long embeddedSteps;
         final Map<ErrorCode, Integer> rejections = new EnumMap<>(ErrorCode.class);
     }
@@ -84,35 +84,32 @@ class SoundnessFuzzTest {
     /** The same checks on a series whose programs also loop around open-coded iterators. */
     @Test
     void iteratorLoopsStayInsideTheVerifiersStates() {
-        int count = Integer.getInteger("bypass.fuzz.iterators", 200);
-        long base = Long.getLong("bypass.fuzz.seed", 20261207L);
-        List<BpfMap> maps = maps();
-        Tally t = new Tally();
-        for (int i = 0; i < count; i++) {
-            long seed = base + i;
-            Random rnd = new Random(seed);
-            check("iterator seed " + seed, ProgramGenerator.withIterators(rnd), rnd, maps, t);
-        }
-        System.out.println("soundness fuzz with iterators: " + count + " generated, " + t.acceptedPrecise + " accepted (embedded over "
+        Tally t = series("iterator seed ", Integer.getInteger("bypass.fuzz.iterators", 200), ProgramGenerator::withIterators);
+        System.out.println("soundness fuzz with iterators: " + t.generated + " generated, " + t.acceptedPrecise + " accepted (embedded over "
                 + t.embeddedSteps + " executed instructions), 0 findings; rejected: " + t.rejections);
-        assertTrue(t.acceptedPrecise > count / 20, "too few programs accepted to mean anything: " + t.acceptedPrecise);
     }
 
     @Test
     void acceptedProgramsStayInsideTheVerifiersStates() {
-        int count = Integer.getInteger("bypass.fuzz.count", 20_000);
+        Tally t = series("seed ", Integer.getInteger("bypass.fuzz.count", 20_000), rnd -> ProgramGenerator.generate(rnd, true));
+        System.out.println("soundness fuzz: " + t.generated + " generated, " + t.accepted + " accepted without precision tracking (embedded over "
+                + t.embeddedSteps + " executed instructions), " + t.acceptedPrecise + " accepted with it, 0 findings, " + t.compiledRuns
+                + " runs compiled with facts agreeing with the interpreter; rejected: " + t.rejections);
+    }
+
+    /** {@code count} programs of {@code generator} from the seed property on, each checked; fails on the first finding. */
+    private static Tally series(String label, int count, java.util.function.Function<Random, String> generator) {
         long base = Long.getLong("bypass.fuzz.seed", 20261207L);
         List<BpfMap> maps = maps();
         Tally t = new Tally();
         for (int i = 0; i < count; i++) {
             long seed = base + i;
             Random rnd = new Random(seed);
-            check("seed " + seed, ProgramGenerator.generate(rnd, true), rnd, maps, t);
+            check(label + seed, generator.apply(rnd), rnd, maps, t);
         }
-        System.out.println("soundness fuzz: " + count + " generated, " + t.accepted + " accepted without precision tracking (embedded over "
-                + t.embeddedSteps + " executed instructions), " + t.acceptedPrecise + " accepted with it, 0 findings, " + t.compiledRuns
-                + " runs compiled with facts agreeing with the interpreter; rejected: " + t.rejections);
+        t.generated = count;
         assertTrue(t.acceptedPrecise > count / 20, "too few programs accepted to mean anything: " + t.acceptedPrecise);
+        return t;
     }
 
     /**
