@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -108,10 +109,11 @@ public final class ReplicatedStore implements AutoCloseable {
      * single starved follower from disturbing a healthy leader, since the others refuse while they hear from it.
      * Leader lease on (90% of the minimum timeout) for linearizable reads without a heartbeat round; a commit waits
      * for the log's fsync on a majority (Ratis's default); room for many in-flight entries; a snapshot every
-     * {@code snapshotEvery} entries.
+     * {@code snapshotEvery} entries; gRPC with a failed log appender replaced rather than left dead ({@link RestartingGrpc}).
      */
     static RaftProperties properties(ReplicaOptions o, Path raftDir) {
         RaftProperties p = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(p, new RestartingGrpc());
         RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
         GrpcConfigKeys.Server.setHost(p, o.peers().get(o.self() - 1).getHostString()); // its own address, not every interface
         GrpcConfigKeys.Server.setPort(p, o.peers().get(o.self() - 1).getPort());
