@@ -60,6 +60,9 @@ final class ReplyQueue {
     /** When the oldest unanswered request went out (0: none). */
     long requestStartNanos() { return requestStartNanos; }
 
+    /** An error answered the SET statements the proxy sent for the client's parameters (until their ReadyForQuery). */
+    private boolean settingFailed;
+
     /** A message from the session's server: matched against the oldest request unanswered, passed on or dropped. */
     Delivery fromServer(ServerConnection s, PgFrame frame) {
         byte type = frame.type();
@@ -82,8 +85,13 @@ final class ReplyQueue {
             return Delivery.ASIDE;
         }
         if (head.kind() == Expected.Kind.INJECTED_QUERY || head.kind() == Expected.Kind.INJECTED_CLOSE) {
-            if (type == Backend.ERROR_RESPONSE)
+            if (type == Backend.ERROR_RESPONSE) {
+                settingFailed = true;
                 session.proxy.log().warning(session.prefix() + "setting the client's parameters on its server failed: " + ErrorResponse.decode(frame.body()).message());
+            } else if (type == Backend.READY_FOR_QUERY && head.kind() == Expected.Kind.INJECTED_QUERY) {
+                if (!settingFailed) session.parameters.settled(s.parameters());
+                settingFailed = false;
+            }
         } else if (type == Backend.ERROR_RESPONSE && head.kind() == Expected.Kind.SUBSTITUTE) {
             write(head.synthetic().retainedDuplicate()); // the refusal instead of the server's complaint
         } else if (type == Backend.ERROR_RESPONSE && head.kind() != Expected.Kind.SIMPLE) {
