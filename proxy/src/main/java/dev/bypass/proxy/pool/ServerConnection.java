@@ -30,6 +30,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         /** The event loop every callback of this interface runs on (the holder's). */
         io.netty.channel.EventLoop eventLoop();
 
+        /** Runs {@code task} on {@link #eventLoop()}, now when called there, else queued to it: the one way other threads act on a holder. */
+        default void onLoop(Runnable task) {
+            if (eventLoop().inEventLoop()) task.run();
+            else eventLoop().execute(task);
+        }
+
         void fromServer(ServerConnection server, PgFrame frame);
 
         /** A piece of a large message whose head came through {@link #fromServer} (ownership passes). */
@@ -351,8 +357,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     /** Runs a callback of {@code h} on its loop, after what was handed over before. */
     private void onHolderLoop(ServerUser h, Runnable callback) {
         handOver();
-        if (h.eventLoop().inEventLoop()) callback.run();
-        else h.eventLoop().execute(callback);
+        h.onLoop(callback);
     }
 
     private static boolean isFatal(PgFrame frame) {

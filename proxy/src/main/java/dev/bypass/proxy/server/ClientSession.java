@@ -153,13 +153,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
     @Override
     public EventLoop eventLoop() { return client.eventLoop(); }
 
-    /** Runs {@code task} on this session's event loop: the one way other threads act on a session. */
-    void onLoop(Runnable task) {
-        EventLoop loop = client.eventLoop();
-        if (loop.inEventLoop()) task.run();
-        else loop.execute(task);
-    }
-
     /** A CancelRequest with this session's key: relayed to the server running its query, if any. */
     void cancelRequested() {
         if (client == null) return;
