@@ -86,7 +86,7 @@ final class ReplyQueue {
         }
         if (head.kind() == Expected.Kind.INJECTED_QUERY || head.kind() == Expected.Kind.INJECTED_CLOSE) {
             if (type == Backend.ERROR_RESPONSE) {
-                settingFailed = true;
+                if (head.kind() == Expected.Kind.INJECTED_QUERY) settingFailed = true;
                 session.proxy.log().warning(session.prefix() + "setting the client's parameters on its server failed: " + ErrorResponse.decode(frame.body()).message());
             } else if (type == Backend.READY_FOR_QUERY && head.kind() == Expected.Kind.INJECTED_QUERY) {
                 if (!settingFailed) session.parameters.settled(s.parameters());
