@@ -108,6 +108,7 @@ public final class Hook<C> {
     public long fire(C context, long neutral) {
         Attachment[] snapshot = attached;
         if (snapshot.length == 0) return neutral;
+        if (snapshot.length == 1) return runOne(snapshot[0], context); // the common case, without a loop around the call
         long verdict = neutral;
         for (Attachment a : snapshot) {
             long r0 = runOne(a, context);
