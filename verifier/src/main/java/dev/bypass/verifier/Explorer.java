@@ -368,7 +368,7 @@ final class Explorer {
         int slot = (int) (it.off() + State.STACK) / 8;
         if (slot < 0 || slot >= State.STACK / 8) return false;
         State.Iter x = now.frames[it.frame()].iters[slot], y = before.frames[it.frame()].iters[slot];
-        return x != null && y != null && x.ref() == y.ref() && x.depth() > y.depth(); // the same iterator, not a new one in its place
+        return x != null && x.beyond(y);
     }
 
     private static boolean samePasses(State x, State y) {
@@ -583,7 +583,7 @@ final class Explorer {
         for (int i = 0; i < st.frames.length; i++)
             for (int slot = 0; slot < State.STACK / 8; slot++) {
                 State.Iter head = r.w.frames[i].iters[slot], back = st.frames[i].iters[slot];
-                if (head != null && back != null && back.ref() == head.ref() && back.depth() > head.depth()) here.add("iterator fp" + (8 * slot - State.STACK) + "@" + i);
+                if (back != null && back.beyond(head)) here.add("iterator fp" + (8 * slot - State.STACK) + "@" + i);
             }
         if (r.ranking == null) r.ranking = here;
         else r.ranking.retainAll(here);

@@ -25,6 +25,9 @@ final class State {
     record Iter(int ref, int depth, boolean drained) {
         /** After a NULL from next: it hands out nothing more, so how many it handed out no longer matters. */
         Iter drain() { return new Iter(ref, 0, true); }
+
+        /** Whether this is the same iterator as {@code earlier} (not one opened again in its place), having handed out more values. */
+        boolean beyond(Iter earlier) { return earlier != null && ref == earlier.ref && depth > earlier.depth; }
     }
 
     static final class Frame {
