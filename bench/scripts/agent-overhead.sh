@@ -72,7 +72,7 @@ run() {
             > "$work/run.out" 2> "$work/run.err"; then
         echo "the workload failed ($1 the agent):" >&2; cat "$work/run.err" >&2; exit 1
     fi
-    read -r tps tx st cpu start <<< "$(awk '{v[$1] = $2} END {print v["tps"], v["transactions"], v["statements"], v["cpu_ns"], v["startup_cpu_ns"]}' "$work/run.out")"
+    read -r tps tx st cpu start ccpu bcpu <<< "$(awk '{v[$1] = $2} END {print v["tps"], v["transactions"], v["statements"], v["cpu_ns"], v["startup_cpu_ns"], v["client_threads_cpu_ns"], v["bypass_threads_cpu_ns"]}' "$work/run.out")"
 }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before; PostgreSQL on the same machine"
@@ -82,10 +82,11 @@ for p in $(seq 1 "$pairs"); do
     if [ $((p % 2)) = 1 ]; then order="without with"; else order="with without"; fi
     for which in $order; do
         run "$which"
-        echo "$p $which $tps $tx $st $cpu $start" >> "$work/results"
-        printf "pair %d %-7s %8.1f tps  %6.1f us CPU/transaction  %6.0f ns CPU/statement  start-up CPU %5.0f ms\n" \
+        echo "$p $which $tps $tx $st $cpu $start $ccpu $bcpu" >> "$work/results"
+        printf "pair %d %-7s %8.1f tps  %6.1f us CPU/transaction  %6.0f ns CPU/statement (clients %6.0f, bypass-* %4.0f, rest %5.0f)  start-up CPU %5.0f ms\n" \
             "$p" "$which" "$tps" "$(echo "$cpu $tx" | awk '{print $1 / $2 / 1000}')" "$(echo "$cpu $st" | awk '{print $1 / $2}')" \
-            "$(echo "$start" | awk '{print $1 / 1e6}')"
+            "$(echo "$ccpu $st" | awk '{print $1 / $2}')" "$(echo "$bcpu $st" | awk '{print $1 / $2}')" \
+            "$(echo "$cpu $ccpu $bcpu $st" | awk '{print ($1 - $2 - $3) / $4}')" "$(echo "$start" | awk '{print $1 / 1e6}')"
     done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -93,13 +94,21 @@ records=$(wc -l < "$work/features.jsonl")
 awk -v pairs="$pairs" -v records="$records" '
     function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
                                        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    { tps[$1, $2] = $3; tx[$1, $2] = $4; st[$1, $2] = $5; cpu[$1, $2] = $6; start[$1, $2] = $7 }
+    { tps[$1, $2] = $3; tx[$1, $2] = $4; st[$1, $2] = $5; cpu[$1, $2] = $6; start[$1, $2] = $7; ccpu[$1, $2] = $8; bcpu[$1, $2] = $9 }
     END {
         for (p = 1; p <= pairs; p++) {
             ratio[p] = tps[p, "with"] / tps[p, "without"]; r2[p] = ratio[p]
             a[p] = tps[p, "without"]; b[p] = tps[p, "with"]
             cw[p] = cpu[p, "without"] / tx[p, "without"] / 1000; cb[p] = cpu[p, "with"] / tx[p, "with"] / 1000
             added[p] = cpu[p, "with"] / st[p, "with"] - cpu[p, "without"] / st[p, "without"]; added2[p] = added[p]
+            # the same difference split by thread: the client threads (the probes run on them), the
+            # agent threads named bypass-* (its collector), the rest of the JVM (JIT compilers, GC)
+            ac[p] = ccpu[p, "with"] / st[p, "with"] - ccpu[p, "without"] / st[p, "without"]
+            ab[p] = bcpu[p, "with"] / st[p, "with"] - bcpu[p, "without"] / st[p, "without"]
+            ar[p] = added[p] - ac[p] - ab[p]
+            cl = (p == 1 || ac[p] < cl) ? ac[p] : cl; ch = (p == 1 || ac[p] > ch) ? ac[p] : ch
+            bl = (p == 1 || ab[p] < bl) ? ab[p] : bl; bh = (p == 1 || ab[p] > bh) ? ab[p] : bh
+            rl = (p == 1 || ar[p] < rl) ? ar[p] : rl; rh = (p == 1 || ar[p] > rh) ? ar[p] : rh
             su[p] = (start[p, "with"] - start[p, "without"]) / 1e6
             lo = (p == 1 || ratio[p] < lo) ? ratio[p] : lo; hi = (p == 1 || ratio[p] > hi) ? ratio[p] : hi
             alo = (p == 1 || added[p] < alo) ? added[p] : alo; ahi = (p == 1 || added[p] > ahi) ? added[p] : ahi
@@ -109,6 +118,9 @@ awk -v pairs="$pairs" -v records="$records" '
         printf "| throughput, median of %d pairs (tps) | %.0f | %.0f | %.3f (pairs %.3f-%.3f) |\n", pairs, median(a, pairs), median(b, pairs), median(r2, pairs), lo, hi
         printf "| client CPU per transaction, median (us) | %.1f | %.1f | +%.1f |\n", median(cw, pairs), median(cb, pairs), median(cb, pairs) - median(cw, pairs)
         printf "| client CPU per statement added by the agent, median (ns) | | | %.0f (pairs %.0f to %.0f) |\n", median(added2, pairs), alo, ahi
+        printf "| of which on the client threads (ns) | | | %.0f (pairs %.0f to %.0f) |\n", median(ac, pairs), cl, ch
+        printf "| of which on the agent threads (bypass-*) (ns) | | | %.0f (pairs %.0f to %.0f) |\n", median(ab, pairs), bl, bh
+        printf "| of which in the rest of the JVM: JIT, GC (ns) | | | %.0f (pairs %.0f to %.0f) |\n", median(ar, pairs), rl, rh
         printf "| agent start (premain CPU, median) (ms) | | | %.0f |\n", median(su, pairs)
         printf "statements per transaction: %.2f; feature records written (all agent runs): %d\n", spt, records
     }' "$work/results"

@@ -142,13 +142,16 @@ if [[ " $sections " == *" syscalls "* ]]; then
         echo "system calls per transaction (-S c10 simple, $secs s, load average $(cut -d' ' -f1 /proc/loadavg)):"
         echo "  PgBouncer: $(syscalls_of "$viabouncer" "$bouncer_pid")"
         echo "  Bypass:    $(syscalls_of "$viabypass" "$proxy_pid")"
-        before="$(thread_ticks "$proxy_pid" | per_name)"
-        out=$(cd "$work" && pgbench -n -T "$secs" -j 2 -S -c 10 -M simple "$viabypass" 2>&1)
-        after="$(thread_ticks "$proxy_pid" | per_name)"
-        tx=$(echo "$out" | tx_of)
-        echo "  Bypass per-thread CPU µs/tx (user, system; threads above 0.05):"
-        join <(echo "$before") <(echo "$after") |
-            awk -v n="${tx:-1}" -v hz="$(getconf CLK_TCK)" '{u = ($4 - $2) / hz * 1e6 / n; s = ($5 - $3) / hz * 1e6 / n; if (u + s > 0.05) printf "    %-28s %6.2f %6.2f\n", $1, u, s}'
+        for who in PgBouncer Bypass; do
+            if [ $who = PgBouncer ]; then pid=$bouncer_pid url=$viabouncer; else pid=$proxy_pid url=$viabypass; fi
+            before="$(thread_ticks "$pid" | per_name)"
+            out=$(cd "$work" && pgbench -n -T "$secs" -j 2 -S -c 10 -M simple "$url" 2>&1)
+            after="$(thread_ticks "$pid" | per_name)"
+            tx=$(echo "$out" | tx_of)
+            echo "  $who per-thread CPU µs/tx (user, system; threads above 0.05):"
+            join <(echo "$before") <(echo "$after") |
+                awk -v n="${tx:-1}" -v hz="$(getconf CLK_TCK)" '{u = ($4 - $2) / hz * 1e6 / n; s = ($5 - $3) / hz * 1e6 / n; if (u + s > 0.05) printf "    %-28s %6.2f %6.2f\n", $1, u, s}'
+        done
     else
         echo "(perf cannot read syscall tracepoints here: system calls not counted)"
     fi

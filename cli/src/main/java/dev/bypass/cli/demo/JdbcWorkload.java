@@ -2,6 +2,7 @@ package dev.bypass.cli.demo;
 
 import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -10,7 +11,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,10 +52,12 @@ public final class JdbcWorkload {
     /**
      * What a measured run did between the end of its warm-up and its end: transactions, JDBC statement executions
      * (each executeUpdate, executeQuery and commit), wall time, and the CPU time of the whole process (every thread:
-     * clients, garbage collection, JIT compilers, and whatever an agent runs); and every transaction of the run,
-     * warm-up and those finished after the window included.
+     * clients, garbage collection, JIT compilers, and whatever an agent runs), split into the client threads' CPU
+     * time and that of the threads named {@code bypass-*} (an agent's collector and endpoints; the rest is the JVM's
+     * own: compilers, GC); and every transaction of the run, warm-up and those finished after the window included.
      */
-    public record Window(long transactions, long statements, double seconds, long processCpuNanos, long allTransactions) {
+    public record Window(long transactions, long statements, double seconds, long processCpuNanos,
+                         long clientThreadsCpuNanos, long bypassThreadsCpuNanos, long allTransactions) {
         public double tps() { return transactions / seconds; }
     }
 
@@ -84,12 +89,37 @@ public final class JdbcWorkload {
         connected.await();
         Thread.sleep(warmupMillis);
         long tx0 = done.sum(), st0 = statements.sum(), cpu0 = processCpuNanos(), t0 = System.nanoTime();
+        Map<Long, Long> clients0 = threadsCpuNanos(ts), bypass0 = threadsCpuNanos(bypassThreads());
         Thread.sleep(millis);
         long tx1 = done.sum(), st1 = statements.sum(), cpu1 = processCpuNanos(), t1 = System.nanoTime();
+        long clients = cpuSince(clients0, threadsCpuNanos(ts)), bypass = cpuSince(bypass0, threadsCpuNanos(bypassThreads()));
         stop.set(true);
         for (Thread t : ts) t.join();
         if (!failures.isEmpty()) throw failures.get(0);
-        return new Window(tx1 - tx0, st1 - st0, (t1 - t0) / 1e9, cpu1 - cpu0, done.sum());
+        return new Window(tx1 - tx0, st1 - st0, (t1 - t0) / 1e9, cpu1 - cpu0, clients, bypass, done.sum());
+    }
+
+    /** The live threads an agent started (its collector, metrics and admin endpoints are all named bypass-*). */
+    private static List<Thread> bypassThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("bypass-")).toList();
+    }
+
+    /** CPU time so far of each live thread, by thread id. */
+    private static Map<Long, Long> threadsCpuNanos(List<Thread> threads) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new HashMap<>();
+        for (Thread t : threads) {
+            long ns = mx.getThreadCpuTime(t.threadId());
+            if (ns >= 0) cpu.put(t.threadId(), ns);
+        }
+        return cpu;
+    }
+
+    /** CPU time used between two readings by the threads alive at the second (a thread started in between: all of it). */
+    private static long cpuSince(Map<Long, Long> before, Map<Long, Long> after) {
+        long sum = 0;
+        for (var e : after.entrySet()) sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        return sum;
     }
 
     private static long processCpuNanos() {
@@ -148,7 +178,8 @@ public final class JdbcWorkload {
      * {@code java -cp bypass.jar dev.bypass.cli.demo.JdbcWorkload JDBC_URL SECONDS CLIENTS [--create] [--warmup S]}:
      * runs the workload as a standalone application (what the agent-overhead benchmark starts with and without the
      * agent) and prints, for the SECONDS after the warm-up, {@code tps}, {@code transactions}, {@code statements},
-     * {@code cpu_ns} (the process's CPU time), and {@code startup_cpu_ns}: the CPU time the JVM had used when
+     * {@code cpu_ns} (the process's CPU time), {@code client_threads_cpu_ns} and {@code bypass_threads_cpu_ns} (the
+     * part of it spent by the client threads and by threads named bypass-*), and {@code startup_cpu_ns}: the CPU time the JVM had used when
      * {@code main} began (start-up, plus an agent's premain).
      */
     public static void main(String[] args) throws Exception {
@@ -169,7 +200,8 @@ public final class JdbcWorkload {
         }
         if (create) createSchema(args[0], 1);
         Window w = run(args[0], 1, Integer.parseInt(args[2]), warmup, (long) (Double.parseDouble(args[1]) * 1000));
-        System.out.printf("tps %.1f%ntransactions %d%nstatements %d%ncpu_ns %d%nstartup_cpu_ns %d%n", w.tps(), w.transactions(),
-                w.statements(), w.processCpuNanos(), startupCpu);
+        System.out.printf("tps %.1f%ntransactions %d%nstatements %d%ncpu_ns %d%nclient_threads_cpu_ns %d%nbypass_threads_cpu_ns %d%nstartup_cpu_ns %d%n",
+                w.tps(), w.transactions(), w.statements(), w.processCpuNanos(), w.clientThreadsCpuNanos(),
+                w.bypassThreadsCpuNanos(), startupCpu);
     }
 }
