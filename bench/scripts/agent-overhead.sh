@@ -90,8 +90,8 @@ for p in $(seq 1 "$pairs"); do
     done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-records=$(wc -l < "$work/features.jsonl")
-awk -v pairs="$pairs" -v records="$records" '
+records=0; if [ -f "$work/features.jsonl" ]; then records=$(wc -l < "$work/features.jsonl"); fi
+[ "$pairs" -gt 0 ] && awk -v pairs="$pairs" -v records="$records" '
     function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
                                        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
     { tps[$1, $2] = $3; tx[$1, $2] = $4; st[$1, $2] = $5; cpu[$1, $2] = $6; start[$1, $2] = $7; ccpu[$1, $2] = $8; bcpu[$1, $2] = $9 }
