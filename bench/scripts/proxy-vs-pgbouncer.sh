@@ -4,8 +4,9 @@
 # Prints a markdown table: TPS, p99 latency, CPU per transaction of the pooler process, memory per client.
 # Each workload: one run straight to PostgreSQL, a warm-up through each pooler (the JVM compiles the proxy's paths
 # for that workload), then REPEAT runs through each pooler alternately; the table shows the median of each column.
-# Then (SECTIONS, default "table syscalls large"): system calls per transaction of each pooler (perf's syscall
-# tracepoints, all threads, during a -S c10 run) with the proxy's per-thread CPU, and the large-result case (all
+# Then (SECTIONS, default "table syscalls machine large"): system calls per transaction of each pooler (perf's syscall
+# tracepoints, all threads, during a -S c10 run) with each pooler's per-thread CPU; where the machine's time goes per
+# transaction (pooler, PostgreSQL, pgbench, idle) at -S c10 and TPC-B c200; and the large-result case (all
 # of pgbench_accounts by SELECT and by COPY TO STDOUT through each pooler: MB/s and pooler CPU per MB).
 # Usage: bench/scripts/proxy-vs-pgbouncer.sh [SECONDS_PER_RUN] [SCALE]     (needs pgbench, psql, pgbouncer; perf for syscalls)
 #        REPEAT=3 WARMUP=5 (seconds) by default; TRANSPORT=io_uring|epoll|nio forces the proxy's transport;
@@ -21,7 +22,7 @@ warmup="${WARMUP:-5}"
 command -v pgbench >/dev/null || { echo "pgbench is missing (Debian package postgresql-client or postgresql-contrib)" >&2; exit 2; }
 command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || { echo "pgbouncer is missing (Debian package pgbouncer)" >&2; exit 2; }
 PGBOUNCER="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
-sections="${SECTIONS:-table syscalls large}"
+sections="${SECTIONS:-table syscalls machine large}"
 rows="${ROWS:-.}"
 [ -n "${TRANSPORT:-}" ] && export BYPASS_JAVA_OPTS="${BYPASS_JAVA_OPTS:-} -Dbypass.proxy.transport=$TRANSPORT"
 work="$(mktemp -d)"
@@ -123,7 +124,8 @@ syscall_events="raw_syscalls:sys_enter"
 for c in io_uring_enter epoll_wait epoll_pwait recvfrom read sendto write writev sendmsg recvmsg futex; do
     syscall_events="$syscall_events,syscalls:sys_enter_$c"
 done
-thread_ticks() { for t in /proc/"$1"/task/*; do echo "$(tr ' ' '_' < "$t/comm") $(awk '{print $14, $15}' "$t/stat")"; done 2>/dev/null | sort; }
+# utime and stime are the 12th and 13th fields after the ")" that ends the thread's name (which may hold spaces)
+thread_ticks() { for t in /proc/"$1"/task/*; do echo "$(tr ' ' '_' < "$t/comm") $(sed 's/.*) //' "$t/stat" | awk '{print $12, $13}')"; done 2>/dev/null | sort; }
 per_name() { awk '{u[$1]+=$2; s[$1]+=$3} END {for (k in u) print k, u[k], s[k]}' | sort; }
 tx_of() { sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p'; }
 syscalls_of() {
@@ -155,6 +157,39 @@ if [[ " $sections " == *" syscalls "* ]]; then
     else
         echo "(perf cannot read syscall tracepoints here: system calls not counted)"
     fi
+fi
+
+# Where the machine's time goes per transaction, for the -S c10 and TPC-B c200 rows, one run through each pooler:
+# the pooler's user and system CPU, all PostgreSQL processes', pgbench's, and the machine's idle time. TPS on two
+# shared cores follows the sum of these, so a pooler can cost less CPU per transaction and still lose TPS when
+# PostgreSQL does more work per transaction behind it or the machine waits more.
+machine_of() {
+    local url="$1" pid="$2"; shift 2
+    local pg0 pg1 u0 s0 u1 s1 b0 i0 b1 i1 out tx bench
+    postgres_ticks() { local sum=0 p; for p in $(pgrep -x postgres); do sum=$((sum + $(sed 's/.*) //' /proc/$p/stat 2>/dev/null | awk '{print $12 + $13}' || echo 0))); done; echo $sum; }
+    machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat; }
+    read -r u0 s0 <<< "$(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12, $13}')"; pg0=$(postgres_ticks); read -r b0 i0 <<< "$(machine_ticks)"
+    out=$(cd "$work" && /usr/bin/time -f "pgbench_cpu %U %S" pgbench -n -T "$secs" -j 2 "$@" "$url" 2>&1)
+    read -r u1 s1 <<< "$(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12, $13}')"; pg1=$(postgres_ticks); read -r b1 i1 <<< "$(machine_ticks)"
+    tx=$(echo "$out" | tx_of); bench=$(echo "$out" | sed -n 's/^pgbench_cpu //p')
+    awk -v n="${tx:-1}" -v hz="$(getconf CLK_TCK)" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v pg=$((pg1 - pg0)) -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v bench="$bench" \
+        'BEGIN {split(bench, c, " "); f = 1e6 / n; printf "%7.0f | %5.1f | %5.1f | %6.1f | %6.1f | %6.1f | %6.1f", n / '"$secs"', u / hz * f, s / hz * f, pg / hz * f, (c[1] + c[2]) * f, b / hz * f, i / hz * f}'
+}
+if [[ " $sections " == *" machine "* ]] && [ -x /usr/bin/time ]; then
+    echo
+    echo "Where the machine's time goes, µs per transaction (one $secs-s run through each pooler after a warm-up; load average $(cut -d' ' -f1 /proc/loadavg)):"
+    echo
+    echo "| workload | pooler | TPS | pooler user | pooler system | PostgreSQL | pgbench | machine busy | machine idle |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    while read -r label args; do
+        (cd "$work" && pgbench -n -T "$warmup" -j 2 $args "$viabouncer" > /dev/null 2>&1) || true
+        (cd "$work" && pgbench -n -T "$warmup" -j 2 $args "$viabypass" > /dev/null 2>&1) || true
+        echo "| ${label//_/ } | PgBouncer | $(machine_of "$viabouncer" "$bouncer_pid" $args) |"
+        echo "| ${label//_/ } | Bypass | $(machine_of "$viabypass" "$proxy_pid" $args) |"
+    done <<'EOF2'
+-S_c10_simple -S -c 10 -M simple
+TPC-B_c200 -c 200 -M simple
+EOF2
 fi
 
 # The large-result case: the whole of pgbench_accounts (scale 10: 1M rows) by SELECT and by COPY TO STDOUT, read by
