@@ -74,13 +74,18 @@ run() {
 
 # Memory per client: RSS with 200 idle clients connected minus RSS before, per client.
 mem_per_client() {
-    local url="$1" pid="$2"
+    local url="$1" pid="$2" port="${1##*:}"; port="${port%%/*}"
     local before; before=$(rss_kb "$pid")
-    pgbench -n -c 200 -j 2 -T 5 -f <(echo "SELECT pg_sleep(4);") "$url" > /dev/null 2>&1 &
-    local b=$!
-    sleep 3
-    local during; during=$(rss_kb "$pid")
+    echo "SELECT pg_sleep(6);" > "$work/sleep.sql"
+    pgbench -n -c 200 -j 2 -T 8 -f "$work/sleep.sql" "$url" > /dev/null 2>&1 &
+    local b=$! during="" _
+    # read the RSS once all 200 clients are connected to the pooler (its established sockets on the listening port)
+    for _ in $(seq 1 100); do
+        if [ "$(ss -Htn state established "( sport = :$port )" | wc -l)" -ge 200 ]; then during=$(rss_kb "$pid"); break; fi
+        sleep 0.1
+    done
     wait $b || true
+    if [ -z "$during" ]; then echo "-"; return; fi
     awk -v a="$before" -v b="$during" 'BEGIN {printf "%.1f", (b - a) / 200}'
 }
 
