@@ -104,6 +104,9 @@ public final class QueryRequest {
         return exact;
     }
 
+    /** Whether the text's first word is {@code keyword} (upper case), ignoring case and leading white space. */
+    public boolean startsWithKeyword(String keyword) { return QueryText.startsWithKeyword(text, textLength, keyword); }
+
     /** The full length of the text in bytes. */
     public long length() { return length; }
 

@@ -58,12 +58,25 @@ public final class QueryText {
         return StatementClass.OTHER;
     }
 
-    /** Whether the text's first word is {@code keyword} (upper case), ignoring case and leading white space. */
-    public static boolean startsWithKeyword(String sql, String keyword) {
+    /**
+     * Whether the UTF-8 text's first word is {@code keyword} (upper-case ASCII), ignoring case and leading white space;
+     * read from the bytes, so that asking costs no decoding. A byte of a multibyte character after the word continues
+     * it, as in PostgreSQL's lexer.
+     */
+    public static boolean startsWithKeyword(byte[] text, int length, String keyword) {
         int start = 0;
-        while (start < sql.length() && Character.isWhitespace(sql.charAt(start))) start++;
+        while (start < length && isSpace(text[start])) start++;
         int end = start + keyword.length();
-        return sql.regionMatches(true, start, keyword, 0, keyword.length())
-                && (end == sql.length() || !Character.isLetterOrDigit(sql.charAt(end)) && sql.charAt(end) != '_');
+        if (end > length) return false;
+        for (int i = 0; i < keyword.length(); i++) {
+            int b = text[start + i];
+            if ((b >= 'a' && b <= 'z' ? b - ('a' - 'A') : b) != keyword.charAt(i)) return false;
+        }
+        if (end == length) return true;
+        int next = text[end];
+        return !(next < 0 || next == '_' || next >= '0' && next <= '9' || next >= 'a' && next <= 'z' || next >= 'A' && next <= 'Z');
     }
+
+    /** PostgreSQL's white space: space, tab, newline, carriage return, vertical tab, form feed. */
+    private static boolean isSpace(byte b) { return b == ' ' || b >= '\t' && b <= '\r'; }
 }

@@ -7,7 +7,6 @@ import dev.bypass.proxy.config.Settings.PoolMode;
 import dev.bypass.proxy.config.UserConfig;
 import dev.bypass.proxy.hooks.QueryHook;
 import dev.bypass.proxy.hooks.QueryRequest;
-import dev.bypass.proxy.hooks.QueryText;
 import dev.bypass.proxy.pool.Pool;
 import dev.bypass.proxy.pool.PoolStats;
 import dev.bypass.proxy.pool.ServerConnection;
@@ -288,7 +287,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Server
             if (type == Frontend.QUERY) proxy.countStatements(ProxyServer.Protocol.SIMPLE, request.statements());
             else if (type == Frontend.FUNCTION_CALL) proxy.countStatements(ProxyServer.Protocol.FUNCTION_CALL, 1);
             if (proxy.mirror() != null && type != Frontend.FUNCTION_CALL && !frame.streamed() && hooks.mirror(request)) mirror().start(frame);
-            if (type == Frontend.QUERY && mode == PoolMode.TRANSACTION && QueryText.startsWithKeyword(request.sql(), "LISTEN")) {
+            if (type == Frontend.QUERY && mode == PoolMode.TRANSACTION && request.startsWithKeyword("LISTEN")) {
                 refuse(type, "0A000", "LISTEN is not supported in transaction pooling mode; use session mode");
                 return;
             }

@@ -32,9 +32,15 @@ class QueryTextTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "LISTEN x|true", "  listen\tx|true", "listen|true", "Listen;|true",
-            "listener|false", "listen_x|false", "UNLISTEN x|false", "'' |false"})
+            "listener|false", "listen_x|false", "UNLISTEN x|false", "'' |false", "listen1|false", "LISTENé|false",
+            "'\t\u000b\fLISTEN x'|true", "LISTEN(|true", "LISTE|false", "'\u2003LISTEN x'|false"})
     void recognisesFirstKeyword(String text, boolean expected) {
-        assertEquals(expected, QueryText.startsWithKeyword(text, "LISTEN"));
+        byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(expected, QueryText.startsWithKeyword(b, b.length, "LISTEN"));
+        // a longer buffer holding the text at its start: only the first length bytes count
+        byte[] longer = java.util.Arrays.copyOf(b, b.length + 3);
+        longer[b.length] = 'x';
+        assertEquals(expected, QueryText.startsWithKeyword(longer, b.length, "LISTEN"));
     }
 
     @org.junit.jupiter.api.Test
