@@ -8,7 +8,8 @@
 # the client JVM's CPU time (all its threads) per transaction and per statement. Runs come in pairs, the order
 # inside a pair alternating (without/with, then with/without, ...) to spread drift; the summary gives the median
 # throughput ratio with its spread, and the client CPU per statement the agent adds, which does not depend on what
-# else the machine runs. The agent's start (premain: loading, verifying, compiling the programs) is reported apart.
+# else the machine runs, split into the client threads (where the probes run), the agent's own threads (named
+# bypass-*: the ring buffer's collector) and the rest of the JVM (JIT compilers, GC). The agent's start (premain: loading, verifying, compiling the programs) is reported apart.
 #
 # Usage: bench/scripts/agent-overhead.sh [--seconds 30] [--warmup 15] [--pairs 5] [--clients 4] [--profile DIR]
 #   --profile DIR  also records one run with the agent under JFR (CPU-time and allocation sampling) into DIR and

@@ -179,8 +179,8 @@ public final class JdbcWorkload {
      * runs the workload as a standalone application (what the agent-overhead benchmark starts with and without the
      * agent) and prints, for the SECONDS after the warm-up, {@code tps}, {@code transactions}, {@code statements},
      * {@code cpu_ns} (the process's CPU time), {@code client_threads_cpu_ns} and {@code bypass_threads_cpu_ns} (the
-     * part of it spent by the client threads and by threads named bypass-*), and {@code startup_cpu_ns}: the CPU time the JVM had used when
-     * {@code main} began (start-up, plus an agent's premain).
+     * part of it spent by the client threads and by threads named bypass-*), and {@code startup_cpu_ns}: the CPU time
+     * the JVM had used when {@code main} began (start-up, plus an agent's premain).
      */
     public static void main(String[] args) throws Exception {
         long startupCpu = processCpuNanos();
@@ -200,8 +200,8 @@ public final class JdbcWorkload {
         }
         if (create) createSchema(args[0], 1);
         Window w = run(args[0], 1, Integer.parseInt(args[2]), warmup, (long) (Double.parseDouble(args[1]) * 1000));
-        System.out.printf("tps %.1f%ntransactions %d%nstatements %d%ncpu_ns %d%nclient_threads_cpu_ns %d%nbypass_threads_cpu_ns %d%nstartup_cpu_ns %d%n",
-                w.tps(), w.transactions(), w.statements(), w.processCpuNanos(), w.clientThreadsCpuNanos(),
+        System.out.printf("tps %.1f%ntransactions %d%nstatements %d%ncpu_ns %d%nclient_threads_cpu_ns %d%n"
+                + "bypass_threads_cpu_ns %d%nstartup_cpu_ns %d%n", w.tps(), w.transactions(), w.statements(), w.processCpuNanos(), w.clientThreadsCpuNanos(),
                 w.bypassThreadsCpuNanos(), startupCpu);
     }
 }
