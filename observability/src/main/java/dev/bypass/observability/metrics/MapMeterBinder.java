@@ -29,9 +29,8 @@ import java.util.Map;
  *   <li>every map: gauges {@code <prefix>.map.entries} and {@code <prefix>.map.capacity} tagged object and map;
  *   <li>a ring buffer: gauge {@code <prefix>.ringbuf.pending} (bytes committed, not yet consumed); its records reach
  *       listeners through {@link dev.bypass.programs.RingBufferConsumer} and {@link RecordWriter};
- *   <li>a log2 histogram (an array, or per-CPU array summed over CPUs, of at most 64 unsigned 64-bit buckets whose
- *       name contains {@code hist}, bucket b counting values in [2^b, 2^(b+1))): a distribution summary with a
- *       bucket boundary at each 2^(b+1)-1;
+ *   <li>a log2 histogram (an array of at most 64 unsigned 64-bit buckets whose name contains {@code hist}, bucket b
+ *       counting values in [2^b, 2^(b+1))): a distribution summary with a bucket boundary at each 2^(b+1)-1;
  *   <li>a counter-like map (hash, array or their per-CPU and LRU forms with 8-byte values): one function counter
  *       per key, tagged {@code key} with the key decoded through BTF; per-CPU values are summed;
  *   <li>a map of structs: one function counter per key and unsigned 64-bit member, named after the member; members
@@ -103,7 +102,7 @@ public final class MapMeterBinder implements MeterBinder {
         };
         if (!keyed || m instanceof RingBuffer) return null;
         int valueSize = m.spec().valueSize();
-        if ((type == MapType.ARRAY || type == MapType.PERCPU_ARRAY) && valueSize == 8 && m.spec().keySize() == 4 && m.spec().maxEntries() <= 64
+        if (type == MapType.ARRAY && valueSize == 8 && m.spec().keySize() == 4 && m.spec().maxEntries() <= 64
                 && m.name().toLowerCase(Locale.ROOT).contains("hist"))
             return new Log2Histogram(m);
         if (valueSize == 8) return new KeyedCounters(m, btf, List.of(new Field(null, 0, Kind.COUNTER)), List.of());
@@ -249,7 +248,7 @@ public final class MapMeterBinder implements MeterBinder {
                 byte[] key = {(byte) b, (byte) (b >>> 8), 0, 0};
                 byte[] v = map.lookup(key);
                 if (v == null) continue;
-                long now = map.type().perCpu() ? BpfMap.sumPerCpu(v, 8, 0) : u64(v, 0);
+                long now = u64(v, 0);
                 long delta = now - last[b];
                 last[b] = now;
                 // A summary has no bulk record; deltas between scrapes are small next to the work they measured.

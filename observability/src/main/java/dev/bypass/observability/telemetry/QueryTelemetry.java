@@ -91,9 +91,7 @@ public final class QueryTelemetry {
 
     private long total(int i) {
         byte[] v = totals.lookup(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(i).array());
-        if (v == null) return 0;
-        // per-CPU in the bundled program (every statement counts there): the lookup holds each CPU's value
-        return totals.type().perCpu() ? BpfMap.sumPerCpu(v, totals.spec().valueSize(), 0) : ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
     public long totalQueries() { return total(0); }

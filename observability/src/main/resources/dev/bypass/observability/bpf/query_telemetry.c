@@ -59,10 +59,8 @@ struct {
     __uint(map_flags, BPF_F_RDONLY_PROG);
 } zeroes SEC(".maps");
 
-// Every statement of every thread counts in latency_hist and totals: per-CPU, so that threads on different cores
-// add to cells of their own instead of passing one cache line back and forth (readers sum the CPUs' values).
 struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
     __type(key, __u32);
     __type(value, __u64);
     __uint(max_entries, 64);
@@ -74,7 +72,7 @@ struct {
 } features SEC(".maps");
 
 struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
     __type(key, __u32);
     __type(value, __u64);
     __uint(max_entries, 4);
