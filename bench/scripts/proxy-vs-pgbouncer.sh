@@ -53,7 +53,10 @@ viabouncer="postgres://app@127.0.0.1:$bouncer_port/demo"
 viabypass="postgres://app@127.0.0.1:$bypass_port/demo"
 pgbench -q -i -s "$scale" "$viabypass" > /dev/null 2>&1
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# user and system ticks from a process's or thread's stat file: the 12th and 13th fields after the ")" that ends its
+# name (which may hold spaces, as "C2 CompilerThre" does)
+stat_ticks() { sed 's/.*) //' "$1" | awk '{print $12, $13}'; }
+cpu_ticks() { stat_ticks "/proc/$1/stat" | awk '{print $1 + $2}'; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # run NAME URL PID ARGS...: prints "tps p99_ms cpu_us_per_tx"
@@ -129,8 +132,7 @@ syscall_events="raw_syscalls:sys_enter"
 for c in io_uring_enter epoll_wait epoll_pwait recvfrom read sendto write writev sendmsg recvmsg futex; do
     syscall_events="$syscall_events,syscalls:sys_enter_$c"
 done
-# utime and stime are the 12th and 13th fields after the ")" that ends the thread's name (which may hold spaces)
-thread_ticks() { for t in /proc/"$1"/task/*; do echo "$(tr ' ' '_' < "$t/comm") $(sed 's/.*) //' "$t/stat" | awk '{print $12, $13}')"; done 2>/dev/null | sort; }
+thread_ticks() { for t in /proc/"$1"/task/*; do echo "$(tr ' ' '_' < "$t/comm") $(stat_ticks "$t/stat")"; done 2>/dev/null | sort; }
 per_name() { awk '{u[$1]+=$2; s[$1]+=$3} END {for (k in u) print k, u[k], s[k]}' | sort; }
 tx_of() { sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p'; }
 syscalls_of() {
@@ -171,11 +173,11 @@ fi
 machine_of() {
     local url="$1" pid="$2"; shift 2
     local pg0 pg1 u0 s0 u1 s1 b0 i0 b1 i1 out tx bench
-    postgres_ticks() { local sum=0 p; for p in $(pgrep -x postgres); do sum=$((sum + $(sed 's/.*) //' /proc/$p/stat 2>/dev/null | awk '{print $12 + $13}' || echo 0))); done; echo $sum; }
+    postgres_ticks() { local sum=0 p; for p in $(pgrep -x postgres); do sum=$((sum + $(stat_ticks /proc/$p/stat 2>/dev/null | awk '{print $1 + $2}' || echo 0))); done; echo $sum; }
     machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat; }
-    read -r u0 s0 <<< "$(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12, $13}')"; pg0=$(postgres_ticks); read -r b0 i0 <<< "$(machine_ticks)"
+    read -r u0 s0 <<< "$(stat_ticks "/proc/$pid/stat")"; pg0=$(postgres_ticks); read -r b0 i0 <<< "$(machine_ticks)"
     out=$(cd "$work" && /usr/bin/time -f "pgbench_cpu %U %S" pgbench -n -T "$secs" -j 2 "$@" "$url" 2>&1)
-    read -r u1 s1 <<< "$(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12, $13}')"; pg1=$(postgres_ticks); read -r b1 i1 <<< "$(machine_ticks)"
+    read -r u1 s1 <<< "$(stat_ticks "/proc/$pid/stat")"; pg1=$(postgres_ticks); read -r b1 i1 <<< "$(machine_ticks)"
     tx=$(echo "$out" | tx_of); bench=$(echo "$out" | sed -n 's/^pgbench_cpu //p')
     awk -v n="${tx:-1}" -v hz="$(getconf CLK_TCK)" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v pg=$((pg1 - pg0)) -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v bench="$bench" \
         'BEGIN {split(bench, c, " "); f = 1e6 / n; printf "%7.0f | %5.1f | %5.1f | %6.1f | %6.1f | %6.1f | %6.1f", n / '"$secs"', u / hz * f, s / hz * f, pg / hz * f, (c[1] + c[2]) * f, b / hz * f, i / hz * f}'
