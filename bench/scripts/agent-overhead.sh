@@ -95,33 +95,30 @@ records=0; if [ -f "$work/features.jsonl" ]; then records=$(wc -l < "$work/featu
 [ "$pairs" -gt 0 ] && awk -v pairs="$pairs" -v records="$records" '
     function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
                                        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    # "median (pairs lowest SEP highest)": median sorts the array, so its ends are the spread
+    function spread(a, n, fmt, sep,   m) { m = median(a, n); return sprintf(fmt " (pairs " fmt sep fmt ")", m, a[1], a[n]) }
     { tps[$1, $2] = $3; tx[$1, $2] = $4; st[$1, $2] = $5; cpu[$1, $2] = $6; start[$1, $2] = $7; ccpu[$1, $2] = $8; bcpu[$1, $2] = $9 }
     END {
         for (p = 1; p <= pairs; p++) {
-            ratio[p] = tps[p, "with"] / tps[p, "without"]; r2[p] = ratio[p]
+            ratio[p] = tps[p, "with"] / tps[p, "without"]
             a[p] = tps[p, "without"]; b[p] = tps[p, "with"]
             cw[p] = cpu[p, "without"] / tx[p, "without"] / 1000; cb[p] = cpu[p, "with"] / tx[p, "with"] / 1000
-            added[p] = cpu[p, "with"] / st[p, "with"] - cpu[p, "without"] / st[p, "without"]; added2[p] = added[p]
+            added[p] = cpu[p, "with"] / st[p, "with"] - cpu[p, "without"] / st[p, "without"]
             # the same difference split by thread: the client threads (the probes run on them), the
             # agent threads named bypass-* (its collector), the rest of the JVM (JIT compilers, GC)
             ac[p] = ccpu[p, "with"] / st[p, "with"] - ccpu[p, "without"] / st[p, "without"]
             ab[p] = bcpu[p, "with"] / st[p, "with"] - bcpu[p, "without"] / st[p, "without"]
             ar[p] = added[p] - ac[p] - ab[p]
-            cl = (p == 1 || ac[p] < cl) ? ac[p] : cl; ch = (p == 1 || ac[p] > ch) ? ac[p] : ch
-            bl = (p == 1 || ab[p] < bl) ? ab[p] : bl; bh = (p == 1 || ab[p] > bh) ? ab[p] : bh
-            rl = (p == 1 || ar[p] < rl) ? ar[p] : rl; rh = (p == 1 || ar[p] > rh) ? ar[p] : rh
             su[p] = (start[p, "with"] - start[p, "without"]) / 1e6
-            lo = (p == 1 || ratio[p] < lo) ? ratio[p] : lo; hi = (p == 1 || ratio[p] > hi) ? ratio[p] : hi
-            alo = (p == 1 || added[p] < alo) ? added[p] : alo; ahi = (p == 1 || added[p] > ahi) ? added[p] : ahi
             spt = st[p, "without"] / tx[p, "without"]
         }
         printf "\n| | without agent | with telemetry agent | ratio or difference |\n|---|---|---|---|\n"
-        printf "| throughput, median of %d pairs (tps) | %.0f | %.0f | %.3f (pairs %.3f-%.3f) |\n", pairs, median(a, pairs), median(b, pairs), median(r2, pairs), lo, hi
+        printf "| throughput, median of %d pairs (tps) | %.0f | %.0f | %s |\n", pairs, median(a, pairs), median(b, pairs), spread(ratio, pairs, "%.3f", "-")
         printf "| client CPU per transaction, median (us) | %.1f | %.1f | +%.1f |\n", median(cw, pairs), median(cb, pairs), median(cb, pairs) - median(cw, pairs)
-        printf "| client CPU per statement added by the agent, median (ns) | | | %.0f (pairs %.0f to %.0f) |\n", median(added2, pairs), alo, ahi
-        printf "| of which on the client threads (ns) | | | %.0f (pairs %.0f to %.0f) |\n", median(ac, pairs), cl, ch
-        printf "| of which on the agent threads (bypass-*) (ns) | | | %.0f (pairs %.0f to %.0f) |\n", median(ab, pairs), bl, bh
-        printf "| of which in the rest of the JVM: JIT, GC (ns) | | | %.0f (pairs %.0f to %.0f) |\n", median(ar, pairs), rl, rh
+        printf "| client CPU per statement added by the agent, median (ns) | | | %s |\n", spread(added, pairs, "%.0f", " to ")
+        printf "| of which on the client threads (ns) | | | %s |\n", spread(ac, pairs, "%.0f", " to ")
+        printf "| of which on the agent threads (bypass-*) (ns) | | | %s |\n", spread(ab, pairs, "%.0f", " to ")
+        printf "| of which in the rest of the JVM: JIT, GC (ns) | | | %s |\n", spread(ar, pairs, "%.0f", " to ")
         printf "| agent start (premain CPU, median) (ms) | | | %.0f |\n", median(su, pairs)
         printf "statements per transaction: %.2f; feature records written (all agent runs): %d\n", spt, records
     }' "$work/results"
